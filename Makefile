@@ -1,0 +1,23 @@
+# The two set-up commands of README.md: `make demo` and `make test`.
+# Each installs what it needs (scripts/setup.sh) before it runs.
+.PHONY: demo test workbooks bench setup docs-images
+
+setup:
+	bash scripts/setup.sh
+
+# The main job on a bundled workbook: validate it, then regenerate its frame
+# table into a copy (the bundled file itself is never touched).
+demo: setup
+	bash scripts/demo.sh
+
+# The whole test suite, including the LibreOffice checks.
+test:
+	bash scripts/setup.sh --libreoffice
+	.venv/bin/python -m pytest -q
+
+# Rebuild workbooks/*.xlsx from the versioned inputs in workbooks/src/.
+workbooks: setup
+	.venv/bin/xlmodel bygg workbooks/src --ut workbooks
+
+bench: setup
+	.venv/bin/python -m bench

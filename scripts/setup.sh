@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything xlmodel needs on a fresh Debian/Ubuntu machine:
+#   - a virtual environment in .venv with xlmodel and its test dependencies;
+#   - with --libreoffice: Debian's headless LibreOffice Calc (for the
+#     "a real spreadsheet program opens the workbooks" tests).
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_lo=0
+for arg in "$@"; do
+  case "$arg" in
+    --libreoffice) want_lo=1 ;;
+    *) echo "okänd flagga: $arg" >&2; exit 2 ;;
+  esac
+done
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.xlmodel-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e '.[test]'
+  touch "$stamp"
+fi
+
+if [ "$want_lo" = 1 ] && ! command -v soffice >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
+fi

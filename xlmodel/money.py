@@ -1,0 +1,151 @@
+"""Amounts: exact decimals, Swedish number text, and the rounding rules.
+
+Rounding rules (each used by name, never ad hoc):
+- ``round_half_up(x, places)``: round half away from zero, as Excel's ROUND and
+  as the seeds' published tables evidently do (e.g. seed 000: 169,2 × 1,9 % =
+  3,2148 printed 3,2; seed 002: 424,43 × 3 % = 12,73 printed 12,7). The seeds do
+  not state a method; half-up is also what Swedish public accounts (RKR) use in
+  practice, and it is what a controller's =AVRUNDA() gives, so the sheet and the
+  rule agree.
+- The core never rounds an intermediate amount: rounding happens only where a
+  figure is *published* (a frame table cell at its printed precision) and the
+  precision is part of the input (``places``).
+
+Amounts in the core are ``decimal.Decimal`` in mkr (miljoner kronor) unless a
+model says otherwise. Floats from Excel are converted through their shortest
+repr, so 1.9 becomes Decimal("1.9"), not 1.899999...
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from xlmodel.errors import InputError
+
+ZERO = Decimal(0)
+
+# Excel error values as openpyxl / xlwings hand them to us (strings).
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
+
+# Characters a Swedish document or a pasted PDF uses for minus and for spaces.
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u2011": "-"})
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DASH_ONLY = {"-", "\u2013", "\u2014", "\u2212"}
+
+# Largest magnitude accepted as an amount: far above any region's budget in kronor
+# (Region Stockholm's is about 1e11 kr), so anything larger is a typo or a date serial
+# gone wrong, not money.
+MAX_ABS = Decimal("1e15")
+
+
+def parse_amount(
+    value: Any,
+    *,
+    argument: str,
+    rule: str | None = None,
+    blank: Decimal | None = None,
+    dash_is_zero: bool = True,
+) -> Decimal:
+    """Convert a cell value or Python number to an exact Decimal.
+
+    Accepts int, Decimal, finite float, and text as printed in Swedish reports:
+    "1 234,5", "−716", "– 5", "12,7 ", "1.9". A lone dash ("–") is zero, as in the
+    seeds' tables. ``blank`` is returned for None / "" (if ``blank`` is None, a
+    blank is an error). Everything else raises InputError naming ``argument``.
+    """
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if blank is not None:
+            return blank
+        raise InputError("värde saknas (tom cell), ett belopp krävs", rule=rule, argument=argument)
+    if isinstance(value, bool):
+        raise InputError(f"sant/falskt ({value}) är inget belopp", rule=rule, argument=argument)
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(f"ogiltigt tal ({value})", rule=rule, argument=argument)
+        result = Decimal(repr(value))
+    elif isinstance(value, (date, datetime)):
+        raise InputError(f"ett datum ({value:%Y-%m-%d}) är inget belopp", rule=rule, argument=argument)
+    elif isinstance(value, str):
+        result = _parse_text(value, argument=argument, rule=rule, dash_is_zero=dash_is_zero)
+    else:
+        raise InputError(f"oväntad typ {type(value).__name__}, ett belopp krävs", rule=rule, argument=argument)
+    if not result.is_finite():
+        raise InputError(f"ogiltigt tal ({value})", rule=rule, argument=argument)
+    if abs(result) > MAX_ABS:
+        raise InputError(f"orimligt stort belopp ({value})", rule=rule, argument=argument)
+    return result + ZERO  # normalises -0 to 0
+
+
+def _parse_text(text: str, *, argument: str, rule: str | None, dash_is_zero: bool) -> Decimal:
+    raw = text.strip()
+    if raw.upper() in EXCEL_ERRORS:
+        raise InputError(f"cellen innehåller felvärdet {raw.upper()}", rule=rule, argument=argument)
+    if raw in _DASH_ONLY and dash_is_zero:
+        return ZERO
+    s = _SPACES.sub("", raw.translate(_MINUS))
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1]
+    if "," in s and "." in s:
+        # "1.234,5" (dot thousands) or "1,234.5" (comma thousands): the last one is the decimal mark.
+        if s.rfind(",") > s.rfind("."):
+            s = s.replace(".", "").replace(",", ".")
+        else:
+            s = s.replace(",", "")
+    else:
+        s = s.replace(",", ".")
+    if not _NUMBER.match(s):
+        raise InputError(f"'{raw}' är inget tal", rule=rule, argument=argument)
+    try:
+        d = Decimal(s)
+    except InvalidOperation:  # pragma: no cover - guarded by the regex
+        raise InputError(f"'{raw}' är inget tal", rule=rule, argument=argument) from None
+    return d / 100 if percent else d
+
+
+def parse_rate(value: Any, *, argument: str, rule: str | None = None, blank: Decimal | None = None) -> Decimal:
+    """A rate as a fraction. Text "1,9 %" gives 0.019; a number is taken as a fraction
+    (Excel stores 1,9 % as 0.019). Rates outside -100 %..+100 % are refused: an index or
+    a cut of more than the whole frame is a typo (1.9 typed for 1,9 %)."""
+    r = parse_amount(value, argument=argument, rule=rule, blank=blank)
+    if r <= -1 or r >= 1:
+        raise InputError(
+            f"andelen {r} ligger utanför -100 %..100 % (skrev du {r} i stället för {r} %?)",
+            rule=rule,
+            argument=argument,
+        )
+    return r
+
+
+def round_half_up(x: Decimal, places: int = 0) -> Decimal:
+    """Round half away from zero to ``places`` decimals (Excel ROUND / AVRUNDA)."""
+    q = Decimal(1).scaleb(-places)
+    return x.quantize(q, rounding=ROUND_HALF_UP) + ZERO
+
+
+def decimal_places(x: Decimal) -> int:
+    """How many decimals a printed figure has: Decimal('336.0') -> 1, Decimal('8598') -> 0."""
+    exp = x.as_tuple().exponent
+    return max(0, -exp) if isinstance(exp, int) else 0
+
+
+def fmt_mkr(x: Decimal | None, places: int | None = None) -> str:
+    """Swedish display: 8 771,1 with a thin-space-free ordinary space and a minus sign."""
+    if x is None:
+        return "–"
+    if places is not None:
+        x = round_half_up(x, places)
+    sign = "−" if x < 0 else ""
+    txt = f"{abs(x):,f}".replace(",", " ").replace(".", ",")
+    return sign + txt
