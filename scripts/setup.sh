@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything xlmodel needs on a fresh Debian/Ubuntu machine:
 #   - a virtual environment in .venv with xlmodel and its test dependencies;
-#   - with --libreoffice: Debian's headless LibreOffice Calc (for the
-#     "a real spreadsheet program opens the workbooks" tests).
+#   - with --libreoffice: Debian's headless LibreOffice Calc and poppler-utils (for the
+#     "a real spreadsheet program opens the workbooks" tests and the rendered pictures).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +26,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ "$want_lo" = 1 ] && ! command -v soffice >/dev/null 2>&1; then
+# LibreOffice Calc (headless recalculation and rendering) and poppler-utils
+# (pdftoppm: PDF pages to PNG for the pictures in docs/).
+if [ "$want_lo" = 1 ] && { ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; }; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    libreoffice-calc-nogui poppler-utils >/dev/null
 fi

@@ -1,0 +1,833 @@
+"""The ``xlmodel`` command line: validera, regenerera, bygg, komplettering.
+
+Thin by design: it parses arguments, calls the workbook layer
+(``xlmodel.workbook.validate/regenerate/build``) and prints what
+``xlmodel.report`` formats. Importing this module stays cheap (argparse and the
+standard library only); the workbook layer, which pulls in openpyxl, is imported
+inside the command that needs it, so ``xlmodel --help`` starts fast.
+
+Exit codes (the same for every command, documented in ``--help`` and docs/ci.md):
+  0  nothing wrong
+  1  the rules found errors (with --strikt also warnings)
+  2  a file could not be read, or the command line was wrong (argparse uses 2 too)
+  3  internal error in xlmodel: one Swedish line on stderr, a traceback only with
+     XLMODEL_DEBUG=1
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from xlmodel import __version__
+
+PROG = "xlmodel"
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell expects after Ctrl-C
+DEBUG_ENV = "XLMODEL_DEBUG"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+# Progress is shown only for runs over this many files: below it the run is over
+# before a progress line would be read.
+PROGRESS_MIN_FILES = 4
+
+
+# =========================================================================== argparse in Swedish
+
+# argparse's own words (usage, section titles, error messages) come from gettext;
+# Python ships no Swedish catalogue, so the ones a user meets are translated here.
+_ARGPARSE_SV = {
+    "usage: ": "användning: ",
+    "positional arguments": "argument",
+    "options": "flaggor",
+    "show this help message and exit": "visa den här hjälpen och avsluta",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fel: %(message)s\n",
+    "the following arguments are required: %s": "följande argument saknas: %s",
+    "unrecognized arguments: %s": "okända argument: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ogiltigt val: %(value)r (välj bland %(choices)s)",
+    "invalid %(type)s value: %(value)r": "ogiltigt värde: %(value)r",
+    "expected one argument": "flaggan kräver ett värde",
+    "expected at most one argument": "flaggan tar högst ett värde",
+    "expected at least one argument": "minst ett värde krävs",
+    "ambiguous option: %(option)s could match %(matches)s": "tvetydig flagga: %(option)s kan vara %(matches)s",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s: %(message)s",
+    "not allowed with argument %s": "kan inte kombineras med %s",
+    "one of the arguments %s is required": "ett av argumenten %s krävs",
+    "ignored explicit argument %r": "flaggan tar inget värde (%r)",
+    "unexpected option string: %s": "oväntad flagga: %s",
+}
+
+
+def _install_swedish_argparse() -> None:
+    """Make argparse speak Swedish. Process-wide, so only ``main`` calls it: the CLI
+    owns its process (pre-commit and CI start it as a program)."""
+    original = getattr(argparse, "_", None)
+    if getattr(original, "__xlmodel__", False):
+        return
+
+    def translate(message: str) -> str:
+        return _ARGPARSE_SV.get(message, original(message) if original else message)
+
+    translate.__xlmodel__ = True  # type: ignore[attr-defined]
+    argparse._ = translate  # type: ignore[attr-defined]
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the hand-wrapped examples in descriptions and epilogs as written."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' är inget heltal") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"måste vara minst 1 (fick {value})")
+    return value
+
+
+def _default_jobs() -> int:
+    """The CPUs this process may use: os.cpu_count(), narrowed to the CPU affinity
+    where the OS has one (a CI container limited to 2 of 64 cores gets 2)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _completes(action: argparse.Action, kind: str) -> argparse.Action:
+    """Tag an argument with what the shell should complete: 'workbook', 'dir', 'file' or 'none'."""
+    action.complete = kind  # type: ignore[attr-defined]
+    return action
+
+
+EXIT_CODES_HELP = """\
+Slutkoder:
+  0  inga fel
+  1  reglerna hittade fel (med --strikt även varningar)
+  2  en fil kunde inte läsas, eller kommandoraden var fel
+  3  internt fel i xlmodel (kör med XLMODEL_DEBUG=1 för spårning)"""
+
+MAIN_DESCRIPTION = """\
+xlmodel – budgetreglerna för regioner (balanskrav, återställning, resultatreserv,
+LPIK-uppräkning, omställning och ramtabell) för Excel-arbetsböcker, utan Excel."""
+
+MAIN_EPILOG = f"""\
+Exempel:
+  xlmodel validera workbooks/*.xlsx
+  xlmodel validera --format junit --utfil rapport.xml workbooks/*.xlsx
+  xlmodel regenerera --torrkorning workbooks/regionplan_2021.xlsx
+  xlmodel bygg workbooks/src --ut workbooks
+  xlmodel komplettering bash > ~/.local/share/bash-completion/completions/xlmodel
+
+Skriv 'xlmodel KOMMANDO --help' för kommandots flaggor.
+
+{EXIT_CODES_HELP}"""
+
+VALIDATE_EPILOG = f"""\
+Exempel:
+  xlmodel validera regionplan_2021.xlsx
+  xlmodel validera workbooks/                      (alla .xlsx/.xlsm i katalogen)
+  xlmodel validera --strikt --jobb 2 workbooks/*.xlsx
+  xlmodel validera --format json workbooks/*.xlsx > rapport.json
+  xlmodel validera --format junit --utfil rapport.xml workbooks/*.xlsx
+
+Med --utfil skrivs rapporten i valt format till filen och textrapporten visas
+på skärmen. Mönster som *.xlsx expanderas av xlmodel om skalet inte gör det
+(Windows cmd). Excels låsfiler (~$bok.xlsx) hoppas över.
+
+{EXIT_CODES_HELP}"""
+
+REGENERATE_EPILOG = f"""\
+Exempel:
+  xlmodel regenerera --torrkorning regionplan_2021.xlsx   (visa vad som ändras)
+  xlmodel regenerera regionplan_2021.xlsx                 (skriv, med säkerhetskopia)
+  xlmodel regenerera --ingen-backup regionplan_2021.xlsx
+
+Bara de celler verktyget äger (ramtabellen) skrivs om; allt annat i arbetsboken
+lämnas orört.
+
+{EXIT_CODES_HELP}"""
+
+BUILD_EPILOG = f"""\
+Exempel:
+  xlmodel bygg workbooks/src --ut workbooks
+  xlmodel bygg workbooks/src/vasterbotten_regionplan_2021 --ut /tmp/bocker
+
+KÄLLA är en bokkatalog (med bok.toml och CSV-filer) eller en katalog med sådana.
+
+{EXIT_CODES_HELP}"""
+
+COMPLETION_EPILOG = """\
+Exempel:
+  bash:  xlmodel komplettering bash > ~/.local/share/bash-completion/completions/xlmodel
+         (eller för stunden: source <(xlmodel komplettering bash))
+  zsh:   xlmodel komplettering zsh > "${fpath[1]}/_xlmodel"   (sedan: compinit)
+  fish:  xlmodel komplettering fish > ~/.config/fish/completions/xlmodel.fish"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=MAIN_DESCRIPTION,
+        epilog=MAIN_EPILOG,
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    _add_help(parser)
+    parser.add_argument(
+        "--version", action="version", version=f"{PROG} {__version__}", help="visa versionen och avsluta"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="KOMMANDO", title="kommandon")
+
+    p = sub.add_parser(
+        "validera",
+        aliases=["validate"],
+        help="kontrollera arbetsböcker mot budgetreglerna",
+        description="Kontrollera en eller flera arbetsböcker mot budgetreglerna och rapportera avvikelser.",
+        epilog=VALIDATE_EPILOG,
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    _add_help(p)
+    _completes(p.add_argument("files", nargs="+", metavar="FIL", help="arbetsböcker (.xlsx/.xlsm) eller kataloger"),
+               "workbook")
+    _completes(p.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                              help="rapportformat (standard: text)"), "none")
+    _completes(p.add_argument("-o", "--utfil", "--output", metavar="SÖKVÄG", dest="output",
+                              help="skriv rapporten till en fil i stället för till skärmen"), "file")
+    p.add_argument("--strikt", "--strict", action="store_true", dest="strict",
+                   help="räkna varningar som fel (slutkod 1)")
+    _completes(p.add_argument("-j", "--jobb", "--jobs", type=_positive_int, metavar="N", dest="jobs", default=None,
+                              help="antal parallella processer (standard: antal processorer; 1 = i samma process)"),
+               "none")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser(
+        "regenerera",
+        aliases=["regenerate"],
+        help="räkna om och skriv tillbaka verktygets celler (ramtabellen)",
+        description="Räkna om en arbetsbok med reglerna och skriv tillbaka de celler verktyget äger.",
+        epilog=REGENERATE_EPILOG,
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    _add_help(p)
+    _completes(p.add_argument("file", metavar="FIL", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
+    p.add_argument("-n", "--torrkorning", "--torrkörning", "--dry-run", action="store_true", dest="dry_run",
+                   help="visa vad som skulle ändras, men skriv inget")
+    p.add_argument("--ingen-backup", "--no-backup", action="store_true", dest="no_backup",
+                   help="gör ingen säkerhetskopia före skrivningen")
+    p.set_defaults(handler=cmd_regenerate)
+
+    p = sub.add_parser(
+        "bygg",
+        aliases=["build"],
+        help="bygg arbetsböcker från versionerade indata",
+        description="Bygg arbetsböcker (.xlsx/.xlsm) från versionerade indata (bok.toml och CSV).",
+        epilog=BUILD_EPILOG,
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    _add_help(p)
+    _completes(p.add_argument("source", metavar="KÄLLA", help="bokkatalog eller katalog med bokkataloger"), "dir")
+    _completes(p.add_argument("--ut", "--out", metavar="KATALOG", dest="out", default=".",
+                              help="katalog att skriva arbetsböckerna i (standard: aktuell katalog)"), "dir")
+    p.set_defaults(handler=cmd_build)
+
+    p = sub.add_parser(
+        "komplettering",
+        aliases=["completion"],
+        help="skriv ut ett skript för tab-komplettering i skalet",
+        description="Skriv ut ett skript som ger tab-komplettering av xlmodel i bash, zsh eller fish.",
+        epilog=COMPLETION_EPILOG,
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    _add_help(p)
+    p.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SKAL", help="bash, zsh eller fish")
+    p.set_defaults(handler=cmd_completion)
+    return parser
+
+
+def _add_help(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-h", "--help", action="help", help="visa den här hjälpen och avsluta")
+
+
+# =========================================================================== output helpers
+
+
+def _configure_streams() -> None:
+    """Never die on a character the console cannot show (a cp1252 pipe has no '−' or '→')."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # pragma: no cover - detached or closed stream
+                pass
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _complain(text: str) -> None:
+    sys.stderr.write(f"{PROG}: {text}\n")
+    sys.stderr.flush()
+
+
+def _write_file_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, so a CI
+    job never picks up half a report."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class _Progress:
+    """'validerar 37/200' on stderr, on a terminal only (CI logs and pipes stay clean)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        isatty = getattr(sys.stderr, "isatty", None)
+        self.on = total >= PROGRESS_MIN_FILES and bool(isatty and isatty())
+
+    def step(self, done: int) -> None:
+        if self.on:
+            sys.stderr.write(f"\rvaliderar {done}/{self.total} …")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.on:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+# =========================================================================== validera
+
+
+def expand_inputs(names: Sequence[str]) -> list[str]:
+    """Command-line names to file paths, in the order given.
+
+    A directory stands for its .xlsx/.xlsm files (sorted, not recursive). A name that
+    does not exist but holds a glob pattern is expanded here, because Windows cmd
+    passes "*.xlsx" through unexpanded. Excel's lock files (~$name.xlsx) are skipped
+    when expanding. A name that matches nothing is kept, so it is reported as missing.
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        if path not in seen:
+            seen.add(path)
+            out.append(path)
+
+    for name in names:
+        p = Path(name)
+        if p.is_dir():
+            found = sorted(
+                str(c) for c in p.iterdir()
+                if c.suffix.lower() in WORKBOOK_SUFFIXES and not c.name.startswith("~$") and c.is_file()
+            )
+            if found:
+                for f in found:
+                    add(f)
+            else:
+                add(name)  # reported as "a directory without workbooks"
+        elif not p.exists() and glob.has_magic(name):
+            matches = sorted(m for m in glob.glob(name) if not Path(m).name.startswith("~$"))
+            for m in matches or [name]:
+                add(m)
+        else:
+            add(name)
+    return out
+
+
+def _unreadable(path: str, message: str) -> dict[str, Any]:
+    return {"path": path, "kind": None, "findings": [], "error": message, "checked_cells": 0}
+
+
+def _error_text(exc: BaseException, path: str) -> str:
+    """A WorkbookError names its path; the report already shows the path, so keep the message."""
+    message = getattr(exc, "message", None)
+    if message and getattr(exc, "path", None) is not None:
+        return str(message)
+    return str(exc)
+
+
+def preflight(path: str) -> str | None:
+    """Why ``path`` cannot be a workbook (Swedish), or None. Looks only at the file's first
+    bytes and the zip directory (``xlmodel.xlsx.limits``), so a missing file, a folder,
+    a PDF, an old .xls or an encrypted workbook is reported in milliseconds."""
+    from xlmodel.errors import WorkbookError
+    from xlmodel.xlsx.limits import check_package
+
+    p = Path(path)
+    if p.is_dir():
+        return "katalogen innehåller inga .xlsx- eller .xlsm-filer"
+    try:
+        check_package(p)
+    except WorkbookError as exc:
+        return _error_text(exc, path)
+    return None
+
+
+def validate_one(path: str, strict: bool = False) -> dict[str, Any]:
+    """Validate one file and return its FileReport as a dict.
+
+    This is the unit of work of the process pool: everything for one file happens in
+    the worker, and only this plain dict (Decimals and enums pickle as they are)
+    travels back. A file that cannot be read becomes a report with ``error`` set;
+    any other exception is a bug and propagates (exit 3).
+    """
+    problem = preflight(path)
+    if problem is not None:
+        return _unreadable(path, problem)
+    from xlmodel.errors import XlmodelError
+    from xlmodel.workbook.validate import validate_file
+
+    try:
+        report = validate_file(path, strict=strict)
+    except XlmodelError as exc:
+        return _unreadable(path, _error_text(exc, path))
+    return report.model_dump(mode="python")
+
+
+def _pool_context() -> Any:
+    """fork on Linux: workers start in milliseconds and inherit the modules the parent
+    already imported (openpyxl once, not once per worker). Elsewhere the platform's
+    default (spawn), which re-imports in each worker."""
+    import multiprocessing
+
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def validate_many(paths: Sequence[str], *, strict: bool = False, jobs: int | None = None) -> list[dict[str, Any]]:
+    """Validate ``paths``; results in input order. ``jobs`` > 1 uses a process pool."""
+    jobs = min(jobs or _default_jobs(), len(paths)) or 1
+    progress = _Progress(len(paths))
+    results: list[dict[str, Any]] = []
+    try:
+        if jobs == 1:
+            for n, path in enumerate(paths, 1):
+                results.append(validate_one(path, strict))
+                progress.step(n)
+            return results
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:  # import once in the parent so forked workers inherit it (see _pool_context)
+            import xlmodel.workbook.validate  # noqa: F401
+        except ImportError:
+            pass  # a worker that needs it raises the real error
+        # Chunks amortise the per-task pickling; a few chunks per worker keep the load
+        # balanced when one workbook is much larger than the others.
+        chunksize = max(1, min(16, len(paths) // (jobs * 4)))
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
+            for n, result in enumerate(pool.map(partial(validate_one, strict=strict), paths, chunksize=chunksize), 1):
+                results.append(result)
+                progress.step(n)
+        return results
+    finally:
+        progress.close()
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from xlmodel import report
+
+    paths = expand_inputs(args.files)
+    results = [report.FileResult.of(d) for d in validate_many(paths, strict=args.strict, jobs=args.jobs)]
+    if args.output:
+        text = report.format_reports(results, args.format, strict=args.strict, colour=False)
+        try:
+            _write_file_atomically(args.output, text)
+        except OSError as exc:
+            _complain(f"kan inte skriva rapporten till {args.output} ({exc.strerror or exc})")
+            return EXIT_UNREADABLE
+        if args.format == "text":
+            _say(report.summary_line(results, strict=args.strict) + "\n")
+        else:
+            _say(report.format_text(results, strict=args.strict, colour=report.use_colour(sys.stdout)))
+        _say(f"rapport ({args.format}) skriven till {args.output}\n")
+    else:
+        colour = args.format == "text" and report.use_colour(sys.stdout)
+        _say(report.format_reports(results, args.format, strict=args.strict, colour=colour))
+    return report.exit_code(results, strict=args.strict)
+
+
+# =========================================================================== regenerera
+
+
+def cmd_regenerate(args: argparse.Namespace) -> int:
+    from xlmodel import report
+    from xlmodel.errors import XlmodelError
+
+    problem = preflight(args.file)
+    if problem is not None:
+        _complain(f"{args.file}: {problem}")
+        return EXIT_UNREADABLE
+    from xlmodel.workbook.regenerate import regenerate_file
+
+    try:
+        result = regenerate_file(args.file, dry_run=args.dry_run, backup=not args.no_backup)
+    except XlmodelError as exc:
+        _complain(f"{args.file}: {_error_text(exc, args.file)}")
+        return EXIT_UNREADABLE
+    view = report.RegenerateView.of(result)
+    _say(report.format_regenerate(view, dry_run=args.dry_run, colour=report.use_colour(sys.stdout)))
+    return EXIT_FINDINGS if view.has_errors() else EXIT_OK
+
+
+# =========================================================================== bygg
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from xlmodel.errors import XlmodelError
+
+    src, out = Path(args.source), Path(args.out)
+    if not src.is_dir():
+        _complain(f"{src}: källan finns inte eller är ingen katalog")
+        return EXIT_UNREADABLE
+    from xlmodel.workbook.build import build_books
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        written = build_books(src, out)
+    except XlmodelError as exc:
+        _complain(str(exc))
+        return EXIT_UNREADABLE
+    except OSError as exc:
+        _complain(f"kan inte skriva till {out} ({exc.strerror or exc})")
+        return EXIT_UNREADABLE
+    for path in written:
+        _say(f"skrev {path}\n")
+    _say(f"{len(written)} {'arbetsbok byggd' if len(written) == 1 else 'arbetsböcker byggda'}\n")
+    return EXIT_OK
+
+
+# =========================================================================== komplettering
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[tuple[list[str], str, argparse.ArgumentParser]]:
+    """(names incl. aliases, help, parser) for each subcommand, in definition order."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {a.dest: a.help or "" for a in sub._choices_actions}
+    by_parser: dict[int, tuple[list[str], str, argparse.ArgumentParser]] = {}
+    for name, p in sub.choices.items():
+        entry = by_parser.setdefault(id(p), ([], "", p))
+        entry[0].append(name)
+    out = []
+    for names, _, p in by_parser.values():
+        out.append((names, helps.get(names[0], ""), p))
+    return out
+
+
+def _options(p: argparse.ArgumentParser) -> list[argparse.Action]:
+    return [a for a in p._actions if a.option_strings]
+
+
+def _positionals(p: argparse.ArgumentParser) -> list[argparse.Action]:
+    return [a for a in p._actions if not a.option_strings]
+
+
+def _takes_value(a: argparse.Action) -> bool:
+    return a.nargs != 0
+
+
+def _kind(a: argparse.Action) -> str:
+    return getattr(a, "complete", "none")
+
+
+def bash_completion(parser: argparse.ArgumentParser) -> str:
+    """A bash completion function generated from the parser (subcommands, their flags,
+    choices, and workbook/directory/file arguments)."""
+    subs = _subcommands(parser)
+    top = " ".join([n for names, _, _ in subs for n in names] + [o for a in _options(parser) for o in a.option_strings])
+    cases = []
+    for names, _, p in subs:
+        value_cases = []
+        for a in _options(p):
+            if not _takes_value(a):
+                continue
+            pattern = "|".join(a.option_strings)
+            if a.choices:
+                body = f'_xlmodel_words "{" ".join(map(str, a.choices))}"'
+            elif _kind(a) in ("file", "dir", "workbook"):
+                body = f"_xlmodel_paths {_kind(a)}"
+            else:
+                body = ":"
+            value_cases.append(f"                {pattern}) {body}; return 0 ;;")
+        flags = " ".join(o for a in _options(p) for o in a.option_strings)
+        pos = _positionals(p)
+        if pos and pos[0].choices:
+            positional = f'_xlmodel_words "{" ".join(map(str, pos[0].choices))}"'
+        elif pos:
+            positional = f"_xlmodel_paths {_kind(pos[0])}"
+        else:
+            positional = ":"
+        value_block = ""
+        if value_cases:
+            value_block = '            case "$prev" in\n' + "\n".join(value_cases) + "\n            esac\n"
+        cases.append(
+            f"        {'|'.join(names)})\n"
+            f"{value_block}"
+            f'            if [[ "$cur" == -* ]]; then _xlmodel_words "{flags}"; else {positional}; fi\n'
+            f"            ;;"
+        )
+    case_block = "\n".join(cases)
+    return f"""# bash-komplettering för xlmodel {__version__} (genererad av 'xlmodel komplettering bash').
+# Installera: xlmodel komplettering bash > ~/.local/share/bash-completion/completions/xlmodel
+
+_xlmodel_words() {{
+    local IFS=$' \\t\\n'
+    COMPREPLY=( $(compgen -W "$1" -- "$cur") )
+}}
+
+_xlmodel_paths() {{
+    # $1: workbook (.xlsx/.xlsm and directories), dir, or file
+    local f
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=()
+    while IFS= read -r f; do
+        if [[ -d "$f" ]]; then
+            COMPREPLY+=( "$f" )
+        elif [[ "$1" == file ]]; then
+            COMPREPLY+=( "$f" )
+        elif [[ "$1" == workbook ]]; then
+            case "$f" in *.[xX][lL][sS][xXmM]) COMPREPLY+=( "$f" ) ;; esac
+        fi
+    done < <(compgen -f -- "$cur")
+}}
+
+_xlmodel() {{
+    local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="" sub="" i w
+    (( COMP_CWORD > 0 )) && prev="${{COMP_WORDS[COMP_CWORD-1]}}"
+    COMPREPLY=()
+    for (( i = 1; i < COMP_CWORD; i++ )); do
+        w="${{COMP_WORDS[i]}}"
+        case "$w" in -*) ;; *) sub="$w"; break ;; esac
+    done
+    case "$sub" in
+        "")
+            _xlmodel_words "{top}"
+            ;;
+{case_block}
+    esac
+    return 0
+}}
+
+complete -F _xlmodel xlmodel
+"""
+
+
+def _zsh_quote(text: str) -> str:
+    """Text for a zsh _arguments/_describe description inside single quotes."""
+    for ch in "[]:'\\`$":
+        text = text.replace(ch, " " if ch in "[]:" else "")
+    return " ".join(text.split())
+
+
+def zsh_completion(parser: argparse.ArgumentParser) -> str:
+    """A native zsh completion (_arguments/_describe), usable from fpath or by sourcing."""
+    subs = _subcommands(parser)
+    describe = "\n".join(f"        '{n}:{_zsh_quote(h)}'" for names, h, _ in subs for n in names)
+    cases = []
+    for names, _, p in subs:
+        specs = []
+        for a in _options(p):
+            desc = _zsh_quote(a.help or "")
+            opts = a.option_strings
+            excl = f"({' '.join(opts)})" if len(opts) > 1 else ""
+            names_part = f"{{{','.join(opts)}}}" if len(opts) > 1 else opts[0]
+            if a.option_strings == ["-h", "--help"]:
+                specs.append(f"'(- *)'{{-h,--help}}'[{desc}]'")
+                continue
+            if not _takes_value(a):
+                specs.append(f"'{excl}'{names_part}'[{desc}]'" if excl else f"'{opts[0]}[{desc}]'")
+                continue
+            if a.choices:
+                action = f"({' '.join(map(str, a.choices))})"
+            elif _kind(a) == "dir":
+                action = "_files -/"
+            elif _kind(a) in ("file", "workbook"):
+                action = "_files"
+            else:
+                action = " "
+            value = f":{_zsh_quote(a.metavar or a.dest)}:{action}"
+            if excl:
+                specs.append(f"'{excl}'{names_part}'[{desc}]{value}'")
+            else:
+                specs.append(f"'{opts[0]}[{desc}]{value}'")
+        for a in _positionals(p):
+            label = _zsh_quote(a.metavar or a.dest)
+            if a.choices:
+                action = f"({' '.join(map(str, a.choices))})"
+            elif _kind(a) == "dir":
+                action = "_files -/"
+            elif _kind(a) == "workbook":
+                action = "_files -g '*.(xlsx|xlsm|XLSX|XLSM)(-.)'"
+            else:
+                action = "_files"
+            prefix = "*" if a.nargs in ("+", "*") else ""
+            # The action holds single quotes (the glob), so this spec is double-quoted.
+            specs.append(f"\"{prefix}:{label}:{action}\"")
+        body = " \\\n                ".join(specs)
+        cases.append(f"            {'|'.join(names)})\n                _arguments -s {body}\n                ;;")
+    case_block = "\n".join(cases)
+    return f"""#compdef xlmodel
+# zsh-komplettering för xlmodel {__version__} (genererad av 'xlmodel komplettering zsh').
+# Installera: xlmodel komplettering zsh > "${{fpath[1]}}/_xlmodel"; starta om zsh (compinit).
+# Eller för stunden: autoload -Uz compinit && compinit; source <(xlmodel komplettering zsh)
+
+_xlmodel() {{
+    local curcontext="$curcontext" state line
+    typeset -A opt_args
+    local -a commands
+    commands=(
+{describe}
+    )
+    _arguments -C \\
+        '(- *)'{{-h,--help}}'[visa hjälpen]' \\
+        '(- *)--version[visa versionen]' \\
+        '1: :->command' \\
+        '*:: :->args'
+    case $state in
+        command)
+            _describe -t commands 'kommando' commands
+            ;;
+        args)
+            case $line[1] in
+{case_block}
+            esac
+            ;;
+    esac
+}}
+
+if [[ "$funcstack[1]" == "_xlmodel" ]]; then
+    _xlmodel "$@"
+else
+    compdef _xlmodel xlmodel
+fi
+"""
+
+
+def _fish_quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def fish_completion(parser: argparse.ArgumentParser) -> str:
+    subs = _subcommands(parser)
+    all_names = " ".join(n for names, _, _ in subs for n in names)
+    lines = [
+        f"# fish-komplettering för xlmodel {__version__} (genererad av 'xlmodel komplettering fish').",
+        "# Installera: xlmodel komplettering fish > ~/.config/fish/completions/xlmodel.fish",
+        "complete -c xlmodel -f",
+        "complete -c xlmodel -n '__fish_use_subcommand' -s h -l help -d 'visa hjälpen'",
+        "complete -c xlmodel -n '__fish_use_subcommand' -l version -d 'visa versionen'",
+    ]
+    for names, h, p in subs:
+        for n in names:
+            lines.append(f"complete -c xlmodel -n 'not __fish_seen_subcommand_from {all_names}' -a {n} -d {_fish_quote(h)}")
+    for names, _, p in subs:
+        cond = f"-n '__fish_seen_subcommand_from {' '.join(names)}'"
+        for a in _options(p):
+            parts = [f"complete -c xlmodel {cond}"]
+            for o in a.option_strings:
+                parts.append(f"-s {o[1:]}" if not o.startswith("--") else f"-l {o[2:]}")
+            if _takes_value(a):
+                if a.choices:
+                    parts.append(f"-x -a {_fish_quote(' '.join(map(str, a.choices)))}")
+                elif _kind(a) == "dir":
+                    parts.append("-x -a '(__fish_complete_directories)'")
+                elif _kind(a) in ("file", "workbook"):
+                    parts.append("-r -F")
+                else:
+                    parts.append("-x")
+            parts.append(f"-d {_fish_quote(a.help or '')}")
+            lines.append(" ".join(parts))
+        for a in _positionals(p):
+            if a.choices:
+                lines.append(f"complete -c xlmodel {cond} -a {_fish_quote(' '.join(map(str, a.choices)))}")
+            elif _kind(a) == "dir":
+                lines.append(f"complete -c xlmodel {cond} -a '(__fish_complete_directories)'")
+            elif _kind(a) == "workbook":
+                lines.append(
+                    f"complete -c xlmodel {cond} -a '(__fish_complete_suffix .xlsx; __fish_complete_suffix .xlsm)'"
+                )
+            else:
+                lines.append(f"complete -c xlmodel {cond} -F")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    generator = {"bash": bash_completion, "zsh": zsh_completion, "fish": fish_completion}[args.shell]
+    _say(generator(build_parser()))
+    return EXIT_OK
+
+
+# =========================================================================== main
+
+
+def _internal_error(exc: BaseException) -> int:
+    if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    detail = " ".join(str(exc).split())
+    name = type(exc).__name__
+    _complain(f"internt fel: {name}{': ' + detail if detail else ''} (kör med {DEBUG_ENV}=1 för spårning)")
+    return EXIT_INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Program entry (``xlmodel`` script and ``python -m xlmodel``); returns the exit code."""
+    _install_swedish_argparse()
+    _configure_streams()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        _complain("avbrutet")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (xlmodel validera … | head): not our error. Point stdout
+        # at devnull so the interpreter's final flush does not complain either.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_FINDINGS
+    except Exception as exc:  # noqa: BLE001 - the one place every bug ends up
+        from xlmodel.errors import XlmodelError
+
+        if isinstance(exc, XlmodelError):
+            # Raised on purpose with a Swedish message, but not caught by the command.
+            _complain(str(exc))
+            return EXIT_UNREADABLE
+        return _internal_error(exc)

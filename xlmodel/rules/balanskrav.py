@@ -1,0 +1,381 @@
+"""The balanskravsutredning: from årets resultat to the balanskravsresultat.
+
+Law: LKBR (2018:597) 11 kap. 10 § requires the reconciliation in the
+förvaltningsberättelse; RKR R15 fixes the order and printed signs of its lines
+(shared/reference/law.md §2). The lines are *signed as printed*: a reduction is
+entered negative, an addition positive, and the statutory figures are plain sums:
+
+    resultat efter balanskravsjusteringar = lines 1..6
+    balanskravsresultat                   = that + line 7 + line 8
+
+Implausible signs (decision, see ``balanskravsutredning``): a positive "Reducering
+av samtliga realisationsvinster", a negative undantag line, a positive reservering
+or a negative användning is *reported* as a WARNING finding ``balanskrav.tecken``
+naming the line, and the figure is computed with the value **as given**. Reason:
+the utredning is a published table and the tool must be able to reproduce what a
+region printed (a sign slip in one line must not make the whole Excel function
+fail), while the finding makes sure the odd sign is seen, not silently used.
+``strict=True`` turns the same check into an ``InputError`` for callers (a
+budget template, CI on our own workbooks) that must never accept such a sign.
+
+No rounding: every line is an input at its printed precision and the totals are
+exact sums of them; a published total that differs by ±1 is a comparison for the
+caller (see ``goals`` for how the resultatbudget does it).
+
+This module also holds ``RuleModel`` and the ``Amount``/``Year`` field types used by
+the other rule modules of the balance requirement (restoration, reserves, goals):
+a pydantic model whose bad input surfaces as an ``InputError`` in Swedish rather
+than as a pydantic ``ValidationError``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+
+from xlmodel import params
+from xlmodel.errors import InputError
+from xlmodel.findings import Finding, Severity
+from xlmodel.money import ZERO, fmt_mkr, parse_amount
+
+RULE = "balanskrav"
+RULE_SIGN = "balanskrav.tecken"
+
+# Years outside this range are typos (a date serial, a two-digit year), not fiscal years.
+_MIN_YEAR, _MAX_YEAR = 1900, 2200
+
+
+# ---------------------------------------------------------------------------
+# Input plumbing shared by the balance-requirement rules
+# ---------------------------------------------------------------------------
+
+
+def parse_year(value: Any, *, argument: str, rule: str | None = None) -> int:
+    """A fiscal year from a cell or Python value: 2021, 2021.0, "2021". Booleans,
+    fractions and anything outside 1900..2200 raise InputError naming ``argument``."""
+    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
+        raise InputError(f"'{value}' är inget årtal", rule=rule, argument=argument)
+    if isinstance(value, int):
+        year = value
+    else:
+        try:
+            number = parse_amount(value, argument=argument, rule=rule, dash_is_zero=False)
+        except InputError:
+            raise InputError(f"'{value}' är inget årtal", rule=rule, argument=argument) from None
+        if number != number.to_integral_value():
+            raise InputError(f"'{value}' är inget helt årtal", rule=rule, argument=argument)
+        year = int(number)
+    if not _MIN_YEAR <= year <= _MAX_YEAR:
+        raise InputError(f"årtalet {year} är orimligt", rule=rule, argument=argument)
+    return year
+
+
+def _amount(value: Any, info: ValidationInfo) -> Decimal:
+    return parse_amount(value, argument=info.field_name or "belopp")
+
+
+def _amount_blank_zero(value: Any, info: ValidationInfo) -> Decimal:
+    return parse_amount(value, argument=info.field_name or "belopp", blank=ZERO)
+
+
+def _amount_or_none(value: Any, info: ValidationInfo) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_amount(value, argument=info.field_name or "belopp")
+
+
+def _year_or_none(value: Any, info: ValidationInfo) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_year(value, argument=info.field_name or "ar")
+
+
+def _year(value: Any, info: ValidationInfo) -> int:
+    return parse_year(value, argument=info.field_name or "ar")
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+"""A required amount in mkr, parsed with money.parse_amount (Swedish text accepted)."""
+AmountOrZero = Annotated[Decimal, BeforeValidator(_amount_blank_zero)]
+"""An amount where a blank cell / None means 0 (an empty line of a printed table)."""
+OptionalAmount = Annotated[Decimal | None, BeforeValidator(_amount_or_none)]
+"""An amount that may be absent (None / blank cell = not given)."""
+Year = Annotated[int, BeforeValidator(_year)]
+OptionalYear = Annotated[int | None, BeforeValidator(_year_or_none)]
+
+
+def input_error_from(exc: ValidationError, rule: str) -> InputError:
+    """The first problem of a pydantic ValidationError as an InputError (Swedish)."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ())) or None
+    original = (err.get("ctx") or {}).get("error")
+    if isinstance(original, InputError):
+        # The location pydantic knows (e.g. "serie.2.balanskravsresultat") is more precise
+        # than the field name a validator put in; a model-level validator adds its own
+        # argument under the location of the nested model it belongs to.
+        argument = original.argument
+        if where and argument and not where.endswith(argument):
+            argument = f"{where}.{argument}"
+        elif where:
+            argument = where
+        return InputError(original.message, rule=original.rule or rule, argument=argument)
+    kind = err.get("type", "")
+    if kind == "missing":
+        message = "värde saknas"
+    elif kind == "extra_forbidden":
+        message = "okänt fält"
+    elif isinstance(original, Exception):
+        message = str(original)
+    else:
+        message = f"ogiltigt värde ({err.get('input')!r})"
+    return InputError(message, rule=rule, argument=where)
+
+
+class RuleModel(BaseModel):
+    """Base of the rule input models: frozen, no unknown fields, and every validation
+    problem raised as ``InputError`` (rule = ``rule_id``, argument = field path)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    rule_id: ClassVar[str] = RULE
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise input_error_from(exc, type(self).rule_id) from None
+
+
+# ---------------------------------------------------------------------------
+# The utredning
+# ---------------------------------------------------------------------------
+
+
+class BalanskravInput(RuleModel):
+    """The signed lines of a balanskravsutredning, exactly as printed (law.md §2)."""
+
+    rule_id: ClassVar[str] = RULE
+
+    arets_resultat: Amount                    # 1  ±
+    realisationsvinster: AmountOrZero = ZERO  # 2  − (reducering)
+    undantag_vinster: AmountOrZero = ZERO     # 3  +
+    undantag_forluster: AmountOrZero = ZERO   # 4  +
+    orealiserade: AmountOrZero = ZERO         # 5  − net gains, + net losses
+    aterforing: AmountOrZero = ZERO           # 6  opposite sign to the line 5 it reverses
+    reservering: AmountOrZero = ZERO          # 7  −
+    anvandning: AmountOrZero = ZERO           # 8  +
+
+
+class UtredningLine(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: str          # "1".."8" for input lines, "=" for the two statutory totals
+    key: str             # field name of BalanskravInput, or the total's name
+    label: str           # Swedish, as printed (law.md §2)
+    amount: Decimal      # signed as printed
+
+    @property
+    def is_total(self) -> bool:
+        return self.number == "="
+
+
+class Utredning(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    year: int | None
+    lines: tuple[UtredningLine, ...]
+    resultat_efter_justeringar: Decimal
+    balanskravsresultat: Decimal
+    findings: tuple[Finding, ...] = ()
+
+    def rows(self) -> list[tuple[str, Decimal]]:
+        """(label, amount) in law order, totals included: a table to spill into a sheet."""
+        return [(line.label, line.amount) for line in self.lines]
+
+
+_RESERVE_NAME = {
+    "resultatutjamningsreserv": "resultatutjämningsreserv",
+    "resultatreserv": "resultatreserv",
+}
+
+
+def _labels(year: int | None) -> dict[str, str]:
+    """Line labels for the fiscal year: the LKBR wording from FY2019 (unrealised gains
+    and losses) or the older one (only unrealised losses), and the reserve's name from
+    the regime in force (params 'reserv.regim'). Without a year both reserve names are
+    shown, as in law.md."""
+    old_wording = year is not None and params.text("balanskrav.uppstallning", year) != "lkbr"
+    if year is None:
+        reserve = "resultatutjämningsreserv / resultatreserv"
+    else:
+        reserve = _RESERVE_NAME[params.text("reserv.regim", year)]
+    unrealised = "orealiserade förluster" if old_wording else "orealiserade vinster och förluster"
+    return {
+        "arets_resultat": "Årets resultat enligt resultaträkningen",
+        "realisationsvinster": "Reducering av samtliga realisationsvinster",
+        "undantag_vinster": "Justering för realisationsvinster enligt undantagsmöjlighet",
+        "undantag_forluster": "Justering för realisationsförluster enligt undantagsmöjlighet",
+        "orealiserade": f"{unrealised[0].upper()}{unrealised[1:]} i värdepapper",
+        "aterforing": f"Justering för återföring av {unrealised} i värdepapper",
+        "resultat_efter_justeringar": "Årets resultat efter balanskravsjusteringar",
+        "reservering": f"Reservering av medel till {reserve}",
+        "anvandning": f"Användning av medel från {reserve}",
+        "balanskravsresultat": "Balanskravsresultat",
+    }
+
+
+# (field, the sign the line must not have, what the printed sign should be)
+_SIGN_RULES: tuple[tuple[str, int, str], ...] = (
+    ("realisationsvinster", +1, "minustecken (en reducering)"),
+    ("undantag_vinster", -1, "plustecken"),
+    ("undantag_forluster", -1, "plustecken"),
+    ("reservering", +1, "minustecken (medel som avsätts)"),
+    ("anvandning", -1, "plustecken (medel som tas i anspråk)"),
+)
+# Before the LKBR (FY2019) only unrealised *losses* were adjusted: line 5 added a loss
+# back (+) and line 6 reversed such an addition (−). Net gains could not occur.
+_SIGN_RULES_OLD: tuple[tuple[str, int, str], ...] = (
+    ("orealiserade", -1, "plustecken (före 2019 justerades endast orealiserade förluster)"),
+    ("aterforing", +1, "minustecken (återföring av en tidigare justerad förlust)"),
+)
+
+
+def _sign_problems(inp: BalanskravInput, year: int | None, labels: dict[str, str]) -> list[Finding]:
+    rules = list(_SIGN_RULES)
+    if year is not None and params.text("balanskrav.uppstallning", year) != "lkbr":
+        rules += _SIGN_RULES_OLD
+    found = []
+    for field, wrong_sign, expected in rules:
+        amount: Decimal = getattr(inp, field)
+        if amount != 0 and (amount > 0) == (wrong_sign > 0):
+            found.append(
+                Finding(
+                    rule=RULE_SIGN,
+                    severity=Severity.WARNING,
+                    message=(
+                        f"Raden '{labels[field]}' redovisas normalt med {expected}, men beloppet är "
+                        f"{fmt_mkr(amount)}; beloppet används som det är angivet."
+                    ),
+                    subject=str(year) if year is not None else None,
+                    field=field,
+                    found=amount,
+                )
+            )
+    return found
+
+
+def balanskravsutredning(inp: BalanskravInput, year: int | None = None, *, strict: bool = False) -> Utredning:
+    """Every line of the utredning in law order with printed signs, the two statutory
+    totals and sign findings. ``year`` selects the wording in force (and must be covered
+    by the parameters); ``strict`` raises InputError on an implausible sign instead of
+    returning a finding."""
+    if year is not None:
+        year = parse_year(year, argument="ar", rule=RULE)
+    labels = _labels(year)
+    problems = _sign_problems(inp, year, labels)
+    if strict and problems:
+        first = problems[0]
+        raise InputError(first.message.replace("; beloppet används som det är angivet.", "."),
+                         rule=RULE_SIGN, argument=first.field)
+
+    adjusted = (
+        inp.arets_resultat
+        + inp.realisationsvinster
+        + inp.undantag_vinster
+        + inp.undantag_forluster
+        + inp.orealiserade
+        + inp.aterforing
+    )
+    result = adjusted + inp.reservering + inp.anvandning
+
+    def line(number: str, key: str, amount: Decimal) -> UtredningLine:
+        return UtredningLine(number=number, key=key, label=labels[key], amount=amount)
+
+    lines = (
+        line("1", "arets_resultat", inp.arets_resultat),
+        line("2", "realisationsvinster", inp.realisationsvinster),
+        line("3", "undantag_vinster", inp.undantag_vinster),
+        line("4", "undantag_forluster", inp.undantag_forluster),
+        line("5", "orealiserade", inp.orealiserade),
+        line("6", "aterforing", inp.aterforing),
+        line("=", "resultat_efter_justeringar", adjusted),
+        line("7", "reservering", inp.reservering),
+        line("8", "anvandning", inp.anvandning),
+        line("=", "balanskravsresultat", result),
+    )
+    return Utredning(
+        year=year,
+        lines=lines,
+        resultat_efter_justeringar=adjusted,
+        balanskravsresultat=result,
+        findings=tuple(problems),
+    )
+
+
+def _input_from_raw(
+    arets_resultat: Any,
+    realisationsvinster: Any,
+    undantag_vinster: Any,
+    undantag_forluster: Any,
+    orealiserade: Any,
+    aterforing: Any,
+    reservering: Any,
+    anvandning: Any,
+) -> BalanskravInput:
+    return BalanskravInput(
+        arets_resultat=arets_resultat,
+        realisationsvinster=realisationsvinster,
+        undantag_vinster=undantag_vinster,
+        undantag_forluster=undantag_forluster,
+        orealiserade=orealiserade,
+        aterforing=aterforing,
+        reservering=reservering,
+        anvandning=anvandning,
+    )
+
+
+def balanskravsresultat(
+    arets_resultat: Any,
+    realisationsvinster: Any = None,
+    undantag_vinster: Any = None,
+    undantag_forluster: Any = None,
+    orealiserade: Any = None,
+    aterforing: Any = None,
+    reservering: Any = None,
+    anvandning: Any = None,
+    *,
+    year: int | None = None,
+    strict: bool = False,
+) -> Decimal:
+    """The balanskravsresultat from raw cell values, argument order as the Excel function
+    BALANSKRAV(arets_resultat; realisationsvinster; undantag_vinster; undantag_forluster;
+    orealiserade; aterforing; reservering; anvandning). None / blank = 0 except for
+    årets resultat; Swedish text ("−716", "1 234,5") is accepted. Sign findings are not
+    returned here (a scalar cannot carry them): use ``balanskravsutredning`` for those."""
+    inp = _input_from_raw(
+        arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
+        orealiserade, aterforing, reservering, anvandning,
+    )
+    return balanskravsutredning(inp, year, strict=strict).balanskravsresultat
+
+
+def balanskravsutredning_rows(
+    arets_resultat: Any,
+    realisationsvinster: Any = None,
+    undantag_vinster: Any = None,
+    undantag_forluster: Any = None,
+    orealiserade: Any = None,
+    aterforing: Any = None,
+    reservering: Any = None,
+    anvandning: Any = None,
+    *,
+    year: int | None = None,
+) -> list[tuple[str, Decimal]]:
+    """The whole utredning as (Swedish label, amount) rows from raw values, for a
+    spilled two-column table (same arguments as ``balanskravsresultat``)."""
+    inp = _input_from_raw(
+        arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
+        orealiserade, aterforing, reservering, anvandning,
+    )
+    return balanskravsutredning(inp, year).rows()

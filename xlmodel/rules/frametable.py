@@ -1,0 +1,566 @@
+"""The frame table (ramtabell): last year's frames, the year's named changes, index.
+
+Per row (RULES.md A1, seed 000 lines 2724–2729 and the table 2855–2912):
+
+    frame = prior_frame + omstallning + omfordelning + utokad + index
+
+"varav" rows are contained in their parent: a change is entered on the most specific
+row it concerns and rolls up, so a parent's columns are its own changes plus its
+children's columns, and the sum row adds the top-level (nämnd) rows.
+
+Index (RULES.md A2, via xlmodel.rules.uplift): on the PRIOR frame, before the year's
+additions. A row's own index base is its prior frame less its children's prior frames
+(the "övrigt" part); its index is own base × its rate plus its children's index. A row
+with ``indexed=False`` gets none, and its prior frame is still taken out of the
+parent's own base (seed 000: RS övrigt = 3 205 − 1 326 − 169,2 − 1 008 − 417 = 284,8).
+A non-indexed row's varav rows are not indexed either: excluding pensions excludes
+every part of them.
+
+Checks returned as findings (never raised):
+- ``ramtabell.varav_overstiger`` (fel): the varav rows' prior or resulting frames sum
+  to more than their parent's;
+- ``ramtabell.omfordelning_netto`` (fel): the omfördelning column of the nämnd rows
+  does not net to zero (a transfer leaves one nämnd and must arrive in another);
+- ``ramtabell.nettoram`` (fel): the sum row differs from the resultatbudget's
+  nettoram at the sum row's printed precision;
+- ``ramtabell.publicerad`` (varning): a published figure is not reproduced;
+- ``ramtabell.radidentitet`` (varning): a published row's own printed figures do not
+  add up (the ±1 of integer-rounded components, seed 000 HSN 5 078,4 vs 5 079);
+- ``upprakning.residual`` (info/varning): announced index total − Σ row index.
+
+Rounding: amounts are exact. A published figure is compared at its printed precision
+(the row's ``places``, or more decimals if the published value itself shows more, as
+RS omfördelning −17,7 on an integer row); both sides are rounded with
+money.round_half_up (Excel ROUND), the rounding the seeds' tables evidently use.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from xlmodel.errors import InputError
+from xlmodel.findings import Finding, Severity
+from xlmodel.money import ZERO, decimal_places, fmt_mkr, round_half_up
+from xlmodel.rules import uplift
+
+RULE = "ramtabell"
+ChangeKind = Literal["omstallning", "omfordelning", "utokad"]
+CHANGE_KINDS: tuple[str, ...] = ("omstallning", "omfordelning", "utokad")
+COLUMNS: tuple[str, ...] = ("prior_frame", "omstallning", "omfordelning", "utokad", "index", "frame")
+# Swedish column names as used in findings (``Finding.field``) and messages.
+COLUMN_SV = {
+    "prior_frame": "budgetram_foregaende_ar",
+    "omstallning": "omstallning",
+    "omfordelning": "omfordelning",
+    "utokad": "utokad",
+    "index": "index",
+    "frame": "budgetram",
+}
+COLUMN_LABEL_SV = {
+    "prior_frame": "Budgetram föregående år",
+    "omstallning": "Omställning reducering",
+    "omfordelning": "Omfördelning",
+    "utokad": "Utökad budget",
+    "index": "Löne- och prisindex",
+    "frame": "Budgetram",
+}
+MAX_PLACES = 6  # more decimals than any printed budget table (mkr with 2 decimals = 10 000 kr)
+
+
+# --------------------------------------------------------------------------- input models
+
+class FrameRow(BaseModel):
+    """One input row of the frame table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str                                 # stable key: "HSN", "RS_tandvard"
+    label: str                              # Swedish label as printed ("varav tandvård")
+    parent: str | None = None               # parent row id for "varav" rows (any depth)
+    prior_frame: Decimal                    # Budgetram föregående år; positive = net cost
+    index_rate: Decimal | None = None       # differentiated rate of the row's own part; None = default
+    indexed: bool = True                    # False: pensions, avskrivningar, kollektivtrafik …
+    places: int = 1                         # printed precision (decimals) of this row
+
+
+class FrameChange(BaseModel):
+    """One named change (budgetförändring) on the most specific row it concerns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    label: str
+    kind: ChangeKind
+    row: str
+    amount: Decimal                         # signed as in the table: cuts negative
+
+
+class PublishedRow(BaseModel):
+    """Published (printed) figures of one row, to reconcile against. None = not printed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    omstallning: Decimal | None = None
+    omfordelning: Decimal | None = None
+    utokad: Decimal | None = None
+    index: Decimal | None = None
+    frame: Decimal | None = None
+    prior_frame: Decimal | None = None      # printed prior frame (used for the sum row)
+
+
+class FrameTableInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int
+    default_index_rate: Decimal
+    rows: list[FrameRow]
+    changes: list[FrameChange] = []
+    announced_index_total: Decimal | None = None
+    published: list[PublishedRow] = []
+    nettoram: Decimal | None = None         # resultatbudget's nettoram as a positive cost
+    total_id: str = "SUMMA"
+    total_label: str = "Summa verksamhetens nettokostnad"
+    total_places: int = 0                   # printed precision of the sum row
+
+
+# --------------------------------------------------------------------------- output models
+
+Level = Literal["namnd", "varav", "summa"]
+
+
+class FrameTableRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    label: str
+    parent: str | None
+    level: Level
+    prior_frame: Decimal
+    omstallning: Decimal
+    omfordelning: Decimal
+    utokad: Decimal
+    index: Decimal
+    frame: Decimal
+    places: int
+    index_base: Decimal = ZERO              # the row's own indexed base (prior less varav priors)
+    index_rate: Decimal | None = None       # rate applied to the own base; None = not indexed
+
+    def rounded(self, places: int | None = None) -> "FrameTableRow":
+        """The row at published precision (default: its own ``places``). Each cell is
+        rounded on its own, as a printed table is, so the rounded cells need not add up."""
+        p = self.places if places is None else places
+        return self.model_copy(update={c: round_half_up(getattr(self, c), p) for c in COLUMNS})
+
+    def value(self, column: str) -> Decimal:
+        if column not in COLUMNS:
+            raise KeyError(column)
+        return getattr(self, column)
+
+
+class FrameTable(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    rows: list[FrameTableRow]
+    total: FrameTableRow
+    findings: list[Finding]
+    index_residual: Decimal | None          # announced_index_total − Σ row index
+
+    def row(self, row_id: str) -> FrameTableRow:
+        if row_id == self.total.id:
+            return self.total
+        for r in self.rows:
+            if r.id == row_id:
+                return r
+        raise KeyError(row_id)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def parse_change_kind(text: str, *, argument: str = "typ") -> ChangeKind:
+    """Map a column header or a typed kind to a change kind: "Omställning reducering",
+    "omställning" → omstallning; "Omfördelning" → omfordelning; "Utökad budget" → utokad."""
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().strip().lower()
+    for kind in CHANGE_KINDS:
+        if folded == kind or folded.startswith(kind + " "):
+            return kind  # type: ignore[return-value]
+    raise InputError(
+        f"okänd typ av budgetförändring '{text}' (ange omställning, omfördelning eller utökad)",
+        rule=f"{RULE}.forandring",
+        argument=argument,
+    )
+
+
+def _printed_places(value: Decimal, at_least: int) -> int:
+    """Precision a published figure is compared at: the row's places, or more if the
+    printed value shows more significant decimals (−17,7 on an integer row)."""
+    return max(at_least, decimal_places(value.normalize()))
+
+
+def _check_places(places: int, argument: str) -> None:
+    if places < 0 or places > MAX_PLACES:
+        raise InputError(f"antal decimaler {places} måste vara 0–{MAX_PLACES}", rule=RULE, argument=argument)
+
+
+# --------------------------------------------------------------------------- structure
+
+class _Tree:
+    """Validated structure of the rows: children in input order, a post-order."""
+
+    def __init__(self, inp: FrameTableInput) -> None:
+        self.rows: dict[str, FrameRow] = {}
+        for r in inp.rows:
+            if not r.id or not r.id.strip():
+                raise InputError("en rad saknar id", rule=f"{RULE}.struktur", argument="id")
+            if r.id in self.rows:
+                raise InputError(f"raden '{r.id}' förekommer två gånger", rule=f"{RULE}.struktur", argument="id")
+            if r.id == inp.total_id:
+                raise InputError(
+                    f"raden '{r.id}' har samma id som summaraden", rule=f"{RULE}.struktur", argument="id"
+                )
+            _check_places(r.places, f"decimaler[{r.id}]")
+            if r.index_rate is not None:
+                uplift.check_rate(r.index_rate, argument=f"indexsats[{r.id}]", rule=f"{RULE}.index")
+            self.rows[r.id] = r
+        self.children: dict[str, list[str]] = {rid: [] for rid in self.rows}
+        self.top: list[str] = []
+        for r in inp.rows:
+            if r.parent is None:
+                self.top.append(r.id)
+            elif r.parent not in self.rows:
+                raise InputError(
+                    f"raden '{r.id}' anger överordnad rad '{r.parent}' som inte finns",
+                    rule=f"{RULE}.struktur",
+                    argument="parent",
+                )
+            else:
+                self.children[r.parent].append(r.id)
+        for rid in self.rows:  # every chain of parents must end at a top-level row
+            seen = {rid}
+            p = self.rows[rid].parent
+            while p is not None:
+                if p in seen:
+                    raise InputError(
+                        f"raden '{rid}' ingår i en cirkel av överordnade rader", rule=f"{RULE}.struktur", argument="parent"
+                    )
+                seen.add(p)
+                p = self.rows[p].parent
+        self.post_order: list[str] = []
+        for t in self.top:
+            self._visit(t)
+
+    def _visit(self, rid: str) -> None:
+        stack: list[tuple[str, bool]] = [(rid, False)]
+        while stack:  # iterative: deep varav chains must not hit the recursion limit
+            node, expanded = stack.pop()
+            if expanded:
+                self.post_order.append(node)
+                continue
+            stack.append((node, True))
+            for c in reversed(self.children[node]):
+                stack.append((c, False))
+
+    def effectively_indexed(self, rid: str) -> bool:
+        r: FrameRow | None = self.rows[rid]
+        while r is not None:
+            if not r.indexed:
+                return False
+            r = self.rows[r.parent] if r.parent is not None else None
+        return True
+
+
+# --------------------------------------------------------------------------- compute
+
+def compute_frame_table(inp: FrameTableInput) -> FrameTable:
+    """The frame table of ``inp.year`` with its checks (see the module docstring)."""
+    uplift.check_rate(inp.default_index_rate, argument="standardindex", rule=f"{RULE}.index")
+    _check_places(inp.total_places, "decimaler_summa")
+    tree = _Tree(inp)
+
+    own: dict[str, dict[str, Decimal]] = {rid: {k: ZERO for k in CHANGE_KINDS} for rid in tree.rows}
+    change_ids: set[str] = set()
+    for ch in inp.changes:
+        if ch.id in change_ids:
+            raise InputError(
+                f"budgetförändringen '{ch.id}' förekommer två gånger", rule=f"{RULE}.forandring", argument="id"
+            )
+        change_ids.add(ch.id)
+        if ch.kind not in CHANGE_KINDS:  # a model built without validation
+            parse_change_kind(ch.kind, argument=f"typ[{ch.id}]")
+        if ch.row not in tree.rows:
+            raise InputError(
+                f"budgetförändringen '{ch.id}' pekar på raden '{ch.row}' som inte finns",
+                rule=f"{RULE}.forandring",
+                argument="rad",
+            )
+        own[ch.row][ch.kind] += ch.amount
+
+    # Index: each row's own part (prior less its varav rows' priors) at its own rate.
+    items = []
+    for rid in tree.post_order:
+        r = tree.rows[rid]
+        base = r.prior_frame - sum((tree.rows[c].prior_frame for c in tree.children[rid]), ZERO)
+        items.append(uplift.IndexItem(id=rid, base=base, rate=r.index_rate, indexed=tree.effectively_indexed(rid)))
+    index = uplift.differentiated_uplift(
+        items,
+        default_rate=inp.default_index_rate,
+        announced_total=inp.announced_index_total,
+        subject=inp.total_id,
+    )
+    own_index = {it.id: it for it in index.items}
+
+    # Roll up in post-order: a parent's columns are its own plus its children's.
+    cols: dict[str, dict[str, Decimal]] = {}
+    for rid in tree.post_order:
+        c = {k: own[rid][k] for k in CHANGE_KINDS}
+        c["index"] = own_index[rid].amount
+        for child in tree.children[rid]:
+            for k in (*CHANGE_KINDS, "index"):
+                c[k] += cols[child][k]
+        c["prior_frame"] = tree.rows[rid].prior_frame
+        c["frame"] = c["prior_frame"] + c["omstallning"] + c["omfordelning"] + c["utokad"] + c["index"]
+        cols[rid] = c
+
+    out_rows = [
+        FrameTableRow(
+            id=r.id,
+            label=r.label,
+            parent=r.parent,
+            level="namnd" if r.parent is None else "varav",
+            places=r.places,
+            index_base=own_index[r.id].base,
+            index_rate=own_index[r.id].rate,
+            **cols[r.id],
+        )
+        for r in inp.rows
+    ]
+    total_cols = {k: sum((cols[t][k] for t in tree.top), ZERO) for k in COLUMNS}
+    total = FrameTableRow(
+        id=inp.total_id,
+        label=inp.total_label,
+        parent=None,
+        level="summa",
+        places=inp.total_places,
+        index_base=sum((it.base for it in index.items if it.rate is not None), ZERO),
+        index_rate=None,
+        **total_cols,
+    )
+
+    findings: list[Finding] = []
+    findings += _varav_findings(tree, cols)
+    findings += _omfordelning_findings(total)
+    findings += _nettoram_findings(inp, total)
+    findings += _published_findings(inp, tree, cols, total)
+    findings += index.findings
+    return FrameTable(year=inp.year, rows=out_rows, total=total, findings=findings, index_residual=index.residual)
+
+
+# --------------------------------------------------------------------------- checks
+
+def _varav_findings(tree: _Tree, cols: dict[str, dict[str, Decimal]]) -> list[Finding]:
+    out: list[Finding] = []
+    for rid in tree.post_order:
+        kids = tree.children[rid]
+        if not kids:
+            continue
+        for column in ("prior_frame", "frame"):
+            parts = sum((cols[k][column] for k in kids), ZERO)
+            whole = cols[rid][column]
+            if parts > whole:
+                out.append(
+                    Finding(
+                        rule=f"{RULE}.varav_overstiger",
+                        severity=Severity.ERROR,
+                        message=(
+                            f"Varav-raderna under '{rid}' summerar till {fmt_mkr(parts)} mkr i kolumnen "
+                            f"'{COLUMN_LABEL_SV[column]}', mer än raden själv ({fmt_mkr(whole)} mkr)."
+                        ),
+                        subject=rid,
+                        field=COLUMN_SV[column],
+                        expected=whole,
+                        found=parts,
+                    )
+                )
+    return out
+
+
+def _omfordelning_findings(total: FrameTableRow) -> list[Finding]:
+    if total.omfordelning == ZERO:
+        return []
+    return [
+        Finding(
+            rule=f"{RULE}.omfordelning_netto",
+            severity=Severity.ERROR,
+            message=(
+                f"Omfördelningarna mellan nämnderna summerar till {fmt_mkr(total.omfordelning)} mkr; "
+                "en omfördelning flyttar budget och ska netta till noll."
+            ),
+            subject=total.id,
+            field=COLUMN_SV["omfordelning"],
+            expected=ZERO,
+            found=total.omfordelning,
+        )
+    ]
+
+
+def _nettoram_findings(inp: FrameTableInput, total: FrameTableRow) -> list[Finding]:
+    if inp.nettoram is None:
+        return []
+    p = inp.total_places
+    computed, budget = round_half_up(total.frame, p), round_half_up(abs(inp.nettoram), p)
+    if computed == budget:
+        return []
+    return [
+        Finding(
+            rule=f"{RULE}.nettoram",
+            severity=Severity.ERROR,
+            message=(
+                f"Ramtabellens summa {fmt_mkr(computed)} mkr stämmer inte med resultatbudgetens "
+                f"verksamhetens nettoram {fmt_mkr(budget)} mkr."
+            ),
+            subject=total.id,
+            field=COLUMN_SV["frame"],
+            expected=budget,
+            found=computed,
+        )
+    ]
+
+
+def _published_findings(
+    inp: FrameTableInput, tree: _Tree, cols: dict[str, dict[str, Decimal]], total: FrameTableRow
+) -> list[Finding]:
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for pub in inp.published:
+        if pub.id in seen:
+            raise InputError(
+                f"publicerade siffror för raden '{pub.id}' anges två gånger", rule=f"{RULE}.publicerad", argument="id"
+            )
+        seen.add(pub.id)
+        if pub.id == inp.total_id:
+            computed, places = {k: getattr(total, k) for k in COLUMNS}, inp.total_places
+        elif pub.id in tree.rows:
+            computed, places = cols[pub.id], tree.rows[pub.id].places
+        else:
+            raise InputError(
+                f"publicerade siffror anges för raden '{pub.id}' som inte finns i ramtabellen",
+                rule=f"{RULE}.publicerad",
+                argument="id",
+            )
+        for column in COLUMNS:
+            printed = getattr(pub, column)
+            if printed is None:
+                continue
+            p = _printed_places(printed, places)
+            mine = round_half_up(computed[column], p)
+            if mine != round_half_up(printed, p):
+                out.append(
+                    Finding(
+                        rule=f"{RULE}.publicerad",
+                        severity=Severity.WARNING,
+                        message=(
+                            f"Raden '{pub.id}', kolumnen '{COLUMN_LABEL_SV[column]}': beräknat "
+                            f"{fmt_mkr(mine)} mkr (exakt {fmt_mkr(computed[column], 4)}) men publicerat "
+                            f"{fmt_mkr(printed)} mkr."
+                        ),
+                        subject=pub.id,
+                        field=COLUMN_SV[column],
+                        expected=printed,
+                        found=mine,
+                    )
+                )
+        out += _published_identity(pub, computed["prior_frame"], places)
+    return out
+
+
+def _published_identity(pub: PublishedRow, computed_prior: Decimal, places: int) -> list[Finding]:
+    """Does the published row add up by itself? Uses the printed prior frame when given,
+    else the input prior frame (which for a nämnd row is the printed one)."""
+    comps = (pub.omstallning, pub.omfordelning, pub.utokad, pub.index)
+    if pub.frame is None or any(c is None for c in comps):
+        return []
+    prior = pub.prior_frame if pub.prior_frame is not None else computed_prior
+    printed_sum = prior + sum(comps, ZERO)  # type: ignore[arg-type]
+    p = _printed_places(pub.frame, places)
+    if round_half_up(printed_sum, p) == round_half_up(pub.frame, p):
+        return []
+    return [
+        Finding(
+            rule=f"{RULE}.radidentitet",
+            severity=Severity.WARNING,
+            message=(
+                f"Raden '{pub.id}' går inte ihop i den publicerade tabellen: föregående års ram plus "
+                f"förändringarna ger {fmt_mkr(printed_sum)} mkr men budgetramen är tryckt som "
+                f"{fmt_mkr(pub.frame)} mkr (avrundade komponenter)."
+            ),
+            subject=pub.id,
+            field=COLUMN_SV["frame"],
+            expected=pub.frame,
+            found=printed_sum,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- roll forward
+
+PriorBasis = Literal["published", "rounded", "exact"]
+
+
+def roll_forward(
+    table: FrameTable,
+    inp: FrameTableInput,
+    *,
+    next_default_index_rate: Decimal | None = None,
+    prior_basis: PriorBasis = "published",
+) -> FrameTableInput:
+    """Next year's input: this year's frames become the prior frames; the varav
+    structure, differentiated rates, exclusions and printed precision are kept; the
+    changes, announced index total, published figures and nettoram are cleared.
+
+    ``prior_basis`` chooses the starting frames:
+    - "published" (default): the printed frame where one is published, else the
+      computed frame at the row's printed precision. The frame fullmäktige decides is
+      the printed one, and next year's work starts from it: seed 003 starts HSN 2022
+      from the decided 5 079 (000 table), not from the 5 078,4 the rounded components
+      give.
+    - "rounded": the computed frame at each row's printed precision;
+    - "exact": the computed frame at full precision (for model-internal chaining).
+
+    The default index rate is ``next_default_index_rate`` or the dated parameter
+    ('index.lpik', year + 1); without either it is an InputError.
+    """
+    if table.year != inp.year:
+        raise InputError(
+            f"ramtabellen gäller {table.year} men indata gäller {inp.year}", rule=f"{RULE}.rullning", argument="ar"
+        )
+    next_year = inp.year + 1
+    rate = uplift.resolve_rate(next_default_index_rate, next_year, argument="standardindex")
+    computed = {r.id: r for r in table.rows}
+    if set(computed) != {r.id for r in inp.rows}:
+        raise InputError(
+            "ramtabellen och indata har inte samma rader", rule=f"{RULE}.rullning", argument="rader"
+        )
+    printed = {p.id: p.frame for p in inp.published if p.frame is not None}
+    rows: list[FrameRow] = []
+    for r in inp.rows:
+        frame = computed[r.id].frame
+        if prior_basis == "exact":
+            prior = frame
+        elif prior_basis == "rounded" or r.id not in printed:
+            prior = round_half_up(frame, r.places)
+        else:
+            prior = printed[r.id]  # type: ignore[assignment]
+        rows.append(r.model_copy(update={"prior_frame": prior}))
+    return FrameTableInput(
+        year=next_year,
+        default_index_rate=rate,
+        rows=rows,
+        total_id=inp.total_id,
+        total_label=inp.total_label,
+        total_places=inp.total_places,
+    )

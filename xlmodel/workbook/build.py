@@ -1,0 +1,220 @@
+"""Build the shipped workbooks from their versioned inputs (``xlmodel bygg``).
+
+XlsxWriter writes every formula together with its computed value (``<f>`` and ``<v>``),
+so a reader that does not recalculate (calamine, pandas, a CI job, a person previewing
+the file in a mail client) sees the numbers. openpyxl cannot do that (excel-facts §5).
+
+Builds are reproducible: document properties carry a fixed date, so building twice
+gives the same package parts and ``git diff`` of a rebuilt workbook means a real change.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+from xlmodel.errors import InputError
+from xlmodel.workbook import layout as L
+from xlmodel.workbook.sources import BookSource, find_sources, load_source
+from xlmodel.workbook.tables import RawTable
+
+# Reproducible builds: a fixed creation date (the date the format of these books was set).
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc).replace(tzinfo=None)
+
+
+def build_books(src: Path, out_dir: Path) -> list[Path]:
+    from xlmodel.workbook import kinds
+
+    written = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for folder in find_sources(Path(src)):
+        source = load_source(folder)
+        builder = kinds.builder_for(source.kind)
+        path = out_dir / source.file_name
+        tmp = path.with_name(f".{path.name}.tmp")
+        builder(source, tmp)
+        tmp.replace(path)
+        written.append(path)
+    if not written:
+        raise InputError(f"inga bokkällor (bok.toml) hittades under {src}", rule="bygg")
+    return written
+
+
+def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bool = False) -> RawTable | None:
+    """A CSV of the source folder as a RawTable keyed by the layout's column keys."""
+    if optional and name not in source.tables:
+        return None
+    rows = source.table(name)
+    by_header = {c.header: c.key for c in spec.columns}
+    if rows:
+        missing = [h for h in by_header if h not in rows[0]]
+        if missing:
+            raise InputError(f"{name}.csv saknar kolumnerna {', '.join(missing)}", rule="bygg")
+    keyed = [{by_header[h]: v for h, v in row.items() if h in by_header} for row in rows]
+
+    def locate(i: int, key: str) -> tuple[str | None, str | None]:
+        header = next(c.header for c in spec.columns if c.key == key)
+        return f"{name}.csv", f"rad {i + 2}, kolumn '{header}'"
+
+    return RawTable(spec=spec, rows=keyed, locate=locate)
+
+
+def to_number(v: Any) -> float | int | None:
+    if v is None:
+        return None
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() and abs(v) < 2**53 else float(v)
+    return v
+
+
+def rc(ref: str) -> tuple[int, int]:
+    """'C5' → (4, 2) zero-based row, col for XlsxWriter."""
+    col, row = coordinate_from_string(ref)
+    return row - 1, column_index_from_string(col) - 1
+
+
+class Book:
+    """A thin wrapper over an XlsxWriter workbook with the house styles."""
+
+    def __init__(self, path: Path, *, title: str, vba_project: bytes | None = None) -> None:
+        self.path = path
+        self.wb = xlsxwriter.Workbook(
+            str(path),
+            {
+                # Text stays text: never turn a string starting with "=" into a formula,
+                # nor "1 234" into a number (reliability: inputs are stored as typed).
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.wb.set_properties(
+            {"title": title, "author": "xlmodel", "company": "", "created": FIXED_DATE, "comments": "Byggd av xlmodel bygg"}
+        )
+        self.wb.set_calc_mode("auto")
+        if vba_project is not None:
+            self.wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
+        f = self.wb.add_format
+        base = {"font_name": "Calibri", "font_size": 11}
+        self.styles = {
+            "title": f({**base, "bold": True, "font_size": 14}),
+            "subtitle": f({**base, "italic": True, "font_color": "#595959"}),
+            "header": f({**base, "bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": True, "valign": "top"}),
+            "text": f(base),
+            "id": f({**base, "font_color": "#808080"}),
+            "label": f({**base, "bold": True}),
+            "label_varav": f({**base, "indent": 1, "italic": True}),
+            "label_sum": f({**base, "bold": True, "top": 1, "bottom": 6}),
+            "amount": f({**base, "num_format": L.MKR_FORMAT}),
+            "amount2": f({**base, "num_format": L.MKR2_FORMAT}),
+            "amount_bold": f({**base, "num_format": L.MKR_FORMAT, "bold": True}),
+            "amount_varav": f({**base, "num_format": L.MKR_FORMAT, "italic": True}),
+            "amount_sum": f({**base, "num_format": L.MKR_FORMAT, "bold": True, "top": 1, "bottom": 6}),
+            "rate": f({**base, "num_format": L.PCT_FORMAT}),
+            "pct1": f({**base, "num_format": L.PCT1_FORMAT}),
+            "year": f({**base, "num_format": L.YEAR_FORMAT}),
+            "int": f({**base, "num_format": "0"}),
+            "input_amount": f({**base, "num_format": L.MKR_FORMAT, "bg_color": "#FFF2CC"}),
+            "input_rate": f({**base, "num_format": L.PCT_FORMAT, "bg_color": "#FFF2CC"}),
+            "input_year": f({**base, "num_format": L.YEAR_FORMAT, "bg_color": "#FFF2CC"}),
+            "input_text": f({**base, "bg_color": "#FFF2CC"}),
+            "note": f({**base, "italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
+            "ok": f({**base, "font_color": "#006100", "bg_color": "#C6EFCE"}),
+            "bad": f({**base, "font_color": "#9C0006", "bg_color": "#FFC7CE"}),
+        }
+        self.sheets: dict[str, Any] = {}
+
+    def sheet(self, name: str):
+        if name not in self.sheets:
+            self.sheets[name] = self.wb.add_worksheet(name)
+        return self.sheets[name]
+
+    # -- writing -----------------------------------------------------------------
+    def write(self, sheet: str, ref: str, value: Any, style: str = "text", formula: str | None = None) -> None:
+        ws = self.sheet(sheet)
+        r, c = rc(ref)
+        fmt = self.styles[style]
+        if formula is not None:
+            ws.write_formula(r, c, "=" + formula, fmt, to_number(value) if not isinstance(value, str) else value)
+        elif value is None:
+            ws.write_blank(r, c, None, fmt)
+        elif isinstance(value, bool):
+            ws.write_boolean(r, c, value, fmt)
+        elif isinstance(value, (int, float, Decimal)):
+            ws.write_number(r, c, to_number(value), fmt)
+        else:
+            ws.write_string(r, c, str(value), fmt)
+
+    def title(self, sheet: str, title: str, subtitle: str = "") -> None:
+        self.write(sheet, "A1", title, "title")
+        if subtitle:
+            self.write(sheet, "A2", subtitle, "subtitle")
+
+    def input_table(self, spec: L.InputTable, rows: list[dict[str, Any]]) -> None:
+        """An Excel Table with the layout's headers; rows keyed by column key (raw values)."""
+        ws = self.sheet(spec.sheet)
+        if spec.title:
+            self.title(spec.sheet, spec.title, "Indata: gula celler fylls i av controllern.")
+        hr = spec.header_row - 1
+        c0 = spec.first_col - 1
+        last_row = hr + max(len(rows), 1)
+        ws.add_table(
+            hr, c0, last_row, c0 + len(spec.columns) - 1,
+            {
+                "name": spec.table,
+                "style": "Table Style Light 9",
+                "columns": [{"header": c.header} for c in spec.columns],
+                "autofilter": True,
+            },
+        )
+        for j, col in enumerate(spec.columns):
+            ws.set_column(c0 + j, c0 + j, col.width)
+            if col.help:
+                ws.data_validation(hr + 1, c0 + j, last_row, c0 + j, {"validate": "any", "input_title": col.header[:32], "input_message": col.help[:255]})
+        for i, row in enumerate(rows):
+            for j, col in enumerate(spec.columns):
+                v = row.get(col.key)
+                style = {"amount": "input_amount", "rate": "input_rate", "year": "input_year", "int": "int"}.get(col.kind, "input_text")
+                self._write_raw(ws, hr + 1 + i, c0 + j, v, col.kind, self.styles[style])
+        ws.freeze_panes(spec.header_row, 0)
+
+    def _write_raw(self, ws, r: int, c: int, v: Any, kind: str, fmt) -> None:
+        if v is None or (isinstance(v, str) and v.strip() == ""):
+            ws.write_blank(r, c, None, fmt)
+            return
+        if kind in ("amount", "rate", "int", "year") and not isinstance(v, (int, float, Decimal)):
+            v = Decimal(str(v))
+        if isinstance(v, bool):
+            ws.write_boolean(r, c, v, fmt)
+        elif isinstance(v, (int, float, Decimal)):
+            ws.write_number(r, c, to_number(v), fmt)
+        else:
+            ws.write_string(r, c, str(v), fmt)
+
+    def param(self, p: L.Param, value: Any) -> None:
+        ws = self.sheet(p.sheet)
+        r, c = rc(p.cell)
+        ws.write_string(r, c - 1, p.label, self.styles["label"])
+        style = {"amount": "input_amount", "rate": "input_rate", "year": "input_year"}.get(p.kind, "input_text")
+        self._write_raw(ws, r, c, value, p.kind, self.styles[style])
+        if p.help:
+            ws.write_string(r, c + 1, p.help, self.styles["note"])
+        self.wb.define_name(p.name, f"='{p.sheet}'!${coordinate_from_string(p.cell)[0]}${r + 1}")
+
+    def conf_sheet(self) -> None:
+        ws = self.sheet(L.CONF_SHEET)
+        for i, (k, v) in enumerate(L.CONF_ROWS):
+            ws.write_string(i, 0, k, self.styles["text"])
+            if v:
+                ws.write_string(i, 1, v, self.styles["text"])
+        ws.set_column(0, 0, 22)
+        ws.set_column(1, 1, 30)
+
+    def close(self) -> None:
+        self.wb.close()

@@ -1,0 +1,104 @@
+"""Where the workbook layer reads cells from: a file on disk, or Excel itself.
+
+``CellSource`` is the one interface the kinds read through. ``PackageCells`` reads an
+.xlsx/.xlsm package headless (our streaming reader: formula *and* cached value in one
+pass); ``udfs.macros`` provides an xlwings implementation for the live workbook. So the
+Excel macro and ``xlmodel regenerera`` run the same reading code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from openpyxl.utils.cell import range_boundaries, get_column_letter
+
+from xlmodel.errors import InputError
+from xlmodel.workbook.layout import InputTable, Param
+from xlmodel.workbook.tables import RawTable
+
+
+@dataclass(frozen=True)
+class TableLocation:
+    name: str
+    sheet: str
+    ref: str                      # "A4:G19" including the header row
+    has_totals: bool = False
+
+
+class CellSource(Protocol):
+    def sheet_names(self) -> list[str]: ...
+    def value(self, sheet: str, ref: str) -> Any: ...          # cached value of a formula cell
+    def formula(self, sheet: str, ref: str) -> str | None: ...  # without "=", None for a constant
+    def table(self, name: str) -> TableLocation | None: ...
+    def defined_name(self, name: str) -> tuple[str, str] | None: ...  # (sheet, "C5")
+
+
+def _norm(text: Any) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+def require_sheet(cells: CellSource, sheet: str, rule: str) -> None:
+    names = cells.sheet_names()
+    if sheet not in names:
+        have = ", ".join(f"'{n}'" for n in names)
+        raise InputError(f"bladet '{sheet}' saknas (arbetsboken har {have})", rule=rule, sheet=sheet)
+
+
+def read_table(cells: CellSource, spec: InputTable, rule: str, *, optional: bool = False) -> RawTable | None:
+    """An input Table as a RawTable. Columns are matched by header, so a controller may
+    reorder them; a missing or renamed header is an error naming its cell."""
+    loc = cells.table(spec.table)
+    if loc is None:
+        if optional:
+            return None
+        require_sheet(cells, spec.sheet, rule)
+        raise InputError(
+            f"tabellen '{spec.table}' saknas (väntad på bladet '{spec.sheet}' med rubrikerna "
+            f"{', '.join(spec.headers())})",
+            rule=rule,
+            sheet=spec.sheet,
+        )
+    min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
+    headers = {}
+    for c in range(min_col, max_col + 1):
+        ref = f"{get_column_letter(c)}{min_row}"
+        headers[_norm(cells.value(loc.sheet, ref))] = c
+    col_of: dict[str, int] = {}
+    for col in spec.columns:
+        c = headers.get(_norm(col.header))
+        if c is None:
+            first_free = f"{get_column_letter(min_col)}{min_row}"
+            raise InputError(
+                f"rubriken '{col.header}' saknas i tabellen '{spec.table}' (rubrikraden börjar i {first_free})",
+                rule=rule,
+                sheet=loc.sheet,
+                cell=first_free,
+            )
+        col_of[col.key] = c
+    last = max_row - (1 if loc.has_totals else 0)
+    rows = []
+    for r in range(min_row + 1, last + 1):
+        rows.append({key: cells.value(loc.sheet, f"{get_column_letter(c)}{r}") for key, c in col_of.items()})
+
+    def locate(i: int, key: str) -> tuple[str | None, str | None]:
+        return loc.sheet, f"{get_column_letter(col_of[key])}{min_row + 1 + i}"
+
+    return RawTable(spec=spec, rows=rows, locate=locate)
+
+
+def param_location(cells: CellSource, p: Param) -> tuple[str, str]:
+    """A parameter cell: by its defined name if present, else at its layout position."""
+    return cells.defined_name(p.name) or (p.sheet, p.cell)
+
+
+def read_param(cells: CellSource, p: Param, rule: str) -> Any:
+    from xlmodel.workbook.tables import convert
+
+    sheet, ref = param_location(cells, p)
+    if sheet not in cells.sheet_names():
+        require_sheet(cells, sheet, rule)
+    try:
+        return convert(cells.value(sheet, ref), p, rule=rule)
+    except InputError as err:
+        raise err.at(sheet, ref) from None

@@ -1,0 +1,202 @@
+"""The frame-table part of a regionplan workbook: table rows → core model → owned cells.
+
+Used by the builder (rows from CSV), by ``regenerate`` and ``validate`` (rows from the
+workbook) and by the Excel macro (rows from the live workbook through xlwings): all of
+them call ``frame_input`` and ``frametable_cells`` so the numbers and the layout cannot
+differ between the Excel path and the headless path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
+
+from xlmodel.errors import InputError
+from xlmodel.findings import Finding
+from xlmodel.rules.frametable import (
+    FrameChange,
+    FrameRow,
+    FrameTable,
+    FrameTableInput,
+    PublishedRow,
+    compute_frame_table,
+)
+from xlmodel.workbook.layout import (
+    CHANGE_KINDS_SV,
+    CHANGES_TABLE,
+    FIRST_DATA_ROW,
+    FRAMES_TABLE,
+    FRAMETABLE_BLOCK,
+    FRAMETABLE_SUM_ID,
+    FRAMETABLE_SUM_LABEL,
+    FRAMETABLE_VALUE_KEYS,
+    PUBLISHED_TABLE,
+    frametable_header,
+)
+from xlmodel.workbook.tables import RawTable
+
+RULE = "ramtabell"
+
+
+@dataclass
+class FrameSources:
+    frames: RawTable
+    changes: RawTable
+    published: RawTable | None
+    year: int
+    default_index_rate: Decimal
+    announced_index_total: Decimal | None
+    nettoram: Decimal | None
+
+
+def frame_input(src: FrameSources) -> FrameTableInput:
+    """Typed, located rows → the core model. Errors name sheet and cell."""
+    frames = src.frames.typed(RULE)
+    changes = src.changes.typed(RULE)
+    rows = [
+        FrameRow(
+            id=r["id"],
+            label=r["label"],
+            parent=r["parent"] or None,
+            prior_frame=r["prior_frame"],
+            index_rate=r["index_rate"],
+            indexed=r["indexed"],
+            places=r["places"] if r["places"] is not None else 1,
+        )
+        for r in frames
+    ]
+    _check_unique_ids(src.frames, frames)
+    change_models = []
+    for c in changes:
+        kind = CHANGE_KINDS_SV.get(str(c["kind"]).strip().lower())
+        if kind is None:
+            sheet, cell = src.changes.where(c, "kind")
+            raise InputError(
+                f"typen '{c['kind']}' är okänd; använd {', '.join(CHANGE_KINDS_SV)}", rule=RULE, argument="Typ"
+            ).at(sheet, cell)
+        change_models.append(FrameChange(id=c["id"], label=c["label"], kind=kind, row=c["row"], amount=c["amount"]))
+    published = []
+    if src.published is not None:
+        for p in src.published.typed(RULE):
+            published.append(
+                PublishedRow(
+                    id=p["id"],
+                    omstallning=p["omstallning"],
+                    omfordelning=p["omfordelning"],
+                    utokad=p["utokad"],
+                    index=p["index"],
+                    frame=p["frame"],
+                )
+            )
+    try:
+        return FrameTableInput(
+            year=src.year,
+            default_index_rate=src.default_index_rate,
+            rows=rows,
+            changes=change_models,
+            announced_index_total=src.announced_index_total,
+            published=published,
+            nettoram=src.nettoram,
+        )
+    except InputError as err:
+        raise _locate_structure_error(err, src, frames, changes) from None
+
+
+def _check_unique_ids(table: RawTable, rows: list[dict[str, Any]]) -> None:
+    seen: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["id"] in seen:
+            sheet, cell = table.where(r, "id")
+            raise InputError(f"id '{r['id']}' förekommer två gånger", rule=RULE, argument="Id").at(sheet, cell)
+        seen[r["id"]] = r
+
+
+def _locate_structure_error(err: InputError, src: FrameSources, frames, changes) -> InputError:
+    """A structure error from the core names a row id in ``argument``; find its cell."""
+    target = err.argument
+    for r in frames:
+        if target in (r["id"], r.get("parent")):
+            return err.at(*src.frames.where(r, "parent" if r.get("parent") == target else "id"))
+    for c in changes:
+        if target in (c["id"], c["row"]):
+            return err.at(*src.changes.where(c, "row" if c["row"] == target else "id"))
+    return err.at(FRAMES_TABLE.sheet, None)
+
+
+def compute(src: FrameSources) -> FrameTable:
+    return compute_frame_table(frame_input(src))
+
+
+# --- the owned output range -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnedCell:
+    ref: str                   # "C5"
+    value: Any                 # Decimal | str | None
+    formula: str | None = None  # without the leading "="
+    style: str = "text"        # builder style key: "text", "header", "amount", "amount_bold", "label_varav", ...
+
+
+def ordered_rows(table: FrameTable) -> list:
+    """Rows in the order of the input table (parents before their varav rows)."""
+    return list(table.rows)
+
+
+def frametable_cells(table: FrameTable) -> list[OwnedCell]:
+    """Every cell the frame table owns, header to sum row, in sheet order."""
+    block = FRAMETABLE_BLOCK
+    cells: list[OwnedCell] = []
+    hr = block.header_row
+    for i, col in enumerate(block.columns):
+        cells.append(OwnedCell(f"{get_column_letter(block.first_col + i)}{hr}", frametable_header(col, table.year), style="header"))
+    letter = {c.key: block.col_letter(c.key) for c in block.columns}
+    component_keys = ("prior_frame", "omstallning", "omfordelning", "utokad", "index")
+    top_level_rows: list[int] = []
+    r = FIRST_DATA_ROW
+    for row in ordered_rows(table):
+        is_varav = row.parent is not None
+        if not is_varav:
+            top_level_rows.append(r)
+        cells.append(OwnedCell(f"{letter['id']}{r}", row.id, style="id"))
+        cells.append(OwnedCell(f"{letter['label']}{r}", row.label, style="label_varav" if is_varav else "label"))
+        for key in component_keys:
+            v = getattr(row, key)
+            cells.append(OwnedCell(f"{letter[key]}{r}", v, style="amount_varav" if is_varav else "amount"))
+        parts = "+".join(f"{letter[k]}{r}" for k in component_keys)
+        cells.append(OwnedCell(f"{letter['frame']}{r}", row.frame, formula=parts, style="amount_varav" if is_varav else "amount_bold"))
+        r += 1
+    total = table.total
+    cells.append(OwnedCell(f"{letter['id']}{r}", FRAMETABLE_SUM_ID, style="id"))
+    cells.append(OwnedCell(f"{letter['label']}{r}", FRAMETABLE_SUM_LABEL, style="label_sum"))
+    for key in FRAMETABLE_VALUE_KEYS:
+        col = letter[key]
+        formula = "+".join(f"{col}{x}" for x in top_level_rows) if top_level_rows else "0"
+        cells.append(OwnedCell(f"{col}{r}", getattr(total, key), formula=formula, style="amount_sum"))
+    return cells
+
+
+def frametable_extent(n_rows: int) -> tuple[int, int]:
+    """First and last sheet row the frame table occupies for ``n_rows`` data rows."""
+    return FRAMETABLE_BLOCK.header_row, FIRST_DATA_ROW + n_rows  # the sum row is FIRST + n
+
+
+def finding_cells(table: FrameTable, findings: list[Finding]) -> list[Finding]:
+    """Locate the core's findings (subject = row id, field = column key) on the Ramtabell sheet."""
+    row_of = {row.id: FIRST_DATA_ROW + i for i, row in enumerate(ordered_rows(table))}
+    row_of[FRAMETABLE_SUM_ID] = FIRST_DATA_ROW + len(table.rows)
+    out = []
+    for f in findings:
+        r = row_of.get(f.subject or "")
+        col = None
+        if f.field:
+            try:
+                col = FRAMETABLE_BLOCK.col_letter(f.field)
+            except KeyError:
+                col = None
+        cell = f"{col or FRAMETABLE_BLOCK.col_letter('label')}{r}" if r else None
+        out.append(f.at(FRAMETABLE_BLOCK.sheet, cell) if f.sheet is None else f)
+    return out

@@ -1,0 +1,247 @@
+"""The one place that defines each sheet's layout.
+
+The builder, the reader, ``regenerate``, ``validate`` and the Excel macro all take
+positions, headers, table names and defined names from here, so a sheet cannot be
+laid out one way and read another.
+
+Conventions of every workbook (a Swedish controller's expectations):
+- inputs are Excel Tables (``tbl…``) under a title row, header on row 4, data from row 5;
+- single parameters are labelled cells with a defined name (``Budgetar``, ``Standardindex``);
+- amounts are mkr with the number format ``MKR_FORMAT`` (space thousands separator in a
+  Swedish Excel, a dash for zero as the printed plans do);
+- outputs the tool owns (the Ramtabell) are plain ranges, not Tables, so that rewriting
+  them never has to touch a table part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+
+Kind = Literal["text", "amount", "rate", "int", "bool", "year"]
+
+MKR_FORMAT = '#,##0.0;-#,##0.0;"–"'
+MKR2_FORMAT = '#,##0.00;-#,##0.00;"–"'
+PCT_FORMAT = "0.00%"
+PCT1_FORMAT = "0.0%"
+YEAR_FORMAT = "0"
+
+TITLE_ROW = 1
+HEADER_ROW = 4
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str                 # field of the core model
+    header: str              # Swedish header as the controller sees it
+    kind: Kind = "text"
+    required: bool = True
+    width: float = 14
+    help: str = ""           # input message (data validation prompt), Swedish
+
+
+@dataclass(frozen=True)
+class InputTable:
+    sheet: str
+    table: str               # Excel Table name
+    columns: tuple[Col, ...]
+    top_left: str = f"A{HEADER_ROW}"
+    title: str = ""
+
+    @property
+    def header_row(self) -> int:
+        return coordinate_from_string(self.top_left)[1]
+
+    @property
+    def first_col(self) -> int:
+        return column_index_from_string(coordinate_from_string(self.top_left)[0])
+
+    def col_letter(self, key: str) -> str:
+        for i, c in enumerate(self.columns):
+            if c.key == key:
+                return get_column_letter(self.first_col + i)
+        raise KeyError(key)
+
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str                # defined name
+    sheet: str
+    cell: str                # value cell; the label is in the column to its left
+    label: str
+    kind: Kind = "amount"
+    required: bool = True
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class OutputBlock:
+    """A range the tool owns and rewrites: header row + one row per item (+ a sum row)."""
+
+    sheet: str
+    columns: tuple[Col, ...]
+    top_left: str = f"A{HEADER_ROW}"
+    title: str = ""
+
+    @property
+    def header_row(self) -> int:
+        return coordinate_from_string(self.top_left)[1]
+
+    @property
+    def first_col(self) -> int:
+        return column_index_from_string(coordinate_from_string(self.top_left)[0])
+
+    def col_letter(self, key: str) -> str:
+        for i, c in enumerate(self.columns):
+            if c.key == key:
+                return get_column_letter(self.first_col + i)
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class BookLayout:
+    kind: str
+    sheets: tuple[str, ...]                    # in tab order
+    tables: tuple[InputTable, ...] = ()
+    params: tuple[Param, ...] = ()
+    outputs: dict[str, OutputBlock] = field(default_factory=dict)
+
+    def table(self, name: str) -> InputTable:
+        for t in self.tables:
+            if t.table == name:
+                return t
+        raise KeyError(name)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+CONF_SHEET = "xlwings.conf"
+# Keys in the order xlwings' quickstart template lists them (excel-facts §1.2); values
+# are what a controller on Windows with the pinned xlwings needs. "UDF Modules" names
+# our package; the workbook folder is on PYTHONPATH so a workbook-named module (the
+# macro entry point) is found next to the file.
+CONF_ROWS: tuple[tuple[str, str], ...] = (
+    ("Interpreter_Win", "python"),
+    ("Interpreter_Mac", ""),
+    ("PYTHONPATH", ""),
+    ("Conda Path", ""),
+    ("Conda Env", ""),
+    ("UDF Modules", "udfs"),
+    ("Debug UDFs", "False"),
+    ("Use UDF Server", "True"),
+    ("Show Console", "False"),
+)
+
+# ---------------------------------------------------------------------------
+# Regionplan (Region Västerbotten, Regionplan 2021): ramtabell + resultatbudget + balanskrav
+# ---------------------------------------------------------------------------
+
+SHEET_INFO = "Info"
+SHEET_PARAMS = "Parametrar"
+SHEET_FRAMES = "Ramar"
+SHEET_CHANGES = "Förändringar"
+SHEET_PUBLISHED = "Publicerat"
+SHEET_FRAMETABLE = "Ramtabell"
+SHEET_RESULTBUDGET = "Resultatbudget"
+SHEET_BALANSKRAV = "Balanskrav"
+
+CHANGE_KINDS_SV = {"omställning": "omstallning", "omfördelning": "omfordelning", "utökad": "utokad"}
+CHANGE_KINDS_FROM_CORE = {v: k for k, v in CHANGE_KINDS_SV.items()}
+
+FRAMES_TABLE = InputTable(
+    sheet=SHEET_FRAMES,
+    table="tblRamar",
+    title="Budgetramar föregående år per nämnd, med varav-rader",
+    columns=(
+        Col("id", "Id", "text", width=22, help="Unik nyckel för raden, t.ex. HSN eller RS_tandvard."),
+        Col("label", "Post", "text", width=48),
+        Col("parent", "Förälder", "text", required=False, width=14,
+            help="Id för raden som denna varav-rad ingår i. Tom för en nämnd."),
+        Col("prior_frame", "Budgetram föregående år", "amount", width=16),
+        Col("index_rate", "Indexsats", "rate", required=False, width=11,
+            help="Differentierad sats för raden. Tom = standardindex."),
+        Col("indexed", "Indexeras", "bool", width=10, help="Ja/Nej. Nej för pensioner, avskrivningar m.m."),
+        Col("places", "Decimaler", "int", width=10, help="Antal decimaler raden publiceras med."),
+    ),
+)
+
+CHANGES_TABLE = InputTable(
+    sheet=SHEET_CHANGES,
+    table="tblForandringar",
+    title="Budgetförändringar: omställning, omfördelning och utökad budget",
+    columns=(
+        Col("id", "Id", "text", width=22),
+        Col("label", "Beskrivning", "text", width=70),
+        Col("kind", "Typ", "text", width=14, help="omställning, omfördelning eller utökad"),
+        Col("row", "Rad", "text", width=18, help="Id på raden i Ramar som förändringen gäller."),
+        Col("amount", "Belopp", "amount", width=12, help="mkr; minskningar negativa."),
+    ),
+)
+
+PUBLISHED_TABLE = InputTable(
+    sheet=SHEET_PUBLISHED,
+    table="tblPublicerat",
+    title="Publicerade belopp i den beslutade planen (för avstämning)",
+    columns=(
+        Col("id", "Id", "text", width=22),
+        Col("omstallning", "Omställning reducering", "amount", required=False),
+        Col("omfordelning", "Omfördelning", "amount", required=False),
+        Col("utokad", "Utökad budget", "amount", required=False),
+        Col("index", "Löne- och prisindex", "amount", required=False),
+        Col("frame", "Budgetram", "amount", required=False),
+    ),
+)
+
+REGIONPLAN_PARAMS = (
+    Param("Budgetar", SHEET_PARAMS, "C5", "Budgetår", "year"),
+    Param("Standardindex", SHEET_PARAMS, "C6", "Standardindex (LPIK)", "rate",
+          help="Uppräkning för rader utan egen indexsats."),
+    Param("AviseratIndex", SHEET_PARAMS, "C7", "Aviserat indexbelopp, mkr", "amount", required=False,
+          help="Beloppet planen anger för löne- och prisindex; avvikelsen redovisas."),
+    Param("Nettoram", SHEET_PARAMS, "C8", "Verksamhetens nettoram enligt resultatbudget, mkr", "amount",
+          required=False),
+)
+
+FRAMETABLE_BLOCK = OutputBlock(
+    sheet=SHEET_FRAMETABLE,
+    title="Ramtabell: fördelning av budget per nämnd och styrelse, mkr",
+    columns=(
+        Col("id", "Id", "text", width=20),
+        Col("label", "Post", "text", width=48),
+        Col("prior_frame", "Budgetram {prior}", "amount"),
+        Col("omstallning", "Omställning reducering", "amount"),
+        Col("omfordelning", "Omfördelning", "amount"),
+        Col("utokad", "Utökad budget", "amount"),
+        Col("index", "Löne- och prisindex", "amount"),
+        Col("frame", "Budgetram {year}", "amount"),
+    ),
+)
+FRAMETABLE_SUM_LABEL = "Summa verksamhetens nettokostnad"
+FRAMETABLE_SUM_ID = "SUMMA"
+FRAMETABLE_VALUE_KEYS = ("prior_frame", "omstallning", "omfordelning", "utokad", "index", "frame")
+
+
+def frametable_header(col: Col, year: int) -> str:
+    return col.header.format(prior=year - 1, year=year)
+
+REGIONPLAN_SHEETS = (
+    SHEET_INFO,
+    SHEET_PARAMS,
+    SHEET_FRAMES,
+    SHEET_CHANGES,
+    SHEET_PUBLISHED,
+    SHEET_FRAMETABLE,
+    SHEET_RESULTBUDGET,
+    SHEET_BALANSKRAV,
+    CONF_SHEET,
+)

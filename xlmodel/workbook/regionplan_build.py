@@ -1,0 +1,109 @@
+"""Builder of the regionplan workbook (Region Västerbotten, Regionplan 2021 and its kind)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from xlmodel.workbook import frames as F
+from xlmodel.workbook import layout as L
+from xlmodel.workbook.build import Book, csv_table
+from xlmodel.workbook.sources import BookSource
+from xlmodel.workbook.vba import ENTRY_MACRO, xlwings_vba_project
+
+
+def frame_sources_from_csv(source: BookSource) -> F.FrameSources:
+    meta = source.meta
+    return F.FrameSources(
+        frames=csv_table(source, "ramar", L.FRAMES_TABLE),
+        changes=csv_table(source, "forandringar", L.CHANGES_TABLE),
+        published=csv_table(source, "publicerat", L.PUBLISHED_TABLE, optional=True),
+        year=int(meta["budget_year"]),
+        default_index_rate=Decimal(str(meta["default_index_rate"])),
+        announced_index_total=Decimal(str(meta["announced_index_total"])) if "announced_index_total" in meta else None,
+        nettoram=Decimal(str(meta["nettoram"])) if "nettoram" in meta else None,
+    )
+
+
+def build_regionplan(source: BookSource, path: Path) -> None:
+    meta = source.meta
+    fsrc = frame_sources_from_csv(source)
+    table = F.compute(fsrc)
+    is_macro_book = source.file_name.endswith(".xlsm")
+    book = Book(path, title=meta["title"], vba_project=xlwings_vba_project() if is_macro_book else None)
+    for name in L.REGIONPLAN_SHEETS:
+        book.sheet(name)
+
+    _info_sheet(book, source, is_macro_book)
+    _params_sheet(book, fsrc)
+    book.input_table(L.FRAMES_TABLE, fsrc.frames.rows)
+    book.input_table(L.CHANGES_TABLE, fsrc.changes.rows)
+    book.sheet(L.SHEET_CHANGES).data_validation(
+        L.FIRST_DATA_ROW - 1, L.CHANGES_TABLE.first_col + 1, L.FIRST_DATA_ROW + 500, L.CHANGES_TABLE.first_col + 1,
+        {"validate": "list", "source": list(L.CHANGE_KINDS_SV)},
+    )
+    if fsrc.published is not None:
+        book.input_table(L.PUBLISHED_TABLE, fsrc.published.rows)
+    write_frametable(book, table)
+
+    from xlmodel.workbook import regionplan_extra
+
+    regionplan_extra.build_resultatbudget(book, source)
+    regionplan_extra.build_balanskrav(book, source)
+    book.conf_sheet()
+    book.close()
+
+
+def write_frametable(book: Book, table) -> None:
+    block = L.FRAMETABLE_BLOCK
+    ws = book.sheet(block.sheet)
+    book.title(block.sheet, block.title, "Utdata: skrivs av makrot 'Uppdatera ramtabell' eller 'xlmodel regenerera'. Ändra indata, inte denna tabell.")
+    for i, col in enumerate(block.columns):
+        ws.set_column(block.first_col - 1 + i, block.first_col - 1 + i, col.width)
+    for cell in F.frametable_cells(table):
+        book.write(block.sheet, cell.ref, cell.value, cell.style, cell.formula)
+    ws.freeze_panes(block.header_row, 2)
+
+
+def _info_sheet(book: Book, source: BookSource, is_macro_book: bool) -> None:
+    meta = source.meta
+    s = L.SHEET_INFO
+    ws = book.sheet(s)
+    book.title(s, meta["title"], meta.get("source", ""))
+    lines = [
+        "Så här används arbetsboken",
+        "1. Fyll i indata på bladen Parametrar, Ramar och Förändringar (gula celler).",
+        "2. Klicka på 'Uppdatera ramtabell' (kräver xlwings-tillägget, se docs/excel.md) – eller kör",
+        "   'xlmodel regenerera <fil>' utan Excel. Bara bladet Ramtabell skrivs om.",
+        "3. Kontrollera med 'xlmodel validera <fil>': varje cell som strider mot reglerna rapporteras.",
+        "",
+        "Blad: " + ", ".join(L.REGIONPLAN_SHEETS),
+        "Belopp i miljoner kronor (mkr). Avrundning: halvt uppåt till den publicerade precisionen (som Excels AVRUNDA).",
+    ]
+    if meta.get("index_note"):
+        lines.append("Index: " + meta["index_note"])
+    for i, line in enumerate(lines):
+        book.write(s, f"A{4 + i}", line, "label" if i == 0 else "text")
+    ws.set_column(0, 0, 110)
+    if is_macro_book:
+        ws.insert_button(
+            "B4",
+            {"macro": ENTRY_MACRO, "caption": "Uppdatera ramtabell", "width": 180, "height": 32},
+        )
+
+
+def _params_sheet(book: Book, fsrc: F.FrameSources) -> None:
+    s = L.SHEET_PARAMS
+    book.title(s, "Parametrar", "Indata för året: budgetår, standardindex och avstämningsbelopp.")
+    values = {
+        "Budgetar": fsrc.year,
+        "Standardindex": fsrc.default_index_rate,
+        "AviseratIndex": fsrc.announced_index_total,
+        "Nettoram": fsrc.nettoram,
+    }
+    for p in L.REGIONPLAN_PARAMS:
+        book.param(p, values[p.name])
+    ws = book.sheet(s)
+    ws.set_column(1, 1, 48)
+    ws.set_column(2, 2, 14)
+    ws.set_column(3, 3, 60)

@@ -1,0 +1,61 @@
+"""Versioned inputs of a workbook: a folder with ``bok.toml`` and CSV files.
+
+The shipped workbooks are built from these folders (``xlmodel bygg``), so a change
+to a workbook is reviewed as a text diff of its inputs. CSV: UTF-8, comma, decimal
+point; ``forälder``/``indexsats``/... columns as in the sheet headers' plain names.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlmodel.errors import InputError
+
+BOOK_FILE = "bok.toml"
+
+
+@dataclass
+class BookSource:
+    folder: Path
+    meta: dict[str, Any]
+    tables: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return str(self.meta["kind"])
+
+    @property
+    def file_name(self) -> str:
+        return str(self.meta["file"])
+
+    def table(self, name: str) -> list[dict[str, str]]:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise InputError(f"filen {name}.csv saknas i {self.folder}", rule="bygg") from None
+
+
+def load_source(folder: Path) -> BookSource:
+    path = folder / BOOK_FILE
+    if not path.exists():
+        raise InputError(f"{path} saknas", rule="bygg")
+    with path.open("rb") as fh:
+        meta = tomllib.load(fh)
+    tables: dict[str, list[dict[str, str]]] = {}
+    for csv_path in sorted(folder.glob("*.csv")):
+        with csv_path.open(encoding="utf-8", newline="") as fh:
+            tables[csv_path.stem] = [dict(row) for row in csv.DictReader(fh)]
+    return BookSource(folder=folder, meta=meta, tables=tables)
+
+
+def find_sources(src: Path) -> list[Path]:
+    """``src`` is one book folder or a folder of book folders."""
+    if (src / BOOK_FILE).exists():
+        return [src]
+    return sorted(p.parent for p in src.glob(f"*/{BOOK_FILE}"))
+
+

@@ -1,0 +1,98 @@
+"""Typed rows of an input table, wherever the table came from.
+
+An input table reaches the rules either from a CSV source (``xlmodel bygg``) or from a
+workbook's Excel Table (``regenerate``, ``validate``, the Excel macro). Both become a
+``RawTable``: rows keyed by the layout's column keys, plus a function that says where a
+value came from, so every error names the sheet and cell (or file and line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from xlmodel.errors import InputError
+from xlmodel.money import parse_amount, parse_rate
+from xlmodel.workbook.layout import Col, InputTable, Param
+
+Locate = Callable[[int, str], tuple[str | None, str | None]]
+
+_YES = {"ja", "j", "sant", "true", "1", "x", "yes"}
+_NO = {"nej", "n", "falskt", "false", "0", "no"}
+
+
+@dataclass
+class RawTable:
+    spec: InputTable
+    rows: list[dict[str, Any]]
+    locate: Locate
+
+    def typed(self, rule: str) -> list[dict[str, Any]]:
+        out = []
+        for i, row in enumerate(self.rows):
+            if all(_is_blank(row.get(c.key)) for c in self.spec.columns):
+                continue  # an empty row at the end of a table is not an error
+            typed_row = {"_row": i}
+            for col in self.spec.columns:
+                try:
+                    typed_row[col.key] = convert(row.get(col.key), col, rule=rule)
+                except InputError as err:
+                    sheet, cell = self.locate(i, col.key)
+                    raise err.at(sheet, cell) from None
+            out.append(typed_row)
+        return out
+
+    def where(self, typed_row: dict[str, Any], key: str) -> tuple[str | None, str | None]:
+        return self.locate(typed_row["_row"], key)
+
+
+def _is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+def convert(value: Any, col: Col | Param, *, rule: str) -> Any:
+    """Convert one raw cell value to the type the layout column declares."""
+    name = col.header if isinstance(col, Col) else col.label
+    if _is_blank(value):
+        if col.required and col.kind != "bool":
+            raise InputError(f"'{name}' saknas (tom cell)", rule=rule, argument=name)
+        return False if col.kind == "bool" else None
+    kind = col.kind
+    if kind == "text":
+        if isinstance(value, bool) or isinstance(value, (date, datetime)):
+            raise InputError(f"'{name}' ska vara text, inte {value!r}", rule=rule, argument=name)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        text = str(value).strip()
+        if text.startswith("#") and text.upper() in {"#N/A", "#VALUE!", "#REF!", "#NAME?", "#DIV/0!", "#NUM!", "#NULL!"}:
+            raise InputError(f"cellen innehåller felvärdet {text}", rule=rule, argument=name)
+        return text
+    if kind == "amount":
+        return parse_amount(value, argument=name, rule=rule)
+    if kind == "rate":
+        return parse_rate(value, argument=name, rule=rule)
+    if kind in ("int", "year"):
+        d = parse_amount(value, argument=name, rule=rule)
+        if d != d.to_integral_value():
+            raise InputError(f"'{name}' ska vara ett heltal, inte {value}", rule=rule, argument=name)
+        n = int(d)
+        if kind == "year" and not 1990 <= n <= 2200:
+            raise InputError(f"'{name}': {n} är inget rimligt budgetår", rule=rule, argument=name)
+        if kind == "int" and not 0 <= n <= 6:
+            raise InputError(f"'{name}': {n} ligger utanför 0–6", rule=rule, argument=name)
+        return n
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _YES:
+            return True
+        if text in _NO:
+            return False
+        raise InputError(f"'{name}': '{value}' är varken ja eller nej", rule=rule, argument=name)
+    raise AssertionError(kind)

@@ -1,0 +1,168 @@
+"""Atomic save of a package over a workbook on disk, with a backup.
+
+Sequence (each step is a possible kill point; what a kill leaves behind):
+
+1. Check the file on disk still has the sha256 it had when read
+   (``expect_sha256``); if not, refuse: someone saved it in between, and writing
+   would throw their work away.                        -> old file intact
+2. Write the new package to a temporary file in the same folder
+   (``.~NAME.xlmodel-XXXX.tmp``), flush and fsync it.  -> old file intact; a stale
+                                                          temp file may remain
+3. Re-open the temporary file from disk and verify it: the zip directory passes
+   ``check_zip_directory``, every part decompresses (CRC checked) and equals the
+   package's bytes.                                     -> old file intact
+4. Back up the original into ``.xlmodel-backup/NAME-YYYYmmdd-HHMMSS-ffffff.xlsx``
+   beside it (copied, fsynced, folder fsynced). A folder of time-stamped copies
+   rather than one ``NAME.xlsx.bak``: a second run must not overwrite the only copy
+   of the original with the first run's output.         -> old file intact, backup
+5. Check the sha256 once more (narrows the race with a user saving), give the
+   temp file the original's permission bits, then ``os.replace`` (atomic on POSIX
+   and on Windows for a same-volume rename).            -> new file intact
+6. fsync the folder so the rename itself is durable.
+
+On any failure the temporary file is removed and the original is untouched; the
+error is a ``WorkbookError`` with a Swedish message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from xlmodel.errors import WorkbookError
+from xlmodel.xlsx.limits import check_zip_directory, read_part_bounded
+from xlmodel.xlsx.package import Package
+
+BACKUP_DIR = ".xlmodel-backup"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    path: Path
+    sha256: str                  # of the file now on disk
+    previous_sha256: str | None  # of the file replaced (None if there was none)
+    backup: Path | None
+    bytes_written: int
+
+
+def file_sha256(path: Path) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    except FileNotFoundError:
+        return None
+    return h.hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return  # Windows cannot open a directory for fsync; NTFS journals the rename
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _verify(tmp: Path, pkg: Package) -> None:
+    with zipfile.ZipFile(tmp) as zf:
+        infos = check_zip_directory(zf, pkg.limits, str(tmp))
+        names = [i.filename for i in infos]
+        if names != pkg.names:
+            raise WorkbookError("den skrivna filen har inte samma delar som arbetsboken", path=str(tmp))
+        for info in infos:
+            if read_part_bounded(zf, info, pkg.limits, str(tmp)) != pkg.part(info.filename):
+                raise WorkbookError(f"delen {info.filename!r} blev fel när filen skrevs", path=str(tmp))
+
+
+def _backup(path: Path) -> Path:
+    folder = path.parent / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}-{stamp}{path.suffix}"
+    n = 1
+    while target.exists():
+        target = folder / f"{path.stem}-{stamp}-{n}{path.suffix}"
+        n += 1
+    shutil.copy2(path, target)
+    with open(target, "rb") as fh:
+        os.fsync(fh.fileno())
+    _fsync_dir(folder)
+    return target
+
+
+def save_package(
+    pkg: Package,
+    path: str | os.PathLike[str],
+    *,
+    expect_sha256: str | None,
+    backup: bool = True,
+) -> SaveResult:
+    """Write ``pkg`` to ``path`` atomically (see the module docstring).
+
+    ``expect_sha256`` is the hash of the file as read (``pkg.sha256``); pass None only
+    to write a new file or to overwrite deliberately without the check.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    previous = file_sha256(target)
+    if expect_sha256 is not None and previous != expect_sha256:
+        if previous is None:
+            raise WorkbookError("filen finns inte längre på disk; den har flyttats eller tagits bort", path=str(target))
+        raise WorkbookError(
+            "filen har ändrats på disk sedan den lästes (någon har sparat den); läs in den igen och försök på nytt",
+            path=str(target),
+        )
+    buf = io.BytesIO()
+    pkg.write_to(buf)
+    payload = buf.getvalue()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".~{target.name}.xlmodel-", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    backup_path: Path | None = None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _verify(tmp, pkg)
+        if previous is not None:
+            mode = stat.S_IMODE(target.stat().st_mode)
+            if backup:
+                backup_path = _backup(target)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        if expect_sha256 is not None and file_sha256(target) != expect_sha256:
+            raise WorkbookError(
+                "filen ändrades på disk medan den sparades; ingenting skrevs över", path=str(target)
+            )
+        os.replace(tmp, target)
+        _fsync_dir(folder)
+    except WorkbookError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except (OSError, zipfile.BadZipFile) as exc:
+        tmp.unlink(missing_ok=True)
+        raise WorkbookError(f"arbetsboken kunde inte sparas ({exc}); originalet är orört", path=str(target)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return SaveResult(
+        path=target,
+        sha256=hashlib.sha256(payload).hexdigest(),
+        previous_sha256=previous,
+        backup=backup_path,
+        bytes_written=len(payload),
+    )

@@ -1,0 +1,202 @@
+"""Safety limits for an .xlsx/.xlsm package, checked before any XML is parsed.
+
+A workbook that reaches us may be damaged, hostile (a zip bomb) or not a workbook
+at all (a password-protected file is an OLE compound file, not a zip). Everything
+here looks only at the file's first bytes and at the zip central directory, so a
+100 KB file that claims or expands to gigabytes is refused in milliseconds, before
+a single part is decompressed. The sizes the directory declares are then enforced
+again while reading (``read_part_bounded``): a directory can lie, and Python's
+zipfile would only notice at the end of a part (size/CRC check).
+
+Default limits and why (the finance team's budget workbooks are 0.2-5 MB on disk;
+XML compresses 5-20x, so even the largest expands to well under 100 MB):
+
+- ``max_file_bytes`` 100 MB on disk: 20x the largest workbook we expect.
+- ``max_parts`` 10 000: a workbook with 50 sheets, drawings, charts, comments and
+  tables has a few hundred parts; tens of thousands only come from generators
+  gone wrong or attacks on per-part overhead.
+- ``max_total_uncompressed`` 200 MiB: about 4x the expanded size of a 5 MB
+  workbook; openpyxl needs about 25x that in RAM for a full load (excel-facts §5:
+  29 MiB of sheet XML took 717 MB), so this keeps a full load within a CI box.
+- ``max_part_uncompressed`` 100 MiB: one sheet of about 7 million cells.
+- ``max_ratio`` 100 for parts above ``ratio_min_bytes`` (1 MiB): real sheet XML
+  compresses 5-30x (repetitive styled blank cells reach about 50x); the bomb in
+  excel-facts §5 was 230x. Small parts are exempt because a 4 KB part of zeros
+  can legitimately compress 500x and harms no one.
+- ``max_cells`` 10 million per sheet read: Excel's practical ceiling for a
+  workbook that still opens on a 16 GB laptop; the reader stops beyond it.
+
+All limits are per call and can be raised by a caller that knows better (e.g. a
+batch job on a big machine): ``Limits(max_total_uncompressed=1 << 30)``.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from xlmodel.errors import WorkbookError
+
+MiB = 1 << 20
+
+# First bytes of an OLE2 compound file (CFB): legacy .xls, and every password-
+# protected (encrypted) .xlsx/.xlsm - Office wraps the encrypted package in CFB.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # local file header / empty archive
+
+# OOXML (ECMA-376 Part 2, §10.1.2 / Annex) allows only stored and deflated parts.
+ALLOWED_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds for one package; see the module docstring for each default."""
+
+    max_file_bytes: int = 100 * 1000 * 1000
+    max_parts: int = 10_000
+    max_total_uncompressed: int = 200 * MiB
+    max_part_uncompressed: int = 100 * MiB
+    max_ratio: float = 100.0
+    ratio_min_bytes: int = 1 * MiB
+    max_cells: int = 10_000_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def _sniff(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(8)
+    except FileNotFoundError:
+        raise WorkbookError("filen finns inte", path=str(path)) from None
+    except IsADirectoryError:
+        raise WorkbookError("sökvägen är en mapp, inte en arbetsbok", path=str(path)) from None
+    except OSError as exc:
+        raise WorkbookError(f"filen kan inte läsas ({exc.strerror})", path=str(path)) from None
+
+
+def check_magic(head: bytes, path: str | None) -> None:
+    """Refuse anything that is not a zip, with a specific message for OLE files."""
+    if head.startswith(OLE_MAGIC):
+        raise WorkbookError(
+            "filen är lösenordsskyddad (krypterad) eller i det gamla .xls-formatet; "
+            "spara den i Excel som .xlsx/.xlsm utan lösenord och försök igen",
+            path=path,
+        )
+    if not head.startswith(ZIP_MAGICS):
+        raise WorkbookError("filen är ingen Excel-arbetsbok (.xlsx/.xlsm är zip-arkiv)", path=path)
+
+
+def _bad_name(name: str) -> str | None:
+    """Why a zip member name is unsafe or not an OPC part name, or None if fine."""
+    if not name or "\x00" in name:
+        return "tomt namn eller NUL-tecken"
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "absolut sökväg"
+    if "\\" in name:
+        return "omvänt snedstreck"
+    if any(seg in ("..", ".") for seg in PurePosixPath(name).parts):
+        return "'..' eller '.' i sökvägen"
+    return None
+
+
+def check_zip_directory(zf: zipfile.ZipFile, limits: Limits, path: str | None) -> list[zipfile.ZipInfo]:
+    """Check the central directory of an open zip; return its entries in order."""
+    infos = zf.infolist()
+    if len(infos) > limits.max_parts:
+        raise WorkbookError(
+            f"arkivet har {len(infos)} delar, gränsen är {limits.max_parts}", path=path
+        )
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        why = _bad_name(name)
+        if why:
+            raise WorkbookError(f"otillåtet delnamn {name!r} i arkivet ({why})", path=path)
+        folded = name.casefold()  # OPC part names are compared case-insensitively
+        if folded in seen:
+            raise WorkbookError(f"delen {name!r} förekommer två gånger i arkivet", path=path)
+        seen.add(folded)
+        if info.flag_bits & 0x1:
+            raise WorkbookError(f"delen {name!r} är krypterad i zip-arkivet", path=path)
+        if info.compress_type not in ALLOWED_COMPRESSION:
+            raise WorkbookError(
+                f"delen {name!r} använder en komprimering som Office inte tillåter", path=path
+            )
+        if info.file_size > limits.max_part_uncompressed:
+            raise WorkbookError(
+                f"delen {name!r} packas upp till {info.file_size // MiB} MiB, "
+                f"gränsen är {limits.max_part_uncompressed // MiB} MiB",
+                path=path,
+            )
+        if info.file_size >= limits.ratio_min_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_ratio:
+                raise WorkbookError(
+                    f"delen {name!r} är misstänkt hårt packad ({ratio:.0f}:1, gränsen är "
+                    f"{limits.max_ratio:.0f}:1); filen kan vara en zip-bomb",
+                    path=path,
+                )
+        total += info.file_size
+        if total > limits.max_total_uncompressed:
+            raise WorkbookError(
+                f"arkivet packas upp till mer än {limits.max_total_uncompressed // MiB} MiB",
+                path=path,
+            )
+    if "[content_types].xml" not in seen:
+        raise WorkbookError("arkivet saknar [Content_Types].xml och är ingen Office-fil", path=path)
+    return infos
+
+
+def check_package(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse (WorkbookError, Swedish) a file that is not a safe-looking OOXML package.
+
+    Reads only the first bytes and the zip central directory; never decompresses.
+    """
+    p = Path(path)
+    check_magic(_sniff(p), str(p))
+    size = p.stat().st_size
+    if size > limits.max_file_bytes:
+        raise WorkbookError(
+            f"filen är {size // 1_000_000} MB, gränsen är {limits.max_file_bytes // 1_000_000} MB",
+            path=str(p),
+        )
+    try:
+        with zipfile.ZipFile(p) as zf:
+            check_zip_directory(zf, limits, str(p))
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(f"zip-arkivet är skadat ({exc})", path=str(p)) from None
+
+
+def read_part_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: str | None) -> bytes:
+    """Decompress one part, never producing more than its declared size (+1 byte to
+    detect a lie) nor more than ``limits.max_part_uncompressed``."""
+    bound = min(info.file_size, limits.max_part_uncompressed)
+    chunks: list[bytes] = []
+    got = 0
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(min(1 << 20, bound + 1 - got))
+                if not chunk:
+                    break
+                got += len(chunk)
+                if got > bound:
+                    raise WorkbookError(
+                        f"delen {info.filename!r} är större än arkivet uppger; filen är skadad eller manipulerad",
+                        path=path,
+                    )
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        # BadZipFile: CRC or size mismatch found by zipfile at the end of the part.
+        raise WorkbookError(f"delen {info.filename!r} kan inte packas upp ({exc})", path=path) from None
+    if got != info.file_size:
+        raise WorkbookError(
+            f"delen {info.filename!r} har fel storlek ({got} i stället för {info.file_size} byte)", path=path
+        )
+    return b"".join(chunks)

@@ -1,0 +1,596 @@
+"""Lossless cell patching of one worksheet part by splicing bytes.
+
+``patch_sheet(pkg, sheet, writes, clear)`` returns a new Package in which the
+worksheet part differs from the original only inside the ``<c>`` elements written
+or cleared, the ``<row>`` elements inserted (and, for an existing row, only its
+``spans`` hint when a new cell falls outside it, or its ``/>`` when an empty row
+gets cells), and the ``ref`` of ``<dimension>`` when it must widen. Every other
+byte of the sheet - other cells, rows' attributes, column widths, conditional
+formats, x14 extensions (sparklines, data bars), dynamic-array cells (``cm``) -
+is copied from the original. Other parts change only as listed in
+``bookkeeping`` (calcChain removal; ``fullCalcOnLoad``).
+
+How cells are written (choices, and why):
+- A number is ``<v>`` with the shortest exact text (Decimal in fixed notation,
+  float by ``repr``); ``bool`` is ``t="b"``; an ``ExcelError`` is ``t="e"``.
+- A string is an **inline string** (``t="inlineStr"``, ``<is><t>…</t></is>``).
+  It is the type the standard defines for a literal string in a cell, so
+  xl/sharedStrings.xml - shared with every other cell in the workbook - is never
+  rewritten, and no reader takes it for a formula result (``t="str"`` is defined
+  as "formula string"). Excel converts it to a shared string on its next save.
+  Text is never interpreted: '=SUMMA(A1)', '+46', '-5' and '@x' stay text.
+- A formula is ``<f>`` (leading '=' removed) **plus** its cached result in
+  ``<v>`` (computed by the caller), typed as above (``t="str"`` for a text
+  result), so a value-only reader (calamine, pandas, openpyxl ``data_only``)
+  sees the number before Excel recalculates. A formula without a cached value is
+  refused: a blank cached value is exactly the openpyxl loss we avoid.
+- The cell keeps its style ``s`` unless the write gives one; new cells get the
+  given style or none. Clearing keeps a styled cell as ``<c r s/>`` (formatting
+  stays) and removes an unstyled one.
+
+Formula structures the patch must respect:
+- **Shared formulas** (``<f t="shared" si>``): if the master cell is overwritten or
+  cleared, each dependent that is *not* also overwritten gets its formula
+  expanded in place (``<f>translated</f>``, translated as Excel does, with
+  openpyxl's Translator); its cached value and style stay. Those dependent
+  cells are therefore also changed bytes, and are reported in
+  ``PatchResult.expanded_shared``. Overwriting only a dependent needs nothing.
+- **Array, dynamic-array and data-table formulas** (``t="array"``/``"dataTable"``
+  with a ``ref``): a write or clear touching such a range must cover the whole
+  range (the master and every spill cell); otherwise it is refused, because half a
+  spilled array is not something Excel can open cleanly. Arrays not touched keep
+  their ``cm`` attribute, and xl/metadata.xml is never changed.
+- Rows and cells without an ``r`` attribute (legal but never written by Excel) and
+  comments/CDATA inside sheetData cannot be spliced safely and are refused.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from xlmodel.errors import InputError, WorkbookError
+from xlmodel.xlsx import bookkeeping
+from xlmodel.xlsx.cellref import format_range, make_ref, parse_range, split_ref
+from xlmodel.xlsx.package import Package
+from xlmodel.xlsx.sheetxml import (
+    Patterns,
+    attrs,
+    escape_attr,
+    escape_text,
+    escape_xstring,
+    has_markup_hazards,
+    patterns,
+    root_prefix,
+    sheet_data_span,
+    xml_text,
+)
+from xlmodel.xlsx.values import ERROR_CODES, ExcelError
+
+RULE = "xlsx.skriv"
+MAX_TEXT = 32_767       # characters in one cell (Excel specifications and limits)
+MAX_FORMULA = 8_192     # characters in one formula (Excel specifications and limits)
+MAX_DOUBLE = Decimal("1.7976931348623157e308")
+
+WriteValue = Decimal | int | float | bool | str | ExcelError | None
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One cell to write. ``formula`` (with or without a leading '=') needs ``value``,
+    its cached result. ``value`` alone is a constant; a str is always text.
+    ``style`` is an index into the workbook's cellXfs; None keeps the cell's own."""
+
+    ref: str
+    value: WriteValue = None
+    formula: str | None = None
+    style: int | None = None
+
+    def __post_init__(self) -> None:
+        row, col = split_ref(self.ref, argument="ref", rule=RULE)
+        object.__setattr__(self, "ref", make_ref(row, col))
+        _check_value(self.value, self.ref)
+        if self.formula is not None:
+            if not isinstance(self.formula, str):
+                raise InputError("formeln måste vara text", rule=RULE, argument="formula", cell=self.ref)
+            f = self.formula[1:] if self.formula.startswith("=") else self.formula
+            if not f.strip():
+                raise InputError("formeln är tom", rule=RULE, argument="formula", cell=self.ref)
+            if f.startswith("{"):
+                raise InputError("matrisformler ({=…}) kan inte skrivas", rule=RULE, argument="formula", cell=self.ref)
+            if len(f) > MAX_FORMULA:
+                raise InputError(f"formeln är längre än {MAX_FORMULA} tecken", rule=RULE, argument="formula",
+                                 cell=self.ref)
+            if re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", f):
+                raise InputError("formeln innehåller styrtecken", rule=RULE, argument="formula", cell=self.ref)
+            if self.value is None:
+                raise InputError(
+                    "en formel måste skrivas med sitt beräknade värde (cachat värde) så att läsare utan Excel ser det",
+                    rule=RULE, argument="value", cell=self.ref,
+                )
+            object.__setattr__(self, "formula", f)
+        if self.style is not None and (isinstance(self.style, bool) or not isinstance(self.style, int)
+                                       or self.style < 0):
+            raise InputError(f"ogiltigt formatindex {self.style!r}", rule=RULE, argument="style", cell=self.ref)
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return split_ref(self.ref)
+
+
+def _check_value(v: object, ref: str) -> None:
+    if v is None or isinstance(v, (bool, ExcelError)):
+        if isinstance(v, ExcelError) and v.code not in ERROR_CODES:
+            raise InputError(f"okänt felvärde {v.code!r}", rule=RULE, argument="value", cell=ref)
+        return
+    if isinstance(v, str):
+        if len(v) > MAX_TEXT:
+            raise InputError(f"texten är längre än {MAX_TEXT} tecken", rule=RULE, argument="value", cell=ref)
+        return
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise InputError(f"ogiltigt tal ({v})", rule=RULE, argument="value", cell=ref)
+        return
+    if isinstance(v, (int, Decimal)):
+        d = Decimal(v)
+        if not d.is_finite() or abs(d) > MAX_DOUBLE:
+            raise InputError(f"talet {v} kan inte lagras i Excel", rule=RULE, argument="value", cell=ref)
+        return
+    raise InputError(
+        f"värdet har typen {type(v).__name__}; skriv tal, text, sant/falskt eller felvärde (datum som serienummer)",
+        rule=RULE, argument="value", cell=ref,
+    )
+
+
+@dataclass
+class PatchResult:
+    package: Package
+    sheet: str
+    part: str
+    written: list[str] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)
+    inserted_rows: list[int] = field(default_factory=list)
+    expanded_shared: list[str] = field(default_factory=list)
+    calc_chain_removed: bool = False
+    full_calc_on_load_set: bool = False
+    changed_parts: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- cell XML
+def _number_text(v: Decimal | int | float) -> str:
+    if isinstance(v, float):
+        return "0" if v == 0 else repr(v)
+    d = Decimal(v)
+    if d == 0:
+        return "0"
+    return format(d, "f")
+
+
+def _value_xml(v: WriteValue, P: bytes, *, formula: bool) -> tuple[bytes | None, bytes]:
+    """(t attribute, inner XML) for a value; for formula=True the string type is 'str'."""
+    if v is None:
+        return None, b""
+    if isinstance(v, bool):
+        return b"b", b"<" + P + b"v>" + (b"1" if v else b"0") + b"</" + P + b"v>"
+    if isinstance(v, ExcelError):
+        return b"e", b"<" + P + b"v>" + escape_text(v.code).encode() + b"</" + P + b"v>"
+    if isinstance(v, str):
+        text = escape_text(escape_xstring(v)).encode("utf-8")
+        if formula:
+            return b"str", b"<" + P + b"v>" + text + b"</" + P + b"v>"
+        space = b' xml:space="preserve"' if (v != v.strip() or "\n" in v or "  " in v) else b""
+        return b"inlineStr", (b"<" + P + b"is><" + P + b"t" + space + b">" + text + b"</" + P + b"t></" + P + b"is>")
+    return None, b"<" + P + b"v>" + _number_text(v).encode("ascii") + b"</" + P + b"v>"
+
+
+def cell_xml(w: CellWrite, style: int | None, P: bytes = b"") -> bytes:
+    """The complete <c> element for a write."""
+    t, inner = _value_xml(w.value, P, formula=w.formula is not None)
+    if w.formula is not None:
+        inner = b"<" + P + b"f>" + escape_text(w.formula).encode("utf-8") + b"</" + P + b"f>" + inner
+    head = b"<" + P + b'c r="' + w.ref.encode("ascii") + b'"'
+    if style:
+        head += b' s="' + str(style).encode("ascii") + b'"'
+    if t is not None:
+        head += b' t="' + t + b'"'
+    if not inner:
+        return head + b"/>"
+    return head + b">" + inner + b"</" + P + b"c>"
+
+
+# ------------------------------------------------------------- sheet index
+@dataclass
+class _Row:
+    r: int
+    start: int
+    open_end: int
+    close_start: int   # == open_end for an empty element
+    end: int
+    empty: bool
+    attrs_start: int
+    attrs_end: int
+
+
+@dataclass
+class _CellSpan:
+    ref: str
+    row: int
+    col: int
+    start: int
+    end: int
+    style: bytes | None
+    has_formula: bool
+
+
+def _index_rows(data: bytes, start: int, end: int, pat: Patterns, part: str, where: str | None) -> list[_Row]:
+    rows: list[_Row] = []
+    pos = start
+    last = 0
+    row_open, row_close = pat.row_open, pat.row_close
+    while True:
+        m = row_open.search(data, pos, end)
+        if not m:
+            break
+        a = attrs(m.group(1))
+        if b"r" not in a:
+            raise WorkbookError(f"bladdelen {part!r} har rader utan radnummer (r) och kan inte ändras säkert",
+                                path=where)
+        r = int(a[b"r"])
+        if r <= last:
+            raise WorkbookError(f"bladdelen {part!r} har rader i fel ordning ({r} efter {last})", path=where)
+        last = r
+        if m.group(2):
+            rows.append(_Row(r, m.start(), m.end(), m.end(), m.end(), True, m.start(1), m.end(1)))
+            pos = m.end()
+        else:
+            c = row_close.search(data, m.end(), end)
+            if not c:
+                raise WorkbookError(f"bladdelen {part!r} är trasig (rad {r} avslutas inte)", path=where)
+            rows.append(_Row(r, m.start(), m.end(), c.start(), c.end(), False, m.start(1), m.end(1)))
+            pos = c.end()
+    return rows
+
+
+def _row_cells(data: bytes, row: _Row, pat: Patterns, part: str, where: str | None) -> list[_CellSpan]:
+    out: list[_CellSpan] = []
+    if row.empty:
+        return out
+    last = 0
+    for m in pat.cell.finditer(data, row.open_end, row.close_start):
+        a = attrs(m.group(1))
+        r = a.get(b"r")
+        if r is None:
+            raise WorkbookError(f"rad {row.r} har celler utan referens (r) och kan inte ändras säkert", path=where)
+        ref = r.decode("ascii")
+        rr, cc = split_ref(ref, argument="r", rule=RULE)
+        if rr != row.r or cc <= last:
+            raise WorkbookError(f"cell {ref} ligger fel i rad {row.r} i {part!r}", path=where)
+        last = cc
+        content = m.group(2) or b""
+        out.append(_CellSpan(ref, rr, cc, m.start(), m.end(), a.get(b"s"), pat.tag_f in content))
+    return out
+
+
+@dataclass
+class _Formula:
+    ref: str
+    row: int
+    col: int
+    cell_start: int
+    cell_end: int
+    f_start: int
+    f_end: int
+    kind: str
+    si: str | None
+    range: tuple[int, int, int, int] | None
+    text: str | None
+
+
+_SPECIAL_F = re.compile(rb"""\bt\s*=\s*["'](shared|array|dataTable)["']""")
+
+
+def _formula_structures(data: bytes, start: int, end: int, pat: Patterns) -> list[_Formula]:
+    """Shared, array and data-table formulas in sheetData (found without a full scan
+    when the sheet has none: one bytes.find per kind)."""
+    if not any(data.find(k, start, end) >= 0 for k in (b"shared", b"array", b"dataTable")):
+        return []
+    out: list[_Formula] = []
+    tag_c = pat.tag_c
+    pos = start
+    while True:
+        fm = pat.f.search(data, pos, end)
+        if not fm:
+            break
+        pos = fm.end()
+        km = _SPECIAL_F.search(fm.group(1))
+        if not km:
+            continue
+        cstart = data.rfind(tag_c, start, fm.start())
+        while cstart >= 0 and data[cstart + len(tag_c): cstart + len(tag_c) + 1] not in (b" ", b"\t", b"\n", b"\r", b">", b"/"):
+            cstart = data.rfind(tag_c, start, cstart)
+        cm = pat.cell.match(data, cstart) if cstart >= 0 else None
+        if not cm or cm.end() < fm.end():
+            continue
+        ca = attrs(cm.group(1))
+        ref = (ca.get(b"r") or b"").decode("ascii")
+        if not ref:
+            continue
+        row, col = split_ref(ref, argument="r", rule=RULE)
+        fa = attrs(fm.group(1))
+        rng = fa.get(b"ref")
+        out.append(
+            _Formula(
+                ref=ref, row=row, col=col, cell_start=cm.start(), cell_end=cm.end(),
+                f_start=fm.start(), f_end=fm.end(), kind=km.group(1).decode(),
+                si=fa[b"si"].decode() if b"si" in fa else None,
+                range=parse_range(rng.decode("ascii")) if rng else None,
+                text=xml_text(fm.group(2)) if fm.group(2) else None,
+            )
+        )
+    return out
+
+
+def _max_style(pkg: Package) -> int | None:
+    """Number of cell formats (cellXfs) in styles.xml; None if unknown."""
+    name = pkg.styles_part
+    if name is None:
+        return None
+    data = pkg.part(name)
+    m = re.search(rb"<(?:[\w.-]+:)?cellXfs\b[^>]*?(?:/>|>(.*?)</(?:[\w.-]+:)?cellXfs\s*>)", data, re.S)
+    if not m:
+        return None
+    return len(re.findall(rb"<(?:[\w.-]+:)?xf\b", m.group(1) or b""))
+
+
+def _in(rect: tuple[int, int, int, int], row: int, col: int) -> bool:
+    return rect[0] <= row <= rect[2] and rect[1] <= col <= rect[3]
+
+
+def _widen_spans(raw: bytes, cols: Iterable[int]) -> bytes | None:
+    """New value for a row's ``spans`` hint ("lo:hi [lo:hi]...") when a new column falls
+    outside it; None when the hint is absent, unreadable or already covers them."""
+    spans = attrs(raw).get(b"spans")
+    if not spans:
+        return None
+    try:
+        ranges = [tuple(int(x) for x in part.split(b":")) for part in spans.split()]
+    except ValueError:
+        return None
+    cols = list(cols)
+    if all(any(rg[0] <= c <= rg[-1] for rg in ranges) for c in cols):
+        return None
+    lo = min([rg[0] for rg in ranges] + cols)
+    hi = max([rg[-1] for rg in ranges] + cols)
+    return f"{lo}:{hi}".encode("ascii")
+
+
+def _replace_attr(raw: bytes, name: bytes, value: bytes) -> bytes:
+    return re.sub(rb"(\b" + name + rb"\s*=\s*)([\"'])[^\"']*\2", lambda m: m.group(1) + b'"' + value + b'"', raw, count=1)
+
+
+# -------------------------------------------------------------------- patch
+def patch_sheet(
+    pkg: Package,
+    sheet_name: str,
+    writes: Sequence[CellWrite],
+    clear: Sequence[str] | None = None,
+    *,
+    full_calc_on_load: bool = True,
+) -> Package:
+    """Write cells into one sheet losslessly; see the module docstring. Returns a new Package."""
+    return patch_sheet_detailed(pkg, sheet_name, writes, clear, full_calc_on_load=full_calc_on_load).package
+
+
+def patch_sheet_detailed(
+    pkg: Package,
+    sheet_name: str,
+    writes: Sequence[CellWrite],
+    clear: Sequence[str] | None = None,
+    *,
+    full_calc_on_load: bool = True,
+) -> PatchResult:
+    """``patch_sheet`` with a report of what changed (cells, rows, bookkeeping parts)."""
+    sheet = pkg.sheet(sheet_name)
+    where = pkg.where
+    if sheet.kind != "worksheet":
+        raise WorkbookError(f"bladet {sheet.name!r} är inget kalkylblad ({sheet.kind})", path=where)
+    part = sheet.part
+    data = pkg.part(part)
+    pat = patterns(root_prefix(data, part, where))
+    P = pat.prefix
+    span = sheet_data_span(data, pat, part, where)
+    if has_markup_hazards(data, span.content_start, span.content_end):
+        raise WorkbookError(
+            f"bladet {sheet.name!r} innehåller XML-kommentarer eller CDATA i celldata och kan inte ändras säkert",
+            path=where,
+        )
+
+    # --- the request
+    by_pos: dict[tuple[int, int], CellWrite] = {}
+    for w in writes:
+        if not isinstance(w, CellWrite):
+            raise InputError("varje skrivning måste vara en CellWrite", rule=RULE, argument="writes")
+        pos = w.position
+        if pos in by_pos:
+            raise InputError("cellen skrivs två gånger i samma ändring", rule=RULE, argument="writes",
+                             sheet=sheet.name, cell=w.ref)
+        by_pos[pos] = w
+    clear_rects = [parse_range(c, argument="clear", rule=RULE) for c in (clear or [])]
+    n_styles = _max_style(pkg)
+    if n_styles is not None:
+        for w in by_pos.values():
+            if w.style is not None and w.style >= n_styles:
+                raise InputError(f"formatindex {w.style} finns inte (arbetsboken har {n_styles} cellformat)",
+                                 rule=RULE, argument="style", sheet=sheet.name, cell=w.ref)
+
+    def covered(row: int, col: int) -> bool:
+        return (row, col) in by_pos or any(_in(r, row, col) for r in clear_rects)
+
+    # --- formula structures that constrain the patch
+    formulas = _formula_structures(data, span.content_start, span.content_end, pat)
+    for f in formulas:
+        if f.kind in ("array", "dataTable") and f.range is not None:
+            r1, c1, r2, c2 = f.range
+            touched = any(_in(f.range, r, c) for (r, c) in by_pos) or any(
+                not (rc[2] < r1 or rc[0] > r2 or rc[3] < c1 or rc[1] > c2) for rc in clear_rects)
+            if touched and not all(covered(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)):
+                raise InputError(
+                    f"området {format_range(*f.range)} är en matrisformel (huvudcell {f.ref}); "
+                    "skriv eller töm hela området eller inget av det",
+                    rule="xlsx.matrisformel", argument="writes", sheet=sheet.name, cell=f.ref,
+                )
+
+    rows = _index_rows(data, span.content_start, span.content_end, pat, part, where)
+    row_nums = [r.r for r in rows]
+    splices: list[tuple[int, int, int, bytes]] = []  # (start, end, order key, bytes)
+    result = PatchResult(package=pkg, sheet=sheet.name, part=part)
+    formula_set_changed = False
+
+    # rows touched: by writes, and existing rows inside clear rectangles
+    wanted_rows: dict[int, list[tuple[int, CellWrite]]] = {}
+    for (r, c), w in by_pos.items():
+        wanted_rows.setdefault(r, []).append((c, w))
+    clear_rows: set[int] = set()
+    for r1, _c1, r2, _c2 in clear_rects:
+        lo = bisect.bisect_left(row_nums, r1)
+        hi = bisect.bisect_right(row_nums, r2)
+        clear_rows.update(row_nums[lo:hi])
+
+    new_rows: dict[int, list[bytes]] = {}
+    affected_formula_cells: set[str] = set()
+    for rnum in sorted(set(wanted_rows) | clear_rows):
+        i = bisect.bisect_left(row_nums, rnum)
+        row = rows[i] if i < len(rows) and row_nums[i] == rnum else None
+        targets = sorted(wanted_rows.get(rnum, []), key=lambda t: t[0])
+        if row is None:
+            new_rows[rnum] = [cell_xml(w, w.style, P) for _c, w in targets]
+            formula_set_changed |= any(w.formula is not None for _c, w in targets)
+            result.written += [w.ref for _c, w in targets]
+            continue
+        cells = _row_cells(data, row, pat, part, where)
+        by_col = {c.col: c for c in cells}
+        cols_sorted = [c.col for c in cells]
+        inserts: list[tuple[int, bytes]] = []
+        for col, w in targets:
+            old = by_col.get(col)
+            if old is not None:
+                style = w.style if w.style is not None else (int(old.style) if old.style else None)
+                splices.append((old.start, old.end, col, cell_xml(w, style, P)))
+                formula_set_changed |= old.has_formula != (w.formula is not None)
+                if old.has_formula:
+                    affected_formula_cells.add(old.ref)
+            else:
+                inserts.append((col, cell_xml(w, w.style, P)))
+                formula_set_changed |= w.formula is not None
+            result.written.append(w.ref)
+        for cell in cells:
+            if (rnum, cell.col) in by_pos or not any(_in(rc, rnum, cell.col) for rc in clear_rects):
+                continue
+            blank = (b"<" + P + b'c r="' + cell.ref.encode() + b'" s="' + cell.style + b'"/>') if cell.style else b""
+            if data[cell.start:cell.end] != blank:
+                splices.append((cell.start, cell.end, cell.col, blank))
+                result.cleared.append(cell.ref)
+                formula_set_changed |= cell.has_formula
+                if cell.has_formula:
+                    affected_formula_cells.add(cell.ref)
+        if not inserts:
+            continue
+        if row.empty:
+            tag = data[row.start:row.open_end]
+            tag = tag[: tag.rfind(b"/")].rstrip() + b">"
+            nsp = _widen_spans(data[row.attrs_start:row.attrs_end], [c for c, _ in inserts])
+            if nsp is not None:
+                tag = _replace_attr(tag, b"spans", nsp)
+            body = b"".join(x for _c, x in inserts)
+            splices.append((row.start, row.end, 0, tag + body + b"</" + P + b"row>"))
+            continue
+        nsp = _widen_spans(data[row.attrs_start:row.attrs_end], [c for c, _ in inserts])
+        if nsp is not None:
+            raw = data[row.attrs_start:row.attrs_end]
+            splices.append((row.attrs_start, row.attrs_end, 0, _replace_attr(raw, b"spans", nsp)))
+        for col, xml in inserts:
+            j = bisect.bisect_right(cols_sorted, col)
+            at = cells[j].start if j < len(cells) else row.close_start
+            splices.append((at, at, col, xml))
+
+    # new rows: before the first existing row with a higher number, or at the end of sheetData
+    if new_rows:
+        if span.empty_element:
+            tag = data[span.open_start:span.content_start]
+            tag = tag[: tag.rfind(b"/")].rstrip() + b">"
+            body = b"".join(b"<" + P + b'row r="' + str(r).encode() + b'">' + b"".join(cs) + b"</" + P + b"row>"
+                            for r, cs in sorted(new_rows.items()))
+            splices.append((span.open_start, span.close_end, 0, tag + body + b"</" + P + b"sheetData>"))
+        else:
+            for r, cs in new_rows.items():
+                j = bisect.bisect_right(row_nums, r)
+                at = rows[j].start if j < len(rows) else span.content_end
+                splices.append((at, at, r, b"<" + P + b'row r="' + str(r).encode() + b'">' + b"".join(cs)
+                                + b"</" + P + b"row>"))
+        result.inserted_rows = sorted(new_rows)
+
+    # shared formulas whose master is overwritten: expand the dependents left behind
+    masters = {f.si: f for f in formulas if f.kind == "shared" and f.text and f.ref in affected_formula_cells}
+    if masters:
+        from openpyxl.formula.translate import Translator
+
+        for f in formulas:
+            if f.kind != "shared" or f.text or f.si not in masters or covered(f.row, f.col):
+                continue
+            m = masters[f.si]
+            try:
+                text = Translator("=" + m.text, origin=m.ref).translate_formula(f.ref)[1:]
+            except Exception as exc:
+                raise WorkbookError(f"den delade formeln i {f.ref} kan inte skrivas ut ({exc})", path=where) from None
+            new_f = b"<" + P + b"f>" + escape_text(text).encode("utf-8") + b"</" + P + b"f>"
+            splices.append((f.f_start, f.f_end, 0, new_f))
+            result.expanded_shared.append(f.ref)
+
+    # dimension: widen to cover the written cells
+    if by_pos:
+        dm = pat.dimension.search(data, 0, span.open_start)
+        if dm:
+            a = attrs(dm.group(1))
+            old_ref = a.get(b"ref")
+            rects = [parse_range(old_ref.decode("ascii"))] if old_ref else []
+            rws = [r for r, _ in by_pos]
+            cls = [c for _, c in by_pos]
+            rects.append((min(rws), min(cls), max(rws), max(cls)))
+            new_ref = format_range(min(x[0] for x in rects), min(x[1] for x in rects),
+                                   max(x[2] for x in rects), max(x[3] for x in rects))
+            if old_ref is None or new_ref.encode() != old_ref:
+                raw = data[dm.start(1):dm.end(1)]
+                new_raw = _replace_attr(raw, b"ref", new_ref.encode()) if old_ref else raw + b' ref="' + new_ref.encode() + b'"'
+                splices.append((dm.start(1), dm.end(1), 0, new_raw))
+
+    # assemble: one pass, splices sorted and non-overlapping
+    splices.sort(key=lambda s: (s[0], s[1], s[2]))
+    pieces: list[bytes] = []
+    pos = 0
+    for s, e, _k, xml in splices:
+        if s < pos:
+            raise WorkbookError(f"internt fel: överlappande ändringar i {part!r} vid byte {s}", path=where)
+        pieces.append(data[pos:s])
+        pieces.append(xml)
+        pos = e
+    pieces.append(data[pos:])
+    new_data = b"".join(pieces)
+
+    out = pkg.with_parts({part: new_data}) if new_data != data else pkg
+    changed = [part] if new_data != data else []
+    if formula_set_changed:
+        out, parts = bookkeeping.remove_calc_chain(out)
+        result.calc_chain_removed = bool(parts)
+        changed += parts
+    if full_calc_on_load and new_data != data:
+        out, did = bookkeeping.set_full_calc_on_load(out)
+        result.full_calc_on_load_set = did
+        if did:
+            changed.append(out.workbook_part)
+    result.package = out
+    result.changed_parts = sorted(set(changed))
+    return result

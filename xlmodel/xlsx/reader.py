@@ -1,0 +1,312 @@
+"""Fast reading of worksheet cells: value, formula and cached value in one pass.
+
+``iter_cells`` yields one ``Cell`` per ``<c>`` element of a sheet, in file order
+(rows ascending, columns ascending in any file Excel wrote), with:
+
+- ``value``: the stored value, typed - ``Decimal`` for numbers (exact from the XML
+  text, so 1021.02 stays 1021.02; the text is what Excel wrote, at most 17
+  significant digits), ``str`` for shared, inline and formula strings, ``bool``,
+  ``ExcelError`` for error values (``#NAME?`` is ``ExcelError('#NAME?')``, never
+  the text '#NAME?'), ``str`` (ISO 8601) for the rare ``t="d"`` cells, ``None``
+  for an empty cell or a formula without a cached value;
+- ``formula``: the formula text without a leading '=' (as stored in ``<f>``), with
+  the cells that share a formula (``t="shared"``) translated from their master the
+  way Excel does; ``None`` if the cell has no formula;
+- ``kind``: the OOXML cell type (``n``, ``s``, ``str``, ``inlineStr``, ``b``,
+  ``e``, ``d``); ``style``: the ``s`` index (0 when absent);
+- ``formula_kind`` (``normal``/``shared``/``array``/``dataTable``) and
+  ``dynamic`` (the cell carries ``cm``: a dynamic-array formula).
+
+openpyxl needs two loads for formula and cached value (``data_only`` on and off);
+this is one scan of the bytes with compiled patterns (see ``sheetxml``). Sheets with
+comments/CDATA inside sheetData, which Excel never writes, are read with lxml
+``iterparse`` instead; both paths give the same cells (tested).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Iterator, NamedTuple
+
+from lxml import etree
+
+from xlmodel.errors import WorkbookError
+from xlmodel.xlsx.cellref import col_index, make_ref, parse_range
+from xlmodel.xlsx.package import Package
+from xlmodel.xlsx.sheetxml import (
+    Patterns,
+    attrs,
+    has_markup_hazards,
+    patterns,
+    rich_text,
+    root_prefix,
+    sheet_data_span,
+    unescape_xstring,
+    xml_text,
+)
+from xlmodel.xlsx.values import ExcelError
+from xlmodel.xlsx.xmlsafe import local
+
+Value = Decimal | str | bool | ExcelError | None
+
+
+class Cell(NamedTuple):
+    ref: str
+    row: int
+    col: int
+    value: Value
+    formula: str | None
+    kind: str
+    style: int
+    formula_kind: str | None = None
+    dynamic: bool = False
+
+
+def shared_strings(pkg: Package) -> list[str]:
+    """The shared string table, each entry's runs joined (phonetic runs left out)."""
+    cached = getattr(pkg, "_xlmodel_sst", None)
+    if cached is not None:
+        return cached
+    name = pkg.shared_strings_part
+    out: list[str] = []
+    if name is not None:
+        data = pkg.part(name)
+        pat = patterns(root_prefix(data, name, pkg.where))
+        out = [rich_text(m.group(2), pat) if m.group(2) else "" for m in pat.si.finditer(data)]
+    pkg._xlmodel_sst = out  # type: ignore[attr-defined]  # the Package is immutable: safe to memoise
+    return out
+
+
+def _split(ref: str) -> tuple[int, int]:
+    i = 0
+    while i < len(ref) and ref[i].isalpha():
+        i += 1
+    return int(ref[i:]), col_index(ref[:i])
+
+
+class _SharedFormulas:
+    """Masters of shared formulas by si, and translation to dependent cells."""
+
+    def __init__(self) -> None:
+        self.masters: dict[str, tuple[str, str]] = {}
+        self._translators: dict[str, object] = {}
+
+    def add(self, si: str, ref: str, text: str) -> None:
+        self.masters[si] = (ref, text)
+
+    def translate(self, si: str, ref: str, where: str | None) -> str | None:
+        if si not in self.masters:
+            return None  # a dependent before its master: not valid OOXML; report no formula
+        origin, text = self.masters[si]
+        if origin == ref:
+            return text
+        tr = self._translators.get(si)
+        if tr is None:
+            from openpyxl.formula.translate import Translator  # only files with shared formulas pay
+
+            tr = Translator("=" + text, origin=origin)
+            self._translators[si] = tr
+        try:
+            return tr.translate_formula(ref)[1:]  # type: ignore[attr-defined]
+        except Exception as exc:  # openpyxl raises TranslatorError / ValueError
+            raise WorkbookError(f"den delade formeln i {ref} kan inte översättas ({exc})", path=where) from None
+
+
+def _typed(kind: str, raw: str | None, sst: list[str], ref: str, where: str | None) -> Value:
+    if raw is None:
+        return None
+    if kind == "n":
+        if raw == "":
+            return None
+        try:
+            return Decimal(raw)
+        except InvalidOperation:
+            raise WorkbookError(f"cell {ref} har ett ogiltigt tal {raw!r}", path=where) from None
+    if kind == "s":
+        try:
+            return sst[int(raw)]
+        except (ValueError, IndexError):
+            raise WorkbookError(f"cell {ref} pekar på en delad sträng som saknas ({raw!r})", path=where) from None
+    if kind == "b":
+        return raw.strip() in ("1", "true")
+    if kind == "e":
+        return ExcelError(raw.strip())
+    if kind == "str":
+        return unescape_xstring(raw)
+    return raw  # 'd': ISO 8601 text
+
+
+def iter_cells(
+    pkg: Package,
+    sheet: str,
+    *,
+    min_row: int = 1,
+    max_row: int | None = None,
+) -> Iterator[Cell]:
+    """Yield the cells of a worksheet (see the module docstring), rows min_row..max_row."""
+    part = pkg.sheet_part(sheet)
+    data = pkg.part(part)
+    where = pkg.where
+    pat = patterns(root_prefix(data, part, where))
+    span = sheet_data_span(data, pat, part, where)
+    sst = shared_strings(pkg)
+    if has_markup_hazards(data, span.content_start, span.content_end):
+        it = _iter_tree(data, sst, where, pkg.limits.max_cells)
+    else:
+        it = _iter_bytes(data, span.content_start, span.content_end, pat, sst, where, pkg.limits.max_cells)
+    for cell in it:
+        if cell.row < min_row:
+            continue
+        if max_row is not None and cell.row > max_row:
+            return  # rows are in ascending order (ECMA-376 Part 1, §18.3.1.73)
+        yield cell
+
+
+def _iter_bytes(
+    data: bytes, start: int, end: int, pat: Patterns, sst: list[str], where: str | None, max_cells: int
+) -> Iterator[Cell]:
+    shared = _SharedFormulas()
+    row = 0
+    col = 0
+    count = 0
+    tag_f = pat.tag_f
+    v_re, f_re, is_re = pat.v, pat.f, pat.is_
+    for m in pat.row_or_cell.finditer(data, start, end):
+        c_attrs_raw = m.group(2)
+        if c_attrs_raw is None:  # a <row>
+            a = attrs(m.group(1))
+            r = a.get(b"r")
+            row = int(r) if r is not None else row + 1
+            col = 0
+            continue
+        count += 1
+        if count > max_cells:
+            raise WorkbookError(f"bladet har fler än {max_cells} celler", path=where)
+        a = attrs(c_attrs_raw)
+        r = a.get(b"r")
+        if r is not None:
+            ref = r.decode("ascii")
+            row, col = _split(ref)
+        else:
+            col += 1
+            ref = make_ref(row, col)
+        kind = a.get(b"t", b"n").decode("ascii")
+        style = int(a.get(b"s", b"0"))
+        content = m.group(3)
+        formula = None
+        fkind = None
+        raw: str | None = None
+        if content:
+            if tag_f in content:
+                fm = f_re.search(content)
+                if fm:
+                    fa = attrs(fm.group(1))
+                    fkind = fa.get(b"t", b"normal").decode("ascii")
+                    text = xml_text(fm.group(2)) if fm.group(2) else None
+                    if fkind == "shared":
+                        si = fa.get(b"si", b"").decode("ascii")
+                        if text:
+                            shared.add(si, ref, text)
+                            formula = text
+                        else:
+                            formula = shared.translate(si, ref, where)
+                    else:
+                        formula = text if text is not None else ""
+            if kind == "inlineStr":
+                im = is_re.search(content)
+                value: Value = rich_text(im.group(1), pat) if im and im.group(1) else ("" if im else None)
+                yield Cell(ref, row, col, value, formula, kind, style, fkind, b"cm" in a)
+                continue
+            vm = v_re.search(content)
+            if vm:
+                raw = xml_text(vm.group(2)) if vm.group(2) else ""
+        yield Cell(ref, row, col, _typed(kind, raw, sst, ref, where), formula, kind, style, fkind, b"cm" in a)
+
+
+def _iter_tree(data: bytes, sst: list[str], where: str | None, max_cells: int) -> Iterator[Cell]:
+    """The same cells via lxml iterparse (safe settings), for sheets the byte scan
+    cannot trust (comments, CDATA or PIs inside sheetData)."""
+    import io
+
+    shared = _SharedFormulas()
+    row = 0
+    col = 0
+    count = 0
+    ctx = etree.iterparse(
+        io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True,
+        load_dtd=False, huge_tree=False, remove_comments=True,
+    )
+    try:
+        for event, el in ctx:
+            name = local(el.tag)
+            if event == "start":
+                if name == "row":
+                    r = el.get("r")
+                    row = int(r) if r is not None else row + 1
+                    col = 0
+                continue
+            if name != "c":
+                if name == "row":
+                    el.clear()
+                continue
+            count += 1
+            if count > max_cells:
+                raise WorkbookError(f"bladet har fler än {max_cells} celler", path=where)
+            r = el.get("r")
+            if r is not None:
+                ref = r
+                row, col = _split(ref)
+            else:
+                col += 1
+                ref = make_ref(row, col)
+            kind = el.get("t", "n")
+            style = int(el.get("s", "0"))
+            formula = fkind = None
+            raw = None
+            value: Value = None
+            for child in el:
+                cname = local(child.tag)
+                if cname == "f":
+                    fkind = child.get("t", "normal")
+                    text = child.text
+                    if fkind == "shared":
+                        si = child.get("si", "")
+                        if text:
+                            shared.add(si, ref, text)
+                            formula = text
+                        else:
+                            formula = shared.translate(si, ref, where)
+                    else:
+                        formula = text or ""
+                elif cname == "v":
+                    raw = child.text or ""
+                elif cname == "is" and kind == "inlineStr":
+                    runs = [t.text or "" for t in child.iter() if local(t.tag) == "t"
+                            and local(t.getparent().tag) != "rPh"]
+                    value = unescape_xstring("".join(runs))
+            if kind != "inlineStr":
+                value = _typed(kind, raw, sst, ref, where)
+            yield Cell(ref, row, col, value, formula, kind, style, fkind, el.get("cm") is not None)
+            el.clear()
+    except etree.XMLSyntaxError as exc:
+        raise WorkbookError(f"bladet är inte giltig XML ({exc})", path=where) from None
+
+
+def read_range(pkg: Package, sheet: str, rng: str) -> list[list[Cell | None]]:
+    """The cells of a rectangle, row by row; None where the sheet has no cell."""
+    r1, c1, r2, c2 = parse_range(rng)
+    grid: list[list[Cell | None]] = [[None] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
+    for cell in iter_cells(pkg, sheet, min_row=r1, max_row=r2):
+        if c1 <= cell.col <= c2:
+            grid[cell.row - r1][cell.col - c1] = cell
+    return grid
+
+
+def read_values(pkg: Package, sheet: str, rng: str) -> list[list[Value]]:
+    """Like ``read_range`` but only the values (None for missing cells)."""
+    return [[c.value if c else None for c in row] for row in read_range(pkg, sheet, rng)]
+
+
+def read_cells(pkg: Package, sheet: str) -> dict[str, Cell]:
+    """Every cell of a sheet by reference."""
+    return {c.ref: c for c in iter_cells(pkg, sheet)}

@@ -1,0 +1,185 @@
+"""Byte-level scanning of worksheet XML, shared by the reader and the patcher.
+
+Why bytes and regular expressions instead of a tree: a worksheet is a flat list of
+``<row>`` elements holding ``<c>`` elements, neither of which can nest, and no
+``<``/``&`` may appear unescaped in text or attribute values. So the element
+boundaries inside ``<sheetData>`` are found exactly by a scan for ``<row``/``<c``
+and their end tags, as long as there are no comments, CDATA sections or processing
+instructions inside sheetData (Excel never writes them; ``has_markup_hazards``
+detects them and the callers then take a tree-based path or refuse). Scanning bytes
+lets the patcher splice the original bytes back unchanged around the cells it
+writes, and lets the reader skip the cost of building elements.
+
+A namespace prefix on the main namespace (``<x:worksheet>``, written by some SDK
+based tools) is honoured: every pattern is built for the prefix the root uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from xlmodel.errors import WorkbookError
+from xlmodel.xlsx.xmlsafe import _first_element, refuse_doctype
+
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_ATTR = re.compile(rb'([\w:.-]+)="([^"]*)"')
+_ATTR_ANY = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
+_XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+@dataclass(frozen=True)
+class Patterns:
+    prefix: bytes
+    row_open: re.Pattern[bytes]      # <row ...> or <row .../>; group 1 attrs, group 2 '/' if empty
+    row_close: re.Pattern[bytes]
+    cell: re.Pattern[bytes]          # one <c>; group 1 attrs, group 2 content (None if empty)
+    row_or_cell: re.Pattern[bytes]   # alternation for one pass readers
+    f: re.Pattern[bytes]             # group 1 attrs, group 2 text
+    v: re.Pattern[bytes]
+    is_: re.Pattern[bytes]
+    t: re.Pattern[bytes]
+    rph: re.Pattern[bytes]
+    sheet_data_open: re.Pattern[bytes]
+    sheet_data_close: re.Pattern[bytes]
+    dimension: re.Pattern[bytes]
+    si: re.Pattern[bytes]
+    tag_f: bytes
+    tag_c: bytes
+
+
+@lru_cache(maxsize=8)
+def patterns(prefix: bytes = b"") -> Patterns:
+    p = re.escape(prefix)
+    S = re.DOTALL
+
+    def el(name: bytes) -> re.Pattern[bytes]:
+        return re.compile(rb"<" + p + name + rb"\b([^>]*?)(?:/>|>(.*?)</" + p + name + rb"\s*>)", S)
+
+    return Patterns(
+        prefix=prefix,
+        row_open=re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>", S),
+        row_close=re.compile(rb"</" + p + rb"row\s*>"),
+        cell=el(b"c"),
+        row_or_cell=re.compile(
+            rb"<" + p + rb"row\b([^>]*?)/?>|<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c\s*>)", S
+        ),
+        f=el(b"f"),
+        v=el(b"v"),
+        is_=re.compile(rb"<" + p + rb"is\b[^>]*?(?:/>|>(.*?)</" + p + rb"is\s*>)", S),
+        t=el(b"t"),
+        rph=re.compile(rb"<" + p + rb"rPh\b.*?(?:/>|</" + p + rb"rPh\s*>)", S),
+        sheet_data_open=re.compile(rb"<" + p + rb"sheetData\b([^>]*?)(/?)>", S),
+        sheet_data_close=re.compile(rb"</" + p + rb"sheetData\s*>"),
+        dimension=re.compile(rb"<" + p + rb"dimension\b([^>]*?)/?>", S),
+        si=el(b"si"),
+        tag_f=b"<" + prefix + b"f",
+        tag_c=b"<" + prefix + b"c",
+    )
+
+
+def check_encoding(data: bytes, part: str, path: str | None = None) -> None:
+    """Only UTF-8 is scanned as bytes (Excel always writes UTF-8)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:100].lower().find(b'encoding="utf-16') >= 0:
+        raise WorkbookError(f"delen {part!r} är kodad i UTF-16, vilket inte stöds; spara om i Excel", path=path)
+
+
+def root_prefix(data: bytes, part: str, path: str | None = None) -> bytes:
+    """The namespace prefix of the root element ('' or e.g. 'x:'), after safety checks."""
+    check_encoding(data, part, path)
+    refuse_doctype(data, part, path)
+    at = _first_element(data)
+    m = _ROOT.match(data, at) if at >= 0 else None
+    if not m:
+        raise WorkbookError(f"delen {part!r} har inget rotelement", path=path)
+    return m.group(1) or b""
+
+
+@dataclass(frozen=True)
+class SheetDataSpan:
+    open_start: int     # '<sheetData'
+    content_start: int  # just after the open tag ('>'), == close for an empty element
+    content_end: int    # start of '</sheetData>' (== content_start for <sheetData/>)
+    close_end: int      # after '</sheetData>' or after '<sheetData/>'
+    empty_element: bool
+
+
+def sheet_data_span(data: bytes, pat: Patterns, part: str, path: str | None = None) -> SheetDataSpan:
+    m = pat.sheet_data_open.search(data)
+    if not m:
+        raise WorkbookError(f"delen {part!r} saknar sheetData och är inget kalkylblad", path=path)
+    if m.group(2):
+        return SheetDataSpan(m.start(), m.end(), m.end(), m.end(), True)
+    c = pat.sheet_data_close.search(data, m.end())
+    if not c:
+        raise WorkbookError(f"delen {part!r} är trasig (sheetData avslutas inte)", path=path)
+    return SheetDataSpan(m.start(), m.end(), c.start(), c.end(), False)
+
+
+def has_markup_hazards(data: bytes, start: int, end: int) -> bool:
+    """Comments, CDATA or processing instructions inside sheetData defeat the byte scan."""
+    return data.find(b"<!", start, end) >= 0 or data.find(b"<?", start, end) >= 0
+
+
+def attrs(raw: bytes) -> dict[bytes, bytes]:
+    """Attributes of a start tag (raw bytes, values not unescaped)."""
+    if b"'" in raw:
+        return {m.group(1): (m.group(2) if m.group(2) is not None else m.group(3)) for m in _ATTR_ANY.finditer(raw)}
+    return dict(_ATTR.findall(raw))
+
+
+def _entity(m: re.Match[str]) -> str:
+    e = m.group(1)
+    if e[0] == "#":
+        cp = int(e[2:], 16) if e[1] in "xX" else int(e[1:])
+        return chr(cp)
+    return _NAMED[e]
+
+
+def xml_text(raw: bytes) -> str:
+    """Decode element text or an attribute value: UTF-8, predefined entities, char refs."""
+    s = raw.decode("utf-8")
+    if "&" in s:
+        s = _ENTITY.sub(_entity, s)
+    if "\r" in s:
+        s = s.replace("\r\n", "\n").replace("\r", "\n")  # XML end-of-line normalisation
+    return s
+
+
+def unescape_xstring(s: str) -> str:
+    """OOXML ST_Xstring escapes: '_x000D_' is a carriage return, '_x005F_' an underscore."""
+    if "_x" not in s:
+        return s
+    return _XSTRING.sub(lambda m: chr(int(m.group(1), 16)), s)
+
+
+def escape_text(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attr(s: str) -> str:
+    return escape_text(s).replace('"', "&quot;")
+
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape_xstring(s: str) -> str:
+    """Inverse of ``unescape_xstring`` for text we write: a literal '_xHHHH_' gets its
+    underscore escaped, characters XML 1.0 cannot carry become '_xHHHH_', as Excel does."""
+    if "_x" in s:
+        s = _XSTRING.sub(lambda m: "_x005F" + m.group(0), s)
+    if _ILLEGAL_XML.search(s):
+        s = _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group(0)):04X}_", s)
+    return s
+
+
+def rich_text(raw: bytes, pat: Patterns) -> str:
+    """Text of an <is> or <si> body: all <t> runs, phonetic runs (<rPh>) left out."""
+    if b"rPh" in raw:
+        raw = pat.rph.sub(b"", raw)
+    parts = [xml_text(m.group(2)) for m in pat.t.finditer(raw) if m.group(2)]
+    return unescape_xstring("".join(parts))
