@@ -226,8 +226,10 @@ finding_strategy = st.builds(
     rule=st.sampled_from(["ramtabell.radidentitet", "aterstallning.forsenad", "reserv.tak"]),
     severity=st.sampled_from(list(Severity)),
     message=st.text(max_size=30),
-    sheet=st.sampled_from([None, "Ramtabell", "Balanskrav"]),
-    cell=st.sampled_from([None, "A1", "A10", "B2", "AA3", "C5:D9"]),
+    sheet=st.sampled_from([None, "", "Ramtabell", "Balanskrav"]),
+    cell=st.sampled_from([None, "", "A1", "A10", "B2", "AA3", "C5:D9", "$A$1"]),
+    subject=st.sampled_from([None, "", "HSN"]),
+    found=st.one_of(st.none(), st.just(""), decimals),
     expected=st.one_of(st.none(), decimals),
 )
 

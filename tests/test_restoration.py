@@ -242,6 +242,17 @@ def test_extension_makes_a_later_restoration_on_time():
     assert errors(ledger) == []
 
 
+def test_extension_needs_a_deficit_and_a_reason():
+    with pytest.raises(InputError) as exc:
+        restoration_ledger(RestorationInput(series=[{"year": 2020, "balanskravsresultat": 5}],
+                                            extensions=[Extension(origin_year=2020, to_year=2025, reason="x")]))
+    assert exc.value.argument == "extensions"
+    with pytest.raises(InputError):
+        Extension(origin_year=2020, to_year=2025, reason="")
+    with pytest.raises(InputError):
+        Extension(origin_year=2020, to_year=2020, reason="x")
+
+
 def test_open_deficit_inside_the_deadline_is_open():
     ledger = restoration_ledger(RestorationInput(series=[{"year": 2022, "balanskravsresultat": -10},
                                                          {"year": 2023, "balanskravsresultat": 4}]))

@@ -149,3 +149,20 @@ def fmt_mkr(x: Decimal | None, places: int | None = None) -> str:
     sign = "−" if x < 0 else ""
     txt = f"{abs(x):,f}".replace(",", " ").replace(".", ",")
     return sign + txt
+
+
+def excel_precision(x: Decimal) -> Decimal:
+    """A number as Excel holds it: 15 significant digits.
+
+    Excel stores doubles and writes up to 17 significant digits into the file
+    (XlsxWriter writes %.16g: 9.78 becomes "9.779999999999999"), but it computes and
+    shows 15 (Excel specification and limits: "Number precision 15 digits"). Reading
+    a workbook, we take numbers at that precision, so 9.779999999999999 is 9.78 again.
+    """
+    if not x.is_finite() or x == 0:
+        return x + ZERO
+    digits = x.adjusted() + 1  # digits before the decimal point (negative for 0.00x)
+    places = 15 - digits
+    q = Decimal(1).scaleb(-places)
+    y = x.quantize(q, rounding=ROUND_HALF_UP)
+    return y.normalize() + ZERO if y == y.to_integral_value() else y.normalize()

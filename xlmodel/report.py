@@ -150,16 +150,29 @@ def _cell_key(cell: str | None) -> tuple[int, int, str]:
     return (int(m.group(2)), col, cell)
 
 
+def _value_key(value: Decimal | str | None) -> tuple[int, str]:
+    if value is None:
+        return (0, "")
+    if isinstance(value, Decimal):
+        return (1, format(value, "f"))
+    return (2, value)
+
+
 def finding_sort_key(f: Finding) -> tuple:
-    """Stable total order inside a file: sheet, cell, rule, then the rest."""
+    """Total order inside a file: sheet, cell, rule, then every other field, so the
+    output never depends on the order in which the checks ran."""
     return (
         f.sheet or "",
+        f.sheet is not None,
         _cell_key(f.cell),
+        f.cell is not None,
         f.rule,
         _SEVERITY_ORDER[f.severity],
-        f.subject or "",
-        f.field or "",
+        _value_key(f.subject),
+        _value_key(f.field),
         f.message,
+        _value_key(f.expected),
+        _value_key(f.found),
     )
 
 

@@ -400,6 +400,10 @@ def restoration_ledger(inp: RestorationInput) -> Ledger:
             if left > 0:
                 unused.append((year, left))
 
+    for origin in extensions:
+        if origin not in accounts:
+            raise InputError(f"det finns inget underskott från {origin} att förlänga återställningen för",
+                             rule=RULE, argument="extensions")
     ordered = sorted(accounts.values(), key=lambda a: a.origin)
     _check_overdue(ordered, last, findings)
     claims = _claims(inp)

@@ -9,11 +9,13 @@ Excel macro and ``xlmodel regenerera`` run the same reading code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 from openpyxl.utils.cell import range_boundaries, get_column_letter
 
 from xlmodel.errors import InputError
+from xlmodel.money import excel_precision
 from xlmodel.workbook.layout import InputTable, Param
 from xlmodel.workbook.tables import RawTable
 
@@ -102,3 +104,78 @@ def read_param(cells: CellSource, p: Param, rule: str) -> Any:
         return convert(cells.value(sheet, ref), p, rule=rule)
     except InputError as err:
         raise err.at(sheet, ref) from None
+
+
+class PackageCells:
+    """CellSource over an OOXML package read headless (``xlmodel.xlsx``)."""
+
+    def __init__(self, pkg) -> None:
+        from xlmodel.xlsx.reader import read_cells
+
+        self.pkg = pkg
+        self._read_cells = read_cells
+        self._sheets: dict[str, dict] = {}
+        self._tables: dict[str, TableLocation] | None = None
+        self._names: dict[str, tuple[str, str]] | None = None
+
+    @classmethod
+    def open(cls, path) -> "PackageCells":
+        from xlmodel.xlsx.package import Package
+
+        return cls(Package.open(path))
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.pkg.sheets if s.kind == "worksheet"]
+
+    def cells(self, sheet: str) -> dict:
+        if sheet not in self._sheets:
+            self._sheets[sheet] = self._read_cells(self.pkg, sheet)
+        return self._sheets[sheet]
+
+    def cell(self, sheet: str, ref: str):
+        return self.cells(sheet).get(ref)
+
+    def value(self, sheet: str, ref: str) -> Any:
+        c = self.cell(sheet, ref)
+        if c is None:
+            return None
+        v = c.value
+        return excel_precision(v) if isinstance(v, Decimal) else v
+
+    def formula(self, sheet: str, ref: str) -> str | None:
+        c = self.cell(sheet, ref)
+        return None if c is None else c.formula
+
+    def table(self, name: str) -> TableLocation | None:
+        if self._tables is None:
+            self._tables = {}
+            for s in self.sheet_names():
+                for t in self.pkg.tables(s):
+                    loc = TableLocation(t.display_name, s, t.ref, t.totals_row_count > 0)
+                    self._tables[t.display_name.casefold()] = loc
+                    self._tables.setdefault(t.name.casefold(), loc)
+        return self._tables.get(name.casefold())
+
+    def defined_name(self, name: str) -> tuple[str, str] | None:
+        if self._names is None:
+            self._names = {}
+            for d in self.pkg.defined_names:
+                target = _single_cell_target(d.value)
+                if target and d.local_sheet is None:
+                    self._names[d.name.casefold()] = target
+        return self._names.get(name.casefold())
+
+
+def _single_cell_target(value: str) -> tuple[str, str] | None:
+    """"'Parametrar'!$C$5" → ("Parametrar", "C5"); None for ranges and formulas."""
+    text = value.strip().lstrip("=")
+    if "!" not in text:
+        return None
+    sheet, _, ref = text.rpartition("!")
+    sheet = sheet.strip()
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    ref = ref.replace("$", "")
+    if ":" in ref or not ref[:1].isalpha():
+        return None
+    return sheet, ref

@@ -200,3 +200,187 @@ def finding_cells(table: FrameTable, findings: list[Finding]) -> list[Finding]:
         cell = f"{col or FRAMETABLE_BLOCK.col_letter('label')}{r}" if r else None
         out.append(f.at(FRAMETABLE_BLOCK.sheet, cell) if f.sheet is None else f)
     return out
+
+
+def frame_sources_from_cells(cells) -> FrameSources:
+    """Read the frame-table inputs of a regionplan workbook (file or live Excel)."""
+    from xlmodel.workbook.cells import read_param, read_table
+    from xlmodel.workbook.layout import REGIONPLAN_PARAMS
+
+    params = {p.name: read_param(cells, p, RULE) for p in REGIONPLAN_PARAMS}
+    return FrameSources(
+        frames=read_table(cells, FRAMES_TABLE, RULE),
+        changes=read_table(cells, CHANGES_TABLE, RULE),
+        published=read_table(cells, PUBLISHED_TABLE, RULE, optional=True),
+        year=params["Budgetar"],
+        default_index_rate=params["Standardindex"],
+        announced_index_total=params["AviseratIndex"],
+        nettoram=params["Nettoram"],
+    )
+
+
+# --- validation of a workbook's frame table ----------------------------------------
+
+# Stored numbers are compared at 50 kr (0.00005 mkr): far below any printed precision,
+# far above the 1e-12 noise of a double written as text, so a hand-edited figure is
+# always caught and a faithfully written one never is.
+TOLERANCE = Decimal("0.00005")
+
+_FIELD_TO_KEY = {
+    "budgetram_foregaende_ar": "prior_frame",
+    "omstallning": "omstallning",
+    "omfordelning": "omfordelning",
+    "utokad": "utokad",
+    "index": "index",
+    "budgetram": "frame",
+}
+
+
+def normalize_formula(f: str | None) -> str | None:
+    if f is None:
+        return None
+    return "".join(f.lstrip("=").split()).replace("$", "").upper()
+
+
+def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str) -> Finding | None:
+    """One owned cell against what the workbook stores: formula and (cached) value."""
+    from xlmodel.findings import Severity
+    from xlmodel.money import fmt_mkr
+
+    found_formula = cells.formula(sheet, expected.ref)
+    found = cells.value(sheet, expected.ref)
+    if expected.formula is not None and normalize_formula(found_formula) != normalize_formula(expected.formula):
+        what = f"formeln ={found_formula}" if found_formula else "ett fast värde"
+        return Finding(
+            rule=f"{rule}.formel",
+            severity=Severity.ERROR,
+            message=f"Cellen ska innehålla formeln ={expected.formula} men innehåller {what}.",
+            expected="=" + expected.formula,
+            found=("=" + found_formula) if found_formula else _as_text(found),
+            sheet=sheet,
+            cell=expected.ref,
+        )
+    if expected.formula is None and found_formula is not None:
+        return Finding(
+            rule=f"{rule}.formel",
+            severity=Severity.ERROR,
+            message=f"Cellen ska innehålla ett värde som xlmodel skriver, men innehåller formeln ={found_formula}.",
+            expected=_as_text(expected.value),
+            found="=" + found_formula,
+            sheet=sheet,
+            cell=expected.ref,
+        )
+    want = expected.value
+    if isinstance(want, Decimal):
+        if found is None and expected.formula is not None:
+            return Finding(
+                rule=f"{rule}.ej_beraknad",
+                severity=Severity.WARNING,
+                message="Formeln saknar sparat beräknat värde (filen har sparats av ett program som inte räknar om); värdet kan inte kontrolleras.",
+                expected=want,
+                sheet=sheet,
+                cell=expected.ref,
+            )
+        if not isinstance(found, Decimal) or abs(found - want) > TOLERANCE:
+            return Finding(
+                rule=rule,
+                severity=Severity.ERROR,
+                message=f"Värdet ska vara {fmt_mkr(want, 4)} enligt regeln men cellen innehåller {_as_text(found)}.",
+                expected=want,
+                found=found if isinstance(found, Decimal) else _as_text(found),
+                sheet=sheet,
+                cell=expected.ref,
+            )
+        return None
+    want_text = "" if want is None else str(want)
+    found_text = "" if found is None else str(found)
+    if want_text.strip() != found_text.strip():
+        return Finding(
+            rule=f"{rule}.text",
+            severity=Severity.ERROR,
+            message=f"Cellen ska innehålla '{want_text}' men innehåller '{found_text}'.",
+            expected=want_text,
+            found=found_text,
+            sheet=sheet,
+            cell=expected.ref,
+        )
+    return None
+
+
+def _as_text(v: Any) -> str:
+    from xlmodel.money import fmt_mkr
+
+    if v is None:
+        return "(tom)"
+    if isinstance(v, Decimal):
+        return fmt_mkr(v)
+    return str(v)
+
+
+def old_extent(cells) -> int:
+    """Rows the frame table occupies now: data rows down to and including the sum row."""
+    sheet = FRAMETABLE_BLOCK.sheet
+    col = FRAMETABLE_BLOCK.col_letter("id")
+    r = FIRST_DATA_ROW
+    last = FIRST_DATA_ROW - 1
+    # Stop at two consecutive empty id cells; the sum row's id ends the table.
+    while r < FIRST_DATA_ROW + 100_000:
+        v = cells.value(sheet, f"{col}{r}")
+        if v is None or str(v).strip() == "":
+            break
+        last = r
+        if str(v).strip() == FRAMETABLE_SUM_ID:
+            break
+        r += 1
+    return last
+
+
+def locate_findings(table: FrameTable, findings: list[Finding], published: RawTable | None) -> list[Finding]:
+    """Core findings on cells: published-figure findings on the Publicerat sheet, the
+    rest on the Ramtabell row (subject = row id) and column (field)."""
+    pub_rows: dict[str, dict[str, Any]] = {}
+    if published is not None:
+        for row in published.typed(RULE):
+            pub_rows[row["id"]] = row
+    out = []
+    ram_row = {row.id: FIRST_DATA_ROW + i for i, row in enumerate(ordered_rows(table))}
+    ram_row[FRAMETABLE_SUM_ID] = FIRST_DATA_ROW + len(table.rows)
+    for f in findings:
+        key = _FIELD_TO_KEY.get(f.field or "", None)
+        if f.rule in ("ramtabell.publicerad", "ramtabell.radidentitet") and f.subject in pub_rows and published:
+            sheet, cell = published.where(pub_rows[f.subject], key if key and key != "prior_frame" else "frame")
+            out.append(f.at(sheet, cell))
+            continue
+        r = ram_row.get(f.subject or "")
+        col = FRAMETABLE_BLOCK.col_letter(key) if key else FRAMETABLE_BLOCK.col_letter("label")
+        out.append(f.at(FRAMETABLE_BLOCK.sheet, f"{col}{r}" if r else None))
+    return out
+
+
+def validate_frames(cells) -> tuple[list[Finding], int]:
+    """Recompute the frame table from the workbook's inputs and compare every owned cell.
+    Returns the findings and the number of cells checked."""
+    from xlmodel.findings import Severity
+
+    src = frame_sources_from_cells(cells)
+    table = compute(src)
+    findings = locate_findings(table, list(table.findings), src.published)
+    expected = frametable_cells(table)
+    sheet = FRAMETABLE_BLOCK.sheet
+    for oc in expected:
+        f = compare_cell(cells, sheet, oc, RULE)
+        if f is not None:
+            findings.append(f)
+    last_expected = FIRST_DATA_ROW + len(table.rows)
+    last_found = old_extent(cells)
+    if last_found > last_expected:
+        findings.append(
+            Finding(
+                rule=f"{RULE}.inaktuell",
+                severity=Severity.ERROR,
+                message=f"Ramtabellen har {last_found - last_expected} rad(er) mer än indata ger; kör 'Uppdatera ramtabell'.",
+                sheet=sheet,
+                cell=f"{FRAMETABLE_BLOCK.col_letter('id')}{last_expected + 1}",
+            )
+        )
+    return findings, len(expected)

@@ -60,6 +60,8 @@ def convert(value: Any, col: Col | Param, *, rule: str) -> Any:
         if col.required and col.kind != "bool":
             raise InputError(f"'{name}' saknas (tom cell)", rule=rule, argument=name)
         return False if col.kind == "bool" else None
+    if type(value).__name__ == "ExcelError":  # xlmodel.xlsx.values.ExcelError from the reader
+        raise InputError(f"cellen innehåller felvärdet {value}", rule=rule, argument=name)
     kind = col.kind
     if kind == "text":
         if isinstance(value, bool) or isinstance(value, (date, datetime)):
