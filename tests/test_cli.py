@@ -134,8 +134,11 @@ def test_regenerate_and_build_report_unreadable_input_on_stderr(tmp_path):
     p = run("regenerera", str(tmp_path / "saknas.xlsx"))
     assert p.returncode == 2
     assert "saknas.xlsx: filen finns inte" in p.stderr and p.stdout == ""
-    p = run("regenerera", "--torrkorning", str(minimal_package(tmp_path / "tom.xlsx").with_suffix(".txt")))
+    pdf = tmp_path / "plan.xlsx"
+    pdf.write_bytes(b"%PDF-1.7\n")
+    p = run("regenerera", "--torrkorning", str(pdf))
     assert p.returncode == 2
+    assert "plan.xlsx: filen är ingen Excel-arbetsbok" in p.stderr
     p = run("bygg", str(tmp_path / "ingen_kalla"))
     assert p.returncode == 2 and "källan finns inte" in p.stderr
 
@@ -283,3 +286,51 @@ def test_zsh_script_parses(tmp_path):
     script.write_text(run("komplettering", "zsh").stdout, encoding="utf-8")
     p = subprocess.run(["zsh", "-n", str(script)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
+
+
+# ------------------------------------------------------------------ terminal behaviour
+
+
+def run_on_terminal(*args: str, env: dict | None = None) -> tuple[int, str, str]:
+    """Run with stdout and stderr on two real pseudo-terminals; return (code, stdout, stderr)."""
+    import select
+
+    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    full_env.pop("NO_COLOR", None)
+    full_env.update(env or {})
+    masters, slaves = zip(*(os.openpty() for _ in range(2)))
+    proc = subprocess.Popen([sys.executable, "-m", "xlmodel", *args], stdin=subprocess.DEVNULL,
+                            stdout=slaves[0], stderr=slaves[1], cwd=ROOT, env=full_env)
+    for fd in slaves:
+        os.close(fd)
+    chunks: dict[int, bytes] = {fd: b"" for fd in masters}
+    open_fds = set(masters)
+    while open_fds:
+        ready, _, _ = select.select(list(open_fds), [], [], 60)
+        if not ready:
+            break
+        for fd in ready:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:   # EIO: the other end is closed
+                data = b""
+            if data:
+                chunks[fd] += data
+            else:
+                open_fds.discard(fd)
+    code = proc.wait(timeout=60)
+    for fd in masters:
+        os.close(fd)
+    return code, chunks[masters[0]].decode("utf-8"), chunks[masters[1]].decode("utf-8")
+
+
+def test_progress_and_colour_only_on_a_terminal(tmp_path):
+    paths = [str(tmp_path / f"saknas{i}.xlsx") for i in range(5)]
+    code, out, err = run_on_terminal("validera", "--jobb", "2", *paths)
+    assert code == 2
+    assert "validerar 5/5" in err            # progress on the terminal's stderr
+    assert "\x1b[31m" in out                  # red for the unreadable files
+    code, out, _ = run_on_terminal("validera", *paths, env={"NO_COLOR": "1"})
+    assert code == 2 and "\x1b[" not in out
+    code, _, err = run_on_terminal("validera", *paths[:2])
+    assert "validerar" not in err             # two files: over before a progress line is read

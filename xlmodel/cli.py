@@ -445,13 +445,29 @@ def validate_many(paths: Sequence[str], *, strict: bool = False, jobs: int | Non
         # Chunks amortise the per-task pickling; a few chunks per worker keep the load
         # balanced when one workbook is much larger than the others.
         chunksize = max(1, min(16, len(paths) // (jobs * 4)))
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init)
+        try:
             for n, result in enumerate(pool.map(partial(validate_one, strict=strict), paths, chunksize=chunksize), 1):
                 results.append(result)
                 progress.step(n)
+        except BaseException:
+            # Ctrl-C or a failing worker: do not wait for the other workbooks to finish.
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+            raise
+        pool.shutdown(wait=True)
         return results
     finally:
         progress.close()
+
+
+def _worker_init() -> None:
+    """Workers ignore Ctrl-C: the parent alone handles it (one 'avbrutet' line, not one
+    traceback per worker) and stops the workers."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

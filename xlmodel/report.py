@@ -571,7 +571,7 @@ def format_regenerate(result: Any, *, dry_run: bool = False, colour: bool = Fals
         changes = sorted(v.changes, key=lambda c: (c.sheet, _cell_key(c.cell)))
         rows = [[_one_line(c.sheet), c.cell, _one_line(c.old if c.old is not None else "(tom)"), "→",
                  _one_line(c.new if c.new is not None else "(tom)")] for c in changes]
-        lines.extend(_table(("Blad", "Cell", "Före", "", "Efter"), rows, right=frozenset({2}), paint=paint))
+        lines.extend(_table(("Blad", "Cell", "Före", "", "Efter"), rows, paint=paint))
     if v.backup:
         lines.append(f"säkerhetskopia: {_one_line(v.backup)}")
     elif v.written:

@@ -51,7 +51,7 @@ def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bo
     if optional and name not in source.tables:
         return None
     rows = source.table(name)
-    by_header = {c.header: c.key for c in spec.columns}
+    by_header = {c.header: c.key for c in spec.inputs}
     if rows:
         missing = [h for h in by_header if h not in rows[0]]
         if missing:
@@ -151,6 +151,23 @@ class Book:
         else:
             ws.write_string(r, c, str(value), fmt)
 
+    def spill(self, sheet: str, rng: str, cells: list) -> None:
+        """A dynamic-array formula (Excel 365 spill) with every spilled value cached: the
+        anchor carries the formula and its first value, the other cells plain values, as
+        Excel itself stores a spilled range."""
+        ws = self.sheet(sheet)
+        first, last = rng.split(":")
+        r1, c1 = rc(first)
+        r2, c2 = rc(last)
+        anchor = next(c for c in cells if c.formula is not None)
+        ws.write_dynamic_array_formula(
+            r1, c1, r2, c2, "=" + anchor.formula, self.styles[anchor.style],
+            to_number(anchor.value) if not isinstance(anchor.value, str) else anchor.value,
+        )
+        for c in cells:
+            if c is not anchor:
+                self.write(sheet, c.ref, c.value, c.style)
+
     def title(self, sheet: str, title: str, subtitle: str = "") -> None:
         self.write(sheet, "A1", title, "title")
         if subtitle:
@@ -175,20 +192,25 @@ class Book:
         )
         for j, col in enumerate(spec.columns):
             ws.set_column(c0 + j, c0 + j, col.width)
+            if col.computed:
+                continue
             if col.help:
                 ws.data_validation(hr + 1, c0 + j, last_row, c0 + j, {"validate": "any", "input_title": col.header[:32], "input_message": col.help[:255]})
         for i, row in enumerate(rows):
             for j, col in enumerate(spec.columns):
+                if col.computed:
+                    continue  # formula columns are written by the kind's builder
                 v = row.get(col.key)
-                style = {"amount": "input_amount", "rate": "input_rate", "year": "input_year", "int": "int"}.get(col.kind, "input_text")
+                style = {"amount": "input_amount", "rate": "input_rate", "year": "input_year", "int": "int", "places": "int"}.get(col.kind, "input_text")
                 self._write_raw(ws, hr + 1 + i, c0 + j, v, col.kind, self.styles[style])
-        ws.freeze_panes(spec.header_row, 0)
+        if spec.header_row == L.HEADER_ROW:
+            ws.freeze_panes(spec.header_row, 0)
 
     def _write_raw(self, ws, r: int, c: int, v: Any, kind: str, fmt) -> None:
         if v is None or (isinstance(v, str) and v.strip() == ""):
             ws.write_blank(r, c, None, fmt)
             return
-        if kind in ("amount", "rate", "int", "year") and not isinstance(v, (int, float, Decimal)):
+        if kind in ("amount", "rate", "int", "places", "year") and not isinstance(v, (int, float, Decimal)):
             v = Decimal(str(v))
         if isinstance(v, bool):
             ws.write_boolean(r, c, v, fmt)

@@ -67,7 +67,7 @@ def read_table(cells: CellSource, spec: InputTable, rule: str, *, optional: bool
         ref = f"{get_column_letter(c)}{min_row}"
         headers[_norm(cells.value(loc.sheet, ref))] = c
     col_of: dict[str, int] = {}
-    for col in spec.columns:
+    for col in spec.inputs:
         c = headers.get(_norm(col.header))
         if c is None:
             first_free = f"{get_column_letter(min_col)}{min_row}"
@@ -86,7 +86,7 @@ def read_table(cells: CellSource, spec: InputTable, rule: str, *, optional: bool
     def locate(i: int, key: str) -> tuple[str | None, str | None]:
         return loc.sheet, f"{get_column_letter(col_of[key])}{min_row + 1 + i}"
 
-    return RawTable(spec=spec, rows=rows, locate=locate)
+    return RawTable(spec=spec, rows=rows, locate=locate, header_row=min_row, columns=col_of, sheet=loc.sheet)
 
 
 def param_location(cells: CellSource, p: Param) -> tuple[str, str]:

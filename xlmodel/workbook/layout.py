@@ -20,7 +20,7 @@ from typing import Literal
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
-Kind = Literal["text", "amount", "rate", "int", "bool", "year"]
+Kind = Literal["text", "amount", "rate", "int", "places", "bool", "year"]
 
 MKR_FORMAT = '#,##0.0;-#,##0.0;"–"'
 MKR2_FORMAT = '#,##0.00;-#,##0.00;"–"'
@@ -41,6 +41,8 @@ class Col:
     required: bool = True
     width: float = 14
     help: str = ""           # input message (data validation prompt), Swedish
+    computed: bool = False   # a formula column inside an input table (checked, not read as input)
+    style: str = ""          # builder style key for computed columns
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ class InputTable:
 
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
+
+    @property
+    def inputs(self) -> tuple[Col, ...]:
+        return tuple(c for c in self.columns if not c.computed)
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,7 @@ FRAMES_TABLE = InputTable(
         Col("index_rate", "Indexsats", "rate", required=False, width=11,
             help="Differentierad sats för raden. Tom = standardindex."),
         Col("indexed", "Indexeras", "bool", width=10, help="Ja/Nej. Nej för pensioner, avskrivningar m.m."),
-        Col("places", "Decimaler", "int", width=10, help="Antal decimaler raden publiceras med."),
+        Col("places", "Decimaler", "places", width=10, help="Antal decimaler raden publiceras med."),
     ),
 )
 
@@ -245,3 +251,82 @@ REGIONPLAN_SHEETS = (
     SHEET_BALANSKRAV,
     CONF_SHEET,
 )
+
+# ---------------------------------------------------------------------------
+# Delårsrapport (Region Västerbotten, delårsrapport augusti 2021): balanskravsutredning
+# ---------------------------------------------------------------------------
+
+SHEET_UTREDNING = "Balanskravsutredning"
+DELARSRAPPORT_SHEETS = (SHEET_INFO, SHEET_UTREDNING, CONF_SHEET)
+
+UTREDNING_TABLE = InputTable(
+    sheet=SHEET_UTREDNING,
+    table="tblUtredning",
+    title="Balanskravsutredning (LKBR 11 kap. 10 §, RKR R15)",
+    columns=(
+        Col("nr", "Nr", "int", width=6, help="Radens nummer i utredningen (1–8), i lagens ordning."),
+        Col("label", "Post", "text", width=78),
+        Col("amount", "Belopp", "amount", required=False, width=14,
+            help="mkr med tecken som i den tryckta utredningen: avdrag negativa. Tom = 0."),
+    ),
+)
+UTREDNING_KEYS = (  # Nr 1..8 → the argument of BALANSKRAV
+    "arets_resultat", "realisationsvinster", "undantag_vinster", "undantag_forluster",
+    "orealiserade", "aterforing", "reservering", "anvandning",
+)
+DELARSRAPPORT_PARAMS = (
+    Param("Rakenskapsar", SHEET_UTREDNING, "G5", "Räkenskapsår", "year"),
+    Param("PubliceratBalanskravsresultat", SHEET_UTREDNING, "G6", "Publicerat balanskravsresultat, mkr", "amount",
+          required=False, help="Det belopp rapporten anger; avvikelse redovisas."),
+)
+# The computed block under the table (sheet rows): native formulas, then the xlwings functions.
+UTREDNING_ADJUSTED_ROW = 15      # Årets resultat efter balanskravsjusteringar = SUM(rad 1–6)
+UTREDNING_RESULT_ROW = 16        # Balanskravsresultat = justerat + rad 7 + rad 8
+UTREDNING_UDF_ROW = 17           # =BALANSKRAV(...)
+UTREDNING_SPILL_TITLE_ROW = 19
+UTREDNING_SPILL_ROW = 20         # =BALANSKRAV_UTREDNING(...) spills 10 × 2 from B20
+
+# --- Resultatbudget and financial goals (regionplan) ------------------------------
+
+RESULTBUDGET_TABLE = InputTable(
+    sheet=SHEET_RESULTBUDGET,
+    table="tblResultatbudget",
+    title="Resultatbudget och finansiella mål, mkr",
+    columns=(
+        Col("year", "År", "year", width=8),
+        Col("label", "Typ", "text", width=10, help="Bokslut, Budget, Prognos eller Plan."),
+        Col("nettoram", "Verksamhetens nettoram", "amount", help="Negativ: nettokostnad."),
+        Col("skatteintakter", "Skatteintäkter", "amount"),
+        Col("generella_statsbidrag", "Generella statsbidrag", "amount", help="Inklusive utjämning."),
+        Col("finansiella_intakter", "Finansiella intäkter", "amount", required=False),
+        Col("finansiella_kostnader", "Finansiella kostnader", "amount", required=False, help="Negativa."),
+        Col("orealiserade", "Orealiserade vinster", "amount", required=False),
+        Col("resultat_publicerat", "Publicerat resultat", "amount", required=False,
+            help="Resultat inklusive finansnetto som planen trycker; avvikelse redovisas."),
+        Col("summa", "Summa skatter och statsbidrag", "amount", computed=True, style="amount"),
+        Col("verksamhetens_resultat", "Verksamhetens resultat", "amount", computed=True, style="amount_bold"),
+        Col("verksamhetens_andel", "Verksamhetens resultat, andel", "rate", computed=True, style="pct1"),
+        Col("finansnetto", "Finansnetto", "amount", computed=True, style="amount"),
+        Col("resultat", "Resultat", "amount", computed=True, style="amount_bold"),
+        Col("resultat_andel", "Resultat, andel", "rate", computed=True, style="pct1"),
+    ),
+)
+
+GOALS_TABLE = InputTable(
+    sheet=SHEET_RESULTBUDGET,
+    table="tblMal",
+    top_left="A14",
+    title="",
+    columns=(
+        Col("name", "Mål", "text", width=40),
+        Col("measure", "Mått", "text", help="verksamhetens resultat, resultat eller årets resultat"),
+        Col("min_share", "Lägsta andel", "rate", required=False),
+        Col("max_share", "Högsta andel", "rate", required=False),
+        Col("from_year", "Från år", "year"),
+        Col("to_year", "Till år", "year"),
+        Col("over_period", "Över perioden", "bool", help="Ja: perioden som helhet. Nej: varje år för sig."),
+        Col("share", "Utfall, andel", "rate", computed=True, style="pct1"),
+        Col("status", "Status", "text", computed=True, style="text"),
+    ),
+)
+GOAL_MEASURES = {"verksamhetens resultat": "verksamhetens_resultat", "resultat": "resultat", "årets resultat": "arets_resultat"}

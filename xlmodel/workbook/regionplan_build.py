@@ -46,10 +46,9 @@ def build_regionplan(source: BookSource, path: Path) -> None:
         book.input_table(L.PUBLISHED_TABLE, fsrc.published.rows)
     write_frametable(book, table)
 
-    from xlmodel.workbook import regionplan_extra
+    from xlmodel.workbook import resultatbudget
 
-    regionplan_extra.build_resultatbudget(book, source)
-    regionplan_extra.build_balanskrav(book, source)
+    resultatbudget.build_resultatbudget(book, source)
     book.conf_sheet()
     book.close()
 

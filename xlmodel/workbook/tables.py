@@ -29,14 +29,19 @@ class RawTable:
     spec: InputTable
     rows: list[dict[str, Any]]
     locate: Locate
+    # Where the table sits in a workbook (None for a CSV source): its header row, the
+    # column index of each input column, and the sheet.
+    header_row: int | None = None
+    columns: dict[str, int] | None = None
+    sheet: str | None = None
 
     def typed(self, rule: str) -> list[dict[str, Any]]:
         out = []
         for i, row in enumerate(self.rows):
-            if all(_is_blank(row.get(c.key)) for c in self.spec.columns):
+            if all(_is_blank(row.get(c.key)) for c in self.spec.inputs):
                 continue  # an empty row at the end of a table is not an error
             typed_row = {"_row": i}
-            for col in self.spec.columns:
+            for col in self.spec.inputs:
                 try:
                     typed_row[col.key] = convert(row.get(col.key), col, rule=rule)
                 except InputError as err:
@@ -78,14 +83,14 @@ def convert(value: Any, col: Col | Param, *, rule: str) -> Any:
         return parse_amount(value, argument=name, rule=rule)
     if kind == "rate":
         return parse_rate(value, argument=name, rule=rule)
-    if kind in ("int", "year"):
+    if kind in ("int", "year", "places"):
         d = parse_amount(value, argument=name, rule=rule)
         if d != d.to_integral_value():
             raise InputError(f"'{name}' ska vara ett heltal, inte {value}", rule=rule, argument=name)
         n = int(d)
         if kind == "year" and not 1990 <= n <= 2200:
             raise InputError(f"'{name}': {n} är inget rimligt budgetår", rule=rule, argument=name)
-        if kind == "int" and not 0 <= n <= 6:
+        if kind == "places" and not 0 <= n <= 6:
             raise InputError(f"'{name}': {n} ligger utanför 0–6", rule=rule, argument=name)
         return n
     if kind == "bool":

@@ -36,7 +36,7 @@ import os
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from xlmodel.errors import WorkbookError
 
@@ -99,8 +99,11 @@ def _bad_name(name: str) -> str | None:
         return "absolut sökväg"
     if "\\" in name:
         return "omvänt snedstreck"
-    if any(seg in ("..", ".") for seg in PurePosixPath(name).parts):
+    segments = name.rstrip("/").split("/")  # a trailing '/' marks a folder entry
+    if any(seg in ("..", ".") for seg in segments):
         return "'..' eller '.' i sökvägen"
+    if any(seg == "" for seg in segments):
+        return "tomt led i sökvägen"
     return None
 
 

@@ -40,6 +40,8 @@ Formula structures the patch must respect:
   range (the master and every spill cell); otherwise it is refused, because half a
   spilled array is not something Excel can open cleanly. Arrays not touched keep
   their ``cm`` attribute, and xl/metadata.xml is never changed.
+- **Excel table headers**: a write or clear that would change the text of a table's
+  header cell is refused (the table part repeats the column names; we never edit it).
 - Rows and cells without an ``r`` attribute (legal but never written by Excel) and
   comments/CDATA inside sheetData cannot be spliced safely and are refused.
 """
@@ -60,7 +62,6 @@ from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.sheetxml import (
     Patterns,
     attrs,
-    escape_attr,
     escape_text,
     escape_xstring,
     has_markup_hazards,
@@ -429,6 +430,24 @@ def patch_sheet_detailed(
 
     def covered(row: int, col: int) -> bool:
         return (row, col) in by_pos or any(_in(r, row, col) for r in clear_rects)
+
+    # --- Excel tables: a header cell must keep its column's name (table XML repeats it;
+    # a mismatch makes Excel "repair" the file and rename the column)
+    for table in pkg.tables(sheet.name):
+        hr = table.header_row
+        if hr is None:
+            continue
+        _r1, tc1, _r2, tc2 = parse_range(table.ref)
+        for col in range(tc1, tc2 + 1):
+            name = table.columns[col - tc1] if col - tc1 < len(table.columns) else None
+            w = by_pos.get((hr, col))
+            cleared = w is None and any(_in(rc, hr, col) for rc in clear_rects)
+            if cleared or (w is not None and (w.formula is not None or w.value != name)):
+                raise InputError(
+                    f"cellen är rubrik i tabellen {table.display_name} (kolumn {name!r}); "
+                    "rubriken kan inte ändras eller tömmas här",
+                    rule="xlsx.tabellrubrik", argument="writes", sheet=sheet.name, cell=make_ref(hr, col),
+                )
 
     # --- formula structures that constrain the patch
     formulas = _formula_structures(data, span.content_start, span.content_end, pat)

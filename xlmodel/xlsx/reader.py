@@ -34,6 +34,7 @@ from xlmodel.errors import WorkbookError
 from xlmodel.xlsx.cellref import col_index, make_ref, parse_range
 from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.sheetxml import (
+    TYPICAL_CELL_ATTRS,
     Patterns,
     attrs,
     has_markup_hazards,
@@ -153,7 +154,8 @@ def iter_cells(
     if has_markup_hazards(data, span.content_start, span.content_end):
         it = _iter_tree(data, sst, where, pkg.limits.max_cells)
     else:
-        it = _iter_bytes(data, span.content_start, span.content_end, pat, sst, where, pkg.limits.max_cells)
+        it = _iter_bytes(data, span.content_start, span.content_end, pat, sst, where, pkg.limits.max_cells,
+                         max_row=max_row)
     for cell in it:
         if cell.row < min_row:
             continue
@@ -163,14 +165,20 @@ def iter_cells(
 
 
 def _iter_bytes(
-    data: bytes, start: int, end: int, pat: Patterns, sst: list[str], where: str | None, max_cells: int
+    data: bytes, start: int, end: int, pat: Patterns, sst: list[str], where: str | None, max_cells: int,
+    *, max_row: int | None = None,
 ) -> Iterator[Cell]:
+    # Hot loop: locals bound once; the common cell (<c r=".." s=".." t=".."><v>..</v></c>)
+    # takes a fast path without building an attribute dict or running sub-patterns.
     shared = _SharedFormulas()
     row = 0
     col = 0
     count = 0
-    tag_f = pat.tag_f
+    tag_f, v_open, v_close = pat.tag_f, pat.v_open, pat.v_close
+    lv, lvc = len(pat.v_open), len(pat.v_close)
     v_re, f_re, is_re = pat.v, pat.f, pat.is_
+    typical = TYPICAL_CELL_ATTRS.fullmatch
+    dec = Decimal
     for m in pat.row_or_cell.finditer(data, start, end):
         c_attrs_raw = m.group(2)
         if c_attrs_raw is None:  # a <row>
@@ -178,49 +186,75 @@ def _iter_bytes(
             r = a.get(b"r")
             row = int(r) if r is not None else row + 1
             col = 0
+            if max_row is not None and row > max_row:
+                return  # rows ascend: nothing further is wanted, and nothing further is decoded
             continue
         count += 1
         if count > max_cells:
             raise WorkbookError(f"bladet har fler än {max_cells} celler", path=where)
-        a = attrs(c_attrs_raw)
-        r = a.get(b"r")
-        if r is not None:
-            ref = r.decode("ascii")
-            row, col = _split(ref)
+        fast = typical(c_attrs_raw)
+        if fast is not None:
+            letters, digits, s_raw, t_raw = fast.groups()
+            row = int(digits)
+            col = col_index(letters.decode("ascii"))
+            ref = (letters + digits).decode("ascii")
+            style = int(s_raw) if s_raw else 0
+            kind = t_raw.decode("ascii") if t_raw else "n"
+            dynamic = False
         else:
-            col += 1
-            ref = make_ref(row, col)
-        kind = a.get(b"t", b"n").decode("ascii")
-        style = int(a.get(b"s", b"0"))
+            a = attrs(c_attrs_raw)
+            r = a.get(b"r")
+            if r is not None:
+                ref = r.decode("ascii")
+                row, col = _split(ref)
+            else:
+                col += 1
+                ref = make_ref(row, col)
+            kind = a.get(b"t", b"n").decode("ascii")
+            style = int(a.get(b"s", b"0"))
+            dynamic = b"cm" in a
         content = m.group(3)
+        if not content:
+            yield Cell(ref, row, col, None, None, kind, style, None, dynamic)
+            continue
+        if content.startswith(v_open) and content.endswith(v_close) and content.count(b"<") == 2:
+            raw_b = content[lv:-lvc]
+            if kind == "n":
+                try:
+                    value: Value = dec(raw_b.decode("ascii")) if raw_b else None
+                except (InvalidOperation, UnicodeDecodeError):
+                    raise WorkbookError(f"cell {ref} har ett ogiltigt tal {raw_b!r}", path=where) from None
+            else:
+                value = _typed(kind, xml_text(raw_b), sst, ref, where)
+            yield Cell(ref, row, col, value, None, kind, style, None, dynamic)
+            continue
         formula = None
         fkind = None
         raw: str | None = None
-        if content:
-            if tag_f in content:
-                fm = f_re.search(content)
-                if fm:
-                    fa = attrs(fm.group(1))
-                    fkind = fa.get(b"t", b"normal").decode("ascii")
-                    text = xml_text(fm.group(2)) if fm.group(2) else None
-                    if fkind == "shared":
-                        si = fa.get(b"si", b"").decode("ascii")
-                        if text:
-                            shared.add(si, ref, text)
-                            formula = text
-                        else:
-                            formula = shared.translate(si, ref, where)
+        if tag_f in content:
+            fm = f_re.search(content)
+            if fm:
+                fa = attrs(fm.group(1))
+                fkind = fa.get(b"t", b"normal").decode("ascii")
+                text = xml_text(fm.group(2)) if fm.group(2) else None
+                if fkind == "shared":
+                    si = fa.get(b"si", b"").decode("ascii")
+                    if text:
+                        shared.add(si, ref, text)
+                        formula = text
                     else:
-                        formula = text if text is not None else ""
-            if kind == "inlineStr":
-                im = is_re.search(content)
-                value: Value = rich_text(im.group(1), pat) if im and im.group(1) else ("" if im else None)
-                yield Cell(ref, row, col, value, formula, kind, style, fkind, b"cm" in a)
-                continue
-            vm = v_re.search(content)
-            if vm:
-                raw = xml_text(vm.group(2)) if vm.group(2) else ""
-        yield Cell(ref, row, col, _typed(kind, raw, sst, ref, where), formula, kind, style, fkind, b"cm" in a)
+                        formula = shared.translate(si, ref, where)
+                else:
+                    formula = text if text is not None else ""
+        if kind == "inlineStr":
+            im = is_re.search(content)
+            value = rich_text(im.group(1), pat) if im and im.group(1) else ("" if im else None)
+            yield Cell(ref, row, col, value, formula, kind, style, fkind, dynamic)
+            continue
+        vm = v_re.search(content)
+        if vm:
+            raw = xml_text(vm.group(2)) if vm.group(2) else ""
+        yield Cell(ref, row, col, _typed(kind, raw, sst, ref, where), formula, kind, style, fkind, dynamic)
 
 
 def _iter_tree(data: bytes, sst: list[str], where: str | None, max_cells: int) -> Iterator[Cell]:

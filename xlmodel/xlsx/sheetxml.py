@@ -49,6 +49,8 @@ class Patterns:
     si: re.Pattern[bytes]
     tag_f: bytes
     tag_c: bytes
+    v_open: bytes
+    v_close: bytes
 
 
 @lru_cache(maxsize=8)
@@ -64,8 +66,11 @@ def patterns(prefix: bytes = b"") -> Patterns:
         row_open=re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>", S),
         row_close=re.compile(rb"</" + p + rb"row\s*>"),
         cell=el(b"c"),
+        # content as an "unrolled loop" (runs of non-'<' bytes) rather than a lazy '.*?':
+        # the same language, several times faster in Python's regex engine
         row_or_cell=re.compile(
-            rb"<" + p + rb"row\b([^>]*?)/?>|<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c\s*>)", S
+            rb"<" + p + rb"row\b([^>]*?)/?>|<" + p + rb"c\b([^>]*?)(?:/>|>([^<]*(?:<(?!/" + p
+            + rb"c\s*>)[^<]*)*)</" + p + rb"c\s*>)", S
         ),
         f=el(b"f"),
         v=el(b"v"),
@@ -78,6 +83,8 @@ def patterns(prefix: bytes = b"") -> Patterns:
         si=el(b"si"),
         tag_f=b"<" + prefix + b"f",
         tag_c=b"<" + prefix + b"c",
+        v_open=b"<" + prefix + b"v>",
+        v_close=b"</" + prefix + b"v>",
     )
 
 
@@ -122,6 +129,10 @@ def sheet_data_span(data: bytes, pat: Patterns, part: str, path: str | None = No
 def has_markup_hazards(data: bytes, start: int, end: int) -> bool:
     """Comments, CDATA or processing instructions inside sheetData defeat the byte scan."""
     return data.find(b"<!", start, end) >= 0 or data.find(b"<?", start, end) >= 0
+
+
+# The attributes of a cell as Excel writes them (r, then s, then t), for a fast path.
+TYPICAL_CELL_ATTRS = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?')
 
 
 def attrs(raw: bytes) -> dict[bytes, bytes]:

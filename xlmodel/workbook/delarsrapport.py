@@ -1,0 +1,163 @@
+"""The delårsrapport workbook: a balanskravsutredning with native and xlwings formulas.
+
+The sheet holds the eight signed lines as an input Table, the two statutory totals as
+native formulas (so LibreOffice and any reader computes them), and the same figure
+through ``=BALANSKRAV(...)`` and the whole utredning through a spilling
+``=BALANSKRAV_UTREDNING(...)``, each with its cached value. ``validate`` recomputes all
+of them with the rule core from the workbook's own input cells.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl.utils.cell import get_column_letter
+
+from xlmodel.errors import InputError
+from xlmodel.findings import Finding, Severity
+from xlmodel.money import ZERO, fmt_mkr
+from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
+from xlmodel.workbook import layout as L
+from xlmodel.workbook.frames import OwnedCell, compare_cell
+from xlmodel.workbook.tables import RawTable
+
+RULE = "balanskrav"
+T = L.UTREDNING_TABLE
+
+
+def _amount_ref(nr: int) -> str:
+    return f"{T.col_letter('amount')}{T.header_row + nr}"
+
+
+def utredning_inputs(table: RawTable) -> dict[str, Decimal]:
+    """Nr 1..8 → the signed amounts; the rows must be in the law's order, one each."""
+    rows = table.typed(RULE)
+    by_nr: dict[int, dict] = {}
+    for i, r in enumerate(rows):
+        nr = r["nr"]
+        sheet, cell = table.where(r, "nr")
+        if nr is None or not 1 <= nr <= 8:
+            raise InputError(f"radnummer {nr} finns inte i en balanskravsutredning (1–8)", rule=RULE, argument="Nr").at(sheet, cell)
+        if nr in by_nr:
+            raise InputError(f"rad {nr} förekommer två gånger", rule=RULE, argument="Nr").at(sheet, cell)
+        if r["_row"] != nr - 1:
+            raise InputError(
+                f"rad {nr} står på fel plats: raderna ska stå i lagens ordning 1–8 (formlerna under tabellen pekar på dem)",
+                rule=RULE, argument="Nr",
+            ).at(sheet, cell)
+        by_nr[nr] = r
+    missing = [n for n in range(1, 9) if n not in by_nr]
+    if missing:
+        raise InputError(f"raderna {', '.join(map(str, missing))} saknas i utredningen", rule=RULE).at(T.sheet, T.top_left)
+    if by_nr[1]["amount"] is None:
+        sheet, cell = table.where(by_nr[1], "amount")
+        raise InputError("årets resultat (rad 1) saknas", rule=RULE, argument="arets_resultat").at(sheet, cell)
+    return {L.UTREDNING_KEYS[n - 1]: (by_nr[n]["amount"] if by_nr[n]["amount"] is not None else ZERO) for n in range(1, 9)}
+
+
+def expected_cells(values: dict[str, Decimal], year: int | None) -> tuple[list[OwnedCell], list[Finding]]:
+    utr = balanskravsutredning(BalanskravInput(**values), year)
+    refs = [_amount_ref(n) for n in range(1, 9)]
+    col = T.col_letter("amount")
+    label_col = T.col_letter("label")
+    args = ",".join(refs)
+    cells = [
+        OwnedCell(f"{col}{L.UTREDNING_ADJUSTED_ROW}", utr.resultat_efter_justeringar, formula=f"SUM({refs[0]}:{refs[5]})", style="amount_bold"),
+        OwnedCell(f"{col}{L.UTREDNING_RESULT_ROW}", utr.balanskravsresultat, formula=f"{col}{L.UTREDNING_ADJUSTED_ROW}+{refs[6]}+{refs[7]}", style="amount_sum"),
+        OwnedCell(f"{col}{L.UTREDNING_UDF_ROW}", utr.balanskravsresultat, formula=f"BALANSKRAV({args})", style="amount_bold"),
+    ]
+    spill = utr.rows()
+    for i, (label, amount) in enumerate(spill):
+        r = L.UTREDNING_SPILL_ROW + i
+        formula = f"BALANSKRAV_UTREDNING({args})" if i == 0 else None
+        cells.append(OwnedCell(f"{label_col}{r}", label, formula=formula, style="text"))
+        cells.append(OwnedCell(f"{col}{r}", amount, style="amount"))
+    findings = []
+    where = {k: _amount_ref(i + 1) for i, k in enumerate(L.UTREDNING_KEYS)}
+    for f in utr.findings:
+        ref = where.get(f.field or f.subject or "")
+        findings.append(f.at(T.sheet, ref) if f.sheet is None else f)
+    return cells, findings
+
+
+def spill_range() -> str:
+    first = f"{T.col_letter('label')}{L.UTREDNING_SPILL_ROW}"
+    last = f"{T.col_letter('amount')}{L.UTREDNING_SPILL_ROW + 9}"
+    return f"{first}:{last}"
+
+
+def build_delarsrapport(source, path: Path) -> None:
+    from xlmodel.workbook.build import Book, csv_table
+
+    meta = source.meta
+    table = csv_table(source, "utredning", T)
+    values = utredning_inputs(table)
+    year = int(meta["fiscal_year"])
+    cells, _ = expected_cells(values, year)
+    book = Book(path, title=meta["title"])
+    for name in L.DELARSRAPPORT_SHEETS:
+        book.sheet(name)
+    s = L.SHEET_INFO
+    book.title(s, meta["title"], meta.get("source", ""))
+    info = [
+        "Balanskravsutredningen från årets resultat till balanskravsresultatet (LKBR 11 kap. 10 §, uppställning enligt RKR R15).",
+        "Fyll i de åtta raderna med tecken som i den tryckta utredningen. Summorna räknas med vanliga formler;",
+        "=BALANSKRAV() och =BALANSKRAV_UTREDNING() räknar samma sak i Python via xlwings (se docs/excel.md).",
+        "I LibreOffice och utan xlwings visar de två funktionscellerna #NAME? men det sparade värdet syns i filen.",
+    ]
+    for i, line in enumerate(info):
+        book.write(s, f"A{4 + i}", line)
+    book.sheet(s).set_column(0, 0, 120)
+    book.input_table(T, table.rows)
+    for p, v in zip(L.DELARSRAPPORT_PARAMS, (year, Decimal(str(meta["published_balanskravsresultat"])) if "published_balanskravsresultat" in meta else None)):
+        book.param(p, v)
+    ws = book.sheet(T.sheet)
+    ws.set_column(5, 5, 36)
+    ws.set_column(6, 6, 12)
+    label_col = T.col_letter("label")
+    book.write(T.sheet, f"{label_col}{L.UTREDNING_ADJUSTED_ROW}", "Årets resultat efter balanskravsjusteringar", "label")
+    book.write(T.sheet, f"{label_col}{L.UTREDNING_RESULT_ROW}", "Balanskravsresultat", "label_sum")
+    book.write(T.sheet, f"{label_col}{L.UTREDNING_UDF_ROW}", "Balanskravsresultat enligt =BALANSKRAV()", "label")
+    book.write(T.sheet, f"{label_col}{L.UTREDNING_SPILL_TITLE_ROW}", "Hela utredningen enligt =BALANSKRAV_UTREDNING()", "label")
+    spill = [c for c in cells if c.ref in _spill_refs()]
+    for c in cells:
+        if c.ref in _spill_refs():
+            continue
+        book.write(T.sheet, c.ref, c.value, c.style, c.formula)
+    book.spill(T.sheet, spill_range(), spill)
+    book.conf_sheet()
+    book.close()
+
+
+def _spill_refs() -> set[str]:
+    a, b = T.col_letter("label"), T.col_letter("amount")
+    return {f"{c}{L.UTREDNING_SPILL_ROW + i}" for i in range(10) for c in (a, b)}
+
+
+def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
+    from xlmodel.workbook.cells import read_param, read_table
+
+    table = read_table(cells, T, RULE)
+    values = utredning_inputs(table)
+    year, published = (read_param(cells, p, RULE) for p in L.DELARSRAPPORT_PARAMS)
+    expected, findings = expected_cells(values, year)
+    for oc in expected:
+        f = compare_cell(cells, T.sheet, oc, RULE)
+        if f is not None:
+            findings.append(f)
+    result = expected[1].value
+    if published is not None and published != result:
+        sheet, ref = cells.defined_name(L.DELARSRAPPORT_PARAMS[1].name) or (T.sheet, L.DELARSRAPPORT_PARAMS[1].cell)
+        findings.append(
+            Finding(
+                rule=f"{RULE}.publicerad",
+                severity=Severity.WARNING,
+                message=f"Beräknat balanskravsresultat {fmt_mkr(result)} mkr men rapporten anger {fmt_mkr(published)} mkr.",
+                expected=published,
+                found=result,
+                sheet=sheet,
+                cell=ref,
+            )
+        )
+    return findings, len(expected)

@@ -1,0 +1,194 @@
+"""The Resultatbudget sheet of a regionplan: the year table and the financial goals.
+
+Inputs are the printed lines per year (an Excel Table, one row a year); the subtotals
+are native formulas inside the same table, each stored with its cached value; the goal
+table's share and status are native formulas too. ``validate`` recomputes them with
+``xlmodel.rules.goals`` and checks formula and value of every computed cell, plus the
+plan's own printed resultat against the identity (the seeds' ±1 rounding → INFO).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
+
+from xlmodel.errors import InputError
+from xlmodel.findings import Finding
+from xlmodel.money import ZERO
+from xlmodel.rules.goals import FinancialGoal, ResultatbudgetYear, check_resultatbudget, evaluate_goal
+from xlmodel.workbook import layout as L
+from xlmodel.workbook.frames import OwnedCell, compare_cell
+from xlmodel.workbook.tables import RawTable
+
+RULE = "resultatbudget"
+RULE_GOAL = "finansiella_mal"
+T = L.RESULTBUDGET_TABLE
+G = L.GOALS_TABLE
+
+
+def _letter(table: L.InputTable, key: str, raw: RawTable | None = None) -> str:
+    """Column letter of ``key``: where the workbook has it (inputs may be reordered), else
+    the layout's position (computed columns always follow the layout)."""
+    if raw is not None and raw.columns and key in raw.columns:
+        return get_column_letter(raw.columns[key])
+    return table.col_letter(key)
+
+
+def years_from(raw: RawTable) -> tuple[list[ResultatbudgetYear], list[dict[str, Any]]]:
+    rows = raw.typed(RULE)
+    years, previous = [], None
+    for r in rows:
+        if previous is not None and r["year"] <= previous:
+            sheet, cell = raw.where(r, "year")
+            raise InputError(f"år {r['year']} kommer efter {previous}: åren ska vara unika och stigande", rule=RULE,
+                             argument="År").at(sheet, cell)
+        previous = r["year"]
+        years.append(ResultatbudgetYear(
+            year=r["year"], label=f"{r['label']} {r['year']}", nettoram=r["nettoram"], skatteintakter=r["skatteintakter"],
+            generella_statsbidrag=r["generella_statsbidrag"],
+            finansiella_intakter=r["finansiella_intakter"] or ZERO, finansiella_kostnader=r["finansiella_kostnader"] or ZERO,
+            orealiserade=r["orealiserade"] or ZERO, resultat=r["resultat_publicerat"],
+        ))
+    return years, rows
+
+
+def resultatbudget_cells(raw: RawTable) -> tuple[list[OwnedCell], list[Finding], list[ResultatbudgetYear], dict[int, int]]:
+    """Computed cells of the year table; also the years and the sheet row of each year."""
+    years, rows = years_from(raw)
+    checks = check_resultatbudget(years)
+    first = raw.header_row or T.header_row
+    col = {k: _letter(T, k, raw) for k in ("nettoram", "skatteintakter", "generella_statsbidrag",
+                                             "finansiella_intakter", "finansiella_kostnader", "orealiserade")}
+    out = {k: T.col_letter(k) for k in ("summa", "verksamhetens_resultat", "verksamhetens_andel", "finansnetto",
+                                        "resultat", "resultat_andel")}
+    cells: list[OwnedCell] = []
+    row_of: dict[int, int] = {}
+    findings: list[Finding] = []
+    for r, y, chk in zip(rows, years, checks):
+        n = first + 1 + r["_row"]
+        row_of[y.year] = n
+        summa = y.skatteintakter + y.generella_statsbidrag
+        cells += [
+            OwnedCell(f"{out['summa']}{n}", summa, f"{col['skatteintakter']}{n}+{col['generella_statsbidrag']}{n}", "amount"),
+            OwnedCell(f"{out['verksamhetens_resultat']}{n}", chk.verksamhetens_resultat, f"{col['nettoram']}{n}+{out['summa']}{n}", "amount_bold"),
+            OwnedCell(f"{out['verksamhetens_andel']}{n}", chk.verksamhetens_resultat / summa, f"{out['verksamhetens_resultat']}{n}/{out['summa']}{n}", "pct1"),
+            OwnedCell(f"{out['finansnetto']}{n}", chk.finansnetto, f"{col['finansiella_intakter']}{n}+{col['finansiella_kostnader']}{n}+{col['orealiserade']}{n}", "amount"),
+            OwnedCell(f"{out['resultat']}{n}", chk.resultat, f"{out['verksamhetens_resultat']}{n}+{out['finansnetto']}{n}", "amount_bold"),
+            OwnedCell(f"{out['resultat_andel']}{n}", chk.resultat / summa, f"{out['resultat']}{n}/{out['summa']}{n}", "pct1"),
+        ]
+        where = raw.where(r, "resultat_publicerat")
+        findings += [f.at(*where) for f in chk.findings]
+    return cells, findings, years, row_of
+
+
+def goals_from(raw: RawTable) -> list[tuple[dict[str, Any], FinancialGoal]]:
+    out = []
+    for r in raw.typed(RULE_GOAL):
+        measure = L.GOAL_MEASURES.get(str(r["measure"]).strip().lower())
+        if measure is None:
+            sheet, cell = raw.where(r, "measure")
+            raise InputError(f"måttet '{r['measure']}' är okänt; använd {', '.join(L.GOAL_MEASURES)}",
+                             rule=RULE_GOAL, argument="Mått").at(sheet, cell)
+        if r["to_year"] < r["from_year"]:
+            sheet, cell = raw.where(r, "to_year")
+            raise InputError("'Till år' är före 'Från år'", rule=RULE_GOAL, argument="Till år").at(sheet, cell)
+        try:
+            goal = FinancialGoal(name=r["name"], measure=measure, min_share=r["min_share"], max_share=r["max_share"],
+                                 years=tuple(range(r["from_year"], r["to_year"] + 1)), over_period=r["over_period"])
+        except InputError as err:
+            raise err.at(*raw.where(r, "min_share")) from None
+        out.append((r, goal))
+    return out
+
+
+def goal_cells(raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int, int]) -> tuple[list[OwnedCell], list[Finding]]:
+    first = raw.header_row or G.header_row
+    measure_col = {"verksamhetens_resultat": T.col_letter("verksamhetens_resultat"),
+                   "resultat": T.col_letter("resultat"), "arets_resultat": T.col_letter("resultat")}
+    summa = T.col_letter("summa")
+    cells, findings = [], []
+    for r, goal in goals_from(raw):
+        try:
+            results, goal_findings = evaluate_goal(goal, years)
+        except InputError as err:
+            raise err.at(*raw.where(r, "from_year")) from None
+        n = first + 1 + r["_row"]
+        rows = [row_of[y] for y in goal.years]
+        if rows != list(range(rows[0], rows[0] + len(rows))):
+            raise InputError("målets år står inte i följd i resultatbudgeten", rule=RULE_GOAL).at(*raw.where(r, "from_year"))
+        m = measure_col[goal.measure]
+        if goal.over_period:
+            share_f = f"SUM({m}{rows[0]}:{m}{rows[-1]})/SUM({summa}{rows[0]}:{summa}{rows[-1]})"
+            share = results[0].share
+        else:
+            share_f = "MIN(" + ",".join(f"{m}{x}/{summa}{x}" for x in rows) + ")"
+            share = min(res.share for res in results)
+        min_c, max_c = _letter(G, "min_share", raw), _letter(G, "max_share", raw)
+        tests = []
+        if goal.min_share is not None:
+            tests.append(f"{G.col_letter('share')}{n}>={min_c}{n}")
+        if goal.max_share is not None:
+            tests.append(f"{G.col_letter('share')}{n}<={max_c}{n}")
+        if goal.over_period:
+            status_f = f'IF(AND({",".join(tests)}),"uppfyllt","ej uppfyllt")'
+        else:  # every year must meet the goal: test each year's share, not the minimum only
+            per_year = []
+            for x in rows:
+                s = f"{m}{x}/{summa}{x}"
+                if goal.min_share is not None:
+                    per_year.append(f"{s}>={min_c}{n}")
+                if goal.max_share is not None:
+                    per_year.append(f"{s}<={max_c}{n}")
+            status_f = f'IF(AND({",".join(per_year)}),"uppfyllt","ej uppfyllt")'
+        status = "uppfyllt" if all(res.status == "uppfyllt" for res in results) else "ej uppfyllt"
+        cells += [
+            OwnedCell(f"{G.col_letter('share')}{n}", share, share_f, "pct1"),
+            OwnedCell(f"{G.col_letter('status')}{n}", status, status_f, "text"),
+        ]
+        findings += [f.at(G.sheet, f"{G.col_letter('status')}{n}") for f in goal_findings]
+    return cells, findings
+
+
+def validate_resultatbudget(cells) -> tuple[list[Finding], int]:
+    from xlmodel.workbook.cells import read_table
+
+    raw = read_table(cells, T, RULE)
+    expected, findings, years, row_of = resultatbudget_cells(raw)
+    graw = read_table(cells, G, RULE_GOAL, optional=True)
+    if graw is not None:
+        g_cells, g_findings = goal_cells(graw, years, row_of)
+        expected += g_cells
+        findings += g_findings
+    for oc in expected:
+        f = compare_cell(cells, T.sheet, oc, RULE)
+        if f is not None:
+            findings.append(f)
+    return findings, len(expected)
+
+
+def build_resultatbudget(book, source) -> None:
+    from xlmodel.workbook.build import csv_table
+
+    raw = csv_table(source, "resultatbudget", T)
+    _set_layout(raw, T)
+    book.input_table(T, raw.rows)
+    computed, _, years, row_of = resultatbudget_cells(raw)
+    for c in computed:
+        book.write(T.sheet, c.ref, c.value, c.style, c.formula)
+    graw = csv_table(source, "mal", G, optional=True)
+    if graw is not None:
+        _set_layout(graw, G)
+        book.write(G.sheet, f"A{G.header_row - 1}", "Finansiella mål", "label")
+        book.input_table(G, graw.rows)
+        g_cells, _ = goal_cells(graw, years, row_of)
+        for c in g_cells:
+            book.write(G.sheet, c.ref, c.value, c.style, c.formula)
+
+
+def _set_layout(raw: RawTable, spec: L.InputTable) -> None:
+    """A CSV-sourced table will sit at the layout's position: give it that geometry."""
+    raw.header_row = spec.header_row
+    raw.columns = {c.key: spec.first_col + i for i, c in enumerate(spec.columns)}
+    raw.sheet = spec.sheet

@@ -1,0 +1,96 @@
+"""``xlmodel validera``: recompute every rule output of a workbook and compare.
+
+For each workbook: recognise its kind from its structure (sheets and tables), check
+the structure, recompute every output the layout declares from the workbook's own
+inputs, and compare with the stored cells (formula text and cached value). Each
+disagreement is a ``Finding`` naming sheet, cell, rule, expected and found value.
+
+Severity decides the exit code (the CLI's job): ERROR findings → 1; an unreadable
+file (``WorkbookError``) → 2. Discrepancies *of the source documents* that a seed
+workbook reproduces on purpose (its published figures) are WARNING/INFO: the
+workbook is consistent, the printed plan is not, and the reader must see it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from xlmodel.errors import InputError, WorkbookError
+from xlmodel.findings import Finding, Severity
+
+
+class FileReport(BaseModel):
+    path: str
+    kind: str | None = None
+    findings: list[Finding] = []
+    error: str | None = None
+    checked_cells: int = 0
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error() for f in self.findings)
+
+
+def input_error_finding(err: InputError) -> Finding:
+    return Finding(
+        rule=err.rule or "indata",
+        severity=Severity.ERROR,
+        message=err.message[:1].upper() + err.message[1:] + ("." if not err.message.endswith(".") else ""),
+        sheet=err.sheet,
+        cell=err.cell,
+        subject=err.argument,
+    )
+
+
+def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Finding], int]:
+    """Validate an open workbook (any CellSource). Returns (kind, findings, checked cells)."""
+    from xlmodel.workbook import kinds
+
+    kind = kinds.detect(cells)
+    if kind is None:
+        return None, [
+            Finding(
+                rule="struktur.okand_typ",
+                severity=Severity.ERROR,
+                message=(
+                    "Arbetsboken känns inte igen: den saknar xlmodels indatatabeller "
+                    f"({kinds.signature_text()})."
+                ),
+            )
+        ], 0
+    findings: list[Finding] = []
+    checked = 0
+    for part in kinds.validators(kind):
+        try:
+            part_findings, n = part(cells)
+        except InputError as err:
+            findings.append(input_error_finding(err))
+            continue
+        findings.extend(part_findings)
+        checked += n
+    if strict:
+        findings = [
+            f.model_copy(update={"severity": Severity.ERROR}) if f.severity is Severity.WARNING else f
+            for f in findings
+        ]
+    return kind, findings, checked
+
+
+def validate_file(path: str | Path, *, strict: bool = False) -> FileReport:
+    from xlmodel.workbook.cells import PackageCells
+
+    report = FileReport(path=str(path))
+    try:
+        cells = PackageCells.open(path)
+        report.kind, report.findings, report.checked_cells = validate_cells(cells, strict=strict)
+    except WorkbookError as err:
+        report.error = str(err)
+    except FileNotFoundError:
+        report.error = f"{path}: filen finns inte"
+    except IsADirectoryError:
+        report.error = f"{path}: är en katalog, inte en arbetsbok"
+    except PermissionError:
+        report.error = f"{path}: saknar behörighet att läsa filen"
+    return report
