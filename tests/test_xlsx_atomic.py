@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from xlsx_fixtures import minimal_xlsx, rich_xlsm, sheet  # noqa: F401  (pytest fixtures)
+from xlsx_fixtures import minimal_xlsx, rich_xlsm, rich_xlsm_master, sheet  # noqa: F401  (pytest fixtures; rich_xlsm needs rich_xlsm_master)
 from xlmodel.errors import WorkbookError
 from xlmodel.xlsx import CellWrite, Package, patch_sheet, save_package
 from xlmodel.xlsx import atomic

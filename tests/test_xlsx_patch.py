@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from fixtures.xlsx_rich_workbook import expected_d
-from xlsx_fixtures import minimal_xlsx, rich_xlsm, sheet  # noqa: F401  (pytest fixtures)
+from xlsx_fixtures import minimal_xlsx, rich_xlsm, rich_xlsm_master, sheet  # noqa: F401  (pytest fixtures; rich_xlsm needs rich_xlsm_master)
 from xlmodel.errors import InputError, WorkbookError
 from xlmodel.xlsx import CellWrite, ExcelError, Package, patch_sheet, patch_sheet_detailed, read_cells
 from xlmodel.xlsx.bookkeeping import set_full_calc_on_load
