@@ -143,3 +143,39 @@ def test_changed_inputs_regenerate_correct_frame_table_and_nothing_else(tmp_path
     # openpyxl still opens it and sees formulas and cached values.
     wb = openpyxl.load_workbook(path, data_only=True, keep_vba=True)
     assert wb["Ramtabell"]["H14"].value == pytest.approx(5017 - 45 + 9 + 5017 * 0.021)
+
+
+DR = WORKBOOKS / "vasterbotten_delarsrapport_2021_08.xlsx"
+
+
+def test_regenerate_refreshes_udf_caches_and_keeps_the_spill_markup(tmp_path):
+    """After an input edit outside Excel, the cached results of =BALANSKRAV() and the
+    spilled =BALANSKRAV_UTREDNING() follow; the dynamic-array anchor keeps t="array",
+    its ref and the cm flag, byte for byte, and the workbook validates clean."""
+    path = tmp_path / DR.name
+    shutil.copy2(DR, path)
+    sheet = "Balanskravsutredning"
+    part = Package.open(path).sheet_part(sheet)
+    anchor_before = _cell_xml(parts(path)[part], "B20")
+    _set_inputs(path, {sheet: [CellWrite("C10", Decimal("100"))]})   # återföring 15 → 100
+    result = regenerate_file(path)
+    # the two native totals, BALANSKRAV(), and in the spill: line 6, the adjusted result, the result
+    assert {c.cell for c in result.changes} == {"C15", "C16", "C17", "C25", "C26", "C29"}
+    cells = PackageCells.open(path)
+    assert cells.value(sheet, "C17") == Decimal("253")                # 869 − 716 + 100
+    assert cells.formula(sheet, "C17").startswith("BALANSKRAV(")
+    assert cells.value(sheet, "C25") == Decimal("100")               # line 6 of the spilled utredning
+    assert cells.value(sheet, "C29") == Decimal("253")
+    anchor_after = _cell_xml(parts(path)[part], "B20")
+    assert anchor_after == anchor_before                              # label unchanged: not rewritten
+    assert b'cm="1"' in anchor_after and b't="array"' in anchor_after
+    assert "xl/metadata.xml" in parts(path) and parts(path)["xl/metadata.xml"] == parts(DR)["xl/metadata.xml"]
+    report = validate_file(path)
+    assert [f for f in report.findings if f.is_error()] == []
+    assert any(f.rule == "balanskrav.publicerad" for f in report.findings)  # 253 vs the report's 168
+
+
+def _cell_xml(sheet_xml: bytes, ref: str) -> bytes:
+    start = sheet_xml.index(f'<c r="{ref}"'.encode())
+    end = sheet_xml.index(b"</c>", start) + 4
+    return sheet_xml[start:end]

@@ -93,8 +93,12 @@ def test_overwriting_whole_shared_range_or_a_dependent_needs_no_expansion(rich_x
 
 
 def test_partial_write_into_dynamic_array_is_refused(rich_xlsm: Path) -> None:
+    """Changing part of an array's structure is refused: a formula inside the spill, the
+    anchor replaced, part of it cleared. (Refreshing cached values is allowed: see
+    test_cached_values_of_a_dynamic_array_can_be_refreshed.)"""
     pkg = Package.open(rich_xlsm)
-    for kwargs in ({"writes": [CellWrite("L3", 1)]}, {"writes": [], "clear": ["L2:L4"]}):
+    for kwargs in ({"writes": [CellWrite("L3", 1, "=1")]}, {"writes": [CellWrite("L2", 1)]},
+                   {"writes": [], "clear": ["L2:L4"]}):
         with pytest.raises(InputError) as e:
             patch_sheet(pkg, "Ramtabell", **kwargs)
         assert e.value.rule == "xlsx.matrisformel" and e.value.cell == "L2"
@@ -290,3 +294,20 @@ def test_table_header_cells_are_protected(rich_xlsm: Path) -> None:
     out = patch_sheet(pkg, "Ramtabell", [CellWrite("B20", "Belopp"), CellWrite("B21", 10)])
     assert read_cells(out, "Ramtabell")["B21"].value == 10
     assert out.part("xl/tables/table1.xml") == pkg.part("xl/tables/table1.xml")
+
+
+def test_cached_values_of_a_dynamic_array_can_be_refreshed(rich_xlsm: Path) -> None:
+    """keep_formula on the anchor plus plain values in the spill: the array markup (t="array",
+    ref, cm) and the formula stay byte for byte; only the cached values change."""
+    pkg = Package.open(rich_xlsm)
+    before = read_cells(pkg, "Ramtabell")
+    anchor = next(c for c in before.values() if c.dynamic)
+    below = f"{anchor.ref[0]}{anchor.row + 1}"
+    res = patch_sheet_detailed(pkg, "Ramtabell", [CellWrite(anchor.ref, 4242, keep_formula=True), CellWrite(below, 4343)])
+    after = read_cells(res.package, "Ramtabell")
+    assert after[anchor.ref].formula == anchor.formula and after[anchor.ref].dynamic
+    assert after[anchor.ref].formula_kind == "array"
+    assert after[anchor.ref].value == 4242 and after[below].value == 4343
+    assert not res.calc_chain_removed
+    with pytest.raises(InputError):
+        patch_sheet(pkg, "Ramtabell", [CellWrite("A1", 1, keep_formula=True)] if before.get("A1") and before["A1"].formula is None else [CellWrite("ZZ999", 1, keep_formula=True)])

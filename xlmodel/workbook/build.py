@@ -20,6 +20,7 @@ import xlsxwriter
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
 from xlmodel.errors import InputError
+from xlmodel.money import excel_precision
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.sources import BookSource, find_sources, load_source
 from xlmodel.workbook.tables import RawTable
@@ -69,6 +70,9 @@ def to_number(v: Any) -> float | int | None:
     if v is None:
         return None
     if isinstance(v, Decimal):
+        # Excel's 15 significant digits first (money.excel_precision): the file then holds
+        # exactly what a reader takes back, and what regenerate would write.
+        v = excel_precision(v)
         return int(v) if v == v.to_integral_value() and abs(v) < 2**53 else float(v)
     return v
 

@@ -19,7 +19,7 @@ from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO, fmt_mkr
 from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.frames import OwnedCell, compare_cell
+from xlmodel.workbook.owned import OwnedCell, compare_cell
 from xlmodel.workbook.tables import RawTable
 
 RULE = "balanskrav"
@@ -71,7 +71,8 @@ def expected_cells(values: dict[str, Decimal], year: int | None) -> tuple[list[O
     for i, (label, amount) in enumerate(spill):
         r = L.UTREDNING_SPILL_ROW + i
         formula = f"BALANSKRAV_UTREDNING({args})" if i == 0 else None
-        cells.append(OwnedCell(f"{label_col}{r}", label, formula=formula, style="text"))
+        cells.append(OwnedCell(f"{label_col}{r}", label, formula=formula, style="text",
+                               spill=spill_range() if i == 0 else None))
         cells.append(OwnedCell(f"{col}{r}", amount, style="amount"))
     findings = []
     where = {k: _amount_ref(i + 1) for i, k in enumerate(L.UTREDNING_KEYS)}
@@ -161,3 +162,14 @@ def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
             )
         )
     return findings, len(expected)
+
+
+def sheet_plans(cells) -> list:
+    """The utredning's owned cells, for regenerate."""
+    from xlmodel.workbook.cells import read_param, read_table
+    from xlmodel.workbook.regenerate import SheetPlan
+
+    values = utredning_inputs(read_table(cells, T, RULE))
+    year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], RULE)
+    owned, findings = expected_cells(values, year)
+    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings)]

@@ -36,6 +36,7 @@ from xlmodel.workbook.layout import (
     PUBLISHED_TABLE,
     frametable_header,
 )
+from xlmodel.workbook.owned import OwnedCell, compare_cell
 from xlmodel.workbook.tables import RawTable
 
 RULE = "ramtabell"
@@ -133,14 +134,6 @@ def compute(src: FrameSources) -> FrameTable:
 # --- the owned output range -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OwnedCell:
-    ref: str                   # "C5"
-    value: Any                 # Decimal | str | None
-    formula: str | None = None  # without the leading "="
-    style: str = "text"        # builder style key: "text", "header", "amount", "amount_bold", "label_varav", ...
-
-
 def ordered_rows(table: FrameTable) -> list:
     """Rows in the order of the input table (parents before their varav rows)."""
     return list(table.rows)
@@ -221,11 +214,6 @@ def frame_sources_from_cells(cells) -> FrameSources:
 
 # --- validation of a workbook's frame table ----------------------------------------
 
-# Stored numbers are compared at 50 kr (0.00005 mkr): far below any printed precision,
-# far above the 1e-12 noise of a double written as text, so a hand-edited figure is
-# always caught and a faithfully written one never is.
-TOLERANCE = Decimal("0.00005")
-
 _FIELD_TO_KEY = {
     "budgetram_foregaende_ar": "prior_frame",
     "omstallning": "omstallning",
@@ -234,87 +222,6 @@ _FIELD_TO_KEY = {
     "index": "index",
     "budgetram": "frame",
 }
-
-
-def normalize_formula(f: str | None) -> str | None:
-    if f is None:
-        return None
-    return "".join(f.lstrip("=").split()).replace("$", "").upper()
-
-
-def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str) -> Finding | None:
-    """One owned cell against what the workbook stores: formula and (cached) value."""
-    from xlmodel.findings import Severity
-    from xlmodel.money import fmt_mkr
-
-    found_formula = cells.formula(sheet, expected.ref)
-    found = cells.value(sheet, expected.ref)
-    if expected.formula is not None and normalize_formula(found_formula) != normalize_formula(expected.formula):
-        what = f"formeln ={found_formula}" if found_formula else "ett fast värde"
-        return Finding(
-            rule=f"{rule}.formel",
-            severity=Severity.ERROR,
-            message=f"Cellen ska innehålla formeln ={expected.formula} men innehåller {what}.",
-            expected="=" + expected.formula,
-            found=("=" + found_formula) if found_formula else _as_text(found),
-            sheet=sheet,
-            cell=expected.ref,
-        )
-    if expected.formula is None and found_formula is not None:
-        return Finding(
-            rule=f"{rule}.formel",
-            severity=Severity.ERROR,
-            message=f"Cellen ska innehålla ett värde som xlmodel skriver, men innehåller formeln ={found_formula}.",
-            expected=_as_text(expected.value),
-            found="=" + found_formula,
-            sheet=sheet,
-            cell=expected.ref,
-        )
-    want = expected.value
-    if isinstance(want, Decimal):
-        if found is None and expected.formula is not None:
-            return Finding(
-                rule=f"{rule}.ej_beraknad",
-                severity=Severity.WARNING,
-                message="Formeln saknar sparat beräknat värde (filen har sparats av ett program som inte räknar om); värdet kan inte kontrolleras.",
-                expected=want,
-                sheet=sheet,
-                cell=expected.ref,
-            )
-        if not isinstance(found, Decimal) or abs(found - want) > TOLERANCE:
-            return Finding(
-                rule=rule,
-                severity=Severity.ERROR,
-                message=f"Värdet ska vara {fmt_mkr(want, 4)} enligt regeln men cellen innehåller {_as_text(found)}.",
-                expected=want,
-                found=found if isinstance(found, Decimal) else _as_text(found),
-                sheet=sheet,
-                cell=expected.ref,
-            )
-        return None
-    want_text = "" if want is None else str(want)
-    found_text = "" if found is None else str(found)
-    if want_text.strip() != found_text.strip():
-        return Finding(
-            rule=f"{rule}.text",
-            severity=Severity.ERROR,
-            message=f"Cellen ska innehålla '{want_text}' men innehåller '{found_text}'.",
-            expected=want_text,
-            found=found_text,
-            sheet=sheet,
-            cell=expected.ref,
-        )
-    return None
-
-
-def _as_text(v: Any) -> str:
-    from xlmodel.money import fmt_mkr
-
-    if v is None:
-        return "(tom)"
-    if isinstance(v, Decimal):
-        return fmt_mkr(v)
-    return str(v)
 
 
 def old_extent(cells) -> int:

@@ -64,3 +64,20 @@ def validators(kind: str) -> list[Callable]:
 
         return [resursramar.validate_resursramar]
     raise AssertionError(kind)
+
+
+def owned(kind: str) -> list[Callable]:
+    """Functions ``(cells) -> list[SheetPlan]``: every cell the kind computes, for regenerate."""
+    if kind == "regionplan":
+        from xlmodel.workbook import regenerate, resultatbudget
+
+        return [lambda cells: [regenerate.frametable_sheet_plan(cells)], resultatbudget.sheet_plans]
+    if kind == "delarsrapport":
+        from xlmodel.workbook import delarsrapport
+
+        return [delarsrapport.sheet_plans]
+    if kind == "resursramar":
+        from xlmodel.workbook import resursramar
+
+        return [resursramar.sheet_plans]
+    raise AssertionError(kind)

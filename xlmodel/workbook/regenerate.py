@@ -1,29 +1,38 @@
-"""``xlmodel regenerera``: rewrite the frame table of a workbook from its input sheets.
+"""``xlmodel regenerera``: bring every computed cell of a workbook up to date.
 
-Lossless: the package is edited in place at the XML level (``xlmodel.xlsx.patch``);
-only cells of the Ramtabell range that actually change are written, everything else in
-the .xlsx/.xlsm (charts, images, text boxes, sparklines, VBA, cached values of other
-formulas, dynamic-array flags) keeps its exact bytes. Bookkeeping parts that follow the
-change are listed in docs/workbooks.md (calcChain.xml, and the fullCalcOnLoad flag in
-workbook.xml so Excel recalculates on open).
+For the regionplan that is, above all, the frame table (Ramtabell) from the input
+sheets; with it the cached values of the other computed cells of the kind (the
+resultatbudget subtotals, the cached results of xlwings functions), so a workbook whose
+inputs were edited outside Excel reads right everywhere and validates clean.
+
+Lossless: the package is edited at the XML level (``xlmodel.xlsx.patch``); only owned
+cells whose formula or value actually changes are written, and a formula that is
+already right keeps its exact bytes (only its cached value is refreshed; a spilled
+dynamic array keeps its array markup). Everything else in the .xlsx/.xlsm keeps its
+bytes. Bookkeeping parts that may follow (docs/workbooks.md): xl/calcChain.xml is
+removed when the set of formula cells changes, and workbook.xml gets
+``fullCalcOnLoad="1"`` so Excel recalculates on open.
 
 The write is atomic with a backup and refuses if the file changed since it was read
-(``xlmodel.xlsx.atomic.save_package``). The Excel macro calls ``plan_frametable`` with an
-xlwings CellSource and writes the same cells through xlwings.
+(``xlmodel.xlsx.atomic.save_package``). The Excel macro calls ``plan_frametable`` with
+an xlwings CellSource and writes the same cells through xlwings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from xlmodel.errors import InputError
 from xlmodel.findings import Finding
+from xlmodel.money import excel_precision
 from xlmodel.workbook import frames as F
 from xlmodel.workbook.layout import FIRST_DATA_ROW, FRAMETABLE_BLOCK, FRAMETABLE_SUM_ID
+from xlmodel.workbook.owned import OwnedCell, compare_cell, normalize_formula
 
 
 class CellChange(BaseModel):
@@ -42,15 +51,37 @@ class RegenerateResult(BaseModel):
 
 
 @dataclass
-class FramePlan:
-    """What regeneration will write: the changed cells, the cells to clear, the findings."""
+class SheetPlan:
+    """Every cell a kind owns on one sheet, in its computed state."""
 
-    writes: list[F.OwnedCell]
+    sheet: str
+    cells: list[OwnedCell]
+    clear: list[str] = field(default_factory=list)     # ranges of old rows that no longer exist
+    findings: list[Finding] = field(default_factory=list)
+    styles: dict[str, int | None] = field(default_factory=dict)  # style for cells whose row changes level
+
+
+@dataclass
+class Write:
+    cell: OwnedCell
+    keep_formula: bool        # the stored formula is already right: refresh its cached value only
+
+
+@dataclass
+class FramePlan:
+    """What regeneration will write on one sheet: changed cells, clears, findings."""
+
+    sheet: str
+    writes: list[Write]
     clear: list[str]
     changes: list[CellChange]
     findings: list[Finding]
-    levels: dict[int, str]          # sheet row → "namnd" | "varav" | "summa" after the write
-    varav_ids: frozenset[str]       # ids of the varav rows (from the input table)
+    styles: dict[str, int | None]
+
+
+def _stored(value: Any) -> Any:
+    """A number as the file will hold it: Excel's 15 significant digits (money.excel_precision)."""
+    return excel_precision(value) if isinstance(value, Decimal) else value
 
 
 def _display(value: Any, formula: str | None) -> str | None:
@@ -63,49 +94,105 @@ def _display(value: Any, formula: str | None) -> str | None:
     return str(value)
 
 
-def plan_frametable(cells) -> FramePlan:
-    """Compute the frame table from the inputs and diff it against the stored cells."""
+def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
+    """The owned cells of ``plan`` that differ from what the workbook stores."""
+    writes: list[Write] = []
+    changes: list[CellChange] = []
+    for oc in plan.cells:
+        stored_formula = cells.formula(plan.sheet, oc.ref)
+        stored_value = cells.value(plan.sheet, oc.ref)
+        same_formula = normalize_formula(stored_formula) == normalize_formula(oc.formula)
+        same_value = (
+            stored_value == excel_precision(oc.value) if isinstance(oc.value, Decimal) else
+            (str(stored_value or "").strip() == str(oc.value if oc.value is not None else "").strip())
+        )
+        if same_formula and same_value and compare_cell(cells, plan.sheet, oc, "regenerera") is None:
+            continue
+        if oc.spill and not same_formula:
+            raise InputError(
+                f"cellen ska innehålla den spillande formeln ={oc.formula}; en ändrad matrisformel skrivs inte om "
+                "utan Excel – återställ formeln i Excel",
+                rule="regenerera.matrisformel", sheet=plan.sheet, cell=oc.ref,
+            )
+        writes.append(Write(oc, keep_formula=oc.formula is not None and same_formula))
+        changes.append(CellChange(sheet=plan.sheet, cell=oc.ref, old=_display(stored_value, stored_formula),
+                                  new=_display(oc.value, oc.formula)))
+    for rng in plan.clear:
+        changes.append(CellChange(sheet=plan.sheet, cell=rng, old="(rader som inte längre finns)", new=None))
+    return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))
+
+
+# --- the frame table -------------------------------------------------------------
+
+
+def frametable_sheet_plan(cells) -> SheetPlan:
     src = F.frame_sources_from_cells(cells)
     table = F.compute(src)
-    sheet = FRAMETABLE_BLOCK.sheet
-    expected = F.frametable_cells(table)
-    writes, changes = [], []
-    for oc in expected:
-        if F.compare_cell(cells, sheet, oc, F.RULE) is None and _same_number_text(cells, sheet, oc):
-            continue
-        writes.append(oc)
-        old_formula = cells.formula(sheet, oc.ref)
-        changes.append(
-            CellChange(
-                sheet=sheet,
-                cell=oc.ref,
-                old=_display(cells.value(sheet, oc.ref), old_formula),
-                new=_display(oc.value, oc.formula),
-            )
-        )
+    owned = F.frametable_cells(table)
     last_new = FIRST_DATA_ROW + len(table.rows)
     last_old = F.old_extent(cells)
     clear = []
     if last_old > last_new:
-        first = FRAMETABLE_BLOCK.col_letter("id")
-        last = FRAMETABLE_BLOCK.col_letter("frame")
-        clear.append(f"{first}{last_new + 1}:{last}{last_old}")
-        for r in range(last_new + 1, last_old + 1):
-            changes.append(CellChange(sheet=sheet, cell=f"{first}{r}:{last}{r}", old="(rad)", new=None))
+        clear.append(f"{FRAMETABLE_BLOCK.col_letter('id')}{last_new + 1}:{FRAMETABLE_BLOCK.col_letter('frame')}{last_old}")
     levels = {FIRST_DATA_ROW + i: ("varav" if row.parent else "namnd") for i, row in enumerate(table.rows)}
     levels[last_new] = "summa"
-    findings = F.locate_findings(table, list(table.findings), src.published)
     varav_ids = frozenset(row.id for row in table.rows if row.parent)
-    return FramePlan(writes=writes, clear=clear, changes=changes, findings=findings, levels=levels, varav_ids=varav_ids)
+    return SheetPlan(
+        sheet=FRAMETABLE_BLOCK.sheet,
+        cells=owned,
+        clear=clear,
+        findings=F.locate_findings(table, list(table.findings), src.published),
+        styles=_frame_styles(cells, owned, levels, varav_ids),
+    )
 
 
-def _same_number_text(cells, sheet: str, oc: F.OwnedCell) -> bool:
-    """A stored number equal within tolerance but not to the digit is rewritten, so the
-    file holds exactly what the rule computes (no drift across regenerations)."""
-    if not isinstance(oc.value, Decimal):
-        return True
-    found = cells.value(sheet, oc.ref)
-    return isinstance(found, Decimal) and found == oc.value
+def plan_frametable(cells) -> FramePlan:
+    """The frame table's changed cells (used by the Excel macro and by regenerate)."""
+    return diff_sheet(cells, frametable_sheet_plan(cells))
+
+
+def _frame_styles(cells, owned: list[OwnedCell], levels: dict[int, str], varav_ids: frozenset[str]) -> dict[str, int | None]:
+    """Style of each frame-table cell whose row changes level (nämnd / varav / summa) or
+    is new: borrowed from a row of that level in the stored table, same column. Cells
+    whose row keeps its level keep their own style (absent from the map)."""
+    sheet = FRAMETABLE_BLOCK.sheet
+    id_col = FRAMETABLE_BLOCK.col_letter("id")
+    old_level: dict[int, str] = {}
+    for row_num in range(FIRST_DATA_ROW, F.old_extent(cells) + 1):
+        stored = str(cells.value(sheet, f"{id_col}{row_num}") or "").strip()
+        old_level[row_num] = "summa" if stored == FRAMETABLE_SUM_ID else ("varav" if stored in varav_ids else "namnd")
+    by_level: dict[tuple[str, str], int] = {}
+    cell_of = getattr(cells, "cell", None)
+    if cell_of is not None:
+        for row_num, lvl in old_level.items():
+            for col in FRAMETABLE_BLOCK.columns:
+                letter = FRAMETABLE_BLOCK.col_letter(col.key)
+                c = cell_of(sheet, f"{letter}{row_num}")
+                if c is not None:
+                    by_level.setdefault((lvl, letter), c.style)
+    out: dict[str, int | None] = {}
+    for oc in owned:
+        letter = "".join(ch for ch in oc.ref if ch.isalpha())
+        row_num = int("".join(ch for ch in oc.ref if ch.isdigit()))
+        new_level = levels.get(row_num)
+        if new_level is not None and old_level.get(row_num) != new_level:
+            out[oc.ref] = by_level.get((new_level, letter))
+    return out
+
+
+# --- the whole workbook ------------------------------------------------------------
+
+
+def sheet_plans(cells) -> tuple[str, list[SheetPlan]]:
+    from xlmodel.workbook import kinds
+
+    kind = kinds.detect(cells)
+    if kind is None:
+        raise InputError(
+            f"arbetsboken känns inte igen som någon av xlmodels typer ({kinds.signature_text()})",
+            rule="regenerera",
+        )
+    return kind, [plan for make in kinds.owned(kind) for plan in make(cells)]
 
 
 def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = True) -> RegenerateResult:
@@ -117,48 +204,26 @@ def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = T
     path = Path(path)
     pkg = Package.open(path)
     cells = PackageCells(pkg)
-    plan = plan_frametable(cells)
-    result = RegenerateResult(path=str(path), changes=plan.changes, findings=plan.findings)
-    if dry_run or not plan.changes:
+    _kind, plans = sheet_plans(cells)
+    diffs = [diff_sheet(cells, p) for p in plans]
+    result = RegenerateResult(
+        path=str(path),
+        changes=[c for d in diffs for c in d.changes],
+        findings=[f for d in diffs for f in d.findings],
+    )
+    if dry_run or not result.changes:
         return result
-    styles = _style_map(cells, plan)
-    writes = [
-        CellWrite(ref=oc.ref, value=oc.value, formula=oc.formula, style=styles.get(oc.ref))
-        for oc in plan.writes
-    ]
-    new_pkg = patch_sheet(pkg, FRAMETABLE_BLOCK.sheet, writes, plan.clear)
+    new_pkg = pkg
+    for d in diffs:
+        if not d.writes and not d.clear:
+            continue
+        writes = [
+            CellWrite(ref=w.cell.ref, value=_stored(w.cell.value), keep_formula=True) if w.keep_formula else
+            CellWrite(ref=w.cell.ref, value=_stored(w.cell.value), formula=w.cell.formula, style=d.styles.get(w.cell.ref))
+            for w in d.writes
+        ]
+        new_pkg = patch_sheet(new_pkg, d.sheet, writes, d.clear)
     saved = save_package(new_pkg, path, expect_sha256=pkg.sha256, backup=backup)
     result.written = True
-    result.backup = str(saved.backup) if getattr(saved, "backup", None) else None
+    result.backup = str(saved.backup) if saved.backup else None
     return result
-
-
-def _style_map(cells, plan: FramePlan) -> dict[str, int | None]:
-    """Style of each written cell. A cell keeps its own style when its row keeps its
-    level (nämnd / varav / summa); a row that changes level (the old sum row becoming a
-    nämnd row when the table grows) or a new row borrows the style the existing table
-    uses for that level in that column."""
-    sheet = FRAMETABLE_BLOCK.sheet
-    id_col = FRAMETABLE_BLOCK.col_letter("id")
-    varav_ids = plan.varav_ids
-    old_level: dict[int, str] = {}
-    for row_num in range(FIRST_DATA_ROW, F.old_extent(cells) + 1):
-        stored = str(cells.value(sheet, f"{id_col}{row_num}") or "").strip()
-        old_level[row_num] = "summa" if stored == FRAMETABLE_SUM_ID else ("varav" if stored in varav_ids else "namnd")
-    by_level: dict[tuple[str, str], int] = {}
-    for row_num, lvl in old_level.items():
-        for col in FRAMETABLE_BLOCK.columns:
-            letter = FRAMETABLE_BLOCK.col_letter(col.key)
-            c = cells.cell(sheet, f"{letter}{row_num}")
-            if c is not None:
-                by_level.setdefault((lvl, letter), c.style)
-    out: dict[str, int | None] = {}
-    for oc in plan.writes:
-        letter = "".join(ch for ch in oc.ref if ch.isalpha())
-        row_num = int("".join(ch for ch in oc.ref if ch.isdigit()))
-        new_level = plan.levels.get(row_num)
-        if new_level is None or old_level.get(row_num) == new_level:
-            out[oc.ref] = None  # keep the cell's own style
-        else:
-            out[oc.ref] = by_level.get((new_level, letter))
-    return out

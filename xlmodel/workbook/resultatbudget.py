@@ -19,7 +19,7 @@ from xlmodel.findings import Finding
 from xlmodel.money import ZERO
 from xlmodel.rules.goals import FinancialGoal, ResultatbudgetYear, check_resultatbudget, evaluate_goal
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.frames import OwnedCell, compare_cell
+from xlmodel.workbook.owned import OwnedCell, compare_cell
 from xlmodel.workbook.tables import RawTable
 
 RULE = "resultatbudget"
@@ -192,3 +192,18 @@ def _set_layout(raw: RawTable, spec: L.InputTable) -> None:
     raw.header_row = spec.header_row
     raw.columns = {c.key: spec.first_col + i for i, c in enumerate(spec.columns)}
     raw.sheet = spec.sheet
+
+
+def sheet_plans(cells) -> list:
+    """The Resultatbudget sheet's owned cells, for regenerate."""
+    from xlmodel.workbook.cells import read_table
+    from xlmodel.workbook.regenerate import SheetPlan
+
+    raw = read_table(cells, T, RULE)
+    owned, findings, years, row_of = resultatbudget_cells(raw)
+    graw = read_table(cells, G, RULE_GOAL, optional=True)
+    if graw is not None:
+        g_cells, g_findings = goal_cells(graw, years, row_of)
+        owned += g_cells
+        findings += g_findings
+    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings)]

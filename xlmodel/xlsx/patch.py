@@ -36,9 +36,12 @@ Formula structures the patch must respect:
   cells are therefore also changed bytes, and are reported in
   ``PatchResult.expanded_shared``. Overwriting only a dependent needs nothing.
 - **Array, dynamic-array and data-table formulas** (``t="array"``/``"dataTable"``
-  with a ``ref``): a write or clear touching such a range must cover the whole
-  range (the master and every spill cell); otherwise it is refused, because half a
-  spilled array is not something Excel can open cleanly. Arrays not touched keep
+  with a ``ref``): a write or clear that changes such an array's structure (replaces
+  the master's formula, puts a formula in the range, clears part of it) must cover
+  the whole range; otherwise it is refused, because half a spilled array is not
+  something Excel can open cleanly. Refreshing cached values only - the master with
+  ``keep_formula=True``, the other cells with plain values - keeps the array and may
+  touch any part of it. Arrays not touched keep
   their ``cm`` attribute, and xl/metadata.xml is never changed.
 - **Excel table headers**: a write or clear that would change the text of a table's
   header cell is refused (the table part repeats the column names; we never edit it).
@@ -90,8 +93,16 @@ class CellWrite:
     value: WriteValue = None
     formula: str | None = None
     style: int | None = None
+    # Refresh only the cached value of an existing formula cell: its <f> element (a
+    # dynamic-array anchor with t="array" ref=…, a shared master) and the cell's other
+    # attributes (cm, s) are copied byte for byte; only t and <v> change. Used to bring
+    # the cached results of xlwings functions up to date without touching the formula.
+    keep_formula: bool = False
 
     def __post_init__(self) -> None:
+        if self.keep_formula and self.formula is not None:
+            raise InputError("keep_formula och formula kan inte anges samtidigt", rule=RULE, argument="formula",
+                             cell=self.ref)
         row, col = split_ref(self.ref, argument="ref", rule=RULE)
         object.__setattr__(self, "ref", make_ref(row, col))
         _check_value(self.value, self.ref)
@@ -201,6 +212,27 @@ def cell_xml(w: CellWrite, style: int | None, P: bytes = b"") -> bytes:
     if not inner:
         return head + b"/>"
     return head + b">" + inner + b"</" + P + b"c>"
+
+
+_T_ATTR = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
+
+
+def _refresh_cached(old: bytes, w: "CellWrite", P: bytes) -> bytes:
+    """``old`` (a whole <c> element with a formula) with its cached value replaced."""
+    open_end = old.index(b">") + 1
+    head = old[:open_end]
+    if head.endswith(b"/>"):  # pragma: no cover - a formula cell always has content
+        raise InputError("cellen har ingen formel", rule=RULE, argument="keep_formula", cell=w.ref)
+    f_start = old.index(b"<" + P + b"f", open_end)
+    f_open_end = old.index(b">", f_start) + 1
+    if old[f_open_end - 2:f_open_end] == b"/>":
+        f_end = f_open_end
+    else:
+        close = b"</" + P + b"f>"
+        f_end = old.index(close, f_open_end) + len(close)
+    t, inner = _value_xml(w.value, P, formula=True)
+    head = _T_ATTR.sub(b"", head[:-1]) + (b' t="' + t + b'"' if t is not None else b"") + b">"
+    return head + old[f_start:f_end] + inner + b"</" + P + b"c>"
 
 
 # ------------------------------------------------------------- sheet index
@@ -454,8 +486,15 @@ def patch_sheet_detailed(
     for f in formulas:
         if f.kind in ("array", "dataTable") and f.range is not None:
             r1, c1, r2, c2 = f.range
-            touched = any(_in(f.range, r, c) for (r, c) in by_pos) or any(
-                not (rc[2] < r1 or rc[0] > r2 or rc[3] < c1 or rc[1] > c2) for rc in clear_rects)
+            # Refreshing cached values inside an array (the anchor with keep_formula, the other
+            # cells with plain values) leaves the array as it is, so it may be partial; a write
+            # that replaces the anchor's formula, puts a formula in the range, or clears part of
+            # it changes the array's structure and must cover all of it.
+            anchor = (r1, c1)
+            touched = any(
+                _in(f.range, r, c) and (w.formula is not None or ((r, c) == anchor and not w.keep_formula))
+                for (r, c), w in by_pos.items()
+            ) or any(not (rc[2] < r1 or rc[0] > r2 or rc[3] < c1 or rc[1] > c2) for rc in clear_rects)
             if touched and not all(covered(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)):
                 raise InputError(
                     f"området {format_range(*f.range)} är en matrisformel (huvudcell {f.ref}); "
@@ -486,6 +525,9 @@ def patch_sheet_detailed(
         row = rows[i] if i < len(rows) and row_nums[i] == rnum else None
         targets = sorted(wanted_rows.get(rnum, []), key=lambda t: t[0])
         if row is None:
+            if any(w.keep_formula for _c, w in targets):
+                raise InputError("raden finns inte; ett cachat värde kan bara uppdateras i en befintlig formelcell",
+                                 rule=RULE, argument="keep_formula", sheet=sheet.name, cell=targets[0][1].ref)
             new_rows[rnum] = [cell_xml(w, w.style, P) for _c, w in targets]
             formula_set_changed |= any(w.formula is not None for _c, w in targets)
             result.written += [w.ref for _c, w in targets]
@@ -496,12 +538,20 @@ def patch_sheet_detailed(
         inserts: list[tuple[int, bytes]] = []
         for col, w in targets:
             old = by_col.get(col)
-            if old is not None:
+            if old is not None and w.keep_formula:
+                if not old.has_formula:
+                    raise InputError("cellen har ingen formel vars värde kan uppdateras", rule=RULE,
+                                     argument="keep_formula", sheet=sheet.name, cell=w.ref)
+                splices.append((old.start, old.end, col, _refresh_cached(data[old.start:old.end], w, P)))
+            elif old is not None:
                 style = w.style if w.style is not None else (int(old.style) if old.style else None)
                 splices.append((old.start, old.end, col, cell_xml(w, style, P)))
                 formula_set_changed |= old.has_formula != (w.formula is not None)
                 if old.has_formula:
                     affected_formula_cells.add(old.ref)
+            elif w.keep_formula:
+                raise InputError("cellen finns inte; ett cachat värde kan bara uppdateras i en befintlig formelcell",
+                                 rule=RULE, argument="keep_formula", sheet=sheet.name, cell=w.ref)
             else:
                 inserts.append((col, cell_xml(w, w.style, P)))
                 formula_set_changed |= w.formula is not None

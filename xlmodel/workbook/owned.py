@@ -1,0 +1,112 @@
+"""Cells a workbook kind owns: computed outputs with their formula and value.
+
+Each kind declares its owned cells once (a function of the workbook's inputs); the
+builder writes them, ``validate`` compares them with what the file stores, and
+``regenerate`` writes the ones that differ. One definition, three uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from xlmodel.findings import Finding, Severity
+
+
+@dataclass(frozen=True)
+class OwnedCell:
+    ref: str                   # "C5"
+    value: Any                 # Decimal | str | None
+    formula: str | None = None  # without the leading "="
+    style: str = "text"        # builder style key: "text", "header", "amount", "amount_bold", "label_varav", ...
+    spill: str | None = None   # for a dynamic-array anchor: the spilled range ("B20:C29")
+
+
+# Stored numbers are compared at 50 kr (0.00005 mkr): far below any printed precision,
+# far above the 1e-12 noise of a double written as text, so a hand-edited figure is
+# always caught and a faithfully written one never is.
+TOLERANCE = Decimal("0.00005")
+
+
+
+def normalize_formula(f: str | None) -> str | None:
+    if f is None:
+        return None
+    return "".join(f.lstrip("=").split()).replace("$", "").upper()
+
+
+def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str) -> Finding | None:
+    """One owned cell against what the workbook stores: formula and (cached) value."""
+    from xlmodel.money import fmt_mkr
+
+    found_formula = cells.formula(sheet, expected.ref)
+    found = cells.value(sheet, expected.ref)
+    if expected.formula is not None and normalize_formula(found_formula) != normalize_formula(expected.formula):
+        what = f"formeln ={found_formula}" if found_formula else "ett fast värde"
+        return Finding(
+            rule=f"{rule}.formel",
+            severity=Severity.ERROR,
+            message=f"Cellen ska innehålla formeln ={expected.formula} men innehåller {what}.",
+            expected="=" + expected.formula,
+            found=("=" + found_formula) if found_formula else _as_text(found),
+            sheet=sheet,
+            cell=expected.ref,
+        )
+    if expected.formula is None and found_formula is not None:
+        return Finding(
+            rule=f"{rule}.formel",
+            severity=Severity.ERROR,
+            message=f"Cellen ska innehålla ett värde som xlmodel skriver, men innehåller formeln ={found_formula}.",
+            expected=_as_text(expected.value),
+            found="=" + found_formula,
+            sheet=sheet,
+            cell=expected.ref,
+        )
+    want = expected.value
+    if isinstance(want, Decimal):
+        if found is None and expected.formula is not None:
+            return Finding(
+                rule=f"{rule}.ej_beraknad",
+                severity=Severity.WARNING,
+                message="Formeln saknar sparat beräknat värde (filen har sparats av ett program som inte räknar om); värdet kan inte kontrolleras.",
+                expected=want,
+                sheet=sheet,
+                cell=expected.ref,
+            )
+        if not isinstance(found, Decimal) or abs(found - want) > TOLERANCE:
+            return Finding(
+                rule=rule,
+                severity=Severity.ERROR,
+                message=f"Värdet ska vara {fmt_mkr(want, 4)} enligt regeln men cellen innehåller {_as_text(found)}.",
+                expected=want,
+                found=found if isinstance(found, Decimal) else _as_text(found),
+                sheet=sheet,
+                cell=expected.ref,
+            )
+        return None
+    want_text = "" if want is None else str(want)
+    found_text = "" if found is None else str(found)
+    if want_text.strip() != found_text.strip():
+        return Finding(
+            rule=f"{rule}.text",
+            severity=Severity.ERROR,
+            message=f"Cellen ska innehålla '{want_text}' men innehåller '{found_text}'.",
+            expected=want_text,
+            found=found_text,
+            sheet=sheet,
+            cell=expected.ref,
+        )
+    return None
+
+
+def _as_text(v: Any) -> str:
+    from xlmodel.money import fmt_mkr
+
+    if v is None:
+        return "(tom)"
+    if isinstance(v, Decimal):
+        return fmt_mkr(v)
+    return str(v)
+
+
