@@ -26,11 +26,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# LibreOffice Calc (headless recalculation and rendering) and poppler-utils
-# (pdftoppm: PDF pages to PNG for the pictures in docs/).
-if [ "$want_lo" = 1 ] && { ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; }; then
+# LibreOffice Calc (headless recalculation and rendering), poppler-utils
+# (pdftoppm: PDF pages to PNG for the pictures in docs/) and zsh (the completion test).
+if [ "$want_lo" = 1 ] && { ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v zsh >/dev/null 2>&1; }; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    libreoffice-calc-nogui poppler-utils >/dev/null
+    libreoffice-calc-nogui poppler-utils zsh >/dev/null
 fi

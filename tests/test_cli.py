@@ -174,7 +174,9 @@ def test_output_file_in_missing_directory_exits_2(tmp_path):
     assert "kan inte skriva rapporten till" in p.stderr
 
 
-def test_many_files_in_a_process_pool_keep_input_order(tmp_path):
+def test_many_unreadable_files_keep_input_order_whatever_the_job_count(tmp_path):
+    """(The pool itself runs on real workbooks in test_cli_workbooks.py: the parent validates
+    up to the first readable file before it starts workers.)"""
     names = [f"bok_{i:02d}.xlsx" for i in range(12)][::-1]   # deliberately not sorted
     for i, name in enumerate(names):
         if i % 3 == 0:

@@ -308,7 +308,7 @@ def element(name: str, i: int) -> str:
 def to_excel(value: Any) -> Any:
     """A result cell for Excel: Decimal → float; int, str, bool, None pass."""
     if isinstance(value, Decimal):
-        return float(value)
+        return float(value) + 0.0   # + 0.0: no "-0" from a negated zero
     return value
 
 

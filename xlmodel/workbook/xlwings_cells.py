@@ -2,8 +2,8 @@
 
 ``XlwingsCells(book)`` is the ``CellSource`` (xlmodel.workbook.cells) of a live
 ``xw.Book``, so the Excel macro runs exactly the reading, rule and layout code that
-``xlmodel regenerera`` runs on a file (``plan_frametable``). ``write_owned_cells``
-writes a plan's cells back through xlwings. ``update_frametable_in_book`` and
+``xlmodel regenerera`` runs on a file (``sheet_plans``, ``diff_sheet``). ``write_owned_cells``
+writes a plan's cells back through xlwings. ``regenerate_book`` and
 ``roll_forward_book`` are the whole macros, taking the book as an argument, so tests
 drive them with a small double of xlwings' objects and the functions in
 ``udfs.macros`` stay a few lines around ``xw.Book.caller()``.
@@ -14,7 +14,8 @@ these, and nothing here was run in real Excel - docs/excel.md):
 ``sheet.used_range``, ``sheet.tables`` (``.name``, ``.range.address``,
 ``.show_totals``), ``book.names`` (``.name``, ``.refers_to``), ``range.options(ndim=2,
 err_to_str=True).value``, ``range.formula``, ``range.row``, ``range.column``,
-``range.value = …``, ``range.formula = …``, ``range.clear_contents()``,
+``range.value = …``, ``range.formula = …`` (``range.formula2 = …`` for a spilling
+formula), ``range.clear_contents()``,
 ``book.app.alert(prompt, title=…, buttons=…)``.
 
 Reading is a snapshot: each sheet's used range is read in two COM calls (values and
@@ -187,7 +188,9 @@ def write_owned_cells(book: Any, sheet: str, owned_cells: Iterable[Any], clear_r
     n = 0
     for oc in owned_cells:
         target = ws.range(oc.ref)
-        if oc.formula is not None:
+        if oc.formula is not None and getattr(oc, "spill", None):
+            target.formula2 = "=" + oc.formula   # a dynamic array: Formula would add an implicit "@"
+        elif oc.formula is not None:
             target.formula = "=" + oc.formula
         elif oc.value is None:
             target.clear_contents()
@@ -231,21 +234,29 @@ def _summary(changes: Sequence[Any], findings: Sequence[Finding], *, shown: int 
     return lines
 
 
-def frametable_report(plan: Any) -> MacroReport:
-    n = sum(1 for ch in plan.changes)
-    head = ("Ramtabellen är redan aktuell; inga celler ändrades." if n == 0
-            else f"Ramtabellen uppdaterades: {n} cell(er)/rad(er) ändrades.")
-    return MacroReport("Uppdatera ramtabell", [head] + _summary(plan.changes, plan.findings))
+def regenerate_report(diffs: Sequence[Any]) -> MacroReport:
+    changes = [ch for d in diffs for ch in d.changes]
+    findings = [f for d in diffs for f in d.findings]
+    head = ("Ramtabellen och övriga beräknade celler är redan aktuella; inga celler ändrades." if not changes
+            else f"Ramtabellen uppdaterades: {len(changes)} cell(er)/område(n) ändrades.")
+    return MacroReport("Uppdatera ramtabell", [head] + _summary(changes, findings))
 
 
-def update_frametable_in_book(book: Any) -> MacroReport:
-    """The frame-table macro: same plan as ``xlmodel regenerera``, written through xlwings."""
-    from xlmodel.workbook.layout import FRAMETABLE_BLOCK
-    from xlmodel.workbook.regenerate import plan_frametable
+def regenerate_book(book: Any) -> MacroReport:
+    """The frame-table macro: exactly the plans of ``xlmodel regenerera`` (the frame
+    table and every other cell the workbook kind owns), written through xlwings.
 
-    plan = plan_frametable(XlwingsCells(book))
-    write_owned_cells(book, FRAMETABLE_BLOCK.sheet, plan.writes, plan.clear)
-    return frametable_report(plan)
+    A formula that is already right is left alone: its value is Excel's own (the
+    headless path only refreshes the value the file caches for readers without Excel).
+    """
+    from xlmodel.workbook.regenerate import diff_sheet, sheet_plans
+
+    cells = XlwingsCells(book)
+    _kind, plans = sheet_plans(cells)
+    diffs = [diff_sheet(cells, p) for p in plans]
+    for d in diffs:
+        write_owned_cells(book, d.sheet, [w.cell for w in d.writes if not w.keep_formula], d.clear)
+    return regenerate_report(diffs)
 
 
 def roll_forward_book(book: Any, confirm: Callable[[str], bool] | None = None) -> MacroReport:
@@ -262,7 +273,7 @@ def roll_forward_book(book: Any, confirm: Callable[[str], bool] | None = None) -
         return MacroReport("Rulla fram", ["Avbrutet; ingenting ändrades."], ok=True)
     for sheet in plan.sheets():
         write_owned_cells(book, sheet, plan.writes.get(sheet, []), plan.clear.get(sheet, []))
-    frame = update_frametable_in_book(book)
+    frame = regenerate_book(book)
     lines = [f"Arbetsboken är framrullad till {plan.next_year}: {len(plan.changes)} ändring(ar) i indata."]
     lines += _summary(plan.changes, plan.findings)
     lines += frame.lines

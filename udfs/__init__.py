@@ -1,0 +1,14 @@
+"""xlmodel in Excel: the functions (=BALANSKRAV() and its siblings) and the macros.
+
+xlwings imports this package by the name in the workbook's ``xlwings.conf`` sheet
+("UDF Modules" = udfs) and looks up every function and macro on it, so both are
+re-exported here. On any platform the functions are plain Python
+(``from udfs import BALANSKRAV``); on Linux and Mac the xlwings decorators do nothing.
+"""
+
+from udfs.functions import *  # noqa: F403
+from udfs.functions import __all__ as _functions
+from udfs.macros import *  # noqa: F403
+from udfs.macros import __all__ as _macros
+
+__all__ = [*_functions, *_macros]

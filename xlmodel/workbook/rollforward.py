@@ -1,0 +1,203 @@
+"""Roll a regionplan workbook forward to the next budget year.
+
+What changes (one plan, written by the Excel macro through xlwings or headless here):
+- **Ramar**: "Budgetram föregående år" := this year's frames, by
+  ``xlmodel.rules.frametable.roll_forward`` with its default basis "published": the
+  printed frame where the Publicerat sheet has one (the frame fullmäktige decided,
+  seed 003 starts HSN 2022 from the decided 5 079), else the computed frame rounded
+  half up at the row's printed precision. Structure, differentiated rates,
+  exclusions and decimals are kept.
+- **Förändringar**: every data row emptied; the Table keeps its size (readers skip
+  blank rows), so its formatting, validation and the controller's extra columns stay.
+- **Publicerat**: the amounts emptied, the Id column kept (next year's printed
+  figures go on the same rows).
+- **Parametrar**: Budgetår := year + 1; Standardindex := params 'index.lpik' for the
+  new year if xlmodel has it, else the old rate stays and a WARNING finding asks the
+  controller to enter the new one; AviseratIndex and Nettoram emptied.
+- **Ramtabell** (and every other cell the workbook kind owns, e.g. the resultatbudget):
+  regenerated from the rolled inputs, in the same save (headless) or right after
+  (macro), with ``regenerate.sheet_plans`` / ``diff_sheet`` - the same code as
+  ``xlmodel regenerera``.
+
+Headless (``rollforward_file``): every sheet is patched losslessly
+(``xlmodel.xlsx.patch``) into one new package in memory, the frame table is
+regenerated on that package, and the file is replaced once, atomically, with a backup
+(``save_package``). A failure anywhere leaves the file as it was. The parts that change
+are the five sheets and the bookkeeping parts of ``xlmodel.xlsx.bookkeeping``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from pydantic import BaseModel
+
+from xlmodel import params
+from xlmodel.findings import Finding, Severity
+from xlmodel.money import fmt_mkr
+from xlmodel.rules.frametable import FrameTableInput, compute_frame_table, roll_forward
+from xlmodel.workbook import frames as F
+from xlmodel.workbook.cells import param_location
+from xlmodel.workbook.layout import CHANGES_TABLE, FRAMES_TABLE, PUBLISHED_TABLE, REGIONPLAN_PARAMS
+from xlmodel.workbook.regenerate import CellChange
+
+RULE = "rullning"
+INDEX_SERIES = "index.lpik"
+
+
+@dataclass
+class RollForwardPlan:
+    year: int
+    next_year: int
+    writes: dict[str, list[F.OwnedCell]] = field(default_factory=dict)   # sheet → cells to write
+    clear: dict[str, list[str]] = field(default_factory=dict)            # sheet → ranges to empty
+    changes: list[CellChange] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    next_input: FrameTableInput | None = None   # the next year's frame-table input, as planned
+
+    def sheets(self) -> list[str]:
+        return list(dict.fromkeys([*self.writes, *self.clear]))
+
+    def _write(self, sheet: str, ref: str, old: Any, new: Any) -> None:
+        self.writes.setdefault(sheet, []).append(F.OwnedCell(ref, new))
+        self.changes.append(CellChange(sheet=sheet, cell=ref, old=_text(old), new=_text(new)))
+
+    def _clear(self, sheet: str, ref: str, old: str | None) -> None:
+        self.clear.setdefault(sheet, []).append(ref)
+        self.changes.append(CellChange(sheet=sheet, cell=ref, old=old, new=None))
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f")
+    return str(v)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def plan_roll_forward(cells: Any) -> RollForwardPlan:
+    """Everything the roll forward writes, from a CellSource (file or live Excel)."""
+    src = F.frame_sources_from_cells(cells)
+    inp = F.frame_input(src)
+    table = compute_frame_table(inp)
+    plan = RollForwardPlan(year=src.year, next_year=src.year + 1)
+
+    p = {x.name: x for x in REGIONPLAN_PARAMS}
+    index_sheet, index_cell = param_location(cells, p["Standardindex"])
+    if params.has(INDEX_SERIES, plan.next_year):
+        next_rate = params.value(INDEX_SERIES, plan.next_year)
+    else:
+        next_rate = src.default_index_rate
+        plan.findings.append(Finding(
+            rule=f"{RULE}.standardindex", severity=Severity.WARNING, subject=str(plan.next_year),
+            sheet=index_sheet, cell=index_cell, found=next_rate,
+            message=(f"xlmodel har ingen parameter '{INDEX_SERIES}' för {plan.next_year}: standardindex "
+                     f"{fmt_mkr((next_rate * 100).normalize())} % från {plan.year} står kvar. Skriv in årets sats innan "
+                     "ramtabellen används."),
+        ))
+    nxt = roll_forward(table, inp, next_default_index_rate=next_rate)
+    plan.next_input = nxt
+    own_rates = [r.id for r in inp.rows if r.index_rate is not None]
+    if own_rates:
+        sheet, ref = src.frames.where(next(r for r in src.frames.typed(F.RULE) if r["id"] == own_rates[0]),
+                                      "index_rate")
+        plan.findings.append(Finding(
+            rule=f"{RULE}.indexsatser", severity=Severity.WARNING, subject=str(plan.next_year), sheet=sheet, cell=ref,
+            message=(f"{len(own_rates)} rad(er) på bladet Ramar har en egen indexsats för {plan.year}; satserna "
+                     f"står kvar och gäller {plan.next_year} tills de ändras."),
+        ))
+
+    # Ramar: the prior frames.
+    prior = {r.id: r.prior_frame for r in nxt.rows}
+    for row in src.frames.typed(F.RULE):
+        new = prior[row["id"]]
+        if row["prior_frame"] != new:
+            sheet, ref = src.frames.where(row, "prior_frame")
+            plan._write(sheet, ref, row["prior_frame"], new)
+
+    # Förändringar: every non-blank data row emptied, the Table keeps its rows.
+    loc = cells.table(CHANGES_TABLE.table)
+    min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
+    last = max_row - (1 if loc.has_totals else 0)
+    for r in range(min_row + 1, last + 1):
+        refs = [f"{get_column_letter(col)}{r}" for col in range(min_col, max_col + 1)]
+        if any(not _blank(cells.value(loc.sheet, ref)) for ref in refs):
+            first = cells.value(loc.sheet, refs[0])
+            plan._clear(loc.sheet, f"{refs[0]}:{refs[-1]}", f"(rad: {_text(first) or '…'})")
+
+    # Publicerat: the amounts emptied, the ids kept.
+    if src.published is not None:
+        for i, raw in enumerate(src.published.rows):
+            for col in PUBLISHED_TABLE.columns:
+                if col.key != "id" and not _blank(raw.get(col.key)):
+                    sheet, ref = src.published.locate(i, col.key)
+                    plan._clear(sheet, ref, _text(raw.get(col.key)))
+
+    # Parametrar.
+    year_sheet, year_cell = param_location(cells, p["Budgetar"])
+    plan._write(year_sheet, year_cell, src.year, plan.next_year)
+    if next_rate != src.default_index_rate:
+        plan._write(index_sheet, index_cell, src.default_index_rate, next_rate)
+    for name in ("AviseratIndex", "Nettoram"):
+        sheet, ref = param_location(cells, p[name])
+        old = cells.value(sheet, ref)
+        if not _blank(old):
+            plan._clear(sheet, ref, _text(old))
+    return plan
+
+
+# --------------------------------------------------------------------------- headless
+
+class RollForwardResult(BaseModel):
+    path: str
+    year: int
+    next_year: int
+    changes: list[CellChange]
+    findings: list[Finding] = []
+    backup: str | None = None
+    written: bool = False
+
+
+def roll_forward_package(pkg: Any) -> tuple[Any, RollForwardPlan, list[Any]]:
+    """The rolled package in memory: inputs patched sheet by sheet, then every owned cell
+    regenerated on the result. Returns (new package, roll plan, regenerate diffs)."""
+    from xlmodel.workbook.cells import PackageCells
+    from xlmodel.workbook.regenerate_package import regenerate_package
+    from xlmodel.xlsx.patch import CellWrite, patch_sheet
+
+    plan = plan_roll_forward(PackageCells(pkg))
+    new = pkg
+    for sheet in plan.sheets():
+        writes = [CellWrite(ref=oc.ref, value=oc.value) for oc in plan.writes.get(sheet, [])]
+        new = patch_sheet(new, sheet, writes, plan.clear.get(sheet, []))
+    new, diffs = regenerate_package(new)
+    return new, plan, diffs
+
+
+def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = False) -> RollForwardResult:
+    """Roll the workbook at ``path`` forward one year, in place (atomic, with a backup)."""
+    from xlmodel.xlsx.atomic import save_package
+    from xlmodel.xlsx.package import Package
+
+    path = Path(path)
+    pkg = Package.open(path)
+    new, plan, diffs = roll_forward_package(pkg)
+    result = RollForwardResult(
+        path=str(path), year=plan.year, next_year=plan.next_year,
+        changes=plan.changes + [c for d in diffs for c in d.changes],
+        findings=plan.findings + [f for d in diffs for f in d.findings],
+    )
+    if dry_run:
+        return result
+    saved = save_package(new, path, expect_sha256=pkg.sha256, backup=backup)
+    result.written = True
+    result.backup = str(saved.backup) if saved.backup else None
+    return result
