@@ -330,3 +330,32 @@ GOALS_TABLE = InputTable(
     ),
 )
 GOAL_MEASURES = {"verksamhetens resultat": "verksamhetens_resultat", "resultat": "resultat", "årets resultat": "arets_resultat"}
+
+# --- Balanskrav with the restoration ledger (regionplan) ---------------------------
+
+BALANSKRAV_TABLE = InputTable(
+    sheet=SHEET_BALANSKRAV,
+    table="tblBalanskrav",
+    title="Balanskravsresultat per år och återställning av underskott (KL 11 kap. 12–13 §)",
+    columns=(
+        Col("year", "År", "year", width=8),
+        Col("result", "Balanskravsresultat", "amount", width=16,
+            help="mkr: utfall, prognos, budget eller plan. Negativt = underskott som ska återställas."),
+        Col("write_off", "Synnerliga skäl, avskrivet", "text", required=False, width=16,
+            help="På underskottsårets rad: belopp som fullmäktige med synnerliga skäl beslutat inte återställa, eller 'hela'."),
+        Col("extended_to", "Förlängt till", "year", required=False, width=12,
+            help="På underskottsårets rad: sista år enligt beslut om förlängd återställning (synnerliga skäl)."),
+        Col("source", "Källa", "text", required=False, width=50),
+    ),
+)
+STATED_DEADLINES_TABLE = InputTable(
+    sheet=SHEET_BALANSKRAV,
+    table="tblFrister",
+    top_left="A20",
+    columns=(
+        Col("origin_year", "Underskottsår", "year", width=8),
+        Col("last_year", "Sista år enligt planen", "year", width=16),
+        Col("source", "Källa", "text", required=False, width=50),
+    ),
+)
+LEDGER_ANCHOR = "G4"          # =ATERSTALLNING(...) spills from here

@@ -46,9 +46,10 @@ def build_regionplan(source: BookSource, path: Path) -> None:
         book.input_table(L.PUBLISHED_TABLE, fsrc.published.rows)
     write_frametable(book, table)
 
-    from xlmodel.workbook import resultatbudget
+    from xlmodel.workbook import balanskrav_sheet, resultatbudget
 
     resultatbudget.build_resultatbudget(book, source)
+    balanskrav_sheet.build_balanskrav(book, source)
     book.conf_sheet()
     book.close()
 

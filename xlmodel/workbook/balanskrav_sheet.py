@@ -1,0 +1,156 @@
+"""The Balanskrav sheet of a regionplan: balanskravsresultat per year and the ledger.
+
+The restoration ledger is the spilled result of ``=ATERSTALLNING(år; resultat;
+synnerliga skäl; förlängt till)`` over the year table, computed by calling the same
+function (``udf_cells``). Checks come from ``xlmodel.rules.restoration`` on the same
+inputs plus what the plan states about deadlines (tblFrister): a restoration after
+the deadline and a deficit still open at it are errors on the deficit year's cell; a
+stated last year later than the law allows is a warning on that statement's cell
+(seed 000: 2023 for the 2019 deficit, the law gives 2022).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlmodel.errors import InputError
+from xlmodel.findings import Finding
+from xlmodel.rules.restoration import (
+    Extension,
+    RestorationInput,
+    StatedDeadline,
+    WriteOff,
+    YearResult,
+    restoration_ledger,
+)
+from xlmodel.workbook import layout as L
+from xlmodel.workbook.owned import OwnedCell, compare_cell
+from xlmodel.workbook.tables import RawTable
+from xlmodel.workbook.udf_cells import argument, call, spill_cells
+
+RULE = "aterstallning"
+T = L.BALANSKRAV_TABLE
+S = L.STATED_DEADLINES_TABLE
+WHOLE = {"hela", "allt", "hela underskottet"}
+LEDGER_STYLES = ("year", "amount", "amount", "amount", "amount", "year", "text")
+
+
+def _range(raw: RawTable, key: str, n: int) -> str:
+    from openpyxl.utils.cell import get_column_letter
+
+    col = get_column_letter(raw.columns[key]) if raw.columns else T.col_letter(key)
+    first = (raw.header_row or T.header_row) + 1
+    return f"{col}{first}:{col}{first + max(n, 1) - 1}"
+
+
+def ledger_input(raw: RawTable, stated: RawTable | None) -> tuple[RestorationInput, list[dict[str, Any]], list[dict[str, Any]]]:
+    rows = raw.typed(RULE)
+    series, write_offs, extensions = [], [], []
+    previous = None
+    for r in rows:
+        if previous is not None and r["year"] <= previous:
+            raise InputError(f"år {r['year']} kommer efter {previous}: åren ska vara unika och stigande",
+                             rule=RULE, argument="År").at(*raw.where(r, "year"))
+        previous = r["year"]
+        series.append(YearResult(year=r["year"], balanskravsresultat=r["result"]))
+        reason = f"Beslut angivet i arbetsboken ({r['source'] or 'ingen källa'})"
+        if r["write_off"]:
+            text = str(r["write_off"]).strip()
+            try:
+                amount = None if text.lower() in WHOLE else r["write_off"]
+                write_offs.append(WriteOff(origin_year=r["year"], amount=amount, reason=reason))
+            except InputError as err:
+                raise err.at(*raw.where(r, "write_off")) from None
+        if r["extended_to"]:
+            try:
+                extensions.append(Extension(origin_year=r["year"], to_year=r["extended_to"], reason=reason))
+            except InputError as err:
+                raise err.at(*raw.where(r, "extended_to")) from None
+    stated_rows = stated.typed(RULE) if stated is not None else []
+    claims = [StatedDeadline(origin_year=s["origin_year"], last_year=s["last_year"], source=s["source"] or "")
+              for s in stated_rows]
+    try:
+        inp = RestorationInput(series=tuple(series), write_offs=tuple(write_offs), extensions=tuple(extensions),
+                               stated_deadlines=tuple(claims), check_atgardsplan=False)
+    except InputError as err:
+        raise err.at(T.sheet, T.top_left) from None
+    return inp, rows, stated_rows
+
+
+def sheet_cells(raw: RawTable, stated: RawTable | None, values: dict[str, Any]) -> tuple[list[OwnedCell], list[Finding]]:
+    inp, rows, stated_rows = ledger_input(raw, stated)
+    ledger = restoration_ledger(inp)
+    n = len(raw.rows)  # the whole table, blank rows included, as the sheet's formula covers it
+    refs = [_range(raw, k, n) for k in ("year", "result", "write_off", "extended_to")]
+    result = call("ATERSTALLNING", *(argument(values, r) for r in refs))
+    cells = spill_cells(L.LEDGER_ANCHOR, f"ATERSTALLNING({','.join(refs)})", result, styles=LEDGER_STYLES)
+    row_of_year = {r["year"]: r for r in rows}
+    claim_of_year = {s["origin_year"]: s for s in stated_rows}
+    findings = []
+    for f in ledger.findings:
+        year = int(f.subject) if (f.subject or "").isdigit() else None
+        if f.rule in ("aterstallning.frist_felaktig", "aterstallning.mal_ej_uppnatt") and year in claim_of_year and stated:
+            findings.append(f.at(*stated.where(claim_of_year[year], "last_year")))
+        elif year in row_of_year:
+            findings.append(f.at(*raw.where(row_of_year[year], "result")))
+        else:
+            findings.append(f.at(T.sheet, T.top_left))
+    return cells, findings
+
+
+def _values(cells, sheet: str) -> dict[str, Any]:
+    return {ref: cells.value(sheet, ref) for ref in cells.cells(sheet)} if hasattr(cells, "cells") else {}
+
+
+def sheet_plans(cells) -> list:
+    from xlmodel.workbook.cells import read_table
+    from xlmodel.workbook.regenerate import SheetPlan
+
+    raw = read_table(cells, T, RULE)
+    stated = read_table(cells, S, RULE, optional=True)
+    owned, findings = sheet_cells(raw, stated, _values(cells, T.sheet))
+    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings)]
+
+
+def validate_balanskrav(cells) -> tuple[list[Finding], int]:
+    plan = sheet_plans(cells)[0]
+    findings = list(plan.findings)
+    for oc in plan.cells:
+        f = compare_cell(cells, T.sheet, oc, RULE)
+        if f is not None:
+            findings.append(f)
+    return findings, len(plan.cells)
+
+
+def build_balanskrav(book, source) -> None:
+    from xlmodel.workbook.build import csv_table
+    from xlmodel.workbook.resultatbudget import _set_layout
+    from xlmodel.workbook.tables import convert
+
+    raw = csv_table(source, "balanskrav", T)
+    _set_layout(raw, T)
+    stated = csv_table(source, "frister", S, optional=True)
+    if stated is not None:
+        _set_layout(stated, S)
+    book.input_table(T, raw.rows)
+    if stated is not None:
+        book.write(S.sheet, f"A{S.header_row - 1}", "Sista år som planen anger för att återställa ett underskott (kontrolleras mot lagen)", "label")
+        book.input_table(S, stated.rows)
+    # The input values as the sheet will hold them (typed), to call ATERSTALLNING with.
+    values: dict[str, Any] = {}
+    for i, row in enumerate(raw.rows):
+        for key, col_index in raw.columns.items():
+            col = next(c for c in T.columns if c.key == key)
+            v = row.get(key)
+            if col.kind in ("amount", "year") and v not in (None, ""):
+                v = convert(v, col, rule=RULE)
+            from openpyxl.utils.cell import get_column_letter
+            values[f"{get_column_letter(col_index)}{T.header_row + 1 + i}"] = v if v != "" else None
+    owned, _ = sheet_cells(raw, stated, values)
+    anchor = next(c for c in owned if c.spill)
+    book.write(T.sheet, "G3", "Återställning enligt =ATERSTALLNING() – spiller ut", "label")
+    book.spill(T.sheet, anchor.spill, owned)
+    ws = book.sheet(T.sheet)
+    ws.set_column(6, 6, 14)
+    ws.set_column(7, 11, 14)
+    ws.set_column(12, 12, 22)
