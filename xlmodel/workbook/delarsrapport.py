@@ -57,35 +57,34 @@ def utredning_inputs(table: RawTable) -> dict[str, Decimal]:
 
 
 def expected_cells(values: dict[str, Decimal], year: int | None) -> tuple[list[OwnedCell], list[Finding]]:
+    """The computed block: two native totals (rule core) and the two xlwings function
+    cells, whose values come from calling ``udfs.BALANSKRAV`` / ``BALANSKRAV_UTREDNING``
+    with the input cells as Excel passes them (``udf_cells``): one answer for both paths."""
+    from xlmodel.workbook.udf_cells import argument, as_stored, call, spill_cells
+
     utr = balanskravsutredning(BalanskravInput(**values), year)
     refs = [_amount_ref(n) for n in range(1, 9)]
     col = T.col_letter("amount")
     label_col = T.col_letter("label")
     args = ",".join(refs)
+    by_ref = {ref: (values[key] if values[key] != ZERO or key == "arets_resultat" else None)
+              for ref, key in zip(refs, L.UTREDNING_KEYS)}
+    excel_args = [argument(by_ref, ref) for ref in refs]
     cells = [
         OwnedCell(f"{col}{L.UTREDNING_ADJUSTED_ROW}", utr.resultat_efter_justeringar, formula=f"SUM({refs[0]}:{refs[5]})", style="amount_bold"),
         OwnedCell(f"{col}{L.UTREDNING_RESULT_ROW}", utr.balanskravsresultat, formula=f"{col}{L.UTREDNING_ADJUSTED_ROW}+{refs[6]}+{refs[7]}", style="amount_sum"),
-        OwnedCell(f"{col}{L.UTREDNING_UDF_ROW}", utr.balanskravsresultat, formula=f"BALANSKRAV({args})", style="amount_bold"),
+        OwnedCell(f"{col}{L.UTREDNING_UDF_ROW}", as_stored(call("BALANSKRAV", *excel_args)), formula=f"BALANSKRAV({args})", style="amount_bold"),
     ]
-    spill = utr.rows()
-    for i, (label, amount) in enumerate(spill):
-        r = L.UTREDNING_SPILL_ROW + i
-        formula = f"BALANSKRAV_UTREDNING({args})" if i == 0 else None
-        cells.append(OwnedCell(f"{label_col}{r}", label, formula=formula, style="text",
-                               spill=spill_range() if i == 0 else None))
-        cells.append(OwnedCell(f"{col}{r}", amount, style="amount"))
+    spilled = spill_cells(f"{label_col}{L.UTREDNING_SPILL_ROW}", f"BALANSKRAV_UTREDNING({args})",
+                          call("BALANSKRAV_UTREDNING", *excel_args), styles=("text", "amount"))
+    cells += [OwnedCell(c.ref, c.value, c.formula, "text" if c.ref.startswith(label_col) else "amount", c.spill)
+              for c in spilled]
     findings = []
     where = {k: _amount_ref(i + 1) for i, k in enumerate(L.UTREDNING_KEYS)}
     for f in utr.findings:
         ref = where.get(f.field or f.subject or "")
         findings.append(f.at(T.sheet, ref) if f.sheet is None else f)
     return cells, findings
-
-
-def spill_range() -> str:
-    first = f"{T.col_letter('label')}{L.UTREDNING_SPILL_ROW}"
-    last = f"{T.col_letter('amount')}{L.UTREDNING_SPILL_ROW + 9}"
-    return f"{first}:{last}"
 
 
 def build_delarsrapport(source, path: Path) -> None:
@@ -121,25 +120,31 @@ def build_delarsrapport(source, path: Path) -> None:
     book.write(T.sheet, f"{label_col}{L.UTREDNING_RESULT_ROW}", "Balanskravsresultat", "label_sum")
     book.write(T.sheet, f"{label_col}{L.UTREDNING_UDF_ROW}", "Balanskravsresultat enligt =BALANSKRAV()", "label")
     book.write(T.sheet, f"{label_col}{L.UTREDNING_SPILL_TITLE_ROW}", "Hela utredningen enligt =BALANSKRAV_UTREDNING()", "label")
-    spill = [c for c in cells if c.ref in _spill_refs()]
+    anchor = next(c for c in cells if c.spill)
+    spill = [c for c in cells if c.spill or _in_range(c.ref, anchor.spill)]
     for c in cells:
-        if c.ref in _spill_refs():
-            continue
-        book.write(T.sheet, c.ref, c.value, c.style, c.formula)
-    book.spill(T.sheet, spill_range(), spill)
+        if c not in spill:
+            book.write(T.sheet, c.ref, c.value, c.style, c.formula)
+    book.spill(T.sheet, anchor.spill, spill)
     book.conf_sheet()
     book.close()
 
 
-def _spill_refs() -> set[str]:
-    a, b = T.col_letter("label"), T.col_letter("amount")
-    return {f"{c}{L.UTREDNING_SPILL_ROW + i}" for i in range(10) for c in (a, b)}
+def _in_range(ref: str, rng: str) -> bool:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, range_boundaries
+
+    c1, r1, c2, r2 = range_boundaries(rng)
+    col, row = coordinate_from_string(ref)
+    return c1 <= column_index_from_string(col) <= c2 and r1 <= row <= r2
 
 
 def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
     from xlmodel.workbook.cells import read_param, read_table
 
+    from xlmodel.workbook.cells import require_sheet
+
     table = read_table(cells, T, RULE)
+    require_sheet(cells, T.sheet, RULE)  # the computed cells live there even if the table moved
     values = utredning_inputs(table)
     year, published = (read_param(cells, p, RULE) for p in L.DELARSRAPPORT_PARAMS)
     expected, findings = expected_cells(values, year)
@@ -169,7 +174,11 @@ def sheet_plans(cells) -> list:
     from xlmodel.workbook.cells import read_param, read_table
     from xlmodel.workbook.regenerate import SheetPlan
 
-    values = utredning_inputs(read_table(cells, T, RULE))
+    from xlmodel.workbook.cells import require_sheet
+
+    raw = read_table(cells, T, RULE)
+    require_sheet(cells, T.sheet, RULE)  # the computed cells live there even if the table moved
+    values = utredning_inputs(raw)
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], RULE)
     owned, findings = expected_cells(values, year)
     return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings)]

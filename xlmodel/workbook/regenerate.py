@@ -86,7 +86,7 @@ def _stored(value: Any) -> Any:
 
 def _display(value: Any, formula: str | None) -> str | None:
     if formula is not None:
-        return f"={formula} → {_display(value, None)}"
+        return f"={formula} ({_display(value, None)})"
     if value is None:
         return None
     if isinstance(value, Decimal):
@@ -126,8 +126,11 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
 
 
 def frametable_sheet_plan(cells) -> SheetPlan:
+    from xlmodel.workbook.cells import require_sheet
+
     src = F.frame_sources_from_cells(cells)
     table = F.compute(src)
+    require_sheet(cells, FRAMETABLE_BLOCK.sheet, F.RULE)  # the output sheet: a clear message, not a read error
     owned = F.frametable_cells(table)
     last_new = FIRST_DATA_ROW + len(table.rows)
     last_old = F.old_extent(cells)
