@@ -21,3 +21,8 @@ workbooks: setup
 
 bench: setup
 	.venv/bin/python -m bench
+
+# The pictures in docs/images/: each shipped workbook's key sheets as LibreOffice renders them.
+docs-images:
+	bash scripts/setup.sh --libreoffice
+	.venv/bin/python scripts/render_docs_images.py

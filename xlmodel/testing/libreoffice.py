@@ -53,8 +53,8 @@ _WELL_KNOWN_SOFFICE = (
 # The profile settings: always recalculate xlsx/ods on load, never run document macros.
 _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>{recalc}</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>{recalc}</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
 </oor:items>
@@ -112,10 +112,12 @@ def _require_soffice(soffice: str | None) -> str:
     return exe
 
 
-def _write_profile(profile_dir: Path) -> None:
+def _write_profile(profile_dir: Path, *, recalc: bool = True) -> None:
+    """``recalc``: recalculate on load (0, the default here) or show the stored values as
+    LibreOffice's own default does (1, used to render pictures of what a reader sees)."""
     user = profile_dir / "user"
     user.mkdir(parents=True, exist_ok=True)
-    (user / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+    (user / "registrymodifications.xcu").write_text(_REGISTRY.format(recalc=0 if recalc else 1), encoding="utf-8")
 
 
 def convert(
@@ -125,6 +127,7 @@ def convert(
     fmt: str = XLSX_FILTER,
     timeout: float = DEFAULT_TIMEOUT,
     soffice: str | None = None,
+    recalc: bool = True,
 ) -> dict[Path, Path]:
     """Convert many files in ONE soffice call; return {input path: output path}.
 
@@ -149,7 +152,7 @@ def convert(
     with tempfile.TemporaryDirectory(prefix="xlmodel-lo-") as tmp:
         work = Path(tmp)
         profile, staged_dir = work / "profile", work / "in"
-        _write_profile(profile)
+        _write_profile(profile, recalc=recalc)
         staged_dir.mkdir()
         staged: dict[Path, Path] = {}
         for i, src in enumerate(inputs):
@@ -279,20 +282,22 @@ def recalc_values(
 
 
 def render_pdf(
-    path: Path | str, out_dir: Path, *, timeout: float = DEFAULT_TIMEOUT, soffice: str | None = None
+    path: Path | str, out_dir: Path, *, timeout: float = DEFAULT_TIMEOUT, soffice: str | None = None,
+    recalc: bool = True,
 ) -> Path:
     """Print every sheet of a workbook to ``out_dir/<stem>.pdf`` (LibreOffice's page setup)."""
     src = Path(path)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="xlmodel-lo-pdf-") as tmp:
-        produced = convert([src], Path(tmp), fmt="pdf", timeout=timeout, soffice=soffice)[src]
+        produced = convert([src], Path(tmp), fmt="pdf", timeout=timeout, soffice=soffice, recalc=recalc)[src]
         target = out_dir / (src.stem + ".pdf")
         shutil.move(str(produced), target)
     return target
 
 
 def render_png(
-    path: Path | str, out_dir: Path, *, dpi: int = 96, timeout: float = DEFAULT_TIMEOUT, soffice: str | None = None
+    path: Path | str, out_dir: Path, *, dpi: int = 96, timeout: float = DEFAULT_TIMEOUT, soffice: str | None = None,
+    recalc: bool = True,
 ) -> list[Path]:
     """Screenshots: PDF through LibreOffice, then one PNG per page through pdftoppm.
 
@@ -306,7 +311,7 @@ def render_png(
         )
     src = Path(path)
     with tempfile.TemporaryDirectory(prefix="xlmodel-lo-png-") as tmp:
-        pdf = render_pdf(src, Path(tmp), timeout=timeout, soffice=soffice)
+        pdf = render_pdf(src, Path(tmp), timeout=timeout, soffice=soffice, recalc=recalc)
         out_dir.mkdir(parents=True, exist_ok=True)
         prefix = out_dir / src.stem
         for old in out_dir.glob(f"{src.stem}-*.png"):

@@ -106,7 +106,10 @@ def sheet_plans(cells) -> list:
     from xlmodel.workbook.cells import read_table
     from xlmodel.workbook.regenerate import SheetPlan
 
+    from xlmodel.workbook.cells import require_sheet
+
     raw = read_table(cells, T, RULE)
+    require_sheet(cells, T.sheet, RULE)  # the ledger spills there even if the table moved
     stated = read_table(cells, S, RULE, optional=True)
     owned, findings = sheet_cells(raw, stated, _values(cells, T.sheet))
     return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings)]
@@ -154,3 +157,4 @@ def build_balanskrav(book, source) -> None:
     ws.set_column(6, 6, 14)
     ws.set_column(7, 11, 14)
     ws.set_column(12, 12, 22)
+    return restoration_ledger(ledger_input(raw, None)[0])

@@ -20,7 +20,7 @@ import xlsxwriter
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
 from xlmodel.errors import InputError
-from xlmodel.money import excel_precision
+from xlmodel.money import excel_precision, parse_amount
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.sources import BookSource, find_sources, load_source
 from xlmodel.workbook.tables import RawTable
@@ -32,19 +32,29 @@ FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc).replace(tzinfo=None)
 def build_books(src: Path, out_dir: Path) -> list[Path]:
     from xlmodel.workbook import kinds
 
-    written = []
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for folder in find_sources(Path(src)):
-        source = load_source(folder)
-        builder = kinds.builder_for(source.kind)
-        path = out_dir / source.file_name
-        tmp = path.with_name(f".{path.name}.tmp")
-        builder(source, tmp)
-        tmp.replace(path)
-        written.append(path)
-    if not written:
+    folders = find_sources(Path(src))
+    if not folders:
         raise InputError(f"inga bokkällor (bok.toml) hittades under {src}", rule="bygg")
-    return written
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # All or nothing: every book is built into a temporary file first; only when all of
+    # them succeeded are they moved into place (each move atomic). A bad input in the
+    # third book leaves the first two workbooks on disk as they were, and no temp files.
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for folder in folders:
+            source = load_source(folder)
+            builder = kinds.builder_for(source.kind)
+            path = out_dir / source.file_name
+            tmp = path.with_name(f".{path.name}.tmp")
+            staged.append((tmp, path))
+            builder(source, tmp)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        tmp.replace(path)
+    return [path for _, path in staged]
 
 
 def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bool = False) -> RawTable | None:
@@ -75,6 +85,13 @@ def to_number(v: Any) -> float | int | None:
         v = excel_precision(v)
         return int(v) if v == v.to_integral_value() and abs(v) < 2**53 else float(v)
     return v
+
+
+def rc_ref(row: int, col: int) -> str:
+    """Zero-based (row, col) → 'C5'."""
+    from openpyxl.utils.cell import get_column_letter
+
+    return f"{get_column_letter(col + 1)}{row + 1}"
 
 
 def rc(ref: str) -> tuple[int, int]:
@@ -136,7 +153,12 @@ class Book:
 
     def sheet(self, name: str):
         if name not in self.sheets:
-            self.sheets[name] = self.wb.add_worksheet(name)
+            ws = self.wb.add_worksheet(name)
+            # Printed as a controller prints a budget table: A4 landscape, one page wide.
+            ws.set_paper(9)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)
+            self.sheets[name] = ws
         return self.sheets[name]
 
     # -- writing -----------------------------------------------------------------
@@ -185,6 +207,7 @@ class Book:
         hr = spec.header_row - 1
         c0 = spec.first_col - 1
         last_row = hr + max(len(rows), 1)
+        ws.set_row(hr, 32)  # room for two-line headers
         ws.add_table(
             hr, c0, last_row, c0 + len(spec.columns) - 1,
             {
@@ -214,8 +237,12 @@ class Book:
         if v is None or (isinstance(v, str) and v.strip() == ""):
             ws.write_blank(r, c, None, fmt)
             return
-        if kind in ("amount", "rate", "int", "places", "year") and not isinstance(v, (int, float, Decimal)):
-            v = Decimal(str(v))
+        if kind in ("amount", "rate", "int", "places", "year") and not isinstance(v, (bool, int, float, Decimal)):
+            # The same conversion the rules read the value with (money.parse_amount), so
+            # "1 234,5", "−5" and "1,9 %" land in the sheet as the number the rules used.
+            # The rules have typed every input before anything is written, so this is
+            # not where a bad value is reported; the argument names the cell regardless.
+            v = parse_amount(v, argument=f"{ws.name}!{rc_ref(r, c)}", rule="bygg")
         if isinstance(v, bool):
             ws.write_boolean(r, c, v, fmt)
         elif isinstance(v, (int, float, Decimal)):

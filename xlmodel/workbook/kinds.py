@@ -52,9 +52,10 @@ def builder_for(kind: str) -> Callable[[BookSource, Path], None]:
 
 def validators(kind: str) -> list[Callable]:
     if kind == "regionplan":
-        from xlmodel.workbook import balanskrav_sheet, frames, resultatbudget
+        from xlmodel.workbook import balanskrav_sheet, charts_sheet, frames, resultatbudget
 
-        return [frames.validate_frames, resultatbudget.validate_resultatbudget, balanskrav_sheet.validate_balanskrav]
+        return [frames.validate_frames, resultatbudget.validate_resultatbudget, balanskrav_sheet.validate_balanskrav,
+                charts_sheet.validate_charts]
     if kind == "delarsrapport":
         from xlmodel.workbook import delarsrapport
 
@@ -69,10 +70,10 @@ def validators(kind: str) -> list[Callable]:
 def owned(kind: str) -> list[Callable]:
     """Functions ``(cells) -> list[SheetPlan]``: every cell the kind computes, for regenerate."""
     if kind == "regionplan":
-        from xlmodel.workbook import balanskrav_sheet, regenerate, resultatbudget
+        from xlmodel.workbook import balanskrav_sheet, charts_sheet, regenerate, resultatbudget
 
         return [lambda cells: [regenerate.frametable_sheet_plan(cells)], resultatbudget.sheet_plans,
-                balanskrav_sheet.sheet_plans]
+                balanskrav_sheet.sheet_plans, charts_sheet.sheet_plans]
     if kind == "delarsrapport":
         from xlmodel.workbook import delarsrapport
 

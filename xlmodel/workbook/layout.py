@@ -249,6 +249,7 @@ REGIONPLAN_SHEETS = (
     SHEET_FRAMETABLE,
     SHEET_RESULTBUDGET,
     SHEET_BALANSKRAV,
+    "Diagram",
     CONF_SHEET,
 )
 
@@ -345,7 +346,7 @@ BALANSKRAV_TABLE = InputTable(
             help="På underskottsårets rad: belopp som fullmäktige med synnerliga skäl beslutat inte återställa, eller 'hela'."),
         Col("extended_to", "Förlängt till", "year", required=False, width=12,
             help="På underskottsårets rad: sista år enligt beslut om förlängd återställning (synnerliga skäl)."),
-        Col("source", "Källa", "text", required=False, width=50),
+        Col("source", "Källa", "text", required=False, width=34),
     ),
 )
 STATED_DEADLINES_TABLE = InputTable(
@@ -359,3 +360,9 @@ STATED_DEADLINES_TABLE = InputTable(
     ),
 )
 LEDGER_ANCHOR = "G4"          # =ATERSTALLNING(...) spills from here
+
+# --- Diagram (regionplan): chart data blocks the charts read ---------------------------
+
+SHEET_CHARTS = "Diagram"
+CHART_FRAMES_TOP_LEFT = "A4"      # Nämnd | Budgetram föregående år | Budgetram året (formulas → Ramtabell)
+CHART_BURNDOWN_TOP_LEFT = "F4"    # År | kvar att återställa per underskott (values from the ledger)

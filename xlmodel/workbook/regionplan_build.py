@@ -49,7 +49,10 @@ def build_regionplan(source: BookSource, path: Path) -> None:
     from xlmodel.workbook import balanskrav_sheet, resultatbudget
 
     resultatbudget.build_resultatbudget(book, source)
-    balanskrav_sheet.build_balanskrav(book, source)
+    ledger = balanskrav_sheet.build_balanskrav(book, source)
+    from xlmodel.workbook import charts_sheet
+
+    charts_sheet.build_charts(book, table, ledger)
     book.conf_sheet()
     book.close()
 
@@ -62,6 +65,7 @@ def write_frametable(book: Book, table) -> None:
         ws.set_column(block.first_col - 1 + i, block.first_col - 1 + i, col.width)
     for cell in F.frametable_cells(table):
         book.write(block.sheet, cell.ref, cell.value, cell.style, cell.formula)
+    ws.set_row(block.header_row - 1, 32)  # two-line headers ("Omställning / reducering")
     ws.freeze_panes(block.header_row, 2)
 
 
