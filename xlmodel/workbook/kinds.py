@@ -81,15 +81,5 @@ def owned(kind: str) -> list[Callable]:
     if kind == "resursramar":
         from xlmodel.workbook import resursramar
 
-        return [lambda cells: _plans_by_sheet(resursramar.owned_cells(cells))]
+        return [resursramar.sheet_plans]
     raise AssertionError(kind)
-
-
-def _plans_by_sheet(owned: list) -> list:
-    """[(sheet, OwnedCell)] → one SheetPlan per sheet, in first-seen order."""
-    from xlmodel.workbook.regenerate import SheetPlan
-
-    plans: dict[str, SheetPlan] = {}
-    for sheet, cell in owned:
-        plans.setdefault(sheet, SheetPlan(sheet=sheet, cells=[])).cells.append(cell)
-    return list(plans.values())
