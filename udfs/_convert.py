@@ -67,7 +67,7 @@ def error_text(value: Any) -> str | None:
     return None
 
 
-def _refuse_error(value: Any, name: str, rule: str) -> None:
+def refuse_error(value: Any, name: str, rule: str) -> None:
     err = error_text(value)
     if err is not None:
         raise InputError(f"cellen innehåller felvärdet {err}", rule=rule, argument=name)
@@ -117,7 +117,7 @@ def excel_safe(func: Callable[..., Any] | None = None, *, rename: Mapping[str, s
 
 # --------------------------------------------------------------------------- scalars
 
-def _is_blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -129,7 +129,7 @@ def single(value: Any, name: str, rule: str) -> Any:
         if len(flat) != 1:
             raise InputError(f"området har {len(flat)} celler, här krävs en enda cell", rule=rule, argument=name)
         value = flat[0]
-    _refuse_error(value, name, rule)
+    refuse_error(value, name, rule)
     return value
 
 
@@ -140,7 +140,7 @@ def amount(value: Any, name: str, rule: str, *, blank: Decimal | None = None) ->
 
 def optional_amount(value: Any, name: str, rule: str) -> Decimal | None:
     value = single(value, name, rule)
-    return None if _is_blank(value) else parse_amount(value, argument=name, rule=rule)
+    return None if is_blank(value) else parse_amount(value, argument=name, rule=rule)
 
 
 def rate(value: Any, name: str, rule: str, *, blank: Decimal | None = None) -> Decimal:
@@ -150,7 +150,7 @@ def rate(value: Any, name: str, rule: str, *, blank: Decimal | None = None) -> D
 
 def optional_rate(value: Any, name: str, rule: str) -> Decimal | None:
     value = single(value, name, rule)
-    return None if _is_blank(value) else parse_rate(value, argument=name, rule=rule)
+    return None if is_blank(value) else parse_rate(value, argument=name, rule=rule)
 
 
 def year(value: Any, name: str, rule: str) -> int:
@@ -161,7 +161,7 @@ def year(value: Any, name: str, rule: str) -> int:
 
 def optional_year(value: Any, name: str, rule: str) -> int | None:
     value = single(value, name, rule)
-    return None if _is_blank(value) else year(value, name, rule)
+    return None if is_blank(value) else year(value, name, rule)
 
 
 def whole_number(value: Any, name: str, rule: str, *, minimum: int = 0) -> int:
@@ -174,7 +174,7 @@ def whole_number(value: Any, name: str, rule: str, *, minimum: int = 0) -> int:
     return int(d)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Case and diacritics folded, spaces collapsed: "Ränta på ränta" → "ranta pa ranta"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(ascii_text.lower().split())
@@ -184,11 +184,11 @@ def choice(value: Any, name: str, rule: str, words: Mapping[str, str], default: 
     """A keyword argument as a controller types it ("sammansatt", "Ränta på ränta");
     ``words`` maps folded words to the core's value. Blank = ``default``."""
     value = single(value, name, rule)
-    if _is_blank(value):
+    if is_blank(value):
         return default
     if not isinstance(value, str):
         raise InputError(f"ange ett av orden {', '.join(_distinct(words))}, inte {value!r}", rule=rule, argument=name)
-    key = _fold(value)
+    key = fold(value)
     if key not in words:
         raise InputError(f"okänt val '{value}' (ange {' eller '.join(_distinct(words))})", rule=rule, argument=name)
     return words[key]
@@ -282,10 +282,13 @@ def vector(value: Any, name: str, rule: str) -> Vector:
 
 
 def optional_vector(value: Any, name: str, rule: str, length: int, lead: str) -> list[Any]:
-    """An optional column aligned with the argument ``lead``: omitted → ``length`` blanks."""
-    if value is None:
-        return [None] * length
+    """An optional column aligned with the argument ``lead``. Omitted (None, or the [[None]]
+    xlwings makes of an empty argument with ndim=2) → ``length`` blanks. A single value is
+    not repeated down the rows: one cell selected instead of a column is a mistake to
+    report, not a figure to apply to every nämnd or year."""
     v = vector(value, name, rule)
+    if len(v) == 1 and is_blank(v.values[0]):
+        return [None] * length
     same_length(v, name, length, lead, rule)
     return v.values
 

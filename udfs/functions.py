@@ -31,6 +31,8 @@ from decimal import Decimal
 
 import xlwings as xw
 
+from xlmodel.errors import InputError
+
 from udfs import _convert as c
 
 CATEGORY = "Budgetregler (xlmodel)"
@@ -127,7 +129,7 @@ def BALANSKRAV_KOLUMN(arets_resultat, realisationsvinster=None, undantag_vinster
     results = []
     for i, first in enumerate(lead.values):
         row = [first] + [col[i] for col in others]
-        if all(c._is_blank(x) for x in row):
+        if all(c.is_blank(x) for x in row):
             results.append(None)  # an unused row of the range: blank in, blank out
             continue
         lines = [c.amount(row[0], c.element("arets_resultat", i), rule)]
@@ -164,40 +166,40 @@ def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=N
     extended_raw = c.optional_vector(forlangt_till, "forlangt_till", rule, n, "ar")
 
     # Rows at the end of the ranges that are blank in every column are unused rows.
-    while n and all(c._is_blank(col[n - 1]) for col in (years_v.values, results_v.values, write_offs_raw, extended_raw)):
+    while n and all(c.is_blank(col[n - 1]) for col in (years_v.values, results_v.values, write_offs_raw, extended_raw)):
         n -= 1
     if n == 0:
-        raise c.InputError("inga år angivna", rule=rule, argument="ar")
+        raise InputError("inga år angivna", rule=rule, argument="ar")
     years = [c.year(years_v.values[i], c.element("ar", i), rule) for i in range(n)]
     results = [c.amount(results_v.values[i], c.element("balanskravsresultat", i), rule) for i in range(n)]
     for i in range(1, n):
         if years[i] <= years[i - 1]:
-            raise c.InputError(f"år {years[i]} kommer efter {years[i - 1]}: åren måste vara unika och i stigande ordning",
+            raise InputError(f"år {years[i]} kommer efter {years[i - 1]}: åren måste vara unika och i stigande ordning",
                                rule=rule, argument=c.element("ar", i))
 
     write_offs, extensions = [], []
     for i in range(n):
         w, e = write_offs_raw[i], extended_raw[i]
-        if c._is_blank(w) and c._is_blank(e):
+        if c.is_blank(w) and c.is_blank(e):
             continue
         for value, name in ((w, "synnerliga_skal"), (e, "forlangt_till")):
-            if c._is_blank(value):
+            if c.is_blank(value):
                 continue
             c.single(value, c.element(name, i), rule)  # an error cell is reported as such
             if results[i] >= 0:
-                raise c.InputError(f"år {years[i]} har inget underskott (balanskravsresultat {results[i]})",
+                raise InputError(f"år {years[i]} har inget underskott (balanskravsresultat {results[i]})",
                                    rule=rule, argument=c.element(name, i))
-        if not c._is_blank(w):
-            whole = isinstance(w, str) and c._fold(w) in _WHOLE_DEFICIT
+        if not c.is_blank(w):
+            whole = isinstance(w, str) and c.fold(w) in _WHOLE_DEFICIT
             amount = None if whole else c.amount(w, c.element("synnerliga_skal", i), rule)
             if amount is not None and amount <= 0:
-                raise c.InputError("ange det avskrivna beloppet som ett positivt belopp (eller \"hela\")",
+                raise InputError("ange det avskrivna beloppet som ett positivt belopp (eller \"hela\")",
                                    rule=rule, argument=c.element("synnerliga_skal", i))
             write_offs.append(WriteOff(origin_year=years[i], amount=amount, reason=_DECISION_REASON))
-        if not c._is_blank(e):
+        if not c.is_blank(e):
             to_year = c.year(e, c.element("forlangt_till", i), rule)
             if to_year <= years[i]:
-                raise c.InputError(f"{to_year} ligger inte efter underskottsåret {years[i]}",
+                raise InputError(f"{to_year} ligger inte efter underskottsåret {years[i]}",
                                    rule=rule, argument=c.element("forlangt_till", i))
             extensions.append(Extension(origin_year=years[i], to_year=to_year, reason=_DECISION_REASON))
 
@@ -266,7 +268,7 @@ def _elementwise(block, name, rule, compute):
     g = c.grid(block, name, rule)
     out = []
     for i, x in enumerate(v for row in g.rows for v in row):
-        out.append(None if c._is_blank(x) else c.to_excel(compute(c.amount(x, c.element(name, i), rule))))
+        out.append(None if c.is_blank(x) else c.to_excel(compute(c.amount(x, c.element(name, i), rule))))
     return g.reshape(out)
 
 
@@ -284,7 +286,7 @@ def UPPRAKNING(belopp, sats, ar=None):
     if r is None:
         year = c.optional_year(ar, "ar", rule)
         if year is None:
-            raise c.InputError("sats saknas; ange en sats eller ett budgetår i argumentet ar", rule=rule, argument="sats")
+            raise InputError("sats saknas; ange en sats eller ett budgetår i argumentet ar", rule=rule, argument="sats")
         r = uplift.resolve_rate(None, year, argument="sats")
     return _elementwise(belopp, "belopp", rule, lambda base: uplift.uplift_amount(base, r))
 
@@ -298,12 +300,12 @@ def _chain(belopp, satser, forsta_ar):
     first = c.optional_year(forsta_ar, "forsta_ar", rule)
     rates = {}
     for i, x in enumerate(rates_v.values):
-        if c._is_blank(x) and first is None:
-            raise c.InputError("satsen saknas; fyll i den eller ange forsta_ar så hämtas LPIK för året",
+        if c.is_blank(x) and first is None:
+            raise InputError("satsen saknas; fyll i den eller ange forsta_ar så hämtas LPIK för året",
                                rule=rule, argument=c.element("satser", i))
         # Without a first year the steps are numbered 1..n (the core keys them by year).
         rates[(first if first is not None else 1) + i] = (
-            None if c._is_blank(x) else c.rate(x, c.element("satser", i), rule))
+            None if c.is_blank(x) else c.rate(x, c.element("satser", i), rule))
     return uplift.chained_uplift(base, rates), first is not None
 
 
@@ -373,18 +375,18 @@ def OMSTALLNING(budgetreducering, underskottshantering=None, namnd=None):
     names = c.optional_vector(namnd, "namnd", rule, n, "budgetreducering")
     parts = []
     for i in range(n):
-        if all(c._is_blank(x) for x in (cuts.values[i], deficits[i], names[i])):
+        if all(c.is_blank(x) for x in (cuts.values[i], deficits[i], names[i])):
             continue  # an unused row of the ranges
         label = names[i]
-        c._refuse_error(label, c.element("namnd", i), rule)
+        c.refuse_error(label, c.element("namnd", i), rule)
         parts.append(OmstallningPart(
             row=str(i + 1),
-            label=f"Rad {i + 1}" if c._is_blank(label) else str(label).strip(),
+            label=f"Rad {i + 1}" if c.is_blank(label) else str(label).strip(),
             budgetreducering=c.amount(cuts.values[i], c.element("budgetreducering", i), rule, blank=Decimal(0)),
             underskottshantering=c.amount(deficits[i], c.element("underskottshantering", i), rule, blank=Decimal(0)),
         ))
     if not parts:
-        raise c.InputError("inga belopp angivna", rule=rule, argument="budgetreducering")
+        raise InputError("inga belopp angivna", rule=rule, argument="budgetreducering")
     res = summarize_omstallning(OmstallningPlan(year=0, parts=parts))  # the year only names changes
     rows = [OMSTALLNING_HEADERS]
     rows += [(r.label, r.budgetreducering, r.underskottshantering, r.total, -r.budgetreducering) for r in res.rows]

@@ -117,6 +117,7 @@ class PackageCells:
         self._sheets: dict[str, dict] = {}
         self._tables: dict[str, TableLocation] | None = None
         self._names: dict[str, tuple[str, str]] | None = None
+        self._date_styles: frozenset[int] | None = None
 
     @classmethod
     def open(cls, path) -> "PackageCells":
@@ -140,7 +141,25 @@ class PackageCells:
         if c is None:
             return None
         v = c.value
-        return excel_precision(v) if isinstance(v, Decimal) else v
+        if isinstance(v, Decimal):
+            if c.style and c.style in self.date_styles():
+                # A date typed into the cell: Excel stores a serial number and marks the
+                # date only by its format. Return a datetime, as xlwings does, so an amount
+                # cell holding a date is refused on both paths (xlsx.styles).
+                from xlmodel.xlsx.styles import serial_to_datetime
+
+                when = serial_to_datetime(v)
+                if when is not None:
+                    return when
+            return excel_precision(v)
+        return v
+
+    def date_styles(self) -> frozenset[int]:
+        if self._date_styles is None:
+            from xlmodel.xlsx.styles import date_style_ids
+
+            self._date_styles = date_style_ids(self.pkg)
+        return self._date_styles
 
     def formula(self, sheet: str, ref: str) -> str | None:
         c = self.cell(sheet, ref)

@@ -116,7 +116,41 @@ def _check_unique_ids(table: RawTable, rows: list[dict[str, Any]]) -> None:
 
 
 def _locate_structure_error(err: InputError, src: FrameSources, frames, changes) -> InputError:
-    """A structure error from the core names a row id in ``argument``; find its cell."""
+    """A structure error from the core (a missing or circular parent, a change pointing
+    at no row, a duplicate or unknown id) names a row in its message; find its cell.
+
+    The core reports ``argument`` as the field ("parent", "rad", "id"), not the row, so
+    the offending row is found the way the core finds it (first in input order)."""
+    ids = [r["id"] for r in frames]
+    id_set = set(ids)
+    total_id = FRAMETABLE_SUM_ID
+    if err.argument == "parent":
+        parent_of = {r["id"]: (r["parent"] or None) for r in frames}
+        for r in frames:  # a parent that does not exist
+            if r["parent"] and r["parent"] not in id_set:
+                return err.at(*src.frames.where(r, "parent"))
+        for r in frames:  # the first row whose chain of parents comes back on itself
+            seen, p = {r["id"]}, parent_of[r["id"]]
+            while p is not None and p in parent_of:
+                if p in seen:
+                    return err.at(*src.frames.where(r, "parent"))
+                seen.add(p)
+                p = parent_of[p]
+    if err.argument == "rad":
+        for c in changes:
+            if c["row"] not in id_set:
+                return err.at(*src.changes.where(c, "row"))
+    if err.argument == "id":
+        table, rows = (src.changes, changes) if (err.rule or "").endswith("forandring") else (src.frames, frames)
+        if (err.rule or "").endswith("publicerad") and src.published is not None:
+            table, rows = src.published, src.published.typed(RULE)
+        seen: set[str] = set()
+        for r in rows:
+            rid = r["id"]
+            unknown = table is src.published and rid not in id_set and rid != total_id
+            if rid in seen or unknown or (table is src.frames and (rid == total_id or not rid)):
+                return err.at(*table.where(r, "id"))
+            seen.add(rid)
     target = err.argument
     for r in frames:
         if target in (r["id"], r.get("parent")):
@@ -128,7 +162,15 @@ def _locate_structure_error(err: InputError, src: FrameSources, frames, changes)
 
 
 def compute(src: FrameSources) -> FrameTable:
-    return compute_frame_table(frame_input(src))
+    inp = frame_input(src)
+    try:
+        return compute_frame_table(inp)
+    except InputError as err:
+        # Structure errors (parents, cycles, change rows) are found by the core; put
+        # them on the cell that causes them.
+        if err.sheet is not None:
+            raise
+        raise _locate_structure_error(err, src, src.frames.typed(RULE), src.changes.typed(RULE)) from None
 
 
 # --- the owned output range -------------------------------------------------------
@@ -269,8 +311,11 @@ def validate_frames(cells) -> tuple[list[Finding], int]:
     Returns the findings and the number of cells checked."""
     from xlmodel.findings import Severity
 
+    from xlmodel.workbook.cells import require_sheet
+
     src = frame_sources_from_cells(cells)
     table = compute(src)
+    require_sheet(cells, FRAMETABLE_BLOCK.sheet, RULE)  # the output sheet: a clear message, not a read error
     findings = locate_findings(table, list(table.findings), src.published)
     expected = frametable_cells(table)
     sheet = FRAMETABLE_BLOCK.sheet

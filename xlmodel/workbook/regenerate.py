@@ -48,6 +48,9 @@ class RegenerateResult(BaseModel):
     backup: str | None = None
     written: bool = False
     findings: list[Finding] = []
+    # Temp files of an earlier save of this workbook that was killed mid-write, removed
+    # by this run (xlsx.atomic.remove_stale_temp_files).
+    removed_temp_files: list[str] = []
 
 
 @dataclass
@@ -198,25 +201,18 @@ def sheet_plans(cells) -> tuple[str, list[SheetPlan]]:
     return kind, [plan for make in kinds.owned(kind) for plan in make(cells)]
 
 
-def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = True) -> RegenerateResult:
+def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
+    """(package with every changed owned cell rewritten, the per-sheet diffs), in memory.
+
+    The core of ``regenerate_file``; the roll forward calls it on a package whose input
+    sheets it has just changed, so it regenerates and saves once, atomically."""
     from xlmodel.workbook.cells import PackageCells
-    from xlmodel.xlsx.atomic import save_package
-    from xlmodel.xlsx.package import Package
     from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
-    path = Path(path)
-    pkg = Package.open(path)
     cells = PackageCells(pkg)
     _kind, plans = sheet_plans(cells)
     diffs = [diff_sheet(cells, p) for p in plans]
-    result = RegenerateResult(
-        path=str(path),
-        changes=[c for d in diffs for c in d.changes],
-        findings=[f for d in diffs for f in d.findings],
-    )
-    if dry_run or not result.changes:
-        return result
-    new_pkg = pkg
+    new = pkg
     for d in diffs:
         if not d.writes and not d.clear:
             continue
@@ -225,7 +221,24 @@ def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = T
             CellWrite(ref=w.cell.ref, value=_stored(w.cell.value), formula=w.cell.formula, style=d.styles.get(w.cell.ref))
             for w in d.writes
         ]
-        new_pkg = patch_sheet(new_pkg, d.sheet, writes, d.clear)
+        new = patch_sheet(new, d.sheet, writes, d.clear)
+    return new, diffs
+
+
+def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = True) -> RegenerateResult:
+    from xlmodel.xlsx.atomic import save_package
+    from xlmodel.xlsx.package import Package
+
+    path = Path(path)
+    pkg = Package.open(path)
+    new_pkg, diffs = regenerate_package(pkg)
+    result = RegenerateResult(
+        path=str(path),
+        changes=[c for d in diffs for c in d.changes],
+        findings=[f for d in diffs for f in d.findings],
+    )
+    if dry_run or not result.changes:
+        return result
     saved = save_package(new_pkg, path, expect_sha256=pkg.sha256, backup=backup)
     result.written = True
     result.backup = str(saved.backup) if saved.backup else None

@@ -154,7 +154,10 @@ def goal_cells(raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int,
 def validate_resultatbudget(cells) -> tuple[list[Finding], int]:
     from xlmodel.workbook.cells import read_table
 
+    from xlmodel.workbook.cells import require_sheet
+
     raw = read_table(cells, T, RULE)
+    require_sheet(cells, T.sheet, RULE)  # computed cells live there even if the table moved
     expected, findings, years, row_of = resultatbudget_cells(raw)
     graw = read_table(cells, G, RULE_GOAL, optional=True)
     if graw is not None:
@@ -199,7 +202,10 @@ def sheet_plans(cells) -> list:
     from xlmodel.workbook.cells import read_table
     from xlmodel.workbook.regenerate import SheetPlan
 
+    from xlmodel.workbook.cells import require_sheet
+
     raw = read_table(cells, T, RULE)
+    require_sheet(cells, T.sheet, RULE)  # computed cells live there even if the table moved
     owned, findings, years, row_of = resultatbudget_cells(raw)
     graw = read_table(cells, G, RULE_GOAL, optional=True)
     if graw is not None:

@@ -170,7 +170,7 @@ def roll_forward_package(pkg: Any) -> tuple[Any, RollForwardPlan, list[Any]]:
     """The rolled package in memory: inputs patched sheet by sheet, then every owned cell
     regenerated on the result. Returns (new package, roll plan, regenerate diffs)."""
     from xlmodel.workbook.cells import PackageCells
-    from xlmodel.workbook.regenerate_package import regenerate_package
+    from xlmodel.workbook.regenerate import regenerate_package
     from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
     plan = plan_roll_forward(PackageCells(pkg))

@@ -43,12 +43,26 @@ def load_source(folder: Path) -> BookSource:
     path = folder / BOOK_FILE
     if not path.exists():
         raise InputError(f"{path} saknas", rule="bygg")
-    with path.open("rb") as fh:
-        meta = tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            meta = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path} är ingen giltig TOML ({exc})", rule="bygg") from None
+    for key in ("kind", "file"):
+        if not isinstance(meta.get(key), str) or not meta[key].strip():
+            raise InputError(f"{path} saknar nyckeln '{key}'", rule="bygg", argument=key)
+    if "/" in meta["file"] or "\\" in meta["file"] or meta["file"].startswith("."):
+        raise InputError(f"{path}: filnamnet '{meta['file']}' får inte innehålla en sökväg", rule="bygg",
+                         argument="file")
     tables: dict[str, list[dict[str, str]]] = {}
     for csv_path in sorted(folder.glob("*.csv")):
-        with csv_path.open(encoding="utf-8", newline="") as fh:
-            tables[csv_path.stem] = [dict(row) for row in csv.DictReader(fh)]
+        try:
+            with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+                tables[csv_path.stem] = [dict(row) for row in csv.DictReader(fh)]
+        except UnicodeDecodeError:
+            raise InputError(f"{csv_path} är inte sparad som UTF-8; spara om den som CSV UTF-8", rule="bygg") from None
+        except csv.Error as exc:
+            raise InputError(f"{csv_path} kan inte läsas som CSV ({exc})", rule="bygg") from None
     return BookSource(folder=folder, meta=meta, tables=tables)
 
 

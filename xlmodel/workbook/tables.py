@@ -69,8 +69,10 @@ def convert(value: Any, col: Col | Param, *, rule: str) -> Any:
         raise InputError(f"cellen innehåller felvärdet {value}", rule=rule, argument=name)
     kind = col.kind
     if kind == "text":
-        if isinstance(value, bool) or isinstance(value, (date, datetime)):
-            raise InputError(f"'{name}' ska vara text, inte {value!r}", rule=rule, argument=name)
+        if isinstance(value, (date, datetime)):
+            raise InputError(f"'{name}' ska vara text, inte ett datum ({value:%Y-%m-%d})", rule=rule, argument=name)
+        if isinstance(value, bool):
+            raise InputError(f"'{name}' ska vara text, inte {'SANT' if value else 'FALSKT'}", rule=rule, argument=name)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, Decimal) and value == value.to_integral_value():

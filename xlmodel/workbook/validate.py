@@ -66,7 +66,11 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         try:
             part_findings, n = part(cells)
         except InputError as err:
-            findings.append(input_error_finding(err))
+            # Several validators read the same inputs (the chart sheet reads the frame
+            # table too): one bad cell is reported once.
+            finding = input_error_finding(err)
+            if finding not in findings:
+                findings.append(finding)
             continue
         findings.extend(part_findings)
         checked += n

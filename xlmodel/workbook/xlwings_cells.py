@@ -38,7 +38,7 @@ from xlmodel.errors import XlmodelError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import EXCEL_ERRORS, excel_precision
 from xlmodel.workbook.cells import TableLocation, _single_cell_target
-from xlmodel.xlsx.cellref import parse_range, split_ref
+from xlmodel.xlsx.cellref import make_ref, parse_range, split_ref
 from xlmodel.xlsx.values import ExcelError
 
 # Where a macro leaves its report when Excel cannot show a message box (Info sheet,
@@ -87,6 +87,23 @@ class XlwingsCells:
 
     def value(self, sheet: str, ref: str) -> Any:
         return from_xlwings(self._raw(sheet, ref)[0])
+
+    def cells(self, sheet: str) -> dict[str, Any]:
+        """Every non-empty cell of ``sheet`` (ref → value), as ``PackageCells.cells`` lists
+        them (the workbook layer iterates a sheet's refs with it). A sheet too large for a
+        snapshot is read in one call anyway: the caller asked for all of it."""
+        snap = self._snapshot(sheet)
+        if snap is None:
+            used = self.book.sheets[sheet].used_range
+            snap = _Snapshot.read(self.book.sheets[sheet], limit=10**9) if used is not None else None
+        out: dict[str, Any] = {}
+        if snap is not None:
+            for r, row in enumerate(snap.values):
+                for c, v in enumerate(row):
+                    f = _formula_text(snap.formulas[r][c])
+                    if v is not None or f is not None:
+                        out[make_ref(snap.top + r, snap.left + c)] = from_xlwings(v)
+        return out
 
     def formula(self, sheet: str, ref: str) -> str | None:
         return self._raw(sheet, ref)[1]
@@ -235,11 +252,25 @@ def _summary(changes: Sequence[Any], findings: Sequence[Finding], *, shown: int 
 
 
 def regenerate_report(diffs: Sequence[Any]) -> MacroReport:
-    changes = [ch for d in diffs for ch in d.changes]
+    """What the macro wrote. ``diff_sheet`` lists one change per write, in order, then the
+    cleared ranges; writes that only refresh a formula's cached value are not made in
+    Excel (Excel computes its own values), so they are not counted as written."""
+    written, stale = [], 0
+    for d in diffs:
+        for w, ch in zip(d.writes, d.changes):
+            if w.keep_formula:
+                stale += 1
+            else:
+                written.append(ch)
+        written += d.changes[len(d.writes):]
     findings = [f for d in diffs for f in d.findings]
-    head = ("Ramtabellen och övriga beräknade celler är redan aktuella; inga celler ändrades." if not changes
-            else f"Ramtabellen uppdaterades: {len(changes)} cell(er)/område(n) ändrades.")
-    return MacroReport("Uppdatera ramtabell", [head] + _summary(changes, findings))
+    head = ("Ramtabellen och övriga beräknade celler är redan aktuella; inga celler ändrades." if not written
+            else f"Ramtabellen uppdaterades: {len(written)} cell(er)/område(n) ändrades.")
+    lines = [head] + _summary(written, findings)
+    if stale:
+        lines.append(f"{stale} formel(er) visar ännu gamla värden; Excel räknar om dem "
+                     "(tryck F9 om beräkningen står på manuell).")
+    return MacroReport("Uppdatera ramtabell", lines)
 
 
 def regenerate_book(book: Any) -> MacroReport:
