@@ -158,3 +158,27 @@ def test_bad_input_leaves_the_file_untouched(built):
         rollforward_file(built)
     assert (err.value.sheet, err.value.cell) == ("Ramar", "D9")
     assert built.read_bytes() == data
+
+
+def test_cli_rulla_fram_then_validera(tmp_path):
+    """The headless command controllers and bots use: `xlmodel rulla-fram`, a real process."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    book = tmp_path / "regionplan.xlsm"
+    shutil.copy2(root / "workbooks" / "vasterbotten_regionplan_2021.xlsm", book)
+    dry = subprocess.run([sys.executable, "-m", "xlmodel", "rulla-fram", "--torrkorning", str(book)],
+                         capture_output=True, text=True, cwd=root)
+    assert dry.returncode == 0, dry.stderr
+    assert "budgetår 2021 → 2022" in dry.stdout and "inget skrevs" in dry.stdout
+    before = book.read_bytes()
+    done = subprocess.run([sys.executable, "-m", "xlmodel", "rulla-fram", str(book)], capture_output=True, text=True,
+                          cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert book.read_bytes() != before and "säkerhetskopia:" in done.stdout
+    assert "Standardindex" in done.stdout or "standardindex" in done.stdout.lower()
+    check = subprocess.run([sys.executable, "-m", "xlmodel", "validera", str(book)], capture_output=True, text=True,
+                           cwd=root)
+    assert check.returncode == 0, check.stdout

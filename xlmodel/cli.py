@@ -127,7 +127,10 @@ Exempel:
   xlmodel validera workbooks/*.xlsx
   xlmodel validera --format junit --utfil rapport.xml workbooks/*.xlsx
   xlmodel regenerera --torrkorning workbooks/regionplan_2021.xlsx
+  xlmodel rulla-fram workbooks/regionplan_2021.xlsm
   xlmodel bygg workbooks/src --ut workbooks
+  xlmodel diff gammal.xlsm ny.xlsm
+  xlmodel forklara regionplan_2021.xlsm Ramtabell!G14
   xlmodel komplettering bash > ~/.local/share/bash-completion/completions/xlmodel
 
 Skriv 'xlmodel KOMMANDO --help' för kommandots flaggor.
@@ -159,6 +162,18 @@ lämnas orört.
 
 {EXIT_CODES_HELP}"""
 
+ROLLFORWARD_EPILOG = f"""\
+Exempel:
+  xlmodel rulla-fram --torrkorning regionplan_2021.xlsm   (visa vad som ändras)
+  xlmodel rulla-fram regionplan_2021.xlsm                 (skriv, med säkerhetskopia)
+
+Årets budgetramar blir nästa års utgångsläge på bladet Ramar (tryckta ramar där de
+finns), Förändringar och Publicerat töms, budgetåret ökar med ett och standardindex
+hämtas ur xlmodels parametrar om året finns där (annars en varning). Ramtabellen räknas
+om. Samma logik som makrot RULLA_FRAM i Excel.
+
+{EXIT_CODES_HELP}"""
+
 BUILD_EPILOG = f"""\
 Exempel:
   xlmodel bygg workbooks/src --ut workbooks
@@ -167,6 +182,49 @@ Exempel:
 KÄLLA är en bokkatalog (med bok.toml och CSV-filer) eller en katalog med sådana.
 
 {EXIT_CODES_HELP}"""
+
+DIFF_EPILOG = """\
+Exempel:
+  xlmodel diff regionplan_v1.xlsm regionplan_v2.xlsm
+  xlmodel diff --format json gammal.xlsx ny.xlsx > skillnader.json
+  xlmodel diff --textconv regionplan.xlsm        (hela boken som text, för git)
+
+Varje ändrad cell får en typ: indata (ett fast värde som ingen regel räknar fram),
+beräknat (samma formel men nytt sparat värde, eller en cell som xlmodel räknar och
+skriver) eller formel (formelns text har ändrats). Tal jämförs med Excels 15
+värdesiffror, så flyttalsbrus räknas inte som en ändring.
+
+Som git-drivrutin (se docs/diff-explain.md):
+  .gitattributes:  *.xlsx diff=xlmodel
+                   *.xlsm diff=xlmodel
+  git config diff.xlmodel.textconv "xlmodel diff --textconv"
+  eller:  git config diff.xlmodel.command "xlmodel diff --git-extern"
+Med --git-extern tas git:s sju argument (sökväg, gammal fil, hash, läge, ny fil,
+hash, läge) emot; slutkoden är då 0 även när filerna skiljer sig, eftersom git
+avbryter vid en annan slutkod.
+
+Slutkoder:
+  0  inga skillnader
+  1  arbetsböckerna skiljer sig
+  2  en fil kunde inte läsas, eller kommandoraden var fel
+  3  internt fel i xlmodel (kör med XLMODEL_DEBUG=1 för spårning)"""
+
+EXPLAIN_EPILOG = """\
+Exempel:
+  xlmodel forklara regionplan_2021.xlsm Ramtabell!G14     (index för HSN)
+  xlmodel forklara regionplan_2021.xlsm H9 --blad Ramtabell
+  xlmodel forklara regionplan_2021.xlsm "Balanskrav!K5"
+  xlmodel forklara --format json delarsrapport.xlsx Balanskravsutredning!C16
+
+För en beräknad cell visas regeln, indata med sina celler och värden, parametrarna
+med giltighetstid och lagrum, och uträkningen steg för steg. För en indatacell
+visas vilken tabell och kolumn (eller parameter) den hör till.
+
+Slutkoder:
+  0  förklaringen visades
+  1  cellens sparade värde stämmer inte med regeln (kör 'xlmodel regenerera')
+  2  filen kunde inte läsas, cellreferensen är fel eller kommandoraden var fel
+  3  internt fel i xlmodel (kör med XLMODEL_DEBUG=1 för spårning)"""
 
 COMPLETION_EPILOG = """\
 Exempel:
@@ -231,6 +289,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_regenerate)
 
     p = sub.add_parser(
+        "rulla-fram",
+        aliases=["roll-forward"],
+        help="rulla arbetsboken ett år framåt (årets ramar blir nästa års utgångsläge)",
+        description="Rulla en regionplan ett år framåt och räkna om ramtabellen.",
+        epilog=ROLLFORWARD_EPILOG,
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    _add_help(p)
+    _completes(p.add_argument("file", metavar="FIL", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
+    p.add_argument("-n", "--torrkorning", "--torrkörning", "--dry-run", action="store_true", dest="dry_run",
+                   help="visa vad som skulle ändras, men skriv inget")
+    p.add_argument("--ingen-backup", "--no-backup", action="store_true", dest="no_backup",
+                   help="gör ingen säkerhetskopia före skrivningen")
+    p.set_defaults(handler=cmd_roll_forward)
+
+    p = sub.add_parser(
         "bygg",
         aliases=["build"],
         help="bygg arbetsböcker från versionerade indata",
@@ -244,6 +319,48 @@ def build_parser() -> argparse.ArgumentParser:
     _completes(p.add_argument("--ut", "--out", metavar="KATALOG", dest="out", default=".",
                               help="katalog att skriva arbetsböckerna i (standard: aktuell katalog)"), "dir")
     p.set_defaults(handler=cmd_build)
+
+    p = sub.add_parser(
+        "diff",
+        help="visa vad som ändrats mellan två versioner av en arbetsbok",
+        description="Jämför två versioner av en arbetsbok cell för cell: indata, beräknade värden och formler, "
+                    "per blad, samt tillagda och borttagna blad, namn och tabeller.",
+        epilog=DIFF_EPILOG,
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    _add_help(p)
+    _completes(p.add_argument("files", nargs="+", metavar="FIL",
+                              help="två arbetsböcker (FÖRE EFTER); en med --textconv; git:s sju med --git-extern"),
+               "workbook")
+    _completes(p.add_argument("--format", choices=("text", "json"), default="text",
+                              help="rapportformat (standard: text)"), "none")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--textconv", action="store_true",
+                      help="skriv en arbetsbok som stabil text, en rad per cell (git textconv)")
+    mode.add_argument("--git-extern", action="store_true", dest="git_extern",
+                      help="anropas av git som extern diff med sju argument (diff.xlmodel.command)")
+    p.set_defaults(handler=cmd_diff)
+
+    p = sub.add_parser(
+        "forklara",
+        aliases=["förklara", "explain"],
+        help="förklara hur en cell har räknats fram: regel, indata, parametrar och lagrum",
+        description="Förklara en cell: regeln som räknar fram den, dess indata med celler och värden, "
+                    "parametrarna med giltighetstid och lagrum, och uträkningen.",
+        epilog=EXPLAIN_EPILOG,
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    _add_help(p)
+    _completes(p.add_argument("file", metavar="BOK", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
+    _completes(p.add_argument("cell", metavar="CELL", help="cellen, t.ex. Ramtabell!G14 eller G14 med --blad"),
+               "none")
+    _completes(p.add_argument("--blad", "--sheet", metavar="BLAD", dest="sheet", default=None,
+                              help="bladet, om CELL inte anger det"), "none")
+    _completes(p.add_argument("--format", choices=("text", "json"), default="text",
+                              help="rapportformat (standard: text)"), "none")
+    p.set_defaults(handler=cmd_explain)
 
     p = sub.add_parser(
         "komplettering",
@@ -526,6 +643,27 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if view.has_errors() else EXIT_OK
 
 
+def cmd_roll_forward(args: argparse.Namespace) -> int:
+    from xlmodel import report
+    from xlmodel.errors import XlmodelError
+
+    problem = preflight(args.file)
+    if problem is not None:
+        _complain(f"{args.file}: {problem}")
+        return EXIT_UNREADABLE
+    from xlmodel.workbook.rollforward import rollforward_file
+
+    try:
+        result = rollforward_file(args.file, dry_run=args.dry_run, backup=not args.no_backup)
+    except XlmodelError as exc:
+        _complain(f"{args.file}: {_error_text(exc, args.file)}")
+        return EXIT_UNREADABLE
+    _say(f"{args.file}: budgetår {result.year} → {result.next_year}\n")
+    view = report.RegenerateView.of(result)
+    _say(report.format_regenerate(view, dry_run=args.dry_run, colour=report.use_colour(sys.stdout)))
+    return EXIT_FINDINGS if view.has_errors() else EXIT_OK
+
+
 # =========================================================================== bygg
 
 
@@ -551,6 +689,138 @@ def cmd_build(args: argparse.Namespace) -> int:
         _say(f"skrev {path}\n")
     _say(f"{len(written)} {'arbetsbok byggd' if len(written) == 1 else 'arbetsböcker byggda'}\n")
     return EXIT_OK
+
+
+# =========================================================================== diff
+
+
+# git's external-diff calling convention (git(1), GIT_EXTERNAL_DIFF): path old-file
+# old-hex old-mode new-file new-hex new-mode, and for a rename two more (new path,
+# the rename header).
+GIT_EXTERN_ARGS = (7, 9)
+
+
+def _looks_like_git_extern(files: Sequence[str]) -> bool:
+    """Seven arguments whose hex and mode fields look like git's: called as an external
+    diff without --git-extern (e.g. GIT_EXTERNAL_DIFF=xlmodel-diff wrappers)."""
+    if len(files) not in GIT_EXTERN_ARGS:
+        return False
+    hexes, modes = (files[2], files[5]), (files[3], files[6])
+    is_hex = all(h == "." or (len(h) in (40, 64) and all(ch in "0123456789abcdef" for ch in h)) for h in hexes)
+    is_mode = all(m == "." or (m.isdigit() and len(m) == 6) for m in modes)
+    return is_hex and is_mode
+
+
+def _diff_snapshot(path: str, label: str | None = None):
+    """(snapshot, None) or (None, Swedish reason). git's /dev/null is an empty workbook."""
+    from xlmodel.diff import Snapshot, snapshot
+    from xlmodel.errors import XlmodelError
+
+    if path == os.devnull or path == "/dev/null":
+        return Snapshot.empty(label or path), None
+    problem = preflight(path)
+    if problem is not None:
+        return None, problem
+    try:
+        snap = snapshot(path)
+    except XlmodelError as exc:
+        return None, _error_text(exc, path)
+    if label is not None:
+        snap.path = label
+    return snap, None
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from xlmodel import diff as D
+    from xlmodel import report
+
+    files = list(args.files)
+    if args.textconv:
+        if len(files) != 1:
+            _complain("--textconv tar exakt en arbetsbok")
+            return EXIT_UNREADABLE
+        snap, problem = _diff_snapshot(files[0])
+        if snap is None:
+            _complain(f"{files[0]}: {problem}")
+            return EXIT_UNREADABLE
+        _say(D.textconv(snap))
+        return EXIT_OK
+    if args.git_extern or _looks_like_git_extern(files):
+        if len(files) not in GIT_EXTERN_ARGS:
+            _complain(f"--git-extern väntar git:s sju argument (sökväg, gammal fil, hash, läge, ny fil, hash, läge), "
+                      f"fick {len(files)}")
+            return EXIT_UNREADABLE
+        return _git_extern(files, args.format)
+    if len(files) != 2:
+        _complain(f"diff jämför två arbetsböcker (FÖRE EFTER), fick {len(files)}")
+        return EXIT_UNREADABLE
+    snaps = []
+    for path in files:
+        snap, problem = _diff_snapshot(path)
+        if snap is None:
+            _complain(f"{path}: {problem}")
+            return EXIT_UNREADABLE
+        snaps.append(snap)
+    result = D.diff_snapshots(*snaps)
+    if args.format == "json":
+        _say(D.format_json(result))
+    else:
+        _say(D.format_text(result, colour=report.use_colour(sys.stdout)))
+    return EXIT_OK if result.identical else EXIT_FINDINGS
+
+
+def _git_extern(files: Sequence[str], fmt: str) -> int:
+    """git diff with diff.xlmodel.command: always exit 0 (git stops the whole diff on
+    any other code); a version that cannot be read is said in the output instead."""
+    from xlmodel import diff as D
+
+    path, old_file, new_file = files[0], files[1], files[4]
+    new_path = files[7] if len(files) == 9 else path
+    old, problem_old = _diff_snapshot(old_file, f"a/{path}")
+    new, problem_new = _diff_snapshot(new_file, f"b/{new_path}")
+    header = f"diff --xlmodel a/{path} b/{new_path}"
+    if old is None or new is None:
+        which = [f"a/{path}: {problem_old}"] if old is None else []
+        which += [f"b/{new_path}: {problem_new}"] if new is None else []
+        for line in which:
+            _complain(line)
+        _say(header + "\n" + "\n".join(f"kan inte läsas som arbetsbok: {w}" for w in which) + "\n")
+        return EXIT_OK
+    result = D.diff_snapshots(old, new)
+    if fmt == "json":
+        _say(D.format_json(result))
+    else:
+        _say(D.format_text(result, colour=False, header=header))
+    return EXIT_OK
+
+
+# =========================================================================== förklara
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from xlmodel.errors import InputError, XlmodelError
+
+    problem = preflight(args.file)
+    if problem is not None:
+        _complain(f"{args.file}: {problem}")
+        return EXIT_UNREADABLE
+    from xlmodel.workbook import explain as E
+
+    try:
+        result = E.explain_file(args.file, args.cell, sheet=args.sheet)
+    except InputError as exc:
+        _complain(str(exc))
+        return EXIT_UNREADABLE
+    except XlmodelError as exc:
+        _complain(f"{args.file}: {_error_text(exc, args.file)}")
+        return EXIT_UNREADABLE
+    if args.format == "json":
+        _say(E.format_json(result))
+    else:
+        from xlmodel import report
+
+        _say(E.format_text(result, colour=report.use_colour(sys.stdout)))
+    return EXIT_FINDINGS if result.mismatch else EXIT_OK
 
 
 # =========================================================================== komplettering
@@ -714,6 +984,8 @@ def zsh_completion(parser: argparse.ArgumentParser) -> str:
                 action = "_files -/"
             elif _kind(a) == "workbook":
                 action = "_files -g '*.(xlsx|xlsm|XLSX|XLSM)(-.)'"
+            elif _kind(a) == "none":
+                action = " "  # free text (a cell reference): nothing to complete
             else:
                 action = "_files"
             prefix = "*" if a.nargs in ("+", "*") else ""
@@ -802,6 +1074,8 @@ def fish_completion(parser: argparse.ArgumentParser) -> str:
                 lines.append(
                     f"complete -c xlmodel {cond} -a '(__fish_complete_suffix .xlsx; __fish_complete_suffix .xlsm)'"
                 )
+            elif _kind(a) == "none":
+                continue  # free text (a cell reference): nothing to complete
             else:
                 lines.append(f"complete -c xlmodel {cond} -F")
     return "\n".join(lines) + "\n"

@@ -391,7 +391,7 @@ def restoration_ledger(inp: RestorationInput) -> Ledger:
                 if not on_time:
                     findings.append(Finding(
                         rule="aterstallning.forsenad", severity=Severity.ERROR, subject=str(acc.origin),
-                        field=str(year), expected=Decimal(acc.deadline), found=Decimal(year),
+                        field=str(year), expected=str(acc.deadline), found=str(year),  # years, not amounts
                         message=(f"Underskottet från {acc.origin} återställs med {fmt_mkr(take)} mkr år {year}, "
                                  f"{_years_late(year, acc.deadline)} efter sista året {acc.deadline} "
                                  f"({'enligt beslut om förlängning' if acc.ext_reason else 'KL 11 kap. 12 §'}); "
@@ -480,7 +480,7 @@ def _check_claims(claims: list[tuple[int, int, str]], accounts: dict[int, _Accou
                      else f"enligt KL 11 kap. 12 § är sista året {acc.legal} och inget beslut om förlängning finns")
             findings.append(Finding(
                 rule="aterstallning.frist_felaktig", severity=Severity.WARNING, subject=str(origin),
-                field=source, expected=Decimal(acc.deadline), found=Decimal(stated),
+                field=source, expected=str(acc.deadline), found=str(stated),  # years, not amounts
                 message=(f"{source[0].upper()}{source[1:]} anger {stated} som sista år för att återställa "
                          f"underskottet från {origin}, men {basis}: {_years_late(stated, acc.deadline)} för sent."),
             ))

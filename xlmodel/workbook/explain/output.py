@@ -1,0 +1,77 @@
+"""An explanation as Swedish text and as JSON (schema "xlmodel.explain/1")."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from xlmodel import __version__
+from xlmodel.workbook.explain.model import Explanation
+
+JSON_SCHEMA = "xlmodel.explain/1"
+
+_STATUS_SV = {"beräknad": "beräknad av en regel", "indata": "indata", "formel": "formel i arbetsboken",
+              "text": "fast värde", "tom": "tom"}
+
+
+def format_text(e: Explanation, *, colour: bool = False) -> str:
+    from xlmodel.report import _one_line, _Paint, _table
+
+    paint = _Paint(colour)
+    where = f"{e.sheet}!{e.cell}"
+    lines = [paint(where, "bold") + f" i {_one_line(e.path)}" + (f" ({e.workbook_kind})" if e.workbook_kind else "")]
+    lines.append(_one_line(e.title))
+    lines.append(f"Typ: {_STATUS_SV[e.status]}")
+    value = e.stored_shown
+    if e.formula is not None:
+        value = f"={e.formula} → {value}"
+    lines.append(f"Cellen innehåller: {_one_line(value)}")
+    if e.input_of:
+        lines.append(f"Hör till: {_one_line(e.input_of)}")
+    if e.rule:
+        lines.append(f"Regel: {e.rule} – {_one_line(e.rule_text or '')}")
+    if e.source:
+        lines.append(f"Källa/lagrum: {_one_line(e.source)}")
+    if e.inputs:
+        lines.append("")
+        lines.append("Indata:")
+        rows = [[_one_line(i.address), _one_line(i.shown), _one_line(i.label)] for i in e.inputs]
+        lines.extend(_table(("Cell", "Värde", "Vad"), rows, right=frozenset({1}), paint=paint))
+    if e.parameters:
+        lines.append("")
+        lines.append("Parametrar:")
+        for p in e.parameters:
+            lines.append(f"  {p.key} = {p.shown} (gäller {p.period})")
+            lines.append(f"    lagrum/källa: {_one_line(p.reference)}")
+            if p.note:
+                lines.append(f"    not: {_one_line(p.note)}")
+    if e.arithmetic:
+        lines.append("")
+        lines.append("Uträkning:")
+        lines.extend(f"  {_one_line(a)}" for a in e.arithmetic)
+    if e.rounding:
+        lines.append(f"Avrundning: {_one_line(e.rounding)}")
+    for n in e.notes:
+        lines.append(f"Obs: {_one_line(n)}")
+    if e.mismatch:
+        lines.append(paint(f"AVVIKELSE: {_one_line(e.mismatch)}", "red"))
+    return "\n".join(lines) + "\n"
+
+
+def to_json_document(e: Explanation) -> dict[str, Any]:
+    doc = e.model_dump(mode="json")
+    # Decimals as plain-notation strings (pydantic's JSON mode may use exponents).
+    for key in ("stored_value", "expected"):
+        v = getattr(e, key)
+        if isinstance(v, Decimal):
+            doc[key] = format(v, "f")
+    for i, ref in enumerate(e.inputs):
+        if isinstance(ref.value, Decimal):
+            doc["inputs"][i]["value"] = format(ref.value, "f")
+        doc["inputs"][i]["address"] = ref.address
+    return {"schema": JSON_SCHEMA, "xlmodel_version": __version__, "explanation": doc}
+
+
+def format_json(e: Explanation) -> str:
+    return json.dumps(to_json_document(e), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
