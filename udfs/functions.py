@@ -119,16 +119,50 @@ def BALANSKRAV_UTREDNING(arets_resultat, realisationsvinster=None, undantag_vins
 def BALANSKRAV_KOLUMN(arets_resultat, realisationsvinster=None, undantag_vinster=None, undantag_forluster=None,
                       orealiserade=None, aterforing=None, reservering=None, anvandning=None):
     """Balanskravsresultat för många år eller enheter i ett anrop: kolumner (lika långa) med raderna i balanskravsutredningen ger en kolumn med resultat. Snabbare än ett BALANSKRAV per cell."""
-    from xlmodel.rules.balanskrav import balanskravsresultat
-
     rule = "balanskrav"
     lead = c.vector(arets_resultat, "arets_resultat", rule)
     others = [c.optional_vector(v, n, rule, len(lead), "arets_resultat")
               for v, n in zip((realisationsvinster, undantag_vinster, undantag_forluster, orealiserade,
                                aterforing, reservering, anvandning), _BALANSKRAV_LINES[1:])]
+    columns = [lead.values, *others]
+    try:
+        results = _balanskrav_by_column(columns, rule)
+    except c.InputError:
+        results = _balanskrav_by_row(columns, rule)  # raises the error, named as before
+    return lead.shaped(results)
+
+
+def _balanskrav_by_column(columns, rule):
+    """BALANSKRAV_KOLUMN's results, parsed a column at a time. A float (what Excel passes
+    for every number) goes straight to money.parse_amount, which is what c.amount does
+    with it. Any InputError here is re-raised by ``_balanskrav_by_row``, which names the
+    element ("arets_resultat[3]") and the first bad cell in row order, as the function
+    always has. Why: a call over a column must cost less than a call per cell (bench)."""
+    from xlmodel.money import parse_amount
+    from xlmodel.rules.balanskrav import balanskravsresultat
+
+    n = len(columns[0])
+    blank_rows = {i for i in range(n) if all(c.is_blank(col[i]) for col in columns)}
+    parsed = []
+    for j, (col, name) in enumerate(zip(columns, _BALANSKRAV_LINES)):
+        blank = None if j == 0 else Decimal(0)
+        parsed.append([
+            None if i in blank_rows else
+            parse_amount(x, argument=name, rule=rule, blank=blank) if type(x) is float else
+            c.amount(x, name, rule, blank=blank)
+            for i, x in enumerate(col)
+        ])
+    return [None if i in blank_rows else c.to_excel(balanskravsresultat(*lines))
+            for i, lines in enumerate(zip(*parsed))]
+
+
+def _balanskrav_by_row(columns, rule):
+    """BALANSKRAV_KOLUMN row by row, each argument named by its element."""
+    from xlmodel.rules.balanskrav import balanskravsresultat
+
     results = []
-    for i, first in enumerate(lead.values):
-        row = [first] + [col[i] for col in others]
+    for i in range(len(columns[0])):
+        row = [col[i] for col in columns]
         if all(c.is_blank(x) for x in row):
             results.append(None)  # an unused row of the range: blank in, blank out
             continue
@@ -136,7 +170,7 @@ def BALANSKRAV_KOLUMN(arets_resultat, realisationsvinster=None, undantag_vinster
         lines += [c.amount(x, c.element(n, i), rule, blank=Decimal(0))
                   for x, n in zip(row[1:], _BALANSKRAV_LINES[1:])]
         results.append(c.to_excel(balanskravsresultat(*lines)))
-    return lead.shaped(results)
+    return results
 
 
 # =========================================================================== återställning

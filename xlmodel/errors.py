@@ -49,10 +49,13 @@ class InputError(XlmodelError, ValueError):
 
     def location(self) -> str:
         parts = []
+        # A CSV source of ``xlmodel bygg`` is located as sheet "name.csv", cell "rad 2,
+        # kolumn 'Belopp'": say "fil" and "rad", not "blad" and "cell".
+        is_file = bool(self.sheet) and self.sheet.lower().endswith(".csv")
         if self.sheet:
-            parts.append(f"blad '{self.sheet}'")
+            parts.append(f"{'fil' if is_file else 'blad'} '{self.sheet}'")
         if self.cell:
-            parts.append(f"cell {self.cell}")
+            parts.append(self.cell if self.cell.startswith("rad ") else f"cell {self.cell}")
         if self.argument and not self.cell:
             parts.append(f"argument '{self.argument}'")
         if self.rule:

@@ -38,7 +38,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 from xlmodel import params
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import ZERO, fmt_mkr, parse_amount
+from xlmodel.money import MAX_ABS, ZERO, fmt_mkr, parse_amount
 
 RULE = "balanskrav"
 RULE_SIGN = "balanskrav.tecken"
@@ -265,6 +265,43 @@ def _sign_problems(inp: BalanskravInput, year: int | None, labels: dict[str, str
     return found
 
 
+def _totals(inp: BalanskravInput) -> tuple[Decimal, Decimal]:
+    """(resultat efter balanskravsjusteringar, balanskravsresultat) of a validated input."""
+    return _line_totals(
+        inp.arets_resultat, inp.realisationsvinster, inp.undantag_vinster, inp.undantag_forluster,
+        inp.orealiserade, inp.aterforing, inp.reservering, inp.anvandning,
+    )
+
+
+def _line_totals(
+    arets_resultat: Decimal,
+    realisationsvinster: Decimal,
+    undantag_vinster: Decimal,
+    undantag_forluster: Decimal,
+    orealiserade: Decimal,
+    aterforing: Decimal,
+    reservering: Decimal,
+    anvandning: Decimal,
+) -> tuple[Decimal, Decimal]:
+    """The two statutory totals (law.md §2): lines 1–6 give the resultat efter
+    balanskravsjusteringar, lines 7–8 added to it the balanskravsresultat."""
+    adjusted = (
+        arets_resultat
+        + realisationsvinster
+        + undantag_vinster
+        + undantag_forluster
+        + orealiserade
+        + aterforing
+    )
+    return adjusted, adjusted + reservering + anvandning
+
+
+def _already_parsed(values: tuple[Any, ...]) -> bool:
+    """Every value is a Decimal that ``money.parse_amount`` accepts as it is (finite, within
+    MAX_ABS): validating it through ``BalanskravInput`` cannot fail or change it."""
+    return all(type(x) is Decimal and x.is_finite() and abs(x) <= MAX_ABS for x in values)
+
+
 def balanskravsutredning(inp: BalanskravInput, year: int | None = None, *, strict: bool = False) -> Utredning:
     """Every line of the utredning in law order with printed signs, the two statutory
     totals and sign findings. ``year`` selects the wording in force (and must be covered
@@ -279,15 +316,7 @@ def balanskravsutredning(inp: BalanskravInput, year: int | None = None, *, stric
         raise InputError(first.message.replace("; beloppet används som det är angivet.", "."),
                          rule=RULE_SIGN, argument=first.field)
 
-    adjusted = (
-        inp.arets_resultat
-        + inp.realisationsvinster
-        + inp.undantag_vinster
-        + inp.undantag_forluster
-        + inp.orealiserade
-        + inp.aterforing
-    )
-    result = adjusted + inp.reservering + inp.anvandning
+    adjusted, result = _totals(inp)
 
     def line(number: str, key: str, amount: Decimal) -> UtredningLine:
         return UtredningLine(number=number, key=key, label=labels[key], amount=amount)
@@ -353,11 +382,18 @@ def balanskravsresultat(
     orealiserade; aterforing; reservering; anvandning). None / blank = 0 except for
     årets resultat; Swedish text ("−716", "1 234,5") is accepted. Sign findings are not
     returned here (a scalar cannot carry them): use ``balanskravsutredning`` for those."""
-    inp = _input_from_raw(
-        arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
-        orealiserade, aterforing, reservering, anvandning,
-    )
-    return balanskravsutredning(inp, year, strict=strict).balanskravsresultat
+    raw = (arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
+           orealiserade, aterforing, reservering, anvandning)
+    if year is None and not strict:
+        # Neither the wording of a year nor the sign check is asked for: the figure alone,
+        # by the same arithmetic as the utredning (``_line_totals``) without building its
+        # ten labelled lines, and without the model when the Excel functions have already
+        # parsed every line (+ ZERO as parse_amount does). The per-cell path of
+        # =BALANSKRAV() and each row of =BALANSKRAV_KOLUMN() (bench: ≤ 20 µs a call).
+        if _already_parsed(raw):
+            return _line_totals(*(x + ZERO for x in raw))[1]
+        return _totals(_input_from_raw(*raw))[1]
+    return balanskravsutredning(_input_from_raw(*raw), year, strict=strict).balanskravsresultat
 
 
 def balanskravsutredning_rows(

@@ -118,6 +118,9 @@ class PackageCells:
         self._tables: dict[str, TableLocation] | None = None
         self._names: dict[str, tuple[str, str]] | None = None
         self._date_styles: frozenset[int] | None = None
+        # Results derived from this (immutable) package, shared by the validators of a
+        # kind: e.g. the frame table, needed by two sheets (frames.computed).
+        self.memo: dict[str, Any] = {}
 
     @classmethod
     def open(cls, path) -> "PackageCells":

@@ -74,7 +74,7 @@ def owned(cells) -> tuple[list[OwnedCell], list[Finding]]:
     from xlmodel.workbook import balanskrav_sheet, frames
     from xlmodel.workbook.cells import read_table
 
-    table = frames.compute(frames.frame_sources_from_cells(cells))
+    table = frames.computed(cells)[1]
     raw = read_table(cells, L.BALANSKRAV_TABLE, balanskrav_sheet.RULE)
     inp, _rows, _stated = balanskrav_sheet.ledger_input(raw, None)
     return frame_block(table) + burndown_block(restoration_ledger(inp)), []

@@ -254,6 +254,22 @@ def frame_sources_from_cells(cells) -> FrameSources:
     )
 
 
+def computed(cells) -> tuple[FrameSources, FrameTable]:
+    """The frame-table inputs of a workbook and the table computed from them, once per
+    open package: ``validate`` and ``regenerate`` need the table for the Ramtabell and
+    again for the Diagram sheet, and computing it is most of their time on a large plan
+    (bench/RESULTS.md). Memoised only on a CellSource with a ``memo`` dict (PackageCells:
+    an immutable package); a live Excel workbook is read afresh every time."""
+    memo = getattr(cells, "memo", None)
+    if memo is not None and "frames.computed" in memo:
+        return memo["frames.computed"]
+    src = frame_sources_from_cells(cells)
+    result = (src, compute(src))
+    if memo is not None:
+        memo["frames.computed"] = result
+    return result
+
+
 # --- validation of a workbook's frame table ----------------------------------------
 
 _FIELD_TO_KEY = {
@@ -313,8 +329,7 @@ def validate_frames(cells) -> tuple[list[Finding], int]:
 
     from xlmodel.workbook.cells import require_sheet
 
-    src = frame_sources_from_cells(cells)
-    table = compute(src)
+    src, table = computed(cells)
     require_sheet(cells, FRAMETABLE_BLOCK.sheet, RULE)  # the output sheet: a clear message, not a read error
     findings = locate_findings(table, list(table.findings), src.published)
     expected = frametable_cells(table)

@@ -131,8 +131,7 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
 def frametable_sheet_plan(cells) -> SheetPlan:
     from xlmodel.workbook.cells import require_sheet
 
-    src = F.frame_sources_from_cells(cells)
-    table = F.compute(src)
+    src, table = F.computed(cells)
     require_sheet(cells, FRAMETABLE_BLOCK.sheet, F.RULE)  # the output sheet: a clear message, not a read error
     owned = F.frametable_cells(table)
     last_new = FIRST_DATA_ROW + len(table.rows)
@@ -148,7 +147,7 @@ def frametable_sheet_plan(cells) -> SheetPlan:
         cells=owned,
         clear=clear,
         findings=F.locate_findings(table, list(table.findings), src.published),
-        styles=_frame_styles(cells, owned, levels, varav_ids),
+        styles=_frame_styles(cells, owned, levels, varav_ids, last_old),
     )
 
 
@@ -157,29 +156,33 @@ def plan_frametable(cells) -> FramePlan:
     return diff_sheet(cells, frametable_sheet_plan(cells))
 
 
-def _frame_styles(cells, owned: list[OwnedCell], levels: dict[int, str], varav_ids: frozenset[str]) -> dict[str, int | None]:
+def _frame_styles(cells, owned: list[OwnedCell], levels: dict[int, str], varav_ids: frozenset[str],
+                  last_old: int) -> dict[str, int | None]:
     """Style of each frame-table cell whose row changes level (nämnd / varav / summa) or
     is new: borrowed from a row of that level in the stored table, same column. Cells
-    whose row keeps its level keep their own style (absent from the map)."""
+    whose row keeps its level keep their own style (absent from the map). ``last_old``:
+    the stored table's last row (``frames.old_extent``, computed once by the caller)."""
     sheet = FRAMETABLE_BLOCK.sheet
     id_col = FRAMETABLE_BLOCK.col_letter("id")
     old_level: dict[int, str] = {}
-    for row_num in range(FIRST_DATA_ROW, F.old_extent(cells) + 1):
+    for row_num in range(FIRST_DATA_ROW, last_old + 1):
         stored = str(cells.value(sheet, f"{id_col}{row_num}") or "").strip()
         old_level[row_num] = "summa" if stored == FRAMETABLE_SUM_ID else ("varav" if stored in varav_ids else "namnd")
     by_level: dict[tuple[str, str], int] = {}
     cell_of = getattr(cells, "cell", None)
     if cell_of is not None:
+        letters = [FRAMETABLE_BLOCK.col_letter(col.key) for col in FRAMETABLE_BLOCK.columns]
         for row_num, lvl in old_level.items():
-            for col in FRAMETABLE_BLOCK.columns:
-                letter = FRAMETABLE_BLOCK.col_letter(col.key)
+            for letter in letters:
+                if (lvl, letter) in by_level:
+                    continue  # the first row of the level with a cell in this column gives the style
                 c = cell_of(sheet, f"{letter}{row_num}")
                 if c is not None:
-                    by_level.setdefault((lvl, letter), c.style)
+                    by_level[(lvl, letter)] = c.style
     out: dict[str, int | None] = {}
     for oc in owned:
-        letter = "".join(ch for ch in oc.ref if ch.isalpha())
-        row_num = int("".join(ch for ch in oc.ref if ch.isdigit()))
+        letter = oc.ref.rstrip("0123456789")
+        row_num = int(oc.ref[len(letter):])
         new_level = levels.get(row_num)
         if new_level is not None and old_level.get(row_num) != new_level:
             out[oc.ref] = by_level.get((new_level, letter))
@@ -237,6 +240,13 @@ def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = T
         changes=[c for d in diffs for c in d.changes],
         findings=[f for d in diffs for f in d.findings],
     )
+    if not dry_run:
+        # Leftovers of an earlier run killed mid-save (never a live save's file: see
+        # STALE_TEMP_SECONDS). Only on a run that may write, and only after the inputs
+        # were read without error: a refused run changes nothing on disk.
+        from xlmodel.xlsx.atomic import remove_stale_temp_files
+
+        result.removed_temp_files = [str(p) for p in remove_stale_temp_files(path)]
     if dry_run or not result.changes:
         return result
     saved = save_package(new_pkg, path, expect_sha256=pkg.sha256, backup=backup)

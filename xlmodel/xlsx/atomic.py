@@ -21,7 +21,11 @@ Sequence (each step is a possible kill point; what a kill leaves behind):
 6. fsync the folder so the rename itself is durable.
 
 On any failure the temporary file is removed and the original is untouched; the
-error is a ``WorkbookError`` with a Swedish message.
+error is a ``WorkbookError`` with a Swedish message. A process *killed* between steps 2
+and 5 cannot remove its temporary file: ``stale_temp_files`` finds such leftovers of one
+workbook and ``remove_stale_temp_files`` (called by ``xlmodel regenerera``) deletes the
+ones older than ``STALE_TEMP_SECONDS`` - old enough that no save can still be using them
+(docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -42,6 +46,56 @@ from xlmodel.xlsx.limits import check_zip_directory, read_part_bounded
 from xlmodel.xlsx.package import Package
 
 BACKUP_DIR = ".xlmodel-backup"
+# A save holds its temp file for the time it takes to write, verify and back up one
+# workbook: milliseconds for ours, seconds for a 100 MB file on a network share. Five
+# minutes is far beyond that, so a temp file this old belongs to a process that died.
+STALE_TEMP_SECONDS = 300.0
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".~{target.name}.xlmodel-"
+
+
+def stale_temp_files(path: str | os.PathLike[str], *, older_than: float = 0.0) -> list[Path]:
+    """Temp files a killed save of ``path`` left behind (``.~NAME.xlmodel-XXXX.tmp`` beside
+    it, or a half-copied backup of that name in the backup folder), modified more than
+    ``older_than`` seconds ago, oldest first."""
+    import time
+
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    prefix = _temp_prefix(target)
+    now = time.time()
+    found = []
+    entries = []
+    for where in (folder, folder / BACKUP_DIR):
+        try:
+            entries += list(where.iterdir())
+        except OSError:
+            continue
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+            continue
+        try:
+            mtime = entry.lstat().st_mtime
+        except OSError:
+            continue  # removed meanwhile
+        if now - mtime >= older_than and entry.is_file() and not entry.is_symlink():
+            found.append((mtime, entry))
+    return [p for _, p in sorted(found)]
+
+
+def remove_stale_temp_files(path: str | os.PathLike[str], *, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Delete what ``stale_temp_files`` finds; returns the files removed. Never raises:
+    a leftover that cannot be removed is left for the next run."""
+    removed = []
+    for p in stale_temp_files(path, older_than=older_than):
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        removed.append(p)
+    return removed
 
 
 @dataclass(frozen=True)
@@ -94,9 +148,17 @@ def _backup(path: Path) -> Path:
     while target.exists():
         target = folder / f"{path.stem}-{stamp}-{n}{path.suffix}"
         n += 1
-    shutil.copy2(path, target)
-    with open(target, "rb") as fh:
-        os.fsync(fh.fileno())
+    # Copy under a temp name and rename: a kill mid-copy must not leave a truncated file
+    # that looks like a good backup. The temp name is the one stale_temp_files finds.
+    partial = folder / f"{_temp_prefix(path)}{stamp}.tmp"
+    try:
+        shutil.copy2(path, partial)
+        with open(partial, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     _fsync_dir(folder)
     return target
 
@@ -126,7 +188,7 @@ def save_package(
     buf = io.BytesIO()
     pkg.write_to(buf)
     payload = buf.getvalue()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".~{target.name}.xlmodel-", suffix=".tmp", dir=folder)
+    fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
     backup_path: Path | None = None
     try:

@@ -196,8 +196,16 @@ def read_part_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits
                     )
                 chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-        # BadZipFile: CRC or size mismatch found by zipfile at the end of the part.
-        raise WorkbookError(f"delen {info.filename!r} kan inte packas upp ({exc})", path=path) from None
+        # BadZipFile: CRC or size mismatch found by zipfile at the end of the part (it
+        # never inflates past the declared size). The messages of zipfile and zlib are
+        # English; say in Swedish what they mean.
+        if isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc):
+            why = "kontrollsumman stämmer inte; filen är skadad eller manipulerad"
+        elif isinstance(exc, (zlib.error, EOFError)):
+            why = "de komprimerade data är skadade eller tar slut för tidigt"
+        else:
+            why = "arkivet är skadat"
+        raise WorkbookError(f"delen {info.filename!r} kan inte packas upp ({why})", path=path) from None
     if got != info.file_size:
         raise WorkbookError(
             f"delen {info.filename!r} har fel storlek ({got} i stället för {info.file_size} byte)", path=path

@@ -25,6 +25,7 @@ comments/CDATA inside sheetData, which Excel never writes, are read with lxml
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Iterator, NamedTuple
 
@@ -113,16 +114,37 @@ class _SharedFormulas:
             raise WorkbookError(f"den delade formeln i {ref} kan inte översättas ({exc})", path=where) from None
 
 
+# What a number cell may hold: a finite value inside the range of an IEEE double (Excel
+# stores doubles; it never writes NaN, INF or 1E+400). Decimal() would also accept
+# 'NaN', 'sNaN', 'Infinity' and exponents beyond any double, and those would then break
+# arithmetic far from here (an sNaN raises on every operation), so the reader refuses
+# them as a damaged cell. Exponent bounds: 1.8e308 is the largest double, 4.9e-324 the
+# smallest subnormal.
+_PLAIN_NUMBER = re.compile(rb"-?[0-9]{1,20}(?:\.[0-9]{0,20})?")  # always inside a double's range: no check
+_MAX_EXPONENT = 308
+_MIN_EXPONENT = -324
+
+
+def _number(text: str, ref: str, where: str | None) -> Decimal:
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        raise WorkbookError(f"cell {ref} har ett ogiltigt tal {text!r}", path=where) from None
+    if not d.is_finite() or (d and not _MIN_EXPONENT <= d.adjusted() <= _MAX_EXPONENT) or "_" in text:
+        raise WorkbookError(
+            f"cell {ref} har ett tal som Excel inte kan lagra ({text[:40]!r}); filen är skadad eller manipulerad",
+            path=where,
+        )
+    return d
+
+
 def _typed(kind: str, raw: str | None, sst: list[str], ref: str, where: str | None) -> Value:
     if raw is None:
         return None
     if kind == "n":
         if raw == "":
             return None
-        try:
-            return Decimal(raw)
-        except InvalidOperation:
-            raise WorkbookError(f"cell {ref} har ett ogiltigt tal {raw!r}", path=where) from None
+        return _number(raw, ref, where)
     if kind == "s":
         try:
             return sst[int(raw)]
@@ -156,12 +178,24 @@ def iter_cells(
     else:
         it = _iter_bytes(data, span.content_start, span.content_end, pat, sst, where, pkg.limits.max_cells,
                          max_row=max_row)
-    for cell in it:
-        if cell.row < min_row:
-            continue
-        if max_row is not None and cell.row > max_row:
-            return  # rows are in ascending order (ECMA-376 Part 1, §18.3.1.73)
-        yield cell
+    try:
+        for cell in it:
+            if cell.row < min_row:
+                continue
+            if max_row is not None and cell.row > max_row:
+                return  # rows are in ascending order (ECMA-376 Part 1, §18.3.1.73)
+            yield cell
+    except WorkbookError as err:
+        # A damaged cell: the message names the cell; add the sheet so a user can find it.
+        if err.message.startswith(f"bladet '{sheet}'"):
+            raise
+        raise WorkbookError(f"bladet '{sheet}': {err.message}", path=err.path or where) from None
+    except ValueError:
+        # Attribute bytes that are not ASCII, a row number that is no number ('r="1x"'):
+        # int()/decode() raise ValueError (UnicodeDecodeError is one). Excel never writes
+        # them; the file is damaged.
+        raise WorkbookError(f"bladet '{sheet}' har en rad eller cell med ogiltiga attribut; filen är skadad",
+                            path=where) from None
 
 
 def _iter_bytes(
@@ -179,6 +213,13 @@ def _iter_bytes(
     v_re, f_re, is_re = pat.v, pat.f, pat.is_
     typical = TYPICAL_CELL_ATTRS.fullmatch
     dec = Decimal
+    plain_number = _PLAIN_NUMBER.fullmatch
+    # A Cell built by tuple.__new__ directly: the same tuple as Cell(...) without the
+    # Python-level __new__ that NamedTuple generates (a third of this loop's time on a
+    # large sheet, bench/RESULTS.md). Column numbers by letters, cached per sheet.
+    make = tuple.__new__
+    C = Cell
+    col_of: dict[bytes, int] = {}
     for m in pat.row_or_cell.finditer(data, start, end):
         c_attrs_raw = m.group(2)
         if c_attrs_raw is None:  # a <row>
@@ -196,7 +237,9 @@ def _iter_bytes(
         if fast is not None:
             letters, digits, s_raw, t_raw = fast.groups()
             row = int(digits)
-            col = col_index(letters.decode("ascii"))
+            col = col_of.get(letters)
+            if col is None:
+                col = col_of[letters] = col_index(letters.decode("ascii"))
             ref = (letters + digits).decode("ascii")
             style = int(s_raw) if s_raw else 0
             kind = t_raw.decode("ascii") if t_raw else "n"
@@ -215,7 +258,7 @@ def _iter_bytes(
             dynamic = b"cm" in a
         content = m.group(3)
         if not content:
-            yield Cell(ref, row, col, None, None, kind, style, None, dynamic)
+            yield make(C, (ref, row, col, None, None, kind, style, None, dynamic))
             continue
         if content.startswith(v_open) and content.endswith(v_close) and content.count(b"<") == 2:
             raw_b = content[lv:-lvc]
@@ -224,9 +267,11 @@ def _iter_bytes(
                     value: Value = dec(raw_b.decode("ascii")) if raw_b else None
                 except (InvalidOperation, UnicodeDecodeError):
                     raise WorkbookError(f"cell {ref} har ett ogiltigt tal {raw_b!r}", path=where) from None
+                if value is not None and not plain_number(raw_b):
+                    value = _number(raw_b.decode("ascii"), ref, where)  # exponent, NaN, INF: check the range
             else:
                 value = _typed(kind, xml_text(raw_b), sst, ref, where)
-            yield Cell(ref, row, col, value, None, kind, style, None, dynamic)
+            yield make(C, (ref, row, col, value, None, kind, style, None, dynamic))
             continue
         formula = None
         fkind = None
@@ -254,7 +299,7 @@ def _iter_bytes(
         vm = v_re.search(content)
         if vm:
             raw = xml_text(vm.group(2)) if vm.group(2) else ""
-        yield Cell(ref, row, col, _typed(kind, raw, sst, ref, where), formula, kind, style, fkind, dynamic)
+        yield make(C, (ref, row, col, _typed(kind, raw, sst, ref, where), formula, kind, style, fkind, dynamic))
 
 
 def _iter_tree(data: bytes, sst: list[str], where: str | None, max_cells: int) -> Iterator[Cell]:

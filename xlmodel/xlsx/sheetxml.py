@@ -146,13 +146,20 @@ def _entity(m: re.Match[str]) -> str:
     e = m.group(1)
     if e[0] == "#":
         cp = int(e[2:], 16) if e[1] in "xX" else int(e[1:])
+        if cp > 0x10FFFF or 0xD800 <= cp <= 0xDFFF:  # no such character (XML 1.0 §2.2)
+            raise WorkbookError(f"teckenreferensen &{e}; pekar inte på något tecken; filen är skadad")
         return chr(cp)
     return _NAMED[e]
 
 
 def xml_text(raw: bytes) -> str:
-    """Decode element text or an attribute value: UTF-8, predefined entities, char refs."""
-    s = raw.decode("utf-8")
+    """Decode element text or an attribute value: UTF-8, predefined entities, char refs.
+    Bytes that are not UTF-8 and character references to no character are a damaged
+    file (WorkbookError), never a UnicodeDecodeError or ValueError."""
+    try:
+        s = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WorkbookError("texten är inte giltig UTF-8; filen är skadad") from None
     if "&" in s:
         s = _ENTITY.sub(_entity, s)
     if "\r" in s:
