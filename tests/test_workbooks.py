@@ -114,8 +114,27 @@ def _set_inputs(path: Path, writes: dict[str, list[CellWrite]]) -> None:
     save_package(pkg, path, expect_sha256=Package.open(path).sha256, backup=False)
 
 
+def _features(package_parts: dict[str, bytes]) -> dict[str, bool]:
+    """What openpyxl would lose on a save (excel-facts §5), present in the shipped .xlsm."""
+    xml = b"".join(v for k, v in package_parts.items() if k.endswith((".xml", ".vml")))
+    return {
+        "vba": "xl/vbaProject.bin" in package_parts,
+        "chart": any(k.startswith("xl/charts/chart") for k in package_parts),
+        "image": any(k.startswith("xl/media/") for k in package_parts),
+        "text box": b"txBox=\"1\"" in xml,
+        "sparkline": b"<x14:sparkline>" in xml,
+        "dynamic array": b'cm="1"' in xml and "xl/metadata.xml" in package_parts,
+        "form button": b"SampleCall" in xml,
+    }
+
+
 def test_changed_inputs_regenerate_correct_frame_table_and_nothing_else(tmp_path):
+    """The lossless test on the product's own workbook, which holds a chart, an image, a
+    text box, sparklines, a dynamic-array formula, a form button, cached values everywhere
+    and a VBA project: after an input change and `regenerate`, every package part is
+    byte-identical except the sheets with owned cells and the documented bookkeeping."""
     path = _copy(tmp_path)
+    assert all(_features(parts(path)).values()), _features(parts(path))
     # An index rate (HSN 1,99 % → 2,10 %) and a transfer (privata vårdgivare 22,6 → 25,0 both ways).
     _set_inputs(path, {
         "Ramar": [CellWrite("E14", Decimal("0.021"))],
@@ -138,6 +157,7 @@ def test_changed_inputs_regenerate_correct_frame_table_and_nothing_else(tmp_path
     # input sheets and every other part keep their bytes.
     assert differing <= {ramtabell_part, diagram_part, "xl/workbook.xml"}, differing
     assert ramtabell_part in differing
+    assert all(_features(after).values())
     # The new values are the rule's: HSN index = 2,1 % of 5 017, transfers still net to zero.
     cells = PackageCells.open(path)
     assert cells.value("Ramtabell", "G14") == Decimal("5017") * Decimal("0.021")

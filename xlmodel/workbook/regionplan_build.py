@@ -94,6 +94,20 @@ def _info_sheet(book: Book, source: BookSource, is_macro_book: bool) -> None:
             "B4",
             {"macro": ENTRY_MACRO, "caption": "Uppdatera ramtabell", "width": 180, "height": 32},
         )
+    import io
+
+    from xlmodel.workbook.logo import logo_png
+
+    ws.insert_image("B7", "xlmodel.png", {"image_data": io.BytesIO(logo_png()), "x_offset": 10,
+                                           "description": "xlmodel"})
+    ws.insert_textbox(
+        f"A{5 + len(lines)}",
+        "Ramtabellen, resultatbudgetens delsummor, återställningstabellen och diagramdata räknas av "
+        "xlmodel. Skriv inte i dem: ändra indata och klicka 'Uppdatera ramtabell' (eller kör "
+        "'xlmodel regenerera'). 'xlmodel validera' visar varje cell som inte stämmer med reglerna.",
+        {"width": 620, "height": 70, "font": {"size": 10}, "fill": {"color": "#FFF2CC"},
+         "line": {"color": "#BF9000"}},
+    )
 
 
 def _params_sheet(book: Book, fsrc: F.FrameSources) -> None:

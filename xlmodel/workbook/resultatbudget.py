@@ -180,6 +180,16 @@ def build_resultatbudget(book, source) -> None:
     computed, _, years, row_of = resultatbudget_cells(raw)
     for c in computed:
         book.write(T.sheet, c.ref, c.value, c.style, c.formula)
+    # Sparklines under the year table: the trend of each result line at a glance.
+    if row_of:
+        first, last = min(row_of.values()), max(row_of.values())
+        ws = book.sheet(T.sheet)
+        spark_row = last + 1
+        book.write(T.sheet, f"{T.col_letter('label')}{spark_row + 1}", "Trend", "note")
+        for key in ("verksamhetens_resultat", "resultat"):
+            col = T.col_letter(key)
+            ws.add_sparkline(f"{col}{spark_row + 1}", {"range": f"'{T.sheet}'!{col}{first}:{col}{last}",
+                                                       "markers": True, "type": "line"})
     graw = csv_table(source, "mal", G, optional=True)
     if graw is not None:
         _set_layout(graw, G)
