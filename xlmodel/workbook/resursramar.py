@@ -780,8 +780,41 @@ def build_resursramar(source, path: Path) -> None:
 
     for sheet, cell in comp.cells:
         book.write(sheet, cell.ref, cell.value, cell.style, cell.formula)
+    _frames_chart(book, inp)
     book.conf_sheet()
     book.close()
+
+
+def _frames_chart(book, inp: Inputs) -> None:
+    """Frame development per nämnd over the years (a line per nämnd), under the table.
+
+    It reads the input table's year columns ("Resursram 2019" …) row by row, so it shows
+    what the plan decided; a new nämnd or year needs ``xlmodel bygg`` to widen it."""
+    spec = inp.frames.spec
+    headers = [c.header for c in spec.columns]
+    year_cols = [i for i, h in enumerate(headers) if h.startswith("Resursram ")]
+    if not year_cols:
+        return
+    c_first, c_last = spec.first_col - 1 + year_cols[0], spec.first_col - 1 + year_cols[-1]
+    label_col = spec.first_col - 1 + [c.key for c in spec.columns].index("label")
+    parent_key = "parent"
+    hr = spec.header_row - 1
+    chart = book.wb.add_chart({"type": "line"})
+    for i, row in enumerate(inp.frames.rows):
+        if str(row.get(parent_key) or "").strip():
+            continue  # nämnder only; varav rows would double-count
+        r = hr + 1 + i
+        chart.add_series({
+            "name": [spec.sheet, r, label_col],
+            "categories": [spec.sheet, hr, c_first, hr, c_last],
+            "values": [spec.sheet, r, c_first, r, c_last],
+            "marker": {"type": "circle"},
+        })
+    chart.set_title({"name": "Resursramar per nämnd, mkr (löpande priser)"})
+    chart.set_y_axis({"num_format": "#,##0", "log_base": 10, "name": "mkr (logaritmisk skala)"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": 400})
+    book.sheet(spec.sheet).insert_chart(f"B{hr + len(inp.frames.rows) + 10}", chart)
 
 
 def _info_sheet(book, meta: dict[str, Any]) -> None:
