@@ -234,6 +234,19 @@ Exempel:
   fish:  xlmodel komplettering fish > ~/.config/fish/completions/xlmodel.fish"""
 
 
+def _add_write_command(sub, name: str, alias: str, handler, epilog: str, *, help: str, description: str) -> None:
+    """A command that rewrites one workbook in place: FIL, --torrkorning, --ingen-backup."""
+    p = sub.add_parser(name, aliases=[alias], help=help, description=description, epilog=epilog,
+                       formatter_class=_Formatter, add_help=False)
+    _add_help(p)
+    _completes(p.add_argument("file", metavar="FIL", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
+    p.add_argument("-n", "--torrkorning", "--torrkörning", "--dry-run", action="store_true", dest="dry_run",
+                   help="visa vad som skulle ändras, men skriv inget")
+    p.add_argument("--ingen-backup", "--no-backup", action="store_true", dest="no_backup",
+                   help="gör ingen säkerhetskopia före skrivningen")
+    p.set_defaults(handler=handler)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -271,39 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
                "none")
     p.set_defaults(handler=cmd_validate)
 
-    p = sub.add_parser(
-        "regenerera",
-        aliases=["regenerate"],
+    _add_write_command(
+        sub, "regenerera", "regenerate", cmd_regenerate, REGENERATE_EPILOG,
         help="räkna om och skriv tillbaka verktygets celler (ramtabellen)",
         description="Räkna om en arbetsbok med reglerna och skriv tillbaka de celler verktyget äger.",
-        epilog=REGENERATE_EPILOG,
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    _add_help(p)
-    _completes(p.add_argument("file", metavar="FIL", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
-    p.add_argument("-n", "--torrkorning", "--torrkörning", "--dry-run", action="store_true", dest="dry_run",
-                   help="visa vad som skulle ändras, men skriv inget")
-    p.add_argument("--ingen-backup", "--no-backup", action="store_true", dest="no_backup",
-                   help="gör ingen säkerhetskopia före skrivningen")
-    p.set_defaults(handler=cmd_regenerate)
-
-    p = sub.add_parser(
-        "rulla-fram",
-        aliases=["roll-forward"],
+    _add_write_command(
+        sub, "rulla-fram", "roll-forward", cmd_roll_forward, ROLLFORWARD_EPILOG,
         help="rulla arbetsboken ett år framåt (årets ramar blir nästa års utgångsläge)",
         description="Rulla en regionplan ett år framåt och räkna om ramtabellen.",
-        epilog=ROLLFORWARD_EPILOG,
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    _add_help(p)
-    _completes(p.add_argument("file", metavar="FIL", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
-    p.add_argument("-n", "--torrkorning", "--torrkörning", "--dry-run", action="store_true", dest="dry_run",
-                   help="visa vad som skulle ändras, men skriv inget")
-    p.add_argument("--ingen-backup", "--no-backup", action="store_true", dest="no_backup",
-                   help="gör ingen säkerhetskopia före skrivningen")
-    p.set_defaults(handler=cmd_roll_forward)
 
     p = sub.add_parser(
         "bygg",
@@ -623,7 +613,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # =========================================================================== regenerera
 
 
-def cmd_regenerate(args: argparse.Namespace) -> int:
+def _rewrite(args: argparse.Namespace, job, heading=None) -> int:
+    """Run ``job(path, dry_run=, backup=)`` on one workbook and print its cell changes.
+    Exit 2 if the file cannot be read or the job refuses (bad input: nothing written),
+    1 if the rules report errors, else 0."""
     from xlmodel import report
     from xlmodel.errors import XlmodelError
 
@@ -631,37 +624,28 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
     if problem is not None:
         _complain(f"{args.file}: {problem}")
         return EXIT_UNREADABLE
-    from xlmodel.workbook.regenerate import regenerate_file
-
     try:
-        result = regenerate_file(args.file, dry_run=args.dry_run, backup=not args.no_backup)
+        result = job(args.file, dry_run=args.dry_run, backup=not args.no_backup)
     except XlmodelError as exc:
         _complain(f"{args.file}: {_error_text(exc, args.file)}")
         return EXIT_UNREADABLE
+    if heading is not None:
+        _say(heading(result))
     view = report.RegenerateView.of(result)
     _say(report.format_regenerate(view, dry_run=args.dry_run, colour=report.use_colour(sys.stdout)))
     return EXIT_FINDINGS if view.has_errors() else EXIT_OK
+
+
+def cmd_regenerate(args: argparse.Namespace) -> int:
+    from xlmodel.workbook.regenerate import regenerate_file
+
+    return _rewrite(args, regenerate_file)
 
 
 def cmd_roll_forward(args: argparse.Namespace) -> int:
-    from xlmodel import report
-    from xlmodel.errors import XlmodelError
-
-    problem = preflight(args.file)
-    if problem is not None:
-        _complain(f"{args.file}: {problem}")
-        return EXIT_UNREADABLE
     from xlmodel.workbook.rollforward import rollforward_file
 
-    try:
-        result = rollforward_file(args.file, dry_run=args.dry_run, backup=not args.no_backup)
-    except XlmodelError as exc:
-        _complain(f"{args.file}: {_error_text(exc, args.file)}")
-        return EXIT_UNREADABLE
-    _say(f"{args.file}: budgetår {result.year} → {result.next_year}\n")
-    view = report.RegenerateView.of(result)
-    _say(report.format_regenerate(view, dry_run=args.dry_run, colour=report.use_colour(sys.stdout)))
-    return EXIT_FINDINGS if view.has_errors() else EXIT_OK
+    return _rewrite(args, rollforward_file, lambda r: f"{args.file}: budgetår {r.year} → {r.next_year}\n")
 
 
 # =========================================================================== bygg

@@ -45,13 +45,11 @@ class Col:
     style: str = ""          # builder style key for computed columns
 
 
-@dataclass(frozen=True)
-class InputTable:
-    sheet: str
-    table: str               # Excel Table name
+class _Block:
+    """Position helpers shared by input tables and output blocks (header row, columns)."""
+
     columns: tuple[Col, ...]
-    top_left: str = f"A{HEADER_ROW}"
-    title: str = ""
+    top_left: str
 
     @property
     def header_row(self) -> int:
@@ -66,6 +64,15 @@ class InputTable:
             if c.key == key:
                 return get_column_letter(self.first_col + i)
         raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class InputTable(_Block):
+    sheet: str
+    table: str               # Excel Table name
+    columns: tuple[Col, ...]
+    top_left: str = f"A{HEADER_ROW}"
+    title: str = ""
 
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
@@ -87,27 +94,13 @@ class Param:
 
 
 @dataclass(frozen=True)
-class OutputBlock:
+class OutputBlock(_Block):
     """A range the tool owns and rewrites: header row + one row per item (+ a sum row)."""
 
     sheet: str
     columns: tuple[Col, ...]
     top_left: str = f"A{HEADER_ROW}"
     title: str = ""
-
-    @property
-    def header_row(self) -> int:
-        return coordinate_from_string(self.top_left)[1]
-
-    @property
-    def first_col(self) -> int:
-        return column_index_from_string(coordinate_from_string(self.top_left)[0])
-
-    def col_letter(self, key: str) -> str:
-        for i, c in enumerate(self.columns):
-            if c.key == key:
-                return get_column_letter(self.first_col + i)
-        raise KeyError(key)
 
 
 @dataclass(frozen=True)
