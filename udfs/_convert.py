@@ -154,7 +154,7 @@ def optional_rate(value: Any, name: str, rule: str) -> Decimal | None:
 
 
 def year(value: Any, name: str, rule: str) -> int:
-    from xlmodel.rules.balanskrav import parse_year  # pydantic: imported on first call, not with udfs
+    from xlmodel.rules.base import parse_year  # pydantic: imported on first call, not with udfs
 
     return parse_year(single(value, name, rule), argument=name, rule=rule)
 

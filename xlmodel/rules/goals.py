@@ -41,7 +41,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, mod
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO, decimal_places, fmt_mkr, parse_rate, round_half_up
-from xlmodel.rules.balanskrav import Amount, AmountOrZero, OptionalAmount, RuleModel, Year
+from xlmodel.rules.base import Amount, AmountOrZero, OptionalAmount, RuleModel, Year
 
 RULE = "resultatbudget"
 RULE_GOAL = "finansiella_mal"

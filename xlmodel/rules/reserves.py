@@ -41,7 +41,7 @@ from xlmodel import params
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO, fmt_mkr
-from xlmodel.rules.balanskrav import Amount, AmountOrZero, OptionalAmount, RuleModel, Year
+from xlmodel.rules.base import Amount, AmountOrZero, OptionalAmount, RuleModel, Year
 
 RULE = "reserv"
 

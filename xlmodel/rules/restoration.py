@@ -53,7 +53,7 @@ from xlmodel import params
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO, fmt_mkr, parse_amount
-from xlmodel.rules.balanskrav import Amount, OptionalAmount, OptionalYear, RuleModel, Year, parse_year
+from xlmodel.rules.base import Amount, OptionalAmount, OptionalYear, RuleModel, Year, parse_year
 
 RULE = "aterstallning"
 
