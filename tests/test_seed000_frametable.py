@@ -239,3 +239,23 @@ def test_roll_forward_to_2022_starts_from_the_decided_frames(table):
     t2022 = compute_frame_table(nxt)
     assert t2022.row("RS_pension").frame == D("1019")  # not indexed, no changes
     assert t2022.row("HSN").index == D("5079") * D("0.0199")
+
+
+def test_the_shipped_workbook_has_exactly_these_inputs():
+    """workbooks/src/vasterbotten_regionplan_2021 (what controllers get) and the inputs of
+    this test are the same seed-000 inputs: same rows, rates, exclusions and changes."""
+    from collections import Counter
+    from pathlib import Path
+
+    from xlmodel.workbook import frames as F
+    from xlmodel.workbook.regionplan_build import frame_sources_from_csv
+    from xlmodel.workbook.sources import load_source
+
+    src = load_source(Path(__file__).resolve().parent.parent / "workbooks" / "src" / "vasterbotten_regionplan_2021")
+    book = F.frame_input(frame_sources_from_csv(src))
+    mine = build_input()
+    assert book.year == mine.year and book.default_index_rate == mine.default_index_rate
+    assert book.announced_index_total == mine.announced_index_total and book.nettoram == mine.nettoram
+    assert book.rows == mine.rows
+    assert Counter((c.kind, c.row, c.amount) for c in book.changes) == Counter(
+        (c.kind, c.row, c.amount) for c in mine.changes)
