@@ -75,8 +75,10 @@ def expected_cells(values: dict[str, Decimal], year: int | None) -> tuple[list[O
         OwnedCell(f"{col}{L.UTREDNING_RESULT_ROW}", utr.balanskravsresultat, formula=f"{col}{L.UTREDNING_ADJUSTED_ROW}+{refs[6]}+{refs[7]}", style="amount_sum"),
         OwnedCell(f"{col}{L.UTREDNING_UDF_ROW}", as_stored(call("BALANSKRAV", *excel_args)), formula=f"BALANSKRAV({args})", style="amount_bold"),
     ]
-    spilled = spill_cells(f"{label_col}{L.UTREDNING_SPILL_ROW}", f"BALANSKRAV_UTREDNING({args})",
-                          call("BALANSKRAV_UTREDNING", *excel_args), styles=("text", "amount"))
+    # The year argument gives the labels of that year's law (resultatutjämningsreserv in 2021).
+    year_ref = L.DELARSRAPPORT_PARAMS[0].cell
+    spilled = spill_cells(f"{label_col}{L.UTREDNING_SPILL_ROW}", f"BALANSKRAV_UTREDNING({args},{year_ref})",
+                          call("BALANSKRAV_UTREDNING", *excel_args, year), styles=("text", "amount"))
     cells += [OwnedCell(c.ref, c.value, c.formula, "text" if c.ref.startswith(label_col) else "amount", c.spill)
               for c in spilled]
     findings = []
