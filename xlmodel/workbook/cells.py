@@ -79,9 +79,9 @@ def read_table(cells: CellSource, spec: InputTable, rule: str, *, optional: bool
             )
         col_of[col.key] = c
     last = max_row - (1 if loc.has_totals else 0)
-    rows = []
-    for r in range(min_row + 1, last + 1):
-        rows.append({key: cells.value(loc.sheet, f"{get_column_letter(c)}{r}") for key, c in col_of.items()})
+    letters = [(key, get_column_letter(c)) for key, c in col_of.items()]  # once per column, not per cell
+    value, sheet = cells.value, loc.sheet
+    rows = [{key: value(sheet, f"{letter}{r}") for key, letter in letters} for r in range(min_row + 1, last + 1)]
 
     def locate(i: int, key: str) -> tuple[str | None, str | None]:
         return loc.sheet, f"{get_column_letter(col_of[key])}{min_row + 1 + i}"
@@ -132,17 +132,28 @@ class PackageCells:
         return [s.name for s in self.pkg.sheets if s.kind == "worksheet"]
 
     def cells(self, sheet: str) -> dict:
-        if sheet not in self._sheets:
-            self._sheets[sheet] = self._read_cells(self.pkg, sheet)
-        return self._sheets[sheet]
+        got = self._sheets.get(sheet)
+        if got is None:
+            got = self._sheets[sheet] = self._read_cells(self.pkg, sheet)
+        return got
 
     def cell(self, sheet: str, ref: str):
-        return self.cells(sheet).get(ref)
+        got = self._sheets.get(sheet)  # inlined cells(): called once per cell read
+        if got is None:
+            got = self.cells(sheet)
+        return got.get(ref)
 
     def value(self, sheet: str, ref: str) -> Any:
         c = self.cell(sheet, ref)
-        if c is None:
-            return None
+        return None if c is None else self._value_of(c)
+
+    def formula_and_value(self, sheet: str, ref: str) -> tuple[str | None, Any]:
+        """``(formula(sheet, ref), value(sheet, ref))`` with one lookup: what an owned
+        cell's comparison needs (``owned.compare_cell``)."""
+        c = self.cell(sheet, ref)
+        return (None, None) if c is None else (c.formula, self._value_of(c))
+
+    def _value_of(self, c) -> Any:
         v = c.value
         if isinstance(v, Decimal):
             if c.style and c.style in self.date_styles():
@@ -154,7 +165,7 @@ class PackageCells:
                 when = serial_to_datetime(v)
                 if when is not None:
                     return when
-            return excel_precision(v)
+            return at_excel_precision(v)
         return v
 
     def date_styles(self) -> frozenset[int]:
@@ -186,6 +197,20 @@ class PackageCells:
                 if target and d.local_sheet is None:
                     self._names[d.name.casefold()] = target
         return self._names.get(name.casefold())
+
+
+def at_excel_precision(v: Decimal) -> Decimal:
+    """``money.excel_precision(v)`` (Excel's 15 significant digits), without its
+    arithmetic for the numbers that already are at that precision - nearly every number
+    a workbook stores (bench/EXPLANATION.md). ``str(v)`` of such a number has no
+    exponent, at most 15 characters (so at most 15 digits) and, if it has a decimal
+    point, no trailing zero; excel_precision returns it unchanged, in the same form
+    (tested against excel_precision in tests/test_perf_equivalence.py). Zero and
+    everything else go through excel_precision."""
+    s = str(v)
+    if v and len(s) <= 15 and "E" not in s and not (s[-1] == "0" and "." in s):
+        return v
+    return excel_precision(v)
 
 
 def _single_cell_target(value: str) -> tuple[str, str] | None:

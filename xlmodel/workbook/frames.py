@@ -191,6 +191,8 @@ def frametable_cells(table: FrameTable) -> list[OwnedCell]:
     letter = {c.key: block.col_letter(c.key) for c in block.columns}
     component_keys = ("prior_frame", "omstallning", "omfordelning", "utokad", "index")
     top_level_rows: list[int] = []
+    # "C{0}+D{0}+E{0}+F{0}+G{0}": the row's components summed; built once, filled per row
+    row_sum = "+".join(f"{letter[k]}{{0}}" for k in component_keys)
     r = FIRST_DATA_ROW
     for row in ordered_rows(table):
         is_varav = row.parent is not None
@@ -201,7 +203,7 @@ def frametable_cells(table: FrameTable) -> list[OwnedCell]:
         for key in component_keys:
             v = getattr(row, key)
             cells.append(OwnedCell(f"{letter[key]}{r}", v, style="amount_varav" if is_varav else "amount"))
-        parts = "+".join(f"{letter[k]}{r}" for k in component_keys)
+        parts = row_sum.format(r)
         cells.append(OwnedCell(f"{letter['frame']}{r}", row.frame, formula=parts, style="amount_varav" if is_varav else "amount_bold"))
         r += 1
     total = table.total

@@ -36,12 +36,23 @@ def normalize_formula(f: str | None) -> str | None:
     return "".join(f.lstrip("=").split()).replace("$", "").upper()
 
 
-def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str) -> Finding | None:
-    """One owned cell against what the workbook stores: formula and (cached) value."""
+def stored(cells, sheet: str, ref: str) -> tuple[str | None, Any]:
+    """(formula, value) of a cell as the CellSource gives them: in one lookup where the
+    source offers it (``PackageCells.formula_and_value``), else by its two methods
+    (live Excel through xlwings)."""
+    both = getattr(cells, "formula_and_value", None)
+    if both is not None:
+        return both(sheet, ref)
+    return cells.formula(sheet, ref), cells.value(sheet, ref)
+
+
+def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str, *,
+                 found_cell: tuple[str | None, Any] | None = None) -> Finding | None:
+    """One owned cell against what the workbook stores: formula and (cached) value.
+    ``found_cell``: the stored (formula, value) when the caller has read them already."""
     from xlmodel.money import fmt_mkr
 
-    found_formula = cells.formula(sheet, expected.ref)
-    found = cells.value(sheet, expected.ref)
+    found_formula, found = found_cell if found_cell is not None else stored(cells, sheet, expected.ref)
     if expected.formula is not None and normalize_formula(found_formula) != normalize_formula(expected.formula):
         what = f"formeln ={found_formula}" if found_formula else "ett fast värde"
         return Finding(

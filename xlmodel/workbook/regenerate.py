@@ -31,8 +31,9 @@ from xlmodel.errors import InputError
 from xlmodel.findings import Finding
 from xlmodel.money import excel_precision
 from xlmodel.workbook import frames as F
+from xlmodel.workbook.cells import at_excel_precision
 from xlmodel.workbook.layout import FIRST_DATA_ROW, FRAMETABLE_BLOCK, FRAMETABLE_SUM_ID
-from xlmodel.workbook.owned import OwnedCell, compare_cell, normalize_formula
+from xlmodel.workbook.owned import OwnedCell, compare_cell, normalize_formula, stored
 
 
 class CellChange(BaseModel):
@@ -101,15 +102,17 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     """The owned cells of ``plan`` that differ from what the workbook stores."""
     writes: list[Write] = []
     changes: list[CellChange] = []
+    sheet = plan.sheet
+    both = getattr(cells, "formula_and_value", None)  # owned.stored, with its lookup done once per sheet
     for oc in plan.cells:
-        stored_formula = cells.formula(plan.sheet, oc.ref)
-        stored_value = cells.value(plan.sheet, oc.ref)
+        stored_formula, stored_value = both(sheet, oc.ref) if both is not None else stored(cells, sheet, oc.ref)
         same_formula = normalize_formula(stored_formula) == normalize_formula(oc.formula)
         same_value = (
-            stored_value == excel_precision(oc.value) if isinstance(oc.value, Decimal) else
+            stored_value == at_excel_precision(oc.value) if isinstance(oc.value, Decimal) else
             (str(stored_value or "").strip() == str(oc.value if oc.value is not None else "").strip())
         )
-        if same_formula and same_value and compare_cell(cells, plan.sheet, oc, "regenerera") is None:
+        if same_formula and same_value and compare_cell(
+                cells, plan.sheet, oc, "regenerera", found_cell=(stored_formula, stored_value)) is None:
             continue
         if oc.spill and not same_formula:
             raise InputError(
@@ -229,10 +232,17 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
 
 
 def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = True) -> RegenerateResult:
+    from xlmodel.workbook.validate import collector_paused
+
+    path = Path(path)
+    with collector_paused():  # why: see collector_paused
+        return _regenerate_file(path, dry_run=dry_run, backup=backup)
+
+
+def _regenerate_file(path: Path, *, dry_run: bool, backup: bool) -> RegenerateResult:
     from xlmodel.xlsx.atomic import save_package
     from xlmodel.xlsx.package import Package
 
-    path = Path(path)
     pkg = Package.open(path)
     new_pkg, diffs = regenerate_package(pkg)
     result = RegenerateResult(

@@ -8,9 +8,14 @@ Sequence (each step is a possible kill point; what a kill leaves behind):
 2. Write the new package to a temporary file in the same folder
    (``.~NAME.xlmodel-XXXX.tmp``), flush and fsync it.  -> old file intact; a stale
                                                           temp file may remain
-3. Re-open the temporary file from disk and verify it: the zip directory passes
-   ``check_zip_directory``, every part decompresses (CRC checked) and equals the
-   package's bytes.                                     -> old file intact
+3. Re-read the temporary file from disk and verify it: the zip directory passes
+   ``check_zip_directory`` and lists the package's parts in order; every part the save
+   compressed (changed or new) decompresses (CRC and size checked) to the package's
+   bytes; every part copied unchanged (``Package.write_to`` copies the compressed data
+   of a part that is still the part as read) has the CRC, sizes and compression of its
+   entry in the original and the very same compressed bytes, byte for byte - the bytes
+   ``Package.open`` already decompressed and checked against that CRC and size, so
+   they need not be decompressed again.                 -> old file intact
 4. Back up the original into ``.xlmodel-backup/NAME-YYYYmmdd-HHMMSS-ffffff.xlsx``
    beside it (copied, fsynced, folder fsynced). A folder of time-stamped copies
    rather than one ``NAME.xlsx.bak``: a second run must not overwrite the only copy
@@ -43,7 +48,7 @@ from pathlib import Path
 
 from xlmodel.errors import WorkbookError
 from xlmodel.xlsx.limits import check_zip_directory, read_part_bounded
-from xlmodel.xlsx.package import Package
+from xlmodel.xlsx.package import Package, _Source
 
 BACKUP_DIR = ".xlmodel-backup"
 # A save holds its temp file for the time it takes to write, verify and back up one
@@ -129,13 +134,25 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _verify(tmp: Path, pkg: Package) -> None:
-    with zipfile.ZipFile(tmp) as zf:
+    """Step 3 of the module docstring."""
+    written = tmp.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(written)) as zf:
         infos = check_zip_directory(zf, pkg.limits, str(tmp))
         names = [i.filename for i in infos]
         if names != pkg.names:
             raise WorkbookError("den skrivna filen har inte samma delar som arbetsboken", path=str(tmp))
+        as_written = _Source(written, {i.filename: i for i in infos}, {})
         for info in infos:
-            if read_part_bounded(zf, info, pkg.limits, str(tmp)) != pkg.part(info.filename):
+            read_as = pkg.unchanged_entry(info.filename)
+            if read_as is None:
+                same = read_part_bounded(zf, info, pkg.limits, str(tmp)) == pkg.part(info.filename)
+            else:
+                same = (
+                    (info.CRC, info.file_size, info.compress_size, info.compress_type)
+                    == (read_as.CRC, read_as.file_size, read_as.compress_size, read_as.compress_type)
+                    and as_written.raw(info, str(tmp)) == pkg.raw_entry(info.filename)
+                )
+            if not same:
                 raise WorkbookError(f"delen {info.filename!r} blev fel när filen skrevs", path=str(tmp))
 
 

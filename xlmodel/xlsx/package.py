@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import posixpath
+import struct
 import time
 import zipfile
 from dataclasses import dataclass
@@ -124,6 +125,63 @@ def resolve_target(source_part: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
 
 
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zip local file header (APPNOTE 4.3.7), as zipfile reads it
+_LOCAL_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The file a package was read from: its bytes, its zip entries and their metadata."""
+
+    data: bytes
+    infos: dict[str, zipfile.ZipInfo]
+    meta: dict[str, PartMeta]
+
+    def raw(self, info: zipfile.ZipInfo, where: str | None) -> bytes:
+        """The compressed data of one entry: after its local header, ``compress_size`` bytes."""
+        at = info.header_offset
+        head = self.data[at:at + _LOCAL_HEADER.size]
+        if len(head) != _LOCAL_HEADER.size:
+            raise WorkbookError(f"delen {info.filename!r} saknar sitt lokala huvud i arkivet", path=where)
+        fields = _LOCAL_HEADER.unpack(head)
+        if fields[0] != _LOCAL_MAGIC:
+            raise WorkbookError(f"delen {info.filename!r} har ett trasigt lokalt huvud i arkivet", path=where)
+        start = at + _LOCAL_HEADER.size + fields[10] + fields[11]  # + file name + extra field lengths
+        out = self.data[start:start + info.compress_size]
+        if len(out) != info.compress_size:
+            raise WorkbookError(f"delen {info.filename!r} tar slut för tidigt i arkivet", path=where)
+        return out
+
+
+def _write_raw(zf: zipfile.ZipFile, info: zipfile.ZipInfo, read_as: zipfile.ZipInfo, data: bytes) -> None:
+    """Add an entry whose compressed data, CRC and size are known (an unchanged part).
+
+    What ``ZipFile.writestr`` does through ``_open_to_write`` and ``_ZipWriteFile.close``
+    on a seekable file (CPython 3.11), with the sizes and CRC known before the local
+    header is written, so no compressor runs and no header is rewritten. Relies on
+    zipfile's attributes ``fp``, ``start_dir``, ``filelist``, ``NameToInfo``,
+    ``_didModify`` and ``_writecheck``; tests/test_perf_equivalence.py checks that the
+    result reads back as the recompressed zip does."""
+    if zf._writing:  # type: ignore[attr-defined]
+        raise ValueError("zip-arkivet skrivs redan av en annan skrivning")
+    info.flag_bits = 0x00  # no data descriptor: the sizes are in the local header
+    if not info.external_attr:
+        info.external_attr = 0o600 << 16  # as _open_to_write does
+    info.CRC = read_as.CRC
+    info.file_size = read_as.file_size
+    info.compress_size = len(data)
+    if zf._seekable:  # type: ignore[attr-defined]
+        zf.fp.seek(zf.start_dir)  # type: ignore[union-attr]
+    info.header_offset = zf.fp.tell()  # type: ignore[union-attr]
+    zf._writecheck(info)  # type: ignore[attr-defined]
+    zf._didModify = True  # type: ignore[attr-defined]
+    zf.fp.write(info.FileHeader(None))  # type: ignore[union-attr]
+    zf.fp.write(data)  # type: ignore[union-attr]
+    zf.start_dir = zf.fp.tell()  # type: ignore[union-attr]
+    zf.filelist.append(info)
+    zf.NameToInfo[info.filename] = info
+
+
 class Package:
     """All parts of one OOXML package in memory. Build with ``open``/``from_bytes``."""
 
@@ -138,6 +196,7 @@ class Package:
         limits: Limits,
         zip_comment: bytes = b"",
         original: Mapping[str, bytes] | None = None,
+        source: "_Source | None" = None,
     ) -> None:
         self._parts = parts
         self._order = order
@@ -147,6 +206,9 @@ class Package:
         self.limits = limits
         self.zip_comment = zip_comment
         self._original = original if original is not None else parts
+        # The file as read (its bytes and zip entries): ``write_to`` copies the compressed
+        # data of every part that is still the part as read instead of compressing it again.
+        self._source = source
         self._folded = {n.casefold(): n for n in order}
 
     # ----------------------------------------------------------------- reading
@@ -184,7 +246,9 @@ class Package:
             raise WorkbookError(f"zip-arkivet är skadat ({exc})", path=where) from None
         order = [i.filename for i in infos]
         meta = {i.filename: PartMeta.of(i) for i in infos}
-        return cls(parts=parts, order=order, meta=meta, sha256=sha, path=path, limits=limits, zip_comment=comment)
+        source = _Source(data, {i.filename: i for i in infos}, meta)
+        return cls(parts=parts, order=order, meta=meta, sha256=sha, path=path, limits=limits, zip_comment=comment,
+                   source=source)
 
     # ------------------------------------------------------------------- parts
     @property
@@ -226,7 +290,8 @@ class Package:
                 existing = name
             parts[existing] = data
         return Package(parts=parts, order=order, meta=meta, sha256=self.sha256, path=self.path,
-                       limits=self.limits, zip_comment=self.zip_comment, original=self._original)
+                       limits=self.limits, zip_comment=self.zip_comment, original=self._original,
+                       source=self._source)
 
     def changed_parts(self) -> dict[str, str]:
         """Parts that differ from the package as read: name -> 'ändrad'/'ny'/'borttagen'."""
@@ -242,10 +307,36 @@ class Package:
         return out
 
     # ----------------------------------------------------------------- writing
+    def unchanged_entry(self, name: str) -> zipfile.ZipInfo | None:
+        """The zip entry of the file as read for a part that is still exactly that part
+        (the same bytes object, the same metadata), else None (changed, new, or a package
+        not read from a zip). Its compressed data can be copied as it is."""
+        src = self._source
+        if src is None or self._parts[name] is not self._original.get(name):
+            return None
+        if self._meta[name] != src.meta.get(name):
+            return None
+        return src.infos.get(name)
+
+    def raw_entry(self, name: str) -> bytes:
+        """The compressed data of an unchanged part, as stored in the file as read."""
+        info = self.unchanged_entry(name)
+        if info is None:
+            raise ValueError(f"{name!r} is not an unchanged part of a package read from a file")
+        return self._source.raw(info, self.where)  # type: ignore[union-attr]
+
     def write_to(self, fh: BinaryIO) -> None:
         """Write the package as a zip: same entry order, date_time, compression type,
         attributes and comments as read; new parts deflated. Zip 'extra' fields are not
-        copied (they hold zip64/timestamp data that zipfile recomputes)."""
+        copied (they hold zip64/timestamp data that zipfile recomputes).
+
+        A part that is unchanged since the package was read is not compressed again:
+        its compressed bytes are copied from the file as read, with the CRC and sizes
+        its entry declared (the same bytes ``from_bytes`` decompressed and checked
+        against that CRC and size). Changed and new parts are compressed by zipfile.
+        Either way zipfile writes the headers and the central directory, so the result
+        is the zip the recompressing writer made, except for the compressed bytes of
+        the unchanged parts (which are the original's)."""
         with zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
             for name in self._order:
                 m = self._meta[name]
@@ -254,7 +345,11 @@ class Package:
                 info.external_attr = m.external_attr
                 info.create_system = m.create_system
                 info.comment = m.comment
-                zf.writestr(info, self._parts[name])
+                read_as = self.unchanged_entry(name)
+                if read_as is None:
+                    zf.writestr(info, self._parts[name])
+                else:
+                    _write_raw(zf, info, read_as, self._source.raw(read_as, self.where))  # type: ignore[union-attr]
             zf.comment = self.zip_comment
 
     def to_bytes(self) -> bytes:

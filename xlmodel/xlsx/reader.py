@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Iterator, NamedTuple
 
 from lxml import etree
@@ -74,7 +75,18 @@ def shared_strings(pkg: Package) -> list[str]:
     if name is not None:
         data = pkg.part(name)
         pat = patterns(root_prefix(data, name, pkg.where))
-        out = [rich_text(m.group(2), pat) if m.group(2) else "" for m in pat.si.finditer(data)]
+        # The plain entry <si><t>text</t></si> (most of them) without rich_text's
+        # sub-pattern: the same text (one run, no phonetic run).
+        t_open, t_close = b"<" + pat.prefix + b"t>", b"</" + pat.prefix + b"t>"
+        lo, lc = len(t_open), len(t_close)
+        for m in pat.si.finditer(data):
+            body = m.group(2)
+            if not body:
+                out.append("")
+            elif body.startswith(t_open) and body.endswith(t_close) and body.count(b"<") == 2:
+                out.append(unescape_xstring(xml_text(body[lo:-lc])))
+            else:
+                out.append(rich_text(body, pat))
     pkg._xlmodel_sst = out  # type: ignore[attr-defined]  # the Package is immutable: safe to memoise
     return out
 
@@ -159,6 +171,35 @@ def _typed(kind: str, raw: str | None, sst: list[str], ref: str, where: str | No
     return raw  # 'd': ISO 8601 text
 
 
+def _sheet_cells(pkg: Package, sheet: str, max_row: int | None) -> Iterator[Cell]:
+    """The cells of a sheet, unwrapped: errors of a damaged cell come out as raised by
+    the scan (``_sheet_error`` names the sheet). A missing sheet or part, an unsafe root,
+    no sheetData: raised here, at once."""
+    part = pkg.sheet_part(sheet)
+    data = pkg.part(part)
+    where = pkg.where
+    pat = patterns(root_prefix(data, part, where))
+    span = sheet_data_span(data, pat, part, where)
+    sst = shared_strings(pkg)
+    if has_markup_hazards(data, span.content_start, span.content_end):
+        return _iter_tree(data, sst, where, pkg.limits.max_cells)
+    return _iter_bytes(data, span.content_start, span.content_end, pat, sst, where, pkg.limits.max_cells,
+                       max_row=max_row)
+
+
+def _sheet_error(sheet: str, err: Exception, where: str | None) -> WorkbookError:
+    if isinstance(err, WorkbookError):
+        # A damaged cell: the message names the cell; add the sheet so a user can find it.
+        if err.message.startswith(f"bladet '{sheet}'"):
+            return err
+        return WorkbookError(f"bladet '{sheet}': {err.message}", path=err.path or where)
+    # Attribute bytes that are not ASCII, a row number that is no number ('r="1x"'):
+    # int()/decode() raise ValueError (UnicodeDecodeError is one). Excel never writes
+    # them; the file is damaged.
+    return WorkbookError(f"bladet '{sheet}' har en rad eller cell med ogiltiga attribut; filen är skadad",
+                         path=where)
+
+
 def iter_cells(
     pkg: Package,
     sheet: str,
@@ -167,17 +208,7 @@ def iter_cells(
     max_row: int | None = None,
 ) -> Iterator[Cell]:
     """Yield the cells of a worksheet (see the module docstring), rows min_row..max_row."""
-    part = pkg.sheet_part(sheet)
-    data = pkg.part(part)
-    where = pkg.where
-    pat = patterns(root_prefix(data, part, where))
-    span = sheet_data_span(data, pat, part, where)
-    sst = shared_strings(pkg)
-    if has_markup_hazards(data, span.content_start, span.content_end):
-        it = _iter_tree(data, sst, where, pkg.limits.max_cells)
-    else:
-        it = _iter_bytes(data, span.content_start, span.content_end, pat, sst, where, pkg.limits.max_cells,
-                         max_row=max_row)
+    it = _sheet_cells(pkg, sheet, max_row)
     try:
         for cell in it:
             if cell.row < min_row:
@@ -185,25 +216,41 @@ def iter_cells(
             if max_row is not None and cell.row > max_row:
                 return  # rows are in ascending order (ECMA-376 Part 1, §18.3.1.73)
             yield cell
-    except WorkbookError as err:
-        # A damaged cell: the message names the cell; add the sheet so a user can find it.
-        if err.message.startswith(f"bladet '{sheet}'"):
+    except (WorkbookError, ValueError) as err:
+        raised = _sheet_error(sheet, err, pkg.where)
+        if raised is err:
             raise
-        raise WorkbookError(f"bladet '{sheet}': {err.message}", path=err.path or where) from None
-    except ValueError:
-        # Attribute bytes that are not ASCII, a row number that is no number ('r="1x"'):
-        # int()/decode() raise ValueError (UnicodeDecodeError is one). Excel never writes
-        # them; the file is damaged.
-        raise WorkbookError(f"bladet '{sheet}' har en rad eller cell med ogiltiga attribut; filen är skadad",
-                            path=where) from None
+        raise raised from None
+
+
+@lru_cache(maxsize=8)
+def _scanner(prefix: bytes) -> re.Pattern[bytes]:
+    """``row_or_cell`` of ``sheetxml.patterns`` with one alternative in front: the cell
+    as Excel (and XlsxWriter) write nearly every one of them - attributes ``r``, ``s``,
+    ``t`` in that order, content an optional plain ``<f>`` and an optional ``<v>`` - with
+    every piece in its own group, so the common cell needs no further pattern.
+
+    Groups: 1 column letters, 2 row digits, 3 ``s``, 4 ``t`` (never ``inlineStr``: its
+    content is ``<is>``), 5 formula text, 6 value text; then the general alternatives of
+    ``row_or_cell``: 7 row attributes, 8 cell attributes, 9 cell content. Anything the
+    first alternative does not match exactly (other attributes such as ``cm``, a shared
+    or array formula, ``<is>``, ``<v>`` before ``<f>``) is matched by the general ones,
+    at the same position and with the same extent, and read as before."""
+    p = re.escape(prefix)
+    typical = (
+        rb"<" + p + rb'c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="([a-z]{1,3})")?'
+        rb"(?:/>|>(?:<" + p + rb"f>([^<]*)</" + p + rb"f>)?(?:<" + p + rb"v>([^<]*)</" + p + rb"v>)?</" + p + rb"c>)"
+    )
+    return re.compile(typical + rb"|" + patterns(prefix).row_or_cell.pattern, re.DOTALL)
 
 
 def _iter_bytes(
     data: bytes, start: int, end: int, pat: Patterns, sst: list[str], where: str | None, max_cells: int,
     *, max_row: int | None = None,
 ) -> Iterator[Cell]:
-    # Hot loop: locals bound once; the common cell (<c r=".." s=".." t=".."><v>..</v></c>)
-    # takes a fast path without building an attribute dict or running sub-patterns.
+    # Hot loop: locals bound once; the common cell (<c r=".." s=".." t=".."><f>..</f><v>..</v></c>)
+    # is matched with all its parts by the first alternative of ``_scanner`` and takes a
+    # fast path without an attribute dict or sub-patterns.
     shared = _SharedFormulas()
     row = 0
     col = 0
@@ -211,19 +258,58 @@ def _iter_bytes(
     tag_f, v_open, v_close = pat.tag_f, pat.v_open, pat.v_close
     lv, lvc = len(pat.v_open), len(pat.v_close)
     v_re, f_re, is_re = pat.v, pat.f, pat.is_
-    typical = TYPICAL_CELL_ATTRS.fullmatch
     dec = Decimal
     plain_number = _PLAIN_NUMBER.fullmatch
     # A Cell built by tuple.__new__ directly: the same tuple as Cell(...) without the
     # Python-level __new__ that NamedTuple generates (a third of this loop's time on a
-    # large sheet, bench/RESULTS.md). Column numbers by letters, cached per sheet.
+    # large sheet, bench/RESULTS.md). Column numbers by letters, styles and types by
+    # their bytes: cached per sheet (the same ints and strs as computing them per cell).
     make = tuple.__new__
     C = Cell
     col_of: dict[bytes, int] = {}
-    for m in pat.row_or_cell.finditer(data, start, end):
-        c_attrs_raw = m.group(2)
+    style_of: dict[bytes | None, int] = {None: 0}
+    kind_of: dict[bytes | None, str] = {None: "n"}
+    for m in _scanner(pat.prefix).finditer(data, start, end):
+        letters, digits, s_raw, t_raw, f_raw, raw_b, row_attrs, c_attrs_raw, content = m.groups()
+        if letters is not None:  # the typical cell, every part in a group
+            count += 1
+            if count > max_cells:
+                raise WorkbookError(f"bladet har fler än {max_cells} celler", path=where)
+            row = int(digits)
+            col = col_of.get(letters)
+            if col is None:
+                col = col_of[letters] = col_index(letters.decode("ascii"))
+            ref = (letters + digits).decode("ascii")
+            style = style_of.get(s_raw)
+            if style is None:
+                style = style_of[s_raw] = int(s_raw)
+            kind = kind_of.get(t_raw)
+            if kind is None:
+                kind = kind_of[t_raw] = t_raw.decode("ascii")
+            if f_raw is None:
+                if raw_b is None:
+                    yield make(C, (ref, row, col, None, None, kind, style, None, False))
+                    continue
+                # the same reading as the general path's "<v> only" branch below
+                if kind == "n":
+                    try:
+                        value = dec(raw_b.decode("ascii")) if raw_b else None
+                    except (InvalidOperation, UnicodeDecodeError):
+                        raise WorkbookError(f"cell {ref} har ett ogiltigt tal {raw_b!r}", path=where) from None
+                    if value is not None and not plain_number(raw_b):
+                        value = _number(raw_b.decode("ascii"), ref, where)  # exponent, NaN, INF: check the range
+                else:
+                    value = _typed(kind, xml_text(raw_b), sst, ref, where)
+                yield make(C, (ref, row, col, value, None, kind, style, None, False))
+                continue
+            # a normal formula (``<f>`` without attributes) and its cached value, if any:
+            # the same reading as the general path below
+            formula = xml_text(f_raw) if f_raw else ""
+            raw = None if raw_b is None else (xml_text(raw_b) if raw_b else "")
+            yield make(C, (ref, row, col, _typed(kind, raw, sst, ref, where), formula, kind, style, "normal", False))
+            continue
         if c_attrs_raw is None:  # a <row>
-            a = attrs(m.group(1))
+            a = attrs(row_attrs)
             r = a.get(b"r")
             row = int(r) if r is not None else row + 1
             col = 0
@@ -233,7 +319,7 @@ def _iter_bytes(
         count += 1
         if count > max_cells:
             raise WorkbookError(f"bladet har fler än {max_cells} celler", path=where)
-        fast = typical(c_attrs_raw)
+        fast = TYPICAL_CELL_ATTRS.fullmatch(c_attrs_raw)
         if fast is not None:
             letters, digits, s_raw, t_raw = fast.groups()
             row = int(digits)
@@ -256,7 +342,6 @@ def _iter_bytes(
             kind = a.get(b"t", b"n").decode("ascii")
             style = int(a.get(b"s", b"0"))
             dynamic = b"cm" in a
-        content = m.group(3)
         if not content:
             yield make(C, (ref, row, col, None, None, kind, style, None, dynamic))
             continue
@@ -275,7 +360,7 @@ def _iter_bytes(
             continue
         formula = None
         fkind = None
-        raw: str | None = None
+        raw = None
         if tag_f in content:
             fm = f_re.search(content)
             if fm:
@@ -387,5 +472,13 @@ def read_values(pkg: Package, sheet: str, rng: str) -> list[list[Value]]:
 
 
 def read_cells(pkg: Package, sheet: str) -> dict[str, Cell]:
-    """Every cell of a sheet by reference."""
-    return {c.ref: c for c in iter_cells(pkg, sheet)}
+    """Every cell of a sheet by reference (what ``iter_cells`` yields, without its
+    per-cell row filter: this is the reading of every sheet that ``validate`` does)."""
+    it = _sheet_cells(pkg, sheet, None)
+    try:
+        return {c[0]: c for c in it}
+    except (WorkbookError, ValueError) as err:
+        raised = _sheet_error(sheet, err, pkg.where)
+        if raised is err:
+            raise
+        raise raised from None
