@@ -16,6 +16,7 @@ Conventions of every workbook (a Swedish controller's expectations):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
@@ -77,8 +78,10 @@ class InputTable(_Block):
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
 
-    @property
+    @cached_property
     def inputs(self) -> tuple[Col, ...]:
+        # Cached: asked for every cell of every row (tables.RawTable.typed). A frozen
+        # dataclass is fine: cached_property writes the instance __dict__ directly.
         return tuple(c for c in self.columns if not c.computed)
 
 

@@ -288,18 +288,45 @@ def _index_rows(data: bytes, start: int, end: int, pat: Patterns, part: str, whe
     return rows
 
 
+# The attributes of almost every cell Excel, XlsxWriter and this module write, in one match;
+# anything else (single quotes, other attributes, other order) takes the general path.
+_USUAL_CELL_ATTRS = re.compile(rb'\s+r="(([A-Z]{1,3})([0-9]{1,7}))"(?:\s+s="([0-9]+)")?(?:\s+t="[a-zA-Z]+")?\s*')
+_COLS: dict[bytes, int] = {}
+
+
+def _col_number(letters: bytes) -> int:
+    n = _COLS.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ch - 64
+        _COLS[letters] = n
+    return n
+
+
 def _row_cells(data: bytes, row: _Row, pat: Patterns, part: str, where: str | None) -> list[_CellSpan]:
     out: list[_CellSpan] = []
     if row.empty:
         return out
     last = 0
     for m in pat.cell.finditer(data, row.open_end, row.close_start):
-        a = attrs(m.group(1))
-        r = a.get(b"r")
-        if r is None:
-            raise WorkbookError(f"rad {row.r} har celler utan referens (r) och kan inte ändras säkert", path=where)
-        ref = r.decode("ascii")
-        rr, cc = split_ref(ref, argument="r", rule=RULE)
+        raw = m.group(1)
+        usual = _USUAL_CELL_ATTRS.fullmatch(raw)
+        if usual is not None and len(usual.group(3)) > 6:
+            usual = None  # a row number past 999 999 is checked against the grid by split_ref
+        if usual is not None and usual.group(2) > b"XFD" and len(usual.group(2)) == 3:
+            usual = None  # past Excel's last column: split_ref refuses it with its message
+        if usual is not None:  # r="B4" [s="3"] [t="…"] in double quotes: what Excel writes
+            ref = usual.group(1).decode("ascii")
+            rr, cc = int(usual.group(3)), _col_number(usual.group(2))
+            a = {b"s": usual.group(4)} if usual.group(4) is not None else {}
+        else:
+            a = attrs(raw)
+            r = a.get(b"r")
+            if r is None:
+                raise WorkbookError(f"rad {row.r} har celler utan referens (r) och kan inte ändras säkert", path=where)
+            ref = r.decode("ascii")
+            rr, cc = split_ref(ref, argument="r", rule=RULE)
         if rr != row.r or cc <= last:
             raise WorkbookError(f"cell {ref} ligger fel i rad {row.r} i {part!r}", path=where)
         last = cc
