@@ -127,14 +127,10 @@ def validate_balanskrav(cells) -> tuple[list[Finding], int]:
 
 def build_balanskrav(book, source) -> None:
     from xlmodel.workbook.build import csv_table
-    from xlmodel.workbook.resultatbudget import _set_layout
     from xlmodel.workbook.tables import convert
 
     raw = csv_table(source, "balanskrav", T)
-    _set_layout(raw, T)
     stated = csv_table(source, "frister", S, optional=True)
-    if stated is not None:
-        _set_layout(stated, S)
     book.input_table(T, raw.rows)
     if stated is not None:
         book.write(S.sheet, f"A{S.header_row - 1}", "Sista år som planen anger för att återställa ett underskott (kontrolleras mot lagen)", "label")

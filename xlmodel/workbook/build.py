@@ -58,7 +58,9 @@ def build_books(src: Path, out_dir: Path) -> list[Path]:
 
 
 def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bool = False) -> RawTable | None:
-    """A CSV of the source folder as a RawTable keyed by the layout's column keys."""
+    """A CSV of the source folder as a RawTable keyed by the layout's column keys, with the
+    geometry the table will have in the built workbook (the layout's position), so code that
+    computes formulas from a table's cells works the same on a CSV source and on a workbook."""
     if optional and name not in source.tables:
         return None
     rows = source.table(name)
@@ -73,7 +75,8 @@ def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bo
         header = next(c.header for c in spec.columns if c.key == key)
         return f"{name}.csv", f"rad {i + 2}, kolumn '{header}'"
 
-    return RawTable(spec=spec, rows=keyed, locate=locate)
+    return RawTable(spec=spec, rows=keyed, locate=locate, header_row=spec.header_row,
+                    columns={c.key: spec.first_col + i for i, c in enumerate(spec.columns)}, sheet=spec.sheet)
 
 
 def to_number(v: Any) -> float | int | None:

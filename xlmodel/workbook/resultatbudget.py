@@ -175,7 +175,6 @@ def build_resultatbudget(book, source) -> None:
     from xlmodel.workbook.build import csv_table
 
     raw = csv_table(source, "resultatbudget", T)
-    _set_layout(raw, T)
     book.input_table(T, raw.rows)
     computed, _, years, row_of = resultatbudget_cells(raw)
     for c in computed:
@@ -192,19 +191,11 @@ def build_resultatbudget(book, source) -> None:
                                                        "markers": True, "type": "line"})
     graw = csv_table(source, "mal", G, optional=True)
     if graw is not None:
-        _set_layout(graw, G)
         book.write(G.sheet, f"A{G.header_row - 1}", "Finansiella mål", "label")
         book.input_table(G, graw.rows)
         g_cells, _ = goal_cells(graw, years, row_of)
         for c in g_cells:
             book.write(G.sheet, c.ref, c.value, c.style, c.formula)
-
-
-def _set_layout(raw: RawTable, spec: L.InputTable) -> None:
-    """A CSV-sourced table will sit at the layout's position: give it that geometry."""
-    raw.header_row = spec.header_row
-    raw.columns = {c.key: spec.first_col + i for i, c in enumerate(spec.columns)}
-    raw.sheet = spec.sheet
 
 
 def sheet_plans(cells) -> list:
