@@ -37,6 +37,8 @@ money.round_half_up (Excel ROUND), the rounding the seeds' tables evidently use.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
@@ -212,14 +214,14 @@ def _check_places(places: int, argument: str) -> None:
 class _Tree:
     """Validated structure of the rows: children in input order, a post-order."""
 
-    def __init__(self, inp: FrameTableInput) -> None:
+    def __init__(self, rows: Sequence[FrameRow], total_id: str) -> None:
         self.rows: dict[str, FrameRow] = {}
-        for r in inp.rows:
+        for r in rows:
             if not r.id or not r.id.strip():
                 raise InputError("en rad saknar id", rule=f"{RULE}.struktur", argument="id")
             if r.id in self.rows:
                 raise InputError(f"raden '{r.id}' förekommer två gånger", rule=f"{RULE}.struktur", argument="id")
-            if r.id == inp.total_id:
+            if r.id == total_id:
                 raise InputError(
                     f"raden '{r.id}' har samma id som summaraden", rule=f"{RULE}.struktur", argument="id"
                 )
@@ -229,7 +231,7 @@ class _Tree:
             self.rows[r.id] = r
         self.children: dict[str, list[str]] = {rid: [] for rid in self.rows}
         self.top: list[str] = []
-        for r in inp.rows:
+        for r in rows:
             if r.parent is None:
                 self.top.append(r.id)
             elif r.parent not in self.rows:
@@ -276,15 +278,16 @@ class _Tree:
 
 # --------------------------------------------------------------------------- compute
 
-def compute_frame_table(inp: FrameTableInput) -> FrameTable:
-    """The frame table of ``inp.year`` with its checks (see the module docstring)."""
-    uplift.check_rate(inp.default_index_rate, argument="standardindex", rule=f"{RULE}.index")
-    _check_places(inp.total_places, "decimaler_summa")
-    tree = _Tree(inp)
+OwnChanges = Mapping[str, Mapping[str, Decimal]]  # row id -> change kind -> Σ amount
 
-    own: dict[str, dict[str, Decimal]] = {rid: {k: ZERO for k in CHANGE_KINDS} for rid in tree.rows}
+
+def aggregate_changes(changes: Iterable[FrameChange], row_ids: Container[str]) -> dict[str, dict[str, Decimal]]:
+    """Each row's own changes summed per kind. A change id used twice, an unknown kind
+    or a change on a row that does not exist is an InputError (the same ones, in the
+    same order, whether the table is computed at once or in blocks)."""
+    own: dict[str, dict[str, Decimal]] = {}
     change_ids: set[str] = set()
-    for ch in inp.changes:
+    for ch in changes:
         if ch.id in change_ids:
             raise InputError(
                 f"budgetförändringen '{ch.id}' förekommer två gånger", rule=f"{RULE}.forandring", argument="id"
@@ -292,13 +295,48 @@ def compute_frame_table(inp: FrameTableInput) -> FrameTable:
         change_ids.add(ch.id)
         if ch.kind not in CHANGE_KINDS:  # a model built without validation
             parse_change_kind(ch.kind, argument=f"typ[{ch.id}]")
-        if ch.row not in tree.rows:
+        if ch.row not in row_ids:
             raise InputError(
                 f"budgetförändringen '{ch.id}' pekar på raden '{ch.row}' som inte finns",
                 rule=f"{RULE}.forandring",
                 argument="rad",
             )
-        own[ch.row][ch.kind] += ch.amount
+        sums = own.get(ch.row)
+        if sums is None:
+            sums = own[ch.row] = {k: ZERO for k in CHANGE_KINDS}
+        sums[ch.kind] += ch.amount
+    return own
+
+
+@dataclass(frozen=True)
+class FrameBlock:
+    """The computed rows of a self-contained set of input rows: every row's parent is in
+    the set (one nämnd with its varav rows, several nämnder, or the whole table)."""
+
+    rows: list[FrameTableRow]          # in input order
+    top: list[FrameTableRow]           # the top-level (nämnd) rows, in input order
+    findings: list[Finding]            # the block's own checks (varav rows within their parent)
+    index_total: Decimal               # Σ index of the block's rows' own parts
+    index_base: Decimal                # Σ own index base of the block's indexed rows
+
+
+def compute_frame_block(
+    rows: Sequence[FrameRow],
+    changes: Iterable[FrameChange] | OwnChanges,
+    *,
+    default_index_rate: Decimal,
+    total_id: str = "SUMMA",
+) -> FrameBlock:
+    """The frame-table rows of ``rows`` (a closed forest) with their changes: the
+    ``FrameChange``s themselves, or already summed per row and kind (``aggregate_changes``).
+
+    Every column of a row depends only on the row and its varav rows, so a table can be
+    computed nämnd by nämnd and the blocks summed (``FrameTotals``): that is how
+    ``validate`` reads a large plan without holding all of it (bench/EXPLANATION.md);
+    ``compute_frame_table`` computes the whole table as one block. Sums are exact
+    (Decimal), so their order does not change a digit."""
+    tree = _Tree(rows, total_id)  # structure errors come before change errors
+    own = changes if isinstance(changes, Mapping) else aggregate_changes(changes, tree.rows)
 
     # Index: each row's own part (prior less its varav rows' priors) at its own rate.
     items = []
@@ -306,18 +344,15 @@ def compute_frame_table(inp: FrameTableInput) -> FrameTable:
         r = tree.rows[rid]
         base = r.prior_frame - sum((tree.rows[c].prior_frame for c in tree.children[rid]), ZERO)
         items.append(uplift.IndexItem(id=rid, base=base, rate=r.index_rate, indexed=tree.effectively_indexed(rid)))
-    index = uplift.differentiated_uplift(
-        items,
-        default_rate=inp.default_index_rate,
-        announced_total=inp.announced_index_total,
-        subject=inp.total_id,
-    )
+    index = uplift.differentiated_uplift(items, default_rate=default_index_rate)
     own_index = {it.id: it for it in index.items}
 
     # Roll up in post-order: a parent's columns are its own plus its children's.
+    no_changes = {k: ZERO for k in CHANGE_KINDS}
     cols: dict[str, dict[str, Decimal]] = {}
     for rid in tree.post_order:
-        c = {k: own[rid][k] for k in CHANGE_KINDS}
+        mine = own.get(rid, no_changes)
+        c = {k: mine[k] for k in CHANGE_KINDS}
         c["index"] = own_index[rid].amount
         for child in tree.children[rid]:
             for k in (*CHANGE_KINDS, "index"):
@@ -337,27 +372,84 @@ def compute_frame_table(inp: FrameTableInput) -> FrameTable:
             index_rate=own_index[r.id].rate,
             **cols[r.id],
         )
-        for r in inp.rows
+        for r in rows
     ]
-    total_cols = {k: sum((cols[t][k] for t in tree.top), ZERO) for k in COLUMNS}
-    total = FrameTableRow(
-        id=inp.total_id,
-        label=inp.total_label,
-        parent=None,
-        level="summa",
-        places=inp.total_places,
+    return FrameBlock(
+        rows=out_rows,
+        top=[r for r in out_rows if r.parent is None],
+        findings=_varav_findings(tree, cols),
+        index_total=index.total,
         index_base=sum((it.base for it in index.items if it.rate is not None), ZERO),
-        index_rate=None,
-        **total_cols,
     )
 
-    findings: list[Finding] = []
-    findings += _varav_findings(tree, cols)
-    findings += _omfordelning_findings(total)
-    findings += _nettoram_findings(inp, total)
-    findings += _published_findings(inp, tree, cols, total)
-    findings += index.findings
-    return FrameTable(year=inp.year, rows=out_rows, total=total, findings=findings, index_residual=index.residual)
+
+class FrameTotals:
+    """The sum row, added up block by block; ``finish`` gives the whole table's checks.
+
+    The checks that need the whole table (omfördelning nets to zero, the nettoram, the
+    published figures, the announced index total) read only the sum row and the rows
+    that have published figures, which ``add`` keeps."""
+
+    def __init__(self, header: FrameTableInput) -> None:
+        uplift.check_rate(header.default_index_rate, argument="standardindex", rule=f"{RULE}.index")
+        _check_places(header.total_places, "decimaler_summa")
+        self.header = header
+        self._sums = {k: ZERO for k in COLUMNS}
+        self._index_total = ZERO
+        self._index_base = ZERO
+        self._published_ids = {p.id for p in header.published}
+        self._kept: dict[str, FrameTableRow] = {}
+        self.findings: list[Finding] = []   # the blocks' own findings, in block order
+
+    def add(self, block: FrameBlock) -> None:
+        for t in block.top:
+            for k in COLUMNS:
+                self._sums[k] += getattr(t, k)
+        self._index_total += block.index_total
+        self._index_base += block.index_base
+        self.findings += block.findings
+        for r in block.rows:
+            if r.id in self._published_ids:
+                self._kept[r.id] = r
+
+    def total(self) -> FrameTableRow:
+        h = self.header
+        return FrameTableRow(
+            id=h.total_id,
+            label=h.total_label,
+            parent=None,
+            level="summa",
+            places=h.total_places,
+            index_base=self._index_base,
+            index_rate=None,
+            **self._sums,
+        )
+
+    def finish(self) -> tuple[FrameTableRow, list[Finding], Decimal | None]:
+        """(the sum row, every finding of the table in order, the index residual)."""
+        h = self.header
+        total = self.total()
+        findings = list(self.findings)
+        findings += _omfordelning_findings(total)
+        findings += _nettoram_findings(h, total)
+        findings += _published_findings(h, self._kept, total)
+        residual: Decimal | None = None
+        if h.announced_index_total is not None:
+            residual = h.announced_index_total - self._index_total
+            if residual != ZERO:
+                findings.append(
+                    uplift.residual_finding(self._index_total, h.announced_index_total, residual, h.total_id)
+                )
+        return total, findings, residual
+
+
+def compute_frame_table(inp: FrameTableInput) -> FrameTable:
+    """The frame table of ``inp.year`` with its checks (see the module docstring)."""
+    totals = FrameTotals(inp)
+    block = compute_frame_block(inp.rows, inp.changes, default_index_rate=inp.default_index_rate, total_id=inp.total_id)
+    totals.add(block)
+    total, findings, residual = totals.finish()
+    return FrameTable(year=inp.year, rows=block.rows, total=total, findings=findings, index_residual=residual)
 
 
 # --------------------------------------------------------------------------- checks
@@ -431,9 +523,7 @@ def _nettoram_findings(inp: FrameTableInput, total: FrameTableRow) -> list[Findi
     ]
 
 
-def _published_findings(
-    inp: FrameTableInput, tree: _Tree, cols: dict[str, dict[str, Decimal]], total: FrameTableRow
-) -> list[Finding]:
+def _published_findings(inp: FrameTableInput, rows: Mapping[str, FrameTableRow], total: FrameTableRow) -> list[Finding]:
     out: list[Finding] = []
     seen: set[str] = set()
     for pub in inp.published:
@@ -444,8 +534,9 @@ def _published_findings(
         seen.add(pub.id)
         if pub.id == inp.total_id:
             computed, places = {k: getattr(total, k) for k in COLUMNS}, inp.total_places
-        elif pub.id in tree.rows:
-            computed, places = cols[pub.id], tree.rows[pub.id].places
+        elif pub.id in rows:
+            row = rows[pub.id]
+            computed, places = {k: getattr(row, k) for k in COLUMNS}, row.places
         else:
             raise InputError(
                 f"publicerade siffror anges för raden '{pub.id}' som inte finns i ramtabellen",

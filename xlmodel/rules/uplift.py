@@ -247,13 +247,14 @@ def differentiated_uplift(
     if announced_total is not None:
         residual = announced_total - total
         if residual != ZERO:
-            findings.append(_residual_finding(total, announced_total, residual, subject))
+            findings.append(residual_finding(total, announced_total, residual, subject))
     return DifferentiatedUplift(
         items=out, total=total, announced_total=announced_total, residual=residual, findings=findings
     )
 
 
-def _residual_finding(total: Decimal, announced: Decimal, residual: Decimal, subject: str | None) -> Finding:
+def residual_finding(total: Decimal, announced: Decimal, residual: Decimal, subject: str | None) -> Finding:
+    """The finding for an announced index total that the rows' index does not reach."""
     printed = decimal_places(announced.normalize())
     half_unit = Decimal(5).scaleb(-printed - 1)
     within = abs(residual) < half_unit

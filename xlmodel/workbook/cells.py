@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from openpyxl.utils.cell import range_boundaries, get_column_letter
+from xlmodel.xlsx.refs import range_boundaries, get_column_letter
 
 from xlmodel.errors import InputError
 from xlmodel.money import excel_precision
@@ -62,10 +63,26 @@ def read_table(cells: CellSource, spec: InputTable, rule: str, *, optional: bool
             sheet=spec.sheet,
         )
     min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
+    col_of = table_columns(spec, loc, lambda ref: cells.value(loc.sheet, ref), rule)
+    last = max_row - (1 if loc.has_totals else 0)
+    letters = [(key, get_column_letter(c)) for key, c in col_of.items()]  # once per column, not per cell
+    value, sheet = cells.value, loc.sheet
+    rows = [{key: value(sheet, f"{letter}{r}") for key, letter in letters} for r in range(min_row + 1, last + 1)]
+
+    def locate(i: int, key: str) -> tuple[str | None, str | None]:
+        return loc.sheet, f"{get_column_letter(col_of[key])}{min_row + 1 + i}"
+
+    return RawTable(spec=spec, rows=rows, locate=locate, header_row=min_row, columns=col_of, sheet=loc.sheet)
+
+
+def table_columns(spec: InputTable, loc: TableLocation, header_value: Callable[[str], Any], rule: str) -> dict[str, int]:
+    """The column of each input column of ``spec``, matched by header (``header_value``
+    gives the value at a header cell's reference). A missing or renamed header is an
+    error naming the header row's first cell."""
+    min_col, min_row, max_col, _max_row = range_boundaries(loc.ref)
     headers = {}
     for c in range(min_col, max_col + 1):
-        ref = f"{get_column_letter(c)}{min_row}"
-        headers[_norm(cells.value(loc.sheet, ref))] = c
+        headers[_norm(header_value(f"{get_column_letter(c)}{min_row}"))] = c
     col_of: dict[str, int] = {}
     for col in spec.inputs:
         c = headers.get(_norm(col.header))
@@ -78,15 +95,7 @@ def read_table(cells: CellSource, spec: InputTable, rule: str, *, optional: bool
                 cell=first_free,
             )
         col_of[col.key] = c
-    last = max_row - (1 if loc.has_totals else 0)
-    letters = [(key, get_column_letter(c)) for key, c in col_of.items()]  # once per column, not per cell
-    value, sheet = cells.value, loc.sheet
-    rows = [{key: value(sheet, f"{letter}{r}") for key, letter in letters} for r in range(min_row + 1, last + 1)]
-
-    def locate(i: int, key: str) -> tuple[str | None, str | None]:
-        return loc.sheet, f"{get_column_letter(col_of[key])}{min_row + 1 + i}"
-
-    return RawTable(spec=spec, rows=rows, locate=locate, header_row=min_row, columns=col_of, sheet=loc.sheet)
+    return col_of
 
 
 def param_location(cells: CellSource, p: Param) -> tuple[str, str]:
@@ -145,15 +154,17 @@ class PackageCells:
 
     def value(self, sheet: str, ref: str) -> Any:
         c = self.cell(sheet, ref)
-        return None if c is None else self._value_of(c)
+        return None if c is None else self.value_of(c)
 
     def formula_and_value(self, sheet: str, ref: str) -> tuple[str | None, Any]:
         """``(formula(sheet, ref), value(sheet, ref))`` with one lookup: what an owned
         cell's comparison needs (``owned.compare_cell``)."""
         c = self.cell(sheet, ref)
-        return (None, None) if c is None else (c.formula, self._value_of(c))
+        return (None, None) if c is None else (c.formula, self.value_of(c))
 
-    def _value_of(self, c) -> Any:
+    def value_of(self, c) -> Any:
+        """The value ``value()`` gives for a ``Cell`` read from this package (a date typed
+        into an amount cell as a datetime, numbers at Excel's 15 digits)."""
         v = c.value
         if isinstance(v, Decimal):
             if c.style and c.style in self.date_styles():

@@ -14,7 +14,7 @@ structural change (a new nämnd, more years) needs ``xlmodel bygg`` to widen the
 
 from __future__ import annotations
 
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, get_column_letter
+from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string, get_column_letter
 
 from xlmodel.findings import Finding
 from xlmodel.rules.restoration import restoration_ledger
@@ -31,19 +31,22 @@ def _origin(ref: str) -> tuple[int, int]:
 
 def frame_block(table) -> list[OwnedCell]:
     """Nämnd | Budgetram {y-1} | Budgetram {y}, one row per nämnd (top-level row)."""
+    rows = [(L.FIRST_DATA_ROW + i, row) for i, row in enumerate(table.rows) if row.parent is None]
+    return committee_block(table.year, rows)
+
+
+def committee_block(year: int, rows) -> list[OwnedCell]:
+    """``frame_block`` from the nämnd rows alone: ``rows`` = [(Ramtabell row, FrameTableRow)]."""
     c0, r0 = _origin(L.CHART_FRAMES_TOP_LEFT)
     letters = [get_column_letter(c0 + i) for i in range(3)]
     ft = L.FRAMETABLE_BLOCK
     cells = [
         OwnedCell(f"{letters[0]}{r0}", "Nämnd", style="header"),
-        OwnedCell(f"{letters[1]}{r0}", f"Budgetram {table.year - 1}", style="header"),
-        OwnedCell(f"{letters[2]}{r0}", f"Budgetram {table.year}", style="header"),
+        OwnedCell(f"{letters[1]}{r0}", f"Budgetram {year - 1}", style="header"),
+        OwnedCell(f"{letters[2]}{r0}", f"Budgetram {year}", style="header"),
     ]
     r = r0 + 1
-    for i, row in enumerate(table.rows):
-        if row.parent is not None:
-            continue
-        src = L.FIRST_DATA_ROW + i
+    for src, row in rows:
         sheet = f"'{ft.sheet}'!"
         cells += [
             OwnedCell(f"{letters[0]}{r}", row.label, formula=f"{sheet}{ft.col_letter('label')}{src}", style="text"),
@@ -74,10 +77,10 @@ def owned(cells) -> tuple[list[OwnedCell], list[Finding]]:
     from xlmodel.workbook import balanskrav_sheet, frames
     from xlmodel.workbook.cells import read_table
 
-    table = frames.computed(cells)[1]
+    year, rows = frames.committee_rows(cells)
     raw = read_table(cells, L.BALANSKRAV_TABLE, balanskrav_sheet.RULE)
     inp, _rows, _stated = balanskrav_sheet.ledger_input(raw, None)
-    return frame_block(table) + burndown_block(restoration_ledger(inp)), []
+    return committee_block(year, rows) + burndown_block(restoration_ledger(inp)), []
 
 
 def sheet_plans(cells) -> list:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
@@ -181,38 +181,70 @@ def ordered_rows(table: FrameTable) -> list:
     return list(table.rows)
 
 
+COMPONENT_KEYS = ("prior_frame", "omstallning", "omfordelning", "utokad", "index")
+
+
+class FrametableCells:
+    """The owned cells of the frame table, piece by piece: the header, one row, the sum
+    row. ``frametable_cells`` puts them together for a whole table; ``frames_stream``
+    asks for them block by block, so both produce exactly the same cells."""
+
+    def __init__(self, year: int) -> None:
+        block = FRAMETABLE_BLOCK
+        self.year = year
+        self.letter = {c.key: block.col_letter(c.key) for c in block.columns}
+        # "C{0}+D{0}+E{0}+F{0}+G{0}": the row's components summed; built once, filled per row
+        self._row_sum = "+".join(f"{self.letter[k]}{{0}}" for k in COMPONENT_KEYS)
+
+    def header(self) -> list[OwnedCell]:
+        block = FRAMETABLE_BLOCK
+        hr = block.header_row
+        return [
+            OwnedCell(f"{get_column_letter(block.first_col + i)}{hr}", frametable_header(col, self.year), style="header")
+            for i, col in enumerate(block.columns)
+        ]
+
+    def row(self, row, r: int) -> list[OwnedCell]:
+        """The cells of ``row`` (a FrameTableRow) on sheet row ``r``."""
+        letter = self.letter
+        is_varav = row.parent is not None
+        amount = "amount_varav" if is_varav else "amount"
+        cells = [
+            OwnedCell(f"{letter['id']}{r}", row.id, style="id"),
+            OwnedCell(f"{letter['label']}{r}", row.label, style="label_varav" if is_varav else "label"),
+        ]
+        for key in COMPONENT_KEYS:
+            cells.append(OwnedCell(f"{letter[key]}{r}", getattr(row, key), style=amount))
+        cells.append(OwnedCell(f"{letter['frame']}{r}", row.frame, formula=self._row_sum.format(r),
+                               style="amount_varav" if is_varav else "amount_bold"))
+        return cells
+
+    def sum_row(self, total, r: int, top_level_rows: list[int]) -> list[OwnedCell]:
+        """The sum row on sheet row ``r``, adding the nämnd rows ``top_level_rows``."""
+        letter = self.letter
+        cells = [
+            OwnedCell(f"{letter['id']}{r}", FRAMETABLE_SUM_ID, style="id"),
+            OwnedCell(f"{letter['label']}{r}", FRAMETABLE_SUM_LABEL, style="label_sum"),
+        ]
+        for key in FRAMETABLE_VALUE_KEYS:
+            col = letter[key]
+            formula = "+".join(f"{col}{x}" for x in top_level_rows) if top_level_rows else "0"
+            cells.append(OwnedCell(f"{col}{r}", getattr(total, key), formula=formula, style="amount_sum"))
+        return cells
+
+
 def frametable_cells(table: FrameTable) -> list[OwnedCell]:
     """Every cell the frame table owns, header to sum row, in sheet order."""
-    block = FRAMETABLE_BLOCK
-    cells: list[OwnedCell] = []
-    hr = block.header_row
-    for i, col in enumerate(block.columns):
-        cells.append(OwnedCell(f"{get_column_letter(block.first_col + i)}{hr}", frametable_header(col, table.year), style="header"))
-    letter = {c.key: block.col_letter(c.key) for c in block.columns}
-    component_keys = ("prior_frame", "omstallning", "omfordelning", "utokad", "index")
+    parts = FrametableCells(table.year)
+    cells = parts.header()
     top_level_rows: list[int] = []
-    # "C{0}+D{0}+E{0}+F{0}+G{0}": the row's components summed; built once, filled per row
-    row_sum = "+".join(f"{letter[k]}{{0}}" for k in component_keys)
     r = FIRST_DATA_ROW
     for row in ordered_rows(table):
-        is_varav = row.parent is not None
-        if not is_varav:
+        if row.parent is None:
             top_level_rows.append(r)
-        cells.append(OwnedCell(f"{letter['id']}{r}", row.id, style="id"))
-        cells.append(OwnedCell(f"{letter['label']}{r}", row.label, style="label_varav" if is_varav else "label"))
-        for key in component_keys:
-            v = getattr(row, key)
-            cells.append(OwnedCell(f"{letter[key]}{r}", v, style="amount_varav" if is_varav else "amount"))
-        parts = row_sum.format(r)
-        cells.append(OwnedCell(f"{letter['frame']}{r}", row.frame, formula=parts, style="amount_varav" if is_varav else "amount_bold"))
+        cells += parts.row(row, r)
         r += 1
-    total = table.total
-    cells.append(OwnedCell(f"{letter['id']}{r}", FRAMETABLE_SUM_ID, style="id"))
-    cells.append(OwnedCell(f"{letter['label']}{r}", FRAMETABLE_SUM_LABEL, style="label_sum"))
-    for key in FRAMETABLE_VALUE_KEYS:
-        col = letter[key]
-        formula = "+".join(f"{col}{x}" for x in top_level_rows) if top_level_rows else "0"
-        cells.append(OwnedCell(f"{col}{r}", getattr(total, key), formula=formula, style="amount_sum"))
+    cells += parts.sum_row(table.total, r, top_level_rows)
     return cells
 
 
@@ -305,13 +337,19 @@ def old_extent(cells) -> int:
 def locate_findings(table: FrameTable, findings: list[Finding], published: RawTable | None) -> list[Finding]:
     """Core findings on cells: published-figure findings on the Publicerat sheet, the
     rest on the Ramtabell row (subject = row id) and column (field)."""
+    ram_row = {row.id: FIRST_DATA_ROW + i for i, row in enumerate(ordered_rows(table))}
+    ram_row[FRAMETABLE_SUM_ID] = FIRST_DATA_ROW + len(table.rows)
+    return locate_findings_at(ram_row, findings, published)
+
+
+def locate_findings_at(ram_row: dict[str, int], findings: list[Finding], published: RawTable | None) -> list[Finding]:
+    """``locate_findings`` with the Ramtabell row of each subject given (``ram_row``:
+    row id -> sheet row; the streaming validation knows only the rows it needs)."""
     pub_rows: dict[str, dict[str, Any]] = {}
     if published is not None:
         for row in published.typed(RULE):
             pub_rows[row["id"]] = row
     out = []
-    ram_row = {row.id: FIRST_DATA_ROW + i for i, row in enumerate(ordered_rows(table))}
-    ram_row[FRAMETABLE_SUM_ID] = FIRST_DATA_ROW + len(table.rows)
     for f in findings:
         key = _FIELD_TO_KEY.get(f.field or "", None)
         if f.rule in ("ramtabell.publicerad", "ramtabell.radidentitet") and f.subject in pub_rows and published:
@@ -324,13 +362,45 @@ def locate_findings(table: FrameTable, findings: list[Finding], published: RawTa
     return out
 
 
-def validate_frames(cells) -> tuple[list[Finding], int]:
-    """Recompute the frame table from the workbook's inputs and compare every owned cell.
-    Returns the findings and the number of cells checked."""
+def committee_rows(cells) -> tuple[int, list[tuple[int, Any]]]:
+    """(budget year, [(Ramtabell sheet row, FrameTableRow) of each nämnd row]): what the
+    Diagram sheet shows. The streaming validation (frames_stream) leaves it in the
+    package's memo, having never held the whole table; otherwise from ``computed``."""
+    memo = getattr(cells, "memo", None)
+    if memo is not None and "frames.committees" in memo:
+        return memo["frames.committees"]
+    table = computed(cells)[1]
+    return table.year, [(FIRST_DATA_ROW + i, row) for i, row in enumerate(table.rows) if row.parent is None]
+
+
+def inactual_finding(last_found: int, last_expected: int) -> Finding | None:
+    """The frame table runs on below its sum row: rows from a larger, older table."""
     from xlmodel.findings import Severity
 
+    if last_found <= last_expected:
+        return None
+    return Finding(
+        rule=f"{RULE}.inaktuell",
+        severity=Severity.ERROR,
+        message=f"Ramtabellen har {last_found - last_expected} rad(er) mer än indata ger; kör 'Uppdatera ramtabell'.",
+        sheet=FRAMETABLE_BLOCK.sheet,
+        cell=f"{FRAMETABLE_BLOCK.col_letter('id')}{last_expected + 1}",
+    )
+
+
+def validate_frames(cells) -> tuple[list[Finding], int]:
+    """Recompute the frame table from the workbook's inputs and compare every owned cell.
+    Returns the findings and the number of cells checked.
+
+    A file is validated nämnd by nämnd (``frames_stream``: the same core function and
+    cells, a fraction of the memory); whatever that path does not take on - bad input, a
+    varav row under another nämnd, live Excel - is validated here, whole."""
+    from xlmodel.workbook import frames_stream
     from xlmodel.workbook.cells import require_sheet
 
+    streamed = frames_stream.validate_frames_streaming(cells)
+    if streamed is not None:
+        return streamed
     src, table = computed(cells)
     require_sheet(cells, FRAMETABLE_BLOCK.sheet, RULE)  # the output sheet: a clear message, not a read error
     findings = locate_findings(table, list(table.findings), src.published)
@@ -340,16 +410,7 @@ def validate_frames(cells) -> tuple[list[Finding], int]:
         f = compare_cell(cells, sheet, oc, RULE)
         if f is not None:
             findings.append(f)
-    last_expected = FIRST_DATA_ROW + len(table.rows)
-    last_found = old_extent(cells)
-    if last_found > last_expected:
-        findings.append(
-            Finding(
-                rule=f"{RULE}.inaktuell",
-                severity=Severity.ERROR,
-                message=f"Ramtabellen har {last_found - last_expected} rad(er) mer än indata ger; kör 'Uppdatera ramtabell'.",
-                sheet=sheet,
-                cell=f"{FRAMETABLE_BLOCK.col_letter('id')}{last_expected + 1}",
-            )
-        )
+    extra = inactual_finding(old_extent(cells), FIRST_DATA_ROW + len(table.rows))
+    if extra is not None:
+        findings.append(extra)
     return findings, len(expected)

@@ -1,0 +1,345 @@
+"""Validate a regionplan's frame table nämnd by nämnd, holding one nämnd at a time.
+
+Why: ``frames.validate_frames`` reads every cell of Ramar, Förändringar and Ramtabell
+into dicts and builds a model of every row: on a plan of 2 000 cost centres that is
+about 13 × the workbook's XML, and issue 6 asks for validation within 2 × (bench/).
+Here the three sheets are read row by row as they are decompressed
+(``xlmodel.xlsx.stream``), the rows of one nämnd (a top-level row and the varav rows
+under it: a *block*) are computed by the same core function
+(``rules.frametable.compute_frame_block``), compared cell by cell with the same owned
+cells (``frames.FrametableCells``) and the same ``compare_cell``, and dropped. What must
+be seen whole - the sum row, omfördelning netting to zero, nettoram, the published
+figures, the announced index - is added up block by block (``FrameTotals``).
+
+Nothing here decides anything the whole-table path does not: whatever this path does
+not take on - an input error of any kind, a varav row whose parent is in another block,
+an id used twice, a sheet the reader cannot stream, live Excel - makes it give up
+(``None``), and the caller validates the whole table as before, which reports the
+error at its cell. tests/test_frames_stream.py checks that both paths give identical
+findings and counts on the shipped workbooks, generated plans and damaged copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from xlmodel.xlsx.refs import get_column_letter, range_boundaries
+
+from xlmodel.errors import InputError, WorkbookError
+from xlmodel.findings import Finding
+from xlmodel.rules.frametable import FrameChange, FrameRow, FrameTableInput, FrameTotals, aggregate_changes
+from xlmodel.workbook.layout import (
+    CHANGE_KINDS_SV,
+    CHANGES_TABLE,
+    FIRST_DATA_ROW,
+    FRAMES_TABLE,
+    FRAMETABLE_BLOCK,
+    FRAMETABLE_SUM_ID,
+    PUBLISHED_TABLE,
+    REGIONPLAN_PARAMS,
+    InputTable,
+)
+from xlmodel.workbook.owned import compare_cell
+from xlmodel.workbook.tables import RawTable, _is_blank
+
+RULE = "ramtabell"
+# Rows typed at a time when a table is only summed (Förändringar): bounds what is held.
+CHUNK_ROWS = 256
+# old_extent's bound: a frame table never runs on this far below its first row.
+MAX_EXTENT = 100_000
+
+
+class _GiveUp(Exception):
+    """This workbook is validated whole instead (see the module docstring)."""
+
+
+class _AnyRow:
+    """Every row id: a change's row is checked against the rows when its block comes."""
+
+    def __contains__(self, _item: object) -> bool:
+        return True
+
+
+def _row_stream(pkg, sheet: str, min_row: int, max_row: int | None = None) -> Iterator[tuple[int, list]]:
+    try:
+        from xlmodel.xlsx.stream import iter_rows
+    except ImportError:  # TEMPORARY until the streaming reader lands
+        from itertools import groupby
+
+        from xlmodel.xlsx.reader import iter_cells
+
+        return ((r, list(cs)) for r, cs in groupby(iter_cells(pkg, sheet, min_row=min_row, max_row=max_row),
+                                                     key=lambda c: c.row))
+    return iter_rows(pkg, sheet, min_row=min_row, max_row=max_row)
+
+
+class _Cursor:
+    """The cells of one sheet, row by row in ascending order, held one row at a time."""
+
+    def __init__(self, pkg, sheet: str, first_row: int) -> None:
+        self._rows = _row_stream(pkg, sheet, first_row)
+        self._pending: tuple[int, list] | None = None
+        self._done = False
+        self._last = first_row - 1
+
+    def row(self, r: int) -> dict[int, Any]:
+        """Cells of sheet row ``r`` by column number (empty if the row has none)."""
+        if r <= self._last:
+            raise AssertionError("rows are read in ascending order")
+        self._last = r
+        while not self._done:
+            if self._pending is None:
+                try:
+                    self._pending = next(self._rows)
+                except StopIteration:
+                    self._done = True
+                    break
+            at, cells = self._pending
+            if at < r:
+                self._pending = None
+                continue
+            if at == r:
+                self._pending = None
+                return {c.col: c for c in cells}
+            break
+        return {}
+
+
+def _table_rows(cells, spec: InputTable) -> tuple[Any, dict[str, int], int, Iterator[tuple[int, dict[str, Any]]]]:
+    """(location, column of each key, first data row, iterator of (sheet row, raw row))
+    over an input table's data rows, every row of its range (blank ones too, as
+    ``read_table`` gives them)."""
+    from xlmodel.workbook.cells import table_columns
+
+    loc = cells.table(spec.table)
+    if loc is None:
+        raise _GiveUp
+    min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
+    last = max_row - (1 if loc.has_totals else 0)
+    cursor = _Cursor(cells.pkg, loc.sheet, min_row)
+    header = cursor.row(min_row)
+    value_of = cells.value_of
+
+    def header_value(ref: str) -> Any:
+        col = range_boundaries(ref)[0]
+        c = header.get(col)
+        return None if c is None else value_of(c)
+
+    col_of = table_columns(spec, loc, header_value, RULE)
+    keyed = list(col_of.items())
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for r in range(min_row + 1, last + 1):
+            got = cursor.row(r)
+            yield r, {key: (value_of(got[c]) if c in got else None) for key, c in keyed}
+
+    return loc, col_of, min_row + 1, rows()
+
+
+def _typed(spec: InputTable, loc, col_of: dict[str, int], rows: list[tuple[int, dict[str, Any]]]) -> list[dict]:
+    """``RawTable.typed`` over some rows of a table (errors located at their cells)."""
+    letters = {key: get_column_letter(c) for key, c in col_of.items()}
+    table = RawTable(
+        spec=spec,
+        rows=[raw for _r, raw in rows],
+        locate=lambda i, key: (loc.sheet, f"{letters[key]}{rows[i][0]}"),
+        columns=col_of,
+        sheet=loc.sheet,
+    )
+    return table.typed(RULE)
+
+
+def _changes(cells) -> Iterator[FrameChange]:
+    loc, col_of, _first, rows = _table_rows(cells, CHANGES_TABLE)
+    chunk: list[tuple[int, dict[str, Any]]] = []
+
+    def flush() -> Iterator[FrameChange]:
+        for c in _typed(CHANGES_TABLE, loc, col_of, chunk):
+            kind = CHANGE_KINDS_SV.get(str(c["kind"]).strip().lower())
+            if kind is None:
+                raise _GiveUp
+            yield FrameChange(id=c["id"], label=c["label"], kind=kind, row=c["row"], amount=c["amount"])
+
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= CHUNK_ROWS:
+            yield from flush()
+            chunk = []
+    yield from flush()
+
+
+def _blocks(cells) -> Iterator[list[dict]]:
+    """The Ramar table's typed rows, a nämnd (a row without parent and the rows up to the
+    next one) at a time. A varav row is taken to belong to the block it stands in; if
+    its parent is elsewhere, ``compute_frame_block`` says so and the path gives up."""
+    loc, col_of, _first, rows = _table_rows(cells, FRAMES_TABLE)
+    block: list[tuple[int, dict[str, Any]]] = []
+    for item in rows:
+        raw = item[1]
+        if all(_is_blank(v) for v in raw.values()):
+            continue  # a blank row is skipped by RawTable.typed too
+        if _is_blank(raw.get("parent")) and block:
+            yield _typed(FRAMES_TABLE, loc, col_of, block)
+            block = []
+        block.append(item)
+    if block:
+        yield _typed(FRAMES_TABLE, loc, col_of, block)
+
+
+def validate_frames_streaming(cells) -> tuple[list[Finding], int] | None:
+    """``frames.validate_frames`` for a workbook file, a nämnd at a time; None when the
+    whole-table path must do it (see the module docstring)."""
+    if getattr(cells, "pkg", None) is None or not hasattr(cells, "memo"):
+        return None  # live Excel: read afresh through xlwings, whole
+    if "frames.computed" in cells.memo:
+        return None  # already computed whole: nothing to save
+    try:
+        return _validate(cells)
+    except (_GiveUp, InputError, WorkbookError):
+        return None
+
+
+def _validate(cells) -> tuple[list[Finding], int]:
+    from xlmodel.workbook.cells import read_param, read_table
+    from xlmodel.workbook.frames import FrametableCells, inactual_finding, locate_findings_at
+
+    params = {p.name: read_param(cells, p, RULE) for p in REGIONPLAN_PARAMS}
+    published_raw = read_table(cells, PUBLISHED_TABLE, RULE, optional=True)
+    published = []
+    if published_raw is not None:
+        from xlmodel.rules.frametable import PublishedRow
+
+        published = [
+            PublishedRow(id=p["id"], omstallning=p["omstallning"], omfordelning=p["omfordelning"],
+                         utokad=p["utokad"], index=p["index"], frame=p["frame"])
+            for p in published_raw.typed(RULE)
+        ]
+    header = FrameTableInput(
+        year=params["Budgetar"],
+        default_index_rate=params["Standardindex"],
+        rows=[],
+        announced_index_total=params["AviseratIndex"],
+        published=published,
+        nettoram=params["Nettoram"],
+    )
+    totals = FrameTotals(header)
+    sheet = FRAMETABLE_BLOCK.sheet
+    if sheet not in cells.sheet_names():
+        raise _GiveUp
+    # Each row's own changes, summed per kind (a few per row at most); a change on a row
+    # that no block has is left over at the end.
+    own = aggregate_changes(_changes(cells), _AnyRow())
+
+    parts = FrametableCells(header.year)
+    out = _Ramtabell(cells, sheet)
+    out.compare(FRAMETABLE_BLOCK.header_row, parts.header())
+    row_of: dict[str, int] = {FRAMETABLE_SUM_ID: 0}
+    wanted = {p.id for p in published}
+    seen_ids: set[str] = set()
+    top_level_rows: list[int] = []
+    committees: list[tuple[int, Any]] = []
+    r = FIRST_DATA_ROW
+    from xlmodel.rules.frametable import compute_frame_block
+
+    for typed in _blocks(cells):
+        rows = []
+        for t in typed:
+            if t["id"] in seen_ids:
+                raise _GiveUp  # the whole-table path names the cell of the second one
+            seen_ids.add(t["id"])
+            rows.append(FrameRow(id=t["id"], label=t["label"], parent=t["parent"] or None,
+                                 prior_frame=t["prior_frame"], index_rate=t["index_rate"],
+                                 indexed=t["indexed"], places=t["places"] if t["places"] is not None else 1))
+        block_own = {row.id: own.pop(row.id) for row in rows if row.id in own}
+        block = compute_frame_block(rows, block_own, default_index_rate=header.default_index_rate,
+                                    total_id=FRAMETABLE_SUM_ID)
+        totals.add(block)
+        subjects = {f.subject for f in block.findings} | wanted
+        for row in block.rows:
+            if row.id in subjects:
+                row_of[row.id] = r
+            if row.parent is None:
+                top_level_rows.append(r)
+                committees.append((r, row))
+            out.compare(r, parts.row(row, r))
+            r += 1
+    if own:
+        raise _GiveUp  # a change on a row that does not exist: named at its cell there
+    total, core_findings, _residual = totals.finish()
+    row_of[FRAMETABLE_SUM_ID] = r
+    out.compare(r, parts.sum_row(total, r, top_level_rows))
+    last_found = out.extent_end()
+    findings = locate_findings_at(row_of, core_findings, published_raw) + out.findings
+    extra = inactual_finding(last_found, r)
+    if extra is not None:
+        findings.append(extra)
+    cells.memo["frames.committees"] = (header.year, committees)
+    return findings, out.checked
+
+
+class _Ramtabell:
+    """The Ramtabell sheet read once, top to bottom: compares owned cells row by row and
+    follows the id column as ``frames.old_extent`` does (down to the sum row's id or the
+    first empty id)."""
+
+    def __init__(self, cells, sheet: str) -> None:
+        self.cells = cells
+        self.sheet = sheet
+        self.findings: list[Finding] = []
+        self.checked = 0
+        self._cursor = _Cursor(cells.pkg, sheet, FRAMETABLE_BLOCK.header_row)
+        self._id_col = range_boundaries(f"{FRAMETABLE_BLOCK.col_letter('id')}1")[0]
+        self._extent_last = FIRST_DATA_ROW - 1
+        self._extent_open = True
+        self._next_row = FIRST_DATA_ROW
+
+    def compare(self, r: int, expected: list) -> None:
+        got = self._cursor.row(r)
+        if r >= FIRST_DATA_ROW:
+            self._follow_extent(r, got)
+        value_of = self.cells.value_of
+        for oc in expected:
+            c = got.get(_col_number(oc.ref))
+            found = (None, None) if c is None else (c.formula, value_of(c))
+            self.checked += 1
+            f = compare_cell(self.cells, self.sheet, oc, RULE, found_cell=found)
+            if f is not None:
+                self.findings.append(f)
+
+    def _follow_extent(self, r: int, got: dict[int, Any]) -> None:
+        if r != self._next_row:
+            raise AssertionError("the frame table's rows are compared in order")
+        self._next_row = r + 1
+        if not self._extent_open:
+            return
+        c = got.get(self._id_col)
+        v = None if c is None else self.cells.value_of(c)
+        if v is None or str(v).strip() == "":
+            self._extent_open = False
+            return
+        self._extent_last = r
+        if str(v).strip() == FRAMETABLE_SUM_ID:
+            self._extent_open = False
+
+    def extent_end(self) -> int:
+        """The last row of the table as ``frames.old_extent`` finds it."""
+        while self._extent_open and self._next_row < FIRST_DATA_ROW + MAX_EXTENT:
+            r = self._next_row
+            self._follow_extent(r, self._cursor.row(r))
+        return self._extent_last
+
+
+_COL_CACHE: dict[str, int] = {}
+
+
+def _col_number(ref: str) -> int:
+    letters = ref.rstrip("0123456789")
+    n = _COL_CACHE.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ord(ch) - 64
+        _COL_CACHE[letters] = n
+    return n
+
