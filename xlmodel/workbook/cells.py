@@ -132,10 +132,12 @@ class PackageCells:
         self.memo: dict[str, Any] = {}
 
     @classmethod
-    def open(cls, path) -> "PackageCells":
+    def open(cls, path, *, lazy: bool = False) -> "PackageCells":
+        """``lazy``: big parts are not kept decompressed (``Package.open``); for
+        ``validate``, which reads its big sheets once, as a stream (frames_stream)."""
         from xlmodel.xlsx.package import Package
 
-        return cls(Package.open(path))
+        return cls(Package.open(path, lazy=lazy))
 
     def sheet_names(self) -> list[str]:
         return [s.name for s in self.pkg.sheets if s.kind == "worksheet"]

@@ -62,15 +62,8 @@ class _AnyRow:
 
 
 def _row_stream(pkg, sheet: str, min_row: int, max_row: int | None = None) -> Iterator[tuple[int, list]]:
-    try:
-        from xlmodel.xlsx.stream import iter_rows
-    except ImportError:  # TEMPORARY until the streaming reader lands
-        from itertools import groupby
+    from xlmodel.xlsx.stream import iter_rows
 
-        from xlmodel.xlsx.reader import iter_cells
-
-        return ((r, list(cs)) for r, cs in groupby(iter_cells(pkg, sheet, min_row=min_row, max_row=max_row),
-                                                     key=lambda c: c.row))
     return iter_rows(pkg, sheet, min_row=min_row, max_row=max_row)
 
 

@@ -112,7 +112,9 @@ def validate_file(path: str | Path, *, strict: bool = False) -> FileReport:
     report = FileReport(path=str(path))
     try:
         with collector_paused():
-            cells = PackageCells.open(path)
+            # lazy: the big sheets are read once, as they are decompressed (issue 6's
+            # memory bound); regenerate, which patches them, opens its package whole.
+            cells = PackageCells.open(path, lazy=True)
             report.kind, report.findings, report.checked_cells = validate_cells(cells, strict=strict)
             del cells  # freed here, by reference counting, while the collector is still paused
     except WorkbookError as err:

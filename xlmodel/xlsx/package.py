@@ -7,7 +7,13 @@ compression type, attributes and comment, plus the sha256 of the file as read (f
 ``atomic.save_package``'s "changed on disk?" check).
 
 A Package is immutable: ``with_parts`` returns a new one sharing the unchanged
-parts' bytes. Structure (sheets, defined names, tables) is parsed lazily with the
+parts' bytes.
+
+``lazy=True`` (for ``validate``'s memory bound, issue 6) checks every part at open
+exactly as the default does, then keeps only the parts of at most
+``LAZY_KEEP_BYTES``; a bigger part as read is inflated again from the file's
+compressed bytes whenever ``part`` is called (not cached), and ``iter_part`` hands it
+out in chunks so that a reader need never hold it whole (``xlsx.stream``). Structure (sheets, defined names, tables) is parsed lazily with the
 safe parser of ``xmlsafe`` and only from the small parts that hold it; sheet XML
 is never parsed here.
 """
@@ -21,10 +27,11 @@ import posixpath
 import struct
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import BinaryIO, Mapping
+from typing import BinaryIO, Iterator, Mapping
 
 from xlmodel.errors import WorkbookError
 from xlmodel.xlsx.limits import DEFAULT_LIMITS, Limits, check_magic, check_zip_directory, read_part_bounded
@@ -125,6 +132,33 @@ def resolve_target(source_part: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
 
 
+# A lazy package keeps a part as read only if it inflates to at most this many bytes.
+# Why 64 KiB: the parts that are parsed for structure again and again (workbook.xml,
+# the .rels, styles, tables, content types) are a few KiB even in the 2,000-cost-centre
+# plan (the largest other part there is 8.5 KiB), so they stay in memory and are never
+# inflated twice; the parts that make up the bulk of a big workbook (sheet XML of
+# 150-700 KiB, sharedStrings of 200 KiB) are above it. Inflating a part of this size
+# again costs about a tenth of a millisecond; keeping all parts below it costs at most
+# a few hundred KiB in any workbook we expect.
+LAZY_KEEP_BYTES = 64 * 1024
+# How much compressed input ``iter_part`` hands zlib at a time: small enough that the
+# unconsumed input zlib keeps between two output chunks stays small, large enough
+# that the loop runs a few times per output chunk at most.
+_INFLATE_INPUT_BYTES = 16 * 1024
+
+
+class _NotKept:
+    """The marker a lazy package stores in place of a big part as read."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<part not kept: inflated on demand>"
+
+
+NOT_KEPT = _NotKept()
+
+
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zip local file header (APPNOTE 4.3.7), as zipfile reads it
 _LOCAL_MAGIC = b"PK\x03\x04"
 
@@ -139,6 +173,11 @@ class _Source:
 
     def raw(self, info: zipfile.ZipInfo, where: str | None) -> bytes:
         """The compressed data of one entry: after its local header, ``compress_size`` bytes."""
+        start, end = self._span(info, where)
+        return self.data[start:end]
+
+    def _span(self, info: zipfile.ZipInfo, where: str | None) -> tuple[int, int]:
+        """Where the compressed data of one entry lies in ``data``."""
         at = info.header_offset
         head = self.data[at:at + _LOCAL_HEADER.size]
         if len(head) != _LOCAL_HEADER.size:
@@ -147,10 +186,88 @@ class _Source:
         if fields[0] != _LOCAL_MAGIC:
             raise WorkbookError(f"delen {info.filename!r} har ett trasigt lokalt huvud i arkivet", path=where)
         start = at + _LOCAL_HEADER.size + fields[10] + fields[11]  # + file name + extra field lengths
-        out = self.data[start:start + info.compress_size]
-        if len(out) != info.compress_size:
+        if start + info.compress_size > len(self.data):
             raise WorkbookError(f"delen {info.filename!r} tar slut för tidigt i arkivet", path=where)
+        return start, start + info.compress_size
+
+    def inflate(self, info: zipfile.ZipInfo, where: str | None) -> bytes:
+        """One part, decompressed again from the file's bytes (a lazy package's big part).
+
+        The same bounds and checks as ``limits.read_part_bounded`` at open: never more
+        than the declared size (+1 byte to see a lie), then size and CRC. The part passed
+        them at open and the bytes are immutable, so they cannot fail here; they stay
+        because a check that cannot be skipped is cheaper to trust than an argument."""
+        raw = self.raw(info, where)
+        if info.compress_type == zipfile.ZIP_STORED:
+            out = raw
+        else:
+            d = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as zip stores it
+            try:
+                out = d.decompress(raw, info.file_size + 1)
+            except zlib.error:
+                raise _unpack_error(info, "de komprimerade data är skadade eller tar slut för tidigt", where) from None
+            if len(out) <= info.file_size and not d.eof:
+                raise _unpack_error(info, "de komprimerade data är skadade eller tar slut för tidigt", where)
+        _check_inflated(info, len(out), zlib.crc32(out), where)
         return out
+
+    def inflate_chunks(self, info: zipfile.ZipInfo, chunk_size: int, where: str | None) -> Iterator[bytes]:
+        """One part, decompressed again in pieces of at most ``chunk_size`` bytes, so
+        that neither the part nor more than one piece of it is held here. Bounded as
+        ``inflate``; the size and CRC are checked after the last piece."""
+        start, end = self._span(info, where)
+        raw = memoryview(self.data)[start:end]  # a view: the compressed data is not copied either
+        bound = info.file_size
+        got = 0
+        crc = 0
+        if info.compress_type == zipfile.ZIP_STORED:
+            for at in range(0, len(raw), chunk_size):
+                piece = bytes(raw[at:at + chunk_size])
+                got += len(piece)
+                crc = zlib.crc32(piece, crc)
+                yield piece
+            _check_inflated(info, got, crc, where)
+            return
+        d = zlib.decompressobj(-zlib.MAX_WBITS)
+        source = raw
+        pos = 0
+        while not d.eof:
+            if d.unconsumed_tail:  # input zlib left over when the last piece was full
+                fed: bytes | memoryview = d.unconsumed_tail
+            else:
+                fed = source[pos:pos + _INFLATE_INPUT_BYTES]
+                pos += len(fed)
+            try:
+                # max_length is never 0 (0 would mean "no limit"): got <= bound here
+                out = d.decompress(fed, min(chunk_size, bound + 1 - got))
+            except zlib.error:
+                raise _unpack_error(info, "de komprimerade data är skadade eller tar slut för tidigt", where) from None
+            if out:
+                got += len(out)
+                if got > bound:
+                    raise WorkbookError(f"delen {info.filename!r} är större än arkivet uppger; filen är skadad "
+                                        "eller manipulerad", path=where)
+                crc = zlib.crc32(out, crc)
+                yield out
+            elif not len(fed):  # no input left, nothing pending, and the stream has not ended
+                raise _unpack_error(info, "de komprimerade data är skadade eller tar slut för tidigt", where)
+        _check_inflated(info, got, crc, where)
+
+
+def _unpack_error(info: zipfile.ZipInfo, why: str, where: str | None) -> WorkbookError:
+    """The message ``limits.read_part_bounded`` gives for the same failure."""
+    return WorkbookError(f"delen {info.filename!r} kan inte packas upp ({why})", path=where)
+
+
+def _check_inflated(info: zipfile.ZipInfo, got: int, crc: int, where: str | None) -> None:
+    if got > info.file_size:
+        raise WorkbookError(f"delen {info.filename!r} är större än arkivet uppger; filen är skadad eller manipulerad",
+                            path=where)
+    if got != info.file_size:
+        raise WorkbookError(f"delen {info.filename!r} har fel storlek ({got} i stället för {info.file_size} byte)",
+                            path=where)
+    if crc != info.CRC:
+        raise _unpack_error(info, "kontrollsumman stämmer inte; filen är skadad eller manipulerad", where)
 
 
 def _write_raw(zf: zipfile.ZipFile, info: zipfile.ZipInfo, read_as: zipfile.ZipInfo, data: bytes) -> None:
@@ -188,7 +305,7 @@ class Package:
     def __init__(
         self,
         *,
-        parts: dict[str, bytes],
+        parts: dict[str, "bytes | _NotKept"],
         order: list[str],
         meta: dict[str, PartMeta],
         sha256: str | None,
@@ -197,7 +314,10 @@ class Package:
         zip_comment: bytes = b"",
         original: Mapping[str, bytes] | None = None,
         source: "_Source | None" = None,
+        lazy: bool = False,
     ) -> None:
+        # A part is its bytes, or NOT_KEPT for a big part of a lazy package that is still
+        # the part as read (its bytes are inflated from ``source`` on demand).
         self._parts = parts
         self._order = order
         self._meta = meta
@@ -210,11 +330,15 @@ class Package:
         # data of every part that is still the part as read instead of compressing it again.
         self._source = source
         self._folded = {n.casefold(): n for n in order}
+        self.lazy = lazy  # opened with lazy=True: carried through with_parts
+        if source is None and any(d is NOT_KEPT for d in parts.values()):
+            raise ValueError("a part that is not kept needs the file it was read from")
 
     # ----------------------------------------------------------------- reading
     @classmethod
-    def open(cls, path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> "Package":
-        """Read a package from disk. The sha256 and the parts come from the same read."""
+    def open(cls, path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *, lazy: bool = False) -> "Package":
+        """Read a package from disk. The sha256 and the parts come from the same read.
+        ``lazy``: see the module docstring (every check at open is the same)."""
         p = Path(path)
         try:
             size = p.stat().st_size
@@ -228,10 +352,11 @@ class Package:
             data = p.read_bytes()
         except OSError as exc:
             raise WorkbookError(f"filen kan inte läsas ({exc.strerror})", path=str(p)) from None
-        return cls.from_bytes(data, limits=limits, path=p)
+        return cls.from_bytes(data, limits=limits, path=p, lazy=lazy)
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, limits: Limits = DEFAULT_LIMITS, path: Path | None = None) -> "Package":
+    def from_bytes(cls, data: bytes, *, limits: Limits = DEFAULT_LIMITS, path: Path | None = None,
+                   lazy: bool = False) -> "Package":
         where = str(path) if path else None
         check_magic(data[:8], where)
         if len(data) > limits.max_file_bytes:
@@ -240,7 +365,12 @@ class Package:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 infos = check_zip_directory(zf, limits, where)
-                parts = {i.filename: read_part_bounded(zf, i, limits, where) for i in infos}
+                parts: dict[str, bytes | _NotKept] = {}
+                for i in infos:
+                    # Every part is read and checked (bounds, size, CRC) as in an eager open;
+                    # a lazy package then drops the big ones (one at a time: the peak is one part).
+                    part = read_part_bounded(zf, i, limits, where)
+                    parts[i.filename] = NOT_KEPT if lazy and len(part) > LAZY_KEEP_BYTES else part
                 comment = zf.comment
         except zipfile.BadZipFile as exc:
             raise WorkbookError(f"zip-arkivet är skadat ({exc})", path=where) from None
@@ -248,7 +378,7 @@ class Package:
         meta = {i.filename: PartMeta.of(i) for i in infos}
         source = _Source(data, {i.filename: i for i in infos}, meta)
         return cls(parts=parts, order=order, meta=meta, sha256=sha, path=path, limits=limits, zip_comment=comment,
-                   source=source)
+                   source=source, lazy=lazy)
 
     # ------------------------------------------------------------------- parts
     @property
@@ -266,7 +396,38 @@ class Package:
             raise WorkbookError(f"delen {name!r} saknas i arbetsboken", path=self.where) from None
 
     def part(self, name: str) -> bytes:
-        return self._parts[self.actual_name(name)]
+        """The bytes of a part (a lazy package's big part: inflated again, not cached)."""
+        actual = self.actual_name(name)
+        data = self._parts[actual]
+        if data is NOT_KEPT:
+            return self._source.inflate(self._source.infos[actual], self.where)  # type: ignore[union-attr]
+        return data  # type: ignore[return-value]
+
+    def iter_part(self, name: str, chunk_size: int = LAZY_KEEP_BYTES) -> Iterator[bytes]:
+        """The bytes of a part in pieces of at most ``chunk_size`` bytes, in order. A
+        part that is not kept is inflated piece by piece (never held whole); any other
+        part is cut from its bytes."""
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be positive")
+        actual = self.actual_name(name)
+        data = self._parts[actual]
+        if data is NOT_KEPT:
+            yield from self._source.inflate_chunks(  # type: ignore[union-attr]
+                self._source.infos[actual], chunk_size, self.where)  # type: ignore[union-attr]
+            return
+        for at in range(0, len(data), chunk_size):  # type: ignore[arg-type]
+            yield data[at:at + chunk_size]  # type: ignore[index]
+
+    def is_kept(self, name: str) -> bool:
+        """Whether the package holds the part's bytes (False only for a lazy package's
+        big part as read)."""
+        return self._parts[self.actual_name(name)] is not NOT_KEPT
+
+    def retained_bytes(self) -> int:
+        """How many bytes of part content the package holds (the compressed file it was
+        read from not counted): every part for an eager package, the small and the
+        replaced ones for a lazy one."""
+        return sum(len(d) for d in self._parts.values() if d is not NOT_KEPT)  # type: ignore[arg-type]
 
     def meta(self, name: str) -> PartMeta:
         return self._meta[self.actual_name(name)]
@@ -291,7 +452,7 @@ class Package:
             parts[existing] = data
         return Package(parts=parts, order=order, meta=meta, sha256=self.sha256, path=self.path,
                        limits=self.limits, zip_comment=self.zip_comment, original=self._original,
-                       source=self._source)
+                       source=self._source, lazy=self.lazy)
 
     def changed_parts(self) -> dict[str, str]:
         """Parts that differ from the package as read: name -> 'ändrad'/'ny'/'borttagen'."""
@@ -299,12 +460,21 @@ class Package:
         for name in self._order:
             if name not in self._original:
                 out[name] = "ny"
-            elif self._parts[name] is not self._original[name] and self._parts[name] != self._original[name]:
+            elif self._differs_from_original(name):
                 out[name] = "ändrad"
         for name in self._original:
             if name not in self._parts:
                 out[name] = "borttagen"
         return out
+
+    def _differs_from_original(self, name: str) -> bool:
+        now, was = self._parts[name], self._original[name]
+        if now is was:
+            return False
+        if was is NOT_KEPT:  # a lazy package's big part replaced: compare with the part as read
+            info = self._source.infos[name]  # type: ignore[union-attr]
+            return len(now) != info.file_size or now != self._source.inflate(info, self.where)  # type: ignore
+        return now != was
 
     # ----------------------------------------------------------------- writing
     def unchanged_entry(self, name: str) -> zipfile.ZipInfo | None:
@@ -347,7 +517,7 @@ class Package:
                 info.comment = m.comment
                 read_as = self.unchanged_entry(name)
                 if read_as is None:
-                    zf.writestr(info, self._parts[name])
+                    zf.writestr(info, self.part(name))
                 else:
                     _write_raw(zf, info, read_as, self._source.raw(read_as, self.where))  # type: ignore[union-attr]
             zf.comment = self.zip_comment

@@ -20,7 +20,8 @@
 openpyxl needs two loads for formula and cached value (``data_only`` on and off);
 this is one scan of the bytes with compiled patterns (see ``sheetxml``). Sheets with
 comments/CDATA inside sheetData, which Excel never writes, are read with lxml
-``iterparse`` instead; both paths give the same cells (tested).
+``iterparse`` instead; both paths give the same cells (tested). ``xlsx.stream.iter_rows``
+runs the same byte scan over a sheet in pieces (row by row, never the whole part).
 """
 
 from __future__ import annotations
@@ -114,16 +115,33 @@ class _SharedFormulas:
         origin, text = self.masters[si]
         if origin == ref:
             return text
-        tr = self._translators.get(si)
-        if tr is None:
-            from openpyxl.formula.translate import Translator  # only files with shared formulas pay
-
-            tr = Translator("=" + text, origin=origin)
-            self._translators[si] = tr
         try:
+            tr = self._translators.get(si)
+            if tr is None:
+                from openpyxl.formula.translate import Translator  # only files with shared formulas pay
+
+                # inside the try: the master is tokenized here, and a damaged one makes
+                # openpyxl's tokenizer raise (TokenizerError, or IndexError for 'A1)')
+                tr = Translator("=" + text, origin=origin)
+                self._translators[si] = tr
             return tr.translate_formula(ref)[1:]  # type: ignore[attr-defined]
-        except Exception as exc:  # openpyxl raises TranslatorError / ValueError
+        except Exception as exc:  # openpyxl raises TranslatorError / TokenizerError / ValueError / IndexError
             raise WorkbookError(f"den delade formeln i {ref} kan inte översättas ({exc})", path=where) from None
+
+
+class _ScanState:
+    """What a byte scan carries from one piece of sheetData to the next when a sheet is
+    read in pieces (``xlsx.stream``): the row and column of the last cell (for rows and
+    cells without ``r``), the cell count (for ``max_cells``) and the masters of shared
+    formulas. A scan of the whole sheet starts from a fresh one."""
+
+    __slots__ = ("row", "col", "count", "shared")
+
+    def __init__(self) -> None:
+        self.row = 0
+        self.col = 0
+        self.count = 0
+        self.shared = _SharedFormulas()
 
 
 # What a number cell may hold: a finite value inside the range of an IEEE double (Excel
@@ -246,15 +264,20 @@ def _scanner(prefix: bytes) -> re.Pattern[bytes]:
 
 def _iter_bytes(
     data: bytes, start: int, end: int, pat: Patterns, sst: list[str], where: str | None, max_cells: int,
-    *, max_row: int | None = None,
+    *, max_row: int | None = None, state: _ScanState | None = None,
 ) -> Iterator[Cell]:
     # Hot loop: locals bound once; the common cell (<c r=".." s=".." t=".."><f>..</f><v>..</v></c>)
     # is matched with all its parts by the first alternative of ``_scanner`` and takes a
-    # fast path without an attribute dict or sub-patterns.
-    shared = _SharedFormulas()
-    row = 0
-    col = 0
-    count = 0
+    # fast path without an attribute dict or sub-patterns. ``state``: where the scan of the
+    # previous piece of the same sheetData ended (a sheet read in pieces); written back
+    # when this scan reaches ``end`` or stops after ``max_row`` (a scan abandoned by its
+    # consumer, or one that raised, leaves it as it was).
+    if state is None:
+        state = _ScanState()
+    shared = state.shared
+    row = state.row
+    col = state.col
+    count = state.count
     tag_f, v_open, v_close = pat.tag_f, pat.v_open, pat.v_close
     lv, lvc = len(pat.v_open), len(pat.v_close)
     v_re, f_re, is_re = pat.v, pat.f, pat.is_
@@ -314,6 +337,7 @@ def _iter_bytes(
             row = int(r) if r is not None else row + 1
             col = 0
             if max_row is not None and row > max_row:
+                state.row, state.col, state.count = row, col, count
                 return  # rows ascend: nothing further is wanted, and nothing further is decoded
             continue
         count += 1
@@ -385,6 +409,7 @@ def _iter_bytes(
         if vm:
             raw = xml_text(vm.group(2)) if vm.group(2) else ""
         yield make(C, (ref, row, col, _typed(kind, raw, sst, ref, where), formula, kind, style, fkind, dynamic))
+    state.row, state.col, state.count = row, col, count
 
 
 def _iter_tree(data: bytes, sst: list[str], where: str | None, max_cells: int) -> Iterator[Cell]:
