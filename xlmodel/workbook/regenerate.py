@@ -29,11 +29,10 @@ from pydantic import BaseModel
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
-from xlmodel.money import excel_precision
 from xlmodel.workbook import frames as F
 from xlmodel.workbook.cells import at_excel_precision
 from xlmodel.workbook.layout import FIRST_DATA_ROW, FRAMETABLE_BLOCK, FRAMETABLE_SUM_ID
-from xlmodel.workbook.owned import OwnedCell, compare_cell, normalize_formula, stored
+from xlmodel.workbook.owned import TOLERANCE, OwnedCell, compare_cell, normalize_formula, stored
 
 
 class CellChange(BaseModel):
@@ -84,8 +83,10 @@ class FramePlan:
 
 
 def _stored(value: Any) -> Any:
-    """A number as the file will hold it: Excel's 15 significant digits (money.excel_precision)."""
-    return excel_precision(value) if isinstance(value, Decimal) else value
+    """A number as the file will hold it: Excel's 15 significant digits (money.excel_precision,
+    through cells.at_excel_precision: the same value and form, without arithmetic for a
+    number already at that precision)."""
+    return at_excel_precision(value) if isinstance(value, Decimal) else value
 
 
 def _display(value: Any, formula: str | None) -> str | None:
@@ -99,21 +100,21 @@ def _display(value: Any, formula: str | None) -> str | None:
 
 
 def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
-    """The owned cells of ``plan`` that differ from what the workbook stores."""
+    """The owned cells of ``plan`` that differ from what the workbook stores.
+
+    A cell is unchanged when its formula and value are the same as stored and
+    ``owned.compare_cell`` finds nothing (``_unchanged``, which reaches that answer with
+    less work: this loop runs once per owned cell, 16 000 on a large plan;
+    bench/EXPLANATION.md)."""
     writes: list[Write] = []
     changes: list[CellChange] = []
     sheet = plan.sheet
     both = getattr(cells, "formula_and_value", None)  # owned.stored, with its lookup done once per sheet
     for oc in plan.cells:
         stored_formula, stored_value = both(sheet, oc.ref) if both is not None else stored(cells, sheet, oc.ref)
-        same_formula = normalize_formula(stored_formula) == normalize_formula(oc.formula)
-        same_value = (
-            stored_value == at_excel_precision(oc.value) if isinstance(oc.value, Decimal) else
-            (str(stored_value or "").strip() == str(oc.value if oc.value is not None else "").strip())
-        )
-        if same_formula and same_value and compare_cell(
-                cells, plan.sheet, oc, "regenerera", found_cell=(stored_formula, stored_value)) is None:
+        if _unchanged(cells, sheet, oc, stored_formula, stored_value):
             continue
+        same_formula = stored_formula == oc.formula or normalize_formula(stored_formula) == normalize_formula(oc.formula)
         if oc.spill and not same_formula:
             raise InputError(
                 f"cellen ska innehålla den spillande formeln ={oc.formula}; en ändrad matrisformel skrivs inte om "
@@ -126,6 +127,34 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     for rng in plan.clear:
         changes.append(CellChange(sheet=plan.sheet, cell=rng, old="(rader som inte längre finns)", new=None))
     return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))
+
+
+def _unchanged(cells, sheet: str, oc: OwnedCell, stored_formula: str | None, stored_value: Any) -> bool:
+    """True when ``oc`` needs no write: stored formula and value are the same as computed
+    and ``compare_cell`` finds nothing - exactly that, with three shortcuts: identical
+    formula texts are the same formula without normalising them; for a number stored as a
+    number, once formula and value are the same, compare_cell's only remaining test is
+    the tolerance; for text, once the texts are the same, compare_cell agrees unless the
+    stored value is a 0 or False. Tested against the unshortened test in
+    tests/test_perf_equivalence.py."""
+    formula, want = oc.formula, oc.value
+    if stored_formula != formula and normalize_formula(stored_formula) != normalize_formula(formula):
+        return False
+    if isinstance(want, Decimal):
+        if stored_value != at_excel_precision(want):
+            return False
+        if type(stored_value) is Decimal:
+            # compare_cell from here on: its formula tests pass (the same formula, or none on
+            # both sides) and the value is a Decimal, so its answer is the tolerance test alone
+            return abs(stored_value - want) <= TOLERANCE
+    else:
+        if str(stored_value or "").strip() != str(want if want is not None else "").strip():
+            return False
+        if stored_value is None or stored_value:
+            # compare_cell's text test is then the test just made (it differs only for a
+            # stored 0 or False, whose text is not empty: those go to compare_cell)
+            return True
+    return compare_cell(cells, sheet, oc, "regenerera", found_cell=(stored_formula, stored_value)) is None
 
 
 # --- the frame table -------------------------------------------------------------
@@ -171,11 +200,17 @@ def _frame_styles(cells, owned: list[OwnedCell], levels: dict[int, str], varav_i
     for row_num in range(FIRST_DATA_ROW, last_old + 1):
         stored = str(cells.value(sheet, f"{id_col}{row_num}") or "").strip()
         old_level[row_num] = "summa" if stored == FRAMETABLE_SUM_ID else ("varav" if stored in varav_ids else "namnd")
+    changed = {row_num: lvl for row_num, lvl in levels.items() if old_level.get(row_num) != lvl}
+    if not changed:
+        return {}  # the usual regeneration (inputs' values changed, not the rows): nothing to restyle
+    wanted = set(changed.values())
     by_level: dict[tuple[str, str], int] = {}
     cell_of = getattr(cells, "cell", None)
     if cell_of is not None:
         letters = [FRAMETABLE_BLOCK.col_letter(col.key) for col in FRAMETABLE_BLOCK.columns]
         for row_num, lvl in old_level.items():
+            if lvl not in wanted:
+                continue  # no row becomes this level: its styles are not borrowed
             for letter in letters:
                 if (lvl, letter) in by_level:
                     continue  # the first row of the level with a cell in this column gives the style
@@ -185,9 +220,8 @@ def _frame_styles(cells, owned: list[OwnedCell], levels: dict[int, str], varav_i
     out: dict[str, int | None] = {}
     for oc in owned:
         letter = oc.ref.rstrip("0123456789")
-        row_num = int(oc.ref[len(letter):])
-        new_level = levels.get(row_num)
-        if new_level is not None and old_level.get(row_num) != new_level:
+        new_level = changed.get(int(oc.ref[len(letter):]))
+        if new_level is not None:
             out[oc.ref] = by_level.get((new_level, letter))
     return out
 

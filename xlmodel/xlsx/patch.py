@@ -53,14 +53,16 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Sequence
+from functools import lru_cache
+from typing import Iterable, NamedTuple, Sequence
 
 from xlmodel.errors import InputError, WorkbookError
 from xlmodel.xlsx import bookkeeping
-from xlmodel.xlsx.cellref import format_range, make_ref, parse_range, split_ref
+from xlmodel.xlsx.cellref import col_index, format_range, make_ref, parse_range, split_ref
 from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.sheetxml import (
     Patterns,
@@ -81,6 +83,16 @@ MAX_FORMULA = 8_192     # characters in one formula (Excel specifications and li
 MAX_DOUBLE = Decimal("1.7976931348623157e308")
 
 WriteValue = Decimal | int | float | bool | str | ExcelError | None
+
+# Column letters inside Excel's grid (A…XFD), as a pattern: 1–2 letters are always inside,
+# 3 letters up to XFD. Used by the fast paths below, which must refuse nothing that
+# split_ref accepts in the same form and accept nothing that it refuses.
+_GRID_COL = rb"[A-Z]{1,2}|[A-W][A-Z]{2}|X[A-E][A-Z]|XF[A-D]"
+# A reference already in the form make_ref gives (upper case, no '$', no blanks, row
+# 1…999 999, so inside the grid's 1 048 576 rows): split_ref + make_ref would return it
+# unchanged, so CellWrite keeps it without either. Everything else takes split_ref.
+_CANONICAL_REF = re.compile("(" + _GRID_COL.decode("ascii") + ")([1-9][0-9]{0,5})")
+_FORMULA_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -103,8 +115,17 @@ class CellWrite:
         if self.keep_formula and self.formula is not None:
             raise InputError("keep_formula och formula kan inte anges samtidigt", rule=RULE, argument="formula",
                              cell=self.ref)
-        row, col = split_ref(self.ref, argument="ref", rule=RULE)
-        object.__setattr__(self, "ref", make_ref(row, col))
+        # The position is parsed once, here, and kept for patch_sheet (``position``). A
+        # reference in canonical form (what every layout in xlmodel produces) is checked by
+        # one pattern; anything else - '$B$4', 'b4', ' B4', out of the grid, not a str - by
+        # split_ref, with its message, and normalised by make_ref.
+        m = _CANONICAL_REF.fullmatch(self.ref) if type(self.ref) is str else None
+        if m is not None:
+            pos = (int(m.group(2)), col_index(m.group(1)))
+        else:
+            pos = split_ref(self.ref, argument="ref", rule=RULE)
+            object.__setattr__(self, "ref", make_ref(*pos))
+        object.__setattr__(self, "_position", pos)  # not a field: eq, hash, repr unchanged
         _check_value(self.value, self.ref)
         if self.formula is not None:
             if not isinstance(self.formula, str):
@@ -117,7 +138,7 @@ class CellWrite:
             if len(f) > MAX_FORMULA:
                 raise InputError(f"formeln är längre än {MAX_FORMULA} tecken", rule=RULE, argument="formula",
                                  cell=self.ref)
-            if re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", f):
+            if _FORMULA_CONTROL.search(f):
                 raise InputError("formeln innehåller styrtecken", rule=RULE, argument="formula", cell=self.ref)
             if self.value is None:
                 raise InputError(
@@ -131,10 +152,15 @@ class CellWrite:
 
     @property
     def position(self) -> tuple[int, int]:
-        return split_ref(self.ref)
+        """(row, column) of ``ref``, as split_ref gives it; parsed in __post_init__."""
+        return self._position  # type: ignore[attr-defined]
 
 
 def _check_value(v: object, ref: str) -> None:
+    if type(v) is Decimal:  # the usual write (regenerate): no conversion needed, same check as below
+        if not v.is_finite() or abs(v) > MAX_DOUBLE:
+            raise InputError(f"talet {v} kan inte lagras i Excel", rule=RULE, argument="value", cell=ref)
+        return
     if v is None or isinstance(v, (bool, ExcelError)):
         if isinstance(v, ExcelError) and v.code not in ERROR_CODES:
             raise InputError(f"okänt felvärde {v.code!r}", rule=RULE, argument="value", cell=ref)
@@ -179,7 +205,11 @@ def _number_text(v: Decimal | int | float) -> str:
     d = Decimal(v)
     if d == 0:
         return "0"
-    return format(d, "f")
+    # str() is fixed notation, the same text as format(d, "f"), whenever it has no
+    # exponent (exponent <= 0 and adjusted exponent >= -6: nearly every amount); it is the
+    # cheaper of the two (tested in tests/test_patch_fastpath.py)
+    text = str(d)
+    return text if "E" not in text else format(d, "f")
 
 
 def _value_xml(v: WriteValue, P: bytes, *, formula: bool) -> tuple[bytes | None, bytes]:
@@ -231,13 +261,15 @@ def _refresh_cached(old: bytes, w: "CellWrite", P: bytes) -> bytes:
         close = b"</" + P + b"f>"
         f_end = old.index(close, f_open_end) + len(close)
     t, inner = _value_xml(w.value, P, formula=True)
-    head = _T_ATTR.sub(b"", head[:-1]) + (b' t="' + t + b'"' if t is not None else b"") + b">"
+    head = head[:-1]
+    if b"t" in head:  # else there is no t attribute to remove (the usual number result: r, s only)
+        head = _T_ATTR.sub(b"", head)
+    head += (b' t="' + t + b'"' if t is not None else b"") + b">"
     return head + old[f_start:f_end] + inner + b"</" + P + b"c>"
 
 
 # ------------------------------------------------------------- sheet index
-@dataclass
-class _Row:
+class _Row(NamedTuple):
     r: int
     start: int
     open_end: int
@@ -248,8 +280,10 @@ class _Row:
     attrs_end: int
 
 
-@dataclass
-class _CellSpan:
+class _CellSpan(NamedTuple):
+    """One <c> element of a row: built for every cell of every touched row, so a tuple
+    (made with tuple.__new__ in _row_cells, a fraction of a dataclass's cost)."""
+
     ref: str
     row: int
     col: int
@@ -259,20 +293,34 @@ class _CellSpan:
     has_formula: bool
 
 
-def _index_rows(data: bytes, start: int, end: int, pat: Patterns, part: str, where: str | None) -> list[_Row]:
+# A row's attributes as Excel writes them: ``r`` first, then only name="value" pairs, none
+# of them another ``r``. ``attrs`` splits such a text into exactly these pairs, so its
+# ``r`` is group 1; any other text takes ``attrs``.
+_USUAL_ROW_ATTRS = re.compile(rb'\s+r="([0-9]+)"(?:\s+(?!r=)[\w:.-]+="[^"]*")*\s*')
+
+
+def _index_rows(data: bytes, start: int, end: int, pat: Patterns, part: str, where: str | None, *,
+                fast: bool = True) -> list[_Row]:
+    """Every <row> of sheetData with its byte offsets, checked (an ``r`` each, increasing).
+    ``fast=False``: every row's attributes by ``attrs`` (for the tests)."""
     rows: list[_Row] = []
     pos = start
     last = 0
     row_open, row_close = pat.row_open, pat.row_close
+    usual_row = _USUAL_ROW_ATTRS.fullmatch if fast else (lambda raw: None)
     while True:
         m = row_open.search(data, pos, end)
         if not m:
             break
-        a = attrs(m.group(1))
-        if b"r" not in a:
-            raise WorkbookError(f"bladdelen {part!r} har rader utan radnummer (r) och kan inte ändras säkert",
-                                path=where)
-        r = int(a[b"r"])
+        u = usual_row(m.group(1))
+        if u is not None:
+            r = int(u.group(1))
+        else:
+            a = attrs(m.group(1))
+            if b"r" not in a:
+                raise WorkbookError(f"bladdelen {part!r} har rader utan radnummer (r) och kan inte ändras säkert",
+                                    path=where)
+            r = int(a[b"r"])
         if r <= last:
             raise WorkbookError(f"bladdelen {part!r} har rader i fel ordning ({r} efter {last})", path=where)
         last = r
@@ -288,9 +336,6 @@ def _index_rows(data: bytes, start: int, end: int, pat: Patterns, part: str, whe
     return rows
 
 
-# The attributes of almost every cell Excel, XlsxWriter and this module write, in one match;
-# anything else (single quotes, other attributes, other order) takes the general path.
-_USUAL_CELL_ATTRS = re.compile(rb'\s+r="(([A-Z]{1,3})([0-9]{1,7}))"(?:\s+s="([0-9]+)")?(?:\s+t="[a-zA-Z]+")?\s*')
 _COLS: dict[bytes, int] = {}
 
 
@@ -304,34 +349,92 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _row_cells(data: bytes, row: _Row, pat: Patterns, part: str, where: str | None) -> list[_CellSpan]:
+@lru_cache(maxsize=8)
+def _cell_scanner(prefix: bytes) -> re.Pattern[bytes]:
+    """``patterns(prefix).cell`` in a group (1: the whole element), with a first
+    alternative for the cell as Excel, XlsxWriter and this module write it: ``r`` (column
+    inside the grid, row 1…999 999 without a leading zero), optional ``s``, optional
+    ``t``, in that order, double quotes; reference, column letters, row digits, style and
+    content each in a group (2–6), so that cell needs no attribute dict and no split_ref.
+    Anything else matches the second alternative, the general pattern itself (groups 7–8:
+    attributes, content).
+
+    Both alternatives match the same span at a given position: the first one's
+    attributes contain no '/' or '>', so the general pattern's lazy attribute group stops
+    at the same place, and its content is the general ``(.*?)</c\\s*>`` written as an
+    unrolled loop (the same language). Tested against the general path
+    (``_row_cells(..., fast=False)``) in tests/test_patch_fastpath.py."""
+    p = re.escape(prefix)
+    return re.compile(
+        rb"(<" + p + rb"c(?:\s+r=\"((" + _GRID_COL + rb")([1-9][0-9]{0,5}))\"(?:\s+s=\"([0-9]+)\")?"
+        rb"(?:\s+t=\"[a-zA-Z]+\")?\s*(?:/>|>([^<]*(?:<(?!/" + p + rb"c\s*>)[^<]*)*)</" + p + rb"c\s*>)"
+        rb"|\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c\s*>)))",
+        re.DOTALL,
+    )
+
+
+def _general_cell(raw: bytes, content: bytes | None, row: _Row, tag_f: bytes,
+                  where: str | None) -> tuple[str, int, int, bytes | None, bool]:
+    """(ref, row, column, style, has formula) of a cell from its raw attributes."""
+    a = attrs(raw)
+    r = a.get(b"r")
+    if r is None:
+        raise WorkbookError(f"rad {row.r} har celler utan referens (r) och kan inte ändras säkert", path=where)
+    ref = r.decode("ascii")
+    rr, cc = split_ref(ref, argument="r", rule=RULE)
+    return ref, rr, cc, a.get(b"s"), content is not None and tag_f in content
+
+
+def _row_cells(data: bytes, row: _Row, pat: Patterns, part: str, where: str | None, *,
+               fast: bool = True) -> list[_CellSpan]:
+    """The cells of one row, in order, checked (each has an ``r`` in the grid, in this row,
+    columns increasing). ``fast=False``: every cell by the general path (for the tests).
+
+    The fast path takes all matches of ``_cell_scanner`` at once (``findall``: no match
+    objects) and places each cell by adding up their lengths; that is right only when the
+    cells lie back to back, which the sum checks (it reaches the end of the row exactly
+    when nothing lies between them). A row with blanks or other markup between its cells
+    is placed by ``finditer``. Both see the same matches in the same order, so the checks
+    (and their errors) are the same."""
     out: list[_CellSpan] = []
     if row.empty:
         return out
+    rnum = row.r
+    tag_f = pat.tag_f
+    make = tuple.__new__
+    append = out.append
+    cols = _COLS
+    if fast:
+        scanner = _cell_scanner(pat.prefix)
+        last = 0
+        pos = row.open_end
+        # groups that take no part in a match are b"" in findall (None in a match object)
+        for whole, ref_b, letters, digits, style, content, raw, general_content in scanner.findall(
+                data, row.open_end, row.close_start):
+            if ref_b:  # the usual cell
+                ref, rr, cc = ref_b.decode("ascii"), int(digits), cols.get(letters) or _col_number(letters)
+                style, has_f = style or None, tag_f in content
+            else:
+                ref, rr, cc, style, has_f = _general_cell(raw, general_content, row, tag_f, where)
+            if rr != rnum or cc <= last:
+                raise WorkbookError(f"cell {ref} ligger fel i rad {rnum} i {part!r}", path=where)
+            last = cc
+            end = pos + len(whole)
+            append(make(_CellSpan, (ref, rr, cc, pos, end, style, has_f)))
+            pos = end
+        if pos == row.close_start:
+            return out
+        # not back to back: the same cells, placed by their match objects
+        spans = [m.span() for m in scanner.finditer(data, row.open_end, row.close_start)]
+        return [make(_CellSpan, (c.ref, c.row, c.col, start, end, c.style, c.has_formula))
+                for c, (start, end) in zip(out, spans)]
     last = 0
     for m in pat.cell.finditer(data, row.open_end, row.close_start):
-        raw = m.group(1)
-        usual = _USUAL_CELL_ATTRS.fullmatch(raw)
-        if usual is not None and len(usual.group(3)) > 6:
-            usual = None  # a row number past 999 999 is checked against the grid by split_ref
-        if usual is not None and usual.group(2) > b"XFD" and len(usual.group(2)) == 3:
-            usual = None  # past Excel's last column: split_ref refuses it with its message
-        if usual is not None:  # r="B4" [s="3"] [t="…"] in double quotes: what Excel writes
-            ref = usual.group(1).decode("ascii")
-            rr, cc = int(usual.group(3)), _col_number(usual.group(2))
-            a = {b"s": usual.group(4)} if usual.group(4) is not None else {}
-        else:
-            a = attrs(raw)
-            r = a.get(b"r")
-            if r is None:
-                raise WorkbookError(f"rad {row.r} har celler utan referens (r) och kan inte ändras säkert", path=where)
-            ref = r.decode("ascii")
-            rr, cc = split_ref(ref, argument="r", rule=RULE)
-        if rr != row.r or cc <= last:
-            raise WorkbookError(f"cell {ref} ligger fel i rad {row.r} i {part!r}", path=where)
+        ref, rr, cc, style, has_f = _general_cell(m.group(1), m.group(2), row, tag_f, where)
+        if rr != rnum or cc <= last:
+            raise WorkbookError(f"cell {ref} ligger fel i rad {rnum} i {part!r}", path=where)
         last = cc
-        content = m.group(2) or b""
-        out.append(_CellSpan(ref, rr, cc, m.start(), m.end(), a.get(b"s"), pat.tag_f in content))
+        append(_CellSpan(ref, rr, cc, m.start(), m.end(), style, has_f))
     return out
 
 
@@ -433,6 +536,10 @@ def _replace_attr(raw: bytes, name: bytes, value: bytes) -> bytes:
 
 
 # -------------------------------------------------------------------- patch
+_first = operator.itemgetter(0)
+_splice_order = operator.itemgetter(0, 1, 2)  # (start, end, order key)
+
+
 def patch_sheet(
     pkg: Package,
     sheet_name: str,
@@ -550,7 +657,7 @@ def patch_sheet_detailed(
     for rnum in sorted(set(wanted_rows) | clear_rows):
         i = bisect.bisect_left(row_nums, rnum)
         row = rows[i] if i < len(rows) and row_nums[i] == rnum else None
-        targets = sorted(wanted_rows.get(rnum, []), key=lambda t: t[0])
+        targets = sorted(wanted_rows.get(rnum, ()), key=_first)
         if row is None:
             if any(w.keep_formula for _c, w in targets):
                 raise InputError("raden finns inte; ett cachat värde kan bara uppdateras i en befintlig formelcell",
@@ -561,7 +668,6 @@ def patch_sheet_detailed(
             continue
         cells = _row_cells(data, row, pat, part, where)
         by_col = {c.col: c for c in cells}
-        cols_sorted = [c.col for c in cells]
         inserts: list[tuple[int, bytes]] = []
         for col, w in targets:
             old = by_col.get(col)
@@ -583,7 +689,7 @@ def patch_sheet_detailed(
                 inserts.append((col, cell_xml(w, w.style, P)))
                 formula_set_changed |= w.formula is not None
             result.written.append(w.ref)
-        for cell in cells:
+        for cell in cells if clear_rects else ():  # without clears no cell of the row is cleared
             if (rnum, cell.col) in by_pos or not any(_in(rc, rnum, cell.col) for rc in clear_rects):
                 continue
             blank = (b"<" + P + b'c r="' + cell.ref.encode() + b'" s="' + cell.style + b'"/>') if cell.style else b""
@@ -608,6 +714,7 @@ def patch_sheet_detailed(
         if nsp is not None:
             raw = data[row.attrs_start:row.attrs_end]
             splices.append((row.attrs_start, row.attrs_end, 0, _replace_attr(raw, b"spans", nsp)))
+        cols_sorted = [c.col for c in cells]
         for col, xml in inserts:
             j = bisect.bisect_right(cols_sorted, col)
             at = cells[j].start if j < len(cells) else row.close_start
@@ -664,7 +771,7 @@ def patch_sheet_detailed(
                 splices.append((dm.start(1), dm.end(1), 0, new_raw))
 
     # assemble: one pass, splices sorted and non-overlapping
-    splices.sort(key=lambda s: (s[0], s[1], s[2]))
+    splices.sort(key=_splice_order)
     pieces: list[bytes] = []
     pos = 0
     for s, e, _k, xml in splices:
