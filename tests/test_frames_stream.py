@@ -226,3 +226,59 @@ def test_blocks_with_published_and_announced_index():
     whole = compute_frame_table(inp)
     total, findings, residual = totals.finish()
     assert (total, findings, residual) == (whole.total, whole.findings, whole.index_residual)
+
+
+def _depth_first_compatible(rows) -> bool:
+    """Each row's parent is the row before it or one of that row's parents."""
+    parent = {r.id: r.parent for r in rows}
+    for prev, r in zip(rows, rows[1:]):
+        if r.parent is None:
+            continue
+        chain, p = set(), prev.id
+        while p is not None:
+            chain.add(p)
+            p = parent[p]
+        if r.parent not in chain:
+            return False
+    return not rows or rows[0].parent is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(inp=frame_inputs())
+def test_one_pass_fold_equals_the_whole_table(inp):
+    """The one-pass fold (what validate uses) gives every row, the sum row and every
+    finding of the whole table - or refuses, exactly when the order is not depth first."""
+    from xlmodel.rules.frametable import OutOfOrder, fold_frame_rows
+
+    whole = compute_frame_table(inp)
+    own = aggregate_changes(inp.changes, {r.id for r in inp.rows})
+    totals = FrameTotals(inp)
+    got = {}
+    try:
+        for i, row, found in fold_frame_rows(inp.rows, own, default_index_rate=inp.default_index_rate):
+            totals.add_row(row, found)
+            got[i] = row
+    except OutOfOrder:
+        assert not _depth_first_compatible(inp.rows)
+        return
+    assert _depth_first_compatible(inp.rows)
+    assert own == {}  # every change was taken by its row
+    assert [got[i] for i in range(len(inp.rows))] == whole.rows
+    total, findings, residual = totals.finish()
+    assert (total, findings, residual) == (whole.total, whole.findings, whole.index_residual)
+
+
+def test_deeper_varav_rows_in_a_workbook(tmp_path, monkeypatch):
+    """Varav rows under varav rows (depth 3) and back up again, in a real workbook: the
+    one-pass path is used and agrees with the whole table; an order it cannot take
+    (a varav row after its parent's chain closed) falls back and agrees too."""
+    path = _copy(VB, tmp_path, "djup.xlsm")
+    # RS (9): primärvård (10) > tandvård (11) > pension (12); avskrivningar (13) back under RS
+    _patch(path, "Ramar", [CellWrite("C11", "RS_primarvard"), CellWrite("C12", "RS_tandvard")])
+    _kind, findings, _n = _assert_same(path, monkeypatch, streamed_used=True)
+    assert any(f.rule == "ramtabell.varav_overstiger" for f in findings)  # pension 1 008 under tandvård 169,2
+    path2 = _copy(VB, tmp_path, "oordning.xlsm")
+    # avskrivningar (13) under primärvård (10), after pension (12) closed primärvård's chain
+    _patch(path2, "Ramar", [CellWrite("C13", "RS_primarvard")])
+    assert frames_stream.validate_frames_streaming(PackageCells.open(path2)) is None
+    _assert_same(path2, monkeypatch, streamed_used=False)

@@ -37,7 +37,7 @@ money.round_half_up (Excel ROUND), the rounding the seeds' tables evidently use.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -211,23 +211,27 @@ def _check_places(places: int, argument: str) -> None:
 
 # --------------------------------------------------------------------------- structure
 
+def check_row(r: FrameRow, total_id: str) -> None:
+    """What a single row must satisfy whatever the others are: an id that is not the
+    sum row's, printed precision within bounds, a plausible own rate."""
+    if not r.id or not r.id.strip():
+        raise InputError("en rad saknar id", rule=f"{RULE}.struktur", argument="id")
+    if r.id == total_id:
+        raise InputError(f"raden '{r.id}' har samma id som summaraden", rule=f"{RULE}.struktur", argument="id")
+    _check_places(r.places, f"decimaler[{r.id}]")
+    if r.index_rate is not None:
+        uplift.check_rate(r.index_rate, argument=f"indexsats[{r.id}]", rule=f"{RULE}.index")
+
+
 class _Tree:
     """Validated structure of the rows: children in input order, a post-order."""
 
     def __init__(self, rows: Sequence[FrameRow], total_id: str) -> None:
         self.rows: dict[str, FrameRow] = {}
         for r in rows:
-            if not r.id or not r.id.strip():
-                raise InputError("en rad saknar id", rule=f"{RULE}.struktur", argument="id")
-            if r.id in self.rows:
+            if r.id and r.id in self.rows:
                 raise InputError(f"raden '{r.id}' förekommer två gånger", rule=f"{RULE}.struktur", argument="id")
-            if r.id == total_id:
-                raise InputError(
-                    f"raden '{r.id}' har samma id som summaraden", rule=f"{RULE}.struktur", argument="id"
-                )
-            _check_places(r.places, f"decimaler[{r.id}]")
-            if r.index_rate is not None:
-                uplift.check_rate(r.index_rate, argument=f"indexsats[{r.id}]", rule=f"{RULE}.index")
+            check_row(r, total_id)
             self.rows[r.id] = r
         self.children: dict[str, list[str]] = {rid: [] for rid in self.rows}
         self.top: list[str] = []
@@ -308,16 +312,113 @@ def aggregate_changes(changes: Iterable[FrameChange], row_ids: Container[str]) -
     return own
 
 
+class VaravSums:
+    """Running sums over a row's varav rows (its direct children), added as each is
+    complete: all a row needs of them (its own index base, its roll-up, the varav
+    check). Holding sums instead of the rows is what lets a table be computed in one
+    pass over its rows with memory for one chain of parents (frames_stream)."""
+
+    __slots__ = ("count", "sums")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.sums = {k: ZERO for k in COLUMNS}
+
+    def add(self, row: "FrameTableRow") -> None:
+        self.count += 1
+        sums = self.sums
+        for k in COLUMNS:
+            sums[k] += getattr(row, k)
+
+
+def frame_row(
+    row: FrameRow,
+    own: Mapping[str, Decimal] | None,
+    varav: VaravSums,
+    *,
+    indexed: bool,
+    default_index_rate: Decimal,
+) -> tuple["FrameTableRow", list[Finding]]:
+    """One row of the frame table from the row, its own changes (per kind) and the sums
+    of its varav rows: the rule of the module docstring for a single row, and the
+    varav check of that row. ``indexed``: the row and every parent of it are indexed.
+    Every way of computing the table (``compute_frame_block``, ``frames_stream``) is
+    this function applied children first."""
+    kids = varav.sums
+    base = row.prior_frame - kids["prior_frame"]
+    rate, amount = uplift.item_uplift(base, row.index_rate, indexed=indexed, default_rate=default_index_rate,
+                                      item_id=row.id)
+    c = {k: (own[k] if own is not None else ZERO) + kids[k] for k in CHANGE_KINDS}
+    c["index"] = amount + kids["index"]
+    c["prior_frame"] = row.prior_frame
+    c["frame"] = c["prior_frame"] + c["omstallning"] + c["omfordelning"] + c["utokad"] + c["index"]
+    out = FrameTableRow(
+        id=row.id,
+        label=row.label,
+        parent=row.parent,
+        level="namnd" if row.parent is None else "varav",
+        places=row.places,
+        index_base=base,
+        index_rate=rate,
+        **c,
+    )
+    return out, (_varav_findings(row.id, varav, c) if varav.count else [])
+
+
+class OutOfOrder(Exception):
+    """A row comes where ``fold_frame_rows`` cannot take it: its parent is not above it
+    in the chain of the rows before it. Not an input error - the table is valid in any
+    order - only one that must be computed whole (``compute_frame_table``)."""
+
+
+def fold_frame_rows(
+    rows: Iterable[FrameRow],
+    own: MutableMapping[str, Mapping[str, Decimal]],
+    *,
+    default_index_rate: Decimal,
+    total_id: str = "SUMMA",
+) -> Iterator[tuple[int, FrameTableRow, list[Finding]]]:
+    """The table's rows in one pass, each as soon as it is complete: (its position in
+    ``rows``, the row, its findings), children before their parent.
+
+    For rows in the order a frame table is printed - a nämnd, then its varav rows,
+    each followed by its own (depth first) - only the chain of unfinished parents is
+    held: memory for one chain, not for the table (frames_stream, issue 6). A row whose
+    parent is not in that chain raises ``OutOfOrder``; a duplicate id or a bad row the
+    same InputError ``compute_frame_table`` gives. ``own``'s entries are taken out as
+    their rows are computed; what is left at the end names rows that never came."""
+    stack: list[tuple[int, FrameRow, VaravSums, bool]] = []  # (position, row, its varav sums, indexed)
+    seen: set[str] = set()
+
+    def close() -> tuple[int, FrameTableRow, list[Finding]]:
+        at, row, varav, indexed = stack.pop()
+        result, found = frame_row(row, own.pop(row.id, None), varav, indexed=indexed,
+                                  default_index_rate=default_index_rate)
+        if stack:
+            stack[-1][2].add(result)
+        return at, result, found
+
+    for at, row in enumerate(rows):
+        if row.id and row.id in seen:
+            raise InputError(f"raden '{row.id}' förekommer två gånger", rule=f"{RULE}.struktur", argument="id")
+        check_row(row, total_id)
+        seen.add(row.id)
+        while stack and stack[-1][1].id != row.parent:
+            yield close()
+        if row.parent is not None and not stack:
+            raise OutOfOrder(row.id)
+        stack.append((at, row, VaravSums(), row.indexed and (stack[-1][3] if stack else True)))
+    while stack:
+        yield close()
+
+
 @dataclass(frozen=True)
 class FrameBlock:
     """The computed rows of a self-contained set of input rows: every row's parent is in
     the set (one nämnd with its varav rows, several nämnder, or the whole table)."""
 
     rows: list[FrameTableRow]          # in input order
-    top: list[FrameTableRow]           # the top-level (nämnd) rows, in input order
-    findings: list[Finding]            # the block's own checks (varav rows within their parent)
-    index_total: Decimal               # Σ index of the block's rows' own parts
-    index_base: Decimal                # Σ own index base of the block's indexed rows
+    findings: list[Finding]            # the block's own checks (varav rows within their parent), children first
 
 
 def compute_frame_block(
@@ -330,57 +431,25 @@ def compute_frame_block(
     """The frame-table rows of ``rows`` (a closed forest) with their changes: the
     ``FrameChange``s themselves, or already summed per row and kind (``aggregate_changes``).
 
-    Every column of a row depends only on the row and its varav rows, so a table can be
-    computed nämnd by nämnd and the blocks summed (``FrameTotals``): that is how
-    ``validate`` reads a large plan without holding all of it (bench/EXPLANATION.md);
-    ``compute_frame_table`` computes the whole table as one block. Sums are exact
-    (Decimal), so their order does not change a digit."""
+    ``frame_row`` for every row, children first. Every column of a row depends only on
+    the row and its varav rows, so a table can be computed nämnd by nämnd, or in one
+    pass over its rows, and added up (``FrameTotals``); ``compute_frame_table``
+    computes the whole table as one block. Sums are exact (Decimal), so their order
+    does not change a digit."""
     tree = _Tree(rows, total_id)  # structure errors come before change errors
     own = changes if isinstance(changes, Mapping) else aggregate_changes(changes, tree.rows)
-
-    # Index: each row's own part (prior less its varav rows' priors) at its own rate.
-    items = []
+    varav = {rid: VaravSums() for rid in tree.rows}
+    done: dict[str, FrameTableRow] = {}
+    findings: list[Finding] = []
     for rid in tree.post_order:
         r = tree.rows[rid]
-        base = r.prior_frame - sum((tree.rows[c].prior_frame for c in tree.children[rid]), ZERO)
-        items.append(uplift.IndexItem(id=rid, base=base, rate=r.index_rate, indexed=tree.effectively_indexed(rid)))
-    index = uplift.differentiated_uplift(items, default_rate=default_index_rate)
-    own_index = {it.id: it for it in index.items}
-
-    # Roll up in post-order: a parent's columns are its own plus its children's.
-    no_changes = {k: ZERO for k in CHANGE_KINDS}
-    cols: dict[str, dict[str, Decimal]] = {}
-    for rid in tree.post_order:
-        mine = own.get(rid, no_changes)
-        c = {k: mine[k] for k in CHANGE_KINDS}
-        c["index"] = own_index[rid].amount
-        for child in tree.children[rid]:
-            for k in (*CHANGE_KINDS, "index"):
-                c[k] += cols[child][k]
-        c["prior_frame"] = tree.rows[rid].prior_frame
-        c["frame"] = c["prior_frame"] + c["omstallning"] + c["omfordelning"] + c["utokad"] + c["index"]
-        cols[rid] = c
-
-    out_rows = [
-        FrameTableRow(
-            id=r.id,
-            label=r.label,
-            parent=r.parent,
-            level="namnd" if r.parent is None else "varav",
-            places=r.places,
-            index_base=own_index[r.id].base,
-            index_rate=own_index[r.id].rate,
-            **cols[r.id],
-        )
-        for r in rows
-    ]
-    return FrameBlock(
-        rows=out_rows,
-        top=[r for r in out_rows if r.parent is None],
-        findings=_varav_findings(tree, cols),
-        index_total=index.total,
-        index_base=sum((it.base for it in index.items if it.rate is not None), ZERO),
-    )
+        out, found = frame_row(r, own.get(rid), varav[rid], indexed=tree.effectively_indexed(rid),
+                               default_index_rate=default_index_rate)
+        findings += found
+        done[rid] = out
+        if r.parent is not None:
+            varav[r.parent].add(out)
+    return FrameBlock(rows=[done[r.id] for r in rows], findings=findings)
 
 
 class FrameTotals:
@@ -395,22 +464,27 @@ class FrameTotals:
         _check_places(header.total_places, "decimaler_summa")
         self.header = header
         self._sums = {k: ZERO for k in COLUMNS}
-        self._index_total = ZERO
         self._index_base = ZERO
         self._published_ids = {p.id for p in header.published}
         self._kept: dict[str, FrameTableRow] = {}
         self.findings: list[Finding] = []   # the blocks' own findings, in block order
 
     def add(self, block: FrameBlock) -> None:
-        for t in block.top:
-            for k in COLUMNS:
-                self._sums[k] += getattr(t, k)
-        self._index_total += block.index_total
-        self._index_base += block.index_base
         self.findings += block.findings
         for r in block.rows:
-            if r.id in self._published_ids:
-                self._kept[r.id] = r
+            self.add_row(r)
+
+    def add_row(self, row: FrameTableRow, findings: Sequence[Finding] = ()) -> None:
+        """One computed row and its own findings (rows added children first, as
+        ``frame_row`` is applied, keep the findings in the whole table's order)."""
+        self.findings += findings
+        if row.parent is None:
+            for k in COLUMNS:
+                self._sums[k] += getattr(row, k)
+        if row.index_rate is not None:
+            self._index_base += row.index_base
+        if row.id in self._published_ids:
+            self._kept[row.id] = row
 
     def total(self) -> FrameTableRow:
         h = self.header
@@ -435,11 +509,10 @@ class FrameTotals:
         findings += _published_findings(h, self._kept, total)
         residual: Decimal | None = None
         if h.announced_index_total is not None:
-            residual = h.announced_index_total - self._index_total
+            # Σ index of the nämnd rows = Σ of every row's own index (the roll-up), exactly
+            residual = h.announced_index_total - total.index
             if residual != ZERO:
-                findings.append(
-                    uplift.residual_finding(self._index_total, h.announced_index_total, residual, h.total_id)
-                )
+                findings.append(uplift.residual_finding(total.index, h.announced_index_total, residual, h.total_id))
         return total, findings, residual
 
 
@@ -454,30 +527,26 @@ def compute_frame_table(inp: FrameTableInput) -> FrameTable:
 
 # --------------------------------------------------------------------------- checks
 
-def _varav_findings(tree: _Tree, cols: dict[str, dict[str, Decimal]]) -> list[Finding]:
+def _varav_findings(rid: str, varav: VaravSums, cols: Mapping[str, Decimal]) -> list[Finding]:
     out: list[Finding] = []
-    for rid in tree.post_order:
-        kids = tree.children[rid]
-        if not kids:
-            continue
-        for column in ("prior_frame", "frame"):
-            parts = sum((cols[k][column] for k in kids), ZERO)
-            whole = cols[rid][column]
-            if parts > whole:
-                out.append(
-                    Finding(
-                        rule=f"{RULE}.varav_overstiger",
-                        severity=Severity.ERROR,
-                        message=(
-                            f"Varav-raderna under '{rid}' summerar till {fmt_mkr(parts)} mkr i kolumnen "
-                            f"'{COLUMN_LABEL_SV[column]}', mer än raden själv ({fmt_mkr(whole)} mkr)."
-                        ),
-                        subject=rid,
-                        field=COLUMN_SV[column],
-                        expected=whole,
-                        found=parts,
-                    )
+    for column in ("prior_frame", "frame"):
+        parts = varav.sums[column]
+        whole = cols[column]
+        if parts > whole:
+            out.append(
+                Finding(
+                    rule=f"{RULE}.varav_overstiger",
+                    severity=Severity.ERROR,
+                    message=(
+                        f"Varav-raderna under '{rid}' summerar till {fmt_mkr(parts)} mkr i kolumnen "
+                        f"'{COLUMN_LABEL_SV[column]}', mer än raden själv ({fmt_mkr(whole)} mkr)."
+                    ),
+                    subject=rid,
+                    field=COLUMN_SV[column],
+                    expected=whole,
+                    found=parts,
                 )
+            )
     return out
 
 

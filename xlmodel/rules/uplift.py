@@ -214,6 +214,17 @@ class DifferentiatedUplift(BaseModel):
         raise KeyError(item_id)
 
 
+def item_uplift(
+    base: Decimal, rate: Decimal | None, *, indexed: bool, default_rate: Decimal, item_id: str, rule: str = RULE
+) -> tuple[Decimal | None, Decimal]:
+    """(the rate applied, the amount) of one item of a differentiated uplift: its own
+    rate or the default, on its own base, exact; (None, 0) for an item not indexed."""
+    if not indexed:
+        return None, ZERO
+    r = default_rate if rate is None else check_rate(rate, argument=f"indexsats[{item_id}]", rule=rule)
+    return r, base * r
+
+
 def differentiated_uplift(
     items: Sequence[IndexItem],
     *,
@@ -236,11 +247,8 @@ def differentiated_uplift(
         if it.id in seen:
             raise InputError(f"posten '{it.id}' förekommer två gånger", rule=RULE, argument="id")
         seen.add(it.id)
-        if not it.indexed:
-            out.append(IndexedItem(id=it.id, base=it.base, rate=None, amount=ZERO))
-            continue
-        r = default_rate if it.rate is None else check_rate(it.rate, argument=f"indexsats[{it.id}]")
-        out.append(IndexedItem(id=it.id, base=it.base, rate=r, amount=it.base * r))
+        rate, amount = item_uplift(it.base, it.rate, indexed=it.indexed, default_rate=default_rate, item_id=it.id)
+        out.append(IndexedItem(id=it.id, base=it.base, rate=rate, amount=amount))
     total = sum((i.amount for i in out), ZERO)
     findings: list[Finding] = []
     residual: Decimal | None = None

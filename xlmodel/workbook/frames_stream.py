@@ -1,22 +1,24 @@
-"""Validate a regionplan's frame table nämnd by nämnd, holding one nämnd at a time.
+"""Validate a regionplan's frame table in one pass over its rows, holding one chain of rows.
 
 Why: ``frames.validate_frames`` reads every cell of Ramar, Förändringar and Ramtabell
 into dicts and builds a model of every row: on a plan of 2 000 cost centres that is
 about 13 × the workbook's XML, and issue 6 asks for validation within 2 × (bench/).
 Here the three sheets are read row by row as they are decompressed
-(``xlmodel.xlsx.stream``), the rows of one nämnd (a top-level row and the varav rows
-under it: a *block*) are computed by the same core function
-(``rules.frametable.compute_frame_block``), compared cell by cell with the same owned
-cells (``frames.FrametableCells``) and the same ``compare_cell``, and dropped. What must
-be seen whole - the sum row, omfördelning netting to zero, nettoram, the published
-figures, the announced index - is added up block by block (``FrameTotals``).
+(``xlmodel.xlsx.stream``). Förändringar is summed per row first. Then each Ramar row is
+computed by the core's ``fold_frame_rows`` as soon as its varav rows are done (the
+same ``frame_row`` the whole table uses), its Ramtabell row - read when the pass went
+by it - is compared with the same owned cells (``frames.FrametableCells``) and the same
+``compare_cell``, and both are dropped. Only the chain of unfinished parents is held,
+so memory does not grow with the plan or with a nämnd's size. What must be seen whole -
+the sum row, omfördelning netting to zero, nettoram, the published figures, the
+announced index - is added up row by row (``FrameTotals``).
 
 Nothing here decides anything the whole-table path does not: whatever this path does
-not take on - an input error of any kind, a varav row whose parent is in another block,
-an id used twice, a sheet the reader cannot stream, live Excel - makes it give up
-(``None``), and the caller validates the whole table as before, which reports the
-error at its cell. tests/test_frames_stream.py checks that both paths give identical
-findings and counts on the shipped workbooks, generated plans and damaged copies.
+not take on - an input error of any kind, a varav row that does not follow its
+parent's chain, an id used twice, live Excel - makes it give up (``None``), and the
+caller validates the whole table as before, which reports the error at its cell.
+tests/test_frames_stream.py checks that both paths give identical findings and counts
+on the shipped workbook, generated plans, deeper varav trees and damaged copies.
 """
 
 from __future__ import annotations
@@ -28,7 +30,16 @@ from xlmodel.xlsx.refs import get_column_letter, range_boundaries
 
 from xlmodel.errors import InputError, WorkbookError
 from xlmodel.findings import Finding
-from xlmodel.rules.frametable import FrameChange, FrameRow, FrameTableInput, FrameTotals, aggregate_changes
+from xlmodel.rules.frametable import (
+    FrameChange,
+    FrameRow,
+    FrameTableInput,
+    FrameTotals,
+    PublishedRow,
+    OutOfOrder,
+    aggregate_changes,
+    fold_frame_rows,
+)
 from xlmodel.workbook.layout import (
     CHANGE_KINDS_SV,
     CHANGES_TABLE,
@@ -41,10 +52,10 @@ from xlmodel.workbook.layout import (
     InputTable,
 )
 from xlmodel.workbook.owned import compare_cell
-from xlmodel.workbook.tables import RawTable, _is_blank
+from xlmodel.workbook.tables import RawTable
 
 RULE = "ramtabell"
-# Rows typed at a time when a table is only summed (Förändringar): bounds what is held.
+# Rows typed at a time (Förändringar, Ramar): bounds what is held between typing and use.
 CHUNK_ROWS = 256
 # old_extent's bound: a frame table never runs on this far below its first row.
 MAX_EXTENT = 100_000
@@ -55,7 +66,7 @@ class _GiveUp(Exception):
 
 
 class _AnyRow:
-    """Every row id: a change's row is checked against the rows when its block comes."""
+    """Every row id: a change's row is checked against the rows as they come (fold_frame_rows)."""
 
     def __contains__(self, _item: object) -> bool:
         return True
@@ -143,53 +154,45 @@ def _typed(spec: InputTable, loc, col_of: dict[str, int], rows: list[tuple[int, 
     return table.typed(RULE)
 
 
-def _changes(cells) -> Iterator[FrameChange]:
-    loc, col_of, _first, rows = _table_rows(cells, CHANGES_TABLE)
+def _typed_rows(cells, spec: InputTable) -> Iterator[dict]:
+    """An input table's typed rows in order (blank rows skipped, as ``RawTable.typed``
+    does), typed ``CHUNK_ROWS`` at a time so that only a chunk is held."""
+    loc, col_of, _first, rows = _table_rows(cells, spec)
     chunk: list[tuple[int, dict[str, Any]]] = []
-
-    def flush() -> Iterator[FrameChange]:
-        for c in _typed(CHANGES_TABLE, loc, col_of, chunk):
-            kind = CHANGE_KINDS_SV.get(str(c["kind"]).strip().lower())
-            if kind is None:
-                raise _GiveUp
-            yield FrameChange(id=c["id"], label=c["label"], kind=kind, row=c["row"], amount=c["amount"])
-
     for item in rows:
         chunk.append(item)
         if len(chunk) >= CHUNK_ROWS:
-            yield from flush()
+            typed = _typed(spec, loc, col_of, chunk)
             chunk = []
-    yield from flush()
+            yield from typed
+    yield from _typed(spec, loc, col_of, chunk)
 
 
-def _blocks(cells) -> Iterator[list[dict]]:
-    """The Ramar table's typed rows, a nämnd (a row without parent and the rows up to the
-    next one) at a time. A varav row is taken to belong to the block it stands in; if
-    its parent is elsewhere, ``compute_frame_block`` says so and the path gives up."""
-    loc, col_of, _first, rows = _table_rows(cells, FRAMES_TABLE)
-    block: list[tuple[int, dict[str, Any]]] = []
-    for item in rows:
-        raw = item[1]
-        if all(_is_blank(v) for v in raw.values()):
-            continue  # a blank row is skipped by RawTable.typed too
-        if _is_blank(raw.get("parent")) and block:
-            yield _typed(FRAMES_TABLE, loc, col_of, block)
-            block = []
-        block.append(item)
-    if block:
-        yield _typed(FRAMES_TABLE, loc, col_of, block)
+def _changes(cells) -> Iterator[FrameChange]:
+    for c in _typed_rows(cells, CHANGES_TABLE):
+        kind = CHANGE_KINDS_SV.get(str(c["kind"]).strip().lower())
+        if kind is None:
+            raise _GiveUp
+        yield FrameChange(id=c["id"], label=c["label"], kind=kind, row=c["row"], amount=c["amount"])
+
+
+def _frame_rows(cells) -> Iterator[FrameRow]:
+    for t in _typed_rows(cells, FRAMES_TABLE):
+        yield FrameRow(id=t["id"], label=t["label"], parent=t["parent"] or None, prior_frame=t["prior_frame"],
+                       index_rate=t["index_rate"], indexed=t["indexed"],
+                       places=t["places"] if t["places"] is not None else 1)
 
 
 def validate_frames_streaming(cells) -> tuple[list[Finding], int] | None:
-    """``frames.validate_frames`` for a workbook file, a nämnd at a time; None when the
-    whole-table path must do it (see the module docstring)."""
+    """``frames.validate_frames`` for a workbook file in one pass over its rows; None
+    when the whole-table path must do it (see the module docstring)."""
     if getattr(cells, "pkg", None) is None or not hasattr(cells, "memo"):
         return None  # live Excel: read afresh through xlwings, whole
     if "frames.computed" in cells.memo:
         return None  # already computed whole: nothing to save
     try:
         return _validate(cells)
-    except (_GiveUp, InputError, WorkbookError):
+    except (_GiveUp, OutOfOrder, InputError, WorkbookError):
         return None
 
 
@@ -201,8 +204,6 @@ def _validate(cells) -> tuple[list[Finding], int]:
     published_raw = read_table(cells, PUBLISHED_TABLE, RULE, optional=True)
     published = []
     if published_raw is not None:
-        from xlmodel.rules.frametable import PublishedRow
-
         published = [
             PublishedRow(id=p["id"], omstallning=p["omstallning"], omfordelning=p["omfordelning"],
                          utokad=p["utokad"], index=p["index"], frame=p["frame"])
@@ -217,53 +218,50 @@ def _validate(cells) -> tuple[list[Finding], int]:
         nettoram=params["Nettoram"],
     )
     totals = FrameTotals(header)
+    rate = header.default_index_rate
     sheet = FRAMETABLE_BLOCK.sheet
     if sheet not in cells.sheet_names():
         raise _GiveUp
-    # Each row's own changes, summed per kind (a few per row at most); a change on a row
-    # that no block has is left over at the end.
+    # Each row's own changes, summed per kind; a change on a row that never comes is
+    # left over at the end.
     own = aggregate_changes(_changes(cells), _AnyRow())
 
     parts = FrametableCells(header.year)
     out = _Ramtabell(cells, sheet)
-    out.compare(FRAMETABLE_BLOCK.header_row, parts.header())
-    row_of: dict[str, int] = {FRAMETABLE_SUM_ID: 0}
+    out.compare(FRAMETABLE_BLOCK.header_row, out.take(FRAMETABLE_BLOCK.header_row), parts.header())
+    row_of: dict[str, int] = {}
     wanted = {p.id for p in published}
-    seen_ids: set[str] = set()
     top_level_rows: list[int] = []
     committees: list[tuple[int, Any]] = []
-    r = FIRST_DATA_ROW
-    from xlmodel.rules.frametable import compute_frame_block
+    # The Ramtabell row of each row is read as the pass reaches it and held until the
+    # row is complete (after its varav rows): one row per unfinished parent.
+    stored: dict[int, dict[int, Any]] = {}
 
-    for typed in _blocks(cells):
-        rows = []
-        for t in typed:
-            if t["id"] in seen_ids:
-                raise _GiveUp  # the whole-table path names the cell of the second one
-            seen_ids.add(t["id"])
-            rows.append(FrameRow(id=t["id"], label=t["label"], parent=t["parent"] or None,
-                                 prior_frame=t["prior_frame"], index_rate=t["index_rate"],
-                                 indexed=t["indexed"], places=t["places"] if t["places"] is not None else 1))
-        block_own = {row.id: own.pop(row.id) for row in rows if row.id in own}
-        block = compute_frame_block(rows, block_own, default_index_rate=header.default_index_rate,
-                                    total_id=FRAMETABLE_SUM_ID)
-        totals.add(block)
-        subjects = {f.subject for f in block.findings} | wanted
-        for row in block.rows:
-            if row.id in subjects:
-                row_of[row.id] = r
-            if row.parent is None:
-                top_level_rows.append(r)
-                committees.append((r, row))
-            out.compare(r, parts.row(row, r))
-            r += 1
+    def rows_reading_ramtabell() -> Iterator[FrameRow]:
+        for i, row in enumerate(_frame_rows(cells)):
+            stored[i] = out.take(FIRST_DATA_ROW + i)
+            yield row
+
+    n = 0
+    for i, result, found in fold_frame_rows(rows_reading_ramtabell(), own, default_index_rate=rate,
+                                            total_id=FRAMETABLE_SUM_ID):
+        at = FIRST_DATA_ROW + i
+        totals.add_row(result, found)  # children before their parent, as the whole table gives them
+        if found or result.id in wanted:
+            row_of[result.id] = at
+        if result.parent is None:
+            top_level_rows.append(at)
+            committees.append((at, result))
+        out.compare(at, stored.pop(i), parts.row(result, at))
+        n += 1
+    r = FIRST_DATA_ROW + n
     if own:
         raise _GiveUp  # a change on a row that does not exist: named at its cell there
     total, core_findings, _residual = totals.finish()
     row_of[FRAMETABLE_SUM_ID] = r
-    out.compare(r, parts.sum_row(total, r, top_level_rows))
+    out.compare(r, out.take(r), parts.sum_row(total, r, top_level_rows))
     last_found = out.extent_end()
-    findings = locate_findings_at(row_of, core_findings, published_raw) + out.findings
+    findings = locate_findings_at(row_of, core_findings, published_raw) + out.sorted_findings()
     extra = inactual_finding(last_found, r)
     if extra is not None:
         findings.append(extra)
@@ -272,14 +270,16 @@ def _validate(cells) -> tuple[list[Finding], int]:
 
 
 class _Ramtabell:
-    """The Ramtabell sheet read once, top to bottom: compares owned cells row by row and
-    follows the id column as ``frames.old_extent`` does (down to the sum row's id or the
-    first empty id)."""
+    """The Ramtabell sheet read once, top to bottom. ``take`` reads a row as the pass
+    reaches it (and follows the id column as ``frames.old_extent`` does: down to the sum
+    row's id or the first empty id); ``compare`` checks a row's owned cells once its
+    values are known, which for a row with varav rows is after them; the findings are
+    put back in sheet order at the end."""
 
     def __init__(self, cells, sheet: str) -> None:
         self.cells = cells
         self.sheet = sheet
-        self.findings: list[Finding] = []
+        self._findings: list[tuple[int, int, Finding]] = []
         self.checked = 0
         self._cursor = _Cursor(cells.pkg, sheet, FRAMETABLE_BLOCK.header_row)
         self._id_col = range_boundaries(f"{FRAMETABLE_BLOCK.col_letter('id')}1")[0]
@@ -287,22 +287,29 @@ class _Ramtabell:
         self._extent_open = True
         self._next_row = FIRST_DATA_ROW
 
-    def compare(self, r: int, expected: list) -> None:
+    def take(self, r: int) -> dict[int, Any]:
         got = self._cursor.row(r)
         if r >= FIRST_DATA_ROW:
             self._follow_extent(r, got)
+        return got
+
+    def compare(self, r: int, got: dict[int, Any], expected: list) -> None:
         value_of = self.cells.value_of
-        for oc in expected:
+        for i, oc in enumerate(expected):
             c = got.get(_col_number(oc.ref))
             found = (None, None) if c is None else (c.formula, value_of(c))
             self.checked += 1
             f = compare_cell(self.cells, self.sheet, oc, RULE, found_cell=found)
             if f is not None:
-                self.findings.append(f)
+                self._findings.append((r, i, f))
+
+    def sorted_findings(self) -> list[Finding]:
+        """In sheet order: row, then the order of the row's owned cells."""
+        return [f for _r, _i, f in sorted(self._findings, key=lambda t: (t[0], t[1]))]
 
     def _follow_extent(self, r: int, got: dict[int, Any]) -> None:
         if r != self._next_row:
-            raise AssertionError("the frame table's rows are compared in order")
+            raise AssertionError("the frame table's rows are read in order")
         self._next_row = r + 1
         if not self._extent_open:
             return
