@@ -36,7 +36,7 @@ LEDGER_STYLES = ("year", "amount", "amount", "amount", "amount", "year", "text")
 
 
 def _range(raw: RawTable, key: str, n: int) -> str:
-    from openpyxl.utils.cell import get_column_letter
+    from xlmodel.xlsx.refs import get_column_letter
 
     col = get_column_letter(raw.columns[key]) if raw.columns else T.col_letter(key)
     first = (raw.header_row or T.header_row) + 1
@@ -143,7 +143,7 @@ def build_balanskrav(book, source) -> None:
             v = row.get(key)
             if col.kind in ("amount", "year") and v not in (None, ""):
                 v = convert(v, col, rule=RULE)
-            from openpyxl.utils.cell import get_column_letter
+            from xlmodel.xlsx.refs import get_column_letter
             values[f"{get_column_letter(col_index)}{T.header_row + 1 + i}"] = v if v != "" else None
     owned, _ = sheet_cells(raw, stated, values)
     anchor = next(c for c in owned if c.spill)

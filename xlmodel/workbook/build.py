@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string
 
 from xlmodel.errors import InputError
 from xlmodel.money import excel_precision, parse_amount
@@ -92,7 +92,7 @@ def to_number(v: Any) -> float | int | None:
 
 def rc_ref(row: int, col: int) -> str:
     """Zero-based (row, col) → 'C5'."""
-    from openpyxl.utils.cell import get_column_letter
+    from xlmodel.xlsx.refs import get_column_letter
 
     return f"{get_column_letter(col + 1)}{row + 1}"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl.utils.cell import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
@@ -133,7 +133,7 @@ def build_delarsrapport(source, path: Path) -> None:
 
 
 def _in_range(ref: str, rng: str) -> bool:
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, range_boundaries
+    from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string, range_boundaries
 
     c1, r1, c2, r2 = range_boundaries(rng)
     col, row = coordinate_from_string(ref)

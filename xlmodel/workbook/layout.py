@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, get_column_letter
 
 Kind = Literal["text", "amount", "rate", "int", "places", "bool", "year"]
 

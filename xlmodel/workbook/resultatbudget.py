@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding

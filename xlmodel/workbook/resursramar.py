@@ -41,7 +41,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel import params as dated
 from xlmodel.errors import InputError

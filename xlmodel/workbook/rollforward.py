@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter, range_boundaries
+from xlmodel.xlsx.refs import get_column_letter, range_boundaries
 from pydantic import BaseModel
 
 from xlmodel import params

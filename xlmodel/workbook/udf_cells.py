@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter, range_boundaries
+from xlmodel.xlsx.refs import get_column_letter, range_boundaries
 
 from xlmodel.workbook.owned import OwnedCell
 

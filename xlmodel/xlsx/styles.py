@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from xlmodel.xlsx.numfmt import BUILTIN_FORMATS, is_date_format
 
 from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.xmlsafe import local, parse_part

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel.errors import InputError
 from xlmodel.money import excel_precision
@@ -136,7 +136,7 @@ def _tables_on(cells, sheet: str) -> list:
 
 def _as_input(cells, base: Explanation, stored: Any, formula: str | None) -> Explanation | None:
     """An input table's data cell or a named parameter cell, if it holds no formula."""
-    from openpyxl.utils.cell import range_boundaries
+    from xlmodel.xlsx.refs import range_boundaries
 
     if formula is not None:
         return None
@@ -261,7 +261,7 @@ def formula_refs(formula: str, sheet: str) -> list[tuple[str, str]]:
 
 def _row_key(cells, sheet: str, table, row: int) -> str:
     """The value that names a table row (its first column): 'HSN', or a year as 2019."""
-    from openpyxl.utils.cell import range_boundaries
+    from xlmodel.xlsx.refs import range_boundaries
 
     tables, _ = _layout_specs()
     spec = tables.get(table.display_name.casefold()) or tables.get(table.name.casefold())
@@ -272,7 +272,7 @@ def _row_key(cells, sheet: str, table, row: int) -> str:
 
 def _label_for(cells, sheet: str, ref: str) -> str:
     """A cell's meaning as a reader finds it: its table header, else the text to its left."""
-    from openpyxl.utils.cell import range_boundaries
+    from xlmodel.xlsx.refs import range_boundaries
 
     row, col = rc(ref)
     if sheet in cells.sheet_names():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel import params
 from xlmodel.money import ZERO, decimal_places, fmt_mkr, round_half_up

@@ -8,7 +8,7 @@ any recorded extension or write-off.
 
 from __future__ import annotations
 
-from openpyxl.utils.cell import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.explain.model import RULE_TEXT, Explanation, addr, inp, num, param_ref, rc, show, sum_expr

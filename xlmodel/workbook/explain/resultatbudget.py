@@ -6,7 +6,7 @@ Read off ``resultatbudget.resultatbudget_cells`` and ``goals.check_resultatbudge
 
 from __future__ import annotations
 
-from openpyxl.utils.cell import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel.money import ZERO, excel_precision, round_half_up
 from xlmodel.workbook import layout as L

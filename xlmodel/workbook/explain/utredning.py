@@ -6,7 +6,7 @@ Read off ``delarsrapport.utredning_inputs`` → ``balanskrav.balanskravsutrednin
 
 from __future__ import annotations
 
-from openpyxl.utils.cell import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel import params
 from xlmodel.workbook import layout as L
