@@ -21,19 +21,19 @@ type hints on arguments (they become xlwings converters and break the COM path),
 argument names the generated VBA wrapper uses. Docstrings and argument docs are what
 Excel's function wizard shows: Swedish, at most 255 characters.
 
-The rule modules are imported inside the functions: ``import udfs`` stays light
-(xlwings itself is the only heavy import), see docs/excel.md for the measured time.
+The rule modules are imported inside the functions, and xlwings only where its
+decorators do something (``udfs._xw``): ``import udfs`` stays light, see docs/excel.md
+for the measured time.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import xlwings as xw
-
 from xlmodel.errors import InputError
 
 from udfs import _convert as c
+from udfs import _xw as xw  # xlwings' decorators; xlwings itself only where they matter
 
 CATEGORY = "Budgetregler (xlmodel)"
 

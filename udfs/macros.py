@@ -11,22 +11,25 @@ without "Import Functions".
 
 from __future__ import annotations
 
-import xlwings as xw
-
+from udfs import _xw
 from udfs.functions import CATEGORY
 
 
-@xw.script(category=CATEGORY)
+@_xw.script(category=CATEGORY)
 def RAMTABELL_UPPDATERA():
     """Räknar om ramtabellen (och övriga beräknade celler) från bladen Parametrar, Ramar och Förändringar och skriver bara de celler som ändrats."""
+    import xlwings as xw  # in Excel; xlwings is loaded there already
+
     from xlmodel.workbook.xlwings_cells import regenerate_book, run_macro
 
     run_macro(xw.Book.caller(), regenerate_book)
 
 
-@xw.script(category=CATEGORY)
+@_xw.script(category=CATEGORY)
 def RULLA_FRAM():
     """Rullar fram arbetsboken ett år: årets ramar blir föregående års, Förändringar och Publicerat töms, ramtabellen räknas om."""
+    import xlwings as xw  # in Excel; xlwings is loaded there already
+
     from xlmodel.workbook.xlwings_cells import ask_user, roll_forward_book, run_macro
 
     run_macro(xw.Book.caller(), lambda book: roll_forward_book(book, confirm=lambda q: ask_user(book, q)))

@@ -1,0 +1,55 @@
+"""xlwings (and with it pandas and numpy) is imported only where its decorators do
+something: not by ``import udfs`` on Linux, not by ``xlmodel validera`` computing a
+workbook's =BALANSKRAV() cells - but the functions are the same, and xlwings' own
+importer still sees their metadata (tests/test_udfs_xlwings.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx"
+
+
+def _run(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_import_udfs_does_not_import_xlwings_on_linux():
+    got = _run(
+        "import json, sys, udfs\n"
+        "r = udfs.BALANSKRAV(869, 0, None, None, -716, 15)\n"
+        "print(json.dumps({'r': r, 'xlwings': 'xlwings' in sys.modules, 'pandas': 'pandas' in sys.modules}))"
+    )
+    assert got == {"r": 168.0, "xlwings": False, "pandas": False}
+
+
+def test_validate_with_udf_cells_does_not_import_xlwings():
+    got = _run(
+        "import json, sys\n"
+        "from xlmodel.workbook.validate import validate_file\n"
+        f"rep = validate_file({str(DELARSRAPPORT)!r})\n"
+        "print(json.dumps({'kind': rep.kind, 'errors': rep.has_errors, 'checked': rep.checked_cells,\n"
+        "                  'xlwings': 'xlwings' in sys.modules, 'pandas': 'pandas' in sys.modules}))"
+    )
+    assert got["kind"] == "delarsrapport" and not got["errors"] and got["checked"] > 0
+    assert got["xlwings"] is False and got["pandas"] is False
+
+
+def test_with_xlwings_imported_first_the_decorators_are_xlwings_own():
+    """As in the COM server, which imports xlwings before udfs: xlwings' decorators are
+    called (on Linux they are no-ops that return the function itself)."""
+    got = _run(
+        "import json, sys, xlwings\n"
+        "calls = []\n"
+        "real = xlwings.func\n"
+        "xlwings.func = lambda *a, **k: (calls.append(k), real(*a, **k))[1]\n"
+        "import udfs\n"
+        "print(json.dumps({'calls': len(calls), 'r': udfs.BALANSKRAV(869, 0, None, None, -716, 15)}))"
+    )
+    assert got["r"] == 168.0
+    assert got["calls"] >= 14  # every function went through xlwings.func
