@@ -488,11 +488,11 @@ class _FakeExcelEngine:
     def prepare_xl_data_element(x: Any, options: Any) -> Any:
         try:
             import pandas as pd
-        except ImportError:  # pragma: no cover - pandas is a dependency
+        except ImportError:  # pandas is optional (not an xlmodel dependency)
             pd = None
         try:
             import numpy as np
-        except ImportError:  # pragma: no cover
+        except ImportError:  # numpy too
             np = None
         if isinstance(x, (dt.date, dt.datetime)):
             return x if isinstance(x, dt.datetime) else dt.datetime(x.year, x.month, x.day)
