@@ -351,10 +351,13 @@ def parallel_validate(paths: list[Path], repeats: int) -> Result:
         key="validera:jobb",
         what=f"`xlmodel validera --jobb 2` över {len(paths)} arbetsböcker, ny process",
         baseline="`xlmodel validera --jobb 1` över samma filer, ny process",
-        target="≈ 2 × (uppsnabbning ≥ 1,8 × med 2 kärnor)",
+        # "About 2 x one core", as a ratio to what this machine gave two processes in the
+        # same loop (a fixed 1,8 x would mean something else on every shared VM): at least
+        # 0,9 of it - on a machine that gives 2,0 x that is 1,8 x.
+        target="≈ 2 × en kärna: ≥ 0,9 av maskinens egen uppsnabbning för två CPU-processer (1,8 × där den är 2,0 ×)",
         figure=speedup,
         unit="× snabbare",
-        met=speedup.median >= 1.8,
+        met=share.median >= 0.9,
         absolute={"--jobb 2": jobs_s, "--jobb 1 (baslinje)": jobs_b,
                   "CPU-tid --jobb 2": cpu_s, "CPU-tid --jobb 1": cpu_b,
                   "två CPU-slingor samtidigt": spin_s, "två CPU-slingor efter varandra": spin_b},
