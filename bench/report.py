@@ -66,7 +66,7 @@ def render(results: list[Result], *, machine: dict[str, str], versions: dict[str
         f"Skrivet av `{command}` ({when}, {elapsed:.0f} s). Skriv inte för hand: kör kommandot igen.",
         "Varje siffra är en kvot mot en baslinje som mättes i samma körning på samma maskin, utom där",
         "målet självt är absolut (µs, ms, s); då visas kvoten i detaljtabellen. Målen bedöms på medianen",
-        f"av {repeats} upprepningar (importmätningarna: minst 15); min och max visar hur stökig körningen var.",
+        f"av {repeats} upprepningar (importmätningarna minst 15, --jobb minst 9); min och max visar hur stökig körningen var.",
         "",
         "## Maskin och versioner",
         "",
