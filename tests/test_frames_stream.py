@@ -1,4 +1,4 @@
-"""The frame table validated nämnd by nämnd (``frames_stream``) reports exactly what the
+"""The frame table validated in one pass (``frames_stream``) reports exactly what the
 whole-table validation reports: same findings in the same order, same cell count -
 on the shipped workbook, on generated plans, and on copies damaged in the ways a
 controller damages them. And it is really used (not silently the fallback) where it

@@ -453,7 +453,7 @@ def compute_frame_block(
 
 
 class FrameTotals:
-    """The sum row, added up block by block; ``finish`` gives the whole table's checks.
+    """The sum row, added up block by block or row by row; ``finish`` gives the whole table's checks.
 
     The checks that need the whole table (omfördelning nets to zero, the nettoram, the
     published figures, the announced index total) read only the sum row and the rows

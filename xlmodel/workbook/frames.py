@@ -187,7 +187,7 @@ COMPONENT_KEYS = ("prior_frame", "omstallning", "omfordelning", "utokad", "index
 class FrametableCells:
     """The owned cells of the frame table, piece by piece: the header, one row, the sum
     row. ``frametable_cells`` puts them together for a whole table; ``frames_stream``
-    asks for them block by block, so both produce exactly the same cells."""
+    asks for them row by row as each row is complete, so both produce exactly the same cells."""
 
     def __init__(self, year: int) -> None:
         block = FRAMETABLE_BLOCK
@@ -392,9 +392,9 @@ def validate_frames(cells) -> tuple[list[Finding], int]:
     """Recompute the frame table from the workbook's inputs and compare every owned cell.
     Returns the findings and the number of cells checked.
 
-    A file is validated nämnd by nämnd (``frames_stream``: the same core function and
+    A file is validated in one pass over its rows (``frames_stream``: the same core function and
     cells, a fraction of the memory); whatever that path does not take on - bad input, a
-    varav row under another nämnd, live Excel - is validated here, whole."""
+    varav row out of its parent's order, live Excel - is validated here, whole."""
     from xlmodel.workbook import frames_stream
     from xlmodel.workbook.cells import require_sheet
 
