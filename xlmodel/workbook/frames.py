@@ -53,45 +53,56 @@ class FrameSources:
     nettoram: Decimal | None
 
 
+def frame_row_of(r: dict[str, Any]) -> FrameRow:
+    """One typed Ramar row as the core's model (an empty parent is a nämnd row, no
+    printed precision means one decimal)."""
+    return FrameRow(
+        id=r["id"],
+        label=r["label"],
+        parent=r["parent"] or None,
+        prior_frame=r["prior_frame"],
+        index_rate=r["index_rate"],
+        indexed=r["indexed"],
+        places=r["places"] if r["places"] is not None else 1,
+    )
+
+
+def change_of(c: dict[str, Any]) -> FrameChange | None:
+    """One typed Förändringar row as the core's model; None if its type is unknown
+    (the caller says where)."""
+    kind = CHANGE_KINDS_SV.get(str(c["kind"]).strip().lower())
+    if kind is None:
+        return None
+    return FrameChange(id=c["id"], label=c["label"], kind=kind, row=c["row"], amount=c["amount"])
+
+
+def published_rows(published: RawTable | None) -> list[PublishedRow]:
+    """The Publicerat table's typed rows as the core's models."""
+    if published is None:
+        return []
+    return [
+        PublishedRow(id=p["id"], omstallning=p["omstallning"], omfordelning=p["omfordelning"],
+                     utokad=p["utokad"], index=p["index"], frame=p["frame"])
+        for p in published.typed(RULE)
+    ]
+
+
 def frame_input(src: FrameSources) -> FrameTableInput:
     """Typed, located rows → the core model. Errors name sheet and cell."""
     frames = src.frames.typed(RULE)
     changes = src.changes.typed(RULE)
-    rows = [
-        FrameRow(
-            id=r["id"],
-            label=r["label"],
-            parent=r["parent"] or None,
-            prior_frame=r["prior_frame"],
-            index_rate=r["index_rate"],
-            indexed=r["indexed"],
-            places=r["places"] if r["places"] is not None else 1,
-        )
-        for r in frames
-    ]
+    rows = [frame_row_of(r) for r in frames]
     _check_unique_ids(src.frames, frames)
     change_models = []
     for c in changes:
-        kind = CHANGE_KINDS_SV.get(str(c["kind"]).strip().lower())
-        if kind is None:
+        model = change_of(c)
+        if model is None:
             sheet, cell = src.changes.where(c, "kind")
             raise InputError(
                 f"typen '{c['kind']}' är okänd; använd {', '.join(CHANGE_KINDS_SV)}", rule=RULE, argument="Typ"
             ).at(sheet, cell)
-        change_models.append(FrameChange(id=c["id"], label=c["label"], kind=kind, row=c["row"], amount=c["amount"]))
-    published = []
-    if src.published is not None:
-        for p in src.published.typed(RULE):
-            published.append(
-                PublishedRow(
-                    id=p["id"],
-                    omstallning=p["omstallning"],
-                    omfordelning=p["omfordelning"],
-                    utokad=p["utokad"],
-                    index=p["index"],
-                    frame=p["frame"],
-                )
-            )
+        change_models.append(model)
+    published = published_rows(src.published)
     try:
         return FrameTableInput(
             year=src.year,
@@ -316,19 +327,29 @@ _FIELD_TO_KEY = {
 }
 
 
+# A frame table never runs on this far below its first row: old_extent's bound.
+MAX_EXTENT = 100_000
+
+
+def extent_step(id_value: Any) -> tuple[bool, bool]:
+    """(this row belongs to the table, the table goes on below it), from the row's id:
+    an empty id ends the table before the row, the sum row's id ends it with the row."""
+    if id_value is None or str(id_value).strip() == "":
+        return False, False
+    return True, str(id_value).strip() != FRAMETABLE_SUM_ID
+
+
 def old_extent(cells) -> int:
     """Rows the frame table occupies now: data rows down to and including the sum row."""
     sheet = FRAMETABLE_BLOCK.sheet
     col = FRAMETABLE_BLOCK.col_letter("id")
     r = FIRST_DATA_ROW
     last = FIRST_DATA_ROW - 1
-    # Stop at two consecutive empty id cells; the sum row's id ends the table.
-    while r < FIRST_DATA_ROW + 100_000:
-        v = cells.value(sheet, f"{col}{r}")
-        if v is None or str(v).strip() == "":
-            break
-        last = r
-        if str(v).strip() == FRAMETABLE_SUM_ID:
+    while r < FIRST_DATA_ROW + MAX_EXTENT:
+        belongs, goes_on = extent_step(cells.value(sheet, f"{col}{r}"))
+        if belongs:
+            last = r
+        if not goes_on:
             break
         r += 1
     return last

@@ -35,13 +35,11 @@ from xlmodel.rules.frametable import (
     FrameRow,
     FrameTableInput,
     FrameTotals,
-    PublishedRow,
     OutOfOrder,
     aggregate_changes,
     fold_frame_rows,
 )
 from xlmodel.workbook.layout import (
-    CHANGE_KINDS_SV,
     CHANGES_TABLE,
     FIRST_DATA_ROW,
     FRAMES_TABLE,
@@ -51,14 +49,23 @@ from xlmodel.workbook.layout import (
     REGIONPLAN_PARAMS,
     InputTable,
 )
+from xlmodel.workbook.frames import (
+    MAX_EXTENT,
+    FrametableCells,
+    change_of,
+    extent_step,
+    frame_row_of,
+    inactual_finding,
+    locate_findings_at,
+    published_rows,
+)
 from xlmodel.workbook.owned import compare_cell
 from xlmodel.workbook.tables import RawTable
+from xlmodel.xlsx.cellref import col_index
 
 RULE = "ramtabell"
 # Rows typed at a time (Förändringar, Ramar): bounds what is held between typing and use.
 CHUNK_ROWS = 256
-# old_extent's bound: a frame table never runs on this far below its first row.
-MAX_EXTENT = 100_000
 
 
 class _GiveUp(Exception):
@@ -170,17 +177,15 @@ def _typed_rows(cells, spec: InputTable) -> Iterator[dict]:
 
 def _changes(cells) -> Iterator[FrameChange]:
     for c in _typed_rows(cells, CHANGES_TABLE):
-        kind = CHANGE_KINDS_SV.get(str(c["kind"]).strip().lower())
-        if kind is None:
-            raise _GiveUp
-        yield FrameChange(id=c["id"], label=c["label"], kind=kind, row=c["row"], amount=c["amount"])
+        change = change_of(c)
+        if change is None:
+            raise _GiveUp  # the whole-table path names the cell
+        yield change
 
 
 def _frame_rows(cells) -> Iterator[FrameRow]:
     for t in _typed_rows(cells, FRAMES_TABLE):
-        yield FrameRow(id=t["id"], label=t["label"], parent=t["parent"] or None, prior_frame=t["prior_frame"],
-                       index_rate=t["index_rate"], indexed=t["indexed"],
-                       places=t["places"] if t["places"] is not None else 1)
+        yield frame_row_of(t)
 
 
 def validate_frames_streaming(cells) -> tuple[list[Finding], int] | None:
@@ -198,17 +203,10 @@ def validate_frames_streaming(cells) -> tuple[list[Finding], int] | None:
 
 def _validate(cells) -> tuple[list[Finding], int]:
     from xlmodel.workbook.cells import read_param, read_table
-    from xlmodel.workbook.frames import FrametableCells, inactual_finding, locate_findings_at
 
     params = {p.name: read_param(cells, p, RULE) for p in REGIONPLAN_PARAMS}
     published_raw = read_table(cells, PUBLISHED_TABLE, RULE, optional=True)
-    published = []
-    if published_raw is not None:
-        published = [
-            PublishedRow(id=p["id"], omstallning=p["omstallning"], omfordelning=p["omfordelning"],
-                         utokad=p["utokad"], index=p["index"], frame=p["frame"])
-            for p in published_raw.typed(RULE)
-        ]
+    published = published_rows(published_raw)
     header = FrameTableInput(
         year=params["Budgetar"],
         default_index_rate=params["Standardindex"],
@@ -314,13 +312,9 @@ class _Ramtabell:
         if not self._extent_open:
             return
         c = got.get(self._id_col)
-        v = None if c is None else self.cells.value_of(c)
-        if v is None or str(v).strip() == "":
-            self._extent_open = False
-            return
-        self._extent_last = r
-        if str(v).strip() == FRAMETABLE_SUM_ID:
-            self._extent_open = False
+        belongs, self._extent_open = extent_step(None if c is None else self.cells.value_of(c))
+        if belongs:
+            self._extent_last = r
 
     def extent_end(self) -> int:
         """The last row of the table as ``frames.old_extent`` finds it."""
@@ -334,12 +328,10 @@ _COL_CACHE: dict[str, int] = {}
 
 
 def _col_number(ref: str) -> int:
+    """The column number of an owned cell's reference, cached per letters (16 000 cells,
+    a handful of columns)."""
     letters = ref.rstrip("0123456789")
     n = _COL_CACHE.get(letters)
     if n is None:
-        n = 0
-        for ch in letters:
-            n = n * 26 + ord(ch) - 64
-        _COL_CACHE[letters] = n
+        n = _COL_CACHE[letters] = col_index(letters)
     return n
-
