@@ -189,14 +189,17 @@ def test_markup_hazards_fall_back_to_the_whole_part_read(hazard: str) -> None:
             [c for c in want if 5 <= c.row <= 25]
 
 
-def test_a_cell_left_open_across_a_row_end_falls_back() -> None:
-    """Damaged XML: the whole-part scan reads A1 on past its row end; so must we."""
+def test_a_cell_left_open_across_a_row_end_is_refused_by_both_reads() -> None:
+    """Damaged XML: the whole-part read refuses it (naming the line), and so does the
+    stream, cut anywhere, with the same message."""
     rows = ('<row r="1"><c r="A1"><v>1</v></row><row r="2"><c r="A2"><v>2</v></c></row>'
             '<row r="3"><c r="A3"><v>3</v></c></row>')
     pkg = Package.from_bytes(minimal_xlsx(sheet(rows)))
-    want = list(iter_cells(pkg, "Blad1"))
+    want = error_of(lambda: list(iter_cells(pkg, "Blad1")))
+    assert "inte giltig XML på rad 2" in want
     for chunk in range(1, 200):
-        assert flat(pkg, "Blad1", chunk_size=chunk) == want, chunk
+        fresh = Package.from_bytes(minimal_xlsx(sheet(rows)))  # nothing remembered from another read
+        assert error_of(lambda: flat(fresh, "Blad1", chunk_size=chunk)) == want, chunk
 
 
 # ----------------------------------------------------------------- errors
@@ -214,7 +217,6 @@ BAD_SHEETS = {
     "missing shared string": '<row r="1"><c r="A1" t="s"><v>7</v></c></row>',
     "bad row attribute": '<row r="1"><c r="A1"><v>1</v></c></row><row r="2x"><c><v>2</v></c></row>',
     "non-ASCII attribute": '<row r="1"><c r="A1" s="\u00e5"><v>1</v></c></row>',
-    "bad character reference": '<row r="1"><c r="A1" t="str"><v>&#xD800;</v></c></row>',
     "NaN": '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>NaN</v></c></row>',
     "untranslatable shared formula": '<row r="1"><c r="A1"><f t="shared" ref="A1:A2" si="0">A1)</f><v>1</v></c>'
                                      '</row><row r="2"><c r="A2"><f t="shared" si="0"/><v>1</v></c></row>',
@@ -235,9 +237,9 @@ def test_a_damaged_cell_gives_the_same_error(case: str) -> None:
 STRUCTURE = {
     "no sheetData": sheet("").replace("<sheetData></sheetData>", ""),
     "sheetData never closed": sheet('<row r="1"><c r="A1"><v>1</v></c></row>').replace("</sheetData>", ""),
-    "DTD": sheet('<row r="1"><c r="A1"><v>1</v></c></row>').replace(
-        "\n", '\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n', 1),
-    "UTF-16": sheet("").replace('encoding="UTF-8"', 'encoding="UTF-16"'),
+    "cell left open": sheet('<row r="1"><c r="A1"><v>1</v></row><row r="2"><c r="A2"><v>2</v></c></row>'),
+    "stray end tag": sheet('<row r="1"><c r="A1"><v>1</v></c></c></row>'),
+    "bad character reference": sheet('<row r="1"><c r="A1" t="str"><v>&#xD800;</v></c></row>'),
     "no root": '<?xml version="1.0" encoding="UTF-8"?>\n<!-- only a comment -->',
     "cell limit": sheet("".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 12))),
 }
@@ -250,6 +252,22 @@ def test_a_damaged_sheet_gives_the_same_error(case: str) -> None:
     want = error_of(lambda: read_cells(pkg, "Blad1"))
     for chunk in SMALL_CHUNKS + (CHUNK_BYTES,):
         assert error_of(lambda: list(iter_rows(pkg, "Blad1", chunk_size=chunk))) == want, chunk
+
+
+@pytest.mark.parametrize("case,why", [
+    ("DTD", "innehåller en DTD"),
+    ("UTF-16 declared, UTF-8 bytes", "anger UTF-16"),
+])
+def test_a_sheet_with_a_dtd_or_a_wrong_encoding_is_refused_at_open(case: str, why: str) -> None:
+    """A DTD, or an encoding not read, refuses the package before any part is read
+    (xmlsafe.check_prolog), so neither reader ever sees it."""
+    text = {
+        "DTD": sheet('<row r="1"><c r="A1"><v>1</v></c></row>').replace(
+            "\n", '\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n', 1),
+        "UTF-16 declared, UTF-8 bytes": sheet("").replace('encoding="UTF-8"', 'encoding="UTF-16"'),
+    }[case]
+    message = error_of(lambda: Package.from_bytes(minimal_xlsx(text)))
+    assert "'xl/worksheets/sheet1.xml'" in message and why in message
 
 
 def test_an_empty_sheet_data_and_a_missing_sheet() -> None:

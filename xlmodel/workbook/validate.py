@@ -118,11 +118,13 @@ def validate_file(path: str | Path, *, strict: bool = False) -> FileReport:
             report.kind, report.findings, report.checked_cells = validate_cells(cells, strict=strict)
             del cells  # freed here, by reference counting, while the collector is still paused
     except WorkbookError as err:
-        report.error = str(err)
+        # The report names the file already: the message without the path, so that a
+        # line names the file once (an error about the file read always is about it).
+        report.error = err.message if err.path is not None else str(err)
     except FileNotFoundError:
-        report.error = f"{path}: filen finns inte"
+        report.error = "filen finns inte"
     except IsADirectoryError:
-        report.error = f"{path}: är en katalog, inte en arbetsbok"
+        report.error = "är en katalog, inte en arbetsbok"
     except PermissionError:
-        report.error = f"{path}: saknar behörighet att läsa filen"
+        report.error = "saknar behörighet att läsa filen"
     return report

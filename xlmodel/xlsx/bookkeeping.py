@@ -32,10 +32,17 @@ from __future__ import annotations
 import re
 
 from xlmodel.xlsx.package import CONTENT_TYPES, Package, rels_part_for
-from xlmodel.xlsx.sheetxml import attrs, root_prefix, xml_text
+from xlmodel.xlsx.sheetxml import ATTRS, attrs, content, root_prefix, xml_text
 
-_REL_EL = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?Relationship\s*>)", re.S)
-_OVERRIDE_EL = re.compile(rb"<(?:[\w.-]+:)?Override\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?Override\s*>)", re.S)
+def _element(name: bytes) -> re.Pattern[bytes]:
+    """One element ``name`` (any prefix); its attributes and content never run past the
+    next tag of that name (``sheetxml.content``), so the search is linear in the part."""
+    n = rb"(?:[\w.-]+:)?" + name
+    return re.compile(rb"<" + n + rb"\b" + ATTRS + rb"(?:/>|>" + content(n) + rb"</" + n + rb"\s*>)", re.S)
+
+
+_REL_EL = _element(b"Relationship")
+_OVERRIDE_EL = _element(b"Override")
 
 
 def _strip_ws_before(data: bytes, start: int) -> int:
@@ -54,7 +61,7 @@ def remove_calc_chain(pkg: Package) -> tuple[Package, list[str]]:
         return pkg, []
     changes: dict[str, bytes | None] = {target: None}
     rels_name = pkg.actual_name(rels_part_for(pkg.workbook_part))
-    rels = pkg.part(rels_name)
+    rels = pkg.part(rels_name)  # parsed (so well-formed) by workbook_rels above
     ids = {r.id for r in pkg.workbook_rels if r.is_type("calcChain")}
     for m in _REL_EL.finditer(rels):
         a = attrs(m.group(0).split(b">", 1)[0])
@@ -65,6 +72,7 @@ def remove_calc_chain(pkg: Package) -> tuple[Package, list[str]]:
     changes[rels_name] = rels
     if pkg.has(CONTENT_TYPES):
         ct = pkg.part(CONTENT_TYPES)
+        pkg.ensure_well_formed(CONTENT_TYPES, ct)  # never write into a malformed part
         want = "/" + target
         for m in _OVERRIDE_EL.finditer(ct):
             a = attrs(m.group(0).split(b">", 1)[0])
@@ -84,8 +92,9 @@ def set_full_calc_on_load(pkg: Package) -> tuple[Package, bool]:
     name = pkg.workbook_part
     data = pkg.part(name)
     prefix = root_prefix(data, name, pkg.where)
+    pkg.ensure_well_formed(name, data)  # never write into a malformed part
     p = re.escape(prefix)
-    m = re.search(rb"<" + p + rb"calcPr\b([^>]*?)(/?)>", data, re.S)
+    m = re.search(rb"<" + p + rb"calcPr\b(" + ATTRS + rb")(/?)>", data, re.S)
     if m:
         a = attrs(m.group(1))
         if a.get(b"fullCalcOnLoad") in (b"1", b"true"):
@@ -100,7 +109,7 @@ def set_full_calc_on_load(pkg: Package) -> tuple[Package, bool]:
         return pkg.with_parts({name: new}), True
     el = b"<" + prefix + b'calcPr fullCalcOnLoad="1"/>'
     for tag in _BEFORE_CALCPR:
-        c = re.search(rb"</" + p + tag + rb"\s*>|<" + p + tag + rb"\b[^>]*/>", data, re.S)
+        c = re.search(rb"</" + p + tag + rb"\s*>|<" + p + tag + rb"\b[^<>]*/>", data, re.S)
         if c:
             return pkg.with_parts({name: data[: c.end()] + el + data[c.end():]}), True
     return pkg, False  # a workbook without <sheets> is broken anyway; leave it alone

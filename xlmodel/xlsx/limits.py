@@ -39,6 +39,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlmodel.errors import WorkbookError
+from xlmodel.xlsx.formats import (
+    ODF_OTHER_MESSAGE,
+    ODS_MESSAGE,
+    ODS_MIMETYPE,
+    OLE_MESSAGES,
+    XLSB_MESSAGE,
+    ole_kind,
+)
 
 MiB = 1 << 20
 
@@ -79,14 +87,13 @@ def _sniff(path: Path) -> bytes:
         raise WorkbookError(f"filen kan inte läsas ({exc.strerror})", path=str(path)) from None
 
 
-def check_magic(head: bytes, path: str | None) -> None:
-    """Refuse anything that is not a zip, with a specific message for OLE files."""
+def check_magic(head: bytes, path: str | None, whole: bytes | None = None) -> None:
+    """Refuse anything that is not a zip. An OLE compound file is named for what it is
+    (a password-protected workbook, an .xls, another Office document) from its
+    directory when ``whole`` (the file's bytes) is given (``formats.ole_kind``)."""
     if head.startswith(OLE_MAGIC):
-        raise WorkbookError(
-            "filen är lösenordsskyddad (krypterad) eller i det gamla .xls-formatet; "
-            "spara den i Excel som .xlsx/.xlsm utan lösenord och försök igen",
-            path=path,
-        )
+        message = OLE_MESSAGES[ole_kind(whole) if whole is not None else "unknown"]
+        raise WorkbookError(message, path=path)
     if not head.startswith(ZIP_MAGICS):
         raise WorkbookError("filen är ingen Excel-arbetsbok (.xlsx/.xlsm är zip-arkiv)", path=path)
 
@@ -151,7 +158,18 @@ def check_zip_directory(zf: zipfile.ZipFile, limits: Limits, path: str | None) -
                 f"arkivet packas upp till mer än {limits.max_total_uncompressed // MiB} MiB",
                 path=path,
             )
+    if "xl/workbook.bin" in seen and "xl/workbook.xml" not in seen:
+        raise WorkbookError(XLSB_MESSAGE, path=path)
     if "[content_types].xml" not in seen:
+        if "mimetype" in seen:  # an OpenDocument file (ODF 1.2 Part 3, §3.3)
+            info = next(i for i in infos if i.filename.casefold() == "mimetype")
+            head = b""
+            if info.file_size <= 200 and info.compress_type in ALLOWED_COMPRESSION:
+                try:
+                    head = zf.read(info)
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+                    head = b""
+            raise WorkbookError(ODS_MESSAGE if head.strip() == ODS_MIMETYPE else ODF_OTHER_MESSAGE, path=path)
         raise WorkbookError("arkivet saknar [Content_Types].xml och är ingen Office-fil", path=path)
     return infos
 
@@ -162,8 +180,15 @@ def check_package(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS)
     Reads only the first bytes and the zip central directory; never decompresses.
     """
     p = Path(path)
-    check_magic(_sniff(p), str(p))
+    head = _sniff(p)
     size = p.stat().st_size
+    whole = None
+    if head.startswith(OLE_MAGIC) and size <= limits.max_file_bytes:
+        try:
+            whole = p.read_bytes()  # its directory says what it is (formats.ole_kind)
+        except OSError:
+            whole = None
+    check_magic(head, str(p), whole)
     if size > limits.max_file_bytes:
         raise WorkbookError(
             f"filen är {size // 1_000_000} MB, gränsen är {limits.max_file_bytes // 1_000_000} MB",
@@ -173,7 +198,26 @@ def check_package(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS)
         with zipfile.ZipFile(p) as zf:
             check_zip_directory(zf, limits, str(p))
     except zipfile.BadZipFile as exc:
-        raise WorkbookError(f"zip-arkivet är skadat ({exc})", path=str(p)) from None
+        raise WorkbookError(bad_zip_message(exc), path=str(p)) from None
+
+
+# zipfile's messages for a damaged archive (CPython 3.11 Lib/zipfile.py), in Swedish.
+_BAD_ZIP = {
+    "File is not a zip file": "zip-arkivet är skadat (dess innehållsförteckning saknas eller är avkortad)",
+    "Truncated central directory": "zip-arkivet är skadat (innehållsförteckningen är avkortad)",
+    "Bad magic number for central directory": "zip-arkivet är skadat (innehållsförteckningen är trasig)",
+    "Truncated file header": "zip-arkivet är skadat (ett filhuvud är avkortat)",
+    "Bad magic number for file header": "zip-arkivet är skadat (ett filhuvud är trasigt)",
+}
+
+
+def bad_zip_message(exc: BaseException) -> str:
+    """A Swedish line for zipfile's BadZipFile; its own English text only as a quoted detail."""
+    text = str(exc)
+    for english, swedish in _BAD_ZIP.items():
+        if text.startswith(english):
+            return swedish
+    return f"zip-arkivet är skadat (zipfile: {text[:120]!r})"
 
 
 def read_part_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: str | None) -> bytes:

@@ -9,6 +9,9 @@ compression type, attributes and comment, plus the sha256 of the file as read (f
 A Package is immutable: ``with_parts`` returns a new one sharing the unchanged
 parts' bytes.
 
+Every part is checked at open by ``xmlsafe.check_prolog`` (a DTD or an encoding xlmodel
+does not read refuses the file before any part is parsed).
+
 ``lazy=True`` (for ``validate``'s memory bound, issue 6) checks every part at open
 exactly as the default does, then keeps only the parts of at most
 ``LAZY_KEEP_BYTES``; a bigger part as read is inflated again from the file's
@@ -34,8 +37,15 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, Mapping
 
 from xlmodel.errors import WorkbookError
-from xlmodel.xlsx.limits import DEFAULT_LIMITS, Limits, check_magic, check_zip_directory, read_part_bounded
-from xlmodel.xlsx.xmlsafe import local, parse_part
+from xlmodel.xlsx.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    bad_zip_message,
+    check_magic,
+    check_zip_directory,
+    read_part_bounded,
+)
+from xlmodel.xlsx.xmlsafe import WellFormed, check_prolog, check_well_formed, local, parse_part
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 R_NS_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships"
@@ -331,6 +341,9 @@ class Package:
         self._source = source
         self._folded = {n.casefold(): n for n in order}
         self.lazy = lazy  # opened with lazy=True: carried through with_parts
+        # Parts already found well-formed (``ensure_well_formed``); with_parts keeps the
+        # names of the parts it does not replace.
+        self._well_formed: set[str] = set()
         if source is None and any(d is NOT_KEPT for d in parts.values()):
             raise ValueError("a part that is not kept needs the file it was read from")
 
@@ -358,7 +371,7 @@ class Package:
     def from_bytes(cls, data: bytes, *, limits: Limits = DEFAULT_LIMITS, path: Path | None = None,
                    lazy: bool = False) -> "Package":
         where = str(path) if path else None
-        check_magic(data[:8], where)
+        check_magic(data[:8], where, data)
         if len(data) > limits.max_file_bytes:
             raise WorkbookError("filen är större än gränsen för arbetsböcker", path=where)
         sha = hashlib.sha256(data).hexdigest()
@@ -370,10 +383,14 @@ class Package:
                     # Every part is read and checked (bounds, size, CRC) as in an eager open;
                     # a lazy package then drops the big ones (one at a time: the peak is one part).
                     part = read_part_bounded(zf, i, limits, where)
+                    # Every part, read or not (the content types and every .rels included):
+                    # a DTD, or an encoding xlmodel does not read, refuses the file here,
+                    # before anything parses it (xmlsafe.check_prolog: the prolog only).
+                    check_prolog(part, i.filename, where)
                     parts[i.filename] = NOT_KEPT if lazy and len(part) > LAZY_KEEP_BYTES else part
                 comment = zf.comment
         except zipfile.BadZipFile as exc:
-            raise WorkbookError(f"zip-arkivet är skadat ({exc})", path=where) from None
+            raise WorkbookError(bad_zip_message(exc), path=where) from None
         order = [i.filename for i in infos]
         meta = {i.filename: PartMeta.of(i) for i in infos}
         source = _Source(data, {i.filename: i for i in infos}, meta)
@@ -450,9 +467,33 @@ class Package:
                 meta[name] = PartMeta.new()
                 existing = name
             parts[existing] = data
-        return Package(parts=parts, order=order, meta=meta, sha256=self.sha256, path=self.path,
-                       limits=self.limits, zip_comment=self.zip_comment, original=self._original,
-                       source=self._source, lazy=self.lazy)
+        out = Package(parts=parts, order=order, meta=meta, sha256=self.sha256, path=self.path,
+                      limits=self.limits, zip_comment=self.zip_comment, original=self._original,
+                      source=self._source, lazy=self.lazy)
+        replaced = {n.casefold() for n in changes}
+        out._well_formed = {n for n in self._well_formed if n.casefold() not in replaced}
+        return out
+
+    def ensure_well_formed(self, name: str, data: bytes | None = None) -> None:
+        """Refuse (WorkbookError naming the part, line and column) a part that is not
+        well-formed XML; checked once per package and part. ``data``: the part's bytes
+        when the caller holds them already; else a part that is not kept is checked
+        piece by piece, never inflated whole (``xmlsafe.WellFormed``)."""
+        actual = self.actual_name(name)
+        if actual in self._well_formed:
+            return
+        if data is not None or self._parts[actual] is not NOT_KEPT:
+            check_well_formed(self.part(actual) if data is None else data, actual, self.where)
+        else:
+            check = WellFormed(actual, self.where)
+            for piece in self.iter_part(actual):
+                check.feed(piece)
+            check.close()
+        self._well_formed.add(actual)
+
+    def mark_well_formed(self, name: str) -> None:
+        """Record that a reader found the whole part well-formed (``xlsx.stream``)."""
+        self._well_formed.add(self.actual_name(name))
 
     def changed_parts(self) -> dict[str, str]:
         """Parts that differ from the package as read: name -> 'ändrad'/'ny'/'borttagen'."""

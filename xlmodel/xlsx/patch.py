@@ -65,8 +65,10 @@ from xlmodel.xlsx import bookkeeping
 from xlmodel.xlsx.cellref import col_index, format_range, make_ref, parse_range, split_ref
 from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.sheetxml import (
+    ATTRS,
     Patterns,
     attrs,
+    content,
     escape_text,
     escape_xstring,
     has_markup_hazards,
@@ -76,6 +78,7 @@ from xlmodel.xlsx.sheetxml import (
     xml_text,
 )
 from xlmodel.xlsx.values import ERROR_CODES, ExcelError
+from xlmodel.xlsx.xmlsafe import local, parse_part
 
 RULE = "xlsx.skriv"
 MAX_TEXT = 32_767       # characters in one cell (Excel specifications and limits)
@@ -361,14 +364,14 @@ def _cell_scanner(prefix: bytes) -> re.Pattern[bytes]:
 
     Both alternatives match the same span at a given position: the first one's
     attributes contain no '/' or '>', so the general pattern's lazy attribute group stops
-    at the same place, and its content is the general ``(.*?)</c\\s*>`` written as an
-    unrolled loop (the same language). Tested against the general path
+    at the same place, and both take their content by ``sheetxml.content``. Tested against the general path
     (``_row_cells(..., fast=False)``) in tests/test_patch_fastpath.py."""
     p = re.escape(prefix)
+    body = content(p + b"c")  # never past another <c> (linear on unclosed cells: sheetxml.content)
     return re.compile(
         rb"(<" + p + rb"c(?:\s+r=\"((" + _GRID_COL + rb")([1-9][0-9]{0,5}))\"(?:\s+s=\"([0-9]+)\")?"
-        rb"(?:\s+t=\"[a-zA-Z]+\")?\s*(?:/>|>([^<]*(?:<(?!/" + p + rb"c\s*>)[^<]*)*)</" + p + rb"c\s*>)"
-        rb"|\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c\s*>)))",
+        rb"(?:\s+t=\"[a-zA-Z]+\")?\s*(?:/>|>(" + body + rb")</" + p + rb"c\s*>)"
+        rb"|\b(" + ATTRS + rb")(?:/>|>(" + body + rb")</" + p + rb"c\s*>)))",
         re.DOTALL,
     )
 
@@ -458,42 +461,39 @@ _SPECIAL_F = re.compile(rb"""\bt\s*=\s*["'](shared|array|dataTable)["']""")
 
 def _formula_structures(data: bytes, start: int, end: int, pat: Patterns) -> list[_Formula]:
     """Shared, array and data-table formulas in sheetData (found without a full scan
-    when the sheet has none: one bytes.find per kind)."""
+    when the sheet has none: one bytes.find per kind). One pass over the cells, each
+    cell's content searched for its formulas: linear in the sheet (a search from each
+    formula back to its cell would not be, for a cell holding thousands of them)."""
     if not any(data.find(k, start, end) >= 0 for k in (b"shared", b"array", b"dataTable")):
         return []
     out: list[_Formula] = []
-    tag_c = pat.tag_c
-    pos = start
-    while True:
-        fm = pat.f.search(data, pos, end)
-        if not fm:
-            break
-        pos = fm.end()
-        km = _SPECIAL_F.search(fm.group(1))
-        if not km:
+    tag_f = pat.tag_f
+    for cm in pat.cell.finditer(data, start, end):
+        body = cm.group(2)
+        if not body or tag_f not in body:
             continue
-        cstart = data.rfind(tag_c, start, fm.start())
-        while cstart >= 0 and data[cstart + len(tag_c): cstart + len(tag_c) + 1] not in (b" ", b"\t", b"\n", b"\r", b">", b"/"):
-            cstart = data.rfind(tag_c, start, cstart)
-        cm = pat.cell.match(data, cstart) if cstart >= 0 else None
-        if not cm or cm.end() < fm.end():
-            continue
-        ca = attrs(cm.group(1))
-        ref = (ca.get(b"r") or b"").decode("ascii")
-        if not ref:
-            continue
-        row, col = split_ref(ref, argument="r", rule=RULE)
-        fa = attrs(fm.group(1))
-        rng = fa.get(b"ref")
-        out.append(
-            _Formula(
-                ref=ref, row=row, col=col, cell_start=cm.start(), cell_end=cm.end(),
-                f_start=fm.start(), f_end=fm.end(), kind=km.group(1).decode(),
-                si=fa[b"si"].decode() if b"si" in fa else None,
-                range=parse_range(rng.decode("ascii")) if rng else None,
-                text=xml_text(fm.group(2)) if fm.group(2) else None,
+        offset = cm.start(2)
+        ref = None
+        for fm in pat.f.finditer(data, offset, cm.end(2)):
+            km = _SPECIAL_F.search(fm.group(1))
+            if not km:
+                continue
+            if ref is None:
+                ref = (attrs(cm.group(1)).get(b"r") or b"").decode("ascii")
+                if not ref:
+                    break
+                row, col = split_ref(ref, argument="r", rule=RULE)
+            fa = attrs(fm.group(1))
+            rng = fa.get(b"ref")
+            out.append(
+                _Formula(
+                    ref=ref, row=row, col=col, cell_start=cm.start(), cell_end=cm.end(),
+                    f_start=fm.start(), f_end=fm.end(), kind=km.group(1).decode(),
+                    si=fa[b"si"].decode() if b"si" in fa else None,
+                    range=parse_range(rng.decode("ascii")) if rng else None,
+                    text=xml_text(fm.group(2)) if fm.group(2) else None,
+                )
             )
-        )
     return out
 
 
@@ -502,11 +502,11 @@ def _max_style(pkg: Package) -> int | None:
     name = pkg.styles_part
     if name is None:
         return None
-    data = pkg.part(name)
-    m = re.search(rb"<(?:[\w.-]+:)?cellXfs\b[^>]*?(?:/>|>(.*?)</(?:[\w.-]+:)?cellXfs\s*>)", data, re.S)
-    if not m:
-        return None
-    return len(re.findall(rb"<(?:[\w.-]+:)?xf\b", m.group(1) or b""))
+    root = parse_part(pkg.part(name), name, pkg.where)  # well-formed first (a regex here could be quadratic)
+    for el in root:
+        if local(el.tag) == "cellXfs":
+            return sum(1 for xf in el if local(xf.tag) == "xf")
+    return None
 
 
 def _in(rect: tuple[int, int, int, int], row: int, col: int) -> bool:
@@ -568,6 +568,9 @@ def patch_sheet_detailed(
     part = sheet.part
     data = pkg.part(part)
     pat = patterns(root_prefix(data, part, where))
+    # Never write into a malformed part (the output would be malformed too), and scan
+    # only well-formed bytes: libxml2 checks the part once per package, linearly.
+    pkg.ensure_well_formed(part, data)
     P = pat.prefix
     span = sheet_data_span(data, pat, part, where)
     if has_markup_hazards(data, span.content_start, span.content_end):
@@ -748,7 +751,8 @@ def patch_sheet_detailed(
             try:
                 text = Translator("=" + m.text, origin=m.ref).translate_formula(f.ref)[1:]
             except Exception as exc:
-                raise WorkbookError(f"den delade formeln i {f.ref} kan inte skrivas ut ({exc})", path=where) from None
+                raise WorkbookError(f"den delade formeln i {f.ref} kan inte skrivas ut (openpyxl: {str(exc)[:120]!r})",
+                                    path=where) from None
             new_f = b"<" + P + b"f>" + escape_text(text).encode("utf-8") + b"</" + P + b"f>"
             splices.append((f.f_start, f.f_end, 0, new_f))
             result.expanded_shared.append(f.ref)

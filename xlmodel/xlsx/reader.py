@@ -18,7 +18,9 @@
   ``dynamic`` (the cell carries ``cm``: a dynamic-array formula).
 
 openpyxl needs two loads for formula and cached value (``data_only`` on and off);
-this is one scan of the bytes with compiled patterns (see ``sheetxml``). Sheets with
+this is one scan of the bytes with compiled patterns (see ``sheetxml``), after the
+part was found well-formed (``Package.ensure_well_formed``: a malformed sheet or shared
+string table is refused naming its line, never read in part). Sheets with
 comments/CDATA inside sheetData, which Excel never writes, are read with lxml
 ``iterparse`` instead; both paths give the same cells (tested). ``xlsx.stream.iter_rows``
 runs the same byte scan over a sheet in pieces (row by row, never the whole part).
@@ -76,6 +78,7 @@ def shared_strings(pkg: Package) -> list[str]:
     if name is not None:
         data = pkg.part(name)
         pat = patterns(root_prefix(data, name, pkg.where))
+        pkg.ensure_well_formed(name, data)  # a malformed table is refused, never half read
         # The plain entry <si><t>text</t></si> (most of them) without rich_text's
         # sub-pattern: the same text (one run, no phonetic run).
         t_open, t_close = b"<" + pat.prefix + b"t>", b"</" + pat.prefix + b"t>"
@@ -126,7 +129,8 @@ class _SharedFormulas:
                 self._translators[si] = tr
             return tr.translate_formula(ref)[1:]  # type: ignore[attr-defined]
         except Exception as exc:  # openpyxl raises TranslatorError / TokenizerError / ValueError / IndexError
-            raise WorkbookError(f"den delade formeln i {ref} kan inte översättas ({exc})", path=where) from None
+            raise WorkbookError(f"den delade formeln i {ref} kan inte översättas (openpyxl: {str(exc)[:120]!r})",
+                                path=where) from None
 
 
 class _ScanState:
@@ -196,7 +200,8 @@ def _sheet_cells(pkg: Package, sheet: str, max_row: int | None) -> Iterator[Cell
     part = pkg.sheet_part(sheet)
     data = pkg.part(part)
     where = pkg.where
-    pat = patterns(root_prefix(data, part, where))
+    pat = patterns(root_prefix(data, part, where))  # the prolog check first: a DTD never reaches libxml2
+    pkg.ensure_well_formed(part, data)  # a malformed sheet is refused, never half read
     span = sheet_data_span(data, pat, part, where)
     sst = shared_strings(pkg)
     if has_markup_hazards(data, span.content_start, span.content_end):
@@ -478,7 +483,7 @@ def _iter_tree(data: bytes, sst: list[str], where: str | None, max_cells: int) -
             yield Cell(ref, row, col, value, formula, kind, style, fkind, el.get("cm") is not None)
             el.clear()
     except etree.XMLSyntaxError as exc:
-        raise WorkbookError(f"bladet är inte giltig XML ({exc})", path=where) from None
+        raise WorkbookError(f"bladet är inte giltig XML på rad {exc.lineno} (libxml2: {exc.msg!r})", path=where) from None
 
 
 def read_range(pkg: Package, sheet: str, rng: str) -> list[list[Cell | None]]:

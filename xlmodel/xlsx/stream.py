@@ -58,7 +58,7 @@ from xlmodel.errors import WorkbookError
 from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.reader import Cell, _iter_bytes, _ScanState, _sheet_cells, _sheet_error, shared_strings
 from xlmodel.xlsx.sheetxml import _ROOT, Patterns, has_markup_hazards, patterns, root_prefix, sheet_data_span
-from xlmodel.xlsx.xmlsafe import _first_element
+from xlmodel.xlsx.xmlsafe import WellFormed, _first_element
 
 # Bytes per piece of the part. 64 KiB: the scan's cost per piece (a regex search for
 # the last row end, one concatenation of the carried row) is negligible next to
@@ -67,8 +67,8 @@ from xlmodel.xlsx.xmlsafe import _first_element
 # dozen bytes to cut rows at every position.
 CHUNK_BYTES = 64 * 1024
 
-# check_encoding looks at the first 100 bytes of a part: judge the head only once it
-# has that many (or is the whole part).
+# The prolog check reads the encoding declaration from the first bytes of a part: judge
+# the head only once it has this many (or is the whole part).
 _ENCODING_WINDOW = 100
 _WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -124,30 +124,83 @@ def _raise_wrapped(sheet: str, err: Exception, where: str | None) -> None:
     raise raised from None
 
 
+class _Checked:
+    """The pieces of a part, each fed to the well-formedness check (``xmlsafe.WellFormed``)
+    before any byte of it is scanned. Feeding starts once the head has passed the prolog
+    check (``arm``, after the sheetData start tag was found: a DTD never reaches libxml2);
+    the pieces read before are fed then. When the part is used up the check is closed
+    and the part recorded as well-formed in the package. A part already checked in this
+    package is passed through unchecked."""
+
+    __slots__ = ("_pieces", "_pkg", "_part", "_check", "_held", "_done")
+
+    def __init__(self, pkg: Package, part: str, pieces: Iterator[bytes]) -> None:
+        self._pieces = pieces
+        self._pkg = pkg
+        self._part = part
+        known = part in pkg._well_formed  # noqa: SLF001 - the package's own memo
+        self._check = None if known else WellFormed(part, pkg.where)
+        self._held: list[bytes] | None = [] if not known else None  # read before arm()
+        self._done = False
+
+    def __iter__(self) -> "_Checked":
+        return self
+
+    def __next__(self) -> bytes:
+        piece = next(self._pieces, None)
+        if piece is None:
+            if not self._done and self._check is not None and self._held is None:
+                self._done = True
+                self._check.close()
+                self._pkg.mark_well_formed(self._part)
+            raise StopIteration
+        if self._check is not None:
+            if self._held is not None:
+                self._held.append(piece)
+            else:
+                self._check.feed(piece)
+        return piece
+
+    def arm(self) -> None:
+        """The prolog passed: feed what was read so far, and every piece from now on."""
+        if self._check is None or self._held is None:
+            return
+        held, self._held = self._held, None
+        for piece in held:
+            self._check.feed(piece)
+
+
 def _cells(pkg: Package, sheet: str, max_row: int | None, chunk_size: int) -> Iterator[Cell]:
     """The cells of a sheet in file order, as ``reader._sheet_cells`` gives them, with
     scan errors already named by sheet. Structural errors (no root, a DTD, no or an
-    unclosed sheetData) are raised as they are, as by ``read_cells``."""
-    part = pkg.sheet_part(sheet)
+    unclosed sheetData, a malformed part) are raised as they are, as by ``read_cells``."""
+    part = pkg.actual_name(pkg.sheet_part(sheet))
     where = pkg.where
     scanned = 0  # cells given so far: a fallback skips as many of the whole-part read
     try:
-        pieces = pkg.iter_part(part, chunk_size)
+        pieces = _Checked(pkg, part, pkg.iter_part(part, chunk_size))
         head = bytearray()
         ended = False
+        look_at = 0  # judge the head again once it has this many bytes (doubling: linear)
         while True:  # the head: prolog, root element and the sheetData start tag
             piece = next(pieces, None)
             if piece is None:
                 ended = True
             else:
                 head += piece
+                if len(head) < look_at:
+                    continue
             found = _sheet_data_start(head, ended, part, where)
             if found is not None:
                 break
+            look_at = 2 * len(head)
         pat, content_start, empty = found
+        pieces.arm()  # the prolog passed: libxml2 reads the head and every piece from here on
         sst = shared_strings(pkg)
         if empty:
-            return  # <sheetData/>: no cells; nothing after it is read
+            for _ in pieces:  # the rest of the part: checked, not scanned
+                pass
+            return  # <sheetData/>: no cells
         buf = bytes(head[content_start:])
         del head
         state = _ScanState()
@@ -156,6 +209,7 @@ def _cells(pkg: Package, sheet: str, max_row: int | None, chunk_size: int) -> It
         row_end = b"</" + pat.prefix + b"row"
         tag_c = pat.tag_c
         cell_close = _cell_close(pat.prefix)
+        pending: list[bytes] = []  # pieces read since buf was last searched
         while True:
             close = close_re.search(buf)
             if close is not None:
@@ -163,13 +217,24 @@ def _cells(pkg: Package, sheet: str, max_row: int | None, chunk_size: int) -> It
             else:
                 tag_at, cut = _last_row_end(buf, row_end, pat)
                 final = False
-                if tag_at < 0:  # not one complete row yet: read on
-                    piece = next(pieces, None)
-                    if piece is None:
+                if tag_at < 0:  # not one complete row yet: read on, and search again once
+                    # the text has doubled (a search per piece of a long row would be quadratic)
+                    grown = 0
+                    while not pending or grown < len(buf):
+                        piece = next(pieces, None)
+                        if piece is None:
+                            break
+                        pending.append(piece)
+                        grown += len(piece)
+                    if not pending:
                         raise WorkbookError(f"delen {part!r} är trasig (sheetData avslutas inte)", path=where)
-                    buf += piece
+                    buf = b"".join([buf, *pending])
+                    pending.clear()
                     piece = None
                     continue
+            if final:
+                for _ in pieces:  # the rest of the part is checked (not scanned) before the last rows
+                    pass
             if has_markup_hazards(buf, 0, cut) or (not final and _cell_left_open(buf, tag_at, tag_c, cell_close)):
                 raise _Fallback
             try:
