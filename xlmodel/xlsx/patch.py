@@ -461,39 +461,45 @@ _SPECIAL_F = re.compile(rb"""\bt\s*=\s*["'](shared|array|dataTable)["']""")
 
 def _formula_structures(data: bytes, start: int, end: int, pat: Patterns) -> list[_Formula]:
     """Shared, array and data-table formulas in sheetData (found without a full scan
-    when the sheet has none: one bytes.find per kind). One pass over the cells, each
-    cell's content searched for its formulas: linear in the sheet (a search from each
-    formula back to its cell would not be, for a cell holding thousands of them)."""
+    when the sheet has none: one bytes.find per kind). Linear in the sheet: the search
+    back from a formula to its cell's start tag never goes behind the formula before
+    it, and a cell holding several formulas is matched once."""
     if not any(data.find(k, start, end) >= 0 for k in (b"shared", b"array", b"dataTable")):
         return []
     out: list[_Formula] = []
-    tag_f = pat.tag_f
-    for cm in pat.cell.finditer(data, start, end):
-        body = cm.group(2)
-        if not body or tag_f not in body:
+    tag_c = pat.tag_c
+    lo = start  # no cell start tag before this is looked for again
+    cm = None   # the cell of the last formula found, its reference and position
+    ref, row, col = "", 0, 0
+    for fm in pat.f.finditer(data, start, end):
+        km = _SPECIAL_F.search(fm.group(1))
+        if not km:
             continue
-        offset = cm.start(2)
-        ref = None
-        for fm in pat.f.finditer(data, offset, cm.end(2)):
-            km = _SPECIAL_F.search(fm.group(1))
-            if not km:
+        if cm is None or not (cm.start() < fm.start() and cm.end() >= fm.end()):
+            cstart = data.rfind(tag_c, lo, fm.start())
+            while cstart >= 0 and data[cstart + len(tag_c): cstart + len(tag_c) + 1] not in (b" ", b"\t", b"\n", b"\r", b">", b"/"):
+                cstart = data.rfind(tag_c, lo, cstart)
+            lo = fm.start()
+            cm = pat.cell.match(data, cstart) if cstart >= 0 else None
+            if not cm or cm.end() < fm.end():
+                cm = None
                 continue
-            if ref is None:
-                ref = (attrs(cm.group(1)).get(b"r") or b"").decode("ascii")
-                if not ref:
-                    break
+            ref = (attrs(cm.group(1)).get(b"r") or b"").decode("ascii")
+            if ref:
                 row, col = split_ref(ref, argument="r", rule=RULE)
-            fa = attrs(fm.group(1))
-            rng = fa.get(b"ref")
-            out.append(
-                _Formula(
-                    ref=ref, row=row, col=col, cell_start=cm.start(), cell_end=cm.end(),
-                    f_start=fm.start(), f_end=fm.end(), kind=km.group(1).decode(),
-                    si=fa[b"si"].decode() if b"si" in fa else None,
-                    range=parse_range(rng.decode("ascii")) if rng else None,
-                    text=xml_text(fm.group(2)) if fm.group(2) else None,
-                )
+        if not ref:
+            continue
+        fa = attrs(fm.group(1))
+        rng = fa.get(b"ref")
+        out.append(
+            _Formula(
+                ref=ref, row=row, col=col, cell_start=cm.start(), cell_end=cm.end(),
+                f_start=fm.start(), f_end=fm.end(), kind=km.group(1).decode(),
+                si=fa[b"si"].decode() if b"si" in fa else None,
+                range=parse_range(rng.decode("ascii")) if rng else None,
+                text=xml_text(fm.group(2)) if fm.group(2) else None,
             )
+        )
     return out
 
 
