@@ -86,6 +86,9 @@ def run(args: argparse.Namespace, work: Path) -> str:
         # The machine's share of two cores swings from run to run on a shared VM (two pure
         # CPU loops: 1,2-2,3 x within one run): more pairs than elsewhere, for the median.
         results.append(suite.parallel_validate(corpus, max(9, 2 * repeats)))
+    if wanted("fientlig"):
+        say("trasiga och fientliga filer …")
+        results.extend(suite.hostile(work, repeats))
     if wanted("minne"):
         say("minne …")
         # Warm up with a small workbook of the SAME kind (the shipped regionplan), so the

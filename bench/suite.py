@@ -143,6 +143,96 @@ def regenerate(path: Path, work: Path, repeats: int, *, label: str) -> Result:
     )
 
 
+# --------------------------------------------------------------------------- hostile files
+
+HOSTILE_SHEET_BYTES = 100_000
+
+
+def _sheet_read(data: bytes, sheet: str) -> int:
+    """Open a package from bytes and read one sheet whole (a fresh package each time, so
+    nothing is remembered); the cells read, or -1 for a refusal."""
+    from xlmodel.errors import WorkbookError
+    from xlmodel.xlsx.package import Package
+    from xlmodel.xlsx.reader import read_cells
+
+    try:
+        return len(read_cells(Package.from_bytes(data), sheet))
+    except WorkbookError:
+        return -1
+
+
+def hostile(work: Path, repeats: int, size: int = HOSTILE_SHEET_BYTES) -> list[Result]:
+    """Issue 16: a malformed sheet is refused in about the time a well-formed one of the
+    same size is read (the scans were quadratic in unclosed elements: 20 000 unclosed
+    ``<c>`` ran past 60 s). Both are the shipped regionplan's Ramar sheet grown to
+    ``size`` bytes: with rows of plain cells (the baseline), and with unclosed ``<c>``
+    start tags (the subject); the same for the shared strings with unclosed ``<si>``."""
+    from xlmodel.testing import hostile as H
+    from xlmodel.workbook.validate import validate_file
+    from xlmodel.xlsx.package import Package
+
+    from bench.generate import shipped_workbooks
+
+    book_path = next(p for p in shipped_workbooks() if "regionplan_2021" in p.name)
+    book = book_path.read_bytes()
+    pkg = Package.from_bytes(book)
+    ramar = pkg.sheet_part("Ramar")
+    sst = pkg.shared_strings_part
+    good = H.padded_sheet(book, ramar, size)
+    grown = len(Package.from_bytes(good).part(ramar)) - len(pkg.part(ramar))
+    bad = H.unclosed_cells(book, ramar, max(1, grown // len(b'<c r="A1048000">')))
+    good_sst = H.padded_strings(book, sst, size)
+    grown_sst = len(Package.from_bytes(good_sst).part(sst)) - len(pkg.part(sst))
+    bad_sst = H.unclosed_strings(book, sst, max(1, grown_sst // len(b"<si><t>x</t>")))
+    if _sheet_read(bad, "Ramar") != -1 or _sheet_read(good, "Ramar") <= 0:
+        raise RuntimeError("den trasiga bladdelen avvisades inte, eller den hela lästes inte")
+    sizes = {name: len(Package.from_bytes(d).part(part)) for name, d, part in
+             (("bad", bad, ramar), ("good", good, ramar), ("bad_sst", bad_sst, sst), ("good_sst", good_sst, sst))}
+    results = []
+    sheet_pair = M.paired(lambda: _sheet_read(good, "Ramar"), lambda: _sheet_read(bad, "Ramar"), repeats)
+    results.append(Result(
+        key="fientlig:blad",
+        what=(f"läsning av ett trasigt blad (Ramar, {sizes['bad'] / 1e3:.0f} kB, "
+              f"{max(1, grown // 17)} `<c>` som aldrig stängs) tills det avvisas").replace(".", ","),
+        baseline=f"läsning av samma blad, helt, med vanliga celler ({sizes['good'] / 1e3:.0f} kB)".replace(".", ","),
+        target="≤ 2 ×", figure=sheet_pair.ratio, unit="×", met=_median_at_most(sheet_pair.ratio, 2.0),
+        absolute={"trasigt blad": sheet_pair.subject, "helt blad (baslinje)": sheet_pair.baseline},
+    ))
+
+    def read_sst(data: bytes) -> int:
+        from xlmodel.errors import WorkbookError
+        from xlmodel.xlsx.reader import shared_strings
+
+        try:
+            return len(shared_strings(Package.from_bytes(data)))
+        except WorkbookError:
+            return -1
+
+    sst_pair = M.paired(lambda: read_sst(good_sst), lambda: read_sst(bad_sst), repeats)
+    results.append(Result(
+        key="fientlig:delade-strangar",
+        what=(f"läsning av en trasig tabell med delade strängar ({sizes['bad_sst'] / 1e3:.0f} kB, "
+              f"`<si>` som aldrig stängs) tills den avvisas").replace(".", ","),
+        baseline=f"läsning av samma tabell, hel ({sizes['good_sst'] / 1e3:.0f} kB)".replace(".", ","),
+        target="≤ 2 ×", figure=sst_pair.ratio, unit="×", met=_median_at_most(sst_pair.ratio, 2.0),
+        absolute={"trasig tabell": sst_pair.subject, "hel tabell (baslinje)": sst_pair.baseline},
+    ))
+    good_path, bad_path = work / "fientlig_hel.xlsm", work / "fientlig_trasig.xlsm"
+    good_path.write_bytes(good)
+    bad_path.write_bytes(bad)
+    if validate_file(bad_path).error is None:
+        raise RuntimeError("validate_file avvisade inte det trasiga bladet")
+    file_pair = M.paired(lambda: validate_file(good_path), lambda: validate_file(bad_path), repeats)
+    results.append(Result(
+        key="fientlig:validera",
+        what="`validate_file` av regionplanen med det trasiga bladet (avvisas, slutkod 2)",
+        baseline="`validate_file` av regionplanen med det hela bladet av samma storlek",
+        target="≤ 2 ×", figure=file_pair.ratio, unit="×", met=_median_at_most(file_pair.ratio, 2.0),
+        absolute={"trasig arbetsbok": file_pair.subject, "hel arbetsbok (baslinje)": file_pair.baseline},
+    ))
+    return results
+
+
 # --------------------------------------------------------------------------- Excel functions
 
 def _plain8(a, b, c, d, e, f, g, h):

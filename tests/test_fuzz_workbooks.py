@@ -158,6 +158,55 @@ def test_fuzz_cell_values(book, data):
     exercise(changed.to_bytes(), Path(book).suffix)
 
 
+# Hostile constructs (xlmodel.testing.hostile; docs/reliability.md, "Fientliga filer"):
+# a DTD in any part and encoding, or start tags never closed, thousands at a time.
+UNCLOSED_TAGS = [b"c", b'c r="A1"', b"si", b"row", b'row r="1"', b"f", b"v", b"t", b"is", b"r", b"sheetData",
+                 b"Relationship", b"Override", b"cellXfs", b"xf", b"definedName", b"sheet"]
+
+
+def both_refuse_alike(data: bytes, suffix: str) -> str | None:
+    """Run validate and regenerate (on a copy); if either refuses, both must, with the same
+    message, and the file must be as it was. The message, or None if neither refused."""
+    with tempfile.TemporaryDirectory(prefix="xlmodel-fuzz-") as tmp:
+        path = Path(tmp) / f"fuzz{suffix}"
+        path.write_bytes(data)
+        error = validate_file(path).error
+        try:
+            regenerate_file(path, backup=False)
+            regenerate_error = None
+        except XlmodelError as err:
+            regenerate_error = getattr(err, "message", str(err))
+        assert error == regenerate_error, (error, regenerate_error)
+        if error is not None:
+            assert path.read_bytes() == data
+        return error
+
+
+@FUZZ
+@given(book=books, data=st.data())
+def test_fuzz_hostile_constructs(book, data):
+    from xlmodel.testing import hostile as H
+
+    pkg = PACKAGES[book]
+    part = data.draw(st.sampled_from(XML_PARTS[book]), label="part")
+    suffix = Path(book).suffix
+    if data.draw(st.booleans(), label="dtd"):
+        encoding, bom = data.draw(st.sampled_from([("utf-8", False), ("utf-8", True), ("utf-16-le", False),
+                                                   ("utf-16-le", True), ("utf-16-be", False), ("utf-16-be", True)]),
+                                  label="encoding")
+        doctype, entity = data.draw(st.sampled_from([(H.BILLION_LAUGHS, "&lol9;"), (H.XXE, "&xxe;")]), label="dtd")
+        hostile = H.with_dtd(ORIGINAL[book], part, encoding=encoding, bom=bom, doctype=doctype, entity=entity)
+        error = both_refuse_alike(hostile, suffix)
+        assert error is not None and f"{part!r} innehåller en DTD" in error
+        return
+    tag = data.draw(st.sampled_from(UNCLOSED_TAGS), label="tag")
+    n = data.draw(st.integers(min_value=1, max_value=20_000), label="n")
+    raw = pkg.part(part)
+    at = data.draw(st.integers(min_value=0, max_value=len(raw)), label="at")
+    hostile = pkg.with_parts({part: raw[:at] + (b"<" + tag + b">") * n + raw[at:]}).to_bytes()
+    both_refuse_alike(hostile, suffix)
+
+
 def test_fuzz_corpus_is_the_shipped_workbooks():
     assert len(BOOKS) >= 2 and any(p.suffix == ".xlsm" for p in BOOKS)
     assert all(CELLS[name] for name in ORIGINAL)

@@ -94,3 +94,13 @@ def padded_sheet(book: bytes, part: str, size: int) -> bytes:
         total += len(row)
         r += 1
     return _replace(book, part, data.replace(b"</sheetData>", b"".join(rows) + b"</sheetData>", 1))
+
+
+def padded_strings(book: bytes, part: str = "xl/sharedStrings.xml", size: int = 100_000) -> bytes:
+    """A well-formed shared string table about ``size`` bytes longer: plain entries
+    appended (the baseline for ``unclosed_strings`` of the same size)."""
+    data = Package.from_bytes(book).part(part)
+    at = data.rindex(b"</sst>")
+    n = size // len(b"<si><t>x0000000</t></si>") + 1
+    extra = b"".join(b"<si><t>x%07d</t></si>" % i for i in range(n))
+    return _replace(book, part, data[:at] + extra + data[at:])

@@ -130,6 +130,12 @@ class TableInfo:
         return int("".join(ch for ch in first if ch.isdigit()))
 
 
+def _is_structure(name: str) -> bool:
+    """[Content_Types].xml and the relationship parts (OPC names: compared case-insensitively)."""
+    folded = name.casefold()
+    return folded == "[content_types].xml" or folded.endswith(".rels")
+
+
 def rels_part_for(part: str) -> str:
     """'xl/workbook.xml' -> 'xl/_rels/workbook.xml.rels'; '' (package) -> '_rels/.rels'."""
     folder, name = posixpath.split(part)
@@ -387,6 +393,10 @@ class Package:
                     # a DTD, or an encoding xlmodel does not read, refuses the file here,
                     # before anything parses it (xmlsafe.check_prolog: the prolog only).
                     check_prolog(part, i.filename, where)
+                    if _is_structure(i.filename):
+                        # The package's own structure (content types, relationships), which
+                        # every command reads: well-formed, or the file is refused at open.
+                        check_well_formed(part, i.filename, where)
                     parts[i.filename] = NOT_KEPT if lazy and len(part) > LAZY_KEEP_BYTES else part
                 comment = zf.comment
         except zipfile.BadZipFile as exc:
@@ -394,8 +404,10 @@ class Package:
         order = [i.filename for i in infos]
         meta = {i.filename: PartMeta.of(i) for i in infos}
         source = _Source(data, {i.filename: i for i in infos}, meta)
-        return cls(parts=parts, order=order, meta=meta, sha256=sha, path=path, limits=limits, zip_comment=comment,
-                   source=source, lazy=lazy)
+        pkg = cls(parts=parts, order=order, meta=meta, sha256=sha, path=path, limits=limits, zip_comment=comment,
+                  source=source, lazy=lazy)
+        pkg._well_formed = {name for name in order if _is_structure(name)}
+        return pkg
 
     # ------------------------------------------------------------------- parts
     @property
