@@ -235,3 +235,70 @@ def test_xls_and_ods_written_by_libreoffice_are_named_so(soffice, fmt, words, tm
     made = lo.convert([src], tmp_path / "ut", fmt=fmt, soffice=soffice, recalc=False)[src]
     assert made.suffix == f".{fmt}"
     assert_refused(made, words)
+
+
+# ----------------------------------------------------------------- the prolog check itself
+
+DTD = '<!DOCTYPE a [<!ENTITY e "x">]>'
+
+
+@pytest.mark.parametrize("text", [
+    DTD + "<a>&e;</a>",
+    '<?xml version="1.0"?>' + DTD + "<a/>",
+    '<?xml version="1.0"?>\n<!-- a comment -->\n<?pi x?>\n' + DTD + "<a/>",
+    "<!--" + "x" * 20_000 + "-->" + DTD + "<a/>",  # past the first decoded piece (doubling)
+    "\n" * 9000 + DTD + "<a/>",
+    "<!doctype a><a/>",  # any case: no '<!' but a comment may stand before the root
+    "<!ENTITY e 'x'><a/>",
+])
+@pytest.mark.parametrize("encoding,bom", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b""),
+                                          ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b""), ("utf-16-be", b"\xfe\xff")])
+def test_a_dtd_is_found_in_any_encoding_and_anywhere_in_the_prolog(text, encoding, bom):
+    from xlmodel.xlsx.xmlsafe import check_prolog
+
+    if encoding != "utf-8" and text.startswith("<?xml"):
+        text = text.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>', 1)
+    with pytest.raises(WorkbookError, match="'x.xml' innehåller en DTD"):
+        check_prolog(bom + text.encode(encoding), "x.xml")
+
+
+@pytest.mark.parametrize("data,why", [
+    ('<?xml version="1.0" encoding="UTF-16"?><a/>'.encode("utf-8"), "anger UTF-16 men"),
+    (b"\xff\xfe" + '<?xml version="1.0" encoding="UTF-8"?><a/>'.encode("utf-16-le"), "anger UTF-8 men"),
+    ('<?xml version="1.0" encoding="windows-1252"?><a/>'.encode("cp1252"), "teckenkodningen 'windows-1252'"),
+    ("<a/>".encode("utf-32-le"), "UTF-32"),
+    (b"\x00\x00\xfe\xff" + "<a/>".encode("utf-32-be"), "UTF-32"),
+    ('<?xml version="1.0"?><a/>'.encode("cp500"), "EBCDIC"),
+    (b"\xfe\xff" + "<a/>".encode("utf-16-be"), "kodad i UTF-16"),
+    ("<a/>".encode("utf-16-le"), "kodad i UTF-16"),
+])
+def test_encodings_that_are_not_read_are_refused(data, why):
+    from xlmodel.xlsx.xmlsafe import check_prolog
+
+    with pytest.raises(WorkbookError, match=why):
+        check_prolog(data, "x.xml")
+
+
+@pytest.mark.parametrize("data", [
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<a>&amp;</a>',
+    b"\xef\xbb\xbf<?xml version='1.0' encoding='utf-8'?><a/>",
+    b"<!-- <!DOCTYPE in a comment --><a/>",
+    b"  \n<a><![CDATA[<!DOCTYPE x>]]></a>",  # after the root: the parser's business, not a DTD
+    b"\x89PNG\r\n\x1a\n\x00\x00",            # not XML: not looked at
+    b"",
+])
+def test_what_is_not_a_dtd_passes(data):
+    from xlmodel.xlsx.xmlsafe import check_prolog
+
+    check_prolog(data, "x.xml")
+
+
+def test_a_malformed_part_is_named_with_line_and_column_in_swedish():
+    from xlmodel.xlsx.xmlsafe import check_well_formed
+
+    with pytest.raises(WorkbookError) as info:
+        check_well_formed(b"<a>\n<b>\n</a>", "xl/worksheets/sheet1.xml")
+    assert str(info.value) == ("delen 'xl/worksheets/sheet1.xml' är inte giltig XML på rad 3, kolumn 5: en sluttagg "
+                               "passar inte till elementet som är öppet; filen är skadad eller manipulerad")
+    with pytest.raises(WorkbookError, match="rad 1.*en entitet som inte är definierad"):
+        check_well_formed(b"<a>&nej;</a>", "x.xml")

@@ -32,6 +32,7 @@ batch job on a big machine): ``Limits(max_total_uncompressed=1 << 30)``.
 
 from __future__ import annotations
 
+import errno
 import os
 import zipfile
 import zlib
@@ -75,6 +76,21 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+_OS_REASONS = {
+    errno.EACCES: "behörighet saknas",
+    errno.EPERM: "behörighet saknas",
+    errno.EIO: "läsfel på disken",
+    errno.ENAMETOOLONG: "sökvägen är för lång",
+    errno.ELOOP: "sökvägen går i cirkel (symboliska länkar)",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file cannot be read, in Swedish; the system's own (English) text only quoted."""
+    reason = _OS_REASONS.get(exc.errno or 0)
+    return reason if reason else f"systemet säger {str(exc.strerror or exc)[:120]!r}"
+
+
 def _sniff(path: Path) -> bytes:
     try:
         with open(path, "rb") as fh:
@@ -84,7 +100,7 @@ def _sniff(path: Path) -> bytes:
     except IsADirectoryError:
         raise WorkbookError("sökvägen är en mapp, inte en arbetsbok", path=str(path)) from None
     except OSError as exc:
-        raise WorkbookError(f"filen kan inte läsas ({exc.strerror})", path=str(path)) from None
+        raise WorkbookError(f"filen kan inte läsas ({os_reason(exc)})", path=str(path)) from None
 
 
 def check_magic(head: bytes, path: str | None, whole: bytes | None = None) -> None:

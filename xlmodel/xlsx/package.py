@@ -43,6 +43,7 @@ from xlmodel.xlsx.limits import (
     bad_zip_message,
     check_magic,
     check_zip_directory,
+    os_reason,
     read_part_bounded,
 )
 from xlmodel.xlsx.xmlsafe import WellFormed, check_prolog, check_well_formed, local, parse_part
@@ -370,7 +371,7 @@ class Package:
         try:
             data = p.read_bytes()
         except OSError as exc:
-            raise WorkbookError(f"filen kan inte läsas ({exc.strerror})", path=str(p)) from None
+            raise WorkbookError(f"filen kan inte läsas ({os_reason(exc)})", path=str(p)) from None
         return cls.from_bytes(data, limits=limits, path=p, lazy=lazy)
 
     @classmethod

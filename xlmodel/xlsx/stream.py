@@ -19,6 +19,14 @@ current row's cells, and (for an eager package, or a part replaced by ``with_par
 the part's bytes the package holds anyway. Reading stops as soon as a row after
 ``max_row`` is seen; the rest of the part is never decompressed.
 
+Before any byte is scanned, libxml2 has read it (``_Checked``: each piece is fed to
+``xmlsafe.WellFormed`` once the head passed the prolog check; after ``</sheetData>`` the
+rest of the part is fed too, before the last rows are scanned). A malformed part is
+refused with the message of the whole-part read (``Package.ensure_well_formed``), after
+the rows before the damage were yielded; a part read to its end is recorded as
+well-formed in the package. A long row is searched for its end again only once the text
+held has doubled, so no input makes the search quadratic.
+
 The same limits hold as for a whole-part read: the cell count (``Limits.max_cells``,
 same message), and the inflated size of the part (at most its declared size, which was
 checked against ``Limits`` when the package was opened; ``Package.iter_part``).
@@ -29,8 +37,9 @@ today, the results right) when the byte scan cannot be trusted piece by piece:
 - comments, CDATA or processing instructions inside sheetData (what
   ``sheetxml.has_markup_hazards`` detects; the whole-part reader then takes its lxml
   path), found in the piece about to be scanned;
-- a row end tag inside a cell that is not closed before it (damaged XML: the
-  whole-part scan reads such a cell across the row end, so a cut there would differ);
+- a row end tag inside a cell that is not closed before it (a row nested in a cell,
+  which is well-formed but no worksheet: the whole-part scan reads such a cell across
+  the row end, so a cut there would differ);
 - a prolog that cannot be judged from its beginning (anything ``<!`` before the root
   element other than a comment: a DOCTYPE, which the whole-part read refuses).
 
@@ -38,9 +47,9 @@ In a fallback the rows already yielded are not yielded again: the whole-part rea
 resumed after the cells already scanned.
 
 Where the two reads can differ, on damaged sheets only, and only in when an error is
-raised: a sheetData that is never closed raises its error ("sheetData avslutas inte",
-the same message) when the stream reaches the end of the part, after the rows before
-it, while ``read_cells`` raises before any cell; and when both a damaged cell and a
+raised: a malformed part, or a sheetData that is never closed, raises its error (the
+same message) when the stream reaches the damage, after the rows before it, while
+``read_cells`` raises before any cell; and when both a damaged cell and a
 markup hazard after it are present, the cell's error comes from the byte scan (which
 quotes a bad number as ``b'x'``), while ``read_cells`` reads such a sheet with lxml
 (which quotes it as ``'x'``). Broken shared strings in a sheet whose sheetData is also

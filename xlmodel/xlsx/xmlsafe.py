@@ -50,6 +50,12 @@ _DECLARED = re.compile(rb"""^<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]*
 # XML 1.0 Appendix F: the first four bytes without a byte order mark.
 _UCS4_STARTS = (b"\x00\x00\x00<", b"<\x00\x00\x00", b"\x00\x00<\x00", b"\x00<\x00\x00")
 _EBCDIC_START = b"\x4c\x6f\xa7\x94"  # '<?xm' in EBCDIC
+_LEADING_SPACE = {
+    UTF8: re.compile(rb"[ \t\r\n]*"),
+    UTF16_LE: re.compile(rb"(?:[ \t\r\n]\x00)*"),
+    UTF16_BE: re.compile(rb"(?:\x00[ \t\r\n])*"),
+}
+_UNIT = {UTF8: 1, UTF16_LE: 2, UTF16_BE: 2}
 
 
 def _part_error(part: str, what: str, path: str | None) -> WorkbookError:
@@ -76,10 +82,12 @@ def sniff_encoding(data: bytes, part: str, path: str | None = None) -> tuple[str
         enc, bom = UTF16_BE, 0
     else:
         enc, bom = UTF8, 0
-    head = _decode_head(data, enc, bom, 512)
-    first = head.lstrip(" \t\r\n")[:1]
-    if first != "<":
+    # The first character after any whitespace (however much: whitespace may stand
+    # before a DOCTYPE) must be '<', or this is no XML part.
+    at = _LEADING_SPACE[enc].match(data, bom).end()
+    if data[at:at + _UNIT[enc]] != "<".encode(enc):
         return None  # not XML: nothing here parses it (and a parse of it would fail)
+    head = _decode_head(data, enc, bom, 512)
     declared = _DECLARED.match(head.encode(UTF8, "replace"))
     if declared:
         name = declared.group(1).decode("ascii").lower().replace("_", "-")
