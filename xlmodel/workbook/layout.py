@@ -214,6 +214,24 @@ REGIONPLAN_PARAMS = (
           required=False),
 )
 
+# Index per year (issue 14): the rates the plan decided or cites, with their source, one
+# row per year and index. Validate requires the budget year's Standardindex to be here
+# (or among xlmodel's published parameters); rulla-fram writes next year's row.
+INDEX_TABLE = InputTable(
+    sheet=SHEET_PARAMS,
+    table="tblIndex",
+    top_left="A11",
+    columns=(
+        Col("year", "År", "year", width=8, help="Budgetåret satsen gäller."),
+        Col("series", "Index", "text", width=48,
+            help="T.ex. LPIK inkl. läkemedel, LPIK exkl. läkemedel, PKV eller ett eget vägt index."),
+        Col("rate", "Sats", "rate", width=14, help="Indexsats som andel (0,019) eller procent (1,9 %)."),
+        Col("source", "Källa eller beslut", "text", width=60,
+            help="Var satsen kommer ifrån: SKR:s prognos (månad, år) eller fullmäktiges beslut."),
+    ),
+)
+INDEX_TABLE_SPARE_ROWS = 4   # blank rows the builder leaves for the coming years
+
 FRAMETABLE_BLOCK = OutputBlock(
     sheet=SHEET_FRAMETABLE,
     title="Ramtabell: fördelning av budget per nämnd och styrelse, mkr",
