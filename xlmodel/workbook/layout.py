@@ -157,7 +157,8 @@ SHEET_FRAMETABLE = "Ramtabell"
 SHEET_RESULTBUDGET = "Resultatbudget"
 SHEET_BALANSKRAV = "Balanskrav"
 
-CHANGE_KINDS_SV = {"omställning": "omstallning", "omfördelning": "omfordelning", "utökad": "utokad"}
+CHANGE_KINDS_SV = {"omställning": "omstallning", "omfördelning": "omfordelning", "utökad": "utokad",
+                   "engångs": "engangs", "tillfällig": "tillfallig"}
 CHANGE_KINDS_FROM_CORE = {v: k for k, v in CHANGE_KINDS_SV.items()}
 
 FRAMES_TABLE = InputTable(
@@ -184,7 +185,8 @@ CHANGES_TABLE = InputTable(
     columns=(
         Col("id", "Id", "text", width=22),
         Col("label", "Beskrivning", "text", width=70),
-        Col("kind", "Typ", "text", width=14, help="omställning, omfördelning eller utökad"),
+        Col("kind", "Typ", "text", width=14,
+            help="omställning, omfördelning, utökad, engångs (ingår inte i nästa års ram) eller tillfällig (reducering som återförs ett senare år)"),
         Col("row", "Rad", "text", width=18, help="Id på raden i Ramar som förändringen gäller."),
         Col("amount", "Belopp", "amount", width=12, help="mkr; minskningar negativa."),
     ),

@@ -7,6 +7,8 @@ What changes (one plan, written by the Excel macro through xlwings or headless h
   seed 003 starts HSN 2022 from the decided 5 079), else the computed frame rounded
   half up at the row's printed precision. Structure, differentiated rates,
   exclusions and decimals are kept.
+- One-off and temporary changes (types "engångs", "tillfällig") are taken out of the
+  next prior frames (``roll_forward``), and an INFO finding lists them per nämnd.
 - **Förändringar**: every data row emptied; the Table keeps its size (readers skip
   blank rows), so its formatting, validation and the controller's extra columns stay.
 - **Publicerat**: the amounts emptied, the Id column kept (next year's printed
@@ -114,6 +116,14 @@ def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_so
         ))
     nxt = roll_forward(table, inp, next_default_index_rate=next_rate)
     plan.next_input = nxt
+    one_offs = [r for r in table.rows if r.parent is None and r.one_off != 0]
+    if one_offs:
+        listed = ", ".join(f"{r.id} {fmt_mkr(r.one_off)}" for r in one_offs)
+        plan.findings.append(Finding(
+            rule=f"{RULE}.engangs", severity=Severity.INFO, subject=str(plan.next_year),
+            message=(f"Engångsbelopp och tillfälliga förändringar {plan.year} ingår inte i utgångsläget för "
+                     f"{plan.next_year} (mkr): {listed}."),
+        ))
     own_rates = [r.id for r in inp.rows if r.index_rate is not None]
     if own_rates:
         sheet, ref = src.frames.where(next(r for r in src.frames.typed(F.RULE) if r["id"] == own_rates[0]),
