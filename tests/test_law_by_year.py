@@ -197,3 +197,16 @@ def test_excel_functions_take_the_year_and_the_rur_line():
     assert out[1].startswith("#XLMODEL") and "2010" in out[1]
     assert out[2] == "Användning av medel från resultatutjämningsreserv (RUR)" and out[3] == "11"
     assert float(out[4]) == 100.0
+
+
+def test_body_types_select_index_and_vocabulary():
+    from xlmodel.rules.body import body_type
+
+    kommun, region = body_type("Kommun"), body_type("landsting")
+    assert (kommun.index_name, kommun.index_series, kommun.styrelse) == ("PKV", "index.pkv", "kommunstyrelsen")
+    assert (region.index_name, region.index_series, region.styrelse) == ("LPIK", "index.lpik", "regionstyrelsen")
+    assert kommun.base_label == "Skatteintäkter, generella statsbidrag och utjämning"
+    assert body_type(None) is region
+    with pytest.raises(InputError) as exc:
+        body_type("stat")
+    assert exc.value.rule == "organ"

@@ -10,8 +10,10 @@ year through params 'reserv.regim':
   eget kapital including the pension ansvarsförbindelse is negative.
 - **Cap** (resultatreserv, from FY2024): the resultatreserv may total at most
   params 'reserv.tak_andel' (5 %) of the same base, so room = min(room, cap − balance).
-  The RUR built up before 2024 is kept as its own bucket *outside* the cap by default
-  (``rur_inside_cap``; law.md marks the transitional detail unverified).
+  The RUR built up before 2024 is kept as its own bucket *outside* the cap (SKR
+  2023-10-25, law.md §4: verified there); ``rur_inside_cap`` stays as an option for a
+  body that counts it in. Nothing is reserved to the old RUR from 2024
+  (``reserve_ledger`` tracks both buckets year by year).
 - **Open deficits** (configurable, default off): some entities deduct deficits still to
   be restored from the room (``deduct_open_deficits``).
 - **Use** is *not* limited by the statute beyond the purpose: the RUR "får användas för
