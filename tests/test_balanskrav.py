@@ -181,8 +181,9 @@ def test_bad_input_raises_input_error_naming_the_argument(kwargs, argument):
 
 
 def test_year_without_parameters_is_an_error():
-    with pytest.raises(InputError):
-        balanskravsutredning(BalanskravInput(arets_resultat=1), 2005)
+    with pytest.raises(InputError) as exc:   # the balance requirement applies from FY2000
+        balanskravsutredning(BalanskravInput(arets_resultat=1), 1999)
+    assert exc.value.rule == "parametrar"
 
 
 @pytest.mark.parametrize("bad", [True, "tjugo", 2021.5, 21.0 * 1000 * 1000, None])

@@ -233,7 +233,7 @@ def test_json_explanation(plan):
     assert doc["mismatch"] is None and Decimal(doc["expected"]) == Decimal(doc["stored_value"])
     ledger = explain_json(REGIONPLAN, "Balanskrav!L5")
     (p,) = ledger["parameters"]
-    assert p["key"] == "aterstallning.horisont_ar" and p["valid_from"] == "2013-01-01" and p["valid_to"] is None
+    assert p["key"] == "aterstallning.horisont_ar" and p["valid_from"] == "2018-01-01" and p["valid_to"] is None
 
 
 def test_stored_value_that_disagrees_with_the_rule_exits_1(tmp_path):

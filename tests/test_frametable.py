@@ -271,3 +271,29 @@ def test_omfordelning_check_fires_iff_not_netting_to_zero(inp):
     assert bool(fired) == (net != 0)
     if fired:
         assert fired[0].severity is Severity.ERROR and fired[0].found == net
+
+
+def test_one_off_and_temporary_changes_stay_out_of_next_years_base():
+    """Issue 14: a one-off 2021 grant (engångs) and a temporary reduction returned later
+    (tillfällig) are in the 2021 frame, shown in Utökad budget and Omställning, and not in
+    the 2022 base."""
+    from xlmodel.rules.frametable import (FrameChange, FrameRow, FrameTableInput, compute_frame_table,
+                                          roll_forward)
+
+    inp = FrameTableInput(
+        year=2021, default_index_rate=Decimal("0.02"),
+        rows=[FrameRow(id="HSN", label="Hälso- och sjukvårdsnämnden", prior_frame=Decimal(1000)),
+              FrameRow(id="HSN_pv", label="varav primärvård", parent="HSN", prior_frame=Decimal(300))],
+        changes=[FrameChange(id="e1", label="Engångsvis tillskott 2021", kind="engangs", row="HSN_pv",
+                             amount=Decimal(10)),
+                 FrameChange(id="t1", label="Tillfällig reducering, återförs 2022", kind="tillfallig", row="HSN",
+                             amount=Decimal(-4)),
+                 FrameChange(id="u1", label="Utökad budget", kind="utokad", row="HSN", amount=Decimal(5))],
+    )
+    table = compute_frame_table(inp)
+    hsn = table.row("HSN")
+    assert (hsn.utokad, hsn.omstallning, hsn.index, hsn.frame, hsn.one_off) == (15, -4, 20, 1031, 6)
+    assert table.row("HSN_pv").one_off == 10 and table.total.one_off == 6
+    nxt = roll_forward(table, inp, next_default_index_rate=Decimal("0.02"), prior_basis="exact")
+    prior = {r.id: r.prior_frame for r in nxt.rows}
+    assert prior == {"HSN": 1025, "HSN_pv": 306}      # 1031 − 6 and 316 − 10

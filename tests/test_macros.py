@@ -433,7 +433,7 @@ def test_roll_forward_macro_gives_the_same_workbook_as_headless(built, tmp_path)
     assert result.written
     assert book_state(book, ROLLED_SHEETS) == file_state(built, ROLLED_SHEETS)
     assert "framrullad till 2022" in report.lines[0]
-    assert any("index.lpik" in line and "[varning]" in line for line in report.lines)
+    assert any("Ingen indexsats för 2022" in line and "[varning]" in line for line in report.lines)
 
 
 def test_roll_forward_cancelled_writes_nothing(built):

@@ -157,8 +157,11 @@ def test_regime_follows_the_year():
     with pytest.raises(InputError):
         reserve_room(vb_2021(resultatreserv_balance=5))   # no resultatreserv in 2021
     with pytest.raises(InputError) as exc:
-        reserve_room(base_2025(year=2010))
+        reserve_room(base_2025(year=1999))
     assert exc.value.rule == "parametrar"
+    with pytest.raises(InputError) as exc:       # no reserve before FY2010 (prop. 2011/12:172)
+        reserve_room(base_2025(year=2009))
+    assert exc.value.rule == "reserv" and "2010" in exc.value.message
 
 
 @pytest.mark.parametrize(("field", "value"), [("rur_balance", -1), ("planned_reservation", "-5"),

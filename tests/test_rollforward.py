@@ -100,7 +100,8 @@ def test_roll_2021_to_2022(built):
     from xlmodel.workbook.validate import validate_file
 
     report = validate_file(built)
-    assert [f for f in report.findings if f.severity is Severity.ERROR] == []
+    # the one error: 2021's rate carried into 2022 without a decision (issue 14)
+    assert [(f.rule, f.cell) for f in report.findings if f.severity is Severity.ERROR] == [("index.overford", "C6")]
 
     # lossless: only the sheets the result reports (the rolled inputs, the Ramtabell and the
     # other cells the kind owns that follow it, e.g. the Diagram data) and the documented
@@ -181,4 +182,35 @@ def test_cli_rulla_fram_then_validera(tmp_path):
     assert "Standardindex" in done.stdout or "standardindex" in done.stdout.lower()
     check = subprocess.run([sys.executable, "-m", "xlmodel", "validera", str(book)], capture_output=True, text=True,
                            cwd=root)
-    assert check.returncode == 0, check.stdout
+    assert check.returncode == 1 and "index.overford" in check.stdout, check.stdout   # no 2022 rate given
+
+
+def test_cli_one_off_2021_grant_is_not_in_the_2022_base(built):
+    """Issue 14: a change typed 'engångs' on the Förändringar sheet (here the 10 mkr for
+    tandvård made one-off) is in the 2021 frame and out of the 2022 base; rulla-fram (a real
+    process) says so."""
+    import subprocess
+    import sys
+
+    from xlmodel.xlsx.atomic import save_package
+    from xlmodel.xlsx.package import Package
+    from xlmodel.xlsx.patch import CellWrite, patch_sheet
+
+    cells = PackageCells.open(built)
+    loc = cells.table("tblForandringar")
+    row = next(r for r in range(5, 60) if cells.value(loc.sheet, f"A{r}") == "tandvard")
+    pkg = Package.open(built)
+    save_package(patch_sheet(pkg, loc.sheet, [CellWrite(ref=f"C{row}", value="engångs")]), built,
+                 expect_sha256=pkg.sha256, backup=False)
+    root = Path(__file__).resolve().parent.parent
+    assert subprocess.run([sys.executable, "-m", "xlmodel", "regenerera", "--ingen-backup", str(built)],
+                          capture_output=True, text=True, cwd=root).returncode == 0
+    before = {r["Id"]: r for r in table_rows(PackageCells.open(built), "tblPublicerat")}
+    frame_2021 = {r["Id"]: r["Budgetram"] for r in before.values()}
+    done = subprocess.run([sys.executable, "-m", "xlmodel", "rulla-fram", "--index", "2%", "--ingen-backup",
+                           str(built)], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Engångsbelopp och tillfälliga förändringar 2021 ingår inte" in done.stdout and "RS 10" in done.stdout
+    prior = {r["Id"]: r["Budgetram föregående år"] for r in table_rows(PackageCells.open(built), "tblRamar")}
+    assert prior["RS"] == frame_2021["RS"] - 10
+    assert prior["HSN"] == frame_2021["HSN"]

@@ -44,8 +44,10 @@ _DOC_UNDANTAG_V = "Justering för realisationsvinster enligt undantagsmöjlighet
 _DOC_UNDANTAG_F = "Justering för realisationsförluster enligt undantagsmöjlighet, mkr (+). Tomt = 0."
 _DOC_OREALISERADE = "Orealiserade vinster (−) och förluster (+) i värdepapper, mkr. Tomt = 0."
 _DOC_ATERFORING = "Justering för återföring av orealiserade vinster och förluster, mkr, med motsatt tecken. Tomt = 0."
-_DOC_RESERVERING = "Reservering av medel till resultatutjämningsreserv/resultatreserv, mkr, med minustecken. Tomt = 0."
-_DOC_ANVANDNING = "Användning av medel från resultatutjämningsreserv/resultatreserv, mkr (+). Tomt = 0."
+_DOC_RESERVERING = "Reservering av medel till resultatutjämningsreserv (t.o.m. 2023) eller resultatreserv (från 2024), mkr, med minustecken. Tomt = 0."
+_DOC_ANVANDNING = "Användning av medel från resultatutjämningsreserv (t.o.m. 2023) eller resultatreserv (från 2024), mkr (+). Tomt = 0."
+_DOC_AR_BALANSKRAV = "Räkenskapsår (valfritt): lydelsen för året (reserven finns från 2010, resultatreserv från 2024). Tomt = ingen årskontroll."
+_DOC_ANVANDNING_RUR = "Från 2024: användning av medel från äldre resultatutjämningsreserv (RUR), mkr (+), skild från resultatreserven. Tomt = 0."
 _DOC_SATS = "Sats per år som andel, t.ex. 0,01 eller texten \"1 %\"."
 _DOC_AR_NUMMER = "Antal år med reduktion hittills: 1 första året, 2 andra året osv. 0 = ingen reduktion."
 _DOC_METOD = "Tomt eller \"additiv\": k × sats (1 %, 2 %, 3 %). \"sammansatt\" eller \"ränta på ränta\": 1 − (1 − sats)^k."
@@ -80,30 +82,39 @@ def _balanskrav_amounts(values, rule="balanskrav"):
 # =========================================================================== balanskrav
 
 @xw.func(category=CATEGORY)
+@xw.arg("anvandning_rur", err_to_str=True, doc=_DOC_ANVANDNING_RUR)
+@xw.arg("ar", err_to_str=True, doc=_DOC_AR_BALANSKRAV)
 @_balanskrav_arguments
-@c.excel_safe
+@c.excel_safe(rename={"year": "ar"})
 def BALANSKRAV(arets_resultat, realisationsvinster=None, undantag_vinster=None, undantag_forluster=None,
-               orealiserade=None, aterforing=None, reservering=None, anvandning=None):
-    """Balanskravsresultatet enligt balanskravsutredningen (LKBR 11:10, RKR R15): årets resultat plus de justeringar som anges, med tecken som de redovisas. Tomma rader räknas som 0."""
+               orealiserade=None, aterforing=None, reservering=None, anvandning=None, ar=None, anvandning_rur=None):
+    """Balanskravsresultatet enligt balanskravsutredningen (LKBR 11:10, RKR R15): årets resultat plus de justeringar som anges, med tecken som de redovisas. Tomma rader räknas som 0. Med år: årets lydelse."""
     from xlmodel.rules.balanskrav import balanskravsresultat
 
     lines = _balanskrav_amounts((arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
                                  orealiserade, aterforing, reservering, anvandning))
-    return c.to_excel(balanskravsresultat(*lines))
+    rur = c.amount(anvandning_rur, "anvandning_rur", "balanskrav", blank=Decimal(0))
+    year = c.optional_year(ar, "ar", "balanskrav")
+    if year is None and rur == 0:
+        return c.to_excel(balanskravsresultat(*lines))   # the per-cell path (bench)
+    return c.to_excel(balanskravsresultat(*lines, rur, year=year))
 
 
 @xw.func(category=CATEGORY)
+@xw.arg("anvandning_rur", err_to_str=True, doc=_DOC_ANVANDNING_RUR)
 @xw.arg("ar", err_to_str=True, doc="Räkenskapsår (valfritt): väljer radernas lydelse och reservens namn för året. Tomt = båda namnen.")
 @_balanskrav_arguments
 @c.excel_safe(rename={"year": "ar"})
 def BALANSKRAV_UTREDNING(arets_resultat, realisationsvinster=None, undantag_vinster=None, undantag_forluster=None,
-                         orealiserade=None, aterforing=None, reservering=None, anvandning=None, ar=None):
-    """Hela balanskravsutredningen som en tabell (rubrik, belopp) med 10 rader i lagens ordning, inklusive resultat efter balanskravsjusteringar och balanskravsresultat. Spiller ut nedåt."""
+                         orealiserade=None, aterforing=None, reservering=None, anvandning=None, ar=None,
+                         anvandning_rur=None):
+    """Hela balanskravsutredningen som en tabell (rubrik, belopp) i lagens ordning, med resultat efter balanskravsjusteringar och balanskravsresultat: 10 rader, från 2024 11 (äldre RUR på egen rad). Spiller ut."""
     from xlmodel.rules.balanskrav import balanskravsutredning_rows
 
     lines = _balanskrav_amounts((arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
                                  orealiserade, aterforing, reservering, anvandning))
-    return c.table(balanskravsutredning_rows(*lines, year=c.optional_year(ar, "ar", "balanskrav")))
+    rur = c.amount(anvandning_rur, "anvandning_rur", "balanskrav", blank=Decimal(0))
+    return c.table(balanskravsutredning_rows(*lines, rur, year=c.optional_year(ar, "ar", "balanskrav")))
 
 
 @xw.func(category=CATEGORY)
@@ -280,19 +291,41 @@ def RESERVUTRYMME(ar, arets_resultat, resultat_efter_justeringar, skatteintakter
 @xw.arg("resultat_efter_justeringar", err_to_str=True, doc="Årets resultat efter balanskravsjusteringar, mkr (före användning av reserven).")
 @xw.arg("rur_saldo", err_to_str=True, doc="Ingående resultatutjämningsreserv (RUR), mkr. Tomt = 0.")
 @xw.arg("resultatreserv_saldo", err_to_str=True, doc="Ingående resultatreserv (från 2024), mkr. Tomt = 0.")
-@c.excel_safe(rename={"year": "ar", "rur_balance": "rur_saldo", "resultatreserv_balance": "resultatreserv_saldo"})
-def RESERVANVANDNING(ar, resultat_efter_justeringar, rur_saldo=None, resultatreserv_saldo=None):
-    """Högsta belopp som får användas från reserverna (KL 11:14): bara när resultatet efter balanskravsjusteringar är negativt och högst upp till noll, och högst saldot."""
-    from xlmodel.rules.reserves import ReserveUseInput, reserve_use
+@xw.arg("endast_vid_underskott", err_to_str=True, doc="Lokal riktlinje (inte lag): använd bara när resultatet efter balanskravsjusteringar är negativt. Tomt = Ja (vanlig riktlinje); Nej enligt egna riktlinjer.")
+@xw.arg("hogst_till_noll", err_to_str=True, doc="Lokal riktlinje (inte lag): högst så mycket att resultatet blir noll. Tomt = Ja (vanlig riktlinje); Nej enligt egna riktlinjer.")
+@c.excel_safe(rename={"year": "ar", "rur_balance": "rur_saldo", "resultatreserv_balance": "resultatreserv_saldo",
+                      "only_when_negative": "endast_vid_underskott", "at_most_to_zero": "hogst_till_noll"})
+def RESERVANVANDNING(ar, resultat_efter_justeringar, rur_saldo=None, resultatreserv_saldo=None,
+                     endast_vid_underskott=None, hogst_till_noll=None):
+    """Högsta belopp som får användas från reserverna enligt fullmäktiges riktlinjer (KL 11:14 reglerar inte gränsen): standard är den vanliga lokala riktlinjen, bara vid negativt resultat och högst till noll."""
+    from xlmodel.rules.reserves import ReserveUseInput, UseGuidelines, reserve_use
 
     rule = "reserv"
+    guidelines = UseGuidelines(
+        only_when_negative=_yes_no(endast_vid_underskott, "endast_vid_underskott", rule),
+        at_most_to_zero=_yes_no(hogst_till_noll, "hogst_till_noll", rule),
+        source="riktlinjer angivna i kalkylbladet (RESERVANVANDNING)"
+        if not (c.is_blank(endast_vid_underskott) and c.is_blank(hogst_till_noll))
+        else "vanlig lokal riktlinje (standard i xlmodel)",
+    )
     inp = ReserveUseInput(
         year=c.year(ar, "ar", rule),
         resultat_efter_justeringar=c.amount(resultat_efter_justeringar, "resultat_efter_justeringar", rule),
         rur_balance=c.amount(rur_saldo, "rur_saldo", rule, blank=Decimal(0)),
         resultatreserv_balance=c.amount(resultatreserv_saldo, "resultatreserv_saldo", rule, blank=Decimal(0)),
+        guidelines=guidelines,
     )
     return c.to_excel(reserve_use(inp).max_total)
+
+
+_YES_NO = {"ja": "ja", "sant": "ja", "true": "ja", "nej": "nej", "falskt": "nej", "false": "nej"}
+
+
+def _yes_no(value, name, rule):
+    """Ja/Nej (or Excel's SANT/FALSKT, which arrives as a bool); blank = Ja."""
+    if isinstance(value, bool):
+        return value
+    return c.choice(value, name, rule, _YES_NO, "ja") == "ja"
 
 
 # =========================================================================== index uplift

@@ -166,11 +166,15 @@ ROLLFORWARD_EPILOG = f"""\
 Exempel:
   xlmodel rulla-fram --torrkorning regionplan_2021.xlsm   (visa vad som ändras)
   xlmodel rulla-fram regionplan_2021.xlsm                 (skriv, med säkerhetskopia)
+  xlmodel rulla-fram --index 2,8% --indexkalla "SKR cirkulär 24:12, april 2024" plan.xlsm
 
 Årets budgetramar blir nästa års utgångsläge på bladet Ramar (tryckta ramar där de
-finns), Förändringar och Publicerat töms, budgetåret ökar med ett och standardindex
-hämtas ur xlmodels parametrar om året finns där (annars en varning). Ramtabellen räknas
-om. Samma logik som makrot RULLA_FRAM i Excel.
+finns), Förändringar och Publicerat töms och budgetåret ökar med ett. Standardindex för
+det nya året: satsen i --index (skrivs med sin källa i tabellen Index på bladet
+Parametrar); utan --index frågar kommandot i en terminal, annars hämtas satsen ur
+xlmodels publicerade parametrar om året finns där. Finns ingen står förra årets sats kvar
+med en varning, och 'xlmodel validera' rapporterar den som fel tills årets sats skrivs in.
+Ramtabellen räknas om. Samma logik som makrot RULLA_FRAM i Excel.
 
 {EXIT_CODES_HELP}"""
 
@@ -245,6 +249,7 @@ def _add_write_command(sub, name: str, alias: str, handler, epilog: str, *, help
     p.add_argument("--ingen-backup", "--no-backup", action="store_true", dest="no_backup",
                    help="gör ingen säkerhetskopia före skrivningen")
     p.set_defaults(handler=handler)
+    return p
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -289,11 +294,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="räkna om och skriv tillbaka verktygets celler (ramtabellen)",
         description="Räkna om en arbetsbok med reglerna och skriv tillbaka de celler verktyget äger.",
     )
-    _add_write_command(
+    p = _add_write_command(
         sub, "rulla-fram", "roll-forward", cmd_roll_forward, ROLLFORWARD_EPILOG,
         help="rulla arbetsboken ett år framåt (årets ramar blir nästa års utgångsläge)",
         description="Rulla en regionplan ett år framåt och räkna om ramtabellen.",
     )
+    p.add_argument("--index", metavar="SATS", dest="index_rate", default=None,
+                   help="standardindex för det nya året, t.ex. 2,8%% eller 0,028")
+    p.add_argument("--indexkalla", "--indexkälla", "--index-source", metavar="TEXT", dest="index_source", default=None,
+                   help="varifrån satsen kommer (SKR:s prognos, fullmäktiges beslut); skrivs i tabellen Index")
 
     p = sub.add_parser(
         "bygg",
@@ -682,9 +691,36 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
 
 
 def cmd_roll_forward(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from xlmodel.errors import InputError
+    from xlmodel.money import parse_rate
     from xlmodel.workbook.rollforward import rollforward_file
 
-    return _rewrite(args, rollforward_file, lambda r: f"{args.file}: budgetår {r.year} → {r.next_year}\n")
+    text = args.index_rate
+    if text is None and sys.stdin.isatty() and not args.dry_run:
+        text = _prompt_index_rate(args.file)
+    rate = None
+    if text is not None and text.strip():
+        try:
+            rate = parse_rate(text, argument="--index", rule="rullning")
+        except InputError as exc:
+            _complain(f"--index: {exc.message}")
+            return EXIT_UNREADABLE
+    source = args.index_source
+    if rate is not None and source is None and args.index_rate is None:
+        source = "angiven i terminalen vid rulla-fram"
+    job = partial(rollforward_file, index_rate=rate, index_source=source)
+    return _rewrite(args, job, lambda r: f"{args.file}: budgetår {r.year} → {r.next_year}\n")
+
+
+def _prompt_index_rate(path: str) -> str | None:
+    """Ask for the new year's rate on a terminal; blank = none given (the default rules)."""
+    try:
+        return input(f"{path}: standardindex för det nya året (t.ex. 2,8 %; tomt = xlmodels parameter eller "
+                     "förra årets sats): ")
+    except EOFError:
+        return None
 
 
 # =========================================================================== bygg

@@ -6,7 +6,17 @@ förvaltningsberättelse; RKR R15 fixes the order and printed signs of its lines
 entered negative, an addition positive, and the statutory figures are plain sums:
 
     resultat efter balanskravsjusteringar = lines 1..6
-    balanskravsresultat                   = that + line 7 + line 8
+    balanskravsresultat                   = that + line 7 + line 8 (+ line 9 from FY2024)
+
+The wording follows the fiscal year (params, law.md §4b): the reserve lines name the
+resultatutjämningsreserv for FY2010–2023 and the resultatreserv from FY2024; before
+FY2010 there was no reserve and lines 7–8 must be empty. From FY2024 an old RUR is a
+bucket of its own beside the resultatreserv (usable for its original purpose during the
+transition), so its use is a line of its own, 9 "Användning av medel från
+resultatutjämningsreserv (RUR)", printed after the resultatreserv lines; a 2024 budget
+that says "Medel från resultatutjämningsreserv" belongs on line 9, not line 8. Line 9
+is shown for FY2024 onwards (and without a year when it is not empty); before 2024 the
+single reserve's use is line 8 and line 9 must be empty.
 
 Implausible signs (decision, see ``balanskravsutredning``): a positive "Reducering
 av samtliga realisationsvinster", a negative undantag line, a positive reservering
@@ -68,14 +78,15 @@ class BalanskravInput(RuleModel):
     undantag_forluster: AmountOrZero = ZERO   # 4  +
     orealiserade: AmountOrZero = ZERO         # 5  − net gains, + net losses
     aterforing: AmountOrZero = ZERO           # 6  opposite sign to the line 5 it reverses
-    reservering: AmountOrZero = ZERO          # 7  −
-    anvandning: AmountOrZero = ZERO           # 8  +
+    reservering: AmountOrZero = ZERO          # 7  − (RUR to 2023, resultatreserv from 2024)
+    anvandning: AmountOrZero = ZERO           # 8  + (RUR to 2023, resultatreserv from 2024)
+    anvandning_rur: AmountOrZero = ZERO       # 9  + use of an old RUR (FY2024 onwards)
 
 
 class UtredningLine(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    number: str          # "1".."8" for input lines, "=" for the two statutory totals
+    number: str          # "1".."9" for input lines, "=" for the two statutory totals
     key: str             # field name of BalanskravInput, or the total's name
     label: str           # Swedish, as printed (law.md §2)
     amount: Decimal      # signed as printed
@@ -100,9 +111,36 @@ class Utredning(BaseModel):
 
 
 _RESERVE_NAME = {
+    "ingen": "resultatutjämningsreserv",     # lines 7–8 exist in the form but must be empty
     "resultatutjamningsreserv": "resultatutjämningsreserv",
     "resultatreserv": "resultatreserv",
 }
+RUR_LINE_FROM = 2024   # the year the resultatreserv replaced the RUR (prop. 2022/23:119)
+
+
+def _has_rur_line(year: int | None, inp: "BalanskravInput") -> bool:
+    """Line 9 (use of an old RUR) is printed from FY2024, and without a year when given."""
+    if year is None:
+        return inp.anvandning_rur != 0
+    return params.text("reserv.regim", year) == "resultatreserv"
+
+
+def _check_reserve_lines(inp: "BalanskravInput", year: int | None) -> None:
+    """Reserve lines the law of ``year`` has no place for are refused (never silently moved)."""
+    if year is None:
+        return
+    regime = params.text("reserv.regim", year)
+    if regime == "ingen":
+        for field, amount in (("reservering", inp.reservering), ("anvandning", inp.anvandning),
+                              ("anvandning_rur", inp.anvandning_rur)):
+            if amount != 0:
+                raise InputError(f"år {year} fanns ingen resultatutjämningsreserv (reservering möjlig från "
+                                 "räkenskapsåret 2010, prop. 2011/12:172): raden ska vara tom", rule=RULE,
+                                 argument=field)
+    elif regime != "resultatreserv" and inp.anvandning_rur != 0:
+        raise InputError(f"år {year} finns bara resultatutjämningsreserven: ange användningen på raden "
+                         "'Användning av medel från resultatutjämningsreserv' (rad 8); rad 9 gäller från 2024",
+                         rule=RULE, argument="anvandning_rur")
 
 
 def _labels(year: int | None) -> dict[str, str]:
@@ -126,6 +164,8 @@ def _labels(year: int | None) -> dict[str, str]:
         "resultat_efter_justeringar": "Årets resultat efter balanskravsjusteringar",
         "reservering": f"Reservering av medel till {reserve}",
         "anvandning": f"Användning av medel från {reserve}",
+        "anvandning_rur": ("Användning av medel från resultatutjämningsreserv (RUR)" if year is not None
+                           else "Användning av medel från resultatutjämningsreserv (RUR, från 2024)"),
         "balanskravsresultat": "Balanskravsresultat",
     }
 
@@ -137,6 +177,7 @@ _SIGN_RULES: tuple[tuple[str, int, str], ...] = (
     ("undantag_forluster", -1, "plustecken"),
     ("reservering", +1, "minustecken (medel som avsätts)"),
     ("anvandning", -1, "plustecken (medel som tas i anspråk)"),
+    ("anvandning_rur", -1, "plustecken (medel som tas i anspråk)"),
 )
 # Before the LKBR (FY2019) only unrealised *losses* were adjusted: line 5 added a loss
 # back (+) and line 6 reversed such an addition (−). Net gains could not occur.
@@ -174,7 +215,7 @@ def _totals(inp: BalanskravInput) -> tuple[Decimal, Decimal]:
     """(resultat efter balanskravsjusteringar, balanskravsresultat) of a validated input."""
     return _line_totals(
         inp.arets_resultat, inp.realisationsvinster, inp.undantag_vinster, inp.undantag_forluster,
-        inp.orealiserade, inp.aterforing, inp.reservering, inp.anvandning,
+        inp.orealiserade, inp.aterforing, inp.reservering, inp.anvandning, inp.anvandning_rur,
     )
 
 
@@ -187,9 +228,10 @@ def _line_totals(
     aterforing: Decimal,
     reservering: Decimal,
     anvandning: Decimal,
+    anvandning_rur: Decimal = ZERO,
 ) -> tuple[Decimal, Decimal]:
     """The two statutory totals (law.md §2): lines 1–6 give the resultat efter
-    balanskravsjusteringar, lines 7–8 added to it the balanskravsresultat."""
+    balanskravsjusteringar, lines 7–9 added to it the balanskravsresultat."""
     adjusted = (
         arets_resultat
         + realisationsvinster
@@ -198,7 +240,7 @@ def _line_totals(
         + orealiserade
         + aterforing
     )
-    return adjusted, adjusted + reservering + anvandning
+    return adjusted, adjusted + reservering + anvandning + anvandning_rur
 
 
 def _already_parsed(values: tuple[Any, ...]) -> bool:
@@ -214,6 +256,7 @@ def balanskravsutredning(inp: BalanskravInput, year: int | None = None, *, stric
     returning a finding."""
     if year is not None:
         year = parse_year(year, argument="ar", rule=RULE)
+    _check_reserve_lines(inp, year)
     labels = _labels(year)
     problems = _sign_problems(inp, year, labels)
     if strict and problems:
@@ -236,6 +279,7 @@ def balanskravsutredning(inp: BalanskravInput, year: int | None = None, *, stric
         line("=", "resultat_efter_justeringar", adjusted),
         line("7", "reservering", inp.reservering),
         line("8", "anvandning", inp.anvandning),
+        *((line("9", "anvandning_rur", inp.anvandning_rur),) if _has_rur_line(year, inp) else ()),
         line("=", "balanskravsresultat", result),
     )
     return Utredning(
@@ -256,6 +300,7 @@ def _input_from_raw(
     aterforing: Any,
     reservering: Any,
     anvandning: Any,
+    anvandning_rur: Any = None,
 ) -> BalanskravInput:
     return BalanskravInput(
         arets_resultat=arets_resultat,
@@ -266,6 +311,7 @@ def _input_from_raw(
         aterforing=aterforing,
         reservering=reservering,
         anvandning=anvandning,
+        anvandning_rur=anvandning_rur,
     )
 
 
@@ -278,17 +324,21 @@ def balanskravsresultat(
     aterforing: Any = None,
     reservering: Any = None,
     anvandning: Any = None,
+    anvandning_rur: Any = None,
     *,
     year: int | None = None,
     strict: bool = False,
 ) -> Decimal:
     """The balanskravsresultat from raw cell values, argument order as the Excel function
     BALANSKRAV(arets_resultat; realisationsvinster; undantag_vinster; undantag_forluster;
-    orealiserade; aterforing; reservering; anvandning). None / blank = 0 except for
-    årets resultat; Swedish text ("−716", "1 234,5") is accepted. Sign findings are not
-    returned here (a scalar cannot carry them): use ``balanskravsutredning`` for those."""
+    orealiserade; aterforing; reservering; anvandning; ar; anvandning_rur). None / blank = 0
+    except for årets resultat; Swedish text ("−716", "1 234,5") is accepted. Sign findings
+    are not returned here (a scalar cannot carry them): use ``balanskravsutredning`` for
+    those. With ``year`` the wording of that year applies (reserve lines refused where the
+    law had no place for them)."""
     raw = (arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
-           orealiserade, aterforing, reservering, anvandning)
+           orealiserade, aterforing, reservering, anvandning,
+           ZERO if anvandning_rur is None else anvandning_rur)
     if year is None and not strict:
         # Neither the wording of a year nor the sign check is asked for: the figure alone,
         # by the same arithmetic as the utredning (``_line_totals``) without building its
@@ -310,6 +360,7 @@ def balanskravsutredning_rows(
     aterforing: Any = None,
     reservering: Any = None,
     anvandning: Any = None,
+    anvandning_rur: Any = None,
     *,
     year: int | None = None,
 ) -> list[tuple[str, Decimal]]:
@@ -317,6 +368,6 @@ def balanskravsutredning_rows(
     spilled two-column table (same arguments as ``balanskravsresultat``)."""
     inp = _input_from_raw(
         arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
-        orealiserade, aterforing, reservering, anvandning,
+        orealiserade, aterforing, reservering, anvandning, anvandning_rur,
     )
     return balanskravsutredning(inp, year).rows()

@@ -8,6 +8,15 @@ Per row (RULES.md A1, seed 000 lines 2724–2729 and the table 2855–2912):
 row it concerns and rolls up, so a parent's columns are its own changes plus its
 children's columns, and the sum row adds the top-level (nämnd) rows.
 
+One-off and temporary changes (issue 14): two more kinds of change enter this year's
+frame but not next year's base. "engångs" (a one-off grant or cost, e.g. a 2021
+grant for one year) is shown in the Utökad budget column, "tillfällig" (a temporary
+reduction returned in a later year) in the Omställning column; each row keeps their sum
+as ``one_off`` (its own plus its varav rows'), and ``roll_forward`` takes it out of the
+next prior frame: next base = frame (printed or computed) − one_off. A withholding
+returned within the same year (seed 003's 0,4 %) changes neither the year's frame nor
+the next base and stays outside the table (``omstallning.temporary_withholding``).
+
 Index (RULES.md A2, via xlmodel.rules.uplift): on the PRIOR frame, before the year's
 additions. A row's own index base is its prior frame less its children's prior frames
 (the "övrigt" part); its index is own base × its rate plus its children's index. A row
@@ -50,8 +59,10 @@ from xlmodel.money import ZERO, decimal_places, fmt_mkr, round_half_up
 from xlmodel.rules import uplift
 
 RULE = "ramtabell"
-ChangeKind = Literal["omstallning", "omfordelning", "utokad"]
-CHANGE_KINDS: tuple[str, ...] = ("omstallning", "omfordelning", "utokad")
+ChangeKind = Literal["omstallning", "omfordelning", "utokad", "engangs", "tillfallig"]
+CHANGE_KINDS: tuple[str, ...] = ("omstallning", "omfordelning", "utokad")   # the table's change columns
+# Kinds that do not enter next year's base, and the column each is shown in.
+ONE_OFF_KINDS: dict[str, str] = {"engangs": "utokad", "tillfallig": "omstallning"}
 COLUMNS: tuple[str, ...] = ("prior_frame", "omstallning", "omfordelning", "utokad", "index", "frame")
 # Swedish column names as used in findings (``Finding.field``) and messages.
 COLUMN_SV = {
@@ -151,6 +162,7 @@ class FrameTableRow(BaseModel):
     places: int
     index_base: Decimal = ZERO              # the row's own indexed base (prior less varav priors)
     index_rate: Decimal | None = None       # rate applied to the own base; None = not indexed
+    one_off: Decimal = ZERO                 # engångs + tillfällig inside the frame (own + varav): not in next base
 
     def rounded(self, places: int | None = None) -> "FrameTableRow":
         """The row at published precision (default: its own ``places``). Each cell is
@@ -188,11 +200,11 @@ def parse_change_kind(text: str, *, argument: str = "typ") -> ChangeKind:
     """Map a column header or a typed kind to a change kind: "Omställning reducering",
     "omställning" → omstallning; "Omfördelning" → omfordelning; "Utökad budget" → utokad."""
     folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().strip().lower()
-    for kind in CHANGE_KINDS:
+    for kind in (*CHANGE_KINDS, *ONE_OFF_KINDS):
         if folded == kind or folded.startswith(kind + " "):
             return kind  # type: ignore[return-value]
     raise InputError(
-        f"okänd typ av budgetförändring '{text}' (ange omställning, omfördelning eller utökad)",
+        f"okänd typ av budgetförändring '{text}' (ange omställning, omfördelning, utökad, engångs eller tillfällig)",
         rule=f"{RULE}.forandring",
         argument=argument,
     )
@@ -297,7 +309,7 @@ def aggregate_changes(changes: Iterable[FrameChange], row_ids: Container[str]) -
                 f"budgetförändringen '{ch.id}' förekommer två gånger", rule=f"{RULE}.forandring", argument="id"
             )
         change_ids.add(ch.id)
-        if ch.kind not in CHANGE_KINDS:  # a model built without validation
+        if ch.kind not in CHANGE_KINDS and ch.kind not in ONE_OFF_KINDS:  # a model built without validation
             parse_change_kind(ch.kind, argument=f"typ[{ch.id}]")
         if ch.row not in row_ids:
             raise InputError(
@@ -308,7 +320,12 @@ def aggregate_changes(changes: Iterable[FrameChange], row_ids: Container[str]) -
         sums = own.get(ch.row)
         if sums is None:
             sums = own[ch.row] = {k: ZERO for k in CHANGE_KINDS}
-        sums[ch.kind] += ch.amount
+        column = ONE_OFF_KINDS.get(ch.kind)
+        if column is None:
+            sums[ch.kind] += ch.amount
+        else:
+            sums[column] += ch.amount
+            sums["one_off"] = sums.get("one_off", ZERO) + ch.amount
     return own
 
 
@@ -318,17 +335,19 @@ class VaravSums:
     check). Holding sums instead of the rows is what lets a table be computed in one
     pass over its rows with memory for one chain of parents (frames_stream)."""
 
-    __slots__ = ("count", "sums")
+    __slots__ = ("count", "sums", "one_off")
 
     def __init__(self) -> None:
         self.count = 0
         self.sums = {k: ZERO for k in COLUMNS}
+        self.one_off = ZERO
 
     def add(self, row: "FrameTableRow") -> None:
         self.count += 1
         sums = self.sums
         for k in COLUMNS:
             sums[k] += getattr(row, k)
+        self.one_off += row.one_off
 
 
 def frame_row(
@@ -352,7 +371,9 @@ def frame_row(
     c["index"] = amount + kids["index"]
     c["prior_frame"] = row.prior_frame
     c["frame"] = c["prior_frame"] + c["omstallning"] + c["omfordelning"] + c["utokad"] + c["index"]
+    one_off = (own.get("one_off", ZERO) if own is not None else ZERO) + varav.one_off
     out = FrameTableRow(
+        one_off=one_off,
         id=row.id,
         label=row.label,
         parent=row.parent,
@@ -464,6 +485,7 @@ class FrameTotals:
         _check_places(header.total_places, "decimaler_summa")
         self.header = header
         self._sums = {k: ZERO for k in COLUMNS}
+        self._one_off = ZERO
         self._index_base = ZERO
         self._published_ids = {p.id for p in header.published}
         self._kept: dict[str, FrameTableRow] = {}
@@ -481,6 +503,7 @@ class FrameTotals:
         if row.parent is None:
             for k in COLUMNS:
                 self._sums[k] += getattr(row, k)
+            self._one_off += row.one_off
         if row.index_rate is not None:
             self._index_base += row.index_base
         if row.id in self._published_ids:
@@ -496,6 +519,7 @@ class FrameTotals:
             places=h.total_places,
             index_base=self._index_base,
             index_rate=None,
+            one_off=self._one_off,
             **self._sums,
         )
 
@@ -691,6 +715,9 @@ def roll_forward(
     - "rounded": the computed frame at each row's printed precision;
     - "exact": the computed frame at full precision (for model-internal chaining).
 
+    One-off and temporary changes (``one_off``: kinds "engangs" and "tillfallig") are
+    taken out: next prior = the chosen frame − one_off.
+
     The default index rate is ``next_default_index_rate`` or the dated parameter
     ('index.lpik', year + 1); without either it is an InputError.
     """
@@ -709,12 +736,13 @@ def roll_forward(
     rows: list[FrameRow] = []
     for r in inp.rows:
         frame = computed[r.id].frame
+        one_off = computed[r.id].one_off
         if prior_basis == "exact":
-            prior = frame
+            prior = frame - one_off
         elif prior_basis == "rounded" or r.id not in printed:
-            prior = round_half_up(frame, r.places)
+            prior = round_half_up(frame - one_off, r.places)
         else:
-            prior = printed[r.id]  # type: ignore[assignment]
+            prior = printed[r.id] - one_off  # type: ignore[operator]
         rows.append(r.model_copy(update={"prior_frame": prior}))
     return FrameTableInput(
         year=next_year,

@@ -10,16 +10,25 @@ year through params 'reserv.regim':
   eget kapital including the pension ansvarsförbindelse is negative.
 - **Cap** (resultatreserv, from FY2024): the resultatreserv may total at most
   params 'reserv.tak_andel' (5 %) of the same base, so room = min(room, cap − balance).
-  The RUR built up before 2024 is kept as its own bucket *outside* the cap by default
-  (``rur_inside_cap``; law.md marks the transitional detail unverified).
+  The RUR built up before 2024 is kept as its own bucket *outside* the cap (SKR
+  2023-10-25, law.md §4: verified there); ``rur_inside_cap`` stays as an option for a
+  body that counts it in. Nothing is reserved to the old RUR from 2024
+  (``reserve_ledger`` tracks both buckets year by year).
 - **Open deficits** (configurable, default off): some entities deduct deficits still to
   be restored from the room (``deduct_open_deficits``).
-- **Use**: RUR only while the adjusted result is negative and at most up to zero. For the
-  resultatreserv the statute leaves use to fullmäktige's guidelines (law.md: unverified
-  whether the statute limits it): ``resultatreserv_use`` "som_rur" (default: the same
-  limit) or "riktlinjer" (up to the balance, or ``guideline_max``). The trigger of use
-  (e.g. skatteunderlag growth below its 10-year average) is a local guideline and is
-  not checked here.
+- **Use** is *not* limited by the statute beyond the purpose: the RUR "får användas för
+  att utjämna intäkter över en konjunkturcykel" per fullmäktige's guidelines, the
+  resultatreserv per the guidelines for good economic management (law.md §4, §4b). The
+  common rule "only when the adjusted result is negative, and at most up to zero" is a
+  *local guideline*: ``UseGuidelines`` holds it as the default (``only_when_negative``,
+  ``at_most_to_zero``, ``max_amount``), and a body with other guidelines changes them.
+  ``resultatreserv_use`` "som_rur" (default: the resultatreserv under the same local
+  rule) or "riktlinjer" (the resultatreserv up to its balance or ``guideline_max``).
+  The trigger of use (e.g. skatteunderlag growth below its 10-year average) is a local
+  guideline and is recorded as text, not checked. What *is* law here: no reserve before
+  FY2010 (params 'reserv.regim' "ingen"); reserved from FY2010 results but usable first
+  in FY2013 (params 'reserv.anvandning'); an old RUR usable after 2023 only during the
+  transition (params 'reserv.rur_overgang_sista_ar', last year unverified).
 
 Nothing is rounded: room and limits are exact; a region prints them at its own
 precision. Results are never negative. Each result lists the parameters it used, with
@@ -45,9 +54,17 @@ from xlmodel.rules.base import Amount, AmountOrZero, OptionalAmount, RuleModel, 
 
 RULE = "reserv"
 
+REGIME_NONE = "ingen"
 REGIME_RUR = "resultatutjamningsreserv"
 REGIME_RESULTATRESERV = "resultatreserv"
-REGIME_LABEL = {REGIME_RUR: "resultatutjämningsreserv (RUR)", REGIME_RESULTATRESERV: "resultatreserv"}
+REGIME_LABEL = {REGIME_NONE: "ingen reserv", REGIME_RUR: "resultatutjämningsreserv (RUR)",
+                REGIME_RESULTATRESERV: "resultatreserv"}
+
+
+def _refuse_no_reserve(year: int, what: str, argument: str) -> None:
+    """Before FY2010 no reserve existed (params 'reserv.regim' "ingen", prop. 2011/12:172)."""
+    raise InputError(f"{what} är inte möjligt år {year}: resultatutjämningsreserv fanns först för "
+                     "räkenskapsår från 2010 (prop. 2011/12:172)", rule=RULE, argument=argument)
 
 
 class ParameterUse(BaseModel):
@@ -129,6 +146,8 @@ def reserve_room(inp: ReserveRoomInput) -> ReserveRoom:
     parameters used. A planned reservation above the room is an ERROR finding."""
     year = inp.year
     regime = params.text("reserv.regim", year)
+    if regime == REGIME_NONE:
+        _refuse_no_reserve(year, "reservering", "ar")
     used = [ParameterUse.of("reserv.regim", year)]
     findings: list[Finding] = []
 
@@ -201,6 +220,39 @@ def reserve_room(inp: ReserveRoomInput) -> ReserveRoom:
 # ---------------------------------------------------------------------------
 
 
+class UseGuidelines(RuleModel):
+    """Fullmäktige's own guidelines for *using* a reserve: local rules, not law (KL 11:14
+    leaves use to the guidelines; law.md §4). The defaults are the common local rule."""
+
+    rule_id: ClassVar[str] = RULE
+
+    only_when_negative: bool = True     # use only when the adjusted result is negative
+    at_most_to_zero: bool = True        # and at most up to zero
+    max_amount: OptionalAmount = None   # a local maximum per year (None = none)
+    trigger: str = ""                   # e.g. "skatteunderlagets utveckling under tioårssnittet" (not checked)
+    source: str = "vanlig lokal riktlinje (standard i xlmodel)"
+
+    @model_validator(mode="after")
+    def _signs(self) -> "UseGuidelines":
+        _non_negative(self, "max_amount")
+        return self
+
+    def text_sv(self) -> str:
+        parts = []
+        if self.only_when_negative:
+            parts.append("bara när resultatet efter balanskravsjusteringar är negativt")
+        if self.at_most_to_zero:
+            parts.append("högst till noll")
+        if self.max_amount is not None:
+            parts.append(f"högst {fmt_mkr(self.max_amount)} mkr per år")
+        rule = ", ".join(parts) if parts else "upp till saldot"
+        trigger = f"; villkor: {self.trigger}" if self.trigger.strip() else ""
+        return f"{rule} (lokala riktlinjer, inte lag: {self.source}{trigger})"
+
+
+DEFAULT_GUIDELINES = UseGuidelines()
+
+
 class ReserveUseInput(RuleModel):
     rule_id: ClassVar[str] = RULE
 
@@ -208,8 +260,9 @@ class ReserveUseInput(RuleModel):
     resultat_efter_justeringar: Amount
     rur_balance: AmountOrZero = ZERO
     resultatreserv_balance: AmountOrZero = ZERO
-    resultatreserv_use: Literal["som_rur", "riktlinjer"] = "som_rur"   # law.md: unverified
+    resultatreserv_use: Literal["som_rur", "riktlinjer"] = "som_rur"   # local guidelines, see module doc
     guideline_max: OptionalAmount = None       # riktlinjer: local maximum (None = the balance)
+    guidelines: UseGuidelines = DEFAULT_GUIDELINES   # the body's own rules for use (local)
     planned_use: OptionalAmount = None         # positive: the amount a budget uses
 
     @model_validator(mode="after")
@@ -228,38 +281,76 @@ class ReserveUse(BaseModel):
     max_from_rur: Decimal
     max_from_resultatreserv: Decimal
     max_total: Decimal
-    rule_text: str                 # Swedish: the limit applied
+    rule_text: str                 # Swedish: the limit applied, local guidelines marked as such
     parameters: tuple[ParameterUse, ...]
     findings: tuple[Finding, ...] = ()
 
 
+def _guided_max(balance: Decimal, adjusted: Decimal, g: UseGuidelines) -> Decimal:
+    """The most the guidelines ``g`` allow from a bucket holding ``balance``."""
+    if g.only_when_negative and adjusted >= 0:
+        return ZERO
+    most = balance
+    if g.at_most_to_zero:
+        most = min(most, max(-adjusted, ZERO))
+    if g.max_amount is not None:
+        most = min(most, g.max_amount)
+    return most
+
+
 def reserve_use(inp: ReserveUseInput) -> ReserveUse:
-    """The most that may be used from each bucket in ``inp.year``."""
+    """The most that may be used from each bucket in ``inp.year``: the statute's limits
+    (a reserve must exist and be usable that year; an old RUR only during the
+    transition) and within them the body's guidelines (``inp.guidelines``, local)."""
     year = inp.year
     regime = params.text("reserv.regim", year)
-    used = (ParameterUse.of("reserv.regim", year),)
+    if regime == REGIME_NONE:
+        _refuse_no_reserve(year, "användning av reserv", "ar")
+    used = [ParameterUse.of("reserv.regim", year), ParameterUse.of("reserv.anvandning", year)]
+    g = inp.guidelines
     up_to_zero = max(-inp.resultat_efter_justeringar, ZERO)
-    from_rur = min(inp.rur_balance, up_to_zero)
+    findings: list[Finding] = []
 
-    if regime == REGIME_RUR:
+    if params.text("reserv.anvandning", year) != "ja":
+        from_rur = from_rr = ZERO
+        text = (f"Reserven kunde inte användas år {year}: reglerna om resultatutjämningsreserv gäller från "
+                "2013-01-01 (överskott från 2010–2012 fick reserveras)")
         if inp.resultatreserv_balance > 0:
             raise InputError(f"resultatreserv finns inte år {year} (gäller {REGIME_LABEL[regime]})", rule=RULE,
                              argument="resultatreserv_balance")
+    elif regime == REGIME_RUR:
+        if inp.resultatreserv_balance > 0:
+            raise InputError(f"resultatreserv finns inte år {year} (gäller {REGIME_LABEL[regime]})", rule=RULE,
+                             argument="resultatreserv_balance")
+        from_rur = _guided_max(inp.rur_balance, inp.resultat_efter_justeringar, g)
         from_rr = ZERO
-        total = from_rur
-        text = "RUR får användas bara när resultatet efter balanskravsjusteringar är negativt, högst till noll"
-    elif inp.resultatreserv_use == "som_rur":
-        from_rr = min(inp.resultatreserv_balance, up_to_zero)
-        total = min(up_to_zero, from_rur + from_rr)
-        text = ("Resultatreserven används som RUR: bara när resultatet efter balanskravsjusteringar är negativt, "
-                "högst till noll (lokala riktlinjer; lagens gräns overifierad)")
+        text = f"RUR används för att utjämna intäkter över en konjunkturcykel: {g.text_sv()}"
     else:
-        cap = inp.resultatreserv_balance if inp.guideline_max is None else inp.guideline_max
-        from_rr = min(inp.resultatreserv_balance, cap)
-        total = from_rur + from_rr
-        text = "Resultatreserven används enligt fullmäktiges riktlinjer; äldre RUR högst till noll"
+        last = int(params.value("reserv.rur_overgang_sista_ar", year))
+        used.append(ParameterUse.of("reserv.rur_overgang_sista_ar", year))
+        if year > last:
+            from_rur = ZERO
+            if inp.rur_balance > 0:
+                findings.append(Finding(
+                    rule="reserv.rur_overgang", severity=Severity.WARNING, subject=str(year), found=inp.rur_balance,
+                    message=(f"Övergångstiden för äldre resultatutjämningsreserv antas sluta {last} (overifierat); "
+                             f"saldot {fmt_mkr(inp.rur_balance)} mkr räknas inte som möjligt att använda år {year}."),
+                ))
+        else:
+            from_rur = _guided_max(inp.rur_balance, inp.resultat_efter_justeringar, g)
+        if inp.resultatreserv_use == "som_rur":
+            from_rr = _guided_max(inp.resultatreserv_balance, inp.resultat_efter_justeringar, g)
+            text = (f"Äldre RUR (egen post, övergångstid till {last}, overifierat) och resultatreserven: "
+                    f"{g.text_sv()}")
+        else:
+            cap = inp.resultatreserv_balance if inp.guideline_max is None else inp.guideline_max
+            from_rr = min(inp.resultatreserv_balance, cap)
+            text = (f"Resultatreserven används enligt fullmäktiges riktlinjer för god ekonomisk hushållning; "
+                    f"äldre RUR (övergångstid till {last}, overifierat): {g.text_sv()}")
+    total = from_rur + from_rr
+    if regime == REGIME_RESULTATRESERV and inp.resultatreserv_use == "som_rur" and g.at_most_to_zero:
+        total = min(total, up_to_zero)   # each bucket's maximum alone; together still up to zero
 
-    findings: list[Finding] = []
     if inp.planned_use is not None and inp.planned_use > total:
         findings.append(Finding(
             rule="reserv.anvandning", severity=Severity.ERROR, subject=str(year), field="anvandning",
@@ -269,5 +360,5 @@ def reserve_use(inp: ReserveUseInput) -> ReserveUse:
     return ReserveUse(
         year=year, regime=regime, regime_label=REGIME_LABEL[regime], up_to_zero=up_to_zero,
         max_from_rur=from_rur, max_from_resultatreserv=from_rr, max_total=total, rule_text=text,
-        parameters=used, findings=tuple(findings),
+        parameters=tuple(used), findings=tuple(findings),
     )

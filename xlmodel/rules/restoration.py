@@ -1,8 +1,10 @@
 """Återställning: the ledger of negative balanskravsresultat and their restoration.
 
-Law (KL 11 kap. 12–13 §, shared/reference/law.md §3):
+Law (KL 11 kap. 12–13 §, shared/reference/law.md §3 and §4b), each deficit under the
+wording of its own year of origin:
 - a negative balanskravsresultat of year Y is regulated by positive balanskravsresultat
-  of the following years Y+1..Y+h, h = params 'aterstallning.horisont_ar' (3);
+  of the following years Y+1..Y+h, h = params 'aterstallning.horisont_ar' (2 for
+  FY2000–2004 under KL 1991:900 8 kap., 3 from FY2005, prop. 2003/04:105);
 - several deficits are tracked by year of origin and restored **oldest first**; a
   surplus can restore several deficits, and only surpluses of years *after* the
   origin count; a surplus that nothing needs is not banked (saving for later goes
@@ -10,8 +12,9 @@ Law (KL 11 kap. 12–13 §, shared/reference/law.md §3):
 - with synnerliga skäl fullmäktige may decide that a deficit, wholly or partly, is
   not regulated (``WriteOff``) or is regulated by a later stated year (``Extension``);
   both must be recorded with the reason;
-- fullmäktige adopts an åtgärdsplan; the decision on regulation is taken at the latest
-  in the budget for Y+d, d = params 'aterstallning.beslut_senast_ar' (3).
+- fullmäktige adopts an åtgärdsplan (required from FY2005, params
+  'aterstallning.atgardsplan'); the decision on regulation is taken at the latest in the
+  budget for Y+d, d = params 'aterstallning.beslut_senast_ar' (3).
 
 What the ledger reports (findings, never exceptions):
 - ``aterstallning.forsenad`` (ERROR): a surplus restores a deficit after its deadline
@@ -322,6 +325,13 @@ def _horizon(origin: int) -> int:
     return int(params.value("aterstallning.horisont_ar", origin))
 
 
+def _statute(origin: int) -> str:
+    """The restoration rule's place in the law in force for a deficit of ``origin``
+    (params 'balanskrav.lagrum': KL 1991:900 8 kap. before 2018, KL 2017:725 11 kap.)."""
+    chapter = params.text("balanskrav.lagrum", origin)
+    return "KL 11 kap. 12 §" if chapter.startswith("KL (2017:725)") else chapter
+
+
 def _years_late(year: int, deadline: int) -> str:
     n = year - deadline
     return "ett år" if n == 1 else f"{n} år"
@@ -394,7 +404,7 @@ def restoration_ledger(inp: RestorationInput) -> Ledger:
                         field=str(year), expected=str(acc.deadline), found=str(year),  # years, not amounts
                         message=(f"Underskottet från {acc.origin} återställs med {fmt_mkr(take)} mkr år {year}, "
                                  f"{_years_late(year, acc.deadline)} efter sista året {acc.deadline} "
-                                 f"({'enligt beslut om förlängning' if acc.ext_reason else 'KL 11 kap. 12 §'}); "
+                                 f"({'enligt beslut om förlängning' if acc.ext_reason else _statute(acc.origin)}); "
                                  f"det räknas inte som återställt i tid."),
                     ))
             if left > 0:
@@ -477,7 +487,7 @@ def _check_claims(claims: list[tuple[int, int, str]], accounts: dict[int, _Accou
                              rule=RULE, argument="stated_deadlines")
         if stated > acc.deadline:
             basis = (f"beslutet om förlängning ger {acc.deadline}" if origin in extensions
-                     else f"enligt KL 11 kap. 12 § är sista året {acc.legal} och inget beslut om förlängning finns")
+                     else f"enligt {_statute(origin)} är sista året {acc.legal} och inget beslut om förlängning finns")
             findings.append(Finding(
                 rule="aterstallning.frist_felaktig", severity=Severity.WARNING, subject=str(origin),
                 field=source, expected=str(acc.deadline), found=str(stated),  # years, not amounts
@@ -504,6 +514,8 @@ def _remaining_after(acc: _Account, year: int) -> Decimal:
 def _check_plans(plans: tuple[Atgardsplan, ...], accounts: list[_Account], first: int, last: int,
                  findings: list[Finding]) -> None:
     for acc in accounts:
+        if params.text("aterstallning.atgardsplan", acc.origin) != "ja":
+            continue   # no åtgärdsplan was required for deficits before FY2005 (prop. 2003/04:105)
         due = acc.origin + int(params.value("aterstallning.beslut_senast_ar", acc.origin))
         if not first <= due <= last:
             continue   # the series does not reach (or starts after) the year the plan was due
@@ -514,10 +526,10 @@ def _check_plans(plans: tuple[Atgardsplan, ...], accounts: list[_Account], first
             continue
         if covering:
             message = (f"Åtgärdsplanen för underskottet från {acc.origin} beslutades i budgeten för "
-                       f"{min(covering)}, men skulle beslutas senast i budgeten för {due} (KL 11 kap. 12 §).")
+                       f"{min(covering)}, men skulle beslutas senast i budgeten för {due} ({_statute(acc.origin)}).")
         else:
             message = (f"Ingen åtgärdsplan är registrerad för underskottet från {acc.origin}; beslut om "
-                       f"reglering ska fattas senast i budgeten för {due} (KL 11 kap. 12 §).")
+                       f"reglering ska fattas senast i budgeten för {due} ({_statute(acc.origin)}).")
         findings.append(Finding(rule="aterstallning.atgardsplan", severity=Severity.WARNING,
                                 subject=str(acc.origin), message=message))
 

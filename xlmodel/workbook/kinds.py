@@ -52,10 +52,10 @@ def builder_for(kind: str) -> Callable[[BookSource, Path], None]:
 
 def validators(kind: str) -> list[Callable]:
     if kind == "regionplan":
-        from xlmodel.workbook import balanskrav_sheet, charts_sheet, frames, resultatbudget
+        from xlmodel.workbook import balanskrav_sheet, charts_sheet, frames, index_year, resultatbudget
 
         return [frames.validate_frames, resultatbudget.validate_resultatbudget, balanskrav_sheet.validate_balanskrav,
-                charts_sheet.validate_charts]
+                charts_sheet.validate_charts, index_year.validate_index_year]
     if kind == "delarsrapport":
         from xlmodel.workbook import delarsrapport
 

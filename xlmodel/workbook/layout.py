@@ -157,7 +157,8 @@ SHEET_FRAMETABLE = "Ramtabell"
 SHEET_RESULTBUDGET = "Resultatbudget"
 SHEET_BALANSKRAV = "Balanskrav"
 
-CHANGE_KINDS_SV = {"omställning": "omstallning", "omfördelning": "omfordelning", "utökad": "utokad"}
+CHANGE_KINDS_SV = {"omställning": "omstallning", "omfördelning": "omfordelning", "utökad": "utokad",
+                   "engångs": "engangs", "tillfällig": "tillfallig"}
 CHANGE_KINDS_FROM_CORE = {v: k for k, v in CHANGE_KINDS_SV.items()}
 
 FRAMES_TABLE = InputTable(
@@ -184,7 +185,8 @@ CHANGES_TABLE = InputTable(
     columns=(
         Col("id", "Id", "text", width=22),
         Col("label", "Beskrivning", "text", width=70),
-        Col("kind", "Typ", "text", width=14, help="omställning, omfördelning eller utökad"),
+        Col("kind", "Typ", "text", width=14,
+            help="omställning, omfördelning, utökad, engångs (ingår inte i nästa års ram) eller tillfällig (reducering som återförs ett senare år)"),
         Col("row", "Rad", "text", width=18, help="Id på raden i Ramar som förändringen gäller."),
         Col("amount", "Belopp", "amount", width=12, help="mkr; minskningar negativa."),
     ),
@@ -213,6 +215,24 @@ REGIONPLAN_PARAMS = (
     Param("Nettoram", SHEET_PARAMS, "C8", "Verksamhetens nettoram enligt resultatbudget, mkr", "amount",
           required=False),
 )
+
+# Index per year (issue 14): the rates the plan decided or cites, with their source, one
+# row per year and index. Validate requires the budget year's Standardindex to be here
+# (or among xlmodel's published parameters); rulla-fram writes next year's row.
+INDEX_TABLE = InputTable(
+    sheet=SHEET_PARAMS,
+    table="tblIndex",
+    top_left="A11",
+    columns=(
+        Col("year", "År", "year", width=8, help="Budgetåret satsen gäller."),
+        Col("series", "Index", "text", width=48,
+            help="T.ex. LPIK inkl. läkemedel, LPIK exkl. läkemedel, PKV eller ett eget vägt index."),
+        Col("rate", "Sats", "rate", width=14, help="Indexsats som andel (0,019) eller procent (1,9 %)."),
+        Col("source", "Källa eller beslut", "text", width=60,
+            help="Var satsen kommer ifrån: SKR:s prognos (månad, år) eller fullmäktiges beslut."),
+    ),
+)
+INDEX_TABLE_SPARE_ROWS = 4   # blank rows the builder leaves for the coming years
 
 FRAMETABLE_BLOCK = OutputBlock(
     sheet=SHEET_FRAMETABLE,

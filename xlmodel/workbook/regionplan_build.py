@@ -36,6 +36,7 @@ def build_regionplan(source: BookSource, path: Path) -> None:
 
     _info_sheet(book, source, is_macro_book)
     _params_sheet(book, fsrc)
+    _index_table(book, source)
     book.input_table(L.FRAMES_TABLE, fsrc.frames.rows)
     book.input_table(L.CHANGES_TABLE, fsrc.changes.rows)
     book.sheet(L.SHEET_CHANGES).data_validation(
@@ -123,5 +124,20 @@ def _params_sheet(book: Book, fsrc: F.FrameSources) -> None:
         book.param(p, values[p.name])
     ws = book.sheet(s)
     ws.set_column(1, 1, 48)
+    ws.set_column(2, 2, 14)
+    ws.set_column(3, 3, 60)
+
+
+def _index_table(book: Book, source: BookSource) -> None:
+    """The index per year with its source (index.csv, optional), plus blank rows for the
+    coming years' rates (``rulla-fram --index`` writes the next one)."""
+    table = csv_table(source, "index", L.INDEX_TABLE, optional=True)
+    rows = [] if table is None else list(table.rows)
+    book.input_table(L.INDEX_TABLE, rows + [{}] * L.INDEX_TABLE_SPARE_ROWS)
+    s = L.SHEET_PARAMS
+    book.write(s, f"A{L.INDEX_TABLE.header_row - 1}", "Index per år med källa (Standardindex för budgetåret ska stå här)",
+               "label")
+    ws = book.sheet(s)
+    ws.set_column(1, 1, 48)   # the parameter labels' widths win over the table's
     ws.set_column(2, 2, 14)
     ws.set_column(3, 3, 60)

@@ -7,13 +7,18 @@ What changes (one plan, written by the Excel macro through xlwings or headless h
   seed 003 starts HSN 2022 from the decided 5 079), else the computed frame rounded
   half up at the row's printed precision. Structure, differentiated rates,
   exclusions and decimals are kept.
+- One-off and temporary changes (types "engångs", "tillfällig") are taken out of the
+  next prior frames (``roll_forward``), and an INFO finding lists them per nämnd.
 - **Förändringar**: every data row emptied; the Table keeps its size (readers skip
   blank rows), so its formatting, validation and the controller's extra columns stay.
 - **Publicerat**: the amounts emptied, the Id column kept (next year's printed
   figures go on the same rows).
-- **Parametrar**: Budgetår := year + 1; Standardindex := params 'index.lpik' for the
-  new year if xlmodel has it, else the old rate stays and a WARNING finding asks the
-  controller to enter the new one; AviseratIndex and Nettoram emptied.
+- **Parametrar**: Budgetår := year + 1; Standardindex := the rate given for the new year
+  (``index_rate``: ``rulla-fram --index 2,8%`` or the prompt), written with its source in
+  the first blank row of the Index table (``tblIndex``); else params 'index.lpik' for the
+  new year if xlmodel has it; else the old rate stays and a WARNING finding says so - and
+  ``validera`` reports the carried-over rate as an ERROR (``index.overford``) until the
+  new year's rate is entered with its source. AviseratIndex and Nettoram emptied.
 - **Ramtabell** (and every other cell the workbook kind owns, e.g. the resultatbudget):
   regenerated from the rolled inputs, in the same save (headless) or right after
   (macro), with ``regenerate.sheet_plans`` / ``diff_sheet`` - the same code as
@@ -83,8 +88,10 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def plan_roll_forward(cells: Any) -> RollForwardPlan:
-    """Everything the roll forward writes, from a CellSource (file or live Excel)."""
+def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_source: str | None = None) -> RollForwardPlan:
+    """Everything the roll forward writes, from a CellSource (file or live Excel).
+    ``index_rate``: the new year's Standardindex (with ``index_source``, what it comes
+    from); None = xlmodel's published parameter for the year, else last year's stays."""
     src = F.frame_sources_from_cells(cells)
     inp = F.frame_input(src)
     table = compute_frame_table(inp)
@@ -92,19 +99,31 @@ def plan_roll_forward(cells: Any) -> RollForwardPlan:
 
     p = {x.name: x for x in REGIONPLAN_PARAMS}
     index_sheet, index_cell = param_location(cells, p["Standardindex"])
-    if params.has(INDEX_SERIES, plan.next_year):
+    if index_rate is not None:
+        next_rate = index_rate
+        _index_row(cells, plan, index_rate, index_source)
+    elif params.has(INDEX_SERIES, plan.next_year):
         next_rate = params.value(INDEX_SERIES, plan.next_year)
     else:
         next_rate = src.default_index_rate
         plan.findings.append(Finding(
             rule=f"{RULE}.standardindex", severity=Severity.WARNING, subject=str(plan.next_year),
             sheet=index_sheet, cell=index_cell, found=next_rate,
-            message=(f"xlmodel har ingen parameter '{INDEX_SERIES}' för {plan.next_year}: standardindex "
-                     f"{fmt_mkr((next_rate * 100).normalize())} % från {plan.year} står kvar. Skriv in årets sats innan "
-                     "ramtabellen används."),
+            message=(f"Ingen indexsats för {plan.next_year} angavs (xlmodel har ingen publicerad): standardindex "
+                     f"{fmt_mkr((next_rate * 100).normalize())} % från {plan.year} står kvar, och 'xlmodel validera' "
+                     f"rapporterar det som fel tills {plan.next_year} års sats skrivs in med källa i tabellen Index "
+                     "(eller ange den med 'xlmodel rulla-fram --index SATS')."),
         ))
     nxt = roll_forward(table, inp, next_default_index_rate=next_rate)
     plan.next_input = nxt
+    one_offs = [r for r in table.rows if r.parent is None and r.one_off != 0]
+    if one_offs:
+        listed = ", ".join(f"{r.id} {fmt_mkr(r.one_off)}" for r in one_offs)
+        plan.findings.append(Finding(
+            rule=f"{RULE}.engangs", severity=Severity.INFO, subject=str(plan.next_year),
+            message=(f"Engångsbelopp och tillfälliga förändringar {plan.year} ingår inte i utgångsläget för "
+                     f"{plan.next_year} (mkr): {listed}."),
+        ))
     own_rates = [r.id for r in inp.rows if r.index_rate is not None]
     if own_rates:
         sheet, ref = src.frames.where(next(r for r in src.frames.typed(F.RULE) if r["id"] == own_rates[0]),
@@ -154,6 +173,33 @@ def plan_roll_forward(cells: Any) -> RollForwardPlan:
     return plan
 
 
+def _index_row(cells: Any, plan: RollForwardPlan, rate: Decimal, source: str | None) -> None:
+    """The new year's rate with its source in the first blank row of the Index table
+    (a workbook without the table, or with no blank row left, is refused: the rate would
+    otherwise have no source and validate would fail on it)."""
+    from xlmodel.errors import InputError
+    from xlmodel.workbook.index_year import INDEX_TABLE, RULE as INDEX_RULE, index_rows
+
+    table, rows = index_rows(cells)
+    if table is None:
+        raise InputError(f"arbetsboken saknar tabellen Index ({INDEX_TABLE.table}) på bladet {INDEX_TABLE.sheet}: "
+                         "den nya satsen kan inte skrivas in med sin källa", rule=INDEX_RULE, sheet=INDEX_TABLE.sheet)
+    if any(r["year"] == plan.next_year for r in rows):
+        raise InputError(f"tabellen Index har redan en rad för {plan.next_year}: ändra den i stället för att ange --index",
+                         rule=INDEX_RULE, sheet=table.sheet)
+    used = {r["_row"] for r in rows}
+    blank = next((i for i in range(len(table.rows)) if i not in used
+                  and all(_blank(v) for v in table.rows[i].values())), None)
+    if blank is None:
+        raise InputError("tabellen Index har ingen tom rad kvar: lägg till en rad i tabellen och kör igen",
+                         rule=INDEX_RULE, sheet=table.sheet)
+    series = next((r["series"] for r in sorted(rows, key=lambda r: r["year"], reverse=True)), "LPIK")
+    text = (source or "").strip() or f"angiven vid rulla-fram {plan.year} → {plan.next_year}"
+    for key, value in (("year", plan.next_year), ("series", series), ("rate", rate), ("source", text)):
+        sheet, ref = table.locate(blank, key)
+        plan._write(sheet, ref, None, value)
+
+
 # --------------------------------------------------------------------------- headless
 
 class RollForwardResult(BaseModel):
@@ -166,14 +212,15 @@ class RollForwardResult(BaseModel):
     written: bool = False
 
 
-def roll_forward_package(pkg: Any) -> tuple[Any, RollForwardPlan, list[Any]]:
+def roll_forward_package(pkg: Any, *, index_rate: Decimal | None = None,
+                         index_source: str | None = None) -> tuple[Any, RollForwardPlan, list[Any]]:
     """The rolled package in memory: inputs patched sheet by sheet, then every owned cell
     regenerated on the result. Returns (new package, roll plan, regenerate diffs)."""
     from xlmodel.workbook.cells import PackageCells
     from xlmodel.workbook.regenerate import regenerate_package
     from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
-    plan = plan_roll_forward(PackageCells(pkg))
+    plan = plan_roll_forward(PackageCells(pkg), index_rate=index_rate, index_source=index_source)
     new = pkg
     for sheet in plan.sheets():
         writes = [CellWrite(ref=oc.ref, value=oc.value) for oc in plan.writes.get(sheet, [])]
@@ -182,14 +229,15 @@ def roll_forward_package(pkg: Any) -> tuple[Any, RollForwardPlan, list[Any]]:
     return new, plan, diffs
 
 
-def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = False) -> RollForwardResult:
+def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = False,
+                     index_rate: Decimal | None = None, index_source: str | None = None) -> RollForwardResult:
     """Roll the workbook at ``path`` forward one year, in place (atomic, with a backup)."""
     from xlmodel.xlsx.atomic import save_package
     from xlmodel.xlsx.package import Package
 
     path = Path(path)
     pkg = Package.open(path)
-    new, plan, diffs = roll_forward_package(pkg)
+    new, plan, diffs = roll_forward_package(pkg, index_rate=index_rate, index_source=index_source)
     result = RollForwardResult(
         path=str(path), year=plan.year, next_year=plan.next_year,
         changes=plan.changes + [c for d in diffs for c in d.changes],

@@ -1,0 +1,140 @@
+"""The index of the budget year must be decided (issue 14): real CLI processes on real files.
+
+A 2022 plan rolled from 2021 without a new index fails ``xlmodel validera`` (a finding,
+exit 1) until the rate is given; with it, it passes. The rate is given either with
+``rulla-fram --index`` or by the controller in the workbook's Index table (here written
+by openpyxl, another program than xlmodel).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
+
+
+def xlmodel(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xlmodel", *args], capture_output=True, text=True, cwd=ROOT,
+                          input=stdin if stdin is not None else "")
+
+
+def rules_of(path: Path) -> tuple[int, list[str]]:
+    done = xlmodel("validera", "--format", "json", str(path))
+    report = json.loads(done.stdout)
+    return done.returncode, [f["rule"] for f in report["files"][0]["findings"] if f["severity"] == "fel"]
+
+
+def save_with_openpyxl(path: Path, edit) -> None:
+    """Edit the file with openpyxl (another program), then let xlmodel regenerate its own
+    cells: openpyxl drops the cached values of formula cells, which validate would report."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    edit(wb["Parametrar"])
+    wb.save(path)
+    assert xlmodel("regenerera", "--ingen-backup", str(path)).returncode in (0, 1)
+
+
+@pytest.fixture()
+def book(tmp_path) -> Path:
+    path = tmp_path / "regionplan.xlsm"
+    shutil.copy2(BOOK, path)
+    return path
+
+
+def test_the_shipped_2021_plan_has_its_index_with_a_source():
+    code, errors = rules_of(BOOK)
+    assert (code, errors) == (0, [])
+
+
+def test_rolled_without_a_new_index_fails_validera_until_the_rate_is_given(book):
+    done = xlmodel("rulla-fram", str(book))
+    assert done.returncode == 0, done.stderr
+    assert "standardindex 1,9 % från 2021 står kvar" in done.stdout      # says what it carried over
+    assert "12 rad(er) på bladet Ramar har en egen indexsats" in done.stdout
+    code, errors = rules_of(book)
+    assert (code, errors) == (1, ["index.overford"])
+    text = xlmodel("validera", str(book)).stdout
+    assert "Parametrar" in text and "C6" in text and "2021 års sats" in text
+
+    # The controller enters 2022's rate and its source in the Index table (openpyxl writes the file).
+    def enter_2022(ws):
+        ws["C6"] = 0.028
+        ws["A13"], ws["B13"], ws["C13"], ws["D13"] = 2022, "LPIK", 0.028, "SKR:s prognos februari 2021"
+
+    save_with_openpyxl(book, enter_2022)
+    assert rules_of(book) == (0, [])
+
+
+def test_rolled_with_index_option_passes_and_records_the_source(book):
+    done = xlmodel("rulla-fram", "--index", "2,8%", "--indexkalla", "SKR cirkulär, april 2021", str(book))
+    assert done.returncode == 0, done.stderr
+    assert "rullning.standardindex" not in done.stdout
+    assert rules_of(book) == (0, [])
+    from xlmodel.workbook.cells import PackageCells
+
+    cells = PackageCells.open(book)
+    assert cells.value("Parametrar", "C6") == Decimal("0.028")
+    assert [cells.value("Parametrar", f"{c}13") for c in "ABCD"] == [2022, "LPIK", Decimal("0.028"),
+                                                                   "SKR cirkulär, april 2021"]
+    # a second roll without a rate: 2022's 2,8 % carried into 2023 is a finding again
+    assert xlmodel("rulla-fram", str(book)).returncode == 0
+    assert rules_of(book) == (1, ["index.overford"])
+
+
+def test_a_rate_that_differs_from_the_years_row_and_a_year_with_no_source(book):
+    save_with_openpyxl(book, lambda ws: ws.__setitem__("C6", 0.02))   # the table says 1,9 % for 2021
+    assert rules_of(book) == (1, ["index.avviker"])
+
+    def plan_2023(ws):                      # a 2023 plan, and the only row now says 2020
+        ws["C5"], ws["A12"] = 2023, 2020
+
+    save_with_openpyxl(book, plan_2023)
+    assert "index.saknas" in rules_of(book)[1]
+
+
+def test_bad_index_option_is_refused_and_nothing_is_written(book):
+    data = book.read_bytes()
+    done = xlmodel("rulla-fram", "--index", "två procent", str(book))
+    assert done.returncode == 2 and "--index" in done.stderr
+    assert book.read_bytes() == data
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the prompt is tested through a pseudo-terminal (POSIX pty)")
+def test_prompt_on_a_terminal(book):
+    """Without --index on a terminal, rulla-fram asks for the rate."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: xlmodel with the pty as its terminal
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "xlmodel", "rulla-fram", "--ingen-backup", str(book)])
+    out = b""
+    while b"standardindex" not in out:
+        out += os.read(fd, 1024)
+    os.write(fd, "2,5 %\n".encode())
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, out.decode(errors="replace")
+    assert rules_of(book) == (0, [])
+    from xlmodel.workbook.cells import PackageCells
+
+    cells = PackageCells.open(book)
+    assert cells.value("Parametrar", "C6") == Decimal("0.025")
+    assert cells.value("Parametrar", "D13") == "angiven i terminalen vid rulla-fram"
