@@ -182,3 +182,24 @@ def test_forklara_a_followup_cell():
     assert "omstallning_uppfoljning.annan_verksamhet" in run.stdout and "ingår inte i summan" in run.stdout
     run = cli("forklara", str(BOOK), "Uppföljning!C5")
     assert "Indata" in run.stdout and "Manader" in run.stdout
+
+
+def test_the_forecast_flows_into_the_balance_requirement(tmp_path):
+    cells = PackageCells.open(BOOK)
+    assert cells.value("Prognos", "I8") == 869 and cells.value("Prognos", "J8") == 711   # resultat, diff
+    assert cells.value("Balanskravsutredning", "C5") == cells.value("Prognos", "I8")
+    # The fiscal year's prognos in the ledger is the utredning's balanskravsresultat …
+    assert cells.formula("Prognos", "C17") == "Balanskravsutredning!C16" and cells.value("Prognos", "C17") == 168
+    assert [cells.value("Prognos", f"F{n}") for n in range(15, 20)] == ["utfall", "prognos", "prognos", "budget", "budget"]
+    # … and the ledger (=ATERSTALLNING over what is used) restores 2019's −333 with it.
+    assert cells.formula("Prognos", "I14") == "ATERSTALLNING(A15:A19,G15:G19)"
+    assert cells.value("Prognos", "O15") == "återställd" and cells.value("Prognos", "N15") == 2022
+    # A forecast that no longer gives the utredning's årets resultat: exactly that finding.
+    path = tmp_path / "delarsrapport.xlsx"
+    shutil.copy2(BOOK, path)
+    patch(path, "Prognos", {"D9": 700})            # finansiella intäkter 734 → 700: resultat 835
+    cli("regenerera", str(path))
+    code, found = findings(path)
+    errors = [(f["rule"], f["sheet"], f["cell"]) for f in found if f["severity"] == "fel"]
+    assert code == 1 and errors == [("uppfoljning.prognos_utredning", "Balanskravsutredning", "C5")]
+    assert PackageCells.open(path).value("Prognos", "I8") == 835

@@ -592,3 +592,37 @@ def omstallning_intervals(inp: OmstallningFollowupInput, half: Decimal) -> dict[
         out[("totalt", k)] = v
     out[("totalt", "andel")] = sums["effekt"].ratio(sums["plan_period"])
     return out
+
+
+# =========================================================================== forecast into the balance requirement
+
+FORECAST_KEYS = ("nettoram", "skatteintakter", "statsbidrag", "finansiella_intakter", "finansiella_kostnader")
+FORECAST_TOTALS = ("summa_skatter_statsbidrag", "verksamhetens_resultat", "finansnetto", "resultat")
+Basis = Literal["utfall", "prognos", "budget"]
+
+
+def forecast_totals(year: int, lines: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The year's resultat from resultatbudget lines (budget or prognos): the same
+    identities as the resultatbudget (``goals.check_resultatbudget_year``): delårsrapport
+    augusti 2021, Prognos 2021: −9 044 + 6 935 + 2 337 = 228; 734 − 93 = 641; 869."""
+    from xlmodel.rules.goals import ResultatbudgetYear, check_resultatbudget_year
+
+    chk = check_resultatbudget_year(ResultatbudgetYear(
+        year=year, nettoram=lines["nettoram"], skatteintakter=lines["skatteintakter"],
+        generella_statsbidrag=lines["statsbidrag"], finansiella_intakter=lines.get("finansiella_intakter") or ZERO,
+        finansiella_kostnader=lines.get("finansiella_kostnader") or ZERO))
+    return {"summa_skatter_statsbidrag": chk.summa_skatter_statsbidrag,
+            "verksamhetens_resultat": chk.verksamhetens_resultat, "finansnetto": chk.finansnetto,
+            "resultat": chk.resultat}
+
+
+def balance_basis(budget: Decimal | None, prognos: Decimal | None, utfall: Decimal | None) -> tuple[Basis, Decimal] | None:
+    """Which balanskravsresultat of a year the restoration ledger uses: the outcome once
+    the year is closed, before that the latest forecast, before that the budget. The
+    balance requirement is judged on the outcome (KL 11 kap. 12 §); during the year the
+    forecast is the best estimate of it (delårsrapport augusti 2021, 2.8: "Årets
+    balanskravsresultat för 2021 prognosticeras uppgå till 168")."""
+    for basis, value in (("utfall", utfall), ("prognos", prognos), ("budget", budget)):
+        if value is not None:
+            return basis, value  # type: ignore[return-value]
+    return None

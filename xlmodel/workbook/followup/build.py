@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlmodel.errors import InputError
+from xlmodel.workbook import layout as L
 from xlmodel.workbook.cells import TableLocation
 from xlmodel.workbook.followup import layout as F
 from xlmodel.workbook.followup import part as P
@@ -26,8 +27,13 @@ CSV = {  # table → csv file name (without .csv) in the source folder
     F.OMST_TABLE.table: "omstallning_uppfoljning",
     F.PRINTED_DRIFT_TABLE.table: "drift_tryckt",
     F.PRINTED_OMST_TABLE.table: "omstallning_tryckt",
+    F.FORECAST_TABLE.table: "prognos",
+    F.YEARS_TABLE.table: "balanskrav_ar",
+    L.UTREDNING_TABLE.table: "utredning",
 }
-SPECS = (F.DRIFT_TABLE, F.RESULTATRAKNING_TABLE, F.OMST_TABLE, F.PRINTED_DRIFT_TABLE, F.PRINTED_OMST_TABLE)
+SPECS = (F.DRIFT_TABLE, F.RESULTATRAKNING_TABLE, F.OMST_TABLE, F.FORECAST_TABLE, F.YEARS_TABLE, F.PRINTED_DRIFT_TABLE,
+         F.PRINTED_OMST_TABLE)
+READ_ONLY = (L.UTREDNING_TABLE,)  # another part's table the follow-up reads (the delårsrapport builder writes it)
 PARAM_KEYS = {  # bok.toml [uppfoljning] key → parameter
     "manader": F.P_MONTHS, "periodisering": F.P_METHOD, "profilandel": F.P_SHARE,
     "tryckdecimaler_belopp": F.P_PLACES, "tryckdecimaler_procent_drift": F.P_PCT_DRIFT,
@@ -49,7 +55,7 @@ class SourceCells:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def sheet_names(self) -> list[str]:
-        return list(F.SHEETS)
+        return [*F.SHEETS, L.UTREDNING_TABLE.sheet]
 
     def value(self, sheet: str, ref: str) -> Any:
         return self.values.get((sheet, ref))
@@ -68,7 +74,7 @@ def source_cells(source) -> SourceCells:
     from xlmodel.workbook.build import csv_table
 
     sc = SourceCells()
-    for spec in SPECS:
+    for spec in (*SPECS, *READ_ONLY):
         raw = csv_table(source, CSV[spec.table], spec, optional=spec is not F.DRIFT_TABLE)
         if raw is None:
             continue
@@ -88,6 +94,9 @@ def source_cells(source) -> SourceCells:
         last_row = spec.header_row + max(len(raw.rows), 1)
         ref = f"{get_column_letter(spec.first_col)}{spec.header_row}:{get_column_letter(spec.first_col + len(spec.columns) - 1)}{last_row}"
         sc.tables[spec.table.casefold()] = TableLocation(spec.table, spec.sheet, ref)
+    year = L.DELARSRAPPORT_PARAMS[0]
+    sc.names[year.name.casefold()] = (year.sheet, year.cell)
+    sc.values[(year.sheet, year.cell)] = int(source.meta["fiscal_year"])
     params = source.meta.get("uppfoljning", {})
     for key, p in PARAM_KEYS.items():
         sc.names[p.name.casefold()] = (p.sheet, p.cell)
@@ -129,12 +138,32 @@ def build_followup(book, source) -> None:
         book.sheet(F.SHEET_OMST)
     for sheet, owned in part.plans.items():
         book.sheet(sheet)
+        spilled = part.spills.get(sheet, [])
         for oc in owned:
-            book.write(sheet, oc.ref, oc.value, oc.style, oc.formula)
+            if oc not in spilled:
+                book.write(sheet, oc.ref, oc.value, oc.style, oc.formula)
+        if spilled:
+            anchor = next(c for c in spilled if c.spill)
+            book.spill(sheet, anchor.spill, spilled)
+    _forecast_layout(book, part)
     _omst_widths(book)
     book.title(F.SHEET_CHART, "Avvikelse mot budget per nämnd",
                "Data: cellerna till vänster (formler mot bladet Driftredovisning, skrivs av xlmodel).")
     _chart(book, part)
+
+
+def _forecast_layout(book, part) -> None:
+    if not part.plans[F.SHEET_FORECAST]:
+        return
+    s = F.SHEET_FORECAST
+    book.write(s, f"A{F.YEARS_TABLE.header_row - 1}",
+               "Balanskravsresultat per år: budget, prognos och utfall, och återställningen av underskott", "label")
+    book.write(s, f"{F.LEDGER_ANCHOR[0]}{F.YEARS_TABLE.header_row - 1}",
+               "Återställning enligt =ATERSTALLNING() på det balanskravsresultat som används – spiller ut", "label")
+    ws = book.sheet(s)
+    ws.set_column(F.FORECAST_BLOCK_COL - 1, F.FORECAST_BLOCK_COL - 1, 40)
+    ws.set_column(F.FORECAST_BLOCK_COL, F.FORECAST_BLOCK_COL + 2, 14)
+    ws.set_column(8, 14, 14)
 
 
 def _omst_widths(book) -> None:

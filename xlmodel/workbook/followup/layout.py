@@ -12,6 +12,11 @@ Sheets:
   skatteintäkter, statsbidrag and finansiella poster), inputs then computed columns;
 - **Omställning**: ``tblOmstallningUppf``, the year's plan and the effect to date per
   verksamhet and measure, computed columns, and the total at a fixed place to the right;
+- **Prognos**: ``tblPrognos``, the year's resultatbudget lines as budgeted and as
+  forecast, the year's resultat from them (flowing into the balanskravsutredning's
+  årets resultat as a formula), and ``tblBalanskravAr``: balanskravsresultat per year as
+  budget, prognos and utfall, the one the ledger uses, and the restoration ledger
+  (=ATERSTALLNING()) over them; the current year's prognos is the utredning's result;
 - **Tryckt uppföljning**: the figures the printed report gives, for reconciliation;
 - **Diagram uppföljning**: avvikelse per nämnd (a block of formulas and a bar chart).
 """
@@ -23,9 +28,10 @@ from xlmodel.workbook.layout import Col, InputTable, Param
 SHEET_SUMMARY = "Uppföljning"
 SHEET_DRIFT = "Driftredovisning"
 SHEET_OMST = "Omställning"
+SHEET_FORECAST = "Prognos"
 SHEET_PRINTED = "Tryckt uppföljning"
 SHEET_CHART = "Diagram uppföljning"
-SHEETS = (SHEET_SUMMARY, SHEET_DRIFT, SHEET_OMST, SHEET_PRINTED, SHEET_CHART)
+SHEETS = (SHEET_SUMMARY, SHEET_DRIFT, SHEET_OMST, SHEET_FORECAST, SHEET_PRINTED, SHEET_CHART)
 
 # --- parameters (Uppföljning) ------------------------------------------------------
 
@@ -192,3 +198,41 @@ OMST_TOTAL_ID = "totalt"
 # --- Diagram uppföljning ---------------------------------------------------------------------
 
 CHART_TOP_LEFT = "A4"        # Nämnd | Avvikelse, mkr (formulas → Driftredovisning)
+
+# --- Prognos -----------------------------------------------------------------------------
+
+FORECAST_TABLE = InputTable(
+    sheet=SHEET_FORECAST,
+    table="tblPrognos",
+    title="Prognos för helåret: resultatbudgetens rader, budget och prognos, mkr",
+    columns=(
+        Col("id", "Rad", "text", width=22,
+            help="nettoram, skatteintakter, statsbidrag, finansiella_intakter eller finansiella_kostnader."),
+        Col("label", "Post", "text", width=34),
+        Col("budget", "Budget helår", "amount"),
+        Col("prognos", "Prognos helår", "amount"),
+        Col("diff", "Diff", "amount", computed=True, style="amount_bold"),
+    ),
+)
+FORECAST_BLOCK_COL = 7           # column G: Post | Budget helår | Prognos helår | Diff
+FORECAST_BLOCK_HEADER_ROW = 4
+FORECAST_BLOCK_LABELS = {"summa_skatter_statsbidrag": "Summa skatter och statsbidrag",
+                         "verksamhetens_resultat": "Verksamhetens resultat", "finansnetto": "Summa finansnetto",
+                         "resultat": "Resultat inkl. finansnetto (årets resultat)"}
+
+YEARS_TABLE = InputTable(
+    sheet=SHEET_FORECAST,
+    table="tblBalanskravAr",
+    top_left="A14",
+    columns=(
+        Col("year", "År", "year", width=8),
+        Col("budget", "Budget", "amount", required=False, help="Balanskravsresultat enligt budget eller plan."),
+        Col("prognos", "Prognos", "amount", required=False,
+            help="Räkenskapsårets prognos skrivs av xlmodel: balanskravsutredningens resultat."),
+        Col("utfall", "Utfall", "amount", required=False, help="Balanskravsresultat enligt bokslut."),
+        Col("source", "Källa", "text", required=False, width=30),
+        Col("basis", "Underlag", "text", computed=True, style="text"),
+        Col("used", "Balanskravsresultat som används", "amount", computed=True, style="amount_bold"),
+    ),
+)
+LEDGER_ANCHOR = "I14"            # =ATERSTALLNING(år; använt balanskravsresultat) spills from here

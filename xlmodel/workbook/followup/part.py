@@ -51,6 +51,7 @@ class Part:
     plans: dict[str, list[OwnedCell]]          # sheet → owned cells
     why: dict[tuple[str, str], Why]
     findings: list[Finding]
+    spills: dict[str, list[OwnedCell]] = field(default_factory=dict)  # sheet → cells of a spilled function
 
 
 @dataclass
@@ -164,6 +165,10 @@ def compute(cells) -> Part:
     drift_cells(inp, part)
     if inp.omst is not None:
         omst_cells(inp, part)
+    from xlmodel.workbook.followup import forecast
+
+    if forecast.present(cells):
+        forecast.forecast_cells(cells, part, lambda *a: _own(part, *a), Why, _mkr)
     return part
 
 
