@@ -135,7 +135,7 @@ def test_rolling_to_the_full_year_updates_every_derived_cell(tmp_path):
         writes |= {f"E{n}": u, f"F{n}": f, f"H{n}": b}
     patch(path, "Driftredovisning", writes)
     nettokostnad = sum(v[0] for k, v in new.items() if k in ("rs", "hsn", "run", "fhs", "pn", "rev"))
-    patch(path, "Uppföljning", {"C5": 12, "C26": nettokostnad, "C27": 6935, "C28": 2337, "C29": 734, "C30": -93})
+    patch(path, "Uppföljning", {"M5": 12, "C26": nettokostnad, "C27": 6935, "C28": 2337, "C29": 734, "C30": -93})
     patch(path, "Omställning", {"H5": 40, "H7": 120})
     run = cli("regenerera", str(path))
     assert run.returncode == 0, run.stdout + run.stderr
@@ -158,7 +158,7 @@ def test_rolling_to_the_full_year_updates_every_derived_cell(tmp_path):
 def test_switching_to_linear_budget_to_date_rewrites_the_formulas(tmp_path):
     path = tmp_path / "delarsrapport.xlsx"
     shutil.copy2(BOOK, path)
-    patch(path, "Uppföljning", {"C6": "linjär"})
+    patch(path, "Uppföljning", {"M6": "linjär"})
     patch(path, "Driftredovisning", {"G5": -2900, "G10": -5310})
     # Only RS and HSN have a year's budget: the other rows have no budget to date now,
     # so the sum rows have none either, and the reconciliation is unaffected (utfall).
@@ -180,19 +180,19 @@ def test_forklara_a_followup_cell():
     assert "−3 609 − (−3 469) = −140" in run.stdout
     run = cli("forklara", str(BOOK), "Omställning!Q6")
     assert "omstallning_uppfoljning.annan_verksamhet" in run.stdout and "ingår inte i summan" in run.stdout
-    run = cli("forklara", str(BOOK), "Uppföljning!C5")
+    run = cli("forklara", str(BOOK), "Uppföljning!M5")
     assert "Indata" in run.stdout and "Manader" in run.stdout
 
 
 def test_the_forecast_flows_into_the_balance_requirement(tmp_path):
     cells = PackageCells.open(BOOK)
-    assert cells.value("Prognos", "I8") == 869 and cells.value("Prognos", "J8") == 711   # resultat, diff
-    assert cells.value("Balanskravsutredning", "C5") == cells.value("Prognos", "I8")
+    assert cells.value("Prognos", "K8") == 869 and cells.value("Prognos", "L8") == 711   # resultat, diff
+    assert cells.value("Balanskravsutredning", "C5") == cells.value("Prognos", "K8")
     # The fiscal year's prognos in the ledger is the utredning's balanskravsresultat …
     assert cells.formula("Prognos", "C17") == "Balanskravsutredning!C16" and cells.value("Prognos", "C17") == 168
-    assert [cells.value("Prognos", f"F{n}") for n in range(15, 20)] == ["utfall", "prognos", "prognos", "budget", "budget"]
+    assert [cells.value("Prognos", f"E{n}") for n in range(15, 20)] == ["utfall", "prognos", "prognos", "budget", "budget"]
     # … and the ledger (=ATERSTALLNING over what is used) restores 2019's −333 with it.
-    assert cells.formula("Prognos", "I14") == "ATERSTALLNING(A15:A19,G15:G19)"
+    assert cells.formula("Prognos", "I14") == "ATERSTALLNING(A15:A19,F15:F19)"
     assert cells.value("Prognos", "O15") == "återställd" and cells.value("Prognos", "N15") == 2022
     # A forecast that no longer gives the utredning's årets resultat: exactly that finding.
     path = tmp_path / "delarsrapport.xlsx"
@@ -202,4 +202,4 @@ def test_the_forecast_flows_into_the_balance_requirement(tmp_path):
     code, found = findings(path)
     errors = [(f["rule"], f["sheet"], f["cell"]) for f in found if f["severity"] == "fel"]
     assert code == 1 and errors == [("uppfoljning.prognos_utredning", "Balanskravsutredning", "C5")]
-    assert PackageCells.open(path).value("Prognos", "I8") == 835
+    assert PackageCells.open(path).value("Prognos", "K8") == 835

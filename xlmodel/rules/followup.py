@@ -11,8 +11,9 @@ each beside the document it comes from:
   period (its monthly profile), or the body's own periodised amount as reported (the
   driftredovisning's "Budget 2021–08" column, which is not 8/12 of any frame). Which
   one is an input of the workbook, stated on the sheet.
-- **Avvikelse** (``deviation``): utfall − budget to date, in mkr and as a share of the
-  budget's magnitude; net costs are negative, so a negative avvikelse is an overrun
+- **Avvikelse** (``deviation``): utfall − budget to date, in mkr and, for net costs (a
+  nämnd, its varav rows, verksamhetens nettokostnader), as a share of the budget's
+  magnitude (the report gives no share for skatter and finansiella poster); net costs are negative, so a negative avvikelse is an overrun
   (delårsrapport augusti 2021, Driftredovisning: Regionstyrelsen −2 008 − (−1 911) =
   −97; Regionstyrelsens underlag 2020: landstingsstyrelsen 2018 −169 mkr = 5,2 %, of
   a budget of about 3 250).
@@ -316,7 +317,7 @@ def _line(key: str, label: str, utfall, prior, budget, budget_ar, prognos, *, co
     return TotalLine(
         key=key, label=label, utfall=utfall, utfall_foregaende=prior, budget_period=budget, budget_ar=budget_ar,
         prognos_ar=prognos, avvikelse=avv,
-        avvikelse_andel=deviation_share(avv, budget) if avv is not None else None,
+        avvikelse_andel=deviation_share(avv, budget) if cost and avv is not None else None,
         kostnadsutveckling=cost_development(utfall, prior) if cost and utfall is not None and prior is not None else None,
         prognosavvikelse=prognos - budget_ar if prognos is not None and budget_ar is not None else None,
         rows=rows, parts=parts,
@@ -336,7 +337,7 @@ def driftredovisning(inp: DriftInput) -> Driftredovisning:
         cost = ln.kind in COST_KINDS
         row = DriftRow(
             id=ln.id, kind=ln.kind, budget_period=budget, avvikelse=avv,
-            avvikelse_andel=deviation_share(avv, budget) if avv is not None and budget is not None else None,
+            avvikelse_andel=deviation_share(avv, budget) if cost and avv is not None and budget is not None else None,
             kostnadsutveckling=(cost_development(ln.utfall, ln.utfall_foregaende)
                                 if cost and ln.utfall is not None and ln.utfall_foregaende is not None else None),
             prognosavvikelse=ln.prognos_ar - ln.budget_ar if ln.prognos_ar is not None and ln.budget_ar is not None else None,

@@ -123,9 +123,13 @@ def build_followup(book, source) -> None:
         book.param(p, sc.values.get((p.sheet, p.cell)))
     ws = book.sheet(s)
     ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 44)
-    ws.set_column(2, 9, 14)
-    ws.set_column(3, 3, 30)
+    ws.set_column(1, 1, 36)
+    ws.set_column(2, 9, 15)
+    ws.set_column(11, 11, 44)   # the parameters' labels, values and help (L, M, N)
+    ws.set_column(12, 12, 18)
+    ws.set_column(13, 13, 60)
+    ws.set_row(F.SUMMARY_HEADER_ROW - 1, 32)
+    book.write(s, "L4", "Parametrar", "label")
     book.write(s, f"A{F.SUMMARY_HEADER_ROW - 1}", "Summering av driftredovisningen (räknas från bladet Driftredovisning)", "label")
     book.write(s, f"A{F.RESULTATRAKNING_TABLE.header_row - 1}",
                "Resultaträkningen för samma period och avstämningen mot driftredovisningen", "label")
@@ -161,9 +165,10 @@ def _forecast_layout(book, part) -> None:
     book.write(s, f"{F.LEDGER_ANCHOR[0]}{F.YEARS_TABLE.header_row - 1}",
                "Återställning enligt =ATERSTALLNING() på det balanskravsresultat som används – spiller ut", "label")
     ws = book.sheet(s)
-    ws.set_column(F.FORECAST_BLOCK_COL - 1, F.FORECAST_BLOCK_COL - 1, 40)
-    ws.set_column(F.FORECAST_BLOCK_COL, F.FORECAST_BLOCK_COL + 2, 14)
-    ws.set_column(8, 14, 14)
+    # One set of widths for the three blocks that share the columns (A–G: the two tables; I–O).
+    for first, last, width in ((0, 0, 24), (1, 1, 36), (2, 5, 14), (6, 6, 50), (7, 7, 3), (8, 8, 42), (9, 14, 14)):
+        ws.set_column(first, last, width)
+    ws.set_row(F.YEARS_TABLE.header_row - 1, 32)
 
 
 def _omst_widths(book) -> None:
@@ -180,8 +185,9 @@ def _chart(book, part) -> None:
     s = F.SHEET_CHART
     ws = book.sheet(s)
     ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 18)
+    ws.set_column(1, 1, 24)
     c0, r0 = _origin(F.CHART_TOP_LEFT)
+    ws.set_row(r0 - 1, 32)
     n = P.chart_rows(part)
     chart = book.wb.add_chart({"type": "bar"})
     chart.add_series({

@@ -35,20 +35,20 @@ SHEETS = (SHEET_SUMMARY, SHEET_DRIFT, SHEET_OMST, SHEET_FORECAST, SHEET_PRINTED,
 
 # --- parameters (Uppföljning) ------------------------------------------------------
 
-P_MONTHS = Param("Manader", SHEET_SUMMARY, "C5", "Period: antal månader t.o.m.", "int",
+P_MONTHS = Param("Manader", SHEET_SUMMARY, "M5", "Period: antal månader t.o.m.", "int",
                  help="8 för januari–augusti (andra tertialet), 12 för helåret.")
-P_METHOD = Param("Periodisering", SHEET_SUMMARY, "C6", "Budget t.o.m. perioden", "text",
+P_METHOD = Param("Periodisering", SHEET_SUMMARY, "M6", "Budget t.o.m. perioden", "text",
                  help="'egen periodisering': nämndens periodiserade budget (kolumnen i tblDrift); "
                       "'linjär': årsbudget × månader / 12; 'profil': årsbudget × andelen nedan.")
-P_SHARE = Param("Profilandel", SHEET_SUMMARY, "C7", "Andel av årsbudgeten t.o.m. perioden (profil)", "rate",
+P_SHARE = Param("Profilandel", SHEET_SUMMARY, "M7", "Andel av årsbudgeten t.o.m. perioden (profil)", "rate",
                 required=False, help="Bara för 'profil': den egna månadsprofilens ackumulerade andel.")
-P_PLACES = Param("TryckdecimalerBelopp", SHEET_SUMMARY, "C8", "Decimaler i den tryckta rapportens belopp", "int",
+P_PLACES = Param("TryckdecimalerBelopp", SHEET_SUMMARY, "M8", "Decimaler i den tryckta rapportens belopp", "int",
                  required=False, help="0 när indata är rapportens belopp i hela mkr; tomt när indata är exakta.")
-P_PCT_DRIFT = Param("TryckdecimalerProcentDrift", SHEET_SUMMARY, "C9", "Decimaler i tryckt procent, driftredovisning",
+P_PCT_DRIFT = Param("TryckdecimalerProcentDrift", SHEET_SUMMARY, "M9", "Decimaler i tryckt procent, driftredovisning",
                     "int", required=False)
-P_PCT_OMST = Param("TryckdecimalerProcentOmstallning", SHEET_SUMMARY, "C10",
+P_PCT_OMST = Param("TryckdecimalerProcentOmstallning", SHEET_SUMMARY, "M10",
                    "Decimaler i tryckt procent, omställning", "int", required=False)
-P_TOLERANCE = Param("Avstamningstolerans", SHEET_SUMMARY, "C11", "Tolerans mot resultaträkningen, mkr", "amount",
+P_TOLERANCE = Param("Avstamningstolerans", SHEET_SUMMARY, "M11", "Tolerans mot resultaträkningen, mkr", "amount",
                     help="Största tillåtna skillnad per rad mellan driftredovisning och resultaträkning.")
 PARAMS = (P_MONTHS, P_METHOD, P_SHARE, P_PLACES, P_PCT_DRIFT, P_PCT_OMST, P_TOLERANCE)
 
@@ -96,19 +96,19 @@ DRIFT_TABLE = InputTable(
         Col("kind", "Typ", "text", width=14,
             help="nämnd, varav, skatteintäkter, statsbidrag, finansiella intäkter eller finansiella kostnader."),
         Col("parent", "Förälder", "text", required=False, width=10, help="För en varav-rad: nämndens Id."),
-        Col("utfall", "Utfall t.o.m. perioden", "amount", required=False, help="Nettokostnader negativa."),
-        Col("utfall_foregaende", "Utfall samma period fg år", "amount", required=False),
+        Col("utfall", "Utfall t.o.m. perioden", "amount", required=False, width=18, help="Nettokostnader negativa."),
+        Col("utfall_foregaende", "Utfall samma period fg år", "amount", required=False, width=18),
         Col("budget_ar", "Budget helår", "amount", required=False),
-        Col("budget_periodiserad", "Budget t.o.m. perioden (egen periodisering)", "amount", required=False,
+        Col("budget_periodiserad", "Budget t.o.m. perioden (egen periodisering)", "amount", required=False, width=22,
             help="Nämndens egen periodiserade budget; används när Periodisering = 'egen periodisering'."),
         Col("prognos_ar", "Prognos helår", "amount", required=False),
-        Col("avvikelse_angiven", "Avvikelse (angiven)", "amount", required=False,
+        Col("avvikelse_angiven", "Avvikelse (angiven)", "amount", required=False, width=16,
             help="För en varav-rad som bara redovisar sin avvikelse (t.ex. intäkter +14, kostnader −155)."),
-        Col("budget_period", "Budget t.o.m. perioden", "amount", computed=True, style="amount"),
+        Col("budget_period", "Budget t.o.m. perioden", "amount", computed=True, style="amount", width=20),
         Col("avvikelse", "Avvikelse", "amount", computed=True, style="amount_bold"),
-        Col("avvikelse_andel", "Avvikelse, andel", "rate", computed=True, style="pct1"),
-        Col("kostnadsutveckling", "Kostnadsutveckling", "rate", computed=True, style="pct1"),
-        Col("prognosavvikelse", "Prognosavvikelse", "amount", computed=True, style="amount_bold"),
+        Col("avvikelse_andel", "Avvikelse, andel", "rate", computed=True, style="pct1", width=16),
+        Col("kostnadsutveckling", "Kostnadsutveckling", "rate", computed=True, style="pct1", width=18),
+        Col("prognosavvikelse", "Prognosavvikelse", "amount", computed=True, style="amount_bold", width=16),
     ),
 )
 
@@ -214,7 +214,7 @@ FORECAST_TABLE = InputTable(
         Col("diff", "Diff", "amount", computed=True, style="amount_bold"),
     ),
 )
-FORECAST_BLOCK_COL = 7           # column G: Post | Budget helår | Prognos helår | Diff
+FORECAST_BLOCK_COL = 9           # column I: Post | Budget helår | Prognos helår | Diff
 FORECAST_BLOCK_HEADER_ROW = 4
 FORECAST_BLOCK_LABELS = {"summa_skatter_statsbidrag": "Summa skatter och statsbidrag",
                          "verksamhetens_resultat": "Verksamhetens resultat", "finansnetto": "Summa finansnetto",
@@ -230,9 +230,9 @@ YEARS_TABLE = InputTable(
         Col("prognos", "Prognos", "amount", required=False,
             help="Räkenskapsårets prognos skrivs av xlmodel: balanskravsutredningens resultat."),
         Col("utfall", "Utfall", "amount", required=False, help="Balanskravsresultat enligt bokslut."),
-        Col("source", "Källa", "text", required=False, width=30),
         Col("basis", "Underlag", "text", computed=True, style="text"),
         Col("used", "Balanskravsresultat som används", "amount", computed=True, style="amount_bold"),
+        Col("source", "Källa", "text", required=False, width=30),
     ),
 )
-LEDGER_ANCHOR = "I14"            # =ATERSTALLNING(år; använt balanskravsresultat) spills from here
+LEDGER_ANCHOR = "I14"              # =ATERSTALLNING(år; använt balanskravsresultat) spills from here
