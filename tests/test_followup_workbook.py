@@ -203,3 +203,35 @@ def test_the_forecast_flows_into_the_balance_requirement(tmp_path):
     errors = [(f["rule"], f["sheet"], f["cell"]) for f in found if f["severity"] == "fel"]
     assert code == 1 and errors == [("uppfoljning.prognos_utredning", "Balanskravsutredning", "C5")]
     assert PackageCells.open(path).value("Prognos", "K8") == 835
+
+
+def test_a_bad_input_is_one_located_swedish_message(tmp_path):
+    path = tmp_path / "delarsrapport.xlsx"
+    shutil.copy2(BOOK, path)
+    patch(path, "Driftredovisning", {"C13": "styrelse"})          # RUN's Typ: no such kind
+    run = cli("validera", str(path))
+    assert run.returncode == 1, run.stdout
+    code, found = findings(path)
+    errors = [f for f in found if f["severity"] == "fel"]
+    assert [(f["rule"], f["sheet"], f["cell"]) for f in errors] == [("uppfoljning", "Driftredovisning", "C13")]
+    assert "typen 'styrelse' är okänd" in errors[0]["message"].lower()
+    assert "internt fel" not in run.stdout + run.stderr
+    # regenerera refuses and leaves the file as it was.
+    before = path.read_bytes()
+    regen = cli("regenerera", str(path))
+    assert regen.returncode != 0 and path.read_bytes() == before
+
+
+def test_a_delarsrapport_without_the_followup_part_is_unchanged(tmp_path):
+    src = tmp_path / "src" / "dr"
+    shutil.copytree(ROOT / "workbooks" / "src" / "vasterbotten_delarsrapport_2021_08", src)
+    for name in ("drift", "resultatrakning", "omstallning_uppfoljning", "drift_tryckt", "omstallning_tryckt",
+                 "prognos", "balanskrav_ar"):
+        (src / f"{name}.csv").unlink()
+    out = tmp_path / "out"
+    assert cli("bygg", str(src), "--ut", str(out)).returncode == 0
+    (book,) = out.glob("*.xlsx")
+    cells = PackageCells.open(book)
+    assert cells.sheet_names() == ["Info", "Balanskravsutredning", "xlwings.conf"]
+    code, found = findings(book)
+    assert code == 0 and not [f for f in found if f["rule"].startswith(("uppfoljning", "omstallning_uppfoljning"))]
