@@ -215,3 +215,9 @@ def test_linear_and_profile_methods_and_prognosis():
         R.DriftInput(months=8, method="profil", lines=lines)
     with pytest.raises(InputError, match="förälder"):
         R.DriftInput(months=8, lines=(R.DriftLine(id="v", label="v", kind="varav", parent="nope"),))
+
+
+def test_a_printed_figure_the_inputs_do_not_give_is_reported_not_dropped():
+    f = R.check_printed(what="Budget t.o.m. perioden, RS", computed=None, possible=None, printed=D(-1911), places=0,
+                        percent=False, cause="", subject="RS", field="budget_period")
+    assert f.severity is Severity.WARNING and "indata ger ingen sådan siffra" in f.message

@@ -235,3 +235,12 @@ def test_a_delarsrapport_without_the_followup_part_is_unchanged(tmp_path):
     assert cells.sheet_names() == ["Info", "Balanskravsutredning", "xlwings.conf"]
     code, found = findings(book)
     assert code == 0 and not [f for f in found if f["rule"].startswith(("uppfoljning", "omstallning_uppfoljning"))]
+
+
+def test_a_period_outside_1_to_12_months_is_named_at_its_cell(tmp_path):
+    path = tmp_path / "delarsrapport.xlsx"
+    shutil.copy2(BOOK, path)
+    patch(path, "Uppföljning", {"M5": 13})
+    code, found = findings(path)
+    errors = [(f["rule"], f["sheet"], f["cell"]) for f in found if f["severity"] == "fel"]
+    assert code == 1 and errors == [("uppfoljning", "Uppföljning", "M5")]

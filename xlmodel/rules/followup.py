@@ -152,9 +152,12 @@ def check_printed(*, what: str, computed: Decimal | None, possible: Interval | N
     Returns None when the print shows the computed figure, an INFO finding when it
     differs but lies within the rounding of the printed inputs, a WARNING with
     ``cause`` otherwise."""
-    if computed is None:
-        return None
     scale = Decimal(100) if percent else Decimal(1)
+    if computed is None:  # never dropped silently: the print has a figure the inputs do not give
+        return Finding(rule=f"{rule}.publicerad", severity=Severity.WARNING, subject=subject, field=field,
+                       message=(f"{what}: rapporten anger {fmt_mkr(round_half_up(printed * scale, places))}"
+                                f"{' %' if percent else ' mkr'}, men indata ger ingen sådan siffra att jämföra med."),
+                       expected=printed)
     shown = round_half_up(computed * scale, places)
     if shown == round_half_up(printed * scale, places):
         return None

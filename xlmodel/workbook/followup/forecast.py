@@ -186,6 +186,21 @@ def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr
             row = next((r for r in rows if str(r["year"]) == (f.subject or "")), None)
             part.findings.append(f.at(S, f"{used_col}{first + row['_row']}" if row else T.top_left))
     styles = ("year", "amount", "amount", "amount", "amount", "year", "text")
+    from xlmodel.workbook.explain.model import RULE_TEXT
+
+    text, law = RULE_TEXT["aterstallning"]
+    headers = result[0] if isinstance(result, list) and result else []
+    anchor_col, anchor_row = F.LEDGER_ANCHOR[0], int(F.LEDGER_ANCHOR[1:])
+    ins = [(f"{r['year']}: balanskravsresultat som används", (S, f"{used_col}{first + r['_row']}"),
+            values[f"{used_col}{first + r['_row']}"]) for r in rows]
     for c in spill_cells(F.LEDGER_ANCHOR, f"ATERSTALLNING({','.join(refs)})", result, styles=styles):
         part.plans[S].append(c)
         part.spills.setdefault(S, []).append(c)
+        j, i = ord(c.ref[0]) - ord(anchor_col), int(c.ref[1:]) - anchor_row
+        if i > 0 and j < len(headers):
+            origin = result[i][0]
+            part.why[(S, c.ref)] = Why(
+                "aterstallning", f"Återställning: {str(headers[j]).lower()} för underskottet {origin}", text,
+                f"{law}; delårsrapport augusti 2021, avsnitt 2.8", ins,
+                [f"{c.ref} = {mkr(c.value) if isinstance(c.value, Decimal) else c.value} "
+                 f"(rad {i} av =ATERSTALLNING() som spiller ut från {F.LEDGER_ANCHOR})"])

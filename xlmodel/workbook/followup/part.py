@@ -84,10 +84,16 @@ def read_inputs(cells) -> Inputs:
 
     drift = read_table(cells, F.DRIFT_TABLE, RULE)
     require_sheet(cells, F.SHEET_SUMMARY, RULE)
+    from xlmodel.workbook.cells import param_location
+
     method_text = read_param(cells, F.P_METHOD, RULE)
     method = _method(method_text, cells)
+    months = read_param(cells, F.P_MONTHS, RULE)
+    if not 1 <= months <= 12:
+        raise InputError(f"perioden ska vara 1–12 månader, inte {months}", rule=RULE,
+                         argument=F.P_MONTHS.label).at(*param_location(cells, F.P_MONTHS))
     return Inputs(
-        months=read_param(cells, F.P_MONTHS, RULE), method=method, share=read_param(cells, F.P_SHARE, RULE),
+        months=months, method=method, share=read_param(cells, F.P_SHARE, RULE),
         places=read_param(cells, F.P_PLACES, RULE), pct_drift=read_param(cells, F.P_PCT_DRIFT, RULE),
         pct_omst=read_param(cells, F.P_PCT_OMST, RULE), tolerance=read_param(cells, F.P_TOLERANCE, RULE),
         drift=drift, drift_rows=drift.typed(RULE),
@@ -114,8 +120,8 @@ def drift_input(inp: Inputs) -> R.DriftInput:
     for r in inp.drift_rows:
         kind = F.KINDS_SV.get(" ".join(str(r["kind"]).lower().split()))
         if kind is None:
-            raise InputError(f"typen '{r['kind']}' är okänd; ange {', '.join(sorted(set(F.KINDS_SV) - {'namnd', 'skatteintakter', 'finansiella intakter'}))}",
-                             rule=RULE, argument="Typ").at(*inp.drift.where(r, "kind"))
+            raise InputError(f"typen '{r['kind']}' är okänd; ange nämnd, varav, skatteintäkter, statsbidrag, "
+                             "finansiella intäkter eller finansiella kostnader", rule=RULE, argument="Typ").at(*inp.drift.where(r, "kind"))
         try:
             lines.append(R.DriftLine(id=r["id"], label=r["label"], kind=kind, parent=r["parent"] or None,
                                      **{k: r[k] for k in ("utfall", "utfall_foregaende", "budget_ar",
@@ -298,8 +304,8 @@ def summary_cells(inp: Inputs, part: Part, result: R.Driftredovisning, where_row
                 continue
             if t.rows:
                 refs = [f"{D}!{src}{where_row[i]}" for i in t.rows]
-                terms = [(f"{i}", (D, f"{src}{where_row[i]}"), v_) for i, v_ in
-                         zip(t.rows, [_row_value(inp, result, i, fld) for i in t.rows])]
+                label_of = {r["id"]: r["label"] for r in inp.drift_rows}
+                terms = [(label_of[i], (D, f"{src}{where_row[i]}"), _row_value(inp, result, i, fld)) for i in t.rows]
             else:
                 refs = [f"{letters[fld]}{summary_row(p)}" for p in t.parts]
                 terms = [(R.TOTAL_LABELS[p], (S, f"{letters[fld]}{summary_row(p)}"), getattr(result.total(p), fld)) for p in t.parts]
@@ -381,7 +387,7 @@ def printed_drift(inp: Inputs, part: Part, d_inp: R.DriftInput, result: R.Driftr
     amount_places = _printed_places(inp.places, 0)
     pct_places = _printed_places(inp.pct_drift, 1)
     labels = {ln.id: ln.label for ln in d_inp.lines} | R.TOTAL_LABELS
-    causes = {"utfall": "summan av raderna", "utfall_foregaende": "summan av raderna",
+    causes = {"utfall": "summan av raderna (för en nämnd: indata)", "utfall_foregaende": "summan av raderna (för en nämnd: indata)",
               "budget_period": "summan av raderna", "avvikelse": "utfall − budget t.o.m. perioden",
               "kostnadsutveckling": "utfall / utfall samma period fg år − 1"}
     for r in raw.typed(RULE):
@@ -393,10 +399,12 @@ def printed_drift(inp: Inputs, part: Part, d_inp: R.DriftInput, result: R.Driftr
         else:
             raise InputError(f"'{r['id']}' finns varken i tblDrift eller bland summaraderna", rule=f"{RULE}.publicerad",
                              argument="Id").at(*raw.where(r, "id"))
+        line = next((ln for ln in d_inp.lines if ln.id == key), None)
         for fld in ("utfall", "utfall_foregaende", "budget_period", "avvikelse", "kostnadsutveckling"):
-            if r[fld] is None or (key not in R.TOTAL_KEYS and fld in ("utfall", "utfall_foregaende")):
-                continue  # a row's own utfall is an input: nothing to reproduce
-            computed = getattr(figure, fld, None)
+            if r[fld] is None:
+                continue
+            # A row's own utfall is an input: the printed one must be the same.
+            computed = getattr(line, fld) if line is not None and fld in ("utfall", "utfall_foregaende") else getattr(figure, fld)
             head = next(c.header for c in F.PRINTED_DRIFT_TABLE.columns if c.key == fld)
             f = R.check_printed(what=f"{head}, {labels[key]}", computed=computed, possible=intervals.get((key, fld)),
                                 printed=r[fld], places=pct_places if fld == "kostnadsutveckling" else amount_places,
@@ -420,7 +428,7 @@ def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, whe
         _own(part, S, f"{b}{n}", avv, f"{D}!{col['avvikelse']}{src}", "amount",
              Why(f"{RULE}.diagram", f"Diagrammets avvikelse: {ln.label}", "Diagrammets data hämtas från driftredovisningens "
                  "avvikelsekolumn (formel), så diagrammet följer varje ny period.", SOURCE_DRIFT,
-                 [("Avvikelse", (D, f"{col['avvikelse']}{src}"), avv)], [f"{a}{n} = {D}!{col['avvikelse']}{src} = {_mkr(avv)}"]))
+                 [("Avvikelse", (D, f"{col['avvikelse']}{src}"), avv)], [f"{b}{n} = {D}!{col['avvikelse']}{src} = {_mkr(avv)}"]))
 
 
 def chart_rows(part: Part) -> int:
@@ -520,11 +528,14 @@ def printed_omst(inp: Inputs, part: Part, o_inp: R.OmstallningFollowupInput, res
             values = {"plan_ar": t.plan_ar, "plan_period": t.plan_period, "effekt": t.effekt, "andel": t.andel}
         else:
             m, row = next(m for m in o_inp.measures if m.id == key), result.row(key)
-            values = {"plan_ar": None, "plan_period": row.plan_period, "effekt": None, "andel": row.andel}
+            # A row's year plan and effect are inputs: the printed ones must be the same.
+            values = {"plan_ar": m.plan_ar, "plan_period": row.plan_period, "effekt": m.effekt, "andel": row.andel}
         for fld in ("plan_ar", "plan_period", "effekt", "andel"):
             if r[fld] is None:
                 continue
-            computed, cause = values[fld], "summan av raderna" if fld != "plan_period" else "årsplanen × månader / 12"
+            computed = values[fld]
+            cause = ("årsplanen × månader / 12" if fld == "plan_period" else
+                     "summan av raderna" if key == F.OMST_TOTAL_ID else "indata i tblOmstallningUppf")
             if fld == "andel" and values["effekt" if key == F.OMST_TOTAL_ID else "andel"] is not None:
                 effekt = values["effekt"] if key == F.OMST_TOTAL_ID else next(m for m in o_inp.measures if m.id == key).effekt
                 plan = r["plan_period"] if r["plan_period"] is not None else values["plan_period"]
