@@ -31,6 +31,8 @@ PICTURES = [
     ("vasterbotten_regionplan_2021.xlsm", "Balanskrav"),
     ("vasterbotten_regionplan_2021.xlsm", "Resultatbudget"),
     ("vasterbotten_delarsrapport_2021_08.xlsx", "Balanskravsutredning"),
+    ("vasterbotten_delarsrapport_2021_08.xlsx", "Driftredovisning"),
+    ("vasterbotten_delarsrapport_2021_08.xlsx", "Prognos"),
     ("vasternorrland_regionplan_2020_2022.xlsx", "Resursramar"),
 ]
 

@@ -23,9 +23,17 @@ from xlmodel.testing import CellError
 from xlmodel.testing import xlwings_harness as h
 
 CATEGORY = "Budgetregler (xlmodel)"
-MODULES = ("udfs", "udfs.functions", "udfs.macros")
+MODULES = ("udfs", "udfs.functions", "udfs.followup", "udfs.macros")
 WORKBOOKS = Path(__file__).parent.parent / "workbooks"
 NA = CellError("#N/A")
+
+
+def function_names() -> list[str]:
+    """The public functions of every function module (udfs.functions, udfs.followup)."""
+    import udfs.followup
+    import udfs.functions
+
+    return [n for n in [*udfs.functions.__all__, *udfs.followup.__all__] if n != "CATEGORY"]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +60,7 @@ def test_vba_has_every_function_and_macro(xl):
     import udfs
 
     vba = h.generate_vba("udfs", workbook_name="vasterbotten_regionplan_2021.xlsm")
-    functions = [n for n in udfs.functions.__all__ if n != "CATEGORY"]
+    functions = function_names()
     for name in functions:
         assert re.search(rf"^Function {name}\(", vba, re.M), name
         assert f'XLPy.CallUDF("udfs", "{name}", Array(' in vba
@@ -65,7 +73,7 @@ def test_vba_has_every_function_and_macro(xl):
 
 
 def test_submodules_generate_the_same_wrappers_under_their_own_name():
-    for name in ("udfs.functions", "udfs.macros"):
+    for name in ("udfs.functions", "udfs.followup", "udfs.macros"):
         vba = h.generate_vba(name)
         assert f'XLPy.CallUDF("{name}", ' in vba or f'XLPy.CallUDF "{name}", ' in vba
 
@@ -151,6 +159,25 @@ CALLS = [
     ("TILLFALLIG_REDUCERING", (5279.0, NA), [["#XLMODEL: argument 'andel': cellen innehåller felvärdet #N/A"]]),
 ]
 
+# The follow-up functions (udfs.followup). Worked cases: the delårsrapport augusti 2021
+# (plan t.o.m. augusti 175 × 8/12; Regionstyrelsen −2 008 against −1 911 and −1 901;
+# omställning 94 of 117) and Regionstyrelsens underlag 2020 (landstingsstyrelsen 2018:
+# −169 mkr = 5,2 % of a budget of about 3 250).
+CALLS += [
+    ("BUDGET_PERIOD", (175.0, 8.0), [[175 * 8 / 12]]),
+    ("BUDGET_PERIOD", (-5400.0, 8.0, 0.65), [[-5400 * 0.65]]),
+    ("BUDGET_PERIOD", (175.0, 13.0), [["#XLMODEL: argument 'manader': 13 månader: ange 1-12"]]),
+    ("AVVIKELSE", (-2008.0, -1911.0), [[-97.0, -97 / 1911]]),
+    ("AVVIKELSE", (-3419.0, -3250.0), [[-169.0, -0.052]]),
+    ("AVVIKELSE", (5.0, 0.0), [[5.0, ""]]),
+    ("AVVIKELSE", (NA, -1911.0), [["#XLMODEL: argument 'utfall': cellen innehåller felvärdet #N/A"]]),
+    ("KOSTNADSUTVECKLING", (-2008.0, -1901.0), [[2008 / 1901 - 1]]),
+    ("KOSTNADSUTVECKLING", (-3.0, 4.0),
+     [["#XLMODEL: argument 'utfall_foregaende': utfallen har olika tecken eller är 0: ingen utveckling att räkna"]]),
+    ("ANDEL_UPPNADD", (94.0, 117.0), [[94 / 117]]),
+    ("ANDEL_UPPNADD", (94.0, 0.0), [["#XLMODEL: argument 'plan': planen t.o.m. perioden är 0: ingen andel att räkna"]]),
+]
+
 
 @pytest.mark.parametrize(("name", "args", "expected"), CALLS, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(CALLS)])
 def test_call_like_excel(xl, name, args, expected):
@@ -168,7 +195,7 @@ def test_call_like_excel(xl, name, args, expected):
 def test_every_function_is_called_like_excel():
     import udfs
 
-    assert {n for n, _, _ in CALLS} == set(udfs.functions.__all__) - {"CATEGORY"}
+    assert {n for n, _, _ in CALLS} == set(function_names())
 
 
 def test_macros_need_a_workbook_and_take_no_arguments(xl):
@@ -188,7 +215,7 @@ def _udf_cells():
     import udfs
     from xlmodel.workbook.cells import PackageCells
 
-    names = set(udfs.functions.__all__)
+    names = set(function_names())
     found = []
     for path in sorted(WORKBOOKS.glob("*.xls[xm]")):
         cells = PackageCells.open(path)

@@ -185,7 +185,9 @@ def test_regenerate_refreshes_udf_caches_and_keeps_the_spill_markup(tmp_path):
     _set_inputs(path, {sheet: [CellWrite("C10", Decimal("100"))]})   # återföring 15 → 100
     result = regenerate_file(path)
     # the two native totals, BALANSKRAV(), and in the spill: line 6, the adjusted result, the result
-    assert {c.cell for c in result.changes} == {"C15", "C16", "C17", "C25", "C26", "C29"}
+    assert {c.cell for c in result.changes if c.sheet == sheet} == {"C15", "C16", "C17", "C25", "C26", "C29"}
+    # … and the follow-up part's ledger takes the new balanskravsresultat as the year's prognos.
+    assert {(c.sheet, c.cell) for c in result.changes if c.sheet != sheet} == {("Prognos", "C17"), ("Prognos", "F17")}
     cells = PackageCells.open(path)
     assert cells.value(sheet, "C17") == Decimal("253")                # 869 − 716 + 100
     assert cells.formula(sheet, "C17").startswith("BALANSKRAV(")

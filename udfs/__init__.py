@@ -8,7 +8,9 @@ re-exported here. On any platform the functions are plain Python
 
 from udfs.functions import *  # noqa: F403
 from udfs.functions import __all__ as _functions
+from udfs.followup import *  # noqa: F403
+from udfs.followup import __all__ as _followup
 from udfs.macros import *  # noqa: F403
 from udfs.macros import __all__ as _macros
 
-__all__ = [*_functions, *_macros]
+__all__ = [*_functions, *_followup, *_macros]

@@ -98,7 +98,13 @@ def build_delarsrapport(source, path: Path) -> None:
     year = int(meta["fiscal_year"])
     cells, _ = expected_cells(values, year)
     book = Book(path, title=meta["title"])
+    from xlmodel.workbook.followup.build import build_followup, has_followup
+    from xlmodel.workbook.followup.layout import SHEETS as FOLLOWUP_SHEETS
+
     for name in L.DELARSRAPPORT_SHEETS:
+        if name == L.CONF_SHEET and has_followup(source):
+            for followup_sheet in FOLLOWUP_SHEETS:  # the follow-up part's sheets, before xlwings.conf
+                book.sheet(followup_sheet)
         book.sheet(name)
     s = L.SHEET_INFO
     book.title(s, meta["title"], meta.get("source", ""))
@@ -128,6 +134,8 @@ def build_delarsrapport(source, path: Path) -> None:
         if c not in spill:
             book.write(T.sheet, c.ref, c.value, c.style, c.formula)
     book.spill(T.sheet, anchor.spill, spill)
+    if has_followup(source):
+        build_followup(book, source)
     book.conf_sheet()
     book.close()
 

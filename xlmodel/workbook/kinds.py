@@ -57,9 +57,9 @@ def validators(kind: str) -> list[Callable]:
         return [frames.validate_frames, resultatbudget.validate_resultatbudget, balanskrav_sheet.validate_balanskrav,
                 charts_sheet.validate_charts, index_year.validate_index_year]
     if kind == "delarsrapport":
-        from xlmodel.workbook import delarsrapport
+        from xlmodel.workbook import delarsrapport, followup
 
-        return [delarsrapport.validate_delarsrapport]
+        return [delarsrapport.validate_delarsrapport, followup.validate]
     if kind == "resursramar":
         from xlmodel.workbook import resursramar
 
@@ -75,9 +75,9 @@ def owned(kind: str) -> list[Callable]:
         return [lambda cells: [regenerate.frametable_sheet_plan(cells)], resultatbudget.sheet_plans,
                 balanskrav_sheet.sheet_plans, charts_sheet.sheet_plans]
     if kind == "delarsrapport":
-        from xlmodel.workbook import delarsrapport
+        from xlmodel.workbook import delarsrapport, followup
 
-        return [delarsrapport.sheet_plans]
+        return [delarsrapport.sheet_plans, followup.sheet_plans]
     if kind == "resursramar":
         from xlmodel.workbook import resursramar
 

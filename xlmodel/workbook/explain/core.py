@@ -108,7 +108,9 @@ def explain_cells(cells, target: str, *, sheet: str | None = None, path: str = "
 
 def _layout_specs() -> tuple[dict[str, L.InputTable], dict[str, L.Param]]:
     """Every input table and parameter the layouts declare, by name (for help texts)."""
-    modules = [L]
+    from xlmodel.workbook.followup import layout as followup_layout
+
+    modules = [L, followup_layout]
     try:
         from xlmodel.workbook import layout_resursramar
 
@@ -331,6 +333,7 @@ def _explainers(kind: str) -> tuple:
         return (explain_frametable, explain_resultatbudget, explain_ledger)
     if kind == "delarsrapport":
         from xlmodel.workbook.explain.utredning import explain_utredning
+        from xlmodel.workbook.followup.explain import explain_followup
 
-        return (explain_utredning,)
+        return (explain_utredning, explain_followup)
     return ()

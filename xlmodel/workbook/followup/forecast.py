@@ -1,0 +1,206 @@
+"""The Prognos sheet of the follow-up part: the year's forecast into the balance requirement.
+
+- ``tblPrognos``: the resultatbudget's lines, budget and prognos for the year; the block
+  beside it computes summa skatter och statsbidrag, verksamhetens resultat, finansnetto
+  and resultat for both (``followup.forecast_totals``, the resultatbudget's identities);
+- the forecast's resultat is the balanskravsutredning's "årets resultat" (rad 1): when
+  the two differ it is an ERROR on the utredning's cell (``uppfoljning.prognos_utredning``);
+- ``tblBalanskravAr``: balanskravsresultat per year as budget, prognos and utfall; the
+  fiscal year's prognos is owned, a formula to the utredning's balanskravsresultat; the
+  ledger uses utfall, else prognos, else budget (``followup.balance_basis``), and the
+  restoration ledger spills beside it from ``=ATERSTALLNING()`` (computed by calling the
+  function, ``udf_cells``), so deficits are followed with the forecast beside budget and
+  outcome.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from xlmodel.errors import InputError
+from xlmodel.findings import Finding, Severity
+from xlmodel.money import fmt_mkr
+from xlmodel.rules import followup as R
+from xlmodel.workbook import layout as L
+from xlmodel.workbook.followup import layout as F
+from xlmodel.xlsx.refs import get_column_letter
+
+RULE = R.RULE
+SOURCE = "Delårsrapport augusti 2021 (Region Västerbotten), avsnitt 2.6 Prognos och 2.8 Balanskravsresultat"
+SOURCE_LEDGER = "Kommunallagen (2017:725) 11 kap. 12 §; delårsrapport augusti 2021, avsnitt 2.8"
+TEXT_TOTALS = ("Resultatbudgetens summor, för budget och prognos: summa skatter och statsbidrag = skatteintäkter + "
+               "generella statsbidrag; verksamhetens resultat = nettoram + summan; finansnetto = finansiella intäkter + "
+               "finansiella kostnader; resultat = verksamhetens resultat + finansnetto. Diff = prognos − budget.")
+TEXT_BASIS = ("Återställningen räknas på utfallet när året är avslutat, annars på den senaste prognosen, annars på "
+              "budgeten. Räkenskapsårets prognos är balanskravsutredningens balanskravsresultat.")
+
+
+def present(cells) -> bool:
+    return cells.table(F.FORECAST_TABLE.table) is not None or cells.table(F.YEARS_TABLE.table) is not None
+
+
+def block_letter(i: int) -> str:
+    return get_column_letter(F.FORECAST_BLOCK_COL + i)
+
+
+def block_row(key: str) -> int:
+    return F.FORECAST_BLOCK_HEADER_ROW + 1 + R.FORECAST_TOTALS.index(key)
+
+
+def forecast_cells(cells, part, own, Why, mkr) -> None:
+    """Add the Prognos sheet's owned cells, explanations and findings to ``part``."""
+    from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
+    from xlmodel.workbook import delarsrapport as D
+    from xlmodel.workbook.cells import param_location, read_param, read_table
+
+    S = F.SHEET_FORECAST
+    year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], RULE)
+    utr_table = read_table(cells, L.UTREDNING_TABLE, D.RULE, optional=True)
+    utr_values = D.utredning_inputs(utr_table) if utr_table is not None else None
+    prognos_resultat = None
+    raw = read_table(cells, F.FORECAST_TABLE, RULE, optional=True)
+    if raw is not None:
+        rows = raw.typed(RULE)
+        by = {}
+        for r in rows:
+            key = str(r["id"]).strip().lower()
+            if key not in R.FORECAST_KEYS or key in by:
+                raise InputError(f"raden '{r['id']}' är ingen (eller en upprepad) rad i prognosen; ange en av "
+                                 f"{', '.join(R.FORECAST_KEYS)}", rule=RULE, argument="Rad").at(*raw.where(r, "id"))
+            by[key] = r
+        missing = [k for k in R.FORECAST_KEYS[:3] if k not in by]
+        if missing:
+            raise InputError(f"prognosen saknar raderna {', '.join(missing)}", rule=RULE).at(S, F.FORECAST_TABLE.top_left)
+        col = {k: get_column_letter(raw.columns[k]) if raw.columns and k in raw.columns else F.FORECAST_TABLE.col_letter(k)
+               for k in ("id", "label", "budget", "prognos")}
+        row_of = {k: (raw.header_row or F.FORECAST_TABLE.header_row) + 1 + r["_row"] for k, r in by.items()}
+        diff_col = F.FORECAST_TABLE.col_letter("diff")
+        for k, r in by.items():
+            n = row_of[k]
+            d = r["prognos"] - r["budget"]
+            own(S, f"{diff_col}{n}", d, f"{col['prognos']}{n}-{col['budget']}{n}", "amount_bold",
+                Why(f"{RULE}.prognos", f"Diff: {r['label']}", TEXT_TOTALS, SOURCE,
+                    [("Prognos helår", (S, f"{col['prognos']}{n}"), r["prognos"]), ("Budget helår", (S, f"{col['budget']}{n}"), r["budget"])],
+                    [f"{mkr(r['prognos'])} − ({mkr(r['budget'])}) = {mkr(d)}"]))
+        totals = {b: R.forecast_totals(year, {k: r[b] for k, r in by.items()}) for b in ("budget", "prognos")}
+        h = F.FORECAST_BLOCK_HEADER_ROW
+        for i, head in enumerate(("Post", "Budget helår", "Prognos helår", "Diff")):
+            own(S, f"{block_letter(i)}{h}", head, None, "header")
+
+        def ref(key: str, basis: int) -> str:  # basis 1 = budget, 2 = prognos: a line's cell
+            if key in by:
+                return f"{col['budget' if basis == 1 else 'prognos']}{row_of[key]}"
+            return f"{block_letter(basis)}{block_row(key)}"
+
+        formulas = {
+            "summa_skatter_statsbidrag": ("skatteintakter", "statsbidrag"),
+            "verksamhetens_resultat": ("nettoram", "summa_skatter_statsbidrag"),
+            "finansnetto": tuple(k for k in ("finansiella_intakter", "finansiella_kostnader") if k in by),
+            "resultat": ("verksamhetens_resultat", "finansnetto"),
+        }
+        for key in R.FORECAST_TOTALS:
+            n = block_row(key)
+            label = F.FORECAST_BLOCK_LABELS[key]
+            own(S, f"{block_letter(0)}{n}", label, None, "label_sum" if key == "resultat" else "label")
+            for basis, name in ((1, "budget"), (2, "prognos")):
+                parts = formulas[key]
+                v = totals[name][key]
+                f = f"SUM({','.join(ref(p, basis) for p in parts)})" if parts else None
+                own(S, f"{block_letter(basis)}{n}", v, f, "amount_sum" if key == "resultat" else "amount",
+                    Why(f"{RULE}.prognos", f"{label}, {name}", TEXT_TOTALS, SOURCE,
+                        [(p, (S, ref(p, basis)), None) for p in parts], [f"{block_letter(basis)}{n} = {mkr(v)}"]))
+            d = totals["prognos"][key] - totals["budget"][key]
+            own(S, f"{block_letter(3)}{n}", d, f"{block_letter(2)}{n}-{block_letter(1)}{n}", "amount_bold",
+                Why(f"{RULE}.prognos", f"{label}, diff", TEXT_TOTALS, SOURCE,
+                    [("Prognos", (S, f"{block_letter(2)}{n}"), totals["prognos"][key]),
+                     ("Budget", (S, f"{block_letter(1)}{n}"), totals["budget"][key])],
+                    [f"{mkr(totals['prognos'][key])} − ({mkr(totals['budget'][key])}) = {mkr(d)}"]))
+        prognos_resultat = totals["prognos"]["resultat"]
+        # The forecast's resultat is the utredning's årets resultat (rad 1).
+        if utr_values is not None and utr_values["arets_resultat"] != prognos_resultat:
+            cell = f"{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_TABLE.header_row + 1}"
+            part.findings.append(Finding(
+                rule=f"{RULE}.prognos_utredning", severity=Severity.ERROR, subject="arets_resultat", field="resultat",
+                message=(f"Balanskravsutredningen utgår från årets resultat {fmt_mkr(utr_values['arets_resultat'])} mkr men "
+                         f"prognosen ger {fmt_mkr(prognos_resultat)} mkr (Prognos!{block_letter(2)}{block_row('resultat')}): "
+                         "utredningen ska göras på årets prognos."),
+                expected=prognos_resultat, found=utr_values["arets_resultat"], sheet=L.UTREDNING_TABLE.sheet, cell=cell))
+    years = read_table(cells, F.YEARS_TABLE, RULE, optional=True)
+    if years is not None:
+        utr_result = None
+        if utr_values is not None:
+            utr_result = balanskravsutredning(BalanskravInput(**utr_values), year).balanskravsresultat
+        ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]))
+
+
+def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr, year_cell) -> None:
+    from xlmodel.workbook.udf_cells import argument, call, spill_cells
+
+    S, T = F.SHEET_FORECAST, F.YEARS_TABLE
+    rows = raw.typed(RULE)
+    col = {k: get_column_letter(raw.columns[k]) if raw.columns and k in raw.columns else T.col_letter(k)
+           for k in ("year", "budget", "prognos", "utfall")}
+    basis_col, used_col = T.col_letter("basis"), T.col_letter("used")
+    first = (raw.header_row or T.header_row) + 1
+    values: dict[str, Any] = {}
+    previous = None
+    utr_ref = f"{L.UTREDNING_TABLE.sheet}!{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_RESULT_ROW}"
+    for r in rows:
+        n = first + r["_row"]
+        if previous is not None and r["year"] <= previous:
+            raise InputError(f"år {r['year']} kommer efter {previous}: åren ska vara unika och stigande",
+                             rule=RULE, argument="År").at(*raw.where(r, "year"))
+        previous = r["year"]
+        prognos = r["prognos"]
+        if r["year"] == year and utr_result is not None:
+            prognos = utr_result
+            own(S, f"{col['prognos']}{n}", prognos, utr_ref, "amount",
+                Why(f"{RULE}.prognos_balanskrav", f"Prognos {year}: balanskravsresultat", TEXT_BASIS, SOURCE,
+                    [("Balanskravsresultat enligt utredningen", (L.UTREDNING_TABLE.sheet, utr_ref.split("!")[1]), utr_result),
+                     ("Räkenskapsår", year_cell, year)], [f"{col['prognos']}{n} = {utr_ref} = {mkr(utr_result)}"]))
+        chosen = R.balance_basis(r["budget"], prognos, r["utfall"])
+        basis, used = chosen if chosen else (None, None)
+        src = {"utfall": col["utfall"], "prognos": col["prognos"], "budget": col["budget"]}
+        own(S, f"{basis_col}{n}", basis, None, "text",
+            Why(f"{RULE}.underlag", f"Underlag {r['year']}", TEXT_BASIS, SOURCE_LEDGER,
+                [(b, (S, f"{src[b]}{n}"), v) for b, v in (("utfall", r["utfall"]), ("prognos", prognos), ("budget", r["budget"]))],
+                [f"{basis_col}{n} = {basis or '(inget belopp)'}"]))
+        own(S, f"{used_col}{n}", used, f"{src[basis]}{n}" if basis else None, "amount_bold",
+            Why(f"{RULE}.underlag", f"Balanskravsresultat som används {r['year']}", TEXT_BASIS, SOURCE_LEDGER,
+                [(basis or "", (S, f"{src[basis]}{n}") if basis else (S, f"{used_col}{n}"), used)],
+                [f"{used_col}{n} = {mkr(used) if used is not None else '(tom)'} ({basis or 'inget underlag'})"]))
+        values[f"{col['year']}{n}"] = Decimal(r["year"])
+        values[f"{used_col}{n}"] = used
+    if not rows:
+        return
+    last = first + max(r["_row"] for r in rows)
+    refs = (f"{col['year']}{first}:{col['year']}{last}", f"{used_col}{first}:{used_col}{last}")
+    result = call("ATERSTALLNING", *(argument(values, x) for x in refs))
+    # The ledger's own findings (a deficit not restored in time), on the year's cell.
+    from xlmodel.rules.restoration import ledger_from_columns
+
+    used = [values[f"{used_col}{first + r['_row']}"] for r in rows]
+    if all(u is not None for u in used):
+        for f in ledger_from_columns([r["year"] for r in rows], used, check_atgardsplan=False).findings:
+            row = next((r for r in rows if str(r["year"]) == (f.subject or "")), None)
+            part.findings.append(f.at(S, f"{used_col}{first + row['_row']}" if row else T.top_left))
+    styles = ("year", "amount", "amount", "amount", "amount", "year", "text")
+    from xlmodel.workbook.explain.model import RULE_TEXT
+
+    text, law = RULE_TEXT["aterstallning"]
+    headers = result[0] if isinstance(result, list) and result else []
+    anchor_col, anchor_row = F.LEDGER_ANCHOR[0], int(F.LEDGER_ANCHOR[1:])
+    ins = [(f"{r['year']}: balanskravsresultat som används", (S, f"{used_col}{first + r['_row']}"),
+            values[f"{used_col}{first + r['_row']}"]) for r in rows]
+    for c in spill_cells(F.LEDGER_ANCHOR, f"ATERSTALLNING({','.join(refs)})", result, styles=styles):
+        part.plans[S].append(c)
+        part.spills.setdefault(S, []).append(c)
+        j, i = ord(c.ref[0]) - ord(anchor_col), int(c.ref[1:]) - anchor_row
+        if i > 0 and j < len(headers):
+            origin = result[i][0]
+            part.why[(S, c.ref)] = Why(
+                "aterstallning", f"Återställning: {str(headers[j]).lower()} för underskottet {origin}", text,
+                f"{law}; delårsrapport augusti 2021, avsnitt 2.8", ins,
+                [f"{c.ref} = {mkr(c.value) if isinstance(c.value, Decimal) else c.value} "
+                 f"(rad {i} av =ATERSTALLNING() som spiller ut från {F.LEDGER_ANCHOR})"])
