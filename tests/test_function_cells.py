@@ -264,7 +264,7 @@ def test_shipped_workbooks_function_cells_are_not_reported_twice(tmp_path):
     code, report = findings_of(shipped)
     assert not [f for f in report["findings"] if f["rule"].startswith("funktionscell")]
     cells = PackageCells.open(shipped)
-    found = [(s, c.ref) for s, c in function_cells.function_cells(cells)]
+    found = [(s, c.ref) for s, c in function_cells.function_cells(cells) if function_cells.calls_xlmodel(c.formula)]
     assert found == [("Balanskrav", "G4")]
     assert function_cells.owned_by_kind("regionplan") == frozenset(found)
 
@@ -285,3 +285,42 @@ def test_forklara_explains_a_function_cell(tmp_path):
     assert doc["rule"] == "upprakning" and doc["status"] == "beräknad"
     assert doc["inputs"][0]["address"] == "Nämndramar!B3"
     assert doc["mismatch"] is None
+
+
+def test_formulas_filled_down_or_copied_are_each_evaluated_at_their_own_cells(tmp_path):
+    """A formula is parsed once per column and moved to each cell; a same-looking
+    formula that is NOT its filled-down copy (same text one row lower, an absolute row,
+    a different constant) must be read as written."""
+    import xlsxwriter
+
+    path = tmp_path / "fyllda.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Blad1")
+    values = [100.0, 200.0, 300.0, 400.0]
+    ws.write_column("A1", values)
+    cases = [
+        ("C1", "=BALANSKRAV(A1)", 100.0),
+        ("C2", "=BALANSKRAV(A2)", 200.0),     # filled down
+        ("C3", "=BALANSKRAV(A2)", 200.0),     # same text one row lower: still A2
+        ("C4", "=BALANSKRAV($A$1)", 100.0),
+        ("C5", "=BALANSKRAV($A$2)", 200.0),   # absolute rows differ: read as written
+        ("C6", "=BALANSKRAV(A6+1)", 1.0),     # A6 is blank
+        ("C7", "=BALANSKRAV(A7+2)", 2.0),     # the constant differs from the filled-down copy
+        ("C8", "=BALANSKRAV(A$4)", 400.0),
+        ("C9", "=BALANSKRAV(A$4)", 400.0),
+    ]
+    for ref, formula, value in cases:
+        ws.write_formula(ref, formula, None, value)
+    wb.close()
+    code, report = findings_of(path)
+    assert (code, report["findings"], report["checked_cells"]) == (0, [], len(cases))
+    # The same workbook with each cached value off by one: each cell is found.
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Blad1")
+    ws.write_column("A1", values)
+    for ref, formula, value in cases:
+        ws.write_formula(ref, formula, None, value + 1)
+    wb.close()
+    code, report = findings_of(path)
+    assert code == 1
+    assert [f["cell"] for f in report["findings"]] == [ref for ref, _, _ in cases]

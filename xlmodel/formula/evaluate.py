@@ -24,6 +24,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -50,6 +51,10 @@ class Workbook:
         self.sheets = {s.casefold(): s for s in cells.sheet_names()}
         self._names: dict[tuple[str | None, str], str] | None = None
         self._tables: dict[str, Table] | None = None
+        self._letters: dict[int, str] = {}
+        # (reference text, sheet it is read from) → (sheet, corners, relative flags), or
+        # () for a text that is not an A1 reference: the same few texts, once per cell.
+        self.a1_refs: dict[tuple[str, str], tuple] = {}
 
     def sheet(self, name: str) -> str:
         got = self.sheets.get(name.casefold())
@@ -58,10 +63,19 @@ class Workbook:
         return got
 
     def value(self, sheet: str, row: int, col: int) -> Any:
-        v = self.cells.value(sheet, f"{get_column_letter(col)}{row}")
-        if isinstance(v, Decimal):
-            return float(v)
-        return v
+        """The cached value as Excel holds it (numbers as doubles)."""
+        letters = self._letters.get(col)
+        if letters is None:
+            letters = self._letters[col] = get_column_letter(col)
+        c = self.cells.cell(sheet, f"{letters}{row}")
+        if c is None:
+            return None
+        v = c.value
+        if type(v) is Decimal:
+            if c.style and c.style in self.cells.date_styles():
+                return self.cells.value_of(c)  # a date typed in: a datetime, as xlwings gives it
+            return float(v)  # the double the file stores (its text is the double's digits)
+        return self.cells.value_of(c)
 
     def names(self) -> dict[tuple[str | None, str], str]:
         if self._names is None:
@@ -93,12 +107,17 @@ class Workbook:
 
 
 class Evaluation:
-    """One cell's formula evaluated: ``result`` and the references each xlmodel call
-    read (for ``forklara``)."""
+    """One cell's formula evaluated; with ``record``, also the arguments of each xlmodel
+    call and the cells they read (``calls``, for ``forklara``)."""
 
     def __init__(self, book: Workbook, sheet: str, row: int, col: int,
-                 udf_names: frozenset[str], call: Callable[..., Any]) -> None:
+                 udf_names: frozenset[str], call: Callable[..., Any], *, shift: tuple[int, int] = (0, 0),
+                 record: bool = False) -> None:
         self.book, self.sheet, self.row, self.col = book, sheet, row, col
+        # The tree may have been parsed from the same formula at another cell
+        # (xlmodel.formula.template): its relative references move by this (rows, cols).
+        self.shift = shift
+        self.record = record
         self.udf_names = udf_names
         self.call = call
         # For each xlmodel call evaluated: (name, [(argument text, the Areas it reads, value passed, whether it is a reference)])
@@ -107,6 +126,11 @@ class Evaluation:
     # ------------------------------------------------------------------ nodes
 
     def eval(self, node, depth: int = 0) -> Any:
+        kind = type(node)
+        if kind is P.Ref:  # the usual argument first: this runs once per argument of every cell
+            return self.reference(node.text, self.sheet, depth)
+        if kind is P.Call:
+            return self.function(node, depth)
         if isinstance(node, P.Lit):
             return node.value
         if isinstance(node, P.Missing):
@@ -130,12 +154,26 @@ class Evaluation:
         raise CannotEvaluate("formeln kan inte läsas")
 
     def reference(self, text: str, sheet: str, depth: int) -> Any:
-        try:
-            area = a1_area(text, sheet)
-        except ValueError:
-            raise CannotEvaluate(f"referensen {text} kan inte läsas") from None
-        if area is not None:
-            return Area(self.book.sheet(area.sheet), area.r1, area.c1, area.r2, area.c2)
+        known = self.book.a1_refs.get((text, sheet))
+        if known is None:
+            found = _a1(text)
+            if found is not None:
+                area, relative = found
+                known = (self.book.sheet(area.sheet or sheet), area.r1, area.c1, area.r2, area.c2, *relative)
+            else:
+                known = ()
+            self.book.a1_refs[(text, sheet)] = known
+        if known:
+            home, r1, c1, r2, c2, ra1, ca1, ra2, ca2 = known
+            dr, dc = self.shift
+            if dr or dc:
+                r1, r2 = r1 + dr * ra1, r2 + dr * ra2
+                c1, c2 = c1 + dc * ca1, c2 + dc * ca2
+            if r1 > r2:
+                r1, r2 = r2, r1
+            if c1 > c2:
+                c1, c2 = c2, c1
+            return Area(home, r1, c1, r2, c2)
         parts = structured_parts(text)
         if parts is not None:
             table_name, inner = parts
@@ -174,7 +212,7 @@ class Evaluation:
         except CannotEvaluate:
             raise CannotEvaluate(f"namnet {text} ({definition}) kan inte läsas") from None
         home = self.book.sheet(qualifier) if qualifier is not None else self.sheet
-        inner = Evaluation(self.book, home, self.row, self.col, self.udf_names, self.call)
+        inner = Evaluation(self.book, home, self.row, self.col, self.udf_names, self.call, record=self.record)
         inner.calls = self.calls
         return inner.eval(tree, depth + 1)
 
@@ -194,8 +232,10 @@ class Evaluation:
             v = self.eval(a, depth)
             arg = self.argument(v)
             passed.append(arg)
-            record.append((node_text(a), self.areas_read(a, v), arg, isinstance(v, Area)))
-        self.calls.append((node.name, record))
+            if self.record:
+                record.append((node_text(a), self.areas_read(a, v), arg, isinstance(v, Area)))
+        if self.record:
+            self.calls.append((node.name, record))
         result = self.call(node.name, *passed)
         if isinstance(result, (list, tuple)):
             rows = [tuple(r) if isinstance(r, (list, tuple)) else (r,) for r in result]
@@ -230,9 +270,10 @@ class Evaluation:
 
     def argument(self, v: Any) -> Any:
         """A value as Excel's COM path passes it to an xlwings function."""
-        if isinstance(v, Area):
-            if v.single:
-                return _to_udf(self.book.value(v.sheet, v.r1, v.c1))
+        if type(v) is Area:
+            if v.r1 == v.r2 and v.c1 == v.c2:
+                x = self.book.value(v.sheet, v.r1, v.c1)
+                return x if type(x) is float or x is None else _to_udf(x)
             return tuple(tuple(_to_udf(self.book.value(v.sheet, r, c)) for c in range(v.c1, v.c2 + 1))
                          for r in range(v.r1, v.r2 + 1))
         if isinstance(v, Grid):
@@ -240,6 +281,37 @@ class Evaluation:
                 return _to_udf(v.rows[0][0])
             return tuple(tuple(_to_udf(x) for x in row) for row in v.rows)
         return _to_udf(v)
+
+
+@lru_cache(maxsize=4096)
+def _a1(text: str) -> tuple[Area, tuple[int, int, int, int]] | None:
+    """An A1 reference as an Area (sheet "" when unqualified, corners as written) and
+    which of (first row, first col, last row, last col) are relative (1) or absolute (0)."""
+    try:
+        area = a1_area(text, "")
+    except ValueError:
+        raise CannotEvaluate(f"referensen {text} kan inte läsas") from None
+    if area is None:
+        return None
+    corners = text.rpartition("!")[2].split(":")
+    first, last = corners[0], corners[-1]
+
+    def flags(corner: str) -> tuple[int, int]:
+        letters_end = len(corner) - len(corner.lstrip("$").lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+        col_part, row_part = corner[:letters_end], corner[letters_end:]
+        return (0 if row_part.startswith("$") else 1), (0 if col_part.startswith("$") else 1)
+
+    (ra1, ca1), (ra2, ca2) = flags(first), flags(last)
+    # Corners as written (a1_area orders them; B4:A2 is A2:B4 for Excel too).
+    from xlmodel.xlsx.refs import range_boundaries
+
+    c1, r1, _, _ = range_boundaries(_bare(first) + ":" + _bare(first))
+    c2, r2, _, _ = range_boundaries(_bare(last) + ":" + _bare(last))
+    return Area(area.sheet, r1, c1, r2, c2), (ra1, ca1, ra2, ca2)
+
+
+def _bare(corner: str) -> str:
+    return corner.replace("$", "").upper()
 
 
 def _to_udf(v: Any) -> Any:

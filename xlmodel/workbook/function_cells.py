@@ -115,23 +115,31 @@ def owned_by_kind(kind: str | None) -> frozenset[tuple[str, str]]:
 # =========================================================================== finding the cells
 
 
+@lru_cache(maxsize=1)
+def _lower_names() -> tuple[bytes, ...]:
+    return tuple(n.lower().encode() for n in function_names())
+
+
 def _sheet_may_call(pkg, sheet: str) -> bool:
-    """Whether a sheet's XML mentions a function name at all, read in pieces so a big
-    sheet is never held whole (the frame table of a large plan has none)."""
-    pattern = _patterns()[1]
-    part = pkg.sheet_part(sheet)
-    keep = 40  # longer than any name + "(": a name split between two pieces is found
+    """Whether a sheet's XML mentions a function name at all (in any case), read in
+    pieces so a big sheet is never held whole (the frame table of a large plan has
+    none). A plain search of the lower-cased bytes: a case-insensitive pattern over
+    megabytes of XML costs more than reading the sheet."""
+    names = _lower_names()
+    keep = max(len(n) for n in names)  # a name split between two pieces is still found
     tail = b""
-    for chunk in pkg.iter_part(part):
-        data = tail + chunk
-        if pattern.search(data):
+    for chunk in pkg.iter_part(pkg.sheet_part(sheet)):
+        data = tail + chunk.lower()
+        if any(n in data for n in names):
             return True
         tail = data[-keep:]
     return False
 
 
 def function_cells(cells, skip: frozenset[tuple[str, str]] = frozenset()):
-    """(sheet, Cell) of every cell whose formula mentions an xlmodel function."""
+    """(sheet, Cell) of every formula cell on the sheets that mention an xlmodel
+    function; whether a formula calls one is decided by its parsed tree
+    (``check_cell``), once per formula template."""
     pkg = getattr(cells, "pkg", None)
     if pkg is None:
         return  # live Excel: Excel itself computes these cells
@@ -139,7 +147,7 @@ def function_cells(cells, skip: frozenset[tuple[str, str]] = frozenset()):
         if not _sheet_may_call(pkg, sheet):
             continue
         for ref, c in cells.cells(sheet).items():
-            if c.formula is not None and (sheet, ref) not in skip and calls_xlmodel(c.formula):
+            if c.formula is not None and "(" in c.formula and (sheet, ref) not in skip:
                 yield sheet, c
 
 
@@ -164,32 +172,46 @@ def check(cells, skip: frozenset[tuple[str, str]] = frozenset()) -> tuple[list[F
     findings: list[Finding] = []
     compared = 0
     book = None
+    from xlmodel.formula.template import FilledDown
+
+    parsed = FilledDown()
     for sheet, c in function_cells(cells, skip):
         if book is None:
             from xlmodel.formula.evaluate import Workbook
 
             book = Workbook(cells)
-        result = check_cell(cells, book, sheet, c)
+        result = check_cell(cells, book, sheet, c, parsed=parsed)
         findings.extend(result.findings)
         compared += result.compared
     return findings, compared
 
 
-def check_cell(cells, book, sheet: str, c) -> Checked:
+def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record: bool = False) -> Checked:
+    """One function cell. ``parsed``: the formulas already parsed in this workbook
+    (``template.FilledDown``), so a formula filled down a column is parsed once."""
     from xlmodel.formula.evaluate import Evaluation
     from xlmodel.formula.parse import calls_in, parse
-    from xlmodel.workbook.udf_cells import call
 
     names = function_names()
-    try:
-        tree = parse(c.formula)
-    except CannotEvaluate as err:
-        return _note(sheet, c, None, str(err))
-    called = [x.name for x in calls_in(tree) if x.name in names]
+    hit = parsed.find(c.formula, c.row, c.col) if parsed is not None else None
+    if hit is not None:
+        (tree, called), row0 = hit
+    else:
+        row0 = c.row
+        if not calls_xlmodel(c.formula):
+            tree, called = None, ()  # no xlmodel function named: nothing to parse
+        else:
+            try:
+                tree = parse(c.formula)
+            except CannotEvaluate as err:
+                return _note(sheet, c, None, str(err))
+            called = tuple(x.name for x in calls_in(tree) if x.name in names)
+        if parsed is not None:
+            parsed.add(c.formula, c.row, c.col, (tree, called))
     if not called:
         return Checked(sheet, c, None, None, None, [], 0)  # e.g. the name inside a text
     name = called[0]
-    ev = Evaluation(book, sheet, c.row, c.col, names, _guarded(call))
+    ev = Evaluation(book, sheet, c.row, c.col, names, _call, shift=(c.row - row0, 0), record=record)
     try:
         result = ev.eval(tree)
     except CannotEvaluate as err:
@@ -202,24 +224,27 @@ def check_cell(cells, book, sheet: str, c) -> Checked:
 
 
 @lru_cache(maxsize=None)
-def _signature(name: str):
+def _arity(name: str) -> tuple[int, int]:
+    """(required, at most) positional arguments of an xlmodel function."""
     import inspect
 
     import udfs
 
-    return inspect.signature(getattr(udfs, name))
+    params = list(inspect.signature(getattr(udfs, name)).parameters.values())
+    required = sum(1 for p in params if p.default is inspect.Parameter.empty)
+    return required, len(params)
 
 
-def _guarded(call):
-    """``udf_cells.call`` with a wrong number of arguments reported as Excel would show
-    it (the function is not called): a note, not a crash."""
-    def guarded(name: str, *args: Any) -> Any:
-        try:
-            _signature(name).bind(*args)
-        except TypeError:
-            raise CannotEvaluate(f"{name} anropas med {len(args)} argument, vilket funktionen inte tar") from None
-        return call(name, *args)
-    return guarded
+def _call(name: str, *args: Any) -> Any:
+    """``udf_cells.call``, the one place the headless path calls the functions, with a
+    wrong number of arguments reported as a note (Excel would show an error; the
+    function is not called)."""
+    from xlmodel.workbook.udf_cells import call
+
+    least, most = _arity(name)
+    if not least <= len(args) <= most:
+        raise CannotEvaluate(f"{name} anropas med {len(args)} argument men tar {least}–{most}")
+    return call(name, *args)
 
 
 def _note(sheet: str, c, name: str | None, why: str, ev=None) -> Checked:

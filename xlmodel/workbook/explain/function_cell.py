@@ -26,7 +26,7 @@ def explain_function_cell(cells, base: Explanation) -> Explanation | None:
     if not F.calls_xlmodel(base.formula) or not hasattr(cells, "pkg"):
         return None
     c = cells.cell(base.sheet, base.cell)
-    checked = F.check_cell(cells, Workbook(cells), base.sheet, c)
+    checked = F.check_cell(cells, Workbook(cells), base.sheet, c, record=True)
     if checked.name is None:
         return None
     rule = F._RULE_OF.get(checked.name, checked.name.lower())
