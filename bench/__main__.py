@@ -62,6 +62,12 @@ def run(args: argparse.Namespace, work: Path) -> str:
         results.append(suite.validate(large, repeats, label="den stora regionplanen"))
         for p in shipped:
             results.append(suite.validate(p, repeats, label=f"`{p.name}`"))
+    if wanted("validate:funktionsceller"):
+        say("validate av en egen arbetsboks funktionsceller mot openpyxl read-only …")
+        n_functions = 200 if args.quick else 5000
+        own = G.function_cell_workbook(work, n_functions)
+        results.append(suite.validate_function_cells(
+            own, repeats, label=f"en egen arbetsbok (XlsxWriter) med {n_functions} celler med xlmodels funktioner"))
     if wanted("regenerate"):
         say("regenerate mot openpyxl load+save …")
         results.append(suite.regenerate(large, work, repeats, label="den stora regionplanen"))

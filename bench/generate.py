@@ -195,6 +195,41 @@ def large_regionplan(work: Path, size: Size = Size()) -> Path:
     return build(src, work / "books")
 
 
+def function_cell_workbook(work: Path, n: int = 5000, *, seed: int = 12) -> Path:
+    """A workbook made outside xlmodel (XlsxWriter, own sheet names, no xlmodel tables)
+    with ``n`` cells calling xlmodel's functions in ordinary cells, each with the cached
+    value the function gives (as Excel stores it): per row of the sheet 'Utfall' eight
+    balanskrav lines and a frame; on 'Kontroll' =BALANSKRAV over the eight lines and
+    =UPPRAKNING of the frame, alternately. What ``xlmodel validera`` checks in a team's
+    own workbook (issue 12)."""
+    import random
+
+    import xlsxwriter
+
+    import udfs
+
+    rng = random.Random(seed)
+    out = work / "books" / f"funktionsceller_{n}.xlsx"  # key validate:funktionsceller_N.xlsx
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(out))
+    data = wb.add_worksheet("Utfall")
+    check = wb.add_worksheet("Kontroll")
+    data.write_row(0, 0, ["Årets resultat", "Realisationsvinster", "Undantag vinster", "Undantag förluster",
+                          "Orealiserade", "Återföring", "Reservering", "Användning", "Ram"])
+    rows = (n + 1) // 2
+    for i in range(rows):
+        lines = [round(rng.uniform(-400, 900), 1)] + [round(rng.uniform(-30, 30), 1) for _ in range(7)]
+        frame = round(rng.uniform(50, 5000), 2)
+        data.write_row(1 + i, 0, lines + [frame])
+        r = i + 2
+        refs = ",".join(f"Utfall!{c}{r}" for c in "ABCDEFGH")
+        check.write_formula(i + 1, 0, f"=BALANSKRAV({refs})", None, udfs.BALANSKRAV(*lines))
+        if 2 * i + 1 < n:
+            check.write_formula(i + 1, 1, f'=UPPRAKNING(Utfall!I{r},"3,1 %")', None, udfs.UPPRAKNING(frame, "3,1 %"))
+    wb.close()
+    return out
+
+
 def shipped_workbooks() -> list[Path]:
     """The workbooks shipped in workbooks/ (every kind that is there)."""
     return sorted(p for p in SHIPPED.iterdir() if p.suffix in (".xlsx", ".xlsm") and not p.name.startswith("."))

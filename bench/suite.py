@@ -72,6 +72,27 @@ def validate(path: Path, repeats: int, *, label: str) -> Result:
     )
 
 
+def validate_function_cells(path: Path, repeats: int, *, label: str) -> Result:
+    """``validate_file`` of a team's own workbook: only its xlmodel function cells are
+    checked (no xlmodel kind), against the same openpyxl read-only load (issue 12)."""
+    from xlmodel.workbook.validate import validate_file
+
+    report = validate_file(path)
+    if report.error or report.has_errors or not report.checked_cells:
+        raise RuntimeError(f"{path}: väntade en felfri kontroll av funktionsceller, fick {report.error or report.findings[:3]}")
+    pair = M.paired(lambda: openpyxl_read_only_load(path), lambda: validate_file(path), repeats)
+    return Result(
+        key=f"validate:{path.name}",
+        what=f"`validate_file` av {label} ({report.checked_cells} funktionsceller kontrollerade)",
+        baseline="`openpyxl.load_workbook(p, read_only=True)` + `iter_rows(values_only=True)` över alla blad",
+        target="≤ 1,0 ×",
+        figure=pair.ratio,
+        unit="×",
+        met=_median_at_most(pair.ratio, 1.0),
+        absolute={"validate": pair.subject, "openpyxl (baslinje)": pair.baseline},
+    )
+
+
 # --------------------------------------------------------------------------- regenerate
 
 def changed_input_copy(path: Path, out: Path, new_rate: Decimal = Decimal("0.027")) -> Path:

@@ -595,6 +595,11 @@ def test_bygg_refuses_a_broken_bok_toml_and_non_utf8_csv(source_copy: Path, tmp_
     proc = run_cli("bygg", str(source_copy.parent), "--ut", str(tmp_path / "ut1"))
     assert proc.returncode == 2 and "ingen giltig TOML" in proc.stderr and "Traceback" not in proc.stderr
     shutil.copy(REGIONPLAN_SRC / "bok.toml", source_copy / "bok.toml")
+    # Windows-1252 is what Swedish Excel's "CSV (semikolonavgränsad)" writes: read (issue 12);
+    # UTF-16 ("Unicode-text") is not, and is refused rather than misread.
     (source_copy / "ramar.csv").write_bytes((REGIONPLAN_SRC / "ramar.csv").read_text(encoding="utf-8").encode("cp1252"))
     proc = run_cli("bygg", str(source_copy.parent), "--ut", str(tmp_path / "ut2"))
+    assert proc.returncode == 0, proc.stderr
+    (source_copy / "ramar.csv").write_bytes((REGIONPLAN_SRC / "ramar.csv").read_text(encoding="utf-8").encode("utf-16"))
+    proc = run_cli("bygg", str(source_copy.parent), "--ut", str(tmp_path / "ut3"))
     assert proc.returncode == 2 and "inte sparad som UTF-8" in proc.stderr, proc.stderr

@@ -124,7 +124,7 @@ def _features(package_parts: dict[str, bytes]) -> dict[str, bool]:
         "text box": b"txBox=\"1\"" in xml,
         "sparkline": b"<x14:sparkline>" in xml,
         "dynamic array": b'cm="1"' in xml and "xl/metadata.xml" in package_parts,
-        "form button": b"SampleCall" in xml,
+        "form button": b"UppdateraRamtabell" in xml,
     }
 
 

@@ -4,9 +4,9 @@ Each macro is three lines around ``xw.Book.caller()``; the logic (read through t
 layout spec, compute with the rule core, write only owned cells, report) is in
 ``xlmodel.workbook.xlwings_cells`` and is tested there without Excel. After "Import
 Functions" they appear as macros (Alt+F8) and can be bound to a button. The shipped
-button "Uppdatera ramtabell" reaches RAMTABELL_UPPDATERA through the workbook-named
-module ``workbooks/vasterbotten_regionplan_2021.py`` instead (RunPython), which works
-without "Import Functions".
+button "Uppdatera ramtabell" reaches RAMTABELL_UPPDATERA without "Import Functions": its
+VBA macro runs ``RunPython "import udfs; udfs.RAMTABELL_UPPDATERA()"``, whatever the
+workbook's file is called (``xlmodel.workbook.vba``).
 """
 
 from __future__ import annotations

@@ -65,6 +65,10 @@ def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bo
         return None
     rows = source.table(name)
     by_header = {c.header: c.key for c in spec.inputs}
+    if name in source.headers:
+        from xlmodel.workbook.book_input import check_columns
+
+        check_columns(f"{name}.csv", source.headers[name], list(by_header))
     if rows:
         missing = [h for h in by_header if h not in rows[0]]
         if missing:

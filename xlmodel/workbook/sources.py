@@ -2,12 +2,12 @@
 
 The shipped workbooks are built from these folders (``xlmodel bygg``), so a change
 to a workbook is reviewed as a text diff of its inputs. CSV: UTF-8, comma, decimal
-point; ``forälder``/``indexsats``/... columns as in the sheet headers' plain names.
+point, or semicolon and decimal comma as Swedish Excel saves it; columns as in the sheet
+headers. The format is strict and documented in docs/indata.md (``book_input``).
 """
 
 from __future__ import annotations
 
-import csv
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ class BookSource:
     folder: Path
     meta: dict[str, Any]
     tables: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    headers: dict[str, list[str]] = field(default_factory=dict)  # each CSV's header row
 
     @property
     def kind(self) -> str:
@@ -54,16 +55,16 @@ def load_source(folder: Path) -> BookSource:
     if "/" in meta["file"] or "\\" in meta["file"] or meta["file"].startswith("."):
         raise InputError(f"{path}: filnamnet '{meta['file']}' får inte innehålla en sökväg", rule="bygg",
                          argument="file")
+    from xlmodel.workbook.book_input import check_csv_names, checked_meta, read_csv
+
+    meta = checked_meta(meta, path)  # the strict format (docs/indata.md)
+    csv_paths = sorted(folder.glob("*.csv"))
+    check_csv_names(meta["kind"], [p.stem for p in csv_paths], folder)
     tables: dict[str, list[dict[str, str]]] = {}
-    for csv_path in sorted(folder.glob("*.csv")):
-        try:
-            with csv_path.open(encoding="utf-8-sig", newline="") as fh:
-                tables[csv_path.stem] = [dict(row) for row in csv.DictReader(fh)]
-        except UnicodeDecodeError:
-            raise InputError(f"{csv_path} är inte sparad som UTF-8; spara om den som CSV UTF-8", rule="bygg") from None
-        except csv.Error as exc:
-            raise InputError(f"{csv_path} kan inte läsas som CSV ({exc})", rule="bygg") from None
-    return BookSource(folder=folder, meta=meta, tables=tables)
+    headers: dict[str, list[str]] = {}
+    for csv_path in csv_paths:
+        headers[csv_path.stem], tables[csv_path.stem] = read_csv(csv_path)
+    return BookSource(folder=folder, meta=meta, tables=tables, headers=headers)
 
 
 def find_sources(src: Path) -> list[Path]:

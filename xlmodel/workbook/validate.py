@@ -72,18 +72,30 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
     """Validate an open workbook (any CellSource). Returns (kind, findings, checked cells)."""
     from xlmodel.workbook import kinds
 
+    from xlmodel.workbook import function_cells
+
     kind = kinds.detect(cells)
+    # Cells calling xlmodel's functions are checked in any workbook; a recognised kind's
+    # own function cells are compared by its validators (function_cells.owned_by_kind).
+    function_findings, function_checked = function_cells.check(cells, function_cells.owned_by_kind(kind))
+    # A workbook of the team's own, with xlmodel's functions in its cells: those are what
+    # is checked. One holding part of a kind's tables (a renamed tblRamar) is a damaged
+    # xlmodel workbook and is still told so.
+    partial_kind = kind is None and _damaged_kind(cells)
+    if kind is None and not partial_kind and (function_checked or function_findings):
+        return None, _strict(function_findings, strict), function_checked
     if kind is None:
-        return None, [
+        return None, _strict([
             Finding(
                 rule="struktur.okand_typ",
                 severity=Severity.ERROR,
                 message=(
                     "Arbetsboken känns inte igen: den saknar xlmodels indatatabeller "
-                    f"({kinds.signature_text()})."
+                    f"({kinds.signature_text()})"
+                    + ("." if partial_kind else " och har inga celler med xlmodels funktioner.")
                 ),
             )
-        ], 0
+        ] + function_findings, strict), function_checked
     findings: list[Finding] = []
     checked = 0
     for part in kinds.validators(kind):
@@ -98,12 +110,29 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
             continue
         findings.extend(part_findings)
         checked += n
-    if strict:
-        findings = [
-            f.model_copy(update={"severity": Severity.ERROR}) if f.severity is Severity.WARNING else f
-            for f in findings
-        ]
-    return kind, findings, checked
+    findings.extend(function_findings)
+    checked += function_checked
+    return kind, _strict(findings, strict), checked
+
+
+def _damaged_kind(cells) -> bool:
+    """An xlmodel workbook that lost an identifying table: one of a kind's tables is
+    missing while the sheet xlmodel keeps it on is there (tblRamar renamed on 'Ramar')."""
+    from xlmodel.workbook import kinds, layout, layout_resursramar
+
+    home = {spec.table.casefold(): spec.sheet for m in (layout, layout_resursramar) for spec in vars(m).values()
+            if isinstance(spec, layout.InputTable)}
+    names = set(cells.sheet_names())
+    return any(cells.table(t) is None and home.get(t.casefold()) in names
+               for tables in kinds.SIGNATURES.values() for t in tables)
+
+
+def _strict(findings: list[Finding], strict: bool) -> list[Finding]:
+    """With --strikt a warning counts as an error."""
+    if not strict:
+        return findings
+    return [f.model_copy(update={"severity": Severity.ERROR}) if f.severity is Severity.WARNING else f
+            for f in findings]
 
 
 def validate_file(path: str | Path, *, strict: bool = False) -> FileReport:

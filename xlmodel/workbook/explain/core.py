@@ -95,6 +95,10 @@ def explain_cells(cells, target: str, *, sheet: str | None = None, path: str = "
     if found is None and owned is not None:
         found = _generic_formula(cells, base, owned_by_kind=True)
     if found is None and formula is not None:
+        from xlmodel.workbook.explain.function_cell import explain_function_cell
+
+        found = explain_function_cell(cells, base)
+    if found is None and formula is not None:
         found = _generic_formula(cells, base, owned_by_kind=False)
     if found is None:
         found = _plain(cells, base, stored)

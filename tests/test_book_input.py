@@ -1,0 +1,166 @@
+"""``xlmodel bygg``'s input format is strict and documented (issue 12, docs/indata.md):
+unknown keys refused with the nearest valid name, missing keys named, Swedish forms
+accepted, Swedish Excel's CSV read; no user mistake ends in exit 3. Through the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SRC = REPO / "workbooks" / "src"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xlmodel", *args], capture_output=True, text=True, cwd=REPO)
+
+
+def copy_source(tmp_path: Path, name: str = "vasterbotten_regionplan_2021") -> Path:
+    target = tmp_path / "src" / name
+    shutil.copytree(SRC / name, target)
+    return target
+
+
+def set_key(folder: Path, key: str, value: str | None, *, rename: str | None = None) -> None:
+    toml = folder / "bok.toml"
+    lines = toml.read_text(encoding="utf-8").splitlines()
+    out = []
+    for line in lines:
+        if line.split("=")[0].strip() == key:
+            if value is None and rename is None:
+                continue
+            line = f"{rename or key} = {value if value is not None else line.split('=', 1)[1].strip()}"
+        out.append(line)
+    toml.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def build(folder: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    return run_cli("bygg", str(folder), "--ut", str(tmp_path / "ut"))
+
+
+def test_swedish_rate_text_is_accepted_and_gives_the_same_workbook(tmp_path):
+    folder = copy_source(tmp_path)
+    set_key(folder, "default_index_rate", '"1,9 %"')
+    set_key(folder, "nettoram", '"8 771"')
+    p = build(folder, tmp_path)
+    assert p.returncode == 0, p.stderr
+    built = tmp_path / "ut" / "vasterbotten_regionplan_2021.xlsm"
+    assert built.read_bytes() == (REPO / "workbooks" / built.name).read_bytes()
+
+
+def test_misspelt_key_is_refused_with_the_nearest_name(tmp_path):
+    folder = copy_source(tmp_path)
+    set_key(folder, "nettoram", None, rename="netoram")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert "okänd nyckel 'netoram'" in p.stderr and "menade du nettoram?" in p.stderr
+    assert not (tmp_path / "ut" / "vasterbotten_regionplan_2021.xlsm").exists()
+
+
+@pytest.mark.parametrize("key,value,expected", [
+    ("budget_year", None, "nyckeln 'budget_year' saknas (budgetåret"),
+    ("default_index_rate", None, "nyckeln 'default_index_rate' saknas (standardindex"),
+    ("budget_year", '"tjugo"', "'budget_year' ska vara ett årtal"),
+    ("default_index_rate", '"tre procent"', "'default_index_rate'"),
+    ("default_index_rate", "true", "'default_index_rate' ska vara en andel"),
+    ("nettoram", '"mycket"', "'nettoram'"),
+    ("title", '""', "'title' ska vara en text som inte är tom"),
+    ("file", '"plan.ods"', "ska sluta på .xlsx eller .xlsm"),
+    ("file", '"../plan.xlsx"', "får inte innehålla en sökväg"),
+    ("kind", '"regionplam"', "menade du regionplan?"),
+    ("index_note", "3", "'index_note' ska vara en text"),
+])
+def test_user_mistakes_in_bok_toml_are_named_never_internal(tmp_path, key, value, expected):
+    folder = copy_source(tmp_path)
+    set_key(folder, key, value)
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert expected in p.stderr, p.stderr
+    assert "internt fel" not in p.stderr
+
+
+def test_other_kinds_are_strict_too(tmp_path):
+    folder = copy_source(tmp_path, "vasternorrland_regionplan_2020_2022")
+    set_key(folder, "reduction_method", '"linjär"')
+    p = build(folder, tmp_path)
+    assert p.returncode == 2 and "'reduction_method'" in p.stderr and "additiv" in p.stderr
+    folder = copy_source(tmp_path / "b", "vasterbotten_delarsrapport_2021_08")
+    set_key(folder, "fiscal_year", None, rename="fiscal_yaer")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2
+    assert "okänd nyckel 'fiscal_yaer' – menade du fiscal_year?" in p.stderr
+    assert "nyckeln 'fiscal_year' saknas" in p.stderr
+
+
+def swedish_excel_csv(path: Path, encoding: str) -> None:
+    """Rewrite a CSV as Swedish Excel saves it: semicolons, decimal commas, CRLF."""
+    rows = list(csv.reader(path.open(encoding="utf-8-sig", newline="")))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([re.sub(r"^(-?\d+)\.(\d+)$", r"\1,\2", x) for x in row])
+    path.write_bytes(out.getvalue().encode(encoding))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+def test_semicolon_csv_with_decimal_commas_as_swedish_excel_saves_it(tmp_path, encoding):
+    folder = copy_source(tmp_path)
+    for name in ("ramar", "forandringar", "resultatbudget", "balanskrav"):
+        swedish_excel_csv(folder / f"{name}.csv", encoding)
+    assert b";" in (folder / "ramar.csv").read_bytes() and b"16,86" in (folder / "ramar.csv").read_bytes()
+    p = build(folder, tmp_path)
+    assert p.returncode == 0, p.stderr
+    built = tmp_path / "ut" / "vasterbotten_regionplan_2021.xlsm"
+    assert built.read_bytes() == (REPO / "workbooks" / built.name).read_bytes()
+
+
+def test_unknown_csv_file_and_column_are_refused_with_the_nearest_name(tmp_path):
+    folder = copy_source(tmp_path)
+    (folder / "publicerat.csv").rename(folder / "publicerad.csv")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2 and "publicerad.csv" in p.stderr and "menade du publicerat?" in p.stderr
+    (folder / "publicerad.csv").rename(folder / "publicerat.csv")
+    text = (folder / "ramar.csv").read_text(encoding="utf-8")
+    (folder / "ramar.csv").write_text(text.replace("Indexsats", "Index sats", 1), encoding="utf-8")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2
+    assert "okänd kolumn 'Index sats' – menade du Indexsats?" in p.stderr
+
+
+def test_broken_csv_rows_and_bad_values_are_located(tmp_path):
+    folder = copy_source(tmp_path)
+    lines = (folder / "ramar.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("16.86", "sexton")
+    (folder / "ramar.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2 and "ramar.csv" in p.stderr and "rad 2" in p.stderr, p.stderr
+    lines[1] = lines[1].replace("sexton", "16.86") + ",extra"
+    (folder / "ramar.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2 and "ramar.csv, rad 2: fler värden" in p.stderr, p.stderr
+
+
+def test_indata_reference_names_every_key_and_column():
+    """docs/indata.md is the reference: every key of every kind and every CSV column."""
+    from xlmodel.workbook import book_input, layout, layout_resursramar
+
+    doc = (REPO / "docs" / "indata.md").read_text(encoding="utf-8")
+    for kind, model in book_input.MODELS.items():
+        assert f"`{kind}`" in doc
+        for key in model.model_fields:
+            assert f"`{key}`" in doc, key
+        for stem in book_input.CSV_FILES[kind]:
+            assert f"`{stem}.csv`" in doc, stem
+    for m in (layout, layout_resursramar):
+        for spec in vars(m).values():
+            if isinstance(spec, layout.InputTable):
+                for col in spec.inputs:
+                    if "{" not in col.header and not re.search(r"\d{4}$", col.header):
+                        assert f"`{col.header}`" in doc, (spec.table, col.header)

@@ -1,0 +1,85 @@
+"""Formulas filled down a column are one formula: parse it once.
+
+A workbook with 5 000 ``=BALANSKRAV(Utfall!A2,…)`` cells holds one formula written 5 000
+times with its relative references moved one row each time (what Excel's fill does,
+and what its shared formulas record). ``template`` rewrites the relative parts of each
+A1 reference as offsets from the formula's own cell (``A2`` in C2 → ``R[0]C[-2]``);
+two formulas with the same template are the same formula at different places, so the
+tree parsed for the first one serves the others, its relative references moved by the
+distance between the cells (``Evaluation(shift=…)``).
+
+Only what the tokenizer would read as a reference is rewritten: text in double quotes,
+quoted sheet names and everything inside brackets (structured references, external
+workbook numbers) is skipped, and a match must not touch a letter, digit, '_', '.',
+'\\' or '$' before it, nor a letter, digit, '_', '(', '!', '[' or '.' after it (a
+function name such as LOG10(, a sheet name before '!', a defined name). Excel refuses
+defined names that look like cell references, so what is left is a reference.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from xlmodel.xlsx.refs import column_index_from_string
+
+_PIECES = re.compile(
+    r'"(?:[^"]|"")*"'              # a text literal
+    r"|'(?:[^']|'')*'"             # a quoted sheet name
+    r"|\[[^\]]*\]"                 # a bracketed part (structured reference, [1] external)
+    r"|(?<![A-Za-z0-9_.\\$])(?P<ca>\$?)(?P<col>[A-Za-z]{1,3})(?P<ra>\$?)(?P<row>[0-9]{1,7})(?![A-Za-z0-9_(!\[.])"
+)
+
+
+def template(formula: str, row: int, col: int) -> str:
+    """The formula with relative references written as offsets from (row, col)."""
+
+    def one(m: re.Match) -> str:
+        letters = m.group("col")
+        if letters is None:
+            return m.group(0)
+        c = letters.upper() if m.group("ca") else f"C[{column_index_from_string(letters.upper()) - col}]"
+        r = m.group("row") if m.group("ra") else f"R[{int(m.group('row')) - row}]"
+        return f"{m.group('ca')}{c}{m.group('ra')}{r};"
+
+    return _PIECES.sub(one, formula)
+
+
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def relative_rows(formula: str) -> tuple[bool, ...]:
+    """For each run of digits in ``formula`` (in order): is it the row of a relative
+    reference? (``=BALANSKRAV(A2;$B$2;"3,1 %")`` → (True, False, False, False))."""
+    spans = {m.span("row") for m in _PIECES.finditer(formula) if m.group("col") is not None and not m.group("ra")}
+    return tuple(m.span() in spans for m in _DIGITS.finditer(formula))
+
+
+class FilledDown:
+    """The same formula filled down a column, recognised without parsing again.
+
+    Keyed by the cell's column and the formula with its digits taken out; a formula
+    found under a key is the one parsed at ``row`` if each relative row number is that
+    one's plus the distance between the rows, and every other number (absolute rows,
+    constants, digits in text or sheet names) is the same. Columns are part of the key,
+    so a formula copied sideways is parsed anew (its column letters differ anyway)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, tuple[str, ...]], tuple[Any, int, tuple[str, ...], tuple[bool, ...]]] = {}
+
+    def find(self, formula: str, row: int, col: int) -> tuple[Any, int] | None:
+        """(what was stored for the formula, the row it was stored at) or None."""
+        parts = _DIGITS.split(formula)
+        entry = self._known.get((col, tuple(parts[0::2])))
+        if entry is None:
+            return None
+        value, row0, numbers, relative = entry
+        dr = row - row0
+        for got, first, rel in zip(parts[1::2], numbers, relative):
+            if (int(got) != int(first) + dr) if rel else (got != first):
+                return None
+        return value, row0
+
+    def add(self, formula: str, row: int, col: int, value: Any) -> None:
+        parts = _DIGITS.split(formula)
+        self._known.setdefault((col, tuple(parts[0::2])), (value, row, tuple(parts[1::2]), relative_rows(formula)))
