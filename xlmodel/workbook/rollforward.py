@@ -164,6 +164,7 @@ class RollForwardResult(BaseModel):
     findings: list[Finding] = []
     backup: str | None = None
     written: bool = False
+    lock_note: str | None = None   # a stale write lock removed to take ours (xlsx.lock)
 
 
 def roll_forward_package(pkg: Any) -> tuple[Any, RollForwardPlan, list[Any]]:
@@ -182,12 +183,25 @@ def roll_forward_package(pkg: Any) -> tuple[Any, RollForwardPlan, list[Any]]:
     return new, plan, diffs
 
 
-def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = False) -> RollForwardResult:
-    """Roll the workbook at ``path`` forward one year, in place (atomic, with a backup)."""
+def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = False,
+                     ignore_excel_lock: bool = False, lock_wait: float | None = None) -> RollForwardResult:
+    """Roll the workbook at ``path`` forward one year, in place (atomic, with a backup),
+    holding its write lock from the read to the save (``xlsx.lock.write_lock``)."""
+    from xlmodel.xlsx.lock import write_lock
+
+    path = Path(path)
+    if dry_run:
+        return _rollforward_file(path, backup=backup, dry_run=True)
+    with write_lock(path, ignore_excel_lock=ignore_excel_lock, wait=lock_wait) as held:
+        result = _rollforward_file(path, backup=backup, dry_run=False, guard=held.check)
+    result.lock_note = held.broken
+    return result
+
+
+def _rollforward_file(path: Path, *, backup: bool, dry_run: bool, guard=None) -> RollForwardResult:
     from xlmodel.xlsx.atomic import save_package
     from xlmodel.xlsx.package import Package
 
-    path = Path(path)
     pkg = Package.open(path)
     new, plan, diffs = roll_forward_package(pkg)
     result = RollForwardResult(
@@ -197,7 +211,7 @@ def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = F
     )
     if dry_run:
         return result
-    saved = save_package(new, path, expect_sha256=pkg.sha256, backup=backup)
+    saved = save_package(new, path, expect_sha256=pkg.sha256, backup=backup, guard=guard)
     result.written = True
     result.backup = str(saved.backup) if saved.backup else None
     return result
