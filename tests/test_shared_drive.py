@@ -327,3 +327,160 @@ def test_dry_run_reads_a_workbook_open_in_excel(book, original):
     (book.parent / f"~${book.name}").write_bytes(excel_owner_file_as_excel_writes_it("Åsa Öberg"))
     proc = cli("regenerera", "--torrkorning", str(book))
     assert proc.returncode in (0, 1) and book.read_bytes() == original
+
+
+# --- 3. permissions and links ---------------------------------------------------------
+#
+# The tests run as root here, and root may write anything. What a user without that
+# right sees is tested two ways: the read-only refusal is judged from the mode bits (so
+# it holds for root too, as Windows' read-only attribute does), and the folder and
+# owner cases run the CLI under ``setpriv`` with the capabilities that let root ignore
+# permissions dropped from its bounding set (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+# CAP_FOWNER, CAP_CHOWN, CAP_FSETID): the kernel then checks uid 0 like any other owner.
+# Run as an ordinary user, the same tests run the CLI directly.
+
+LIMITED = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner,-chown,-fsetid"]
+
+
+def limited_cli(*args: str) -> subprocess.CompletedProcess:
+    if os.geteuid() != 0:
+        return cli(*args)
+    return subprocess.run([*LIMITED, sys.executable, "-m", "xlmodel", *args], capture_output=True, text=True,
+                          env=child_env(), cwd=ROOT, timeout=180)
+
+
+def can_limit() -> bool:
+    if os.geteuid() != 0:
+        return True
+    try:
+        return subprocess.run([*LIMITED, "true"], capture_output=True).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+needs_limit = pytest.mark.skipif(not can_limit(), reason="körs som root utan setpriv: rättigheter går inte att pröva")
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("cmd", ["regenerera", "rulla-fram"])
+def test_a_read_only_workbook_is_refused(book, original, cmd):
+    os.chmod(book, 0o444)
+    proc = cli(cmd, str(book))
+    assert proc.returncode == 2 and "skrivskyddad" in proc.stderr, proc.stderr
+    assert book.read_bytes() == original and stat_mode(book) == 0o444
+    assert listing(book.parent) == ["bok.xlsm"]
+
+
+def stat_mode(path: Path) -> int:
+    return os.stat(path).st_mode & 0o7777
+
+
+def test_mode_owner_and_group_are_kept(book):
+    if os.geteuid() != 0:
+        pytest.skip("att lägga filen på en annan ägare kräver root")
+    os.chown(book, 65534, 65534)
+    os.chmod(book, 0o640)
+    proc = cli("regenerera", str(book))
+    assert proc.returncode in (0, 1), proc.stderr
+    st = os.stat(book)
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (65534, 65534, 0o640)
+    assert label_of(book.read_bytes()) == "Regionstyrelsen (nytt namn)"
+
+
+@needs_limit
+def test_a_colleagues_file_is_not_taken_over(book, original):
+    """Group-writable for everyone, owned by someone else: we may write it, but a new
+    file would be ours, so the write is refused (the owner would lose it)."""
+    if os.geteuid() != 0:
+        pytest.skip("att lägga filen på en annan ägare kräver root")
+    os.chown(book, 65534, 65534)
+    os.chmod(book, 0o666)
+    os.chmod(book.parent, 0o777)
+    proc = limited_cli("regenerera", str(book))
+    assert proc.returncode == 2 and "filen ägs av nobody" in proc.stderr, proc.stderr
+    assert book.read_bytes() == original and os.stat(book).st_uid == 65534
+    assert listing(book.parent) == ["bok.xlsm"]
+
+
+@needs_limit
+@pytest.mark.parametrize("cmd", ["regenerera", "rulla-fram"])
+def test_a_folder_without_write_access_is_exit_2_in_swedish(book, original, cmd):
+    os.chmod(book.parent, 0o555)
+    try:
+        proc = limited_cli(cmd, str(book))
+    finally:
+        os.chmod(book.parent, 0o755)
+    assert proc.returncode == 2, proc.stderr
+    assert "kan inte skapa låsfilen i mappen" in proc.stderr and "åtkomst nekad" in proc.stderr
+    assert "internt fel" not in proc.stderr
+    assert book.read_bytes() == original and listing(book.parent) == ["bok.xlsm"]
+
+
+@needs_limit
+def test_no_temp_file_possible_is_a_swedish_refusal(book, original):
+    """The save itself (an API caller without the lock): mkstemp fails, exit 2 style message."""
+    os.chmod(book.parent, 0o555)
+    script = ("import sys\nfrom xlmodel.errors import WorkbookError\n"
+              "from xlmodel.xlsx import CellWrite, Package, patch_sheet, save_package\n"
+              "pkg = Package.open(sys.argv[1])\n"
+              "try:\n    save_package(patch_sheet(pkg, 'Ramar', [CellWrite('K41', 'x')]), sys.argv[1], "
+              "expect_sha256=pkg.sha256)\nexcept WorkbookError as exc:\n    print(exc)\n")
+    cmd = [sys.executable, "-c", script, str(book)]
+    try:
+        proc = subprocess.run([*LIMITED, *cmd] if os.geteuid() == 0 else cmd, capture_output=True, text=True,
+                              env=child_env(), cwd=ROOT, timeout=120)
+    finally:
+        os.chmod(book.parent, 0o755)
+    assert "kan inte skapa en temporär fil i mappen" in proc.stdout, (proc.stdout, proc.stderr)
+    assert book.read_bytes() == original
+
+
+def test_a_symlink_is_followed_and_stays_a_link(tmp_path, original):
+    real = tmp_path / "delad" / "bok.xlsm"
+    real.parent.mkdir()
+    real.write_bytes(original)
+    link = tmp_path / "min" / "genväg.xlsm"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    proc = cli("regenerera", str(link))
+    assert proc.returncode in (0, 1), proc.stderr
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert label_of(real.read_bytes()) == "Regionstyrelsen (nytt namn)"
+    (backup,) = (real.parent / BACKUP_DIR).iterdir()  # beside the file written, not the link
+    assert backup.read_bytes() == original
+    assert listing(link.parent) == ["genväg.xlsm"]
+
+
+def test_a_dangling_symlink_is_refused(tmp_path):
+    link = tmp_path / "bok.xlsm"
+    link.symlink_to(tmp_path / "finns-inte.xlsm")
+    proc = cli("regenerera", str(link))
+    assert proc.returncode == 2 and "internt fel" not in proc.stderr
+
+
+def test_build_over_an_existing_workbook_keeps_link_mode_and_respects_excel(tmp_path):
+    src = ROOT / "workbooks" / "src" / "vasterbotten_regionplan_2021"
+    out = tmp_path / "ut"
+    assert cli("bygg", str(src), "--ut", str(out)).returncode == 0
+    (built,) = out.iterdir()
+    real = tmp_path / "delad" / built.name
+    real.parent.mkdir()
+    os.replace(built, real)
+    built.symlink_to(real)
+    os.chmod(real, 0o640)
+    (real.parent / f"~${real.name}").write_bytes(excel_owner_file_as_excel_writes_it("Per"))
+    proc = cli("bygg", str(src), "--ut", str(out))
+    assert proc.returncode == 2 and "öppen i Excel av Per" in proc.stderr, proc.stderr
+    assert listing(out) == [built.name]
+    (real.parent / f"~${real.name}").unlink()
+    proc = cli("bygg", str(src), "--ut", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert built.is_symlink() and stat_mode(real) == 0o640
+    assert listing(out) == [built.name] and listing(real.parent) == [real.name]
+    os.chmod(real, 0o444)
+    proc = cli("bygg", str(src), "--ut", str(out))
+    assert proc.returncode == 2 and "skrivskyddad" in proc.stderr, proc.stderr
+    assert listing(out) == [built.name] and listing(real.parent) == [real.name]

@@ -26,8 +26,8 @@ Sequence (each step is a possible kill point; what a kill leaves behind):
    A folder of time-stamped copies rather than one ``NAME.xlsx.bak``: a second run
    must not overwrite the only copy of the original with the first run's output.
                                                         -> old file intact, backup
-5. Give the temp file the original's permission bits, owner and group (or refuse),
-   call ``guard`` (the lock is still ours, Excel has not opened the file), and check
+5. Give the temp file the original's permission bits (its owner and group were
+   given before step 4, or the write refused), call ``guard`` (the lock is still ours, Excel has not opened the file), and check
    the sha256 once more.
 6. Put the new file in place. On Linux ``renameat2(RENAME_EXCHANGE)`` swaps the temp
    file and the workbook atomically, so the file replaced is caught under the temp
@@ -268,11 +268,14 @@ def _resolve(path: Path) -> Path:
 def _refuse_read_only(st: os.stat_result, shown: str) -> None:
     """Refuse a write-protected workbook as Windows does (its read-only attribute is
     the missing write bits here). Judged from the mode bits for the class we belong to,
-    not from access(): root may write anything, but a read-only file is read-only for
-    the person who runs us too (docs/reliability.md)."""
+    not from access() or the rename (a rename needs only the folder's write right, so a
+    read-only file would be replaced): root may write anything, but a file with no
+    write bit at all is read-only for root too (docs/reliability.md)."""
     mode = stat.S_IMODE(st.st_mode)
     if os.name != "posix":
         writable = bool(mode & stat.S_IWRITE)
+    elif os.geteuid() == 0:
+        writable = bool(mode & 0o222)  # root may write a file someone may write, not one nobody may
     elif st.st_uid == os.geteuid():
         writable = bool(mode & stat.S_IWUSR)
     elif st.st_gid == os.getegid() or st.st_gid in os.getgroups():
@@ -311,6 +314,38 @@ def _keep_owner(tmp: Path, st: os.stat_result, shown: str) -> None:
             "med samma ägare och grupp kan inte skapas av dig, så den skrivs inte över – låt ägaren köra "
             "kommandot, ingenting skrevs", path=shown,
         ) from None
+
+
+def install_file(tmp: Path, path: str | os.PathLike[str]) -> Path:
+    """Move a finished file ``tmp`` (same folder) over the workbook at ``path`` the way
+    ``save_package`` does its final steps: a symlink's target is written, a
+    write-protected file is refused, the original's mode, owner and group are kept (or
+    the write refused). No backup and no changed-since-read check: for a file built from
+    other sources (``xlmodel bygg``), whose old content is not an input. Returns the
+    path written."""
+    shown = str(path)
+    target = _resolve(Path(path))
+    if os.path.realpath(tmp.parent) != os.path.realpath(target.parent):
+        # a symlink into another folder (maybe another volume): copy beside the target first
+        fd, name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        shutil.copyfile(tmp, name)
+        tmp.unlink()
+        tmp = Path(name)
+    try:
+        try:
+            st = target.stat()
+        except FileNotFoundError:
+            os.replace(tmp, target)
+            return target
+        _refuse_read_only(st, shown)
+        _keep_owner(tmp, st, shown)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
 
 
 # --- Ctrl-C once the file is replaced -----------------------------------------------
@@ -425,6 +460,7 @@ def save_package(
             os.fsync(fh.fileno())
         _verify(tmp, pkg)
         if st is not None:
+            _keep_owner(tmp, st, shown)  # before the backup: a refusal here leaves nothing behind
             mode = stat.S_IMODE(st.st_mode)
             if backup:
                 backup_path = _backup(target)
@@ -437,8 +473,6 @@ def save_package(
             os.umask(umask)
             mode = 0o666 & ~umask
         os.chmod(tmp, mode)
-        if st is not None:
-            _keep_owner(tmp, st, shown)
         if guard is not None:
             guard()
         if expect_sha256 is not None and file_sha256(target) != expect_sha256:
