@@ -378,7 +378,7 @@ def test_diff_is_symmetric_and_names_exactly_the_differing_cells(a_cells, b_cell
     changed = {c.cell for c in ab.cells}
     for ref in set(a.cells["Blad1"]) | set(b.cells["Blad1"]):
         sa, sb = a.cells["Blad1"].get(ref), b.cells["Blad1"].get(ref)
-        same = (sa.same_as(sb) if sa is not None else sb is None)
+        same = (sa.same_as(sb) if sa is not None else sb is None or sb.is_blank())  # '' looks like a blank
         assert (ref not in changed) == same
     for c in ab.cells:
         fa = c.before.formula if c.before else None

@@ -35,6 +35,7 @@ from xlmodel.errors import WorkbookError
 from xlmodel.workbook.regenerate import regenerate_file
 from xlmodel.workbook.validate import validate_file
 from xlmodel.xlsx import CellWrite, Package, patch_sheet, read_cells, save_package
+from xlmodel.xlsx.lock import lock_path
 from xlmodel.xlsx.atomic import BACKUP_DIR, STALE_TEMP_SECONDS, remove_stale_temp_files, stale_temp_files
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
@@ -101,8 +102,11 @@ def leftovers(path: Path, scenario: dict) -> list[Path]:
     by stale_temp_files, and every backup must be a full copy of the original)."""
     folder = path.parent
     backups = folder / BACKUP_DIR
+    lock = lock_path(path)
+    if lock.exists():  # the killed process's write lock: names it, and the next run breaks it
+        assert f'"pid": ' in lock.read_text(encoding="utf-8")
     temps = sorted(p for p in [*folder.iterdir(), *(backups.iterdir() if backups.exists() else [])]
-                   if p.name.startswith(".~"))
+                   if p.name.startswith(".~") and p != lock)
     assert temps == sorted(stale_temp_files(path)), temps
     for temp in temps:
         assert temp.name.startswith(f".~{path.name}.xlmodel-") and temp.name.endswith(".tmp")
@@ -160,8 +164,9 @@ NAMED_POINTS = [
     ("säkerhetskopia: före kopiering", "shutil.copy2", 1, "before"),
     ("säkerhetskopia: kopierad, före namnbyte", "shutil.copy2", 1, "after"),
     ("säkerhetskopia klar, före byte", "os.chmod", 1, "before"),
-    ("före atomiskt namnbyte", "os.replace", 2, "before"),
-    ("efter atomiskt namnbyte", "os.replace", 2, "after"),
+    ("före atomiskt namnbyte", "xlmodel.xlsx.atomic._put_in_place", 1, "before"),
+    ("efter atomiskt namnbyte", "xlmodel.xlsx.atomic._put_in_place", 1, "after"),
+    ("efter byte, före kontroll av det ersatta", "xlmodel.xlsx.atomic._settle_exchange", 1, "before"),
     ("efter byte, före mapp-fsync", "xlmodel.xlsx.atomic._fsync_dir", 2, "before"),
 ]
 
@@ -205,14 +210,19 @@ def test_kill_at_each_step_of_the_save(name, target, nth, when, scenario, tmp_pa
     assert proc.returncode == -signal.SIGKILL, f"dog inte vid '{name}': {proc.returncode} {proc.stderr}"
     state = outcome(path, scenario)
     temps = leftovers(path, scenario)
-    before_replace = name not in ("efter atomiskt namnbyte", "efter byte, före mapp-fsync")
+    before_replace = name not in ("efter atomiskt namnbyte", "efter byte, före kontroll av det ersatta",
+                                  "efter byte, före mapp-fsync")
     assert state == ("orig" if before_replace else "ny"), (name, state)
     # The next run finds the leftovers; once they are stale it removes them, then writes.
     if temps:
         old = time.time() - STALE_TEMP_SECONDS - 1
         for t in temps:
             os.utime(t, (old, old))
+    killed_lock = lock_path(path).exists()
     result = regenerate_file(path)
+    assert (result.lock_note is not None) == killed_lock  # a dead holder's lock is broken, with a note
+    assert killed_lock is False or "finns inte längre" in result.lock_note
+    assert not lock_path(path).exists()
     assert sorted(result.removed_temp_files) == sorted(map(str, temps))
     assert stale_temp_files(path) == []
     assert path.read_bytes() == scenario["expected"]

@@ -96,6 +96,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"ogiltigt antal sekunder: {text!r} (0–3600)")
+    return value
+
+
 def _default_jobs() -> int:
     """The CPUs this process may use: os.cpu_count(), narrowed to the CPU affinity
     where the OS has one (a CI container limited to 2 of 64 cores gets 2)."""
@@ -248,6 +258,13 @@ def _add_write_command(sub, name: str, alias: str, handler, epilog: str, *, help
                    help="visa vad som skulle ändras, men skriv inget")
     p.add_argument("--ingen-backup", "--no-backup", action="store_true", dest="no_backup",
                    help="gör ingen säkerhetskopia före skrivningen")
+    p.add_argument("--trots-excel-las", "--trots-excel-lås", "--ignore-excel-lock", action="store_true",
+                   dest="ignore_excel_lock",
+                   help="skriv även om Excels låsfil (~$FIL) finns, t.ex. kvar efter en krasch")
+    _completes(p.add_argument("--vanta", "--vänta", "--wait", type=_seconds, metavar="SEK", dest="lock_wait",
+                              default=None,
+                              help="hur länge en annan pågående skrivning av samma bok väntas ut (standard: 30)"),
+               "none")
     p.set_defaults(handler=handler)
     return p
 
@@ -672,15 +689,25 @@ def _rewrite(args: argparse.Namespace, job, heading=None) -> int:
     if problem is not None:
         _complain(f"{args.file}: {problem}")
         return EXIT_UNREADABLE
-    try:
-        result = job(args.file, dry_run=args.dry_run, backup=not args.no_backup)
-    except XlmodelError as exc:
-        _complain(f"{args.file}: {_error_text(exc, args.file)}")
-        return EXIT_UNREADABLE
-    if heading is not None:
-        _say(heading(result))
-    view = report.RegenerateView.of(result)
-    _say(report.format_regenerate(view, dry_run=args.dry_run, colour=report.use_colour(sys.stdout)))
+    from xlmodel.xlsx.atomic import interrupts_held_after_commit
+
+    # Once the save puts the new file in place, Ctrl-C no longer interrupts: the write
+    # happened, so it is reported as written (not "avbrutet" over a changed file).
+    with interrupts_held_after_commit() as hold:
+        try:
+            result = job(args.file, dry_run=args.dry_run, backup=not args.no_backup,
+                         ignore_excel_lock=args.ignore_excel_lock, lock_wait=args.lock_wait)
+        except XlmodelError as exc:
+            _complain(f"{args.file}: {_error_text(exc, args.file)}")
+            return EXIT_UNREADABLE
+        if getattr(result, "lock_note", None):
+            _complain(f"{args.file}: obs: {result.lock_note}")
+        if heading is not None:
+            _say(heading(result))
+        view = report.RegenerateView.of(result)
+        _say(report.format_regenerate(view, dry_run=args.dry_run, colour=report.use_colour(sys.stdout)))
+        if hold.pending:
+            _complain(f"{args.file}: Ctrl-C kom när arbetsboken redan sparades; ändringarna ovan är skrivna")
     return EXIT_FINDINGS if view.has_errors() else EXIT_OK
 
 

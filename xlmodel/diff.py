@@ -64,10 +64,19 @@ class CellState:
     def same_as(self, other: "CellState | None") -> bool:
         if other is None:
             return self.is_blank()
-        return self.formula == other.formula and _same_value(self.value, other.value)
+        return _same_formula(self.formula, other.formula) and _same_value(self.value, other.value)
 
     def is_blank(self) -> bool:
-        return self.value is None and self.formula is None
+        # An empty text (XlsxWriter writes one, LibreOffice drops it) looks like an empty cell.
+        return (self.value is None or self.value == "") and self.formula is None
+
+
+def _same_formula(a: str | None, b: str | None) -> bool:
+    """The same formula however it is spelt ('Ramtabell'!B5 and Ramtabell!B5, sum and
+    SUM, _xlfn. prefixes): a LibreOffice save is not a formula change."""
+    from xlmodel.xlsx.formula_text import same_formula
+
+    return same_formula(a, b)
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -261,7 +270,7 @@ def _classify(sheet: str, ref: str, before: CellState | None, after: CellState |
               old: Snapshot, new: Snapshot) -> ChangeType:
     fb = before.formula if before else None
     fa = after.formula if after else None
-    if fb != fa:
+    if not _same_formula(fb, fa):
         return TYPE_FORMULA
     if fa is not None:
         return TYPE_COMPUTED  # same formula, another cached value
@@ -306,7 +315,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot) -> WorkbookDiff:
             ))
     names = [NameChange(name=n, before=old.names.get(n), after=new.names.get(n))
              for n in sorted(set(old.names) | set(new.names), key=str.casefold)
-             if old.names.get(n) != new.names.get(n)]
+             if not _same_formula(old.names.get(n), new.names.get(n))]
     tables = [TableChange(name=n, before=_table_text(old.tables.get(n)), after=_table_text(new.tables.get(n)))
               for n in sorted(set(old.tables) | set(new.tables), key=str.casefold)
               if old.tables.get(n) != new.tables.get(n)]

@@ -11,6 +11,7 @@ gives the same package parts and ``git diff`` of a rebuilt workbook means a real
 from __future__ import annotations
 
 import io
+import os
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -52,9 +53,33 @@ def build_books(src: Path, out_dir: Path) -> list[Path]:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
-    for tmp, path in staged:
-        tmp.replace(path)
+    _install_staged(staged)
     return [path for _, path in staged]
+
+
+def _install_staged(staged: list[tuple[Path, Path]]) -> None:
+    """Move the built books over their targets, each under its write lock, as a save
+    would (xlsx.atomic.install_file: a symlink's target is written, a write-protected
+    or Excel-open workbook refused, mode and owner kept). The staged files are built
+    beside their targets, so a temp file in the wrong folder cannot be moved over; a
+    refusal removes every staged file not yet moved."""
+    from xlmodel.xlsx.atomic import install_file
+    from xlmodel.xlsx.lock import check_not_open_in_excel, write_lock
+
+    try:
+        for _, path in staged:  # all refusals Excel can cause, before the first book is moved
+            if os.path.lexists(path):
+                check_not_open_in_excel(path)
+        for tmp, path in staged:
+            if os.path.lexists(path):
+                with write_lock(path):
+                    install_file(tmp, path)
+            else:
+                tmp.replace(path)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bool = False) -> RawTable | None:

@@ -31,9 +31,11 @@ TOLERANCE = Decimal("0.00005")
 
 
 def normalize_formula(f: str | None) -> str | None:
-    if f is None:
-        return None
-    return "".join(f.lstrip("=").split()).replace("$", "").upper()
+    """The formula in one form whichever program wrote it (quotes, case, ``_xlfn.``,
+    ``$``, spaces: ``xlsx.formula_text.canonical_formula``)."""
+    from xlmodel.xlsx.formula_text import canonical_formula
+
+    return canonical_formula(f)
 
 
 def stored(cells, sheet: str, ref: str) -> tuple[str | None, Any]:
@@ -75,6 +77,21 @@ def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str, *,
             cell=expected.ref,
         )
     want = expected.value
+    if _unknown_function_error(found):
+        # The cached #NAME? of a formula calling xlmodel's functions (or a cell it spills
+        # into), saved by a program without the xlwings add-in (LibreOffice recalculates
+        # it on load): the formula is right, only its value could not be computed there.
+        return Finding(
+            rule=f"{rule}.ej_beraknad",
+            severity=Severity.WARNING,
+            message="Cellen visar #NAME?: programmet som senast sparade filen känner inte xlmodels funktioner "
+                    "(de finns i Excel med xlwings-tillägget), så värdet kan inte kontrolleras; öppna boken i Excel "
+                    "eller kör 'xlmodel regenerera'.",
+            expected=want if isinstance(want, Decimal) else _as_text(want),
+            found="#NAME?",
+            sheet=sheet,
+            cell=expected.ref,
+        )
     if isinstance(want, Decimal):
         if found is None and expected.formula is not None:
             return Finding(
@@ -109,6 +126,12 @@ def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str, *,
             cell=expected.ref,
         )
     return None
+
+
+def _unknown_function_error(found: Any) -> bool:
+    from xlmodel.xlsx.values import ExcelError
+
+    return isinstance(found, ExcelError) and found.code == "#NAME?"
 
 
 def _as_text(v: Any) -> str:

@@ -51,6 +51,8 @@ class RegenerateResult(BaseModel):
     # Temp files of an earlier save of this workbook that was killed mid-write, removed
     # by this run (xlsx.atomic.remove_stale_temp_files).
     removed_temp_files: list[str] = []
+    # A stale write lock this run removed to take its own (xlsx.lock), or None.
+    lock_note: str | None = None
 
 
 @dataclass
@@ -265,15 +267,25 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
     return new, diffs
 
 
-def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = True) -> RegenerateResult:
+def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = True,
+                    ignore_excel_lock: bool = False, lock_wait: float | None = None) -> RegenerateResult:
+    """Regenerate the workbook at ``path`` in place. A run that may write holds the
+    workbook's write lock from the read to the save (``xlsx.lock.write_lock``: one writer
+    at a time, refused while Excel has the file open unless ``ignore_excel_lock``)."""
     from xlmodel.workbook.validate import collector_paused
+    from xlmodel.xlsx.lock import write_lock
 
     path = Path(path)
     with collector_paused():  # why: see collector_paused
-        return _regenerate_file(path, dry_run=dry_run, backup=backup)
+        if dry_run:
+            return _regenerate_file(path, dry_run=True, backup=backup)
+        with write_lock(path, ignore_excel_lock=ignore_excel_lock, wait=lock_wait) as held:
+            result = _regenerate_file(path, dry_run=False, backup=backup, guard=held.check)
+        result.lock_note = held.broken
+        return result
 
 
-def _regenerate_file(path: Path, *, dry_run: bool, backup: bool) -> RegenerateResult:
+def _regenerate_file(path: Path, *, dry_run: bool, backup: bool, guard=None) -> RegenerateResult:
     from xlmodel.xlsx.atomic import save_package
     from xlmodel.xlsx.package import Package
 
@@ -293,7 +305,7 @@ def _regenerate_file(path: Path, *, dry_run: bool, backup: bool) -> RegenerateRe
         result.removed_temp_files = [str(p) for p in remove_stale_temp_files(path)]
     if dry_run or not result.changes:
         return result
-    saved = save_package(new_pkg, path, expect_sha256=pkg.sha256, backup=backup)
+    saved = save_package(new_pkg, path, expect_sha256=pkg.sha256, backup=backup, guard=guard)
     result.written = True
     result.backup = str(saved.backup) if saved.backup else None
     return result

@@ -210,6 +210,7 @@ class RollForwardResult(BaseModel):
     findings: list[Finding] = []
     backup: str | None = None
     written: bool = False
+    lock_note: str | None = None   # a stale write lock removed to take ours (xlsx.lock)
 
 
 def roll_forward_package(pkg: Any, *, index_rate: Decimal | None = None,
@@ -230,12 +231,27 @@ def roll_forward_package(pkg: Any, *, index_rate: Decimal | None = None,
 
 
 def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = False,
-                     index_rate: Decimal | None = None, index_source: str | None = None) -> RollForwardResult:
-    """Roll the workbook at ``path`` forward one year, in place (atomic, with a backup)."""
+                     index_rate: Decimal | None = None, index_source: str | None = None,
+                     ignore_excel_lock: bool = False, lock_wait: float | None = None) -> RollForwardResult:
+    """Roll the workbook at ``path`` forward one year, in place (atomic, with a backup),
+    holding its write lock from the read to the save (``xlsx.lock.write_lock``)."""
+    from xlmodel.xlsx.lock import write_lock
+
+    path = Path(path)
+    rates = {"index_rate": index_rate, "index_source": index_source}
+    if dry_run:
+        return _rollforward_file(path, backup=backup, dry_run=True, **rates)
+    with write_lock(path, ignore_excel_lock=ignore_excel_lock, wait=lock_wait) as held:
+        result = _rollforward_file(path, backup=backup, dry_run=False, guard=held.check, **rates)
+    result.lock_note = held.broken
+    return result
+
+
+def _rollforward_file(path: Path, *, backup: bool, dry_run: bool, guard=None,
+                      index_rate: Decimal | None = None, index_source: str | None = None) -> RollForwardResult:
     from xlmodel.xlsx.atomic import save_package
     from xlmodel.xlsx.package import Package
 
-    path = Path(path)
     pkg = Package.open(path)
     new, plan, diffs = roll_forward_package(pkg, index_rate=index_rate, index_source=index_source)
     result = RollForwardResult(
@@ -245,7 +261,7 @@ def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = F
     )
     if dry_run:
         return result
-    saved = save_package(new, path, expect_sha256=pkg.sha256, backup=backup)
+    saved = save_package(new, path, expect_sha256=pkg.sha256, backup=backup, guard=guard)
     result.written = True
     result.backup = str(saved.backup) if saved.backup else None
     return result
