@@ -8,9 +8,11 @@ re-exported here. On any platform the functions are plain Python
 
 from udfs.diagnostics import *  # noqa: F403
 from udfs.diagnostics import __all__ as _diagnostics
+from udfs.frametable import *  # noqa: F403
+from udfs.frametable import __all__ as _frametable
 from udfs.functions import *  # noqa: F403
 from udfs.functions import __all__ as _functions
 from udfs.macros import *  # noqa: F403
 from udfs.macros import __all__ as _macros
 
-__all__ = [*_functions, *_diagnostics, *_macros]
+__all__ = [*_functions, *_frametable, *_diagnostics, *_macros]
