@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import math
-from decimal import Decimal
 from typing import Any
 
 from xlmodel.errors import InputError
@@ -131,25 +130,9 @@ def frame_table_grid(ramar, forandringar, budgetar, standardindex, publicerat=No
         where = f"{err.cell}: " if err.cell else ""
         argument = err.sheet if err.sheet in ("ramar", "forandringar", "publicerat") else None
         raise InputError(where + err.message, rule=err.rule or RULE, argument=argument or err.argument) from None
+    from xlmodel.workbook.frame_values import frame_table_values
+
     return frame_table_values(table)
-
-
-def frame_table_values(table) -> list[list[Any]]:
-    """The values of the Ramtabell block, header row to sum row, column by column of
-    ``FRAMETABLE_BLOCK``: what ``frames.frametable_cells`` puts in each cell (a row's
-    attribute of the same key; the sum row's id and label are the block's), without
-    building the cells' formulas and references, which a spilled result has no use
-    for (bench/: udf:RAMTABELL). tests/test_udfs_ramtabell.py holds the two equal
-    against what ``regenerera`` writes."""
-    from xlmodel.workbook.layout import FRAMETABLE_BLOCK, FRAMETABLE_SUM_ID, FRAMETABLE_SUM_LABEL, frametable_header
-
-    keys = [col.key for col in FRAMETABLE_BLOCK.columns]
-    number = (lambda x: float(x) + 0.0 if type(x) is Decimal else ("" if x is None else x))  # noqa: E731
-    out = [[frametable_header(col, table.year) for col in FRAMETABLE_BLOCK.columns]]
-    out += [[number(getattr(row, k)) for k in keys] for row in table.rows]
-    fixed = {"id": FRAMETABLE_SUM_ID, "label": FRAMETABLE_SUM_LABEL}
-    out.append([fixed[k] if k in fixed else number(getattr(table.total, k)) for k in keys])
-    return out
 
 
 def _as_rows(f):

@@ -65,7 +65,7 @@ class Workbook:
         """The frame table as the Ramtabell sheet shows it: header row as the columns,
         one row per nämnd and varav row, the sum row last. Regionplans only."""
         from xlmodel.workbook import frames
-        from udfs.frametable import frame_table_values
+        from xlmodel.workbook.frame_values import frame_table_values
 
         self._require("regionplan", "ramtabellen")
         grid = frame_table_values(frames.computed(self.cells)[1])
