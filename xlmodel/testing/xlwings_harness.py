@@ -488,7 +488,7 @@ class _FakeExcelEngine:
     def prepare_xl_data_element(x: Any, options: Any) -> Any:
         try:
             import pandas as pd
-        except ImportError:  # pandas is optional (not an xlmodel dependency)
+        except ImportError:  # as xlwings: without pandas its writer skips the test
             pd = None
         try:
             import numpy as np
