@@ -1,6 +1,6 @@
 # The two set-up commands of README.md: `make demo` and `make test`.
 # Each installs what it needs (scripts/setup.sh) before it runs.
-.PHONY: demo test workbooks bench setup docs-images
+.PHONY: demo test workbooks bench setup docs-images dist
 
 setup:
 	bash scripts/setup.sh
@@ -26,3 +26,11 @@ bench: setup
 docs-images:
 	bash scripts/setup.sh --libreoffice
 	.venv/bin/python scripts/render_docs_images.py
+
+# A wheel to install on a controller's PC without git: dist/xlmodel-<version>-py3-none-any.whl.
+# It requires the pinned xlwings (xlwings==0.37.8 in pyproject.toml), which pip installs with it:
+#   pip install xlmodel-<version>-py3-none-any.whl   (docs/excel.md, section 1)
+dist: setup
+	rm -rf build dist/xlmodel-*.whl
+	.venv/bin/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/xlmodel-*.whl

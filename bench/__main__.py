@@ -76,6 +76,9 @@ def run(args: argparse.Namespace, work: Path) -> str:
         results.append(suite.balanskrav_call(calls, repeats))
         results.append(suite.aterstallning_call(max(20, calls // 40), repeats))
         results.extend(suite.range_vs_cells(50 if args.quick else 2000, repeats))
+    if wanted("udf:RAMTABELL"):
+        say("RAMTABELL mot regenerate-beräkningen …")
+        results.append(suite.ramtabell_call(large, repeats, label="den stora regionplanen"))
     if wanted("import"):
         say("import udfs i ny process …")
         # A process start is cheap and its time swings with the machine (0,34-0,6 s for

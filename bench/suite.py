@@ -373,6 +373,70 @@ def range_vs_cells(n: int, repeats: int) -> list[Result]:
 
 # --------------------------------------------------------------------------- start-up
 
+def _table_as_com(cells, name: str) -> tuple:
+    """An input table with its header row as Excel hands ``tbl[#Alla]`` to a function:
+    a tuple of row tuples, numbers as floats."""
+    from xlmodel.xlsx.refs import get_column_letter, range_boundaries
+
+    loc = cells.table(name)
+    c1, r1, c2, r2 = range_boundaries(loc.ref)
+
+    def com(v):
+        return float(v) if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else v
+
+    return tuple(tuple(com(cells.value(loc.sheet, f"{get_column_letter(c)}{r}")) for c in range(c1, c2 + 1))
+                 for r in range(r1, r2 + 1))
+
+
+def ramtabell_call(path: Path, repeats: int, *, label: str) -> Result:
+    """=RAMTABELL() over a plan, as the COM server runs it (the tables through xlwings'
+    pandas DataFrame converter, the result through its writer), against the headless
+    computation of the same table that ``regenerate`` does (inputs read from the parsed
+    workbook, computed, laid out as the Ramtabell's cells). Both results are checked
+    equal before timing."""
+    from xlmodel.testing import xlwings_harness as h
+    from xlmodel.workbook import frames
+    from xlmodel.workbook.cells import PackageCells, param_location
+
+    from xlmodel.workbook.layout import REGIONPLAN_PARAMS
+
+    cells = PackageCells.open(path)
+    params = {}
+    for p in REGIONPLAN_PARAMS:
+        sheet, ref = param_location(cells, p)
+        v = cells.value(sheet, ref)
+        params[p.name] = float(v) if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else v
+    args = (_table_as_com(cells, "tblRamar"), _table_as_com(cells, "tblForandringar"), params["Budgetar"],
+            params["Standardindex"], _table_as_com(cells, "tblPublicerat") if cells.table("tblPublicerat") else None,
+            params["AviseratIndex"], params["Nettoram"])
+    module, _ = h.load_udf_module("udfs")
+
+    def headless():
+        src = frames.frame_sources_from_cells(cells)
+        return frames.frametable_cells(frames.compute(src))
+
+    def excel():
+        return h.call_like_excel(module.RAMTABELL, *args)
+
+    want, got = headless(), excel()
+    n_rows = len(got)
+    if got[-1][0] != frames.FRAMETABLE_SUM_ID or got[-1][-1] != float(want[-1].value):
+        raise RuntimeError(f"RAMTABELL gav {got[0][:2]!r} … {got[-1]!r}, regenerate-beräkningen {want[-1].value}")
+    pair = M.paired(headless, excel, repeats)
+    return Result(
+        key="udf:RAMTABELL",
+        what=(f"`=RAMTABELL(tblRamar[#Alla]; tblForandringar[#Alla]; …)` över {label} ({n_rows} rader ut), "
+              "genom xlwings egna omvandlare (tabellerna som pandas DataFrame) som COM-servern kör den"),
+        baseline=("samma tabell utan Excel, som `regenerate` räknar den: indata ur den inlästa arbetsboken, "
+                  "`frames.compute` och ramtabellens celler (`frametable_cells`)"),
+        target="≤ 1,0 ×",
+        figure=pair.ratio,
+        unit="×",
+        met=_median_at_most(pair.ratio, 1.0),
+        absolute={"RAMTABELL": pair.subject, "regenerate-beräkningen (baslinje)": pair.baseline},
+    )
+
+
 def import_udfs(repeats: int) -> Result:
     """As the COM server starts: it imports xlwings (and pandas and numpy, if they are
     installed; xlmodel does not require them) and

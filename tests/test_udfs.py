@@ -293,13 +293,14 @@ NA = "#XLMODEL: "
 BAD = [
     # (function, arguments, exact message)
     (BALANSKRAV, ("#N/A",), f"{NA}argument 'arets_resultat': cellen innehåller felvärdet #N/A"),
-    (BALANSKRAV, (None,), f"{NA}argument 'arets_resultat': värde saknas (tom cell), ett belopp krävs"),
+    (BALANSKRAV, (None, 5), f"{NA}argument 'arets_resultat': värde saknas (tom cell), ett belopp krävs"),
     (BALANSKRAV, ("abc",), f"{NA}argument 'arets_resultat': 'abc' är inget tal"),
     (BALANSKRAV, (True,), f"{NA}argument 'arets_resultat': sant/falskt (True) är inget belopp"),
     (BALANSKRAV, (dt.datetime(2021, 8, 31),), f"{NA}argument 'arets_resultat': ett datum (2021-08-31) är inget belopp"),
     (BALANSKRAV, (869, 0, None, None, "#VÄRDEFEL"), f"{NA}argument 'orealiserade': '#VÄRDEFEL' är inget tal"),
     (BALANSKRAV, (869, -2146826243), f"{NA}argument 'realisationsvinster': cellen innehåller felvärdet #SPILL!"),
-    (BALANSKRAV, ([[1], [2]],), f"{NA}argument 'arets_resultat': området har 2 celler, här krävs en enda cell"),
+    (BALANSKRAV, ([[1], [2]],), f"{NA}argument 'arets_resultat': området har 2 celler; ange en cell, eller "
+                                "balanskravsutredningens 8 rader (nr 1–8) som en kolumn eller en rad"),
     (BALANSKRAV_UTREDNING, (869, None, None, None, None, None, None, None, "tjugo"),
      f"{NA}argument 'ar': 'tjugo' är inget årtal"),
     (BALANSKRAV_UTREDNING, (869, None, None, None, None, None, None, None, 1800),
@@ -336,7 +337,7 @@ BAD = [
      f"{NA}argument 'reserv_saldo': beloppet ska anges som ett positivt belopp (angivet: −1)"),
     (RESERVANVANDNING, (2021, -50, -80), f"{NA}argument 'rur_saldo': beloppet ska anges som ett positivt belopp (angivet: −80)"),
     (RESERVANVANDNING, (1492, -50), f"{NA}argument 'ar': årtalet 1492 är orimligt"),
-    (UPPRAKNING, (100, 1.9), f"{NA}argument 'sats': andelen 1.9 ligger utanför -100 %..100 % (skrev du 1.9 i stället för 1.9 %?)"),
+    (UPPRAKNING, (100, 1.9), f"{NA}argument 'sats': andelen 1,9 (= 190 %) ligger utanför -100 %..100 % (skrev du 1,9 i stället för 1,9 %?)"),
     (UPPRAKNING, (100, None), f"{NA}argument 'sats': sats saknas; ange en sats eller ett budgetår i argumentet ar"),
     (UPPRAKNING, (100, None, 2030), f"{NA}argument 'ar': ingen parameter 'index.lpik' gäller för år 2030"),
     (UPPRAKNING, ([[100], ["x"]], 0.02), f"{NA}argument 'belopp', värde nr 2: 'x' är inget tal"),
@@ -349,10 +350,12 @@ BAD = [
     (UPPRAKNING_KEDJA_SLUT, (100, [0.02, None], 2021),
      f"{NA}argument 'ar': ingen parameter 'index.lpik' gäller för år 2022"),
     (INDEXSATS_VAGD, (0.03, 0.015, 1.5), f"{NA}argument 'loneandel': löneandelen 1.5 måste ligga mellan 0 och 1"),
-    (INDEXSATS_VAGD, (3, 0.015, 0.5), f"{NA}argument 'loneindex': andelen 3 ligger utanför -100 %..100 % (skrev du 3 i stället för 3 %?)"),
+    (INDEXSATS_VAGD, (3, 0.015, 0.5), f"{NA}argument 'loneindex': andelen 3 (= 300 %) ligger utanför -100 %..100 % (skrev du 3 i stället för 3 %?)"),
     (OMSTALLNING, ([[5], [45]], [[7]]),
      f"{NA}argument 'underskottshantering': 1 värden men 'budgetreducering' har 2; områdena måste vara lika långa"),
-    (OMSTALLNING, ([[-5]],), f"{NA}argument 'budgetreducering', värde nr 1: beloppet −5 är negativt; ange besparingen som ett positivt belopp"),
+    (OMSTALLNING, ([[-5], [45]],), f"{NA}argument 'budgetreducering', värde nr 2: blandade tecken i kolumnen: värde nr 2 "
+     "är positivt och värde nr 1 negativt; skriv besparingarna antingen som positiva belopp eller alla med minustecken "
+     "(som i ramtabellen)"),
     (OMSTALLNING, ([[None]],), f"{NA}argument 'budgetreducering': inga belopp angivna"),
     (OMSTALLNING, ([[5]], None, [["#N/A"]]), f"{NA}argument 'namnd', värde nr 1: cellen innehåller felvärdet #N/A"),
     (OMSTALLNING_PROCENT, (100, 0.01, 2.5), f"{NA}argument 'ar_nummer': 2.5 är inget heltal"),

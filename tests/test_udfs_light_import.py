@@ -20,12 +20,14 @@ def _run(code: str) -> dict:
 
 
 def test_import_udfs_does_not_import_xlwings_on_linux():
+    """pandas is installed (a dependency since =RAMTABELL), and still not loaded."""
     got = _run(
-        "import json, sys, udfs\n"
+        "import importlib.util, json, sys, udfs\n"
         "r = udfs.BALANSKRAV(869, 0, None, None, -716, 15)\n"
-        "print(json.dumps({'r': r, 'xlwings': 'xlwings' in sys.modules, 'pandas': 'pandas' in sys.modules}))"
+        "print(json.dumps({'r': r, 'xlwings': 'xlwings' in sys.modules, 'pandas': 'pandas' in sys.modules,\n"
+        "                  'installed': importlib.util.find_spec('pandas') is not None}))"
     )
-    assert got == {"r": 168.0, "xlwings": False, "pandas": False}
+    assert got == {"r": 168.0, "xlwings": False, "pandas": False, "installed": True}
 
 
 def test_validate_with_udf_cells_does_not_import_xlwings():

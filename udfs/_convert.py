@@ -8,8 +8,8 @@ Swedish line naming the argument::
 
     #XLMODEL: argument 'arets_resultat': cellen innehåller felvärdet #N/A
 
-The text starts with '#' so it reads like an Excel error, but it is text: ISTEXT() is
-TRUE, ISERROR() is FALSE, and arithmetic on it gives #VÄRDEFEL! (#VALUE!) downstream.
+In Excel the cell shows the error value #VÄRDEFEL! (#VALUE!) and =XLMODEL_FEL(cell)
+shows the line (``udfs._excel_errors``); a Python caller gets the line as text.
 
 How values arrive (xlwings 0.37.8, COM):
 - numbers as float (Excel has no integers), text as str, True/False as bool, dates
@@ -31,6 +31,7 @@ with 4 decimals, excel-facts / xlwings_harness.com_return_problems).
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import re
 import unicodedata
@@ -40,6 +41,8 @@ from typing import Any
 
 from xlmodel.errors import InputError
 from xlmodel.money import EXCEL_ERRORS, parse_amount, parse_rate
+
+from udfs import _excel_errors
 
 ERROR_PREFIX = "#XLMODEL: "
 log = logging.getLogger("udfs")
@@ -87,29 +90,44 @@ def message_for(err: InputError, rename: Mapping[str, str] | None = None) -> str
 
 
 def excel_safe(func: Callable[..., Any] | None = None, *, rename: Mapping[str, str] | None = None):
-    """Wrap a UDF so that bad input gives one Swedish line instead of a traceback.
+    """Wrap a UDF so that bad input gives one Swedish message instead of a traceback.
 
     ``rename`` maps argument names the rule core uses in its errors (model field names)
     to the Excel argument names. Any other exception is a bug in xlmodel: the cell
     shows a short line and the traceback goes to the log (the UDF server's console
     with "Show Console" / Debug UDFs), never into the cell.
 
-    The wrapper keeps the function's name, docstring and signature (functools.wraps;
-    xlwings reads the signature with inspect.signature, which follows __wrapped__), so
-    the xlwings decorators go *above* it.
+    Called by Excel (xlwings passes the calling cell in ``caller``) a bad input gives
+    the error value #VALUE!, which no total skips, and the message is kept for
+    =XLMODEL_FEL(cell) (``udfs._excel_errors``). Called from Python (no caller) it
+    gives the message as text: "#XLMODEL: argument '…': …".
+
+    The wrapper keeps the function's name and docstring (functools.wraps) and its
+    signature plus the optional argument ``caller``, which xlwings reserves for the
+    calling range and does not show in Excel (xlwings reads the signature with
+    inspect.signature, which takes ``__signature__``). So the xlwings decorators go
+    *above* it.
     """
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(f)
+        n_params = len(sig.parameters)
+
         @functools.wraps(f)
-        def wrapper(*args: Any) -> Any:
+        def wrapper(*args: Any, caller: Any = None) -> Any:
+            if len(args) > n_params:  # xlwings passes the caller positionally, last
+                *args, caller = args
             try:
                 return f(*args)
             except InputError as err:
-                return message_for(err, rename)
+                return _excel_errors.error_result(message_for(err, rename), caller)
             except Exception as exc:  # noqa: BLE001 - a cell must never show a traceback
                 log.exception("%s misslyckades", f.__name__)
-                return f"{ERROR_PREFIX}internt fel i {f.__name__} ({type(exc).__name__}); se loggen"
+                return _excel_errors.error_result(
+                    f"{ERROR_PREFIX}internt fel i {f.__name__} ({type(exc).__name__}); se loggen", caller)
 
+        caller_param = inspect.Parameter("caller", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)
+        wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), caller_param])  # type: ignore[attr-defined]
         return wrapper
 
     return decorate(func) if func is not None else decorate
@@ -119,6 +137,38 @@ def excel_safe(func: Callable[..., Any] | None = None, *, rename: Mapping[str, s
 
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_zero_or_blank(value: Any) -> bool:
+    """Blank, or an amount that is 0 (0.0, "0", "0,0", a lone dash "–"). An error
+    cell or other text is neither."""
+    if is_blank(value):
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        return False
+    try:
+        return parse_amount(value, argument="") == 0
+    except InputError:
+        return False
+
+
+# Words a controller writes in a decision column for "no decision" (folded: fold()).
+_NO_DECISION_WORDS = frozenset({"nej", "ingen", "inget", "inget beslut", "ej", "saknas"})
+
+
+def no_decision(value: Any) -> bool:
+    """A cell of a decision column (synnerliga skäl, förlängd tid) that says "no
+    decision" the way controllers write it: blank, 0, "0", a dash, "nej", "inget"."""
+    if is_zero_or_blank(value):
+        return True
+    return isinstance(value, str) and fold(value) in _NO_DECISION_WORDS
+
+
+def cell_count(value: Any) -> int:
+    """How many cells an argument holds: 1 for a value, n for a range (flat or rows)."""
+    if not isinstance(value, (list, tuple)):
+        return 1
+    return sum(len(r) if isinstance(r, (list, tuple)) else 1 for r in value)
 
 
 def single(value: Any, name: str, rule: str) -> Any:

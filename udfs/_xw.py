@@ -54,3 +54,8 @@ def script(*args: Any, **kwargs: Any) -> Any:
 def arg(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     xw = _xlwings()
     return xw.arg(*args, **kwargs) if xw is not None else (lambda g: g)
+
+
+def ret(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    xw = _xlwings()
+    return xw.ret(*args, **kwargs) if xw is not None else (lambda g: g)

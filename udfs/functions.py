@@ -73,9 +73,31 @@ def _balanskrav_arguments(f):
 
 
 def _balanskrav_amounts(values, rule="balanskrav"):
-    """The eight lines as Decimals; only årets resultat is required."""
-    out = [c.amount(values[0], _BALANSKRAV_LINES[0], rule)]
-    out += [c.amount(v, n, rule, blank=Decimal(0)) for v, n in zip(values[1:], _BALANSKRAV_LINES[1:])]
+    """The eight lines as Decimals; only årets resultat is required.
+
+    As controllers write them: the first argument may be the utredning's own column
+    (or row) of eight amounts, nr 1-8, with the other arguments left out
+    (=BALANSKRAV(D5:D12)); and None means "nothing to compute": årets resultat blank
+    and every other line blank or 0, as in a future year whose formula is filled down.
+    The function then gives blank, as BALANSKRAV_KOLUMN does for such a row. A blank
+    årets resultat beside a non-zero line is still an error: half a year's figures."""
+    names = _BALANSKRAV_LINES
+    if c.cell_count(values[0]) > 1:
+        lines = c.vector(values[0], names[0], rule)
+        if len(lines) != len(names):
+            raise InputError(f"området har {len(lines)} celler; ange en cell, eller balanskravsutredningens "
+                             f"{len(names)} rader (nr 1–{len(names)}) som en kolumn eller en rad",
+                             rule=rule, argument=names[0])
+        if not all(c.is_blank(v) for v in values[1:]):
+            raise InputError(f"arets_resultat är ett område med utredningens {len(names)} rader; "
+                             "lämna då de andra argumenten tomma", rule=rule, argument=names[0])
+        values = lines.values
+        names = [c.element(names[0], i) for i in range(len(names))]
+    first = c.single(values[0], names[0], rule)
+    if c.is_blank(first) and all(c.is_zero_or_blank(v) for v in values[1:]):
+        return None
+    out = [c.amount(first, names[0], rule)]
+    out += [c.amount(v, n, rule, blank=Decimal(0)) for v, n in zip(values[1:], names[1:])]
     return out
 
 
@@ -94,6 +116,10 @@ def BALANSKRAV(arets_resultat, realisationsvinster=None, undantag_vinster=None, 
     lines = _balanskrav_amounts((arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
                                  orealiserade, aterforing, reservering, anvandning))
     rur = c.amount(anvandning_rur, "anvandning_rur", "balanskrav", blank=Decimal(0))
+    if lines is None:
+        if rur == 0:
+            return None  # a year without figures: blank, as BALANSKRAV_KOLUMN gives
+        c.amount(arets_resultat, _BALANSKRAV_LINES[0], "balanskrav")  # raises: a line without årets resultat
     year = c.optional_year(ar, "ar", "balanskrav")
     if year is None and rur == 0:
         return c.to_excel(balanskravsresultat(*lines))   # the per-cell path (bench)
@@ -114,6 +140,10 @@ def BALANSKRAV_UTREDNING(arets_resultat, realisationsvinster=None, undantag_vins
     lines = _balanskrav_amounts((arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
                                  orealiserade, aterforing, reservering, anvandning))
     rur = c.amount(anvandning_rur, "anvandning_rur", "balanskrav", blank=Decimal(0))
+    if lines is None:
+        if rur == 0:
+            return None  # a year without figures: blank
+        c.amount(arets_resultat, _BALANSKRAV_LINES[0], "balanskrav")  # raises: a line without årets resultat
     return c.table(balanskravsutredning_rows(*lines, rur, year=c.optional_year(ar, "ar", "balanskrav")))
 
 
@@ -153,7 +183,7 @@ def _balanskrav_by_column(columns, rule):
     from xlmodel.rules.balanskrav import balanskravsresultat
 
     n = len(columns[0])
-    blank_rows = {i for i in range(n) if all(c.is_blank(col[i]) for col in columns)}
+    blank_rows = {i for i in range(n) if _no_figures([col[i] for col in columns])}
     parsed = []
     for j, (col, name) in enumerate(zip(columns, _BALANSKRAV_LINES)):
         blank = None if j == 0 else Decimal(0)
@@ -167,6 +197,12 @@ def _balanskrav_by_column(columns, rule):
             for i, lines in enumerate(zip(*parsed))]
 
 
+def _no_figures(row):
+    """A row of BALANSKRAV_KOLUMN with nothing to compute: årets resultat blank and
+    every other line blank or 0 (a future year; the same rule as BALANSKRAV)."""
+    return c.is_blank(row[0]) and all(c.is_zero_or_blank(x) for x in row[1:])
+
+
 def _balanskrav_by_row(columns, rule):
     """BALANSKRAV_KOLUMN row by row, each argument named by its element."""
     from xlmodel.rules.balanskrav import balanskravsresultat
@@ -174,7 +210,7 @@ def _balanskrav_by_row(columns, rule):
     results = []
     for i in range(len(columns[0])):
         row = [col[i] for col in columns]
-        if all(c.is_blank(x) for x in row):
+        if _no_figures(row):
             results.append(None)  # an unused row of the range: blank in, blank out
             continue
         lines = [c.amount(row[0], c.element("arets_resultat", i), rule)]
@@ -225,6 +261,10 @@ def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=N
     write_offs, extensions = [], []
     for i in range(n):
         w, e = write_offs_raw[i], extended_raw[i]
+        # 0, "0", "–", "nej" ... in a decision column is a controller's "no decision"
+        # (the column is often filled for every year); an error cell is still reported.
+        w = None if c.no_decision(w) else w
+        e = None if c.no_decision(e) else e
         if c.is_blank(w) and c.is_blank(e):
             continue
         for value, name in ((w, "synnerliga_skal"), (e, "forlangt_till")):
@@ -250,10 +290,26 @@ def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=N
 
     ledger = ledger_from_columns(years, results, write_offs=tuple(write_offs), extensions=tuple(extensions),
                                  check_atgardsplan=False)
+    _refuse_capped_write_offs(ledger, years, rule)
     rows = [ATERSTALLNING_HEADERS]
     rows += [(d.origin_year, d.amount, d.restored, d.written_off, d.remaining, d.deadline, d.status)
              for d in ledger.deficits]
     return c.table(rows)
+
+
+def _refuse_capped_write_offs(ledger, years, rule):
+    """A write-off larger than what was left of the deficit: the core caps it and warns
+    (aterstallning.avskrivning); a function has no place for the warning, and 400
+    written off a deficit of 333 is almost surely a wrong cell, so it is refused."""
+    from xlmodel.money import fmt_mkr
+
+    for f in ledger.findings:
+        if f.rule == "aterstallning.avskrivning":
+            origin = int(f.subject)
+            raise InputError(
+                f"beslutet skriver av {fmt_mkr(f.found.normalize())} mkr men bara {fmt_mkr(f.expected.normalize())} mkr var kvar av "
+                f"underskottet från {origin}; ange högst det beloppet, eller \"hela\"",
+                rule=rule, argument=c.element("synnerliga_skal", years.index(origin)))
 
 
 # =========================================================================== reserves
@@ -427,8 +483,8 @@ OMSTALLNING_HEADERS = ("Nämnd", "Budgetreducering", "Underskottshantering", "Su
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("budgetreducering", ndim=2, err_to_str=True, doc="Kolumn: den del av omställningen som minskar nämndens ram, mkr, som positivt belopp. Tom = 0.")
-@xw.arg("underskottshantering", ndim=2, err_to_str=True, doc="Valfri kolumn i linje: kostnadsminskning för att komma i balans mot ramen, mkr (positivt). Ändrar inte ramen. Tom = 0.")
+@xw.arg("budgetreducering", ndim=2, err_to_str=True, doc="Kolumn: den del av omställningen som minskar nämndens ram, mkr: positiva belopp (5) eller med minus som i ramtabellen (−5), inte blandat. Tom = 0.")
+@xw.arg("underskottshantering", ndim=2, err_to_str=True, doc="Valfri kolumn i linje: kostnadsminskning för att komma i balans mot ramen, mkr, positiv eller negativ som budgetreducering. Ändrar inte ramen. Tom = 0.")
 @xw.arg("namnd", ndim=2, err_to_str=True, doc="Valfri kolumn i linje med nämndernas namn. Tomt = Rad 1, Rad 2 ...")
 @c.excel_safe
 def OMSTALLNING(budgetreducering, underskottshantering=None, namnd=None):
@@ -440,17 +496,18 @@ def OMSTALLNING(budgetreducering, underskottshantering=None, namnd=None):
     n = len(cuts)
     deficits = c.optional_vector(underskottshantering, "underskottshantering", rule, n, "budgetreducering")
     names = c.optional_vector(namnd, "namnd", rule, n, "budgetreducering")
+    used = [i for i in range(n) if not all(c.is_blank(x) for x in (cuts.values[i], deficits[i], names[i]))]
+    cut_amounts = _savings(cuts.values, used, "budgetreducering", rule)
+    deficit_amounts = _savings(deficits, used, "underskottshantering", rule)
     parts = []
-    for i in range(n):
-        if all(c.is_blank(x) for x in (cuts.values[i], deficits[i], names[i])):
-            continue  # an unused row of the ranges
+    for i in used:
         label = names[i]
         c.refuse_error(label, c.element("namnd", i), rule)
         parts.append(OmstallningPart(
             row=str(i + 1),
             label=f"Rad {i + 1}" if c.is_blank(label) else str(label).strip(),
-            budgetreducering=c.amount(cuts.values[i], c.element("budgetreducering", i), rule, blank=Decimal(0)),
-            underskottshantering=c.amount(deficits[i], c.element("underskottshantering", i), rule, blank=Decimal(0)),
+            budgetreducering=cut_amounts[i],
+            underskottshantering=deficit_amounts[i],
         ))
     if not parts:
         raise InputError("inga belopp angivna", rule=rule, argument="budgetreducering")
@@ -459,6 +516,23 @@ def OMSTALLNING(budgetreducering, underskottshantering=None, namnd=None):
     rows += [(r.label, r.budgetreducering, r.underskottshantering, r.total, -r.budgetreducering) for r in res.rows]
     rows.append(("Summa", res.budgetreducering, res.underskottshantering, res.total, -res.budgetreducering))
     return c.table(rows)
+
+
+def _savings(values, used, name, rule):
+    """A column of savings as positive amounts, whichever sign convention it is written
+    in: positive as in an omställningsplan (5; 45), or negative as the frame table and
+    Förändringar write the same cuts (−5; −45). Both signs in one column are refused:
+    one of them is almost surely a typo, and which one cannot be told."""
+    amounts = {i: c.amount(values[i], c.element(name, i), rule, blank=Decimal(0)) for i in used}
+    positive = next((i for i in used if amounts[i] > 0), None)
+    negative = next((i for i in used if amounts[i] < 0), None)
+    if positive is not None and negative is not None:
+        later = max(positive, negative)
+        raise InputError(
+            f"blandade tecken i kolumnen: värde nr {positive + 1} är positivt och värde nr {negative + 1} negativt; "
+            "skriv besparingarna antingen som positiva belopp eller alla med minustecken (som i ramtabellen)",
+            rule=rule, argument=c.element(name, later))
+    return {i: abs(a) for i, a in amounts.items()}
 
 
 def _cut_args(sats, ar_nummer, metod, rule):
@@ -496,9 +570,26 @@ def AVKASTNINGSKRAV(intakter, sats, ar_nummer, metod=None):
     return _elementwise(intakter, "intakter", rule, lambda revenue: avkastningskrav(revenue, r, k, method))
 
 
+# A temporary withholding is money held back centrally at the start of the year and
+# returned within it: the plans withhold a few per mille (Region Västerbotten 2022:
+# 0,4 %). A share of more than 10 % of a frame is not such a withholding; it is the
+# number 0,4 typed for 0,4 % (= 40 %), which used to give 2 111,6 on a frame of 5 279.
+MAX_TILLFALLIG_ANDEL = Decimal("0.10")
+
+
+def _num(x):
+    """A number as Swedish text, without trailing zeros: 0,4 / 40 / 0,004."""
+    text = format(x.normalize(), "f")
+    return text.replace(".", ",")
+
+
+def _pct(x):
+    return f"{_num(x * 100)} %"
+
+
 @xw.func(category=CATEGORY)
 @xw.arg("ram", ndim=2, err_to_str=True, doc="Ramen som andelen hålls inne från, mkr. En cell eller ett område; tomma celler ger tomt.")
-@xw.arg("andel", err_to_str=True, doc="Andel som hålls inne centralt vid årets början, t.ex. 0,004 eller \"0,4 %\".")
+@xw.arg("andel", err_to_str=True, doc="Andel som hålls inne centralt vid årets början, t.ex. 0,004 eller \"0,4 %\". Över 10 % ger fel (0,4 betyder 40 %).")
 @c.excel_safe
 def TILLFALLIG_REDUCERING(ram, andel):
     """Tillfällig reducering: belopp som hålls inne centralt vid årets början och återförs under året (ram × andel). Påverkar varken årets totala ram eller nästa års bas."""
@@ -506,6 +597,11 @@ def TILLFALLIG_REDUCERING(ram, andel):
 
     rule = "omstallning.tillfallig"
     share = c.rate(andel, "andel", rule)
+    if share > MAX_TILLFALLIG_ANDEL:
+        raise InputError(
+            f"andelen {_pct(share)} är orimligt stor för en tillfällig reducering (högst {_pct(MAX_TILLFALLIG_ANDEL)}); "
+            f"menade du {_num(share)} %? Skriv \"{_num(share)} %\" eller {_num(share / 100)}",
+            rule=rule, argument="andel")
     return _elementwise(ram, "ram", rule, lambda frame: temporary_withholding(frame, share).withheld)
 
 

@@ -390,6 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_help(p)
     p.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SKAL", help="bash, zsh eller fish")
     p.set_defaults(handler=cmd_completion)
+
+    from xlmodel import cli_excel, cli_sammanstall  # commands that live in their own modules
+
+    cli_excel.register(sub, _Formatter, _add_help, _completes)
+    cli_sammanstall.register(sub, _Formatter, _add_help, _completes)
     return parser
 
 

@@ -132,12 +132,21 @@ def parse_rate(value: Any, *, argument: str, rule: str | None = None, blank: Dec
     a cut of more than the whole frame is a typo (1.9 typed for 1,9 %)."""
     r = parse_amount(value, argument=argument, rule=rule, blank=blank)
     if r <= -1 or r >= 1:
-        raise InputError(
-            f"andelen {r} ligger utanför -100 %..100 % (skrev du {r} i stället för {r} %?)",
-            rule=rule,
-            argument=argument,
-        )
+        as_percent = _swedish(r * 100) + " %"
+        if isinstance(value, str) and value.strip().endswith("%"):
+            # Typed as a percentage: no "did you mean" - the user wrote what they meant.
+            hint = f"andelen {as_percent} går inte: en andel ska vara större än -100 % och mindre än 100 %"
+        else:
+            typed = _swedish(r)
+            hint = (f"andelen {typed} (= {as_percent}) ligger utanför -100 %..100 % "
+                    f"(skrev du {typed} i stället för {typed} %?)")
+        raise InputError(hint, rule=rule, argument=argument)
     return r
+
+
+def _swedish(x: Decimal) -> str:
+    """A number in a message as a Swedish reader writes it: 1,9 and 100, not 1.9 and 1E+2."""
+    return format(x.normalize(), "f").replace(".", ",")
 
 
 def round_half_up(x: Decimal, places: int = 0) -> Decimal:

@@ -488,7 +488,7 @@ class _FakeExcelEngine:
     def prepare_xl_data_element(x: Any, options: Any) -> Any:
         try:
             import pandas as pd
-        except ImportError:  # pandas is optional (not an xlmodel dependency)
+        except ImportError:  # as xlwings: without pandas its writer skips the test
             pd = None
         try:
             import numpy as np
@@ -652,6 +652,108 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
+# --------------------------------------------------------------------------------------
+# What pywin32 hands Excel: a stand-in for the last two steps of the COM path.
+# --------------------------------------------------------------------------------------
+# VARENUM values (wtypes.h) that pywin32's PyCom_VariantFromPyObject chooses.
+VT_NULL, VT_I4, VT_R8, VT_CY, VT_DATE, VT_BSTR, VT_ERROR, VT_BOOL, VT_VARIANT, VT_I8 = 1, 3, 5, 6, 7, 8, 10, 11, 12, 20
+VT_ARRAY = 0x2000
+
+
+class StandInVariant:
+    """``win32com.client.VARIANT`` (pywin32 228+): a value with an explicit COM type.
+    The real class is a plain Python class with these two attributes, which is all
+    pywin32's C code reads from it (``oleargs.cpp``, MaybeExtractPyVariant)."""
+
+    def __init__(self, vt: int, value: Any) -> None:
+        self.varianttype = vt
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"VARIANT({self.varianttype}, {self.value!r})"
+
+
+@contextmanager
+def pywin32_standin() -> Iterator[None]:
+    """pywin32's modules as far as xlmodel's functions use them at call time
+    (``win32com.client.VARIANT``, ``pythoncom.VT_ERROR``), unless the real pywin32 is
+    installed. sys.modules is restored afterwards."""
+    if importlib.util.find_spec("pythoncom") is not None:  # Windows with pywin32: the real thing
+        yield
+        return
+    stubs = _make_stubs()
+    stubs["pythoncom"].VT_ERROR = VT_ERROR  # type: ignore[attr-defined]
+    stubs["win32com.client"].VARIANT = StandInVariant  # type: ignore[attr-defined]
+    with _LOCK:
+        saved = {name: sys.modules.get(name, _ABSENT) for name in _STUB_NAMES}
+        sys.modules.update(stubs)
+        try:
+            yield
+        finally:
+            for name, module in saved.items():
+                if module is _ABSENT:
+                    sys.modules.pop(name, None)
+                else:
+                    sys.modules[name] = module  # type: ignore[assignment]
+
+
+def com_marshal(xl_value: Any) -> Any:
+    """The VARIANT Excel receives for what ``convert_return`` produced, as (vt, value).
+
+    Mirrors ``com_server.XLPython.CallUDF`` (a 1×1 result is unwrapped to the value, a
+    single row to that row) and then pywin32's ``PyCom_VariantFromPyObject``
+    (``oleargs.cpp``), in its order: a VARIANT object keeps its own type; str → BSTR;
+    bool → BOOL; int → I4 (I8 beyond 32 bits); float → R8; None → NULL; a datetime →
+    DATE; Decimal → CY; a list → SAFEARRAY of VARIANT (element by element).
+    """
+    res = xl_value
+    if isinstance(res, list) and len(res) == 1 and isinstance(res[0], list):
+        res = res[0][0] if len(res[0]) == 1 else res[0]
+    return _variant(res)
+
+
+def _variant(x: Any) -> Any:
+    if hasattr(x, "varianttype") and hasattr(x, "value"):
+        return (x.varianttype, x.value)
+    if isinstance(x, str):
+        return (VT_BSTR, x)
+    if isinstance(x, bool):
+        return (VT_BOOL, x)
+    if isinstance(x, int):
+        return (VT_I4 if -(2**31) <= x < 2**31 else VT_I8, x)
+    if isinstance(x, float):
+        return (VT_R8, x)
+    if x is None:
+        return (VT_NULL, None)
+    if isinstance(x, dt.datetime):
+        return (VT_DATE, x)
+    if isinstance(x, Decimal):
+        return (VT_CY, x)
+    if isinstance(x, (list, tuple)):
+        return (VT_ARRAY | VT_VARIANT, [_variant(v) for v in x])
+    raise XlwingsHarnessError(f"pywin32 kan inte göra en VARIANT av {type(x).__name__}")
+
+
+def excel_sum(variants: list[Any]) -> Any:
+    """What SUMMA() over cells holding these VARIANTs gives: an error value wins (the
+    first one), text and blanks in a range are skipped, numbers are added. Excel's
+    documented SUM semantics, to show what a returned value does to a total."""
+    total = 0.0
+    for vt, value in variants:
+        if vt == VT_ERROR:
+            return CellError(_error_from_scode(value))
+        if vt in (VT_R8, VT_I4, VT_I8, VT_CY):
+            total += float(value)
+    return total
+
+
+def _error_from_scode(scode: int) -> str:
+    for text in ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"):
+        if CellError(text).com_code == scode:
+            return text
+    raise XlwingsHarnessError(f"scode {scode} är inget felvärde i Excel")
+
+
 def spill_shape(xl_value: Any) -> tuple[int, int]:
     """(rows, columns) of what ``convert_return`` produced; (1, 1) means no spill."""
     if isinstance(xl_value, list) and xl_value and isinstance(xl_value[0], list):
@@ -679,6 +781,8 @@ def com_return_problems(xl_value: Any) -> list[str]:
                 problems.append(f"{where}: texten är {len(x)} tecken, en cell rymmer {EXCEL_MAX_CELL_TEXT}")
             elif isinstance(x, float) and not math.isfinite(x):
                 problems.append(f"{where}: {x} kan inte visas i Excel")
+            elif hasattr(x, "varianttype") and hasattr(x, "value"):
+                continue  # win32com.client.VARIANT: pywin32 sends it with its own type
             elif not isinstance(x, (str, int, float, bool, dt.datetime)):
                 problems.append(f"{where}: typen {type(x).__name__} kan inte skickas till Excel")
     return problems
@@ -691,15 +795,19 @@ __all__ = [
     "VBA_RESERVED",
     "XlwingsHarnessError",
     "call_like_excel",
+    "StandInVariant",
+    "com_marshal",
     "com_return_problems",
     "convert_args",
     "convert_return",
+    "excel_sum",
     "generate_vba",
     "generate_vba_module",
     "lint_udf_module",
     "load_udf_module",
     "looks_like_cell_reference",
     "macro_options",
+    "pywin32_standin",
     "spill_shape",
     "udf_functions",
 ]
