@@ -33,7 +33,7 @@ from typing import Any, TextIO
 
 from xlmodel import __version__
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import fmt_mkr
+from xlmodel.money import fmt_figure, fmt_mkr
 
 JSON_SCHEMA = "xlmodel.validate/1"
 
@@ -209,7 +209,7 @@ def show_value(value: Decimal | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return fmt_mkr(value)
+        return fmt_figure(value)
     return str(value)
 
 
