@@ -125,7 +125,14 @@ class Book:
         self.wb.set_calc_mode("auto")
         if vba_project is not None:
             self.wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
-        f = self.wb.add_format
+        self._format_props: dict[int, dict[str, Any]] = {}  # id(format) -> its properties
+        self._wrapped: dict[int, Any] = {}
+
+        def f(props: dict[str, Any]):
+            fmt = self.wb.add_format(props)
+            self._format_props[id(fmt)] = props
+            return fmt
+
         # Top-aligned: a row grown for a wrapped source text or header keeps its figures
         # on the first line, beside the start of the text they belong to.
         base = {"font_name": "Calibri", "font_size": 11, "valign": "top"}
@@ -161,6 +168,15 @@ class Book:
             "bad": f({**base, "font_color": "#9C0006", "bg_color": "#FFC7CE"}),
         }
         self.sheets: dict[str, Any] = {}
+
+    def wrapped_format(self, fmt):
+        """``fmt`` (one of the house styles, or None) with text wrapping: for a text that
+        would run past the last column (print_setup)."""
+        key = id(fmt)
+        if key not in self._wrapped:
+            props = dict(self._format_props.get(key, {"font_name": "Calibri", "font_size": 11}))
+            self._wrapped[key] = self.wb.add_format({**props, "text_wrap": True, "valign": "top"})
+        return self._wrapped[key]
 
     def sheet(self, name: str):
         if name not in self.sheets:

@@ -168,11 +168,13 @@ def _row_px(ws: Any, r: int) -> float:
     return size[0] if size is not None else ws.default_row_height
 
 
-def fit_columns(ws: Any, title_rows: int = 2) -> None:
+def fit_columns(ws: Any, title_rows: int = 2, wrapped_format=None) -> None:
     """Widen columns to their text and give wrapped cells the rows they need.
 
     Rows 1..``title_rows`` (the sheet title and subtitle) run on across empty cells,
-    as they are meant to; every other text cell is fitted."""
+    as they are meant to; every other text cell is fitted. A text that runs past the
+    sheet's last column even so (a long source line under a title) is given
+    ``wrapped_format(format)``, the same format wrapping, and the rows it then needs."""
     text = _SheetText(ws)
     need: dict[int, float] = {}
     wrapped: list[tuple[int, int, str, Any]] = []
@@ -187,13 +189,29 @@ def fit_columns(ws: Any, title_rows: int = 2) -> None:
             need[c] = max(need.get(c, 0), chars_for_px(longest + indent_px + CELL_PADDING_PX))
             wrapped.append((r, c, s, fmt))
             continue
-        if not text.filled(r, c + 1) and c < last_col:
+        if not _numeric and not text.filled(r, c + 1) and c < last_col:
             continue  # runs on into the empty cell to its right, as Excel shows it
         width = text_width_px(s, bold=bold, italic=italic, size_pt=size) + indent_px + CELL_PADDING_PX
         need[c] = max(need.get(c, 0), min(chars_for_px(width), MAX_COLUMN_WIDTH))
     for c, chars in need.items():
         if chars > _col_width_chars(ws, c) + 0.01:
             _set_col(ws, c, math.ceil(chars * 4) / 4)
+    # Text that still runs past what it may use (its cell and the empty ones to its right,
+    # up to the last column) wraps in its cell.
+    if wrapped_format is not None:
+        for (r, c), (s, fmt, numeric) in text.cells.items():
+            bold, italic, wrap, size = _style(fmt)
+            if not s or wrap or numeric:
+                continue
+            room = column_px(_col_width_chars(ws, c))
+            k = c + 1
+            while k <= last_col and not text.filled(r, k):
+                room += column_px(_col_width_chars(ws, k))
+                k += 1
+            if text_width_px(s, bold=bold, italic=italic, size_pt=size) + CELL_PADDING_PX > room:
+                new = wrapped_format(fmt)
+                ws.table[r][c] = ws.table[r][c]._replace(format=new)
+                wrapped.append((r, c, s, new))
     # Wrapped headers: widen until the text takes at most MAX_HEADER_LINES lines.
     for r, c, s, fmt in wrapped:
         bold, italic, _wrap, size = _style(fmt)
@@ -322,6 +340,6 @@ def finish(book: Any) -> dict[str, int]:
         if ws.name == L.CONF_SHEET:
             ws.hide()
             continue
-        fit_columns(ws)
+        fit_columns(ws, wrapped_format=book.wrapped_format)
         scales[ws.name] = setup_page(ws, book.document_title)
     return scales

@@ -830,7 +830,7 @@ def _frames_chart(book, inp: Inputs) -> None:
     top = hr + len(inp.frames.rows) + 10
     for i, panel in enumerate(panels):
         title = ("Resursramar per nämnd, mkr (löpande priser)" if i == 0 else
-                 "Resursramar för mindre nämnder, mkr (löpande priser), egen skala")
+                 "Mindre nämnder, resursram i mkr (egen skala)")
         chart = book.wb.add_chart({"type": "line"})
         for r, _row in panel:
             chart.add_series({
