@@ -13,7 +13,7 @@ from typing import Any
 from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel import params
-from xlmodel.money import ZERO, decimal_places, decimals_text, fmt_mkr, round_half_up
+from xlmodel.money import ZERO, decimals_text, fmt_mkr, round_half_up
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.explain.model import (
     RULE_TEXT,
@@ -224,9 +224,7 @@ class _FrameContext:
             inputs += rate_inputs
             notes += rate_notes
             label = "Eget index = " if kids else ""
-            arithmetic.append(f"{label}{num(fr.index_base)} × {pct(fr.index_rate)} = "
-                              f"{fmt_mkr(round_half_up(own, 2))}"
-                              + (f" (exakt {num(own)})" if decimal_places(own.normalize()) > 2 else ""))
+            arithmetic.append(f"{label}{num(fr.index_base)} × {pct(fr.index_rate)} = {amount_result(own)}")
         if kids:
             kid_index = [self.table.row(k).index for k in kids]
             for k in kids:

@@ -1,6 +1,7 @@
 """The explanation model, the rule texts and the display helpers every explainer uses.
 
-Display rounding (documented choice): amounts in the arithmetic are shown exactly; a
+Display rounding (documented choice): amounts in the arithmetic are shown with their own
+decimals, at most four (``SHOWN_PLACES``; the JSON output keeps them exact); a
 result with more than two decimals is also shown at two (money.round_half_up), and a
 frame-table figure additionally at its published precision (the row's ``Decimaler``),
 which is the only rounding the rules apply.
@@ -15,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from xlmodel import params
-from xlmodel.money import decimal_places, fmt_mkr, round_half_up
+from xlmodel.money import decimal_places, fmt_figure, fmt_mkr, round_half_up
 
 RULE = "forklara"
 
@@ -157,19 +158,28 @@ class Explanation(BaseModel):
 # =========================================================================== display helpers
 
 
+# Decimals an amount is shown with in the text (the JSON output keeps every one): four,
+# enough to follow any sum of printed figures, and never a 30-digit quotient.
+SHOWN_PLACES = 4
+
+
 def num(x: Decimal | int) -> str:
-    """An exact amount Swedish-style (8 771,1; −5), trailing zeros dropped."""
+    """An amount Swedish-style (8 771,1; −5), trailing zeros dropped, at most
+    ``SHOWN_PLACES`` decimals (money.fmt_figure)."""
     d = Decimal(x)
     if d == d.to_integral_value():
         return fmt_mkr(d.quantize(Decimal(1)))
-    return fmt_mkr(d.normalize())
+    return fmt_figure(d.normalize(), max_places=SHOWN_PLACES)
 
 
 def amount_result(x: Decimal) -> str:
-    """A computed amount: at two decimals, with the exact value when it has more
-    (display only; the rules keep it exact)."""
+    """A computed amount: at two decimals, with the exact value when it has more (up to
+    four) or its value at four decimals (display only; the rules keep it exact)."""
     d = Decimal(x)
-    if decimal_places(d.normalize()) > 2:
+    places = decimal_places(d.normalize())
+    if places > SHOWN_PLACES:
+        return f"{fmt_mkr(round_half_up(d, 2))} (med fyra decimaler {num(d)})"
+    if places > 2:
         return f"{fmt_mkr(round_half_up(d, 2))} (exakt {num(d)})"
     return num(d)
 
