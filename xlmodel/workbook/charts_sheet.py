@@ -11,8 +11,10 @@ charts read contiguous ranges, and ``validate``/``regenerate`` keep the blocks r
   (``DeficitAccount.remaining_after``), one column per deficit named with its last
   year allowed, so a bar still standing after its deadline is visible at a glance.
 
-The charts themselves are drawn once by the builder (XlsxWriter) over these ranges; a
-structural change (a new nämnd, more years) needs ``xlmodel bygg`` to widen them.
+The charts themselves are drawn by the builder (XlsxWriter) over these ranges. When the
+blocks grow or shrink (a nämnd added, a year more), ``regenerate`` sets the charts'
+ranges to them (``chart_ranges``) and ``validate`` reports a chart that does not cover
+its block (rule ``diagram.intervall``); a new deficit (a new column) needs ``xlmodel bygg``.
 """
 
 from __future__ import annotations
@@ -109,6 +111,19 @@ def validate_charts(cells) -> tuple[list[Finding], int]:
             f = compare_cell(cells, plan.sheet, oc, RULE)
             if f is not None:
                 findings.append(f)
+    pkg = getattr(cells, "pkg", None)
+    if pkg is not None:
+        from xlmodel.findings import Severity
+        from xlmodel.workbook import chart_ranges
+
+        for s in chart_ranges.stale(pkg, plans):
+            first = s.old.split(":")[0]
+            findings.append(Finding(
+                rule=f"{RULE}.intervall", severity=Severity.ERROR, sheet=s.sheet, cell=first,
+                message=(f"Diagrammet ritar {s.old} men tabellen som det visar går över {s.new}: en rad "
+                         "saknas eller är för mycket i diagrammet. Kör 'xlmodel regenerera'."),
+                expected=s.new, found=s.old,
+            ))
     return findings, n
 
 

@@ -269,6 +269,10 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
             for w in d.writes
         ]
         new = patch_sheet(new, d.sheet, writes, d.clear)
+    if new is not pkg:
+        from xlmodel.workbook import chart_ranges
+
+        new = chart_ranges.follow(new, plans)  # a chart over an owned block that grew or shrank
     return new, diffs
 
 
