@@ -342,7 +342,7 @@ BALANSKRAV_TABLE = InputTable(
             help="På underskottsårets rad: belopp som fullmäktige med synnerliga skäl beslutat inte återställa, eller 'hela'."),
         Col("extended_to", "Förlängt till", "year", required=False, width=12,
             help="På underskottsårets rad: sista år enligt beslut om förlängd återställning (synnerliga skäl)."),
-        Col("source", "Källa", "text", required=False, width=28, style="input_wrap"),
+        Col("source", "Källa", "text", required=False, width=24, style="input_wrap"),
     ),
 )
 STATED_DEADLINES_TABLE = InputTable(
@@ -352,7 +352,7 @@ STATED_DEADLINES_TABLE = InputTable(
     columns=(
         Col("origin_year", "Underskottsår", "year", width=8),
         Col("last_year", "Sista år enligt planen", "year", width=16),
-        Col("source", "Källa", "text", required=False, width=26, style="input_wrap"),
+        Col("source", "Källa", "text", required=False, width=20, style="input_wrap"),
     ),
 )
 LEDGER_ANCHOR = "G4"          # =ATERSTALLNING(...) spills from here

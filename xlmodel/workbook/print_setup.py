@@ -41,6 +41,8 @@ from xlmodel.workbook import layout as L
 MIN_PRINT_SCALE = 70           # percent: 11 pt prints as 7.7 pt, the smallest we call readable
 MAX_HEADER_LINES = 3
 MAX_COLUMN_WIDTH = 120         # characters; a text wider than this wraps or runs on
+MAX_NOTE_LINES = 2             # a help note beside a parameter: two lines, so its row stays low
+MAX_NOTE_WIDTH = 48
 FONT_SIZE_PT = 11
 PX_PER_PT = 96 / 72
 LINE_HEIGHT_PT = 15            # Calibri 11: Excel's default row height
@@ -215,11 +217,15 @@ def fit_columns(ws: Any, title_rows: int = 2, wrapped_format=None) -> None:
     # Wrapped headers: widen until the text takes at most MAX_HEADER_LINES lines.
     for r, c, s, fmt in wrapped:
         bold, italic, _wrap, size = _style(fmt)
-        if not bold:
-            continue  # a note or a source text: it takes the lines it needs; only headers are kept short
+        if bold:
+            max_lines, max_width = MAX_HEADER_LINES, MAX_COLUMN_WIDTH
+        elif italic:
+            max_lines, max_width = MAX_NOTE_LINES, MAX_NOTE_WIDTH  # a help note beside a parameter
+        else:
+            continue  # a source text or a goal: it takes the lines it needs in its column
         width = _col_width_chars(ws, c)
-        while wrapped_lines(s, column_px(width), bold=bold, italic=italic, size_pt=size) > MAX_HEADER_LINES \
-                and width < MAX_COLUMN_WIDTH:
+        while wrapped_lines(s, column_px(width), bold=bold, italic=italic, size_pt=size) > max_lines \
+                and width < max_width:
             width += 1
         if width > _col_width_chars(ws, c):
             _set_col(ws, c, width)
