@@ -27,10 +27,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 # LibreOffice Calc (headless recalculation and rendering), poppler-utils
-# (pdftoppm: PDF pages to PNG for the pictures in docs/) and zsh (the completion test).
-if [ "$want_lo" = 1 ] && { ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v zsh >/dev/null 2>&1; }; then
+# (pdftoppm: PDF pages to PNG for the pictures in docs/), zsh (the completion test) and
+# Carlito (fonts-crosextra-carlito: Calibri's metrics, so LibreOffice prints the workbooks
+# with the widths Excel lays them out with; the print tests measure with it).
+if [ "$want_lo" = 1 ] && { ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v zsh >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi carlito; }; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    libreoffice-calc-nogui poppler-utils zsh >/dev/null
+    libreoffice-calc-nogui poppler-utils zsh fonts-crosextra-carlito >/dev/null
 fi

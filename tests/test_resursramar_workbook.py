@@ -128,7 +128,10 @@ def test_parameters_come_from_the_dated_index_and_the_additive_rule(built):
     cells = PackageCells.open(built)
     rates = [cells.value("Parametrar", f"B{r}") for r in range(15, 19)]
     assert rates == [D("0.028"), D("0.03"), D("0.03"), D("0.03")]
-    assert "index.lone_och_prisforandring.vasternorrland" in cells.value("Parametrar", "D16")
+    # The source cell names the document the dated parameter comes from, not its internal key.
+    source = cells.value("Parametrar", "D16")
+    assert source.startswith("Uppräkning 2020: Region Västernorrland, Regionplan 2020–2022, avsnitt 3.3")
+    assert "index." not in source
     assert [cells.value("Parametrar", f"F{r}") for r in range(15, 19)] == [0, D("0.01"), D("0.02"), D("0.03")]
     assert cells.value("Parametrar", "G16") == D("1.0609")
 

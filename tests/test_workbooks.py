@@ -145,9 +145,10 @@ def test_changed_inputs_regenerate_correct_frame_table_and_nothing_else(tmp_path
     assert result.written and result.backup
     changed = {(c.sheet, c.cell) for c in result.changes}
     # HSN index and frame, RS and HSN omfördelning and frames, the sum row's index and frame;
-    # and on the Diagram sheet the cached values of the chart block that shows RS's and HSN's frames.
+    # and on the Diagram sheet the cached values of the chart block that shows RS's and HSN's frames
+    # and their change in per cent.
     assert changed == {("Ramtabell", c) for c in ("G14", "H14", "E9", "H9", "E14", "G20", "H20")} | {
-        ("Diagram", "C6"), ("Diagram", "C7")}
+        ("Diagram", "C6"), ("Diagram", "C7"), ("Diagram", "D6"), ("Diagram", "D7")}
     after = parts(path)
     differing = {n for n in before if before[n] != after.get(n)} | (set(after) - set(before))
     ramtabell_part = Package.open(path).sheet_part("Ramtabell")

@@ -31,6 +31,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from xlmodel.errors import InputError
+from xlmodel.money import fmt_figure
 
 from udfs import _convert as c
 from udfs import _xw as xw  # xlwings' decorators; xlwings itself only where they matter
@@ -272,7 +273,7 @@ def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=N
                 continue
             c.single(value, c.element(name, i), rule)  # an error cell is reported as such
             if results[i] >= 0:
-                raise InputError(f"år {years[i]} har inget underskott (balanskravsresultat {results[i]})",
+                raise InputError(f"år {years[i]} har inget underskott (balanskravsresultat {fmt_figure(results[i])} mkr)",
                                    rule=rule, argument=c.element(name, i))
         if not c.is_blank(w):
             whole = isinstance(w, str) and c.fold(w) in _WHOLE_DEFICIT

@@ -39,7 +39,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from xlmodel import __version__
-from xlmodel.money import excel_precision, fmt_mkr
+from xlmodel.money import excel_precision, fmt_figure, fmt_mkr
 
 JSON_SCHEMA = "xlmodel.diff/1"
 TEXTCONV_HEADER = "# xlmodel textconv/1"
@@ -336,25 +336,41 @@ def diff_files(old: str | Path, new: str | Path) -> WorkbookDiff:
 # =========================================================================== display
 
 
-def show_value(value: Any) -> str:
-    """A cell value as a Swedish reader reads it: 5 017, 0,0199, "ja", SANT, #N/A."""
+# Decimals a changed number is shown with; more only where two values would read alike.
+SHOWN_PLACES = 4
+
+
+def show_value(value: Any, *, places: int = SHOWN_PLACES) -> str:
+    """A cell value as a Swedish reader reads it: 5 017, 0,0199, "ja", SANT, #N/A.
+    Numbers at their own decimals, at most ``places``."""
     if value is None:
         return "(tom)"
     if isinstance(value, bool):
         return "SANT" if value else "FALSKT"
     if isinstance(value, Decimal):
-        return fmt_mkr(value)
+        return fmt_figure(value, max_places=places)
     if isinstance(value, str):
         return f'"{value}"'
     return str(value)  # ExcelError: its code
 
 
-def show_cell(cv: CellValue | None) -> str:
+def show_cell(cv: CellValue | None, *, places: int = SHOWN_PLACES) -> str:
     if cv is None:
         return "(tom)"
     if cv.formula is not None:
-        return f"={cv.formula} → {show_value(cv.value)}"
-    return show_value(cv.value)
+        return f"={cv.formula} → {show_value(cv.value, places=places)}"
+    return show_value(cv.value, places=places)
+
+
+def show_change(before: CellValue | None, after: CellValue | None) -> tuple[str, str]:
+    """Before and after as shown, with just enough decimals (from ``SHOWN_PLACES`` up to
+    Excel's 15 digits) that two different values do not read alike."""
+    places = SHOWN_PLACES
+    old, new = show_cell(before, places=places), show_cell(after, places=places)
+    while old == new and places < 15:
+        places += 1
+        old, new = show_cell(before, places=places), show_cell(after, places=places)
+    return old, new
 
 
 def _n(count: int, one: str, many: str) -> str:
@@ -411,7 +427,7 @@ def format_text(d: WorkbookDiff, *, colour: bool = False, header: str | None = N
     for sheet, changes in by_sheet.items():
         lines.append("")
         lines.append(f"Blad '{_one_line(sheet)}': {_n(len(changes), 'ändrad cell', 'ändrade celler')}")
-        rows = [[c.cell, c.type, _one_line(show_cell(c.before)), _one_line(show_cell(c.after))] for c in changes]
+        rows = [[c.cell, c.type, *map(_one_line, show_change(c.before, c.after))] for c in changes]
         styles = [[None, _TYPE_STYLE[c.type], None, None] for c in changes]
         lines.extend(_table(("Cell", "Typ", "Före", "Efter"), rows, styles=styles, paint=paint))
     for note in d.notes:

@@ -179,6 +179,63 @@ def fmt_mkr(x: Decimal | None, places: int | None = None) -> str:
     return sign + txt
 
 
+# Decimals shown for a figure that carries more than it was printed or decided with (a
+# computed sum, an exact product): two, the most any plan prints mkr with; a figure
+# below 1 keeps up to four, so that 0,0055 does not show as 0,01.
+SHOWN_PLACES = 2
+SHOWN_PLACES_SMALL = 4
+
+
+def fmt_figure(x: Any, places: int | None = None, *, max_places: int | None = None) -> str:
+    """A number as a Swedish controller reads it, the one helper for every number the CLI
+    and the messages print: space thousands, decimal comma, minus sign (``fmt_mkr``).
+    ``places`` given: exactly that many decimals (round half up). Otherwise the figure's
+    own decimals, at most ``SHOWN_PLACES`` (``SHOWN_PLACES_SMALL`` below 1), trailing
+    zeros dropped; ``max_places`` raises or lowers that limit (a comparison that must show
+    a difference of 0,001 mkr asks for 4). Floats and ints (as Excel hands them over) are taken by their
+    shortest repr; text and None are returned as text ("" for None)."""
+    if x is None:
+        return ""
+    if isinstance(x, bool) or not isinstance(x, (int, float, Decimal)):
+        return str(x)
+    if isinstance(x, float) and x.is_integer() and abs(x) < 2**53:
+        x = int(x)  # Excel hands every number over as a float: 158.0 is the figure 158
+    d = x if isinstance(x, Decimal) else Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+    if not d.is_finite():
+        return str(x)
+    if places is None:
+        if d.as_tuple().exponent > 0:
+            d = d.quantize(Decimal(1))  # 1E+3 -> 1000
+        limit = SHOWN_PLACES if abs(d) >= 1 or d == 0 else SHOWN_PLACES_SMALL
+        if max_places is not None:
+            limit = max_places
+        if decimal_places(d) > limit:
+            d = round_half_up(d, limit).normalize()
+            if d.as_tuple().exponent > 0:
+                d = d.quantize(Decimal(1))
+        return fmt_mkr(d)
+    return fmt_mkr(d, places)
+
+
+def fmt_percent(rate: Any, places: int | None = None) -> str:
+    """A rate (a fraction: 0.019) as percent, "1,9 %", at ``places`` decimals of the percent
+    or the rate's own, at most two."""
+    if rate is None:
+        return ""
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, Decimal)):
+        return str(rate)
+    d = rate if isinstance(rate, Decimal) else Decimal(repr(rate)) if isinstance(rate, float) else Decimal(rate)
+    pct = d * 100
+    if places is None and decimal_places(pct) > SHOWN_PLACES:
+        places = SHOWN_PLACES
+    return fmt_figure(pct, places) + " %"
+
+
+def decimals_text(places: int) -> str:
+    """ "1 decimal", "0 decimaler", "2 decimaler"."""
+    return f"{places} decimal" if places == 1 else f"{places} decimaler"
+
+
 def excel_precision(x: Decimal) -> Decimal:
     """A number as Excel holds it: 15 significant digits.
 

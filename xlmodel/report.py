@@ -33,7 +33,7 @@ from typing import Any, TextIO
 
 from xlmodel import __version__
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import fmt_mkr
+from xlmodel.money import fmt_figure, fmt_mkr
 
 JSON_SCHEMA = "xlmodel.validate/1"
 
@@ -209,7 +209,7 @@ def show_value(value: Decimal | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return fmt_mkr(value)
+        return fmt_figure(value)
     return str(value)
 
 
@@ -293,7 +293,9 @@ def findings_table(findings: Iterable[Finding], *, colour: bool = False, indent:
     styles: list[list[str | None]] = []
     for f in sorted_findings(findings):
         message = _one_line(f.message)
-        about = " / ".join(x for x in (f.subject, f.field) if x)
+        # Subject and field after the message, unless the message already says them (a
+        # stated source quoted in the message is not printed twice).
+        about = " / ".join(x for x in (f.subject, f.field) if x and x not in f.message)
         if about:
             message += f" [{_one_line(about)}]"
         rows.append([

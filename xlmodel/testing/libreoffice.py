@@ -50,13 +50,18 @@ _WELL_KNOWN_SOFFICE = (
     r"C:\Program Files\LibreOffice\program\soffice.exe",
 )
 
-# The profile settings: always recalculate xlsx/ods on load, never run document macros.
+# The profile settings: always recalculate xlsx/ods on load, never run document macros,
+# and a Swedish locale (sv-SE), so numbers print as a Swedish controller's Excel prints
+# them ("8 598,2") whatever the machine's own locale is.
+LOCALE = "sv-SE"
 _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>{recalc}</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>{recalc}</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse"><value>{locale}</value></prop></item>
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooLocale" oor:op="fuse"><value>{locale}</value></prop></item>
 </oor:items>
 """
 
@@ -117,7 +122,8 @@ def _write_profile(profile_dir: Path, *, recalc: bool = True) -> None:
     LibreOffice's own default does (1, used to render pictures of what a reader sees)."""
     user = profile_dir / "user"
     user.mkdir(parents=True, exist_ok=True)
-    (user / "registrymodifications.xcu").write_text(_REGISTRY.format(recalc=0 if recalc else 1), encoding="utf-8")
+    registry = _REGISTRY.format(recalc=0 if recalc else 1, locale=LOCALE)
+    (user / "registrymodifications.xcu").write_text(registry, encoding="utf-8")
 
 
 def convert(

@@ -150,7 +150,7 @@ def build_balanskrav(book, source) -> None:
     book.write(T.sheet, "G3", "Återställning enligt =ATERSTALLNING() – spiller ut", "label")
     book.spill(T.sheet, anchor.spill, owned)
     ws = book.sheet(T.sheet)
-    ws.set_column(6, 6, 14)
-    ws.set_column(7, 11, 14)
-    ws.set_column(12, 12, 22)
+    ws.set_column(5, 5, 2)    # the gap between the input table and the ledger
+    ws.set_column(6, 11, 11)  # years and amounts; the headers wrap (print_setup widens to a word)
+    ws.set_column(12, 12, 14)
     return restoration_ledger(ledger_input(raw, None)[0])

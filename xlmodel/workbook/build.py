@@ -137,6 +137,7 @@ class Book:
 
     def __init__(self, path: Path, *, title: str, vba_project: bytes | None = None) -> None:
         self.path = path
+        self.document_title = title  # the page header of every printed sheet (print_setup)
         self.wb = xlsxwriter.Workbook(
             str(path),
             {
@@ -153,12 +154,23 @@ class Book:
         self.wb.set_calc_mode("auto")
         if vba_project is not None:
             self.wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
-        f = self.wb.add_format
-        base = {"font_name": "Calibri", "font_size": 11}
+        self._format_props: dict[int, dict[str, Any]] = {}  # id(format) -> its properties
+        self._wrapped: dict[int, Any] = {}
+
+        def f(props: dict[str, Any]):
+            fmt = self.wb.add_format(props)
+            self._format_props[id(fmt)] = props
+            return fmt
+
+        # Top-aligned: a row grown for a wrapped source text or header keeps its figures
+        # on the first line, beside the start of the text they belong to.
+        base = {"font_name": "Calibri", "font_size": 11, "valign": "top"}
         self.styles = {
             "title": f({**base, "bold": True, "font_size": 14}),
             "subtitle": f({**base, "italic": True, "font_color": "#595959"}),
             "header": f({**base, "bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": True, "valign": "top"}),
+            # An Excel Table's header cells: the table style colours them; this only wraps.
+            "table_header": f({**base, "bold": True, "text_wrap": True, "valign": "top"}),
             "text": f(base),
             "id": f({**base, "font_color": "#808080"}),
             "label": f({**base, "bold": True}),
@@ -175,21 +187,33 @@ class Book:
             "int": f({**base, "num_format": "0"}),
             "input_amount": f({**base, "num_format": L.MKR_FORMAT, "bg_color": "#FFF2CC"}),
             "input_rate": f({**base, "num_format": L.PCT_FORMAT, "bg_color": "#FFF2CC"}),
+            "input_pct1": f({**base, "num_format": L.PCT1_FORMAT, "bg_color": "#FFF2CC"}),
             "input_year": f({**base, "num_format": L.YEAR_FORMAT, "bg_color": "#FFF2CC"}),
             "input_text": f({**base, "bg_color": "#FFF2CC"}),
+            # Long free text (sources, goal names): wraps in its column, the row grows.
+            "input_wrap": f({**base, "bg_color": "#FFF2CC", "text_wrap": True, "valign": "top"}),
             "note": f({**base, "italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
             "ok": f({**base, "font_color": "#006100", "bg_color": "#C6EFCE"}),
             "bad": f({**base, "font_color": "#9C0006", "bg_color": "#FFC7CE"}),
         }
         self.sheets: dict[str, Any] = {}
 
+    def wrapped_format(self, fmt):
+        """``fmt`` (one of the house styles, or None) with text wrapping: for a text that
+        would run past the last column (print_setup)."""
+        key = id(fmt)
+        if key not in self._wrapped:
+            props = dict(self._format_props.get(key, {"font_name": "Calibri", "font_size": 11}))
+            self._wrapped[key] = self.wb.add_format({**props, "text_wrap": True, "valign": "top"})
+        return self._wrapped[key]
+
     def sheet(self, name: str):
         if name not in self.sheets:
             ws = self.wb.add_worksheet(name)
-            # Printed as a controller prints a budget table: A4 landscape, one page wide.
+            # Printed as a controller prints a budget table: A4 landscape; the scale, print
+            # area, titles, header and footer are set from the content (print_setup).
             ws.set_paper(9)
             ws.set_landscape()
-            ws.fit_to_pages(1, 0)
             self.sheets[name] = ws
         return self.sheets[name]
 
@@ -245,7 +269,7 @@ class Book:
             {
                 "name": spec.table,
                 "style": "Table Style Light 9",
-                "columns": [{"header": c.header} for c in spec.columns],
+                "columns": [{"header": c.header, "header_format": self.styles["table_header"]} for c in spec.columns],
                 "autofilter": True,
             },
         )
@@ -260,7 +284,7 @@ class Book:
                 if col.computed:
                     continue  # formula columns are written by the kind's builder
                 v = row.get(col.key)
-                style = {"amount": "input_amount", "rate": "input_rate", "year": "input_year", "int": "int", "places": "int"}.get(col.kind, "input_text")
+                style = col.style or {"amount": "input_amount", "rate": "input_rate", "year": "input_year", "int": "int", "places": "int"}.get(col.kind, "input_text")
                 self._write_raw(ws, hr + 1 + i, c0 + j, v, col.kind, self.styles[style])
         if spec.header_row == L.HEADER_ROW:
             ws.freeze_panes(spec.header_row, 0)
@@ -302,4 +326,7 @@ class Book:
         ws.set_column(1, 1, 30)
 
     def close(self) -> None:
+        from xlmodel.workbook import print_setup
+
+        print_setup.finish(self)
         self.wb.close()

@@ -1,15 +1,20 @@
 """The Diagram sheet of a regionplan: where a person would rather look than read.
 
-Two charts, each over a small data block on the same sheet that the tool owns (so the
+Three charts, each over a small data block on the same sheet that the tool owns (so the
 charts read contiguous ranges, and ``validate``/``regenerate`` keep the blocks right):
 - "Budgetram per nämnd": last year's and this year's frame per nämnd; the block's cells
   are formulas pointing at the Ramtabell (=Ramtabell!C9), with cached values;
+- "Förändring per nämnd, %": this year's frame against last year's, per nämnd, from the
+  same block's fourth column. Next to HSN's 5 000 mkr the small nämnder (6–17 mkr) are
+  invisible bars in the first chart; as a change in per cent every nämnd reads alike;
 - "Återställning": what remains of each deficit at the end of each year of the series
   (``DeficitAccount.remaining_after``), one column per deficit named with its last
   year allowed, so a bar still standing after its deadline is visible at a glance.
 
-The charts themselves are drawn once by the builder (XlsxWriter) over these ranges; a
-structural change (a new nämnd, more years) needs ``xlmodel bygg`` to widen them.
+The charts themselves are drawn by the builder (XlsxWriter) over these ranges. When the
+blocks grow or shrink (a nämnd added, a year more), ``regenerate`` sets the charts'
+ranges to them (``chart_ranges``) and ``validate`` reports a chart that does not cover
+its block (rule ``diagram.intervall``); a new deficit (a new column) needs ``xlmodel bygg``.
 """
 
 from __future__ import annotations
@@ -38,12 +43,13 @@ def frame_block(table) -> list[OwnedCell]:
 def committee_block(year: int, rows) -> list[OwnedCell]:
     """``frame_block`` from the nämnd rows alone: ``rows`` = [(Ramtabell row, FrameTableRow)]."""
     c0, r0 = _origin(L.CHART_FRAMES_TOP_LEFT)
-    letters = [get_column_letter(c0 + i) for i in range(3)]
+    letters = [get_column_letter(c0 + i) for i in range(4)]
     ft = L.FRAMETABLE_BLOCK
     cells = [
         OwnedCell(f"{letters[0]}{r0}", "Nämnd", style="header"),
         OwnedCell(f"{letters[1]}{r0}", f"Budgetram {year - 1}", style="header"),
         OwnedCell(f"{letters[2]}{r0}", f"Budgetram {year}", style="header"),
+        OwnedCell(f"{letters[3]}{r0}", "Förändring, %", style="header"),
     ]
     r = r0 + 1
     for src, row in rows:
@@ -52,6 +58,9 @@ def committee_block(year: int, rows) -> list[OwnedCell]:
             OwnedCell(f"{letters[0]}{r}", row.label, formula=f"{sheet}{ft.col_letter('label')}{src}", style="text"),
             OwnedCell(f"{letters[1]}{r}", row.prior_frame, formula=f"{sheet}{ft.col_letter('prior_frame')}{src}", style="amount"),
             OwnedCell(f"{letters[2]}{r}", row.frame, formula=f"{sheet}{ft.col_letter('frame')}{src}", style="amount"),
+            # A nämnd new this year has no prior frame: no per cent, an empty text as IF gives.
+            OwnedCell(f"{letters[3]}{r}", row.frame / row.prior_frame - 1 if row.prior_frame else "",
+                      formula=f'IF({letters[1]}{r}=0,"",{letters[2]}{r}/{letters[1]}{r}-1)', style="pct1"),
         ]
         r += 1
     return cells
@@ -102,6 +111,19 @@ def validate_charts(cells) -> tuple[list[Finding], int]:
             f = compare_cell(cells, plan.sheet, oc, RULE)
             if f is not None:
                 findings.append(f)
+    pkg = getattr(cells, "pkg", None)
+    if pkg is not None:
+        from xlmodel.findings import Severity
+        from xlmodel.workbook import chart_ranges
+
+        for s in chart_ranges.stale(pkg, plans):
+            first = s.old.split(":")[0]
+            findings.append(Finding(
+                rule=f"{RULE}.intervall", severity=Severity.ERROR, sheet=s.sheet, cell=first,
+                message=(f"Diagrammet ritar {s.old} men tabellen som det visar går över {s.new}: en rad "
+                         "saknas eller är för mycket i diagrammet. Kör 'xlmodel regenerera'."),
+                expected=s.new, found=s.old,
+            ))
     return findings, n
 
 
@@ -114,7 +136,7 @@ def build_charts(book, table, ledger) -> None:
         book.write(s, c.ref, c.value, c.style, c.formula)
     ws = book.sheet(s)
     ws.set_column(0, 0, 30)
-    ws.set_column(1, 2, 14)
+    ws.set_column(1, 3, 14)
     ws.set_column(5, 5, 8)
     ws.set_column(6, 6 + len(ledger.deficits), 22)
     ws.set_row(r0_header := _origin(L.CHART_FRAMES_TOP_LEFT)[1] - 1, 32)
@@ -149,3 +171,17 @@ def build_charts(book, table, ledger) -> None:
     burn.set_size({"width": 620, "height": 420})
     # Below the frame chart (420 px ≈ 21 rows of 20 px), not beside it: they would overlap.
     ws.insert_chart(f"A{r0 + max(n, years) + 3 + 23}", burn)
+    change = book.wb.add_chart({"type": "bar"})
+    change.add_series({
+        "name": [s, r0 - 1, c0 + 2],
+        "categories": [s, first, c0 - 1, last - 1, c0 - 1],
+        "values": [s, first, c0 + 2, last - 1, c0 + 2],
+        "fill": {"color": "#2E75B6"},
+        "data_labels": {"value": True, "num_format": "0.0%"},
+    })
+    change.set_title({"name": f"Förändring av budgetram {table.year - 1}–{table.year} per nämnd, %"})
+    change.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True}})
+    change.set_y_axis({"reverse": True})
+    change.set_legend({"none": True})
+    change.set_size({"width": 720, "height": 420})
+    ws.insert_chart(f"A{r0 + max(n, years) + 3 + 46}", change)

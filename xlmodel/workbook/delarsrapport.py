@@ -111,7 +111,7 @@ def build_delarsrapport(source, path: Path) -> None:
     info = [
         "Balanskravsutredningen från årets resultat till balanskravsresultatet (LKBR 11 kap. 10 §, uppställning enligt RKR R15).",
         "Fyll i de åtta raderna med tecken som i den tryckta utredningen. Summorna räknas med vanliga formler;",
-        "=BALANSKRAV() och =BALANSKRAV_UTREDNING() räknar samma sak i Python via xlwings (se docs/excel.md).",
+        "=BALANSKRAV() och =BALANSKRAV_UTREDNING() räknar samma sak i Python via xlwings-tillägget i Excel.",
         "I LibreOffice och utan xlwings visar de två funktionscellerna #NAME? men det sparade värdet syns i filen.",
     ]
     for i, line in enumerate(info):

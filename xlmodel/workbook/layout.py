@@ -312,20 +312,20 @@ RESULTBUDGET_TABLE = InputTable(
     columns=(
         Col("year", "År", "year", width=8),
         Col("label", "Typ", "text", width=10, help="Bokslut, Budget, Prognos eller Plan."),
-        Col("nettoram", "Verksamhetens nettoram", "amount", help="Negativ: nettokostnad."),
-        Col("skatteintakter", "Skatteintäkter", "amount"),
-        Col("generella_statsbidrag", "Generella statsbidrag", "amount", help="Inklusive utjämning."),
-        Col("finansiella_intakter", "Finansiella intäkter", "amount", required=False),
-        Col("finansiella_kostnader", "Finansiella kostnader", "amount", required=False, help="Negativa."),
-        Col("orealiserade", "Orealiserade vinster", "amount", required=False),
-        Col("resultat_publicerat", "Publicerat resultat", "amount", required=False,
+        Col("nettoram", "Verksamhetens nettoram", "amount", width=11, help="Negativ: nettokostnad."),
+        Col("skatteintakter", "Skatteintäkter", "amount", width=11),
+        Col("generella_statsbidrag", "Generella statsbidrag", "amount", width=11, help="Inklusive utjämning."),
+        Col("finansiella_intakter", "Finansiella intäkter", "amount", width=11, required=False),
+        Col("finansiella_kostnader", "Finansiella kostnader", "amount", width=11, required=False, help="Negativa."),
+        Col("orealiserade", "Orealiserade vinster", "amount", width=11, required=False),
+        Col("resultat_publicerat", "Publicerat resultat", "amount", width=11, required=False,
             help="Resultat inklusive finansnetto som planen trycker; avvikelse redovisas."),
-        Col("summa", "Summa skatter och statsbidrag", "amount", computed=True, style="amount"),
-        Col("verksamhetens_resultat", "Verksamhetens resultat", "amount", computed=True, style="amount_bold"),
-        Col("verksamhetens_andel", "Verksamhetens resultat, andel", "rate", computed=True, style="pct1"),
-        Col("finansnetto", "Finansnetto", "amount", computed=True, style="amount"),
-        Col("resultat", "Resultat", "amount", computed=True, style="amount_bold"),
-        Col("resultat_andel", "Resultat, andel", "rate", computed=True, style="pct1"),
+        Col("summa", "Summa skatter och statsbidrag", "amount", width=11, computed=True, style="amount"),
+        Col("verksamhetens_resultat", "Verksamhetens resultat", "amount", width=11, computed=True, style="amount_bold"),
+        Col("verksamhetens_andel", "Verksamhetens resultat, andel", "rate", width=11, computed=True, style="pct1"),
+        Col("finansnetto", "Finansnetto", "amount", width=11, computed=True, style="amount"),
+        Col("resultat", "Resultat", "amount", width=11, computed=True, style="amount_bold"),
+        Col("resultat_andel", "Resultat, andel", "rate", width=11, computed=True, style="pct1"),
     ),
 )
 
@@ -335,15 +335,15 @@ GOALS_TABLE = InputTable(
     top_left="A14",
     title="",
     columns=(
-        Col("name", "Mål", "text", width=40),
-        Col("measure", "Mått", "text", help="verksamhetens resultat, resultat eller årets resultat"),
-        Col("min_share", "Lägsta andel", "rate", required=False),
-        Col("max_share", "Högsta andel", "rate", required=False),
-        Col("from_year", "Från år", "year"),
-        Col("to_year", "Till år", "year"),
-        Col("over_period", "Över perioden", "bool", help="Ja: perioden som helhet. Nej: varje år för sig."),
-        Col("share", "Utfall, andel", "rate", computed=True, style="pct1"),
-        Col("status", "Status", "text", computed=True, style="text"),
+        Col("name", "Mål", "text", width=28, style="input_wrap"),
+        Col("measure", "Mått", "text", width=12, style="input_wrap", help="verksamhetens resultat, resultat eller årets resultat"),
+        Col("min_share", "Lägsta andel", "rate", required=False, width=11, style="input_pct1"),
+        Col("max_share", "Högsta andel", "rate", required=False, width=11, style="input_pct1"),
+        Col("from_year", "Från år", "year", width=11),
+        Col("to_year", "Till år", "year", width=11),
+        Col("over_period", "Över perioden", "bool", width=11, help="Ja: perioden som helhet. Nej: varje år för sig."),
+        Col("share", "Utfall, andel", "rate", width=11, computed=True, style="pct1"),
+        Col("status", "Status", "text", width=11, computed=True, style="text"),
     ),
 )
 GOAL_MEASURES = {"verksamhetens resultat": "verksamhetens_resultat", "resultat": "resultat", "årets resultat": "arets_resultat"}
@@ -362,7 +362,7 @@ BALANSKRAV_TABLE = InputTable(
             help="På underskottsårets rad: belopp som fullmäktige med synnerliga skäl beslutat inte återställa, eller 'hela'."),
         Col("extended_to", "Förlängt till", "year", required=False, width=12,
             help="På underskottsårets rad: sista år enligt beslut om förlängd återställning (synnerliga skäl)."),
-        Col("source", "Källa", "text", required=False, width=34),
+        Col("source", "Källa", "text", required=False, width=24, style="input_wrap"),
     ),
 )
 STATED_DEADLINES_TABLE = InputTable(
@@ -372,7 +372,7 @@ STATED_DEADLINES_TABLE = InputTable(
     columns=(
         Col("origin_year", "Underskottsår", "year", width=8),
         Col("last_year", "Sista år enligt planen", "year", width=16),
-        Col("source", "Källa", "text", required=False, width=50),
+        Col("source", "Källa", "text", required=False, width=20, style="input_wrap"),
     ),
 )
 LEDGER_ANCHOR = "G4"          # =ATERSTALLNING(...) spills from here

@@ -68,7 +68,7 @@ PLANAR_TABLE = InputTable(
             help="Uppräkning av ramarna till året från året före."),
         Col("published_sum", "Summa resursramar enligt planen", "amount", required=False, width=16,
             help="Planens tryckta Summa; avvikelse mot summaraden redovisas."),
-        Col("source", "Källa", "text", required=False, width=60),
+        Col("source", "Källa", "text", required=False, width=60, style="input_wrap"),
         Col("k", "Reduktionsår (k)", "int", computed=True, style="int"),
         Col("share", "Ackumulerad reduktion", "rate", computed=True, style="rate"),
         Col("factor", "Uppräkning till sista planåret", "rate", computed=True, style="factor"),
@@ -112,9 +112,9 @@ def resursramar_table(first_plan_year: int, last_plan_year: int) -> InputTable:
             Col("reduced", "Generell reduktion", "text", width=12,
                 help="ja: raden omfattas av den generella reduktionen per år (verksamheterna utanför vården). "
                      "nej: ingen generell reduktion av nettoramen."),
-            Col("unreduced", f"Oreducerad ram {last_plan_year}", "amount", computed=True, style="amount2"),
-            Col("reduction", f"Reduktion {last_plan_year}", "amount", computed=True, style="amount2"),
-            *(Col(backcast_key(y), f"Återräknad ram {y}", "amount", computed=True, style="amount2")
+            Col("unreduced", f"Oreducerad ram {last_plan_year}", "amount", computed=True, style="amount"),
+            Col("reduction", f"Reduktion {last_plan_year}", "amount", computed=True, style="amount"),
+            *(Col(backcast_key(y), f"Återräknad ram {y}", "amount", computed=True, style="amount")
               for y in range(first_plan_year, last_plan_year)),
         ),
     )
@@ -137,12 +137,12 @@ FOOTNOTES_TABLE = InputTable(
         Col("footnote", "Fotnot", "text", width=8),
         Col("row", "Rad", "text", width=18, help="Id på raden i tblResursramar som beloppet gäller."),
         Col("kind", "Typ", "text", width=16, help=", ".join(FOOTNOTE_KINDS)),
-        Col("label", "Beskrivning", "text", width=60),
+        Col("label", "Beskrivning", "text", width=44, style="input_wrap"),
         Col("year", "Avser år", "text", required=False, width=10),
         Col("amount", "Belopp", "amount", width=12,
             help="mkr. Överföringar med tecken (+ till, − från raden); reduktioner och krav positiva."),
-        Col("source", "Källa", "text", required=False, width=16),
-        Col("computed", "Beräknat enligt regeln", "amount", computed=True, style="amount2"),
+        Col("source", "Källa", "text", required=False, width=16, style="input_wrap"),
+        Col("computed", "Beräknat enligt regeln", "amount", computed=True, style="amount"),
         Col("status", "Avstämning", "text", computed=True, style="text"),
     ),
 )
@@ -172,7 +172,7 @@ RESULTS_TABLE = InputTable(
         Col("year", "År", "year", width=8),
         Col("label", "Typ", "text", required=False, width=10, help="Bokslut, Budget eller Plan."),
         Col("result", "Balanskravsresultat", "amount", width=14),
-        Col("source", "Källa", "text", required=False, width=40),
+        Col("source", "Källa", "text", required=False, width=28, style="input_wrap"),
         Col("restored", "Återställt detta år", "amount", computed=True, style="amount"),
         Col("remaining", "Kvar att återställa vid årets slut", "amount", computed=True, style="amount"),
         Col("unused", "Ej utnyttjat överskott", "amount", computed=True, style="amount"),
@@ -188,7 +188,7 @@ OPENING_TABLE = InputTable(
         Col("amount", "Belopp att återställa", "amount", width=14, help="Ingående ej återställt underskott, positivt."),
         Col("plan_year", "Åtgärdsplan i budget för år", "year", required=False, width=14),
         Col("restore_by", "Återställt senast enligt planen", "year", required=False, width=14),
-        Col("source", "Källa", "text", required=False, width=60),
+        Col("source", "Källa", "text", required=False, width=36, style="input_wrap"),
     ),
 )
 LEDGER_TITLE = "Återställning per underskott (beräknad av xlmodel, KL 11 kap. 12 §)"

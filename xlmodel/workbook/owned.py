@@ -106,7 +106,8 @@ def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str, *,
             return Finding(
                 rule=rule,
                 severity=Severity.ERROR,
-                message=f"Värdet ska vara {fmt_mkr(want, 4)} enligt regeln men cellen innehåller {_as_text(found)}.",
+                message=(f"Värdet ska vara {_as_text(want, expected.style)} enligt regeln men cellen innehåller "
+                         f"{_as_text(found, expected.style)}."),
                 expected=want,
                 found=found if isinstance(found, Decimal) else _as_text(found),
                 sheet=sheet,
@@ -134,13 +135,18 @@ def _unknown_function_error(found: Any) -> bool:
     return isinstance(found, ExcelError) and found.code == "#NAME?"
 
 
-def _as_text(v: Any) -> str:
-    from xlmodel.money import fmt_mkr
+# Styles of owned cells that hold rates (fractions): their values read as percent.
+RATE_STYLES = frozenset({"rate", "pct1", "input_rate", "input_pct1"})
+
+
+def _as_text(v: Any, style: str = "") -> str:
+    from xlmodel.money import fmt_figure, fmt_percent
 
     if v is None:
         return "(tom)"
     if isinstance(v, Decimal):
-        return fmt_mkr(v)
+        # Four decimals: the tolerance is 50 kr, so two values that differ show different.
+        return fmt_percent(v, 4) if style in RATE_STYLES else fmt_figure(v, max_places=4)
     return str(v)
 
 

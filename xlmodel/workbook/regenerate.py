@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
 from xlmodel.workbook import frames as F
+from xlmodel.money import fmt_figure, fmt_percent
 from xlmodel.workbook.cells import at_excel_precision
 from xlmodel.workbook.layout import FIRST_DATA_ROW, FRAMETABLE_BLOCK, FRAMETABLE_SUM_ID
 from xlmodel.workbook.owned import TOLERANCE, OwnedCell, compare_cell, normalize_formula, stored
@@ -91,13 +92,19 @@ def _stored(value: Any) -> Any:
     return at_excel_precision(value) if isinstance(value, Decimal) else value
 
 
-def _display(value: Any, formula: str | None) -> str | None:
+# Owned-cell styles whose values are rates (fractions), shown as percent.
+_RATE_STYLES = frozenset({"rate", "pct1", "input_rate", "input_pct1"})
+
+
+def _display(value: Any, formula: str | None, style: str = "") -> str | None:
+    """A cell as the change list shows it, Swedish-style (money.fmt_figure / fmt_percent):
+    "=C5+D5 (3 281,17)", "1,99 %", "(tom)" for a formula with no stored value."""
     if formula is not None:
-        return f"={formula} ({_display(value, None)})"
+        return f"={formula} ({_display(value, None, style) or 'tom'})"
     if value is None:
         return None
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+    if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+        return fmt_percent(value) if style in _RATE_STYLES else fmt_figure(value)
     return str(value)
 
 
@@ -124,8 +131,8 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
                 rule="regenerera.matrisformel", sheet=plan.sheet, cell=oc.ref,
             )
         writes.append(Write(oc, keep_formula=oc.formula is not None and same_formula))
-        changes.append(CellChange(sheet=plan.sheet, cell=oc.ref, old=_display(stored_value, stored_formula),
-                                  new=_display(oc.value, oc.formula)))
+        changes.append(CellChange(sheet=plan.sheet, cell=oc.ref, old=_display(stored_value, stored_formula, oc.style),
+                                  new=_display(oc.value, oc.formula, oc.style)))
     for rng in plan.clear:
         changes.append(CellChange(sheet=plan.sheet, cell=rng, old="(rader som inte längre finns)", new=None))
     return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))
@@ -264,6 +271,10 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
             for w in d.writes
         ]
         new = patch_sheet(new, d.sheet, writes, d.clear)
+    if new is not pkg:
+        from xlmodel.workbook import chart_ranges
+
+        new = chart_ranges.follow(new, plans)  # a chart over an owned block that grew or shrank
     return new, diffs
 
 

@@ -78,7 +78,7 @@ def _info_sheet(book: Book, source: BookSource, is_macro_book: bool) -> None:
     lines = [
         "Så här används arbetsboken",
         "1. Fyll i indata på bladen Parametrar, Ramar och Förändringar (gula celler).",
-        "2. Klicka på 'Uppdatera ramtabell' (kräver xlwings-tillägget, se docs/excel.md) – eller kör",
+        "2. Klicka på 'Uppdatera ramtabell' (kräver Python och xlwings-tillägget i Excel) – eller kör",
         "   'xlmodel regenerera <fil>' utan Excel. Bara bladet Ramtabell skrivs om.",
         "3. Kontrollera med 'xlmodel validera <fil>': varje cell som strider mot reglerna rapporteras.",
         "",

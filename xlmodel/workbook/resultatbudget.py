@@ -185,6 +185,7 @@ def build_resultatbudget(book, source) -> None:
         ws = book.sheet(T.sheet)
         spark_row = last + 1
         book.write(T.sheet, f"{T.col_letter('label')}{spark_row + 1}", "Trend", "note")
+        ws.set_row(spark_row, 30)  # room for the sparklines to be read, on screen and printed
         for key in ("verksamhetens_resultat", "resultat"):
             col = T.col_letter(key)
             ws.add_sparkline(f"{col}{spark_row + 1}", {"range": f"'{T.sheet}'!{col}{first}:{col}{last}",

@@ -46,7 +46,7 @@ from xlmodel.xlsx.refs import get_column_letter
 from xlmodel import params as dated
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import ZERO, decimal_places, fmt_mkr
+from xlmodel.money import ZERO, decimal_places, fmt_mkr, parse_amount
 from xlmodel.rules import uplift
 from xlmodel.rules.omstallning import (
     cumulative_cut_share,
@@ -181,7 +181,7 @@ def inputs_from_source(source) -> Inputs:
             except InputError as err:
                 raise err.at(*planar.locate(i, "year")) from None
             row["index_rate"] = str(prm.decimal)
-            rate_source = f"Uppräkning: parameter {series} {year} ({prm.reference})"
+            rate_source = f"Uppräkning {year}: {prm.reference}"
             row["source"] = rate_source if _blank(row.get("source")) else f"{rate_source}; {row['source']}"
     return Inputs(
         params=raw_params,
@@ -426,12 +426,12 @@ def _frame_cells(inp: Inputs, s: Settings, years: dict[int, PlanYear], out: Comp
                     out.findings.append(rec.finding.at(sheet, f"{ycol[y]}{n}"))
         else:
             values = {"unreduced": "", "reduction": ""} | {R.backcast_key(y): "" for y in plan_years[:-1]}
-        out.add(sheet, f"{cu}{n}", values["unreduced"], f'IF({is_yes},{ycol[last]}{n}/(1-{share_ref[last]}),"")', "amount2")
-        out.add(sheet, f"{cr}{n}", values["reduction"], f'IF({is_yes},{cu}{n}*{share_ref[last]},"")', "amount2")
+        out.add(sheet, f"{cu}{n}", values["unreduced"], f'IF({is_yes},{ycol[last]}{n}/(1-{share_ref[last]}),"")', "amount")
+        out.add(sheet, f"{cr}{n}", values["reduction"], f'IF({is_yes},{cu}{n}*{share_ref[last]},"")', "amount")
         for y in plan_years[:-1]:
             cb = spec.col_letter(R.backcast_key(y))
             out.add(sheet, f"{cb}{n}", values[R.backcast_key(y)],
-                    f'IF({is_yes},{cu}{n}/{factor_ref[y]}*(1-{share_ref[y]}),"")', "amount2")
+                    f'IF({is_yes},{cu}{n}/{factor_ref[y]}*(1-{share_ref[y]}),"")', "amount")
         row = FrameRow(r["id"], r["label"], parent, frames, reduced, n, reduction)
         by_id[row.id] = row
 
@@ -522,7 +522,7 @@ def _footnote_cells(inp: Inputs, s: Settings, frames: dict[str, FrameRow], out: 
                 transfers_out += r["amount"]
         n = _row(raw, r)
         if kind != R.FOOTNOTE_REDUCTION:
-            out.add(sheet, f"{cc}{n}", None, style="amount2")
+            out.add(sheet, f"{cc}{n}", None, style="amount")
             out.add(sheet, f"{cs}{n}", None)
             continue
         if target.reduction is None:
@@ -538,7 +538,7 @@ def _footnote_cells(inp: Inputs, s: Settings, frames: dict[str, FrameRow], out: 
         if rec.finding is not None:
             out.findings.append(rec.finding.at(sheet, f"{amount}{n}"))
         p = _places(printed)
-        out.add(sheet, f"{cc}{n}", target.reduction, f"{frame_sheet}!{reduction_col}{target.row}", "amount2")
+        out.add(sheet, f"{cc}{n}", target.reduction, f"{frame_sheet}!{reduction_col}{target.row}", "amount")
         out.add(sheet, f"{cs}{n}", R.STATUS_AGREES if rec.finding is None else R.STATUS_DIFFERS,
                 f'IF(ROUND({cc}{n},{p})=ROUND({amount}{n},{p}),"{R.STATUS_AGREES}","{R.STATUS_DIFFERS}")', "text")
 
@@ -744,7 +744,7 @@ def build_resursramar(source, path: Path) -> None:
     inp = inputs_from_source(source)
     comp = compute(inp)
     book = Book(path, title=meta["title"])
-    book.styles["factor"] = book.wb.add_format({"font_name": "Calibri", "font_size": 11, "num_format": "0.0000"})
+    book.styles["factor"] = book.wb.add_format({"font_name": "Calibri", "font_size": 11, "num_format": "0.0000", "valign": "top"})
     for name in R.SHEETS:
         book.sheet(name)
     _info_sheet(book, meta)
@@ -785,8 +785,16 @@ def build_resursramar(source, path: Path) -> None:
     book.close()
 
 
+# A nämnd whose frame is below this share of the largest one is drawn in the second
+# panel, on its own axis: next to HSN's 5 850 mkr, 6–8 mkr would be a flat line at zero.
+SMALL_FRAME_SHARE = Decimal("0.1")
+MAX_PANELS = 3
+
+
 def _frames_chart(book, inp: Inputs) -> None:
-    """Frame development per nämnd over the years (a line per nämnd), under the table.
+    """Frame development per nämnd over the years (a line per nämnd), under the table, in
+    two panels on linear axes: the large nämnder, and the small ones beside their own
+    scale (a logarithmic axis reads wrongly for money: equal steps are equal ratios).
 
     It reads the input table's year columns ("Resursram 2019" …) row by row, so it shows
     what the plan decided; a new nämnd or year needs ``xlmodel bygg`` to widen it."""
@@ -797,24 +805,46 @@ def _frames_chart(book, inp: Inputs) -> None:
         return
     c_first, c_last = spec.first_col - 1 + year_cols[0], spec.first_col - 1 + year_cols[-1]
     label_col = spec.first_col - 1 + [c.key for c in spec.columns].index("label")
-    parent_key = "parent"
+    last_key = spec.columns[year_cols[-1]].key
     hr = spec.header_row - 1
-    chart = book.wb.add_chart({"type": "line"})
-    for i, row in enumerate(inp.frames.rows):
-        if str(row.get(parent_key) or "").strip():
-            continue  # nämnder only; varav rows would double-count
-        r = hr + 1 + i
-        chart.add_series({
-            "name": [spec.sheet, r, label_col],
-            "categories": [spec.sheet, hr, c_first, hr, c_last],
-            "values": [spec.sheet, r, c_first, r, c_last],
-            "marker": {"type": "circle"},
-        })
-    chart.set_title({"name": "Resursramar per nämnd, mkr (löpande priser)"})
-    chart.set_y_axis({"num_format": "#,##0", "log_base": 10, "name": "mkr (logaritmisk skala)"})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 760, "height": 400})
-    book.sheet(spec.sheet).insert_chart(f"B{hr + len(inp.frames.rows) + 10}", chart)
+    rows = [(hr + 1 + i, row) for i, row in enumerate(inp.frames.rows) if not str(row.get("parent") or "").strip()]
+    if not rows:
+        return  # nämnder only; varav rows would double-count
+
+    def size(row) -> Decimal:
+        try:
+            return abs(parse_amount(row.get(last_key), argument=last_key, blank=ZERO))
+        except InputError:
+            return ZERO
+
+    # Panels by size: a nämnd goes to the next panel when its frame is below
+    # SMALL_FRAME_SHARE of the largest of the panel before (at most MAX_PANELS).
+    panels: list[list] = []
+    rest = sorted(rows, key=lambda rr: size(rr[1]), reverse=True)
+    while rest:
+        largest = size(rest[0][1])
+        last_panel = len(panels) == MAX_PANELS - 1
+        keep = rest if last_panel else [rr for rr in rest if size(rr[1]) >= largest * SMALL_FRAME_SHARE]
+        panels.append(sorted(keep, key=lambda rr: rr[0]))
+        rest = [rr for rr in rest if rr not in keep]
+    top = hr + len(inp.frames.rows) + 10
+    for i, panel in enumerate(panels):
+        title = ("Resursramar per nämnd, mkr (löpande priser)" if i == 0 else
+                 "Mindre nämnder, resursram i mkr (egen skala)")
+        chart = book.wb.add_chart({"type": "line"})
+        for r, _row in panel:
+            chart.add_series({
+                "name": [spec.sheet, r, label_col],
+                "categories": [spec.sheet, hr, c_first, hr, c_last],
+                "values": [spec.sheet, r, c_first, r, c_last],
+                "marker": {"type": "circle"},
+            })
+        chart.set_title({"name": title})
+        chart.set_y_axis({"num_format": "#,##0", "name": "mkr", "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 760, "height": 320})
+        book.sheet(spec.sheet).insert_chart(f"B{top}", chart)
+        top += 18  # 320 px is 16 rows of 20 px: the next panel below, not on top of it
 
 
 def _info_sheet(book, meta: dict[str, Any]) -> None:

@@ -43,7 +43,7 @@ from pydantic import BaseModel
 
 from xlmodel import params
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import fmt_mkr
+from xlmodel.money import fmt_figure, fmt_mkr
 from xlmodel.rules.frametable import FrameTableInput, compute_frame_table, roll_forward
 from xlmodel.workbook import frames as F
 from xlmodel.workbook.cells import param_location
@@ -80,7 +80,7 @@ def _text(v: Any) -> str | None:
     if v is None:
         return None
     if isinstance(v, Decimal):
-        return format(v.normalize(), "f")
+        return fmt_figure(v, max_places=4)  # Swedish, as every number the CLI prints
     return str(v)
 
 

@@ -104,7 +104,9 @@ def explain_cells(cells, target: str, *, sheet: str | None = None, path: str = "
         found = _plain(cells, base, stored)
     if owned is not None and found.status == "beräknad":
         _check_stored(cells, found, owned)
-    return found
+    from xlmodel.workbook.explain.model import cite_own_document
+
+    return cite_own_document(cells, found)
 
 
 # =========================================================================== inputs

@@ -13,7 +13,7 @@ from typing import Any
 from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel import params
-from xlmodel.money import ZERO, decimal_places, fmt_mkr, round_half_up
+from xlmodel.money import ZERO, decimals_text, fmt_mkr, round_half_up
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.explain.model import (
     RULE_TEXT,
@@ -109,8 +109,8 @@ class _FrameContext:
 
     def rounding(self, fr, key: str) -> str:
         v = getattr(fr, key)
-        return (f"Publiceras med {fr.places} decimaler: {fmt_mkr(round_half_up(v, fr.places))} "
-                "(avrundning halvt uppåt som Excels AVRUNDA, money.round_half_up; cellen och reglerna "
+        return (f"Publiceras med {decimals_text(fr.places)}: {fmt_mkr(round_half_up(v, fr.places))} "
+                "(avrundning halvt uppåt som Excels AVRUNDA; cellen och reglerna "
                 "behåller det exakta värdet).")
 
     def rule(self, base: Explanation, rule: str, **update: Any) -> Explanation:
@@ -224,9 +224,7 @@ class _FrameContext:
             inputs += rate_inputs
             notes += rate_notes
             label = "Eget index = " if kids else ""
-            arithmetic.append(f"{label}{num(fr.index_base)} × {pct(fr.index_rate)} = "
-                              f"{fmt_mkr(round_half_up(own, 2))}"
-                              + (f" (exakt {num(own)})" if decimal_places(own.normalize()) > 2 else ""))
+            arithmetic.append(f"{label}{num(fr.index_base)} × {pct(fr.index_rate)} = {amount_result(own)}")
         if kids:
             kid_index = [self.table.row(k).index for k in kids]
             for k in kids:
@@ -290,7 +288,7 @@ class _FrameContext:
                          "(ramtabell.omfordelning_netto).")
         return self.rule(base, "ramtabell.summa", title=f"{self._column_label(key)}, summa", inputs=inputs,
                          arithmetic=arithmetic, notes=notes,
-                         rounding=(f"Publiceras med {total.places} decimaler: "
+                         rounding=(f"Publiceras med {decimals_text(total.places)}: "
                                    f"{fmt_mkr(round_half_up(getattr(total, key), total.places))}."))
 
 

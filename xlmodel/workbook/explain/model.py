@@ -1,6 +1,7 @@
 """The explanation model, the rule texts and the display helpers every explainer uses.
 
-Display rounding (documented choice): amounts in the arithmetic are shown exactly; a
+Display rounding (documented choice): amounts in the arithmetic are shown with their own
+decimals, at most four (``SHOWN_PLACES``; the JSON output keeps them exact); a
 result with more than two decimals is also shown at two (money.round_half_up), and a
 frame-table figure additionally at its published precision (the row's ``Decimaler``),
 which is the only rounding the rules apply.
@@ -15,55 +16,63 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from xlmodel import params
-from xlmodel.money import decimal_places, fmt_mkr, round_half_up
+from xlmodel.money import decimal_places, fmt_figure, fmt_mkr, round_half_up
 
 RULE = "forklara"
 
 Status = Literal["beräknad", "indata", "formel", "text", "tom"]
+
+# A rule that is the budget's own method (not law) is cited by the workbook's own
+# document: the source line the workbook states under its title (Info!A2, written by
+# ``xlmodel bygg`` from bok.toml), so a region's workbook never cites another region's
+# plan. ``cite_own_document`` puts it in.
+OWN_DOCUMENT = "{dokument}"
+OWN_DOCUMENT_CELL = ("Info", "A2")
+OWN_DOCUMENT_MISSING = "arbetsbokens eget underlag (ingen källa angiven under rubriken på bladet Info)"
 
 # Rule ids of the explanations, with the Swedish description and the source a reader
 # can look up. Legal parameters bring their own reference (params.lookup).
 RULE_TEXT: dict[str, tuple[str, str]] = {
     "ramtabell.foregaende_ar": (
         "Föregående års budgetram är utgångspunkten och hämtas från indata (tabellen tblRamar).",
-        "Seed 000 rad 2724–2729 (ramberäkning); RULES.md A1",
+        OWN_DOCUMENT,
     ),
     "ramtabell.forandring": (
         "Kolumnen är summan av årets budgetförändringar av sin typ på raden och på dess varav-rader "
         "(tabellen tblForandringar); en förändring förs in på den mest specifika raden och summeras uppåt.",
-        "Seed 000 rad 2549–2643; RULES.md A3 (omställning), A4 (omfördelning), A5 (utökad budget)",
+        OWN_DOCUMENT,
     ),
     "ramtabell.index": (
         "Löne- och prisindex räknas på föregående års ram, före årets tillskott: radens egen del "
         "(ramen minus varav-radernas ramar) gånger radens indexsats – eller standardindex om raden saknar "
         "egen sats – plus varav-radernas index. Rader som inte indexeras (pensioner, avskrivningar, "
         "kollektivtrafik) får inget index.",
-        "Seed 000 rad 2576–2579 och 2731–2735; RULES.md A2",
+        OWN_DOCUMENT,
     ),
     "ramtabell.ram": (
         "Budgetram = föregående års ram + omställning reducering + omfördelning + utökad budget + "
         "löne- och prisindex.",
-        "Seed 000 rad 2724–2729 och tabellen rad 2855–2912; RULES.md A1",
+        OWN_DOCUMENT,
     ),
     "ramtabell.summa": (
         "Summaraden adderar nämndraderna; varav-raderna ingår redan i sina nämnder och räknas inte igen.",
-        "Seed 000 rad 2912; RULES.md A1",
+        OWN_DOCUMENT,
     ),
     "ramtabell.text": (
         "Id och benämning skrivs av xlmodel från tabellen tblRamar (rubriken från budgetåret).",
-        "docs/workbooks.md (celler som xlmodel äger)",
+        "Arbetsbokens tabell tblRamar (bladet Ramar)",
     ),
     "resultatbudget": (
         "Resultatbudgetens delsummor: summa skatter och statsbidrag = skatteintäkter + generella statsbidrag; "
         "verksamhetens resultat = nettoram + summa; finansnetto = finansiella intäkter + finansiella "
         "kostnader + orealiserade vinster; resultat = verksamhetens resultat + finansnetto; andelarna av "
         "summa skatter och statsbidrag.",
-        "Seed 000 rad 2759–2763 (resultatbudget); RULES.md A7",
+        OWN_DOCUMENT,
     ),
     "finansiella_mal": (
         "Ett finansiellt mål mäts som en andel av skatteintäkter + generella statsbidrag, per år eller över "
         "perioden (summa mot summa).",
-        "Seed 000 rad 2365–2443; RULES.md A7",
+        OWN_DOCUMENT,
     ),
     "aterstallning": (
         "Ett negativt balanskravsresultat ska regleras med positiva balanskravsresultat under de närmast "
@@ -79,6 +88,17 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
         "LKBR (2018:597) 11 kap. 10 §; RKR R15",
     ),
 }
+
+
+def cite_own_document(cells, explanation: "Explanation") -> "Explanation":
+    """The explanation with ``OWN_DOCUMENT`` in its source replaced by the document this
+    workbook names (Info!A2), or by a plain statement that it names none."""
+    if OWN_DOCUMENT not in (explanation.source or ""):
+        return explanation
+    sheet, cell = OWN_DOCUMENT_CELL
+    stated = cells.value(sheet, cell) if sheet in cells.sheet_names() else None
+    document = str(stated).strip() if isinstance(stated, str) and stated.strip() else OWN_DOCUMENT_MISSING
+    return explanation.model_copy(update={"source": explanation.source.replace(OWN_DOCUMENT, document)})
 
 
 # =========================================================================== models
@@ -138,19 +158,28 @@ class Explanation(BaseModel):
 # =========================================================================== display helpers
 
 
+# Decimals an amount is shown with in the text (the JSON output keeps every one): four,
+# enough to follow any sum of printed figures, and never a 30-digit quotient.
+SHOWN_PLACES = 4
+
+
 def num(x: Decimal | int) -> str:
-    """An exact amount Swedish-style (8 771,1; −5), trailing zeros dropped."""
+    """An amount Swedish-style (8 771,1; −5), trailing zeros dropped, at most
+    ``SHOWN_PLACES`` decimals (money.fmt_figure)."""
     d = Decimal(x)
     if d == d.to_integral_value():
         return fmt_mkr(d.quantize(Decimal(1)))
-    return fmt_mkr(d.normalize())
+    return fmt_figure(d.normalize(), max_places=SHOWN_PLACES)
 
 
 def amount_result(x: Decimal) -> str:
-    """A computed amount: at two decimals, with the exact value when it has more
-    (display only; the rules keep it exact)."""
+    """A computed amount: at two decimals, with the exact value when it has more (up to
+    four) or its value at four decimals (display only; the rules keep it exact)."""
     d = Decimal(x)
-    if decimal_places(d.normalize()) > 2:
+    places = decimal_places(d.normalize())
+    if places > SHOWN_PLACES:
+        return f"{fmt_mkr(round_half_up(d, 2))} (med fyra decimaler {num(d)})"
+    if places > 2:
         return f"{fmt_mkr(round_half_up(d, 2))} (exakt {num(d)})"
     return num(d)
 

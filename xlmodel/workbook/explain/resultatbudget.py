@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from xlmodel.xlsx.refs import get_column_letter
 
-from xlmodel.money import ZERO, excel_precision, round_half_up
+from xlmodel.money import ZERO, round_half_up
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.explain.model import RULE_TEXT, Explanation, addr, inp, num, pct, rc, sum_expr
 
@@ -67,8 +67,7 @@ def explain_resultatbudget(cells, base: Explanation) -> Explanation | None:
         result = computed[key]
         if op == "/":
             arithmetic = [f"{base.cell} = {addrs[0]} / {addrs[1]}",
-                          f"= {num(values[0])} / {num(values[1])} = {pct(round_half_up(result, 4))}"
-                          f" (exakt {num(excel_precision(result))})"]
+                          f"= {num(values[0])} / {num(values[1])} = {pct(round_half_up(result, 4))}"]
         else:
             arithmetic = [f"{base.cell} = {' + '.join(addrs)}", f"= {sum_expr(values)} = {num(result)}"]
         notes = []
