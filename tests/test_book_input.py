@@ -150,15 +150,18 @@ def test_broken_csv_rows_and_bad_values_are_located(tmp_path):
 def test_indata_reference_names_every_key_and_column():
     """docs/indata.md is the reference: every key of every kind and every CSV column."""
     from xlmodel.workbook import book_input, layout, layout_resursramar
+    from xlmodel.workbook.followup import layout as layout_followup
 
     doc = (REPO / "docs" / "indata.md").read_text(encoding="utf-8")
     for kind, model in book_input.MODELS.items():
         assert f"`{kind}`" in doc
         for key in model.model_fields:
             assert f"`{key}`" in doc, key
+    for key in book_input.FollowupSection.model_fields:
+        assert f"`{key}`" in doc, key
         for stem in book_input.CSV_FILES[kind]:
             assert f"`{stem}.csv`" in doc, stem
-    for m in (layout, layout_resursramar):
+    for m in (layout, layout_resursramar, layout_followup):
         for spec in vars(m).values():
             if isinstance(spec, layout.InputTable):
                 for col in spec.inputs:

@@ -115,11 +115,52 @@ class RegionplanBook(_Book):
     index_note: Text = Field("", description="en rad om hur indexsatserna valts (visas på bladet Info)")
 
 
+def _months(v: Any) -> int:
+    text = str(v).strip() if not isinstance(v, bool) else ""
+    if not text.isdigit() or not 1 <= int(text) <= 12:
+        raise ValueError(f"ska vara ett antal månader 1–12 (fick {v!r})")
+    return int(text)
+
+
+def _places(v: Any) -> int:
+    text = str(v).strip() if not isinstance(v, bool) else ""
+    if not text.isdigit() or int(text) > 6:
+        raise ValueError(f"ska vara ett antal decimaler 0–6 (fick {v!r})")
+    return int(text)
+
+
+Months = Annotated[int, BeforeValidator(_months)]
+Places = Annotated[int, BeforeValidator(_places)]
+
+
+class FollowupSection(BaseModel):
+    """``[uppfoljning]`` of a delårsrapport: the follow-up's parameters (the Uppföljning sheet)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    manader: Months = Field(description="perioden: antal månader t.o.m., t.ex. 8 för januari–augusti")
+    periodisering: Literal["egen periodisering", "periodiserad", "linjär", "linjar", "profil"] = Field(
+        description="hur budgeten t.o.m. perioden räknas: 'egen periodisering' (nämndens periodiserade budget i "
+                    "drift.csv), 'linjär' (årsbudget × månader / 12) eller 'profil' (årsbudget × profilandel)")
+    profilandel: Rate | None = Field(None, description="bara för 'profil': den egna månadsprofilens ackumulerade "
+                                                       "andel t.o.m. perioden, t.ex. \"64 %\"")
+    tryckdecimaler_belopp: Places | None = Field(None, description="decimaler i den tryckta rapportens belopp "
+                                                                   "(0 när indata är hela mkr)")
+    tryckdecimaler_procent_drift: Places | None = Field(None, description="decimaler i tryckt procent i "
+                                                                          "driftredovisningen")
+    tryckdecimaler_procent_omstallning: Places | None = Field(None, description="decimaler i tryckt procent i "
+                                                                                "omställningens uppföljning")
+    avstamningstolerans: Amount = Field(description="största tillåtna skillnad per rad mot resultaträkningen, mkr")
+    kalla: Text = Field("", description="varifrån uppföljningens indata kommer (visas under rubriken)")
+
+
 class DelarsrapportBook(_Book):
-    kind: Literal["delarsrapport"] = Field(description="delårsrapport: balanskravsutredning")
+    kind: Literal["delarsrapport"] = Field(description="delårsrapport: balanskravsutredning och uppföljning")
     fiscal_year: Year = Field(description="räkenskapsåret, t.ex. 2026")
     published_balanskravsresultat: Amount | None = Field(None, description="publicerat balanskravsresultat, mkr "
                                                                            "(avstäms)")
+    uppfoljning: FollowupSection | None = Field(None, description="uppföljningens parametrar (avsnittet "
+                                                                 "[uppfoljning]; krävs när drift.csv finns)")
 
 
 class ResursramarBook(_Book):
@@ -149,8 +190,9 @@ MODELS: dict[str, type[_Book]] = {"regionplan": RegionplanBook, "delarsrapport":
 # The CSV files each kind reads (file stem → required).
 CSV_FILES: dict[str, dict[str, bool]] = {
     "regionplan": {"ramar": True, "forandringar": True, "publicerat": False, "resultatbudget": True,
-                   "mal": False, "balanskrav": True, "frister": False},
-    "delarsrapport": {"utredning": True},
+                   "mal": False, "balanskrav": True, "frister": False, "index": False},
+    "delarsrapport": {"utredning": True, "drift": False, "resultatrakning": False, "omstallning_uppfoljning": False,
+                      "drift_tryckt": False, "omstallning_tryckt": False, "prognos": False, "balanskrav_ar": False},
     "resursramar": {"planar": True, "resursramar": True, "fotnoter": True, "balanskravsresultat": True,
                     "underskott": True},
 }
@@ -193,11 +235,20 @@ def _first_key(exc: ValidationError) -> str | None:
 
 def _problem(error: dict[str, Any], model: type[_Book]) -> str:
     loc = [x for x in error["loc"] if isinstance(x, str) and x not in MODELS]
-    key = loc[0] if loc else "?"
-    allowed = list(model.model_fields)
+    # A key of a section ([uppfoljning]) is named with its section, and its neighbours are the section's keys.
+    section: type[BaseModel] = model
+    for part in loc[:-1]:
+        annotation = section.model_fields[part].annotation if part in section.model_fields else None
+        inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            break
+        section = inner[0]
+    name = loc[-1] if loc else "?"
+    key = ".".join(loc) if loc else "?"
+    allowed = list(section.model_fields)
     if error["type"] == "extra_forbidden":
-        return f"okänd nyckel '{key}'{_nearest(key, allowed)}"
-    field = model.model_fields.get(key)
+        return f"okänd nyckel '{key}'{_nearest(name, allowed)}"
+    field = section.model_fields.get(name)
     what = field.description if field is not None and field.description else ""
     if error["type"] == "missing":
         return f"nyckeln '{key}' saknas ({what})"
