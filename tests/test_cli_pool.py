@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from xlmodel import cli
+from xlmodel.cli import validate as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(p for p in (ROOT / "workbooks").glob("*.xls[xm]") if not p.name.startswith("~$"))
@@ -31,7 +31,7 @@ def test_largest_first_by_size_ties_in_input_order_missing_as_empty(tmp_path):
         paths.append(str(tmp_path / name))
     paths.insert(2, str(tmp_path / "saknas"))
     # b(300) d(50) a(10) c(10) saknas(0): a before c because a comes first in the input.
-    assert [Path(paths[i]).name for i in cli._largest_first(paths)] == ["b", "d", "a", "c", "saknas"]
+    assert [Path(paths[i]).name for i in cli.largest_first(paths)] == ["b", "d", "a", "c", "saknas"]
 
 
 def _mixed_inputs(tmp_path: Path) -> list[str]:
@@ -54,7 +54,7 @@ def _mixed_inputs(tmp_path: Path) -> list[str]:
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_pool_reports_in_input_order_exactly_as_one_process(tmp_path, jobs):
     paths = _mixed_inputs(tmp_path)
-    order = cli._largest_first(paths)
+    order = cli.largest_first(paths)
     assert order != sorted(order)  # the hand-out really differs from the input order
     serial = cli.validate_many(paths, jobs=1)
     pooled = cli.validate_many(paths, jobs=jobs)
@@ -95,7 +95,7 @@ def test_library_use_of_validate_many_does_not_touch_exit():
     code = (
         "import atexit, gc\n"
         "atexit.register(lambda: print('frozen' if gc.get_freeze_count() > 0 else 'not frozen'))\n"
-        "from xlmodel import cli\n"
+        "from xlmodel.cli import validate as cli\n"
         "cli.validate_many(['saknas.xlsx'], jobs=1)\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -1,7 +1,7 @@
 """The macros' workbook logic against a real workbook, without Excel.
 
 ``FakeBook`` is a double of *xlwings* (not of our code): an ``xw.Book``-like object with
-exactly the attributes ``xlmodel.workbook.xlwings_cells`` uses, holding values the way
+exactly the attributes ``udfs.live`` uses, holding values the way
 xlwings returns them (floats, str, bool, None; "#N/A" text with err_to_str, None
 without; ``.formula`` as Excel's Range.Formula: "=…" or the constant as text). It is
 loaded from a built .xlsm, so the macro runs on the real layout, and it records every
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from xlmodel.workbook import xlwings_cells as X
+from udfs import live as X
 from xlmodel.xlsx.cellref import format_range, make_ref, parse_range, split_ref
 from xlmodel.xlsx.values import ExcelError
 

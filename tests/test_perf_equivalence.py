@@ -7,9 +7,8 @@
   reads back as the recompressing writer's does, and the save's verification of copied
   data catches a damaged copy;
 - ``collector_paused`` restores the collector's state;
-- regenerate's ``_unchanged`` (diff_sheet's per-cell test with its shortcuts) equals the
-  test it replaced (formula and value the same, ``compare_cell`` finds nothing), and
-  ``_frame_styles`` (early return when no row changes level) equals its previous version.
+- regenerate's ``unchanged`` (diff_sheet's per-cell test with its shortcuts) equals the
+  test it replaced (formula and value the same, ``compare_cell`` finds nothing).
 The patch's fast paths are in tests/test_patch_fastpath.py.
 """
 
@@ -32,8 +31,8 @@ from xlmodel.errors import WorkbookError
 from xlmodel.money import excel_precision
 from xlmodel.workbook.cells import at_excel_precision
 from xlmodel.workbook.owned import OwnedCell, compare_cell, normalize_formula
-from xlmodel.workbook.regenerate import _frame_styles, _stored, _unchanged
-from xlmodel.workbook.validate import collector_paused
+from xlmodel.workbook.regenerate import stored_number, unchanged
+from xlmodel.workbook.collector import collector_paused
 from xlmodel.xlsx import CellWrite, Package, patch_sheet
 from xlmodel.xlsx.atomic import _verify
 from xlmodel.xlsx.package import _Source
@@ -258,7 +257,7 @@ def _stored_and_wanted(draw):
 @settings(max_examples=1500, deadline=None)
 def test_diff_unchanged_equals_compare_cell(case) -> None:
     oc, stored_formula, stored = case
-    assert _unchanged(None, "Ramtabell", oc, stored_formula, stored) == _unchanged_reference(oc, stored_formula, stored)
+    assert unchanged(None, "Ramtabell", oc, stored_formula, stored) == _unchanged_reference(oc, stored_formula, stored)
 
 
 @pytest.mark.parametrize("want, stored, expected", [
@@ -271,7 +270,7 @@ def test_diff_unchanged_equals_compare_cell(case) -> None:
 ])
 def test_diff_unchanged_examples(want, stored, expected) -> None:
     oc = OwnedCell(ref="G5", value=want)
-    assert _unchanged(None, "Ramtabell", oc, None, stored) is expected
+    assert unchanged(None, "Ramtabell", oc, None, stored) is expected
     assert _unchanged_reference(oc, None, stored) is expected
 
 
@@ -279,81 +278,4 @@ def test_diff_unchanged_examples(want, stored, expected) -> None:
 @settings(max_examples=300, deadline=None)
 def test_stored_number_is_excel_precision(text: str) -> None:
     d = Decimal(text)
-    assert _stored(d) == excel_precision(d) and str(_stored(d)) == str(excel_precision(d))
-
-
-# --------------------------------------------------------------- regenerate's frame styles
-
-def _frame_styles_reference(cells, owned, levels, varav_ids, last_old):
-    """regenerate._frame_styles before it returned early when no row changes level."""
-    from xlmodel.workbook.layout import FIRST_DATA_ROW, FRAMETABLE_BLOCK, FRAMETABLE_SUM_ID
-
-    sheet = FRAMETABLE_BLOCK.sheet
-    id_col = FRAMETABLE_BLOCK.col_letter("id")
-    old_level = {}
-    for row_num in range(FIRST_DATA_ROW, last_old + 1):
-        stored = str(cells.value(sheet, f"{id_col}{row_num}") or "").strip()
-        old_level[row_num] = "summa" if stored == FRAMETABLE_SUM_ID else ("varav" if stored in varav_ids else "namnd")
-    by_level = {}
-    cell_of = getattr(cells, "cell", None)
-    if cell_of is not None:
-        letters = [FRAMETABLE_BLOCK.col_letter(col.key) for col in FRAMETABLE_BLOCK.columns]
-        for row_num, lvl in old_level.items():
-            for letter in letters:
-                if (lvl, letter) in by_level:
-                    continue
-                c = cell_of(sheet, f"{letter}{row_num}")
-                if c is not None:
-                    by_level[(lvl, letter)] = c.style
-    out = {}
-    for oc in owned:
-        letter = oc.ref.rstrip("0123456789")
-        row_num = int(oc.ref[len(letter):])
-        new_level = levels.get(row_num)
-        if new_level is not None and old_level.get(row_num) != new_level:
-            out[oc.ref] = by_level.get((new_level, letter))
-    return out
-
-
-class _StoredTable:
-    """A CellSource of a stored frame table: ids per row, a style per cell (None: no cell)."""
-
-    def __init__(self, ids: dict[int, str], styles: dict[str, int | None]) -> None:
-        self.ids, self.styles = ids, styles
-
-    def value(self, sheet: str, ref: str):
-        letters = ref.rstrip("0123456789")
-        return self.ids.get(int(ref[len(letters):])) if letters == "A" else None
-
-    def cell(self, sheet: str, ref: str):
-        style = self.styles.get(ref)
-        return None if style is None else type("C", (), {"style": style})()
-
-
-class _LiveTable(_StoredTable):
-    """The same without ``cell`` (live Excel through xlwings gives no styles here)."""
-
-    cell = None  # type: ignore[assignment]
-
-
-@given(st.data())
-@settings(max_examples=200, deadline=None)
-def test_frame_styles_equals_the_previous_version(data) -> None:
-    from xlmodel.workbook.layout import FIRST_DATA_ROW, FRAMETABLE_BLOCK, FRAMETABLE_SUM_ID
-
-    kinds = st.sampled_from(["namnd", "varav", "summa"])
-    old = data.draw(st.lists(kinds, max_size=8))
-    new = data.draw(st.lists(kinds, min_size=1, max_size=8)) if data.draw(st.booleans()) else (old or ["summa"])
-    ids = {FIRST_DATA_ROW + i: {"namnd": f"N{i}", "varav": f"V{i}", "summa": FRAMETABLE_SUM_ID}[k]
-           for i, k in enumerate(old)}
-    varav_ids = frozenset(v for v in ids.values() if v.startswith("V")) | {f"V{i}" for i, k in enumerate(new) if k == "varav"}
-    letters = [FRAMETABLE_BLOCK.col_letter(c.key) for c in FRAMETABLE_BLOCK.columns]
-    styles = {f"{letter}{row}": data.draw(st.sampled_from([None, 0, 3, 7]))
-              for row in ids for letter in letters}
-    levels = {FIRST_DATA_ROW + i: k for i, k in enumerate(new)}
-    owned = [OwnedCell(ref=f"{letter}{row}", value=None) for row in levels for letter in letters]
-    last_old = FIRST_DATA_ROW + len(old) - 1
-    for source in (_StoredTable(ids, styles), _LiveTable(ids, styles)):
-        got = _frame_styles(source, owned, levels, varav_ids, last_old)
-        want = _frame_styles_reference(source, owned, levels, varav_ids, last_old)
-        assert got == want and list(got) == list(want)
+    assert stored_number(d) == excel_precision(d) and str(stored_number(d)) == str(excel_precision(d))

@@ -1,9 +1,12 @@
-"""xlmodel in Excel: the functions (=BALANSKRAV() and its siblings) and the macros.
+"""xlmodel in Excel, the shell at the top: the functions (=BALANSKRAV() and its
+siblings), the macros, and the live workbook they work on (``udfs.live``).
 
 xlwings imports this package by the name in the workbook's ``xlwings.conf`` sheet
 ("UDF Modules" = udfs) and looks up every function and macro on it, so both are
-re-exported here. On any platform the functions are plain Python
+re-exported here. The functions compute in ``xlmodel.excel.functions`` (``udfs.functions``
+only marks them for xlwings); on any platform they are plain Python
 (``from udfs import BALANSKRAV``); on Linux and Mac the xlwings decorators do nothing.
+Nothing in ``xlmodel`` imports this package.
 """
 
 from udfs.diagnostics import *  # noqa: F403

@@ -1,12 +1,12 @@
 """=XLMODEL_FEL(cell): the Swedish message behind a #VÄRDEFEL! that one of xlmodel's
-functions gave (``udfs._excel_errors`` explains why the cell holds an error value and
+functions gave (``xlmodel.excel.errors`` explains why the cell holds an error value and
 not the message itself)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from udfs import _excel_errors
+from xlmodel.excel import errors as _excel_errors
 from udfs import _xw as xw
 from udfs.functions import CATEGORY
 
@@ -27,7 +27,7 @@ def XLMODEL_FEL(cell):
 
 
 def _is_error(value: Any) -> bool:
-    from udfs._convert import error_text
+    from xlmodel.excel.arguments import error_text
 
     return error_text(value) is not None
 

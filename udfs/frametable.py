@@ -23,7 +23,7 @@ from typing import Any
 
 from xlmodel.errors import InputError
 
-from udfs import _convert as c
+from xlmodel.excel import arguments as c
 from udfs import _xw as xw
 from udfs.functions import CATEGORY
 

@@ -1,19 +1,17 @@
-"""The Excel functions (xlwings UDFs): thin wrappers over the rule core.
+"""The Excel functions as xlwings sees them: each function of ``xlmodel.excel.functions``
+with xlwings' decorators (``@xw.func``, one ``@xw.arg`` per argument).
 
-Each function parses its arguments with ``udfs._convert`` (so a message names the
-Excel argument), calls one rule of ``xlmodel.rules`` and returns floats, ints, text or a
-list of row lists (a table that spills in Excel 365). Bad input gives one Swedish
-line "#XLMODEL: argument '…': …" (``excel_safe``), never a traceback.
+xlwings' importer ("Import Functions") reads what these decorators record, the
+functions' names, signatures and docstrings (kept by ``functools.wraps``; xlwings reads
+the signature with ``inspect.signature``, which follows ``__wrapped__``) and generates
+the VBA module ``xlwings_udfs`` from it. The computation is in ``xlmodel.excel.functions``,
+below the shells, where the workbook layer calls the same functions for a workbook's
+function cells (``xlmodel.workbook.udf_cells``); here is only what Excel needs to know.
 
-Conventions, the same for every function (docs/excel.md):
-- amounts in mkr, signed as printed; rates as fractions (0,019) or text "1,9 %";
-- a blank cell or an omitted optional argument is "not given" (0 for the optional
-  lines of BALANSKRAV);
-- the first argument of UPPRAKNING, OMSTALLNING_PROCENT, AVKASTNINGSKRAV and
-  TILLFALLIG_REDUCERING may be a whole range: the result has the same shape and a
-  blank cell gives a blank result. One call over a column replaces thousands of
-  one-cell calls, each of which costs a round trip to Python (xlwings issue #1981);
-- nothing is rounded: format the cell, or wrap in AVRUNDA() where a figure is published.
+Each UDF is a fresh function object wrapping the one in ``xlmodel.excel.functions``:
+xlwings' decorators mark the object they get (``__xlfunc__``), and the test harness
+(``xlmodel.testing.xlwings_harness``) imports this module afresh with xlwings' real
+decorators, which must not mark the shared implementation.
 
 Rules for the names (checked by tests/test_udfs_xlwings.py with xlwings' own importer):
 ASCII, no VBA keywords, nothing that looks like a cell reference (A1, R1C1/R1K1), no
@@ -21,598 +19,209 @@ type hints on arguments (they become xlwings converters and break the COM path),
 argument names the generated VBA wrapper uses. Docstrings and argument docs are what
 Excel's function wizard shows: Swedish, at most 255 characters.
 
-The rule modules are imported inside the functions, and xlwings only where its
-decorators do something (``udfs._xw``): ``import udfs`` stays light, see docs/excel.md
-for the measured time.
+xlwings is imported only where its decorators do something (``udfs._xw``): ``import
+udfs`` stays light, see docs/excel.md for the measured time.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import functools
+from collections.abc import Callable
+from typing import Any
 
-from xlmodel.errors import InputError
-from xlmodel.money import fmt_figure
+from xlmodel.excel import functions as F
+from xlmodel.excel.functions import BALANSKRAV_LINES, ATERSTALLNING_HEADERS, OMSTALLNING_HEADERS
 
-from udfs import _convert as c
 from udfs import _xw as xw  # xlwings' decorators; xlwings itself only where they matter
 
 CATEGORY = "Budgetregler (xlmodel)"
 
 # Argument help texts used by more than one function.
-_DOC_ARETS_RESULTAT = "Årets resultat enligt resultaträkningen, mkr (rad 1 i balanskravsutredningen)."
-_DOC_REALISATION = "Reducering av samtliga realisationsvinster, mkr, med minustecken. Tomt = 0."
-_DOC_UNDANTAG_V = "Justering för realisationsvinster enligt undantagsmöjlighet, mkr (+). Tomt = 0."
-_DOC_UNDANTAG_F = "Justering för realisationsförluster enligt undantagsmöjlighet, mkr (+). Tomt = 0."
-_DOC_OREALISERADE = "Orealiserade vinster (−) och förluster (+) i värdepapper, mkr. Tomt = 0."
-_DOC_ATERFORING = "Justering för återföring av orealiserade vinster och förluster, mkr, med motsatt tecken. Tomt = 0."
-_DOC_RESERVERING = "Reservering av medel till resultatutjämningsreserv (t.o.m. 2023) eller resultatreserv (från 2024), mkr, med minustecken. Tomt = 0."
-_DOC_ANVANDNING = "Användning av medel från resultatutjämningsreserv (t.o.m. 2023) eller resultatreserv (från 2024), mkr (+). Tomt = 0."
-_DOC_AR_BALANSKRAV = "Räkenskapsår (valfritt): lydelsen för året (reserven finns från 2010, resultatreserv från 2024). Tomt = ingen årskontroll."
-_DOC_ANVANDNING_RUR = "Från 2024: användning av medel från äldre resultatutjämningsreserv (RUR), mkr (+), skild från resultatreserven. Tomt = 0."
-_DOC_SATS = "Sats per år som andel, t.ex. 0,01 eller texten \"1 %\"."
-_DOC_AR_NUMMER = "Antal år med reduktion hittills: 1 första året, 2 andra året osv. 0 = ingen reduktion."
-_DOC_METOD = "Tomt eller \"additiv\": k × sats (1 %, 2 %, 3 %). \"sammansatt\" eller \"ränta på ränta\": 1 − (1 − sats)^k."
-
-_BALANSKRAV_LINES = (
-    "arets_resultat", "realisationsvinster", "undantag_vinster", "undantag_forluster",
-    "orealiserade", "aterforing", "reservering", "anvandning",
-)
-_METHODS = {
-    "additiv": "additive", "additive": "additive", "ackumulerad": "additive", "linjar": "additive",
-    "sammansatt": "compounding", "ranta": "compounding", "ranta pa ranta": "compounding",
-    "compounding": "compounding",
-}
+DOC_ARETS_RESULTAT = "Årets resultat enligt resultaträkningen, mkr (rad 1 i balanskravsutredningen)."
+DOC_REALISATION = "Reducering av samtliga realisationsvinster, mkr, med minustecken. Tomt = 0."
+DOC_UNDANTAG_V = "Justering för realisationsvinster enligt undantagsmöjlighet, mkr (+). Tomt = 0."
+DOC_UNDANTAG_F = "Justering för realisationsförluster enligt undantagsmöjlighet, mkr (+). Tomt = 0."
+DOC_OREALISERADE = "Orealiserade vinster (−) och förluster (+) i värdepapper, mkr. Tomt = 0."
+DOC_ATERFORING = "Justering för återföring av orealiserade vinster och förluster, mkr, med motsatt tecken. Tomt = 0."
+DOC_RESERVERING = "Reservering av medel till resultatutjämningsreserv (t.o.m. 2023) eller resultatreserv (från 2024), mkr, med minustecken. Tomt = 0."
+DOC_ANVANDNING = "Användning av medel från resultatutjämningsreserv (t.o.m. 2023) eller resultatreserv (från 2024), mkr (+). Tomt = 0."
+DOC_AR_BALANSKRAV = "Räkenskapsår (valfritt): lydelsen för året (reserven finns från 2010, resultatreserv från 2024). Tomt = ingen årskontroll."
+DOC_ANVANDNING_RUR = "Från 2024: användning av medel från äldre resultatutjämningsreserv (RUR), mkr (+), skild från resultatreserven. Tomt = 0."
+DOC_SATS = "Sats per år som andel, t.ex. 0,01 eller texten \"1 %\"."
+DOC_AR_NUMMER = "Antal år med reduktion hittills: 1 första året, 2 andra året osv. 0 = ingen reduktion."
+DOC_METOD = "Tomt eller \"additiv\": k × sats (1 %, 2 %, 3 %). \"sammansatt\" eller \"ränta på ränta\": 1 − (1 − sats)^k."
 
 
 def _balanskrav_arguments(f):
     """The eight argument docs of the balanskrav functions (same names, same help)."""
-    docs = (_DOC_ARETS_RESULTAT, _DOC_REALISATION, _DOC_UNDANTAG_V, _DOC_UNDANTAG_F,
-            _DOC_OREALISERADE, _DOC_ATERFORING, _DOC_RESERVERING, _DOC_ANVANDNING)
-    for name, doc in zip(reversed(_BALANSKRAV_LINES), reversed(docs)):
+    docs = (DOC_ARETS_RESULTAT, DOC_REALISATION, DOC_UNDANTAG_V, DOC_UNDANTAG_F,
+            DOC_OREALISERADE, DOC_ATERFORING, DOC_RESERVERING, DOC_ANVANDNING)
+    for name, doc in zip(reversed(BALANSKRAV_LINES), reversed(docs)):
         f = xw.arg(name, err_to_str=True, doc=doc)(f)
     return f
 
 
-def _balanskrav_amounts(values, rule="balanskrav"):
-    """The eight lines as Decimals; only årets resultat is required.
-
-    As controllers write them: the first argument may be the utredning's own column
-    (or row) of eight amounts, nr 1-8, with the other arguments left out
-    (=BALANSKRAV(D5:D12)); and None means "nothing to compute": årets resultat blank
-    and every other line blank or 0, as in a future year whose formula is filled down.
-    The function then gives blank, as BALANSKRAV_KOLUMN does for such a row. A blank
-    årets resultat beside a non-zero line is still an error: half a year's figures."""
-    names = _BALANSKRAV_LINES
-    if c.cell_count(values[0]) > 1:
-        lines = c.vector(values[0], names[0], rule)
-        if len(lines) != len(names):
-            raise InputError(f"området har {len(lines)} celler; ange en cell, eller balanskravsutredningens "
-                             f"{len(names)} rader (nr 1–{len(names)}) som en kolumn eller en rad",
-                             rule=rule, argument=names[0])
-        if not all(c.is_blank(v) for v in values[1:]):
-            raise InputError(f"arets_resultat är ett område med utredningens {len(names)} rader; "
-                             "lämna då de andra argumenten tomma", rule=rule, argument=names[0])
-        values = lines.values
-        names = [c.element(names[0], i) for i in range(len(names))]
-    first = c.single(values[0], names[0], rule)
-    if c.is_blank(first) and all(c.is_zero_or_blank(v) for v in values[1:]):
-        return None
-    out = [c.amount(first, names[0], rule)]
-    out += [c.amount(v, n, rule, blank=Decimal(0)) for v, n in zip(values[1:], names[1:])]
-    return out
-
-
-# =========================================================================== balanskrav
-
-@xw.func(category=CATEGORY)
-@xw.arg("anvandning_rur", err_to_str=True, doc=_DOC_ANVANDNING_RUR)
-@xw.arg("ar", err_to_str=True, doc=_DOC_AR_BALANSKRAV)
-@_balanskrav_arguments
-@c.excel_safe(rename={"year": "ar"})
-def BALANSKRAV(arets_resultat, realisationsvinster=None, undantag_vinster=None, undantag_forluster=None,
-               orealiserade=None, aterforing=None, reservering=None, anvandning=None, ar=None, anvandning_rur=None):
-    """Balanskravsresultatet enligt balanskravsutredningen (LKBR 11:10, RKR R15): årets resultat plus de justeringar som anges, med tecken som de redovisas. Tomma rader räknas som 0. Med år: årets lydelse."""
-    from xlmodel.rules.balanskrav import balanskravsresultat
-
-    lines = _balanskrav_amounts((arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
-                                 orealiserade, aterforing, reservering, anvandning))
-    rur = c.amount(anvandning_rur, "anvandning_rur", "balanskrav", blank=Decimal(0))
-    if lines is None:
-        if rur == 0:
-            return None  # a year without figures: blank, as BALANSKRAV_KOLUMN gives
-        c.amount(arets_resultat, _BALANSKRAV_LINES[0], "balanskrav")  # raises: a line without årets resultat
-    year = c.optional_year(ar, "ar", "balanskrav")
-    if year is None and rur == 0:
-        return c.to_excel(balanskravsresultat(*lines))   # the per-cell path (bench)
-    return c.to_excel(balanskravsresultat(*lines, rur, year=year))
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("anvandning_rur", err_to_str=True, doc=_DOC_ANVANDNING_RUR)
-@xw.arg("ar", err_to_str=True, doc="Räkenskapsår (valfritt): väljer radernas lydelse och reservens namn för året. Tomt = båda namnen.")
-@_balanskrav_arguments
-@c.excel_safe(rename={"year": "ar"})
-def BALANSKRAV_UTREDNING(arets_resultat, realisationsvinster=None, undantag_vinster=None, undantag_forluster=None,
-                         orealiserade=None, aterforing=None, reservering=None, anvandning=None, ar=None,
-                         anvandning_rur=None):
-    """Hela balanskravsutredningen som en tabell (rubrik, belopp) i lagens ordning, med resultat efter balanskravsjusteringar och balanskravsresultat: 10 rader, från 2024 11 (äldre RUR på egen rad). Spiller ut."""
-    from xlmodel.rules.balanskrav import balanskravsutredning_rows
-
-    lines = _balanskrav_amounts((arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
-                                 orealiserade, aterforing, reservering, anvandning))
-    rur = c.amount(anvandning_rur, "anvandning_rur", "balanskrav", blank=Decimal(0))
-    if lines is None:
-        if rur == 0:
-            return None  # a year without figures: blank
-        c.amount(arets_resultat, _BALANSKRAV_LINES[0], "balanskrav")  # raises: a line without årets resultat
-    return c.table(balanskravsutredning_rows(*lines, rur, year=c.optional_year(ar, "ar", "balanskrav")))
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("arets_resultat", ndim=2, err_to_str=True, doc="Kolumn med årets resultat, mkr. Tom rad ger tomt resultat.")
-@xw.arg("realisationsvinster", ndim=2, err_to_str=True, doc="Kolumn: reducering av realisationsvinster (−). Utelämnad eller tom cell = 0.")
-@xw.arg("undantag_vinster", ndim=2, err_to_str=True, doc="Kolumn: realisationsvinster enligt undantagsmöjlighet (+). Utelämnad eller tom = 0.")
-@xw.arg("undantag_forluster", ndim=2, err_to_str=True, doc="Kolumn: realisationsförluster enligt undantagsmöjlighet (+). Utelämnad eller tom = 0.")
-@xw.arg("orealiserade", ndim=2, err_to_str=True, doc="Kolumn: orealiserade vinster (−) och förluster (+) i värdepapper. Utelämnad eller tom = 0.")
-@xw.arg("aterforing", ndim=2, err_to_str=True, doc="Kolumn: återföring av orealiserade vinster och förluster. Utelämnad eller tom = 0.")
-@xw.arg("reservering", ndim=2, err_to_str=True, doc="Kolumn: reservering till resultatutjämningsreserv/resultatreserv (−). Utelämnad eller tom = 0.")
-@xw.arg("anvandning", ndim=2, err_to_str=True, doc="Kolumn: användning från resultatutjämningsreserv/resultatreserv (+). Utelämnad eller tom = 0.")
-@c.excel_safe
-def BALANSKRAV_KOLUMN(arets_resultat, realisationsvinster=None, undantag_vinster=None, undantag_forluster=None,
-                      orealiserade=None, aterforing=None, reservering=None, anvandning=None):
-    """Balanskravsresultat för många år eller enheter i ett anrop: kolumner (lika långa) med raderna i balanskravsutredningen ger en kolumn med resultat. Snabbare än ett BALANSKRAV per cell."""
-    rule = "balanskrav"
-    lead = c.vector(arets_resultat, "arets_resultat", rule)
-    others = [c.optional_vector(v, n, rule, len(lead), "arets_resultat")
-              for v, n in zip((realisationsvinster, undantag_vinster, undantag_forluster, orealiserade,
-                               aterforing, reservering, anvandning), _BALANSKRAV_LINES[1:])]
-    columns = [lead.values, *others]
-    try:
-        results = _balanskrav_by_column(columns, rule)
-    except c.InputError:
-        results = _balanskrav_by_row(columns, rule)  # raises the error, named as before
-    return lead.shaped(results)
-
-
-def _balanskrav_by_column(columns, rule):
-    """BALANSKRAV_KOLUMN's results, parsed a column at a time. A float (what Excel passes
-    for every number) goes straight to money.parse_amount, which is what c.amount does
-    with it. Any InputError here is re-raised by ``_balanskrav_by_row``, which names the
-    element ("arets_resultat[3]") and the first bad cell in row order, as the function
-    always has. Why: a call over a column must cost less than a call per cell (bench)."""
-    from xlmodel.money import parse_amount
-    from xlmodel.rules.balanskrav import balanskravsresultat
-
-    n = len(columns[0])
-    blank_rows = {i for i in range(n) if _no_figures([col[i] for col in columns])}
-    parsed = []
-    for j, (col, name) in enumerate(zip(columns, _BALANSKRAV_LINES)):
-        blank = None if j == 0 else Decimal(0)
-        parsed.append([
-            None if i in blank_rows else
-            parse_amount(x, argument=name, rule=rule, blank=blank) if type(x) is float else
-            c.amount(x, name, rule, blank=blank)
-            for i, x in enumerate(col)
-        ])
-    return [None if i in blank_rows else c.to_excel(balanskravsresultat(*lines))
-            for i, lines in enumerate(zip(*parsed))]
-
-
-def _no_figures(row):
-    """A row of BALANSKRAV_KOLUMN with nothing to compute: årets resultat blank and
-    every other line blank or 0 (a future year; the same rule as BALANSKRAV)."""
-    return c.is_blank(row[0]) and all(c.is_zero_or_blank(x) for x in row[1:])
-
-
-def _balanskrav_by_row(columns, rule):
-    """BALANSKRAV_KOLUMN row by row, each argument named by its element."""
-    from xlmodel.rules.balanskrav import balanskravsresultat
-
-    results = []
-    for i in range(len(columns[0])):
-        row = [col[i] for col in columns]
-        if _no_figures(row):
-            results.append(None)  # an unused row of the range: blank in, blank out
-            continue
-        lines = [c.amount(row[0], c.element("arets_resultat", i), rule)]
-        lines += [c.amount(x, c.element(n, i), rule, blank=Decimal(0))
-                  for x, n in zip(row[1:], _BALANSKRAV_LINES[1:])]
-        results.append(c.to_excel(balanskravsresultat(*lines)))
-    return results
-
-
-# =========================================================================== återställning
-
-_WHOLE_DEFICIT = {"hela": "hela", "allt": "hela", "hela underskottet": "hela"}
-ATERSTALLNING_HEADERS = ("Underskottsår", "Underskott", "Återställt", "Avskrivet (synnerliga skäl)",
-                         "Kvar att återställa", "Sista år", "Status")
-_DECISION_REASON = "Fullmäktiges beslut om synnerliga skäl, angivet i kalkylbladet (ATERSTALLNING)"
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ar", ndim=2, err_to_str=True, doc="Kolumn med år i stigande ordning, ett år per rad.")
-@xw.arg("balanskravsresultat", ndim=2, err_to_str=True, doc="Kolumn med balanskravsresultat per år, mkr (utfall, prognos eller budget). Negativt = underskott.")
-@xw.arg("synnerliga_skal", ndim=2, err_to_str=True, doc="Valfri kolumn i linje med åren: belopp som enligt beslut om synnerliga skäl inte ska återställas, på underskottsårets rad (eller \"hela\"). Tomt = inget beslut.")
-@xw.arg("forlangt_till", ndim=2, err_to_str=True, doc="Valfri kolumn i linje med åren: sista år enligt beslut om förlängd återställning (synnerliga skäl), på underskottsårets rad. Tomt = lagens tre år.")
-@c.excel_safe
-def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=None):
-    """Återställning av negativa balanskravsresultat (KL 11:12-13), äldst först: en rad per underskott med år, underskott, återställt, avskrivet, kvar, sista år och status. Spiller ut."""
-    from xlmodel.rules.restoration import Extension, WriteOff, ledger_from_columns
-
-    rule = "aterstallning"
-    years_v = c.vector(ar, "ar", rule)
-    n = len(years_v)
-    results_v = c.vector(balanskravsresultat, "balanskravsresultat", rule)
-    c.same_length(results_v, "balanskravsresultat", n, "ar", rule)
-    write_offs_raw = c.optional_vector(synnerliga_skal, "synnerliga_skal", rule, n, "ar")
-    extended_raw = c.optional_vector(forlangt_till, "forlangt_till", rule, n, "ar")
-
-    # Rows at the end of the ranges that are blank in every column are unused rows.
-    while n and all(c.is_blank(col[n - 1]) for col in (years_v.values, results_v.values, write_offs_raw, extended_raw)):
-        n -= 1
-    if n == 0:
-        raise InputError("inga år angivna", rule=rule, argument="ar")
-    years = [c.year(years_v.values[i], c.element("ar", i), rule) for i in range(n)]
-    results = [c.amount(results_v.values[i], c.element("balanskravsresultat", i), rule) for i in range(n)]
-    for i in range(1, n):
-        if years[i] <= years[i - 1]:
-            raise InputError(f"år {years[i]} kommer efter {years[i - 1]}: åren måste vara unika och i stigande ordning",
-                               rule=rule, argument=c.element("ar", i))
-
-    write_offs, extensions = [], []
-    for i in range(n):
-        w, e = write_offs_raw[i], extended_raw[i]
-        # 0, "0", "–", "nej" ... in a decision column is a controller's "no decision"
-        # (the column is often filled for every year); an error cell is still reported.
-        w = None if c.no_decision(w) else w
-        e = None if c.no_decision(e) else e
-        if c.is_blank(w) and c.is_blank(e):
-            continue
-        for value, name in ((w, "synnerliga_skal"), (e, "forlangt_till")):
-            if c.is_blank(value):
-                continue
-            c.single(value, c.element(name, i), rule)  # an error cell is reported as such
-            if results[i] >= 0:
-                raise InputError(f"år {years[i]} har inget underskott (balanskravsresultat {fmt_figure(results[i])} mkr)",
-                                   rule=rule, argument=c.element(name, i))
-        if not c.is_blank(w):
-            whole = isinstance(w, str) and c.fold(w) in _WHOLE_DEFICIT
-            amount = None if whole else c.amount(w, c.element("synnerliga_skal", i), rule)
-            if amount is not None and amount <= 0:
-                raise InputError("ange det avskrivna beloppet som ett positivt belopp (eller \"hela\")",
-                                   rule=rule, argument=c.element("synnerliga_skal", i))
-            write_offs.append(WriteOff(origin_year=years[i], amount=amount, reason=_DECISION_REASON))
-        if not c.is_blank(e):
-            to_year = c.year(e, c.element("forlangt_till", i), rule)
-            if to_year <= years[i]:
-                raise InputError(f"{to_year} ligger inte efter underskottsåret {years[i]}",
-                                   rule=rule, argument=c.element("forlangt_till", i))
-            extensions.append(Extension(origin_year=years[i], to_year=to_year, reason=_DECISION_REASON))
-
-    ledger = ledger_from_columns(years, results, write_offs=tuple(write_offs), extensions=tuple(extensions),
-                                 check_atgardsplan=False)
-    _refuse_capped_write_offs(ledger, years, rule)
-    rows = [ATERSTALLNING_HEADERS]
-    rows += [(d.origin_year, d.amount, d.restored, d.written_off, d.remaining, d.deadline, d.status)
-             for d in ledger.deficits]
-    return c.table(rows)
-
-
-def _refuse_capped_write_offs(ledger, years, rule):
-    """A write-off larger than what was left of the deficit: the core caps it and warns
-    (aterstallning.avskrivning); a function has no place for the warning, and 400
-    written off a deficit of 333 is almost surely a wrong cell, so it is refused."""
-    from xlmodel.money import fmt_mkr
-
-    for f in ledger.findings:
-        if f.rule == "aterstallning.avskrivning":
-            origin = int(f.subject)
-            raise InputError(
-                f"beslutet skriver av {fmt_mkr(f.found.normalize())} mkr men bara {fmt_mkr(f.expected.normalize())} mkr var kvar av "
-                f"underskottet från {origin}; ange högst det beloppet, eller \"hela\"",
-                rule=rule, argument=c.element("synnerliga_skal", years.index(origin)))
-
-
-# =========================================================================== reserves
-
-@xw.func(category=CATEGORY)
-@xw.arg("ar", err_to_str=True, doc="Räkenskapsåret; avgör regelverket (resultatutjämningsreserv t.o.m. 2023, resultatreserv med 5 %-tak från 2024).")
-@xw.arg("arets_resultat", err_to_str=True, doc="Årets resultat, mkr.")
-@xw.arg("resultat_efter_justeringar", err_to_str=True, doc="Årets resultat efter balanskravsjusteringar, mkr (se BALANSKRAV_UTREDNING). Det lägre av de två resultaten gäller.")
-@xw.arg("skatteintakter", err_to_str=True, doc="Skatteintäkter, mkr.")
-@xw.arg("statsbidrag_utjamning", err_to_str=True, doc="Generella statsbidrag och kommunalekonomisk utjämning, mkr.")
-@xw.arg("eget_kapital", err_to_str=True, doc="Eget kapital inklusive ansvarsförbindelsen för pensioner, mkr. Negativt ger 2 %-gränsen. Tomt = 1 %-gränsen.")
-@xw.arg("reserv_saldo", err_to_str=True, doc="Ingående resultatreserv, mkr (från 2024, räknas mot 5 %-taket). Tomt = 0.")
-@c.excel_safe(rename={"year": "ar", "generella_statsbidrag": "statsbidrag_utjamning",
-                      "eget_kapital_inkl_ansvarsforbindelse": "eget_kapital", "resultatreserv_balance": "reserv_saldo"})
-def RESERVUTRYMME(ar, arets_resultat, resultat_efter_justeringar, skatteintakter, statsbidrag_utjamning,
-                  eget_kapital=None, reserv_saldo=None):
-    """Högsta belopp som får reserveras till resultatutjämningsreserv/resultatreserv (KL 11:14): det lägre resultatet över 1 % (2 %) av skatter och statsbidrag, från 2024 högst till 5 %-taket."""
-    from xlmodel.rules.reserves import ReserveRoomInput, reserve_room
-
-    rule = "reserv"
-    inp = ReserveRoomInput(
-        year=c.year(ar, "ar", rule),
-        arets_resultat=c.amount(arets_resultat, "arets_resultat", rule),
-        resultat_efter_justeringar=c.amount(resultat_efter_justeringar, "resultat_efter_justeringar", rule),
-        skatteintakter=c.amount(skatteintakter, "skatteintakter", rule),
-        generella_statsbidrag=c.amount(statsbidrag_utjamning, "statsbidrag_utjamning", rule),
-        eget_kapital_inkl_ansvarsforbindelse=c.optional_amount(eget_kapital, "eget_kapital", rule),
-        resultatreserv_balance=c.amount(reserv_saldo, "reserv_saldo", rule, blank=Decimal(0)),
-    )
-    return c.to_excel(reserve_room(inp).room)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ar", err_to_str=True, doc="Räkenskapsåret; avgör regelverket (resultatutjämningsreserv t.o.m. 2023, resultatreserv från 2024).")
-@xw.arg("resultat_efter_justeringar", err_to_str=True, doc="Årets resultat efter balanskravsjusteringar, mkr (före användning av reserven).")
-@xw.arg("rur_saldo", err_to_str=True, doc="Ingående resultatutjämningsreserv (RUR), mkr. Tomt = 0.")
-@xw.arg("resultatreserv_saldo", err_to_str=True, doc="Ingående resultatreserv (från 2024), mkr. Tomt = 0.")
-@xw.arg("endast_vid_underskott", err_to_str=True, doc="Lokal riktlinje (inte lag): använd bara när resultatet efter balanskravsjusteringar är negativt. Tomt = Ja (vanlig riktlinje); Nej enligt egna riktlinjer.")
-@xw.arg("hogst_till_noll", err_to_str=True, doc="Lokal riktlinje (inte lag): högst så mycket att resultatet blir noll. Tomt = Ja (vanlig riktlinje); Nej enligt egna riktlinjer.")
-@c.excel_safe(rename={"year": "ar", "rur_balance": "rur_saldo", "resultatreserv_balance": "resultatreserv_saldo",
-                      "only_when_negative": "endast_vid_underskott", "at_most_to_zero": "hogst_till_noll"})
-def RESERVANVANDNING(ar, resultat_efter_justeringar, rur_saldo=None, resultatreserv_saldo=None,
-                     endast_vid_underskott=None, hogst_till_noll=None):
-    """Högsta belopp som får användas från reserverna enligt fullmäktiges riktlinjer (KL 11:14 reglerar inte gränsen): standard är den vanliga lokala riktlinjen, bara vid negativt resultat och högst till noll."""
-    from xlmodel.rules.reserves import ReserveUseInput, UseGuidelines, reserve_use
-
-    rule = "reserv"
-    guidelines = UseGuidelines(
-        only_when_negative=_yes_no(endast_vid_underskott, "endast_vid_underskott", rule),
-        at_most_to_zero=_yes_no(hogst_till_noll, "hogst_till_noll", rule),
-        source="riktlinjer angivna i kalkylbladet (RESERVANVANDNING)"
-        if not (c.is_blank(endast_vid_underskott) and c.is_blank(hogst_till_noll))
-        else "vanlig lokal riktlinje (standard i xlmodel)",
-    )
-    inp = ReserveUseInput(
-        year=c.year(ar, "ar", rule),
-        resultat_efter_justeringar=c.amount(resultat_efter_justeringar, "resultat_efter_justeringar", rule),
-        rur_balance=c.amount(rur_saldo, "rur_saldo", rule, blank=Decimal(0)),
-        resultatreserv_balance=c.amount(resultatreserv_saldo, "resultatreserv_saldo", rule, blank=Decimal(0)),
-        guidelines=guidelines,
-    )
-    return c.to_excel(reserve_use(inp).max_total)
-
-
-_YES_NO = {"ja": "ja", "sant": "ja", "true": "ja", "nej": "nej", "falskt": "nej", "false": "nej"}
-
-
-def _yes_no(value, name, rule):
-    """Ja/Nej (or Excel's SANT/FALSKT, which arrives as a bool); blank = Ja."""
-    if isinstance(value, bool):
-        return value
-    return c.choice(value, name, rule, _YES_NO, "ja") == "ja"
-
-
-# =========================================================================== index uplift
-
-def _elementwise(block, name, rule, compute):
-    """``compute(Decimal, element name)`` over every non-blank cell of ``block``; blank → blank."""
-    g = c.grid(block, name, rule)
-    out = []
-    for i, x in enumerate(v for row in g.rows for v in row):
-        out.append(None if c.is_blank(x) else c.to_excel(compute(c.amount(x, c.element(name, i), rule))))
-    return g.reshape(out)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("belopp", ndim=2, err_to_str=True, doc="Beloppet som räknas upp (föregående års ram), mkr. En cell eller ett helt område; tomma celler ger tomt.")
-@xw.arg("sats", err_to_str=True, doc="Indexsats som andel, t.ex. 0,019 eller \"1,9 %\". Tom = landstingsprisindex (LPIK) för året i argumentet ar.")
-@xw.arg("ar", err_to_str=True, doc="Budgetår (valfritt): används bara när sats är tom, för att hämta LPIK ur xlmodels daterade parametrar.")
-@c.excel_safe
-def UPPRAKNING(belopp, sats, ar=None):
-    """Löne- och prisindex för ett belopp: belopp × sats, på föregående års ram före årets tillskott. Ger uppräkningen (inte den nya ramen); ett område ger ett område."""
-    from xlmodel.rules import uplift
-
-    rule = "upprakning"
-    r = c.optional_rate(sats, "sats", rule)
-    if r is None:
-        year = c.optional_year(ar, "ar", rule)
-        if year is None:
-            raise InputError("sats saknas; ange en sats eller ett budgetår i argumentet ar", rule=rule, argument="sats")
-        r = uplift.resolve_rate(None, year, argument="sats")
-    return _elementwise(belopp, "belopp", rule, lambda base: uplift.uplift_amount(base, r))
-
-
-def _chain(belopp, satser, forsta_ar):
-    from xlmodel.rules import uplift
-
-    rule = "upprakning"
-    base = c.amount(belopp, "belopp", rule)
-    rates_v = c.vector(satser, "satser", rule)
-    first = c.optional_year(forsta_ar, "forsta_ar", rule)
-    rates = {}
-    for i, x in enumerate(rates_v.values):
-        if c.is_blank(x) and first is None:
-            raise InputError("satsen saknas; fyll i den eller ange forsta_ar så hämtas LPIK för året",
-                               rule=rule, argument=c.element("satser", i))
-        # Without a first year the steps are numbered 1..n (the core keys them by year).
-        rates[(first if first is not None else 1) + i] = (
-            None if c.is_blank(x) else c.rate(x, c.element("satser", i), rule))
-    return uplift.chained_uplift(base, rates), first is not None
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("belopp", err_to_str=True, doc="Utgångsbeloppet (före första årets uppräkning), mkr.")
-@xw.arg("satser", ndim=2, err_to_str=True, doc="Kolumn (eller rad) med en indexsats per år, som andel. Varje års sats räknas på föregående års uppräknade belopp.")
-@xw.arg("forsta_ar", err_to_str=True, doc="Första årets årtal (valfritt). Då visas årtal, och tomma satser hämtas som LPIK för året ur xlmodels parametrar.")
-@c.excel_safe
-def UPPRAKNING_KEDJA(belopp, satser, forsta_ar=None):
-    """Uppräkning över flera år i kedja: en rad per år med sats, ingående belopp, uppräkning och utgående belopp (belopp × (1+r1) × (1+r2) …). Spiller ut."""
-    chain, has_years = _chain(belopp, satser, forsta_ar)
-    rows = [("År" if has_years else "Steg", "Sats", "Ingående", "Uppräkning", "Utgående")]
-    rows += [(y.year, y.rate, y.opening, y.uplift, y.closing) for y in chain.years]
-    return c.table(rows)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("belopp", err_to_str=True, doc="Utgångsbeloppet (före första årets uppräkning), mkr.")
-@xw.arg("satser", ndim=2, err_to_str=True, doc="Kolumn (eller rad) med en indexsats per år, som andel. Varje års sats räknas på föregående års uppräknade belopp.")
-@xw.arg("forsta_ar", err_to_str=True, doc="Första årets årtal (valfritt): tomma satser hämtas då som LPIK för året ur xlmodels parametrar.")
-@c.excel_safe
-def UPPRAKNING_KEDJA_SLUT(belopp, satser, forsta_ar=None):
-    """Beloppet efter uppräkning i kedja över flera år: belopp × (1+r1) × (1+r2) … Samma beräkning som UPPRAKNING_KEDJA men bara slutbeloppet."""
-    chain, _ = _chain(belopp, satser, forsta_ar)
-    return c.to_excel(chain.closing)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("loneindex", err_to_str=True, doc="Löneökningstakt som andel, t.ex. 0,03.")
-@xw.arg("prisindex", err_to_str=True, doc="Prisökningstakt som andel, t.ex. 0,015.")
-@xw.arg("loneandel", err_to_str=True, doc="Lönernas andel av kostnaderna, 0-1 (t.ex. 0,6 eller \"60 %\").")
-@xw.arg("produktivitetsavdrag", err_to_str=True, doc="Produktivitetsavdrag på lönedelen som andel (valfritt, som i statens pris- och löneomräkning). Tomt = 0.")
-@c.excel_safe
-def INDEXSATS_VAGD(loneindex, prisindex, loneandel, produktivitetsavdrag=None):
-    """Vägd indexsats: löneandel × (löneindex − produktivitetsavdrag) + (1 − löneandel) × prisindex, som statens pris- och löneomräkning."""
-    from xlmodel.rules import uplift
-
-    rule = "upprakning.sammanvagd"
-    # A share, not a rate: 1 (all wages) is allowed, so parse_amount ("60 %" is 0,6 there too).
-    share = c.amount(loneandel, "loneandel", rule)
-    return c.to_excel(uplift.composite_rate(
-        wage_index=c.rate(loneindex, "loneindex", rule),
-        price_index=c.rate(prisindex, "prisindex", rule),
-        wage_share=share,
-        productivity_deduction=c.rate(produktivitetsavdrag, "produktivitetsavdrag", rule, blank=Decimal(0)),
-    ))
-
-
-# =========================================================================== omställning
-
-OMSTALLNING_HEADERS = ("Nämnd", "Budgetreducering", "Underskottshantering", "Summa omställning", "Ramförändring")
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("budgetreducering", ndim=2, err_to_str=True, doc="Kolumn: den del av omställningen som minskar nämndens ram, mkr: positiva belopp (5) eller med minus som i ramtabellen (−5), inte blandat. Tom = 0.")
-@xw.arg("underskottshantering", ndim=2, err_to_str=True, doc="Valfri kolumn i linje: kostnadsminskning för att komma i balans mot ramen, mkr, positiv eller negativ som budgetreducering. Ändrar inte ramen. Tom = 0.")
-@xw.arg("namnd", ndim=2, err_to_str=True, doc="Valfri kolumn i linje med nämndernas namn. Tomt = Rad 1, Rad 2 ...")
-@c.excel_safe
-def OMSTALLNING(budgetreducering, underskottshantering=None, namnd=None):
-    """Omställningsplanen per nämnd: budgetreducering (minskar ramen) och underskottshantering (minskar inte ramen), summa och ramförändring, med summarad. Spiller ut."""
-    from xlmodel.rules.omstallning import OmstallningPart, OmstallningPlan, summarize_omstallning
-
-    rule = "omstallning.plan"
-    cuts = c.vector(budgetreducering, "budgetreducering", rule)
-    n = len(cuts)
-    deficits = c.optional_vector(underskottshantering, "underskottshantering", rule, n, "budgetreducering")
-    names = c.optional_vector(namnd, "namnd", rule, n, "budgetreducering")
-    used = [i for i in range(n) if not all(c.is_blank(x) for x in (cuts.values[i], deficits[i], names[i]))]
-    cut_amounts = _savings(cuts.values, used, "budgetreducering", rule)
-    deficit_amounts = _savings(deficits, used, "underskottshantering", rule)
-    parts = []
-    for i in used:
-        label = names[i]
-        c.refuse_error(label, c.element("namnd", i), rule)
-        parts.append(OmstallningPart(
-            row=str(i + 1),
-            label=f"Rad {i + 1}" if c.is_blank(label) else str(label).strip(),
-            budgetreducering=cut_amounts[i],
-            underskottshantering=deficit_amounts[i],
-        ))
-    if not parts:
-        raise InputError("inga belopp angivna", rule=rule, argument="budgetreducering")
-    res = summarize_omstallning(OmstallningPlan(year=0, parts=parts))  # the year only names changes
-    rows = [OMSTALLNING_HEADERS]
-    rows += [(r.label, r.budgetreducering, r.underskottshantering, r.total, -r.budgetreducering) for r in res.rows]
-    rows.append(("Summa", res.budgetreducering, res.underskottshantering, res.total, -res.budgetreducering))
-    return c.table(rows)
-
-
-def _savings(values, used, name, rule):
-    """A column of savings as positive amounts, whichever sign convention it is written
-    in: positive as in an omställningsplan (5; 45), or negative as the frame table and
-    Förändringar write the same cuts (−5; −45). Both signs in one column are refused:
-    one of them is almost surely a typo, and which one cannot be told."""
-    amounts = {i: c.amount(values[i], c.element(name, i), rule, blank=Decimal(0)) for i in used}
-    positive = next((i for i in used if amounts[i] > 0), None)
-    negative = next((i for i in used if amounts[i] < 0), None)
-    if positive is not None and negative is not None:
-        later = max(positive, negative)
-        raise InputError(
-            f"blandade tecken i kolumnen: värde nr {positive + 1} är positivt och värde nr {negative + 1} negativt; "
-            "skriv besparingarna antingen som positiva belopp eller alla med minustecken (som i ramtabellen)",
-            rule=rule, argument=c.element(name, later))
-    return {i: abs(a) for i, a in amounts.items()}
-
-
-def _cut_args(sats, ar_nummer, metod, rule):
-    return (c.rate(sats, "sats", rule), c.whole_number(ar_nummer, "ar_nummer", rule),
-            c.choice(metod, "metod", rule, _METHODS, "additive"))
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ram", ndim=2, err_to_str=True, doc="Den uppräknade ramen före reduktion, mkr. En cell eller ett område; tomma celler ger tomt.")
-@xw.arg("sats", err_to_str=True, doc=_DOC_SATS)
-@xw.arg("ar_nummer", err_to_str=True, doc=_DOC_AR_NUMMER)
-@xw.arg("metod", err_to_str=True, doc=_DOC_METOD)
-@c.excel_safe(rename={"reduktionssats": "sats"})
-def OMSTALLNING_PROCENT(ram, sats, ar_nummer, metod=None):
-    """Ackumulerad procentuell reduktion av en ram: ram × k × sats (additiv, standard) eller ram × (1 − (1 − sats)^k) (sammansatt), där k är år nummer. Ger reduktionens belopp."""
-    from xlmodel.rules.omstallning import cut_amount
-
-    rule = "omstallning.procent"
-    r, k, method = _cut_args(sats, ar_nummer, metod, rule)
-    return _elementwise(ram, "ram", rule, lambda frame: cut_amount(frame, r, k, method))
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("intakter", ndim=2, err_to_str=True, doc="Verksamhetens intäkter som kravet gäller, mkr. En cell eller ett område; tomma celler ger tomt.")
-@xw.arg("sats", err_to_str=True, doc=_DOC_SATS)
-@xw.arg("ar_nummer", err_to_str=True, doc=_DOC_AR_NUMMER)
-@xw.arg("metod", err_to_str=True, doc=_DOC_METOD)
-@c.excel_safe(rename={"reduktionssats": "sats"})
-def AVKASTNINGSKRAV(intakter, sats, ar_nummer, metod=None):
-    """Avkastningskrav på intäkter för intäktsfinansierad verksamhet: intäkter × ackumulerad sats efter k år (additiv eller sammansatt), i stället för en reduktion av nettoramen."""
-    from xlmodel.rules.omstallning import avkastningskrav
-
-    rule = "omstallning.procent"
-    r, k, method = _cut_args(sats, ar_nummer, metod, rule)
-    return _elementwise(intakter, "intakter", rule, lambda revenue: avkastningskrav(revenue, r, k, method))
-
-
-# A temporary withholding is money held back centrally at the start of the year and
-# returned within it: the plans withhold a few per mille (Region Västerbotten 2022:
-# 0,4 %). A share of more than 10 % of a frame is not such a withholding; it is the
-# number 0,4 typed for 0,4 % (= 40 %), which used to give 2 111,6 on a frame of 5 279.
-MAX_TILLFALLIG_ANDEL = Decimal("0.10")
-
-
-def _num(x):
-    """A number as Swedish text, without trailing zeros: 0,4 / 40 / 0,004."""
-    text = format(x.normalize(), "f")
-    return text.replace(".", ",")
-
-
-def _pct(x):
-    return f"{_num(x * 100)} %"
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ram", ndim=2, err_to_str=True, doc="Ramen som andelen hålls inne från, mkr. En cell eller ett område; tomma celler ger tomt.")
-@xw.arg("andel", err_to_str=True, doc="Andel som hålls inne centralt vid årets början, t.ex. 0,004 eller \"0,4 %\". Över 10 % ger fel (0,4 betyder 40 %).")
-@c.excel_safe
-def TILLFALLIG_REDUCERING(ram, andel):
-    """Tillfällig reducering: belopp som hålls inne centralt vid årets början och återförs under året (ram × andel). Påverkar varken årets totala ram eller nästa års bas."""
-    from xlmodel.rules.omstallning import temporary_withholding
-
-    rule = "omstallning.tillfallig"
-    share = c.rate(andel, "andel", rule)
-    if share > MAX_TILLFALLIG_ANDEL:
-        raise InputError(
-            f"andelen {_pct(share)} är orimligt stor för en tillfällig reducering (högst {_pct(MAX_TILLFALLIG_ANDEL)}); "
-            f"menade du {_num(share)} %? Skriv \"{_num(share)} %\" eller {_num(share / 100)}",
-            rule=rule, argument="andel")
-    return _elementwise(ram, "ram", rule, lambda frame: temporary_withholding(frame, share).withheld)
+def _udf(implementation: Callable[..., Any], *decorators: Callable[[Callable[..., Any]], Callable[..., Any]]):
+    """A fresh function for xlwings to mark, calling ``implementation``; ``decorators``
+    are applied as if written above it (the last one first)."""
+
+    @functools.wraps(implementation)
+    def udf(*args: Any, **kwargs: Any) -> Any:
+        return implementation(*args, **kwargs)  # xlwings passes its reserved ``caller`` by keyword
+
+    for decorate in reversed(decorators):
+        udf = decorate(udf)
+    return udf
+
+
+BALANSKRAV = _udf(
+    F.BALANSKRAV,
+    xw.func(category=CATEGORY),
+    xw.arg("anvandning_rur", err_to_str=True, doc=DOC_ANVANDNING_RUR),
+    xw.arg("ar", err_to_str=True, doc=DOC_AR_BALANSKRAV),
+    _balanskrav_arguments,
+)
+
+
+BALANSKRAV_UTREDNING = _udf(
+    F.BALANSKRAV_UTREDNING,
+    xw.func(category=CATEGORY),
+    xw.arg("anvandning_rur", err_to_str=True, doc=DOC_ANVANDNING_RUR),
+    xw.arg("ar", err_to_str=True, doc="Räkenskapsår (valfritt): väljer radernas lydelse och reservens namn för året. Tomt = båda namnen."),
+    _balanskrav_arguments,
+)
+
+
+BALANSKRAV_KOLUMN = _udf(
+    F.BALANSKRAV_KOLUMN,
+    xw.func(category=CATEGORY),
+    xw.arg("arets_resultat", ndim=2, err_to_str=True, doc="Kolumn med årets resultat, mkr. Tom rad ger tomt resultat."),
+    xw.arg("realisationsvinster", ndim=2, err_to_str=True, doc="Kolumn: reducering av realisationsvinster (−). Utelämnad eller tom cell = 0."),
+    xw.arg("undantag_vinster", ndim=2, err_to_str=True, doc="Kolumn: realisationsvinster enligt undantagsmöjlighet (+). Utelämnad eller tom = 0."),
+    xw.arg("undantag_forluster", ndim=2, err_to_str=True, doc="Kolumn: realisationsförluster enligt undantagsmöjlighet (+). Utelämnad eller tom = 0."),
+    xw.arg("orealiserade", ndim=2, err_to_str=True, doc="Kolumn: orealiserade vinster (−) och förluster (+) i värdepapper. Utelämnad eller tom = 0."),
+    xw.arg("aterforing", ndim=2, err_to_str=True, doc="Kolumn: återföring av orealiserade vinster och förluster. Utelämnad eller tom = 0."),
+    xw.arg("reservering", ndim=2, err_to_str=True, doc="Kolumn: reservering till resultatutjämningsreserv/resultatreserv (−). Utelämnad eller tom = 0."),
+    xw.arg("anvandning", ndim=2, err_to_str=True, doc="Kolumn: användning från resultatutjämningsreserv/resultatreserv (+). Utelämnad eller tom = 0."),
+)
+
+
+ATERSTALLNING = _udf(
+    F.ATERSTALLNING,
+    xw.func(category=CATEGORY),
+    xw.arg("ar", ndim=2, err_to_str=True, doc="Kolumn med år i stigande ordning, ett år per rad."),
+    xw.arg("balanskravsresultat", ndim=2, err_to_str=True, doc="Kolumn med balanskravsresultat per år, mkr (utfall, prognos eller budget). Negativt = underskott."),
+    xw.arg("synnerliga_skal", ndim=2, err_to_str=True, doc="Valfri kolumn i linje med åren: belopp som enligt beslut om synnerliga skäl inte ska återställas, på underskottsårets rad (eller \"hela\"). Tomt = inget beslut."),
+    xw.arg("forlangt_till", ndim=2, err_to_str=True, doc="Valfri kolumn i linje med åren: sista år enligt beslut om förlängd återställning (synnerliga skäl), på underskottsårets rad. Tomt = lagens tre år."),
+)
+
+
+RESERVUTRYMME = _udf(
+    F.RESERVUTRYMME,
+    xw.func(category=CATEGORY),
+    xw.arg("ar", err_to_str=True, doc="Räkenskapsåret; avgör regelverket (resultatutjämningsreserv t.o.m. 2023, resultatreserv med 5 %-tak från 2024)."),
+    xw.arg("arets_resultat", err_to_str=True, doc="Årets resultat, mkr."),
+    xw.arg("resultat_efter_justeringar", err_to_str=True, doc="Årets resultat efter balanskravsjusteringar, mkr (se BALANSKRAV_UTREDNING). Det lägre av de två resultaten gäller."),
+    xw.arg("skatteintakter", err_to_str=True, doc="Skatteintäkter, mkr."),
+    xw.arg("statsbidrag_utjamning", err_to_str=True, doc="Generella statsbidrag och kommunalekonomisk utjämning, mkr."),
+    xw.arg("eget_kapital", err_to_str=True, doc="Eget kapital inklusive ansvarsförbindelsen för pensioner, mkr. Negativt ger 2 %-gränsen. Tomt = 1 %-gränsen."),
+    xw.arg("reserv_saldo", err_to_str=True, doc="Ingående resultatreserv, mkr (från 2024, räknas mot 5 %-taket). Tomt = 0."),
+)
+
+
+RESERVANVANDNING = _udf(
+    F.RESERVANVANDNING,
+    xw.func(category=CATEGORY),
+    xw.arg("ar", err_to_str=True, doc="Räkenskapsåret; avgör regelverket (resultatutjämningsreserv t.o.m. 2023, resultatreserv från 2024)."),
+    xw.arg("resultat_efter_justeringar", err_to_str=True, doc="Årets resultat efter balanskravsjusteringar, mkr (före användning av reserven)."),
+    xw.arg("rur_saldo", err_to_str=True, doc="Ingående resultatutjämningsreserv (RUR), mkr. Tomt = 0."),
+    xw.arg("resultatreserv_saldo", err_to_str=True, doc="Ingående resultatreserv (från 2024), mkr. Tomt = 0."),
+    xw.arg("endast_vid_underskott", err_to_str=True, doc="Lokal riktlinje (inte lag): använd bara när resultatet efter balanskravsjusteringar är negativt. Tomt = Ja (vanlig riktlinje); Nej enligt egna riktlinjer."),
+    xw.arg("hogst_till_noll", err_to_str=True, doc="Lokal riktlinje (inte lag): högst så mycket att resultatet blir noll. Tomt = Ja (vanlig riktlinje); Nej enligt egna riktlinjer."),
+)
+
+
+UPPRAKNING = _udf(
+    F.UPPRAKNING,
+    xw.func(category=CATEGORY),
+    xw.arg("belopp", ndim=2, err_to_str=True, doc="Beloppet som räknas upp (föregående års ram), mkr. En cell eller ett helt område; tomma celler ger tomt."),
+    xw.arg("sats", err_to_str=True, doc="Indexsats som andel, t.ex. 0,019 eller \"1,9 %\". Tom = landstingsprisindex (LPIK) för året i argumentet ar."),
+    xw.arg("ar", err_to_str=True, doc="Budgetår (valfritt): används bara när sats är tom, för att hämta LPIK ur xlmodels daterade parametrar."),
+)
+
+
+UPPRAKNING_KEDJA = _udf(
+    F.UPPRAKNING_KEDJA,
+    xw.func(category=CATEGORY),
+    xw.arg("belopp", err_to_str=True, doc="Utgångsbeloppet (före första årets uppräkning), mkr."),
+    xw.arg("satser", ndim=2, err_to_str=True, doc="Kolumn (eller rad) med en indexsats per år, som andel. Varje års sats räknas på föregående års uppräknade belopp."),
+    xw.arg("forsta_ar", err_to_str=True, doc="Första årets årtal (valfritt). Då visas årtal, och tomma satser hämtas som LPIK för året ur xlmodels parametrar."),
+)
+
+
+UPPRAKNING_KEDJA_SLUT = _udf(
+    F.UPPRAKNING_KEDJA_SLUT,
+    xw.func(category=CATEGORY),
+    xw.arg("belopp", err_to_str=True, doc="Utgångsbeloppet (före första årets uppräkning), mkr."),
+    xw.arg("satser", ndim=2, err_to_str=True, doc="Kolumn (eller rad) med en indexsats per år, som andel. Varje års sats räknas på föregående års uppräknade belopp."),
+    xw.arg("forsta_ar", err_to_str=True, doc="Första årets årtal (valfritt): tomma satser hämtas då som LPIK för året ur xlmodels parametrar."),
+)
+
+
+INDEXSATS_VAGD = _udf(
+    F.INDEXSATS_VAGD,
+    xw.func(category=CATEGORY),
+    xw.arg("loneindex", err_to_str=True, doc="Löneökningstakt som andel, t.ex. 0,03."),
+    xw.arg("prisindex", err_to_str=True, doc="Prisökningstakt som andel, t.ex. 0,015."),
+    xw.arg("loneandel", err_to_str=True, doc="Lönernas andel av kostnaderna, 0-1 (t.ex. 0,6 eller \"60 %\")."),
+    xw.arg("produktivitetsavdrag", err_to_str=True, doc="Produktivitetsavdrag på lönedelen som andel (valfritt, som i statens pris- och löneomräkning). Tomt = 0."),
+)
+
+
+OMSTALLNING = _udf(
+    F.OMSTALLNING,
+    xw.func(category=CATEGORY),
+    xw.arg("budgetreducering", ndim=2, err_to_str=True, doc="Kolumn: den del av omställningen som minskar nämndens ram, mkr: positiva belopp (5) eller med minus som i ramtabellen (−5), inte blandat. Tom = 0."),
+    xw.arg("underskottshantering", ndim=2, err_to_str=True, doc="Valfri kolumn i linje: kostnadsminskning för att komma i balans mot ramen, mkr, positiv eller negativ som budgetreducering. Ändrar inte ramen. Tom = 0."),
+    xw.arg("namnd", ndim=2, err_to_str=True, doc="Valfri kolumn i linje med nämndernas namn. Tomt = Rad 1, Rad 2 ..."),
+)
+
+
+OMSTALLNING_PROCENT = _udf(
+    F.OMSTALLNING_PROCENT,
+    xw.func(category=CATEGORY),
+    xw.arg("ram", ndim=2, err_to_str=True, doc="Den uppräknade ramen före reduktion, mkr. En cell eller ett område; tomma celler ger tomt."),
+    xw.arg("sats", err_to_str=True, doc=DOC_SATS),
+    xw.arg("ar_nummer", err_to_str=True, doc=DOC_AR_NUMMER),
+    xw.arg("metod", err_to_str=True, doc=DOC_METOD),
+)
+
+
+AVKASTNINGSKRAV = _udf(
+    F.AVKASTNINGSKRAV,
+    xw.func(category=CATEGORY),
+    xw.arg("intakter", ndim=2, err_to_str=True, doc="Verksamhetens intäkter som kravet gäller, mkr. En cell eller ett område; tomma celler ger tomt."),
+    xw.arg("sats", err_to_str=True, doc=DOC_SATS),
+    xw.arg("ar_nummer", err_to_str=True, doc=DOC_AR_NUMMER),
+    xw.arg("metod", err_to_str=True, doc=DOC_METOD),
+)
+
+
+TILLFALLIG_REDUCERING = _udf(
+    F.TILLFALLIG_REDUCERING,
+    xw.func(category=CATEGORY),
+    xw.arg("ram", ndim=2, err_to_str=True, doc="Ramen som andelen hålls inne från, mkr. En cell eller ett område; tomma celler ger tomt."),
+    xw.arg("andel", err_to_str=True, doc="Andel som hålls inne centralt vid årets början, t.ex. 0,004 eller \"0,4 %\". Över 10 % ger fel (0,4 betyder 40 %)."),
+)
 
 
 __all__ = [
+    "CATEGORY",
     "ATERSTALLNING",
     "AVKASTNINGSKRAV",
     "BALANSKRAV",
     "BALANSKRAV_KOLUMN",
     "BALANSKRAV_UTREDNING",
-    "CATEGORY",
     "INDEXSATS_VAGD",
     "OMSTALLNING",
     "OMSTALLNING_PROCENT",

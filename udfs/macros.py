@@ -2,7 +2,7 @@
 
 Each macro is three lines around ``xw.Book.caller()``; the logic (read through the
 layout spec, compute with the rule core, write only owned cells, report) is in
-``xlmodel.workbook.xlwings_cells`` and is tested there without Excel. After "Import
+``udfs.live`` and is tested there without Excel. After "Import
 Functions" they appear as macros (Alt+F8) and can be bound to a button. The shipped
 button "Uppdatera ramtabell" reaches RAMTABELL_UPPDATERA without "Import Functions": its
 VBA macro runs ``RunPython "import udfs; udfs.RAMTABELL_UPPDATERA()"``, whatever the
@@ -20,7 +20,7 @@ def RAMTABELL_UPPDATERA():
     """Räknar om ramtabellen (och övriga beräknade celler) från bladen Parametrar, Ramar och Förändringar och skriver bara de celler som ändrats."""
     import xlwings as xw  # in Excel; xlwings is loaded there already
 
-    from xlmodel.workbook.xlwings_cells import regenerate_book, run_macro
+    from udfs.live import regenerate_book, run_macro
 
     run_macro(xw.Book.caller(), regenerate_book)
 
@@ -30,7 +30,7 @@ def RULLA_FRAM():
     """Rullar fram arbetsboken ett år: årets ramar blir föregående års, Förändringar och Publicerat töms, ramtabellen räknas om."""
     import xlwings as xw  # in Excel; xlwings is loaded there already
 
-    from xlmodel.workbook.xlwings_cells import ask_user, roll_forward_book, run_macro
+    from udfs.live import ask_user, roll_forward_book, run_macro
 
     run_macro(xw.Book.caller(), lambda book: roll_forward_book(book, confirm=lambda q: ask_user(book, q)))
 

@@ -11,8 +11,8 @@ snapshots are compared into a ``WorkbookDiff``. Each changed cell gets a type:
 - ``indata``: a constant that no rule computes (an input table cell, a parameter,
   a label).
 
-Owned cells come from the workbook kind (``workbook.kinds.detect`` and
-``kinds.owned``: the same definition ``regenerera`` and ``validera`` use), for both
+Owned cells come from the workbook kind's parts (``workbook.kinds.detect`` and
+``Part.plans``: the same definition ``regenerera`` and ``validera`` use), for both
 versions; a workbook of no known kind is classified by its formulas alone. Where a
 cell sits in an Excel table or is a named parameter, ``where`` says which (JSON).
 
@@ -40,6 +40,7 @@ from pydantic import BaseModel
 
 from xlmodel import __version__
 from xlmodel.money import excel_precision, fmt_figure, fmt_mkr
+from xlmodel.textout import Paint, one_line, table
 
 JSON_SCHEMA = "xlmodel.diff/1"
 TEXTCONV_HEADER = "# xlmodel textconv/1"
@@ -161,9 +162,9 @@ def snapshot(path: str | Path) -> Snapshot:
 
 
 def _single_cell(value: str) -> tuple[str, str] | None:
-    from xlmodel.workbook.cells import _single_cell_target
+    from xlmodel.workbook.cells import single_cell_target
 
-    return _single_cell_target(value)
+    return single_cell_target(value)
 
 
 def _table_locations(snap: Snapshot, sheet: str, table: Any) -> None:
@@ -189,11 +190,9 @@ def _classify_owned(snap: Snapshot, cells: Any) -> None:
     from xlmodel.xlsx.cellref import make_ref, parse_range
 
     snap.kind = kinds.detect(cells)
-    if snap.kind is None:
-        return
-    for plans_of in kinds.owned(snap.kind):
+    for part in kinds.parts_of(snap.kind):
         try:
-            plans = plans_of(cells)
+            plans = part.plans(cells)
         except XlmodelError as err:
             # Inputs the rules cannot compute: classify by formulas alone for this part.
             snap.notes.append(f"beräknade celler kunde inte bestämmas helt ({err})")
@@ -400,38 +399,36 @@ _TYPE_STYLE = {TYPE_INPUT: "yellow", TYPE_COMPUTED: "dim", TYPE_FORMULA: "red"}
 
 def format_text(d: WorkbookDiff, *, colour: bool = False, header: str | None = None) -> str:
     """Swedish text: sheets, names and tables that changed, then a table per sheet."""
-    from xlmodel.report import _one_line, _Paint, _table
-
-    paint = _Paint(colour)
+    paint = Paint(colour)
     kinds = d.new_kind or d.old_kind
     lines = [header] if header else []
-    lines.append(paint(f"{_one_line(d.old_path)} → {_one_line(d.new_path)}", "bold")
+    lines.append(paint(f"{one_line(d.old_path)} → {one_line(d.new_path)}", "bold")
                  + (f" ({kinds})" if kinds else ""))
     for s in d.sheets_added:
-        lines.append(f"  blad tillagt: '{_one_line(s)}'")
+        lines.append(f"  blad tillagt: '{one_line(s)}'")
     for s in d.sheets_removed:
-        lines.append(f"  blad borttaget: '{_one_line(s)}'")
+        lines.append(f"  blad borttaget: '{one_line(s)}'")
     if d.names:
         lines.append("Definierade namn:")
-        rows = [[_one_line(n.name), _one_line(n.before or "(saknas)"), _one_line(n.after or "(saknas)")]
+        rows = [[one_line(n.name), one_line(n.before or "(saknas)"), one_line(n.after or "(saknas)")]
                 for n in d.names]
-        lines.extend(_table(("Namn", "Före", "Efter"), rows, paint=paint))
+        lines.extend(table(("Namn", "Före", "Efter"), rows, paint=paint))
     if d.tables:
         lines.append("Tabeller:")
-        rows = [[_one_line(t.name), _one_line(t.before or "(saknas)"), _one_line(t.after or "(saknas)")]
+        rows = [[one_line(t.name), one_line(t.before or "(saknas)"), one_line(t.after or "(saknas)")]
                 for t in d.tables]
-        lines.extend(_table(("Tabell", "Före", "Efter"), rows, paint=paint))
+        lines.extend(table(("Tabell", "Före", "Efter"), rows, paint=paint))
     by_sheet: dict[str, list[CellChange]] = {}
     for c in d.cells:
         by_sheet.setdefault(c.sheet, []).append(c)
     for sheet, changes in by_sheet.items():
         lines.append("")
-        lines.append(f"Blad '{_one_line(sheet)}': {_n(len(changes), 'ändrad cell', 'ändrade celler')}")
-        rows = [[c.cell, c.type, *map(_one_line, show_change(c.before, c.after))] for c in changes]
+        lines.append(f"Blad '{one_line(sheet)}': {_n(len(changes), 'ändrad cell', 'ändrade celler')}")
+        rows = [[c.cell, c.type, *map(one_line, show_change(c.before, c.after))] for c in changes]
         styles = [[None, _TYPE_STYLE[c.type], None, None] for c in changes]
-        lines.extend(_table(("Cell", "Typ", "Före", "Efter"), rows, styles=styles, paint=paint))
+        lines.extend(table(("Cell", "Typ", "Före", "Efter"), rows, styles=styles, paint=paint))
     for note in d.notes:
-        lines.append(f"obs: {_one_line(note)}")
+        lines.append(f"obs: {one_line(note)}")
     lines.append("")
     lines.append(paint(summary_line(d), "green" if d.identical else "yellow"))
     return "\n".join(lines) + "\n"

@@ -104,7 +104,7 @@ def _values(cells, sheet: str) -> dict[str, Any]:
 
 def sheet_plans(cells) -> list:
     from xlmodel.workbook.cells import read_table
-    from xlmodel.workbook.regenerate import SheetPlan
+    from xlmodel.workbook.owned import SheetPlan
 
     from xlmodel.workbook.cells import require_sheet
 
@@ -126,7 +126,7 @@ def validate_balanskrav(cells) -> tuple[list[Finding], int]:
 
 
 def build_balanskrav(book, source) -> None:
-    from xlmodel.workbook.build import csv_table
+    from xlmodel.workbook.book import csv_table
     from xlmodel.workbook.tables import convert
 
     raw = csv_table(source, "balanskrav", T)

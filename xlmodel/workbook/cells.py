@@ -206,7 +206,7 @@ class PackageCells:
         if self._names is None:
             self._names = {}
             for d in self.pkg.defined_names:
-                target = _single_cell_target(d.value)
+                target = single_cell_target(d.value)
                 if target and d.local_sheet is None:
                     self._names[d.name.casefold()] = target
         return self._names.get(name.casefold())
@@ -226,7 +226,7 @@ def at_excel_precision(v: Decimal) -> Decimal:
     return excel_precision(v)
 
 
-def _single_cell_target(value: str) -> tuple[str, str] | None:
+def single_cell_target(value: str) -> tuple[str, str] | None:
     """"'Parametrar'!$C$5" → ("Parametrar", "C5"); None for ranges and formulas."""
     text = value.strip().lstrip("=")
     if "!" not in text:

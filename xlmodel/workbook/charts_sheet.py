@@ -93,7 +93,7 @@ def owned(cells) -> tuple[list[OwnedCell], list[Finding]]:
 
 
 def sheet_plans(cells) -> list:
-    from xlmodel.workbook.regenerate import SheetPlan
+    from xlmodel.workbook.owned import SheetPlan
 
     if L.SHEET_CHARTS not in cells.sheet_names():
         return []  # an older workbook without charts: nothing to keep up to date

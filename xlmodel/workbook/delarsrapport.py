@@ -90,7 +90,7 @@ def expected_cells(values: dict[str, Decimal], year: int | None) -> tuple[list[O
 
 
 def build_delarsrapport(source, path: Path) -> None:
-    from xlmodel.workbook.build import Book, csv_table
+    from xlmodel.workbook.book import Book, csv_table
 
     meta = source.meta
     table = csv_table(source, "utredning", T)
@@ -182,7 +182,7 @@ def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
 def sheet_plans(cells) -> list:
     """The utredning's owned cells, for regenerate."""
     from xlmodel.workbook.cells import read_param, read_table
-    from xlmodel.workbook.regenerate import SheetPlan
+    from xlmodel.workbook.owned import SheetPlan
 
     from xlmodel.workbook.cells import require_sheet
 

@@ -36,7 +36,7 @@ from xlmodel.workbook.layout import (
     PUBLISHED_TABLE,
     frametable_header,
 )
-from xlmodel.workbook.owned import OwnedCell, compare_cell
+from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
 
 RULE = "ramtabell"
@@ -409,19 +409,15 @@ def inactual_finding(last_found: int, last_expected: int) -> Finding | None:
     )
 
 
-def validate_frames(cells) -> tuple[list[Finding], int]:
-    """Recompute the frame table from the workbook's inputs and compare every owned cell.
-    Returns the findings and the number of cells checked.
+def validate_frames_whole(cells) -> tuple[list[Finding], int]:
+    """Recompute the whole frame table from the workbook's inputs and compare every owned
+    cell. Returns the findings and the number of cells checked.
 
-    A file is validated in one pass over its rows (``frames_stream``: the same core function and
-    cells, a fraction of the memory); whatever that path does not take on - bad input, a
-    varav row out of its parent's order, live Excel - is validated here, whole."""
-    from xlmodel.workbook import frames_stream
+    ``frames_stream.validate_frames`` validates a file in one pass over its rows and comes
+    here for whatever that path does not take on (bad input, a varav row out of its
+    parent's order, live Excel), which this locates at its cell."""
     from xlmodel.workbook.cells import require_sheet
 
-    streamed = frames_stream.validate_frames_streaming(cells)
-    if streamed is not None:
-        return streamed
     src, table = computed(cells)
     require_sheet(cells, FRAMETABLE_BLOCK.sheet, RULE)  # the output sheet: a clear message, not a read error
     findings = locate_findings(table, list(table.findings), src.published)
@@ -435,3 +431,67 @@ def validate_frames(cells) -> tuple[list[Finding], int]:
     if extra is not None:
         findings.append(extra)
     return findings, len(expected)
+
+
+# --- the frame table's owned cells, for regenerate ---------------------------------
+
+
+def frametable_sheet_plan(cells) -> SheetPlan:
+    from xlmodel.workbook.cells import require_sheet
+
+    src, table = computed(cells)
+    require_sheet(cells, FRAMETABLE_BLOCK.sheet, RULE)  # the output sheet: a clear message, not a read error
+    owned = frametable_cells(table)
+    last_new = FIRST_DATA_ROW + len(table.rows)
+    last_old = old_extent(cells)
+    clear = []
+    if last_old > last_new:
+        clear.append(f"{FRAMETABLE_BLOCK.col_letter('id')}{last_new + 1}:{FRAMETABLE_BLOCK.col_letter('frame')}{last_old}")
+    levels = {FIRST_DATA_ROW + i: ("varav" if row.parent else "namnd") for i, row in enumerate(table.rows)}
+    levels[last_new] = "summa"
+    varav_ids = frozenset(row.id for row in table.rows if row.parent)
+    return SheetPlan(
+        sheet=FRAMETABLE_BLOCK.sheet,
+        cells=owned,
+        clear=clear,
+        findings=locate_findings(table, list(table.findings), src.published),
+        styles=frame_styles(cells, owned, levels, varav_ids, last_old),
+    )
+
+
+def frame_styles(cells, owned: list[OwnedCell], levels: dict[int, str], varav_ids: frozenset[str],
+                  last_old: int) -> dict[str, int | None]:
+    """Style of each frame-table cell whose row changes level (nämnd / varav / summa) or
+    is new: borrowed from a row of that level in the stored table, same column. Cells
+    whose row keeps its level keep their own style (absent from the map). ``last_old``:
+    the stored table's last row (``old_extent``, computed once by the caller)."""
+    sheet = FRAMETABLE_BLOCK.sheet
+    id_col = FRAMETABLE_BLOCK.col_letter("id")
+    old_level: dict[int, str] = {}
+    for row_num in range(FIRST_DATA_ROW, last_old + 1):
+        stored = str(cells.value(sheet, f"{id_col}{row_num}") or "").strip()
+        old_level[row_num] = "summa" if stored == FRAMETABLE_SUM_ID else ("varav" if stored in varav_ids else "namnd")
+    changed = {row_num: lvl for row_num, lvl in levels.items() if old_level.get(row_num) != lvl}
+    if not changed:
+        return {}  # the usual regeneration (inputs' values changed, not the rows): nothing to restyle
+    wanted = set(changed.values())
+    by_level: dict[tuple[str, str], int] = {}
+    cell_of = getattr(cells, "cell", None)
+    if cell_of is not None:
+        letters = [FRAMETABLE_BLOCK.col_letter(col.key) for col in FRAMETABLE_BLOCK.columns]
+        for row_num, lvl in old_level.items():
+            if lvl not in wanted:
+                continue  # no row becomes this level: its styles are not borrowed
+            for letter in letters:
+                if (lvl, letter) in by_level:
+                    continue  # the first row of the level with a cell in this column gives the style
+                c = cell_of(sheet, f"{letter}{row_num}")
+                if c is not None:
+                    by_level[(lvl, letter)] = c.style
+    out: dict[str, int | None] = {}
+    for oc in owned:
+        letter = oc.ref.rstrip("0123456789")
+        new_level = changed.get(int(oc.ref[len(letter):]))
+        if new_level is not None:
+            out[oc.ref] = by_level.get((new_level, letter))
+    return out

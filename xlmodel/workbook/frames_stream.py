@@ -1,6 +1,6 @@
 """Validate a regionplan's frame table in one pass over its rows, holding one chain of rows.
 
-Why: ``frames.validate_frames`` reads every cell of Ramar, Förändringar and Ramtabell
+Why: ``frames.validate_frames_whole`` reads every cell of Ramar, Förändringar and Ramtabell
 into dicts and builds a model of every row: on a plan of 2 000 cost centres that is
 about 13 × the workbook's XML, and issue 6 asks for validation within 2 × (bench/).
 Here the three sheets are read row by row as they are decompressed
@@ -16,7 +16,7 @@ announced index - is added up row by row (``FrameTotals``).
 Nothing here decides anything the whole-table path does not: whatever this path does
 not take on - an input error of any kind, a varav row that does not follow its
 parent's chain, an id used twice, live Excel - makes it give up (``None``), and the
-caller validates the whole table as before, which reports the error at its cell.
+whole table is validated as before (``validate_frames`` falls back to it), which reports the error at its cell.
 tests/test_frames_stream.py checks that both paths give identical findings and counts
 on the shipped workbook, generated plans, deeper varav trees and damaged copies.
 """
@@ -58,6 +58,7 @@ from xlmodel.workbook.frames import (
     inactual_finding,
     locate_findings_at,
     published_rows,
+    validate_frames_whole,
 )
 from xlmodel.workbook.owned import compare_cell
 from xlmodel.workbook.tables import RawTable
@@ -188,9 +189,23 @@ def _frame_rows(cells) -> Iterator[FrameRow]:
         yield frame_row_of(t)
 
 
+def validate_frames(cells) -> tuple[list[Finding], int]:
+    """Recompute the frame table from the workbook's inputs and compare every owned cell.
+    Returns the findings and the number of cells checked.
+
+    A file is validated in one pass over its rows (``validate_frames_streaming``: the same
+    core function and cells, a fraction of the memory); whatever that path does not take
+    on - bad input, a varav row out of its parent's order, live Excel - is validated
+    whole (``frames.validate_frames_whole``)."""
+    streamed = validate_frames_streaming(cells)
+    if streamed is not None:
+        return streamed
+    return validate_frames_whole(cells)
+
+
 def validate_frames_streaming(cells) -> tuple[list[Finding], int] | None:
-    """``frames.validate_frames`` for a workbook file in one pass over its rows; None
-    when the whole-table path must do it (see the module docstring)."""
+    """``validate_frames`` for a workbook file in one pass over its rows; None when the
+    whole-table path must do it (see the module docstring)."""
     if getattr(cells, "pkg", None) is None or not hasattr(cells, "memo"):
         return None  # live Excel: read afresh through xlwings, whole
     if "frames.computed" in cells.memo:

@@ -78,10 +78,11 @@ SOURCES: dict[str, str] = {
 
 @lru_cache(maxsize=1)
 def function_names() -> frozenset[str]:
-    """The Excel functions xlmodel exports (``udfs``), not its macros."""
-    import udfs.functions as F
+    """The Excel functions of xlmodel's add-in (``xlmodel.excel``), not its macros: those
+    computed headless and those only Excel computes (a note names their cells)."""
+    from xlmodel.excel import EXCEL_ONLY, by_name
 
-    return frozenset(n for n in F.__all__ if callable(getattr(F, n, None)))
+    return frozenset(by_name()) | frozenset(EXCEL_ONLY)
 
 
 @lru_cache(maxsize=1)
@@ -228,9 +229,9 @@ def _arity(name: str) -> tuple[int, int]:
     """(required, at most) positional arguments of an xlmodel function."""
     import inspect
 
-    import udfs
+    from xlmodel.excel import by_name
 
-    params = list(inspect.signature(getattr(udfs, name)).parameters.values())
+    params = list(inspect.signature(by_name()[name]).parameters.values())
     required = sum(1 for p in params if p.default is inspect.Parameter.empty)
     return required, len(params)
 
@@ -239,8 +240,11 @@ def _call(name: str, *args: Any) -> Any:
     """``udf_cells.call``, the one place the headless path calls the functions, with a
     wrong number of arguments reported as a note (Excel would show an error; the
     function is not called)."""
+    from xlmodel.excel import EXCEL_ONLY
     from xlmodel.workbook.udf_cells import call
 
+    if name in EXCEL_ONLY:
+        raise CannotEvaluate(EXCEL_ONLY[name])
     least, most = _arity(name)
     if not least <= len(args) <= most:
         raise CannotEvaluate(f"{name} anropas med {len(args)} argument men tar {least}–{most}")

@@ -1,26 +1,42 @@
-"""The workbook kinds xlmodel knows: how each is recognised, built and validated.
+"""The workbook kinds xlmodel builds and recognises: each a preset bundle of parts.
 
-A kind is recognised by its input tables (names are stable across a controller's
-edits; sheet order and extra sheets are not). Validators are functions
-``(cells) -> (findings, number of cells checked)``, run in order; an InputError in
-one (a missing table, a text in an amount cell) becomes an ERROR finding and the
-others still run.
+A kind is recognised by its identifying tables (names are stable across a controller's
+edits; sheet order and extra sheets are not), and then every part of its bundle is
+validated, regenerated and explained, in the bundle's order (``parts.Part``): a part of
+the bundle whose table is missing is an error of that part, not a different kind. What
+is a kind's own is only how ``xlmodel bygg`` lays its workbook out (``build``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from xlmodel.errors import InputError
+from xlmodel.workbook import delarsrapport, parts, regionplan_build, resursramar
 from xlmodel.workbook.sources import BookSource
 
-# kind → the tables that identify it (all must be present)
-SIGNATURES: dict[str, tuple[str, ...]] = {
-    "regionplan": ("tblRamar", "tblForandringar"),
-    "delarsrapport": ("tblUtredning",),
-    "resursramar": ("tblResursramar",),
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    signature: tuple[str, ...]                 # the tables that identify it (all must be present)
+    parts: tuple[parts.Part, ...]              # what it is made of, in the order the jobs run them
+    build: Callable[[BookSource, Path], None]  # writes the workbook from a source folder (bok.toml + CSV)
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (
+        Kind("regionplan", parts.FRAMETABLE.signature,
+             (parts.FRAMETABLE, parts.RESULTATBUDGET, parts.BALANSKRAV, parts.CHARTS, parts.INDEX), regionplan_build.build_regionplan),
+        Kind("delarsrapport", parts.UTREDNING.signature, (parts.UTREDNING, parts.FOLLOWUP), delarsrapport.build_delarsrapport),
+        Kind("resursramar", parts.RESURSRAMAR.signature, (parts.RESURSRAMAR,), resursramar.build_resursramar),
+    )
 }
+
+# kind → the tables that identify it
+SIGNATURES: dict[str, tuple[str, ...]] = {name: k.signature for name, k in KINDS.items()}
 
 
 def signature_text() -> str:
@@ -34,52 +50,12 @@ def detect(cells) -> str | None:
     return None
 
 
+def parts_of(kind: str | None) -> tuple[parts.Part, ...]:
+    """The parts of a detected kind (none for an unrecognised workbook)."""
+    return KINDS[kind].parts if kind is not None else ()
+
+
 def builder_for(kind: str) -> Callable[[BookSource, Path], None]:
-    if kind == "regionplan":
-        from xlmodel.workbook.regionplan_build import build_regionplan
-
-        return build_regionplan
-    if kind == "delarsrapport":
-        from xlmodel.workbook.delarsrapport import build_delarsrapport
-
-        return build_delarsrapport
-    if kind == "resursramar":
-        from xlmodel.workbook.resursramar import build_resursramar
-
-        return build_resursramar
-    raise InputError(f"okänd arbetsbokstyp '{kind}' i bok.toml", rule="bygg")
-
-
-def validators(kind: str) -> list[Callable]:
-    if kind == "regionplan":
-        from xlmodel.workbook import balanskrav_sheet, charts_sheet, frames, index_year, resultatbudget
-
-        return [frames.validate_frames, resultatbudget.validate_resultatbudget, balanskrav_sheet.validate_balanskrav,
-                charts_sheet.validate_charts, index_year.validate_index_year]
-    if kind == "delarsrapport":
-        from xlmodel.workbook import delarsrapport, followup
-
-        return [delarsrapport.validate_delarsrapport, followup.validate]
-    if kind == "resursramar":
-        from xlmodel.workbook import resursramar
-
-        return [resursramar.validate_resursramar]
-    raise AssertionError(kind)
-
-
-def owned(kind: str) -> list[Callable]:
-    """Functions ``(cells) -> list[SheetPlan]``: every cell the kind computes, for regenerate."""
-    if kind == "regionplan":
-        from xlmodel.workbook import balanskrav_sheet, charts_sheet, regenerate, resultatbudget
-
-        return [lambda cells: [regenerate.frametable_sheet_plan(cells)], resultatbudget.sheet_plans,
-                balanskrav_sheet.sheet_plans, charts_sheet.sheet_plans]
-    if kind == "delarsrapport":
-        from xlmodel.workbook import delarsrapport, followup
-
-        return [delarsrapport.sheet_plans, followup.sheet_plans]
-    if kind == "resursramar":
-        from xlmodel.workbook import resursramar
-
-        return [resursramar.sheet_plans]
-    raise AssertionError(kind)
+    if kind not in KINDS:
+        raise InputError(f"okänd arbetsbokstyp '{kind}' i bok.toml", rule="bygg")
+    return KINDS[kind].build

@@ -7,7 +7,7 @@ builder writes them, ``validate`` compares them with what the file stores, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,18 @@ class OwnedCell:
     formula: str | None = None  # without the leading "="
     style: str = "text"        # builder style key: "text", "header", "amount", "amount_bold", "label_varav", ...
     spill: str | None = None   # for a dynamic-array anchor: the spilled range ("B20:C29")
+
+
+@dataclass
+class SheetPlan:
+    """Every cell a kind owns on one sheet, in its computed state (what ``regenerate``
+    compares with the file and writes where it differs)."""
+
+    sheet: str
+    cells: list[OwnedCell]
+    clear: list[str] = field(default_factory=list)     # ranges of old rows that no longer exist
+    findings: list[Finding] = field(default_factory=list)
+    styles: dict[str, int | None] = field(default_factory=dict)  # style for cells whose row changes level
 
 
 # Stored numbers are compared at 50 kr (0.00005 mkr): far below any printed precision,

@@ -14,13 +14,13 @@ removed when the set of formula cells changes, and workbook.xml gets
 ``fullCalcOnLoad="1"`` so Excel recalculates on open.
 
 The write is atomic with a backup and refuses if the file changed since it was read
-(``xlmodel.xlsx.atomic.save_package``). The Excel macro calls ``plan_frametable`` with
-an xlwings CellSource and writes the same cells through xlwings.
+(``xlmodel.xlsx.atomic.save_package``). The Excel macro (``udfs.live.regenerate_book``)
+takes the same plans from an xlwings CellSource and writes them through xlwings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,16 @@ from pydantic import BaseModel
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
-from xlmodel.workbook import frames as F
 from xlmodel.money import fmt_figure, fmt_percent
-from xlmodel.workbook.cells import at_excel_precision
+from xlmodel.workbook import frames as F
+from xlmodel.workbook import kinds
+from xlmodel.workbook.cells import PackageCells, at_excel_precision
+from xlmodel.workbook.collector import collector_paused
 from xlmodel.workbook.layout import FIRST_DATA_ROW, FRAMETABLE_BLOCK, FRAMETABLE_SUM_ID
-from xlmodel.workbook.owned import TOLERANCE, OwnedCell, compare_cell, normalize_formula, stored
+from xlmodel.workbook.owned import TOLERANCE, OwnedCell, SheetPlan, compare_cell, normalize_formula, stored
+from xlmodel.xlsx.atomic import remove_stale_temp_files, save_package
+from xlmodel.xlsx.package import Package
+from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
 
 class CellChange(BaseModel):
@@ -57,17 +62,6 @@ class RegenerateResult(BaseModel):
 
 
 @dataclass
-class SheetPlan:
-    """Every cell a kind owns on one sheet, in its computed state."""
-
-    sheet: str
-    cells: list[OwnedCell]
-    clear: list[str] = field(default_factory=list)     # ranges of old rows that no longer exist
-    findings: list[Finding] = field(default_factory=list)
-    styles: dict[str, int | None] = field(default_factory=dict)  # style for cells whose row changes level
-
-
-@dataclass
 class Write:
     cell: OwnedCell
     keep_formula: bool        # the stored formula is already right: refresh its cached value only
@@ -85,7 +79,7 @@ class FramePlan:
     styles: dict[str, int | None]
 
 
-def _stored(value: Any) -> Any:
+def stored_number(value: Any) -> Any:
     """A number as the file will hold it: Excel's 15 significant digits (money.excel_precision,
     through cells.at_excel_precision: the same value and form, without arithmetic for a
     number already at that precision)."""
@@ -112,7 +106,7 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     """The owned cells of ``plan`` that differ from what the workbook stores.
 
     A cell is unchanged when its formula and value are the same as stored and
-    ``owned.compare_cell`` finds nothing (``_unchanged``, which reaches that answer with
+    ``owned.compare_cell`` finds nothing (``unchanged``, which reaches that answer with
     less work: this loop runs once per owned cell, 16 000 on a large plan;
     bench/EXPLANATION.md)."""
     writes: list[Write] = []
@@ -121,7 +115,7 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     both = getattr(cells, "formula_and_value", None)  # owned.stored, with its lookup done once per sheet
     for oc in plan.cells:
         stored_formula, stored_value = both(sheet, oc.ref) if both is not None else stored(cells, sheet, oc.ref)
-        if _unchanged(cells, sheet, oc, stored_formula, stored_value):
+        if unchanged(cells, sheet, oc, stored_formula, stored_value):
             continue
         same_formula = stored_formula == oc.formula or normalize_formula(stored_formula) == normalize_formula(oc.formula)
         if oc.spill and not same_formula:
@@ -138,7 +132,7 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))
 
 
-def _unchanged(cells, sheet: str, oc: OwnedCell, stored_formula: str | None, stored_value: Any) -> bool:
+def unchanged(cells, sheet: str, oc: OwnedCell, stored_formula: str | None, stored_value: Any) -> bool:
     """True when ``oc`` needs no write: stored formula and value are the same as computed
     and ``compare_cell`` finds nothing - exactly that, with three shortcuts: identical
     formula texts are the same formula without normalising them; for a number stored as a
@@ -166,88 +160,17 @@ def _unchanged(cells, sheet: str, oc: OwnedCell, stored_formula: str | None, sto
     return compare_cell(cells, sheet, oc, "regenerera", found_cell=(stored_formula, stored_value)) is None
 
 
-# --- the frame table -------------------------------------------------------------
-
-
-def frametable_sheet_plan(cells) -> SheetPlan:
-    from xlmodel.workbook.cells import require_sheet
-
-    src, table = F.computed(cells)
-    require_sheet(cells, FRAMETABLE_BLOCK.sheet, F.RULE)  # the output sheet: a clear message, not a read error
-    owned = F.frametable_cells(table)
-    last_new = FIRST_DATA_ROW + len(table.rows)
-    last_old = F.old_extent(cells)
-    clear = []
-    if last_old > last_new:
-        clear.append(f"{FRAMETABLE_BLOCK.col_letter('id')}{last_new + 1}:{FRAMETABLE_BLOCK.col_letter('frame')}{last_old}")
-    levels = {FIRST_DATA_ROW + i: ("varav" if row.parent else "namnd") for i, row in enumerate(table.rows)}
-    levels[last_new] = "summa"
-    varav_ids = frozenset(row.id for row in table.rows if row.parent)
-    return SheetPlan(
-        sheet=FRAMETABLE_BLOCK.sheet,
-        cells=owned,
-        clear=clear,
-        findings=F.locate_findings(table, list(table.findings), src.published),
-        styles=_frame_styles(cells, owned, levels, varav_ids, last_old),
-    )
-
-
-def plan_frametable(cells) -> FramePlan:
-    """The frame table's changed cells (used by the Excel macro and by regenerate)."""
-    return diff_sheet(cells, frametable_sheet_plan(cells))
-
-
-def _frame_styles(cells, owned: list[OwnedCell], levels: dict[int, str], varav_ids: frozenset[str],
-                  last_old: int) -> dict[str, int | None]:
-    """Style of each frame-table cell whose row changes level (nämnd / varav / summa) or
-    is new: borrowed from a row of that level in the stored table, same column. Cells
-    whose row keeps its level keep their own style (absent from the map). ``last_old``:
-    the stored table's last row (``frames.old_extent``, computed once by the caller)."""
-    sheet = FRAMETABLE_BLOCK.sheet
-    id_col = FRAMETABLE_BLOCK.col_letter("id")
-    old_level: dict[int, str] = {}
-    for row_num in range(FIRST_DATA_ROW, last_old + 1):
-        stored = str(cells.value(sheet, f"{id_col}{row_num}") or "").strip()
-        old_level[row_num] = "summa" if stored == FRAMETABLE_SUM_ID else ("varav" if stored in varav_ids else "namnd")
-    changed = {row_num: lvl for row_num, lvl in levels.items() if old_level.get(row_num) != lvl}
-    if not changed:
-        return {}  # the usual regeneration (inputs' values changed, not the rows): nothing to restyle
-    wanted = set(changed.values())
-    by_level: dict[tuple[str, str], int] = {}
-    cell_of = getattr(cells, "cell", None)
-    if cell_of is not None:
-        letters = [FRAMETABLE_BLOCK.col_letter(col.key) for col in FRAMETABLE_BLOCK.columns]
-        for row_num, lvl in old_level.items():
-            if lvl not in wanted:
-                continue  # no row becomes this level: its styles are not borrowed
-            for letter in letters:
-                if (lvl, letter) in by_level:
-                    continue  # the first row of the level with a cell in this column gives the style
-                c = cell_of(sheet, f"{letter}{row_num}")
-                if c is not None:
-                    by_level[(lvl, letter)] = c.style
-    out: dict[str, int | None] = {}
-    for oc in owned:
-        letter = oc.ref.rstrip("0123456789")
-        new_level = changed.get(int(oc.ref[len(letter):]))
-        if new_level is not None:
-            out[oc.ref] = by_level.get((new_level, letter))
-    return out
-
-
 # --- the whole workbook ------------------------------------------------------------
 
 
 def sheet_plans(cells) -> tuple[str, list[SheetPlan]]:
-    from xlmodel.workbook import kinds
-
     kind = kinds.detect(cells)
     if kind is None:
         raise InputError(
             f"arbetsboken känns inte igen som någon av xlmodels typer ({kinds.signature_text()})",
             rule="regenerera",
         )
-    return kind, [plan for make in kinds.owned(kind) for plan in make(cells)]
+    return kind, [plan for part in kinds.parts_of(kind) for plan in part.plans(cells)]
 
 
 def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
@@ -255,9 +178,6 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
 
     The core of ``regenerate_file``; the roll forward calls it on a package whose input
     sheets it has just changed, so it regenerates and saves once, atomically."""
-    from xlmodel.workbook.cells import PackageCells
-    from xlmodel.xlsx.patch import CellWrite, patch_sheet
-
     cells = PackageCells(pkg)
     _kind, plans = sheet_plans(cells)
     diffs = [diff_sheet(cells, p) for p in plans]
@@ -266,8 +186,8 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
         if not d.writes and not d.clear:
             continue
         writes = [
-            CellWrite(ref=w.cell.ref, value=_stored(w.cell.value), keep_formula=True) if w.keep_formula else
-            CellWrite(ref=w.cell.ref, value=_stored(w.cell.value), formula=w.cell.formula, style=d.styles.get(w.cell.ref))
+            CellWrite(ref=w.cell.ref, value=stored_number(w.cell.value), keep_formula=True) if w.keep_formula else
+            CellWrite(ref=w.cell.ref, value=stored_number(w.cell.value), formula=w.cell.formula, style=d.styles.get(w.cell.ref))
             for w in d.writes
         ]
         new = patch_sheet(new, d.sheet, writes, d.clear)
@@ -283,7 +203,6 @@ def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = T
     """Regenerate the workbook at ``path`` in place. A run that may write holds the
     workbook's write lock from the read to the save (``xlsx.lock.write_lock``: one writer
     at a time, refused while Excel has the file open unless ``ignore_excel_lock``)."""
-    from xlmodel.workbook.validate import collector_paused
     from xlmodel.xlsx.lock import write_lock
 
     path = Path(path)
@@ -297,9 +216,6 @@ def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = T
 
 
 def _regenerate_file(path: Path, *, dry_run: bool, backup: bool, guard=None) -> RegenerateResult:
-    from xlmodel.xlsx.atomic import save_package
-    from xlmodel.xlsx.package import Package
-
     pkg = Package.open(path)
     new_pkg, diffs = regenerate_package(pkg)
     result = RegenerateResult(
@@ -311,8 +227,6 @@ def _regenerate_file(path: Path, *, dry_run: bool, backup: bool, guard=None) -> 
         # Leftovers of an earlier run killed mid-save (never a live save's file: see
         # STALE_TEMP_SECONDS). Only on a run that may write, and only after the inputs
         # were read without error: a refused run changes nothing on disk.
-        from xlmodel.xlsx.atomic import remove_stale_temp_files
-
         result.removed_temp_files = [str(p) for p in remove_stale_temp_files(path)]
     if dry_run or not result.changes:
         return result

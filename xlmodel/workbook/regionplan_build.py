@@ -7,7 +7,7 @@ from pathlib import Path
 
 from xlmodel.workbook import frames as F
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.build import Book, csv_table
+from xlmodel.workbook.book import Book, csv_table
 from xlmodel.workbook.sources import BookSource
 from xlmodel.workbook.vba import ENTRY_MACRO, xlwings_vba_project
 

@@ -172,7 +172,7 @@ def validate_resultatbudget(cells) -> tuple[list[Finding], int]:
 
 
 def build_resultatbudget(book, source) -> None:
-    from xlmodel.workbook.build import csv_table
+    from xlmodel.workbook.book import csv_table
 
     raw = csv_table(source, "resultatbudget", T)
     book.input_table(T, raw.rows)
@@ -202,7 +202,7 @@ def build_resultatbudget(book, source) -> None:
 def sheet_plans(cells) -> list:
     """The Resultatbudget sheet's owned cells, for regenerate."""
     from xlmodel.workbook.cells import read_table
-    from xlmodel.workbook.regenerate import SheetPlan
+    from xlmodel.workbook.owned import SheetPlan
 
     from xlmodel.workbook.cells import require_sheet
 

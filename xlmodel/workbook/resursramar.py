@@ -151,7 +151,7 @@ def inputs_from_source(source) -> Inputs:
     """The inputs of a build: bok.toml for the parameters, one CSV per input table. An
     empty "Löne- och prisförändring" in planar.csv is filled from the dated parameter
     ``uplift_series`` of bok.toml (with its reference in "Källa")."""
-    from xlmodel.workbook.build import csv_table
+    from xlmodel.workbook.book import csv_table
 
     meta = source.meta
     raw_params = {name: meta.get(key) for name, key in PARAM_META_KEYS.items()}
@@ -703,7 +703,7 @@ def stale_ranges(cells, comp: Computed) -> dict[str, list[str]]:
 def sheet_plans(cells) -> list:
     """Every owned cell per sheet, with the rows to clear and the rule findings, for
     ``regenerate`` (``kinds.owned``)."""
-    from xlmodel.workbook.regenerate import SheetPlan
+    from xlmodel.workbook.owned import SheetPlan
 
     comp = compute(inputs_from_cells(cells))
     clear = stale_ranges(cells, comp)
@@ -738,7 +738,7 @@ def validate_resursramar(cells) -> tuple[list[Finding], int]:
 
 
 def build_resursramar(source, path: Path) -> None:
-    from xlmodel.workbook.build import Book
+    from xlmodel.workbook.book import Book
 
     meta = source.meta
     inp = inputs_from_source(source)

@@ -1,7 +1,8 @@
 """Cells that call the xlwings functions, computed the way Excel computes them.
 
 A workbook cell ``=ATERSTALLNING(A5:A9,B5:B9)`` is evaluated here by calling the very
-function Excel calls (``udfs.ATERSTALLNING``) with the workbook's own input cells,
+function Excel calls (``xlmodel.excel.functions.ATERSTALLNING``, which ``udfs`` hands to
+xlwings) with the workbook's own input cells,
 shaped as Excel's COM path hands them over (a single cell as a scalar, a range as a
 tuple of row tuples, blanks as None, numbers as floats). The builder stores the result
 as the cell's cached value, ``validate`` compares it with what the file holds and
@@ -39,9 +40,11 @@ def argument(values: dict[str, Any], rng: str) -> Any:
 
 
 def call(name: str, *args: Any) -> Any:
-    import udfs
+    """``=NAME(args)`` computed by the function Excel calls for it (``udfs`` hands xlwings
+    these very functions)."""
+    from xlmodel.excel import by_name  # the rules it calls are imported on first use
 
-    return getattr(udfs, name)(*args)
+    return by_name()[name](*args)
 
 
 def as_stored(v: Any) -> Any:

@@ -13,15 +13,15 @@ workbook is consistent, the printed plan is not, and the reader must see it.
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from pydantic import BaseModel
 
 from xlmodel.errors import InputError, WorkbookError
 from xlmodel.findings import Finding, Severity
+from xlmodel.workbook import kinds
+from xlmodel.workbook.cells import PackageCells
+from xlmodel.workbook.collector import collector_paused
 
 
 class FileReport(BaseModel):
@@ -34,27 +34,6 @@ class FileReport(BaseModel):
     @property
     def has_errors(self) -> bool:
         return any(f.is_error() for f in self.findings)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one workbook job (validate, regenerate).
-
-    Why: a job keeps ~100 000 objects alive until it ends (the cells of every sheet read,
-    the typed rows, the rule models, the owned cells), and each time enough of them have
-    piled up the collector traverses every object in the process looking for cycles -
-    there are none to find here (all of it is freed by reference counting when the job
-    returns). On the 2,000-cost-centre plan that is a fifth of ``regenerate``'s time
-    (bench/EXPLANATION.md). Results are the same with the collector on or off; the
-    previous state is restored afterwards (nested jobs and callers that disabled it
-    themselves keep theirs), and reference counting frees memory as usual meanwhile."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def input_error_finding(err: InputError) -> Finding:
@@ -70,8 +49,6 @@ def input_error_finding(err: InputError) -> Finding:
 
 def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Finding], int]:
     """Validate an open workbook (any CellSource). Returns (kind, findings, checked cells)."""
-    from xlmodel.workbook import kinds
-
     from xlmodel.workbook import function_cells
 
     kind = kinds.detect(cells)
@@ -98,9 +75,9 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         ] + function_findings, strict), function_checked
     findings: list[Finding] = []
     checked = 0
-    for part in kinds.validators(kind):
+    for part in kinds.parts_of(kind):
         try:
-            part_findings, n = part(cells)
+            part_findings, n = part.validate(cells)
         except InputError as err:
             # Several validators read the same inputs (the chart sheet reads the frame
             # table too): one bad cell is reported once.
@@ -136,8 +113,6 @@ def _strict(findings: list[Finding], strict: bool) -> list[Finding]:
 
 
 def validate_file(path: str | Path, *, strict: bool = False) -> FileReport:
-    from xlmodel.workbook.cells import PackageCells
-
     report = FileReport(path=str(path))
     try:
         with collector_paused():

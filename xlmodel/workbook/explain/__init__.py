@@ -25,17 +25,9 @@ a result with more than two decimals is also shown at two (money.round_half_up),
 a frame-table figure additionally at its published precision (the row's
 ``Decimaler``), which is the only rounding the rules apply.
 
-Modules: ``model`` (the Explanation, rule texts, display helpers), ``core`` (what a
-cell is, dispatch, generic formula cells, the stored-value check), one module per
-explained part (``frametable``, ``resultatbudget``, ``ledger``, ``utredning``), and
-``output`` (text and JSON).
+Modules: ``model`` (the Explanation, rule texts, display helpers), one module per
+explained part (``frametable``, ``resultatbudget``, ``ledger``, ``utredning``; each is
+its part's ``Part.explain``), and ``output`` (text and JSON). The job itself - what a
+cell is, asking the workbook's parts, generic formula cells, the stored-value check -
+is ``xlmodel.workbook.forklara``, above the parts.
 """
-
-from xlmodel.workbook.explain.core import explain_cells, explain_file, parse_target
-from xlmodel.workbook.explain.model import Explanation, InputRef, ParameterRef
-from xlmodel.workbook.explain.output import JSON_SCHEMA, format_json, format_text, to_json_document
-
-__all__ = [
-    "JSON_SCHEMA", "Explanation", "InputRef", "ParameterRef", "explain_cells", "explain_file", "format_json",
-    "format_text", "parse_target", "to_json_document",
-]

@@ -18,7 +18,7 @@ _MAX_SHOWN = 6
 def explain_function_cell(cells, base: Explanation) -> Explanation | None:
     import inspect
 
-    import udfs
+    from xlmodel.excel import by_name
 
     from xlmodel.formula.evaluate import Workbook
     from xlmodel.workbook import function_cells as F
@@ -30,12 +30,12 @@ def explain_function_cell(cells, base: Explanation) -> Explanation | None:
     if checked.name is None:
         return None
     rule = F._RULE_OF.get(checked.name, checked.name.lower())
-    text = RULE_TEXT.get(rule, (None, None))[0] or (inspect.getdoc(getattr(udfs, checked.name)) or "")
+    text = RULE_TEXT.get(rule, (None, None))[0] or (inspect.getdoc(by_name().get(checked.name)) or "")
     inputs: list[InputRef] = []
     arithmetic: list[str] = []
     if checked.evaluation is not None:
         for name, args in checked.evaluation.calls:
-            params = list(inspect.signature(getattr(udfs, name)).parameters)
+            params = list(inspect.signature(by_name()[name]).parameters)
             for i, (written, areas, passed, is_reference) in enumerate(args):
                 label = f"{name}: {params[i] if i < len(params) else f'argument {i + 1}'} = {written}"
                 if is_reference:

@@ -71,7 +71,7 @@ class SourceCells:
 
 
 def source_cells(source) -> SourceCells:
-    from xlmodel.workbook.build import csv_table
+    from xlmodel.workbook.book import csv_table
 
     sc = SourceCells()
     for spec in (*SPECS, *READ_ONLY):

@@ -571,7 +571,7 @@ def validate(cells) -> tuple[list[Finding], int]:
 
 def sheet_plans(cells) -> list:
     """``regenerera``: every owned cell of the part, per sheet."""
-    from xlmodel.workbook.regenerate import SheetPlan
+    from xlmodel.workbook.owned import SheetPlan
 
     if not present(cells):
         return []

@@ -9,7 +9,7 @@ Swedish line naming the argument::
     #XLMODEL: argument 'arets_resultat': cellen innehåller felvärdet #N/A
 
 In Excel the cell shows the error value #VÄRDEFEL! (#VALUE!) and =XLMODEL_FEL(cell)
-shows the line (``udfs._excel_errors``); a Python caller gets the line as text.
+shows the line (``xlmodel.excel.errors``); a Python caller gets the line as text.
 
 How values arrive (xlwings 0.37.8, COM):
 - numbers as float (Excel has no integers), text as str, True/False as bool, dates
@@ -42,7 +42,7 @@ from typing import Any
 from xlmodel.errors import InputError
 from xlmodel.money import EXCEL_ERRORS, parse_amount, parse_rate
 
-from udfs import _excel_errors
+from xlmodel.excel import errors as _excel_errors
 
 ERROR_PREFIX = "#XLMODEL: "
 log = logging.getLogger("udfs")
@@ -99,7 +99,7 @@ def excel_safe(func: Callable[..., Any] | None = None, *, rename: Mapping[str, s
 
     Called by Excel (xlwings passes the calling cell in ``caller``) a bad input gives
     the error value #VALUE!, which no total skips, and the message is kept for
-    =XLMODEL_FEL(cell) (``udfs._excel_errors``). Called from Python (no caller) it
+    =XLMODEL_FEL(cell) (``xlmodel.excel.errors``). Called from Python (no caller) it
     gives the message as text: "#XLMODEL: argument '…': …".
 
     The wrapper keeps the function's name and docstring (functools.wraps) and its

@@ -18,9 +18,11 @@ from typing import Any
 
 from xlmodel.xlsx.refs import get_column_letter
 
-from xlmodel.errors import InputError
+from xlmodel.errors import InputError, XlmodelError
 from xlmodel.money import excel_precision
+from xlmodel.workbook import kinds
 from xlmodel.workbook import layout as L
+from xlmodel.workbook.cells import PackageCells
 from xlmodel.workbook.explain.model import RULE, Explanation, inp, num, pct, rc, scalar, show
 
 _A1 = re.compile(r"^\$?[A-Za-z]{1,3}\$?[0-9]{1,7}$")
@@ -69,15 +71,11 @@ def parse_target(text: str, sheet: str | None, sheet_names: list[str]) -> tuple[
 
 
 def explain_file(path: str | Path, target: str, *, sheet: str | None = None) -> Explanation:
-    from xlmodel.workbook.cells import PackageCells
-
     cells = PackageCells.open(path)
     return explain_cells(cells, target, sheet=sheet, path=str(path))
 
 
 def explain_cells(cells, target: str, *, sheet: str | None = None, path: str = "") -> Explanation:
-    from xlmodel.workbook import kinds
-
     sheet_name, ref = parse_target(target, sheet, cells.sheet_names())
     kind = kinds.detect(cells)
     stored = cells.value(sheet_name, ref)
@@ -86,11 +84,9 @@ def explain_cells(cells, target: str, *, sheet: str | None = None, path: str = "
                        stored_value=scalar(stored), stored_shown=show(stored), formula=formula)
 
     found = _as_input(cells, base, stored, formula)
-    if found is None and kind is not None:
-        for explainer in _explainers(kind):
-            found = explainer(cells, base)
-            if found is not None:
-                break
+    for part in kinds.parts_of(kind):
+        if found is None and part.explain is not None:
+            found = part.explain(cells, base)
     owned = _owned_cell(cells, kind, sheet_name, ref)
     if found is None and owned is not None:
         found = _generic_formula(cells, base, owned_by_kind=True)
@@ -208,14 +204,9 @@ def _as_input(cells, base: Explanation, stored: Any, formula: str | None) -> Exp
 
 def _owned_cell(cells, kind: str | None, sheet: str, ref: str):
     """The OwnedCell ``regenerera`` would write at sheet!ref, or None."""
-    from xlmodel.errors import XlmodelError
-    from xlmodel.workbook import kinds
-
-    if kind is None:
-        return None
-    for plans_of in kinds.owned(kind):
+    for part in kinds.parts_of(kind):
         try:
-            plans = plans_of(cells)
+            plans = part.plans(cells)
         except XlmodelError:
             continue
         for plan in plans:
@@ -327,19 +318,3 @@ def _plain(cells, base: Explanation, stored: Any) -> Explanation:
         "notes": ["Cellen innehåller ett fast värde som ingen regel räknar fram eller läser "
                   "(en rubrik eller förklarande text)."],
     })
-
-
-def _explainers(kind: str) -> tuple:
-    """The explainers of a workbook kind, in the order they are asked."""
-    if kind == "regionplan":
-        from xlmodel.workbook.explain.frametable import explain_frametable
-        from xlmodel.workbook.explain.ledger import explain_ledger
-        from xlmodel.workbook.explain.resultatbudget import explain_resultatbudget
-
-        return (explain_frametable, explain_resultatbudget, explain_ledger)
-    if kind == "delarsrapport":
-        from xlmodel.workbook.explain.utredning import explain_utredning
-        from xlmodel.workbook.followup.explain import explain_followup
-
-        return (explain_utredning, explain_followup)
-    return ()

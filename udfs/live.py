@@ -37,7 +37,9 @@ from typing import Any
 from xlmodel.errors import XlmodelError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import EXCEL_ERRORS, excel_precision
-from xlmodel.workbook.cells import TableLocation, _single_cell_target
+from xlmodel.workbook.cells import TableLocation, single_cell_target
+from xlmodel.workbook.regenerate import diff_sheet, sheet_plans
+from xlmodel.workbook.rollforward import plan_roll_forward
 from xlmodel.xlsx.cellref import make_ref, parse_range, split_ref
 from xlmodel.xlsx.values import ExcelError
 
@@ -123,7 +125,7 @@ class XlwingsCells:
             for n in self.book.names:
                 if "!" in n.name:
                     continue  # sheet-scoped ("Blad!Namn"): the layout's names are workbook-wide
-                target = _single_cell_target(n.refers_to or "")
+                target = single_cell_target(n.refers_to or "")
                 if target:
                     self._names[n.name.casefold()] = target
         return self._names.get(name.casefold())
@@ -280,8 +282,6 @@ def regenerate_book(book: Any) -> MacroReport:
     A formula that is already right is left alone: its value is Excel's own (the
     headless path only refreshes the value the file caches for readers without Excel).
     """
-    from xlmodel.workbook.regenerate import diff_sheet, sheet_plans
-
     cells = XlwingsCells(book)
     _kind, plans = sheet_plans(cells)
     diffs = [diff_sheet(cells, p) for p in plans]
@@ -294,8 +294,6 @@ def roll_forward_book(book: Any, confirm: Callable[[str], bool] | None = None) -
     """The roll-forward macro: the same plan as ``xlmodel rulla``, written through
     xlwings, then the frame table regenerated from the rolled inputs. ``confirm`` is
     asked first (the macro cannot be undone with Ctrl+Z)."""
-    from xlmodel.workbook.rollforward import plan_roll_forward
-
     plan = plan_roll_forward(XlwingsCells(book))
     question = (f"Rulla fram arbetsboken från {plan.year} till {plan.next_year}? Budgetramarna {plan.year} blir "
                 f"föregående års ramar, bladen Förändringar och Publicerat töms. Det går inte att ångra; "

@@ -24,10 +24,10 @@ has no documented way, its issue #776):
 
 The scode of an Excel error value is 0x800A0000 + its xlErr code (#VALUE! = 2015):
 -2146826273. pywin32 hands an error cell *to* Python as the same int, which is how
-``_convert.error_text`` recognises error arguments.
+``arguments.error_text`` recognises error arguments.
 
 The message: the function is called with xlwings' reserved argument ``caller`` (the
-calling cell; ``_convert.excel_safe`` adds it to every function's signature), and the
+calling cell; ``arguments.excel_safe`` adds it to every function's signature), and the
 message is kept here under that cell, in the UDF server's memory. =XLMODEL_FEL(B5)
 gives it back while B5 shows an error (Excel computes XLMODEL_FEL after B5, which it
 refers to). A restarted UDF server has no messages until the cells are computed

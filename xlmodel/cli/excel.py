@@ -1,5 +1,5 @@
 """``xlmodel excel installera [--torrkorning] BOK``: the command line of
-``xlmodel.excel_install`` (its own module, so that cli.py only registers it)."""
+``xlmodel.excel_install`` (its own module, so that the parser only registers it)."""
 
 from __future__ import annotations
 

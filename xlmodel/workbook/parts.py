@@ -1,0 +1,145 @@
+"""The parts a plan is made of, each behind one contract, and the registry of them.
+
+A part is one piece of a budget workbook that xlmodel reads, computes and checks as a
+whole: the frame table, the resultatbudget with its financial goals, the balanskrav
+with the restoration ledger, the chart sheet, the delårsrapport's balanskravsutredning,
+the resursramar. Its contract (``Part``):
+
+- ``signature``: the Excel Tables that identify the part in any workbook (their names
+  survive a controller's edits; sheet order and extra sheets do not matter);
+- ``tables``: the layout of its input tables (``layout.InputTable``: sheet, position,
+  headers, widths), which the builder writes and the readers locate;
+- ``validate(cells) -> (findings, cells checked)``: recompute from the workbook's own
+  inputs and compare every cell the part owns;
+- ``plans(cells) -> [SheetPlan]``: every cell the part owns in its computed state, which
+  ``regenerate`` (and the Excel macro) writes where the file differs;
+- ``explain(cells, base) -> Explanation | None``: the rule behind one of its cells.
+
+``cells`` is any ``CellSource`` (a file, or live Excel). The readers turn cells into the
+core's models with each value's sheet and cell (``tables.RawTable``), so the core's
+errors name the cell. The jobs (validate, regenerate, explain, diff) iterate a
+workbook's parts in one loop each; what a workbook *kind* adds is only a preset bundle
+of parts with a builder (``kinds``). ``found_in`` tells which parts a workbook holds,
+whatever its kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from xlmodel.findings import Finding
+from xlmodel.workbook import balanskrav_sheet, charts_sheet, delarsrapport, frames, frames_stream
+from xlmodel.workbook import layout as L
+from xlmodel.workbook import layout_resursramar as LR
+from xlmodel.workbook import followup, index_year, resultatbudget, resursramar
+from xlmodel.workbook.explain.frametable import explain_frametable
+from xlmodel.workbook.explain.ledger import explain_ledger
+from xlmodel.workbook.explain.model import Explanation
+from xlmodel.workbook.explain.resultatbudget import explain_resultatbudget
+from xlmodel.workbook.explain.utredning import explain_utredning
+from xlmodel.workbook.followup.explain import explain_followup
+from xlmodel.workbook.followup import layout as FL
+from xlmodel.workbook.owned import SheetPlan
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a plan: how it is recognised, laid out, validated, regenerated, explained."""
+
+    name: str
+    signature: tuple[str, ...]
+    tables: tuple[L.InputTable, ...]
+    validate: Callable[[Any], tuple[list[Finding], int]]
+    plans: Callable[[Any], list[SheetPlan]]
+    explain: Callable[[Any, Explanation], Explanation | None] | None = None
+
+    def found_in(self, cells: Any) -> bool:
+        """True when the workbook holds every table of the part's signature."""
+        return all(cells.table(t) is not None for t in self.signature)
+
+
+FRAMETABLE = Part(
+    name="ramtabell",
+    signature=(L.FRAMES_TABLE.table, L.CHANGES_TABLE.table),
+    tables=(L.FRAMES_TABLE, L.CHANGES_TABLE, L.PUBLISHED_TABLE),
+    validate=frames_stream.validate_frames,
+    plans=lambda cells: [frames.frametable_sheet_plan(cells)],
+    explain=explain_frametable,
+)
+
+RESULTATBUDGET = Part(
+    name="resultatbudget",
+    signature=(L.RESULTBUDGET_TABLE.table,),
+    tables=(L.RESULTBUDGET_TABLE, L.GOALS_TABLE),
+    validate=resultatbudget.validate_resultatbudget,
+    plans=resultatbudget.sheet_plans,
+    explain=explain_resultatbudget,
+)
+
+BALANSKRAV = Part(
+    name="balanskrav",
+    signature=(L.BALANSKRAV_TABLE.table,),
+    tables=(L.BALANSKRAV_TABLE, L.STATED_DEADLINES_TABLE),
+    validate=balanskrav_sheet.validate_balanskrav,
+    plans=balanskrav_sheet.sheet_plans,
+    explain=explain_ledger,
+)
+
+# The chart sheet owns no input: it shows the frame table and the restoration ledger,
+# so it is found where both are.
+CHARTS = Part(
+    name="diagram",
+    signature=(*FRAMETABLE.signature, *BALANSKRAV.signature),
+    tables=(),
+    validate=charts_sheet.validate_charts,
+    plans=charts_sheet.sheet_plans,
+)
+
+UTREDNING = Part(
+    name="balanskravsutredning",
+    signature=(L.UTREDNING_TABLE.table,),
+    tables=(L.UTREDNING_TABLE,),
+    validate=delarsrapport.validate_delarsrapport,
+    plans=delarsrapport.sheet_plans,
+    explain=explain_utredning,
+)
+
+RESURSRAMAR = Part(
+    name="resursramar",
+    signature=(LR.FRAMES_TABLE_NAME,),
+    tables=(LR.PLANAR_TABLE, LR.FOOTNOTES_TABLE, LR.RESULTS_TABLE, LR.OPENING_TABLE),
+    validate=resursramar.validate_resursramar,
+    plans=resursramar.sheet_plans,
+)
+
+# The budget year's index with its source (tblIndex on Parametrar). It owns no cell; a
+# regionplan without the table is checked against the published parameters.
+INDEX = Part(
+    name="index",
+    signature=FRAMETABLE.signature,
+    tables=(L.INDEX_TABLE,),
+    validate=index_year.validate_index_year,
+    plans=lambda cells: [],
+)
+
+# The delårsrapport's follow-up: driftredovisning, omställning followed up, the forecast
+# into the balance requirement. A delårsrapport without its tables has no follow-up.
+FOLLOWUP = Part(
+    name="uppfoljning",
+    signature=(FL.DRIFT_TABLE.table,),
+    tables=(FL.DRIFT_TABLE, FL.RESULTATRAKNING_TABLE, FL.OMST_TABLE, FL.FORECAST_TABLE, FL.YEARS_TABLE,
+            FL.PRINTED_DRIFT_TABLE, FL.PRINTED_OMST_TABLE),
+    validate=followup.validate,
+    plans=followup.sheet_plans,
+    explain=explain_followup,
+)
+
+# Every part xlmodel knows, in the order the jobs run them.
+PARTS: tuple[Part, ...] = (FRAMETABLE, RESULTATBUDGET, BALANSKRAV, CHARTS, INDEX, UTREDNING, FOLLOWUP, RESURSRAMAR)
+
+
+def found_in(cells: Any) -> list[Part]:
+    """The parts a workbook holds (by their signatures), in registry order."""
+    return [part for part in PARTS if part.found_in(cells)]
