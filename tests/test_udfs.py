@@ -321,7 +321,7 @@ BAD = [
     (ATERSTALLNING, ([[2019, 1], [2020, 2]], [-1, 2]),
      f"{NA}argument 'ar': området har 2 rader och 2 kolumner; ange en kolumn (eller en rad)"),
     (ATERSTALLNING, ([2019, 2020], [-1, 2], [None, 5]),
-     f"{NA}argument 'synnerliga_skal', värde nr 2: år 2020 har inget underskott (balanskravsresultat 2)"),
+     f"{NA}argument 'synnerliga_skal', värde nr 2: år 2020 har inget underskott (balanskravsresultat 2 mkr)"),
     (ATERSTALLNING, ([2019, 2020], [-1, 2], [-1, None]),
      f"{NA}argument 'synnerliga_skal', värde nr 1: ange det avskrivna beloppet som ett positivt belopp (eller \"hela\")"),
     (ATERSTALLNING, ([2019, 2020], [-1, 2], None, [2018, None]),

@@ -62,7 +62,7 @@ def test_the_vba_wrapper_passes_the_calling_cell(xl):
     """``caller`` is xlwings' reserved argument: not in the Excel signature, Nothing in
     the Array the wrapper hands CallUDF, replaced by the calling range in call_udf."""
     vba = h.generate_vba("udfs")
-    assert re.search(r"^Function BALANSKRAV\(arets_resultat, Optional realisationsvinster, .*Optional anvandning\)$",
+    assert re.search(r"^Function BALANSKRAV\(arets_resultat, Optional realisationsvinster, .*Optional anvandning_rur\)$",
                      vba, re.M)
     assert 'XLPy.CallUDF("udfs", "BALANSKRAV", Array(arets_resultat, realisationsvinster, undantag_vinster, ' \
            'undantag_forluster, orealiserade, aterforing, reservering, anvandning, Nothing), ThisWorkbook, ' \
