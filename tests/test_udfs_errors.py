@@ -65,7 +65,8 @@ def test_the_vba_wrapper_passes_the_calling_cell(xl):
     assert re.search(r"^Function BALANSKRAV\(arets_resultat, Optional realisationsvinster, .*Optional anvandning_rur\)$",
                      vba, re.M)
     assert 'XLPy.CallUDF("udfs", "BALANSKRAV", Array(arets_resultat, realisationsvinster, undantag_vinster, ' \
-           'undantag_forluster, orealiserade, aterforing, reservering, anvandning, Nothing), ThisWorkbook, ' \
+           'undantag_forluster, orealiserade, aterforing, reservering, anvandning, ar, anvandning_rur, Nothing), ' \
+           'ThisWorkbook, ' \
            'Application.Caller)' in vba
     for _, f in h.udf_functions(xl):
         if not f.__xlfunc__["sub"] and f.__name__ != "XLMODEL_FEL":
