@@ -504,6 +504,10 @@ class Package:
             check.close()
         self._well_formed.add(actual)
 
+    def known_well_formed(self, name: str) -> bool:
+        """Whether the part was already found well-formed in this package."""
+        return self.actual_name(name) in self._well_formed
+
     def mark_well_formed(self, name: str) -> None:
         """Record that a reader found the whole part well-formed (``xlsx.stream``)."""
         self._well_formed.add(self.actual_name(name))

@@ -147,7 +147,7 @@ class _Checked:
         self._pieces = pieces
         self._pkg = pkg
         self._part = part
-        known = part in pkg._well_formed  # noqa: SLF001 - the package's own memo
+        known = pkg.known_well_formed(part)
         self._check = None if known else WellFormed(part, pkg.where)
         self._held: list[bytes] | None = [] if not known else None  # read before arm()
         self._done = False

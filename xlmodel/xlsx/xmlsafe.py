@@ -14,12 +14,14 @@ Three checks, each linear in the part:
   BOM) is allowed by the conventions, checked for a DTD like UTF-8, and then refused
   in every part, by every command alike: the reader and the patcher work on UTF-8
   bytes (a patch splices UTF-8 into the part), and no program that writes these
-  workbooks (Excel, LibreOffice, openpyxl, XlsxWriter) writes UTF-16. Any other
-  declared encoding (ISO-8859-1, windows-1252 ...), UTF-32 and EBCDIC are not
-  allowed by the conventions and are refused. A part that does not begin like XML
-  (a picture, vbaProject.bin) is not looked at.
-- ``WellFormed`` / ``check_well_formed`` (every part that is read, before it is
-  scanned as bytes): libxml2 reads the part with no tree and no Python call per
+  workbooks (Excel, LibreOffice, openpyxl, XlsxWriter) writes UTF-16. A declared
+  US-ASCII is read as the UTF-8 it is a subset of. Any other declared encoding
+  (ISO-8859-1, windows-1252 ...), UTF-32 and EBCDIC are not allowed by the conventions
+  and are refused: the reader would take their bytes for UTF-8. A part that does
+  not begin like XML (a picture, vbaProject.bin) is not looked at.
+- ``WellFormed`` / ``check_well_formed`` (the content types and every .rels at open;
+  every other part that is read, before it is scanned as bytes;
+  ``Package.ensure_well_formed``): libxml2 reads the part with no tree and no Python call per
   element, so a malformed part (an element left open, a stray end tag, an undefined
   entity) is refused with its line and column, in Swedish, in well under the time a
   read of it takes.
@@ -91,7 +93,9 @@ def sniff_encoding(data: bytes, part: str, path: str | None = None) -> tuple[str
     declared = _DECLARED.match(head.encode(UTF8, "replace"))
     if declared:
         name = declared.group(1).decode("ascii").lower().replace("_", "-")
-        if name in ("utf-8", "utf8"):
+        # US-ASCII is UTF-8 restricted to 7 bits: read as UTF-8 (a byte above 127 is then
+        # malformed for libxml2 as for the reader), although the conventions name only two.
+        if name in ("utf-8", "utf8", "us-ascii", "ascii"):
             if enc != UTF8:
                 raise _part_error(part, "anger UTF-8 men är kodad i UTF-16; filen är skadad eller manipulerad", path)
         elif name in ("utf-16", "utf-16le", "utf-16be", "utf16"):
@@ -162,12 +166,6 @@ def check_prolog(data: bytes, part: str, path: str | None = None) -> str | None:
         raise _part_error(part, "är kodad i UTF-16, som xlmodel inte läser; Excel och LibreOffice skriver UTF-8: "
                                 "öppna filen och spara den igen", path)
     return enc
-
-
-def refuse_doctype(data: bytes, part: str, path: str | None = None) -> None:
-    """The prolog check of ``check_prolog`` (a DTD, an encoding not read), for callers
-    that read a part's bytes themselves."""
-    check_prolog(data, part, path)
 
 
 def _first_element(data: bytes) -> int:
