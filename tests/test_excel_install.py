@@ -109,3 +109,142 @@ def test_bitness_check_against_excel_s_executable(tmp_path):
     assert "Klicka-och-kör" in ei.check_bitness(lambda key, value: c2r.get(key) if value == "Platform" else None)
     with pytest.raises(WorkbookError, match="kunde inte avgöra"):
         ei.check_bitness(lambda key, value: None)
+
+
+# --------------------------------------------------------------------------- the Windows steps, on stand-ins
+
+class _Cell:
+    def __init__(self, sheet, key):
+        self.sheet, self.key = sheet, key
+
+    @property
+    def value(self):
+        return self.sheet.values.get(self.key)
+
+    @value.setter
+    def value(self, v):
+        self.sheet.values[self.key] = v
+
+
+class _Buttons(list):
+    def Add(self, left, top, width, height):  # noqa: N802 - Excel's name
+        button = type("Button", (), {"OnAction": "", "Caption": ""})()
+        self.append(button)
+        return button
+
+
+class _Sheet:
+    def __init__(self, name):
+        self.name, self.values = name, {}
+        buttons = _Buttons()
+        self.api = type("SheetApi", (), {"Buttons": lambda _self: buttons})()
+
+    def range(self, key):
+        return _Cell(self, key)
+
+
+class _Sheets(list):
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return next(s for s in self if s.name == key)
+        return list.__getitem__(self, key)
+
+    def add(self, name, after=None):
+        sheet = _Sheet(name)
+        self.append(sheet)
+        return sheet
+
+
+class _References(list):
+    def AddFromFile(self, path):  # noqa: N802
+        self.append(type("Ref", (), {"Name": "xlwings", "FullPath": path})())
+
+
+class _Book:
+    def __init__(self, log, sheets):
+        self.log = log
+        self.sheets = _Sheets(_Sheet(n) for n in sheets)
+        refs = _References()
+        self.api = type("BookApi", (), {"VBProject": type("Project", (), {"References": refs})(),
+                                        "SaveAs": lambda _self, path, fmt: log.append(("SaveAs", path, fmt))})()
+
+    def save(self):
+        self.log.append(("save",))
+
+
+def _fake_xlwings(monkeypatch, tmp_path, sheets):
+    import types
+
+    log, books = [], []
+
+    class App:
+        def __init__(self, visible=True, add_book=True):
+            log.append(("App", visible, add_book))
+            outer = self
+
+            class Api:
+                def __setattr__(self, name, value):
+                    log.append(("api", name, value))
+                    object.__setattr__(self, name, value)
+
+            self.api = Api()
+
+            class Books:
+                def open(self, path):
+                    log.append(("open", path, getattr(outer.api, "AutomationSecurity", None)))
+                    books.append(_Book(log, sheets))
+                    return books[-1]
+
+            self.books = Books()
+
+        def quit(self):
+            log.append(("quit",))
+
+    xw = types.ModuleType("xlwings")
+    xw.App = App
+    xw.__path__ = []
+    udfs_mod = types.ModuleType("xlwings.udfs")
+    udfs_mod.import_udfs = lambda modules, book_api: log.append(("import_udfs", modules))
+    cli_mod = types.ModuleType("xlwings.cli")
+    cli_mod.get_addin_dir = lambda: str(tmp_path / "XLSTART")
+    xw.udfs, xw.cli = udfs_mod, cli_mod
+    for name, mod in (("xlwings", xw), ("xlwings.udfs", udfs_mod), ("xlwings.cli", cli_mod)):
+        monkeypatch.setitem(sys.modules, name, mod)
+    return log, books
+
+
+def test_prepare_a_regionplan_through_excel_with_macros_disabled(monkeypatch, tmp_path):
+    book_path = tmp_path / "Plan.xlsm"
+    shutil.copyfile(WORKBOOKS / "vasterbotten_regionplan_2021.xlsm", book_path)
+    p = ei.plan(book_path, windows=True)
+    log, books = _fake_xlwings(monkeypatch, tmp_path, ["Info", "Ramar"])
+    done = ei.prepare_workbook(p)
+    opened = next(e for e in log if e[0] == "open")
+    assert opened[2] == ei.FORCE_DISABLE_MACROS  # set before the workbook was opened
+    assert log.index(("api", "AutomationSecurity", 3)) < log.index(opened)
+    book = books[0]
+    conf = book.sheets["xlwings.conf"].values
+    keys = {conf[(r, 1)]: conf[(r, 2)] for r in range(1, 20) if (r, 1) in conf}
+    assert keys["Interpreter_Win"] == sys.executable and keys["UDF Modules"] == "udfs"
+    assert [r.FullPath for r in book.api.VBProject.References] == [str(tmp_path / "XLSTART" / "xlwings.xlam")]
+    assert ("import_udfs", "udfs") in log
+    (button,) = book.sheets["Info"].api.Buttons()
+    assert (button.OnAction, button.Caption) == ("RAMTABELL_UPPDATERA", "Uppdatera ramtabell")
+    assert log[-2:] == [("save",), ("quit",)]
+    from xlmodel.xlsx.atomic import BACKUP_DIR
+
+    backups = list((tmp_path / BACKUP_DIR).glob("Plan-*.xlsm"))
+    assert len(backups) == 1 and backups[0].read_bytes() == book_path.read_bytes()
+    assert done[0].startswith("säkerhetskopia") and done[-1] == f"sparad: {book_path}"
+
+
+def test_prepare_an_xlsx_saves_a_new_xlsm_and_keeps_an_existing_conf_sheet(monkeypatch, tmp_path):
+    book_path = tmp_path / "Budget.xlsx"
+    shutil.copyfile(WORKBOOKS / "vasterbotten_delarsrapport_2021_08.xlsx", book_path)
+    p = ei.plan(book_path, windows=True)
+    log, books = _fake_xlwings(monkeypatch, tmp_path, ["Info", "xlwings.conf"])
+    ei.prepare_workbook(p)
+    assert ("SaveAs", str((tmp_path / "Budget.xlsm").resolve()), ei.XLSM_FORMAT) in log
+    conf = books[0].sheets["xlwings.conf"].values
+    assert conf[(1, 1)] == "Interpreter_Win"
+    assert books[0].sheets["Info"].api.Buttons() == []  # no button outside a regionplan

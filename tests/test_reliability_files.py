@@ -293,6 +293,18 @@ def test_the_product_starts_no_process_and_no_office_application():
     spawns a process or opens an Office application, so no macro can run through us."""
     pattern = re.compile(r"\bsubprocess\b|\bPopen\b|os\.system|os\.startfile|os\.exec|xw\.App\(|xlwings\.App\(|"
                          r"\.App\(|win32com|Dispatch\(")
+    # The deliberate exceptions, line by line, each with its reason:
+    allowed = {
+        # the type of the #VALUE! result (udfs/_excel_errors.py); no COM object is made
+        ("udfs/_excel_errors.py", "from win32com.client import VARIANT"),
+        # `xlmodel excel installera`, run by hand by the user: xlwings' own add-in
+        # installer in the same Python, and Excel with the workbook's macros force-disabled
+        # (FORCE_DISABLE_MACROS before the book is opened; tests/test_excel_install.py)
+        ("xlmodel/excel_install.py", "import subprocess"),
+        ("xlmodel/excel_install.py", 'run = subprocess.run([python, "-m", "xlwings.cli", "addin", "install"], '
+                                     "capture_output=True, text=True)"),
+        ("xlmodel/excel_install.py", "app = xw.App(visible=False, add_book=False)"),
+    }
     hits = []
     for folder in (ROOT / "xlmodel", ROOT / "udfs"):
         for path in folder.rglob("*.py"):
@@ -300,7 +312,7 @@ def test_the_product_starts_no_process_and_no_office_application():
                 continue
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 code = line.split("#", 1)[0]
-                if pattern.search(code):
+                if pattern.search(code) and (path.relative_to(ROOT).as_posix(), line.strip()) not in allowed:
                     hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert hits == []
 

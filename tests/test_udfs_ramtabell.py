@@ -114,6 +114,39 @@ def test_ramtabell_equals_the_regenerated_frame_table(xl, regenerated):
     assert want[-1][-1] != shipped[-1][-1]
 
 
+@pytest.fixture(scope="module")
+def generated_plan(tmp_path_factory):
+    """Another regionplan: 3 nämnder with 40 cost centres as varav rows, no Publicerat
+    table, built by `xlmodel bygg` (a real process) from a generated source folder, then
+    one prior frame changed and `xlmodel regenerera` run on it."""
+    from bench.generate import Size, regionplan_source
+    from xlmodel.xlsx.package import Package
+    from xlmodel.xlsx.patch import CellWrite, patch_sheet
+
+    work = tmp_path_factory.mktemp("genererad")
+    src = regionplan_source(work / "src" / "plan", Size(committees=3, cost_centres=40, years=3), seed=11)
+    built = subprocess.run([sys.executable, "-m", "xlmodel", "bygg", str(src), "--ut", str(work)],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert built.returncode == 0, built.stderr
+    (path,) = work.glob("*.xlsx")
+    pkg = Package.open(path)
+    path.write_bytes(patch_sheet(pkg, "Ramar", [CellWrite(ref="D5", value=Decimal("123.4"))]).to_bytes())
+    run = subprocess.run([sys.executable, "-m", "xlmodel", "regenerera", "--ingen-backup", str(path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode in (0, 1), run.stderr
+    return path
+
+
+def test_ramtabell_equals_the_regenerated_frame_table_of_a_generated_plan(xl, generated_plan):
+    wb = openpyxl.load_workbook(generated_plan, data_only=True)
+    assert not any("tblPublicerat" in ws.tables for ws in wb.worksheets)
+    args = (_table(wb, "tblRamar"), _table(wb, "tblForandringar"), _name(wb, "Budgetar"), _name(wb, "Standardindex"))
+    want = _written_frame_table(generated_plan)
+    got = h.call_like_excel(xl.RAMTABELL, *args)
+    _assert_same(got, want)
+    assert len(got) == 1 + 3 + 40 + 1 and want[1][2] == pytest.approx(123.4)
+
+
 def test_ramtabell_arguments_are_dataframes_through_xlwings(xl, regenerated):
     import pandas as pd
 

@@ -21,8 +21,9 @@ The steps (docs/excel.md, section 1), each of which says what it does before it 
    Info sheet. An .xlsm is copied to the backup folder first.
 
 ``--torrkorning`` lists the steps and what this platform can check, and changes
-nothing. Steps 2-3 need Windows and Excel: nothing of them has been run here (Linux);
-the plan, the bitness reading and the refusals are tested (tests/test_excel_install.py).
+nothing. Steps 2-3 need Windows and Excel: none of them has been run against a real
+Excel (Linux here); the plan, the refusals, the bitness reading and the workbook steps
+against stand-ins of the xlwings objects are tested (tests/test_excel_install.py).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ BUTTON_MACRO = "RAMTABELL_UPPDATERA"
 BUTTON_CAPTION = "Uppdatera ramtabell"
 BUTTON_SHEET = "Info"
 XLSM_FORMAT = 52  # xlOpenXMLWorkbookMacroEnabled
+# msoAutomationSecurityForceDisable: a workbook Excel opens for us runs no macro (Excel's
+# default for a file opened by automation is to enable them: Workbook_Open would run).
+FORCE_DISABLE_MACROS = 3
 PE_MACHINES = {0x8664: 64, 0xAA64: 64, 0x014C: 32}  # x64, ARM64, x86
 
 
@@ -194,8 +198,10 @@ def _addin_install(python: str) -> str:  # pragma: no cover - Windows only
     return run.stdout.strip()
 
 
-def prepare_workbook(p: Plan) -> list[str]:  # pragma: no cover - Windows with Excel only
-    """Steps 3 onwards through Excel. Not run here (no Windows): docs/excel.md."""
+def prepare_workbook(p: Plan) -> list[str]:
+    """Steps 3 onwards through Excel (xlwings, COM), with the workbook's macros disabled
+    while it is open. Not run against a real Excel (no Windows here): tested against a
+    stand-in of the xlwings objects it uses (tests/test_excel_install.py)."""
     import xlwings as xw
     from xlwings import udfs as xw_udfs
     from xlmodel.xlsx.atomic import _backup
@@ -205,6 +211,7 @@ def prepare_workbook(p: Plan) -> list[str]:  # pragma: no cover - Windows with E
         done.append(f"säkerhetskopia: {_backup(p.book)}")
     app = xw.App(visible=False, add_book=False)
     try:
+        app.api.AutomationSecurity = FORCE_DISABLE_MACROS  # before the book is opened
         book = app.books.open(str(p.book))
         if p.target != p.book:
             book.api.SaveAs(str(p.target.resolve()), XLSM_FORMAT)

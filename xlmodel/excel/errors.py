@@ -14,7 +14,7 @@ has no documented way, its issue #776):
 2. ``com_server.XLPython.CallUDF`` unwraps a 1×1 result to the value itself;
 3. pywin32's gateway (``PyGatewayBase.cpp``, ``invoke_finish``) converts that value with
    ``PyCom_VariantFromPyObject`` (``oleargs.cpp``), whose first step is: an instance of
-   ``win32com.client.VARIANT`` becomes a VARIANT of exactly its ``varianttype``. So
+   pywin32's ``client.VARIANT`` class becomes a VARIANT of exactly its ``varianttype``. So
    ``VARIANT(VT_ERROR, scode)`` reaches Excel as a VT_ERROR variant, the value VBA's
    ``CVErr(xlErrValue)`` is;
 4. the VBA wrapper that "Import Functions" writes assigns it to the function's result
