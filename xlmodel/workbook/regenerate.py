@@ -236,10 +236,9 @@ def sheet_plans(cells) -> tuple[str, list[SheetPlan]]:
 
     kind = kinds.detect(cells)
     if kind is None:
-        raise InputError(
-            f"arbetsboken känns inte igen som någon av xlmodels typer ({kinds.signature_text()})",
-            rule="regenerera",
-        )
+        from xlmodel.workbook.recognise import unrecognised_message
+
+        raise InputError(unrecognised_message(cells), rule="regenerera")
     return kind, [plan for make in kinds.owned(kind) for plan in make(cells)]
 
 
@@ -252,8 +251,13 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
     from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
     cells = PackageCells(pkg)
-    _kind, plans = sheet_plans(cells)
-    diffs = [diff_sheet(cells, p) for p in plans]
+    try:
+        _kind, plans = sheet_plans(cells)
+        diffs = [diff_sheet(cells, p) for p in plans]
+    except InputError as err:
+        from xlmodel.workbook.uncomputed import explain_uncomputed
+
+        raise explain_uncomputed(err, cells) from None
     new = pkg
     for d in diffs:
         if not d.writes and not d.clear:

@@ -74,14 +74,16 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
 
     kind = kinds.detect(cells)
     if kind is None:
+        from xlmodel.workbook.recognise import unrecognised_message
+
+        reason = unrecognised_message(cells)
+        if reason.startswith("arbetsboken känns inte igen"):
+            reason = f"Arbetsboken känns inte igen: den saknar xlmodels indatatabeller ({kinds.signature_text()})"
         return None, [
             Finding(
                 rule="struktur.okand_typ",
                 severity=Severity.ERROR,
-                message=(
-                    "Arbetsboken känns inte igen: den saknar xlmodels indatatabeller "
-                    f"({kinds.signature_text()})."
-                ),
+                message=reason[:1].upper() + reason[1:] + ".",
             )
         ], 0
     findings: list[Finding] = []
@@ -92,12 +94,17 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         except InputError as err:
             # Several validators read the same inputs (the chart sheet reads the frame
             # table too): one bad cell is reported once.
-            finding = input_error_finding(err)
+            from xlmodel.workbook.uncomputed import explain_uncomputed
+
+            finding = input_error_finding(explain_uncomputed(err, cells))
             if finding not in findings:
                 findings.append(finding)
             continue
         findings.extend(part_findings)
         checked += n
+    from xlmodel.workbook.strays import stray_findings
+
+    findings.extend(f for f in stray_findings(cells) if f not in findings)
     if strict:
         findings = [
             f.model_copy(update={"severity": Severity.ERROR}) if f.severity is Severity.WARNING else f
