@@ -92,7 +92,8 @@ def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str, *,
             sheet=sheet,
             cell=expected.ref,
         )
-    if found is None and expected.formula is not None and found_formula is not None:
+    if (found is None and expected.formula is not None and found_formula is not None
+            and (isinstance(want, Decimal) or str(want if want is not None else "").strip())):
         # A formula saved without its value (openpyxl writes formulas uncalculated)
         return Finding(
             rule=f"{rule}.ej_beraknad",
