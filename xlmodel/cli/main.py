@@ -6,7 +6,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from xlmodel.cli.common import DEBUG_ENV, configure_streams, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNREADABLE, complain
+from pathlib import Path
+
+from xlmodel.cli.common import (DEBUG_ENV, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNREADABLE,
+                                WORKBOOK_SUFFIXES, complain, configure_streams)
 from xlmodel.cli.parser import build_parser, install_swedish_argparse
 
 
@@ -50,13 +53,33 @@ def _skip_final_collection() -> None:
     _EXIT_FREEZE_REGISTERED = True
 
 
+def _dash_file_hint(argv: Sequence[str]) -> str | None:
+    """After a usage error: a hint when an argument that starts with '-' looks like a
+    workbook's name (argparse took it for a flag)."""
+    command = next((a for a in argv if not a.startswith("-")), "regenerera")
+    for arg in argv:
+        if arg == "--":
+            return None
+        if arg.startswith("-") and not arg.startswith("--") and (
+                Path(arg).suffix.lower() in WORKBOOK_SUFFIXES or Path(arg).exists()):
+            return (f"tips: '{arg}' togs för en flagga; skriv './{arg}' eller sätt '--' före filnamnen "
+                    f"(xlmodel {command} -- {arg})")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Program entry (``xlmodel`` script and ``python -m xlmodel``); returns the exit code."""
     install_swedish_argparse()
     _skip_final_collection()
     configure_streams()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        hint = _dash_file_hint(sys.argv[1:] if argv is None else argv) if exc.code == 2 else None
+        if hint:
+            complain(hint)
+        raise
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_UNREADABLE

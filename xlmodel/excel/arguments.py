@@ -83,10 +83,21 @@ def message_for(err: InputError, rename: Mapping[str, str] | None = None) -> str
         base, sep, rest = argument.partition("[")
         argument = rename.get(argument, rename.get(base, base) + sep + rest)
     if not argument:
-        return ERROR_PREFIX + err.message
+        return fit_cell(ERROR_PREFIX + err.message)
     m = _INDEXED.match(argument)
     where = f"argument '{m['name']}', värde nr {m['pos']}" if m else f"argument '{argument}'"
-    return f"{ERROR_PREFIX}{where}: {err.message}"
+    return fit_cell(f"{ERROR_PREFIX}{where}: {err.message}")
+
+
+# What Excel's function wizard and a cell's tooltip show of a text without cutting it
+# (the UDF docstrings keep to it too); a message quoting a 32 767-character argument
+# would otherwise fill the cell with the argument.
+CELL_MESSAGE_MAX = 255
+
+
+def fit_cell(text: str) -> str:
+    """``text`` cut to ``CELL_MESSAGE_MAX`` characters, the cut marked with '…'."""
+    return text if len(text) <= CELL_MESSAGE_MAX else text[:CELL_MESSAGE_MAX - 1] + "…"
 
 
 def excel_safe(func: Callable[..., Any] | None = None, *, rename: Mapping[str, str] | None = None):
@@ -175,6 +186,8 @@ def single(value: Any, name: str, rule: str) -> Any:
     """One cell's value. A range of one cell is unwrapped; a larger range is refused
     (the function wants one value here, not a column)."""
     if isinstance(value, (list, tuple)):
+        if value:
+            _refuse_whole_lines(value, name, rule)
         flat = [x for row in value for x in (row if isinstance(row, (list, tuple)) else [row])]
         if len(flat) != 1:
             raise InputError(f"området har {len(flat)} celler, här krävs en enda cell", rule=rule, argument=name)
@@ -279,6 +292,21 @@ class Grid:
         return [values[r * n_cols:(r + 1) * n_cols] for r in range(n_rows)]
 
 
+# Excel's sheet is 1 048 576 rows by 16 384 columns: a range that long is a whole column
+# (A:A) or row (5:5). Refused before a single cell is looked at: converting a million
+# blanks took 5-40 s before the message came.
+SHEET_ROWS, SHEET_COLUMNS = 1_048_576, 16_384
+
+
+def _refuse_whole_lines(value: Any, name: str, rule: str) -> None:
+    first = value[0]
+    width = len(first) if isinstance(first, (list, tuple)) else 1
+    if len(value) >= SHEET_ROWS or (len(value) == 1 and width >= SHEET_COLUMNS):
+        what = "hela kolumner (t.ex. A:A)" if len(value) >= SHEET_ROWS else "hela rader (t.ex. 5:5)"
+        raise InputError(f"området är {what}; markera bara cellerna med data, t.ex. A5:A9", rule=rule,
+                         argument=name)
+
+
 def grid(value: Any, name: str, rule: str) -> Grid:
     """Any argument as a rectangular block: a value is 1×1, a flat list is one column
     (Python callers) or one row/column as xlwings squeezed it, a list of lists is rows."""
@@ -286,6 +314,7 @@ def grid(value: Any, name: str, rule: str) -> Grid:
         return Grid([[value]], scalar=True)
     if not value:
         raise InputError("området är tomt", rule=rule, argument=name)
+    _refuse_whole_lines(value, name, rule)
     if all(isinstance(r, (list, tuple)) for r in value):
         rows = [list(r) for r in value]
         width = len(rows[0])

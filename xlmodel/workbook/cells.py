@@ -108,6 +108,14 @@ def read_param(cells: CellSource, p: Param, rule: str) -> Any:
 
     sheet, ref = param_location(cells, p)
     if sheet not in cells.sheet_names():
+        if sheet.upper().startswith("#REF"):
+            # Excel rewrites a name whose sheet was deleted to #REF!$C$5
+            raise InputError(
+                f"det definierade namnet '{p.name}' pekar på #REF!: bladet det pekade på har tagits bort "
+                f"('{p.label}' ska ligga på bladet '{p.sheet}', cell {p.cell}, och det bladet "
+                f"{'finns' if p.sheet in cells.sheet_names() else 'saknas'})",
+                rule=rule, argument=p.name,
+            )
         require_sheet(cells, sheet, rule)
     try:
         return convert(cells.value(sheet, ref), p, rule=rule)

@@ -118,12 +118,17 @@ def frame_input(src: FrameSources) -> FrameTableInput:
 
 
 def _check_unique_ids(table: RawTable, rows: list[dict[str, Any]]) -> None:
+    # Compared as a person reads them: 'PN', 'pn' and ' PN ' are one nämnd.
     seen: dict[str, dict[str, Any]] = {}
     for r in rows:
-        if r["id"] in seen:
+        key = str(r["id"]).strip().casefold()
+        if key in seen:
             sheet, cell = table.where(r, "id")
-            raise InputError(f"id '{r['id']}' förekommer två gånger", rule=RULE, argument="Id").at(sheet, cell)
-        seen[r["id"]] = r
+            first = seen[key]["id"]
+            what = (f"id '{r['id']}' förekommer två gånger" if first == r["id"] else
+                    f"id '{r['id']}' är samma som '{first}' (stora och små bokstäver räknas inte som olika)")
+            raise InputError(what, rule=RULE, argument="Id").at(sheet, cell)
+        seen[key] = r
 
 
 def _locate_structure_error(err: InputError, src: FrameSources, frames, changes) -> InputError:

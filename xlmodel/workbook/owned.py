@@ -104,16 +104,18 @@ def compare_cell(cells, sheet: str, expected: OwnedCell, rule: str, *,
             sheet=sheet,
             cell=expected.ref,
         )
+    if (found is None and expected.formula is not None and found_formula is not None
+            and (isinstance(want, Decimal) or str(want if want is not None else "").strip())):
+        # A formula saved without its value (openpyxl writes formulas uncalculated)
+        return Finding(
+            rule=f"{rule}.ej_beraknad",
+            severity=Severity.WARNING,
+            message="Formeln saknar sparat beräknat värde (filen har sparats av ett program som inte räknar om); värdet kan inte kontrolleras.",
+            expected=want if isinstance(want, Decimal) else _as_text(want),
+            sheet=sheet,
+            cell=expected.ref,
+        )
     if isinstance(want, Decimal):
-        if found is None and expected.formula is not None:
-            return Finding(
-                rule=f"{rule}.ej_beraknad",
-                severity=Severity.WARNING,
-                message="Formeln saknar sparat beräknat värde (filen har sparats av ett program som inte räknar om); värdet kan inte kontrolleras.",
-                expected=want,
-                sheet=sheet,
-                cell=expected.ref,
-            )
         if not isinstance(found, Decimal) or abs(found - want) > TOLERANCE:
             return Finding(
                 rule=rule,

@@ -166,10 +166,9 @@ def unchanged(cells, sheet: str, oc: OwnedCell, stored_formula: str | None, stor
 def sheet_plans(cells) -> tuple[str, list[SheetPlan]]:
     kind = kinds.detect(cells)
     if kind is None:
-        raise InputError(
-            f"arbetsboken känns inte igen som någon av xlmodels typer ({kinds.signature_text()})",
-            rule="regenerera",
-        )
+        from xlmodel.workbook.recognise import unrecognised_message
+
+        raise InputError(unrecognised_message(cells), rule="regenerera")
     return kind, [plan for part in kinds.parts_of(kind) for plan in part.plans(cells)]
 
 
@@ -179,8 +178,13 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
     The core of ``regenerate_file``; the roll forward calls it on a package whose input
     sheets it has just changed, so it regenerates and saves once, atomically."""
     cells = PackageCells(pkg)
-    _kind, plans = sheet_plans(cells)
-    diffs = [diff_sheet(cells, p) for p in plans]
+    try:
+        _kind, plans = sheet_plans(cells)
+        diffs = [diff_sheet(cells, p) for p in plans]
+    except InputError as err:
+        from xlmodel.workbook.uncomputed import explain_uncomputed
+
+        raise explain_uncomputed(err, cells) from None
     new = pkg
     for d in diffs:
         if not d.writes and not d.clear:

@@ -42,6 +42,7 @@ from xlmodel.xlsx.refs import get_column_letter, range_boundaries
 from pydantic import BaseModel
 
 from xlmodel import params
+from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import fmt_figure, fmt_mkr
 from xlmodel.rules.frametable import FrameTableInput, compute_frame_table, roll_forward
@@ -221,7 +222,13 @@ def roll_forward_package(pkg: Any, *, index_rate: Decimal | None = None,
     from xlmodel.workbook.regenerate import regenerate_package
     from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
-    plan = plan_roll_forward(PackageCells(pkg), index_rate=index_rate, index_source=index_source)
+    cells = PackageCells(pkg)
+    try:
+        plan = plan_roll_forward(cells, index_rate=index_rate, index_source=index_source)
+    except InputError as err:
+        from xlmodel.workbook.uncomputed import explain_uncomputed
+
+        raise explain_uncomputed(err, cells) from None
     new = pkg
     for sheet in plan.sheets():
         writes = [CellWrite(ref=oc.ref, value=oc.value) for oc in plan.writes.get(sheet, [])]

@@ -82,6 +82,10 @@ def convert(value: Any, col: Col | Param, *, rule: str) -> Any:
             raise InputError(f"cellen innehåller felvärdet {text}", rule=rule, argument=name)
         return text
     if kind == "amount":
+        if isinstance(value, str) and value.strip().endswith("%"):
+            # "7 %" would be read as 0,07 mkr: a rate typed in an amount column
+            raise InputError(f"'{value.strip()}' är en procentsats, men '{name}' är ett belopp i mkr", rule=rule,
+                             argument=name)
         return parse_amount(value, argument=name, rule=rule)
     if kind == "rate":
         return parse_rate(value, argument=name, rule=rule)

@@ -62,15 +62,17 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
     if kind is None and not partial_kind and (function_checked or function_findings):
         return None, _strict(function_findings, strict), function_checked
     if kind is None:
+        from xlmodel.workbook.recognise import unrecognised_message
+
+        reason = unrecognised_message(cells)
+        if reason.startswith("arbetsboken känns inte igen"):
+            reason = (f"Arbetsboken känns inte igen: den saknar xlmodels indatatabeller ({kinds.signature_text()})"
+                      + ("" if partial_kind else " och har inga celler med xlmodels funktioner"))
         return None, _strict([
             Finding(
                 rule="struktur.okand_typ",
                 severity=Severity.ERROR,
-                message=(
-                    "Arbetsboken känns inte igen: den saknar xlmodels indatatabeller "
-                    f"({kinds.signature_text()})"
-                    + ("." if partial_kind else " och har inga celler med xlmodels funktioner.")
-                ),
+                message=reason[:1].upper() + reason[1:] + ".",
             )
         ] + function_findings, strict), function_checked
     findings: list[Finding] = []
@@ -81,7 +83,9 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         except InputError as err:
             # Several validators read the same inputs (the chart sheet reads the frame
             # table too): one bad cell is reported once.
-            finding = input_error_finding(err)
+            from xlmodel.workbook.uncomputed import explain_uncomputed
+
+            finding = input_error_finding(explain_uncomputed(err, cells))
             if finding not in findings:
                 findings.append(finding)
             continue
@@ -89,6 +93,9 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         checked += n
     findings.extend(function_findings)
     checked += function_checked
+    from xlmodel.workbook.strays import stray_findings
+
+    findings.extend(f for f in stray_findings(cells) if f not in findings)
     return kind, _strict(findings, strict), checked
 
 

@@ -1,0 +1,80 @@
+"""No silent loss of input (issue: nothing lost on a shared drive, point 5): a nämnd
+typed under the input table after a blank row, ids that differ only in case or spaces,
+a percent typed in an mkr cell. Real workbooks, real CLI processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xlmodel.xlsx import CellWrite, Package, patch_sheet, read_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+REGIONPLAN = ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
+SHIPPED = sorted((ROOT / "workbooks").glob("*.xls[xm]"))
+
+
+def validate(path: Path) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "xlmodel", "validera", "--format", "json", str(path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)["files"][0]
+
+
+def regenerate(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xlmodel", "regenerera", str(path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=180)
+
+
+def last_row(pkg: Package, sheet: str = "Ramar") -> int:
+    return max(int(ref[1:]) for ref in read_cells(pkg, sheet) if ref.startswith("A"))
+
+
+def edited(tmp_path: Path, writes: list[CellWrite], sheet: str = "Ramar") -> Path:
+    path = tmp_path / "bok.xlsm"
+    path.write_bytes(patch_sheet(Package.open(REGIONPLAN), sheet, writes).to_bytes())
+    return path
+
+
+@pytest.mark.parametrize("book", SHIPPED, ids=lambda p: p.stem)
+def test_the_shipped_workbooks_have_nothing_outside_their_tables(book):
+    report = validate(book)
+    assert [f for f in report["findings"] if f["rule"] == "indata.utanfor_tabell"] == []
+
+
+def test_a_nämnd_typed_under_the_table_after_a_blank_row_is_an_error(tmp_path):
+    row = last_row(Package.open(REGIONPLAN)) + 2
+    path = edited(tmp_path, [CellWrite(f"A{row}", "NY"), CellWrite(f"B{row}", "Ny nämnd"), CellWrite(f"D{row}", 5)])
+    report = validate(path)
+    (f,) = [f for f in report["findings"] if f["rule"] == "indata.utanfor_tabell"]
+    assert (f["sheet"], f["cell"], f["severity"]) == ("Ramar", f"A{row}", "fel")
+    assert "tblRamar" in f["message"] and f"B{row}" in f["message"]
+
+
+def test_a_figure_typed_beside_the_table_is_an_error(tmp_path):
+    pkg = Package.open(REGIONPLAN)
+    path = edited(tmp_path, [CellWrite("H6", 12)])
+    report = validate(path)
+    assert [(f["sheet"], f["cell"]) for f in report["findings"] if f["rule"] == "indata.utanfor_tabell"] == \
+        [("Ramar", "H6")]
+    assert pkg  # the table ends at column G (A4:G19): H is the first column outside
+
+
+def test_ids_differing_only_in_case_are_one_nämnd(tmp_path):
+    cells = read_cells(Package.open(REGIONPLAN), "Ramar")
+    assert (cells["A18"].value, cells["A19"].value) == ("PN", "REV")  # two nämnder without varav rows
+    path = edited(tmp_path, [CellWrite("A19", " pn ")])
+    proc = regenerate(path)
+    assert proc.returncode == 2
+    assert "är samma som 'PN'" in proc.stderr and "cell A19" in proc.stderr, proc.stderr
+
+
+def test_a_percent_in_an_mkr_cell_is_refused(tmp_path):
+    path = edited(tmp_path, [CellWrite("D6", "7 %")])
+    proc = regenerate(path)
+    assert proc.returncode == 2
+    assert "'7 %' är en procentsats" in proc.stderr and "cell D6" in proc.stderr, proc.stderr
