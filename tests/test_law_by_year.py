@@ -77,6 +77,21 @@ def test_malmo_delarsrapport_1_2012_pre_2013_wording():
     assert use.max_total == 0 and "2013" in use.rule_text
 
 
+def test_malmo_arsredovisning_2014_the_2012_outcome_and_the_rur_trigger_as_local_guideline():
+    """Malmö stad, Årsredovisning 2014, 'Balanskrav' (redovisningar.malmo.se/2014), mkr: 2012:
+    årets resultat 193, samtliga realisationsvinster −7, balanskravsresultat 186 (before the
+    RUR rules: the reserve lines are '–'). 2014: 12 mkr from the RUR because 'skatteunderlags-
+    ökningen understiger snittökningen under de tio föregående åren' - fullmäktige's
+    guideline (a local trigger, recorded as text, not law)."""
+    assert balanskravsresultat(193, -7, year=2012) == 186
+    trigger = UseGuidelines(trigger="skatteunderlagets ökning under snittet för de tio föregående åren",
+                            source="kommunfullmäktiges riktlinjer för resultatutjämningsreserven")
+    use = reserve_use(ReserveUseInput(year=2014, resultat_efter_justeringar=-205, rur_balance=12,
+                                      guidelines=trigger, planned_use=12))
+    assert use.max_total == 12 and not use.findings
+    assert "tio föregående" in use.rule_text and "inte lag" in use.rule_text
+
+
 # --------------------------------------------------------------------------- the RUR years
 
 def test_malmo_arsredovisning_2015_deficit_2014_restored_2015_and_rur_room():
@@ -126,6 +141,20 @@ def test_grastorp_arsredovisning_2019_lkbr_wording_and_a_positive_reducering():
     assert (utr.resultat_efter_justeringar, utr.balanskravsresultat) == (12383, 11383)
     assert [f.rule for f in utr.findings] == ["balanskrav.tecken"]
     assert balanskravsresultat(13119, reservering=-2000, year=2017) == 11119
+
+
+def test_vannas_arsredovisning_2019_rur_reservation_within_the_printed_rounding():
+    """Vännäs kommun, Årsredovisning 2019, 'Balanskravsresultat' (finansiellinfo.se/G/Vannas_2019),
+    mkr: 28,2 − 5,1 − 7,5, printed total 15,5; reservering till RUR −9,5; balanskravsresultat
+    6,0; RUR 24,7 → 34,2. The printed lines add up to 15,6: the printed total differs by one
+    unit of the last printed digit (the lines are rounded on their own, law.md §2: ±1 occurs)."""
+    utr = balanskravsutredning(BalanskravInput(arets_resultat=D("28.2"), realisationsvinster=D("-5.1"),
+                                               orealiserade=D("-7.5"), reservering=D("-9.5")), 2019)
+    assert abs(utr.resultat_efter_justeringar - D("15.5")) <= D("0.1")
+    assert abs(utr.balanskravsresultat - D("6.0")) <= D("0.1")
+    assert utr.balanskravsresultat - utr.resultat_efter_justeringar == D("-9.5")   # exact, as printed
+    led = reserve_ledger([ReserveYear(year=2019, reservering=D("-9.5"))], rur_opening=D("24.7"))
+    assert led.years[0].rur_closing == D("34.2")
 
 
 # --------------------------------------------------------------------------- FY2024–2025

@@ -55,9 +55,14 @@ def index_rows(cells: Any) -> tuple[Any, list[dict[str, Any]]]:
 
 
 def validate_index_year(cells: Any) -> tuple[list[Finding], int]:
+    from xlmodel.errors import InputError
+
     p = {x.name: x for x in REGIONPLAN_PARAMS}
-    year = read_param(cells, p["Budgetar"], RULE)
-    rate = read_param(cells, p["Standardindex"], RULE)
+    try:
+        year = read_param(cells, p["Budgetar"], RULE)
+        rate = read_param(cells, p["Standardindex"], RULE)
+    except InputError:
+        return [], 0   # a bad Budgetår or Standardindex is the frame table's finding (reported once)
     sheet, cell = param_location(cells, p["Standardindex"])
     table, rows = index_rows(cells)
     this_year = [r for r in rows if r["year"] == year]

@@ -77,7 +77,7 @@ def explain_ledger(cells, base: Explanation) -> Explanation | None:
                       f"{num(d.remaining)}")
     horizon = param_ref("aterstallning.horisont_ar", d.origin_year)
     arithmetic.append(f"Sista år = {d.origin_year} + {horizon.value} = {d.legal_deadline} "
-                      f"(aterstallning.horisont_ar, KL (2017:725) 11 kap. 12 §)")
+                      f"(aterstallning.horisont_ar, {_restoration_statute(d.origin_year)})")
     if d.deadline != d.legal_deadline:
         arithmetic.append(f"Förlängt till {d.deadline} genom beslut om synnerliga skäl ({d.extension_reason}); "
                           "KL (2017:725) 11 kap. 13 §")
@@ -102,3 +102,11 @@ def explain_ledger(cells, base: Explanation) -> Explanation | None:
     })
 
 
+
+
+def _restoration_statute(origin: int) -> str:
+    """The restoration rule in the law in force for a deficit of ``origin`` (issue 14)."""
+    from xlmodel import params
+
+    chapter = params.text("balanskrav.lagrum", origin)
+    return "KL (2017:725) 11 kap. 12 §" if chapter.startswith("KL (2017:725)") else chapter
