@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from decimal import Decimal
 
 import udfs
 
@@ -324,3 +325,23 @@ def test_formulas_filled_down_or_copied_are_each_evaluated_at_their_own_cells(tm
     code, report = findings_of(path)
     assert code == 1
     assert [f["cell"] for f in report["findings"]] == [ref for ref, _, _ in cases]
+
+
+def test_the_benchmark_workbook_is_checked_clean(tmp_path):
+    """bench's workbook of function cells (validate:funktionsceller_N) validates clean,
+    every cell checked, through the CLI; one changed input makes its cell stale."""
+    from bench.generate import function_cell_workbook
+
+    path = function_cell_workbook(tmp_path, 60)
+    code, report = findings_of(path)
+    assert (code, report["findings"], report["checked_cells"]) == (0, [], 60)
+    from xlmodel.xlsx.atomic import save_package
+    from xlmodel.xlsx.package import Package
+    from xlmodel.xlsx.patch import CellWrite, patch_sheet
+
+    pkg = Package.open(path)
+    save_package(patch_sheet(pkg, "Utfall", [CellWrite(ref="A5", value=Decimal("1000"))]), path,
+                 expect_sha256=pkg.sha256, backup=False)
+    code, report = findings_of(path)
+    assert code == 1
+    assert [(f["sheet"], f["cell"]) for f in report["findings"]] == [("Kontroll", "A5")]

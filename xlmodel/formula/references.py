@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from xlmodel.formula.parse import CannotEvaluate
 from xlmodel.xlsx.refs import column_index_from_string, range_boundaries
@@ -30,8 +31,9 @@ _STRUCTURED = re.compile(r"^(?P<t>[A-Za-z_\\\u00c0-\uffff][A-Za-z0-9_.\\\u00c0-\
 _SPECIALS = {"#all": "all", "#data": "data", "#headers": "headers", "#totals": "totals", "#this row": "this row"}
 
 
-@dataclass(frozen=True)
-class Area:
+class Area(NamedTuple):
+    """A rectangle of one sheet (a tuple: one is made per argument of every cell)."""
+
     sheet: str
     r1: int
     c1: int

@@ -190,7 +190,7 @@ def check(cells, skip: frozenset[tuple[str, str]] = frozenset()) -> tuple[list[F
 def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record: bool = False) -> Checked:
     """One function cell. ``parsed``: the formulas already parsed in this workbook
     (``template.FilledDown``), so a formula filled down a column is parsed once."""
-    from xlmodel.formula.evaluate import Evaluation
+    from xlmodel.formula.evaluate import Evaluation, Grid
     from xlmodel.formula.parse import calls_in, parse
 
     names = function_names()
@@ -217,7 +217,7 @@ def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record
         result = ev.eval(tree)
     except CannotEvaluate as err:
         return _note(sheet, c, name, str(err), ev)
-    expected = _rows(result, book)
+    expected = _rows(result, book) if isinstance(result, (tuple, Grid)) else [[_as_stored(result)]]
     stored = cells.value_of(c)
     found = _compare(cells, sheet, c, name, expected, stored)
     compared = 1 + (_spill_size(expected) - 1 if c.formula_kind == "array" and stored is not None else 0)
