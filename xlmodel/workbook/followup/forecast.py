@@ -55,7 +55,9 @@ def forecast_cells(cells, part, own, Why, mkr) -> None:
     from xlmodel.workbook.cells import param_location, read_param, read_table
 
     S = F.SHEET_FORECAST
-    year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], RULE)
+    # The utredning's own parameter and table, read under its rule: a bad cell there is
+    # then the same finding as the utredning's and reported once (validate_cells).
+    year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], D.RULE)
     utr_table = read_table(cells, L.UTREDNING_TABLE, D.RULE, optional=True)
     utr_values = D.utredning_inputs(utr_table) if utr_table is not None else None
     prognos_resultat = None

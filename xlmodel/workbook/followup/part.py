@@ -92,8 +92,12 @@ def read_inputs(cells) -> Inputs:
     if not 1 <= months <= 12:
         raise InputError(f"perioden ska vara 1–12 månader, inte {months}", rule=RULE,
                          argument=F.P_MONTHS.label).at(*param_location(cells, F.P_MONTHS))
+    share = read_param(cells, F.P_SHARE, RULE)
+    if method == "profil" and (share is None or not 0 <= share <= 1):
+        raise InputError("periodisering efter profil kräver andelen av årsbudgeten t.o.m. perioden (0–100 %)",
+                         rule=RULE, argument=F.P_SHARE.label).at(*param_location(cells, F.P_SHARE))
     return Inputs(
-        months=months, method=method, share=read_param(cells, F.P_SHARE, RULE),
+        months=months, method=method, share=share,
         places=read_param(cells, F.P_PLACES, RULE), pct_drift=read_param(cells, F.P_PCT_DRIFT, RULE),
         pct_omst=read_param(cells, F.P_PCT_OMST, RULE), tolerance=read_param(cells, F.P_TOLERANCE, RULE),
         drift=drift, drift_rows=drift.typed(RULE),
