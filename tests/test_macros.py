@@ -209,7 +209,10 @@ class FakeBook:
             for t in cells.pkg.tables(name):
                 ws.tables.append(FakeTable(ws, t.display_name, t.ref, t.totals_row_count > 0))
         for d in cells.pkg.defined_names:
-            name = d.name if d.local_sheet is None else f"{cells.sheet_names()[d.local_sheet]}!{d.name}"
+            # A sheet-scoped name (the print area and titles every built sheet has) by its sheet.
+            sheet = d.local_sheet if isinstance(d.local_sheet, str) or d.local_sheet is None \
+                else cells.sheet_names()[d.local_sheet]
+            name = d.name if sheet is None else f"{sheet}!{d.name}"
             book.names.append(FakeName(name, "=" + d.value))
         return book
 

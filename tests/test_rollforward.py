@@ -135,7 +135,7 @@ def test_a_dated_index_for_the_new_year_is_written(built, monkeypatch):
     monkeypatch.setattr(params, "all_parameters", lambda: (*known, lpik_2022))
     plan = plan_roll_forward(PackageCells.open(built))
     assert not any(f.rule == "rullning.standardindex" for f in plan.findings)
-    assert any(c.sheet == "Parametrar" and c.cell == "C6" and c.new == "0.0158" for c in plan.changes)
+    assert any(c.sheet == "Parametrar" and c.cell == "C6" and c.new == "0,0158" for c in plan.changes)
     assert plan.next_input.default_index_rate == Decimal("0.0158")
 
 

@@ -348,7 +348,7 @@ BAD = [
     (UPPRAKNING_KEDJA_SLUT, ("#N/A", [0.02]), f"{NA}argument 'belopp': cellen innehåller felvärdet #N/A"),
     (UPPRAKNING_KEDJA_SLUT, (100, [0.02, None], 2021),
      f"{NA}argument 'ar': ingen parameter 'index.lpik' gäller för år 2022"),
-    (INDEXSATS_VAGD, (0.03, 0.015, 1.5), f"{NA}argument 'loneandel': löneandelen 1.5 måste ligga mellan 0 och 1"),
+    (INDEXSATS_VAGD, (0.03, 0.015, 1.5), f"{NA}argument 'loneandel': löneandelen 1,5 måste ligga mellan 0 och 1"),
     (INDEXSATS_VAGD, (3, 0.015, 0.5), f"{NA}argument 'loneindex': andelen 3 (= 300 %) ligger utanför -100 %..100 % (skrev du 3 i stället för 3 %?)"),
     (OMSTALLNING, ([[5], [45]], [[7]]),
      f"{NA}argument 'underskottshantering': 1 värden men 'budgetreducering' har 2; områdena måste vara lika långa"),
@@ -362,10 +362,10 @@ BAD = [
     (OMSTALLNING_PROCENT, (100, 0.01, 3, "geometrisk"),
      f"{NA}argument 'metod': okänt val 'geometrisk' (ange additiv eller sammansatt)"),
     (OMSTALLNING_PROCENT, (100, 0.01, 3, 7), f"{NA}argument 'metod': ange ett av orden additiv, sammansatt, inte 7"),
-    (OMSTALLNING_PROCENT, (100, -0.01, 3), f"{NA}argument 'sats': reduktionssatsen -0.01 är negativ"),
+    (OMSTALLNING_PROCENT, (100, -0.01, 3), f"{NA}argument 'sats': reduktionssatsen −1 % är negativ"),
     (OMSTALLNING_PROCENT, (100, 0.2, 5), f"{NA}argument 'sats': en ackumulerad reduktion på 100% tar hela ramen"),
     (AVKASTNINGSKRAV, (False, 0.01, 1), f"{NA}argument 'intakter', värde nr 1: sant/falskt (False) är inget belopp"),
-    (TILLFALLIG_REDUCERING, (5279, -0.004), f"{NA}argument 'andel': andelen -0.004 är negativ"),
+    (TILLFALLIG_REDUCERING, (5279, -0.004), f"{NA}argument 'andel': andelen −0,4 % är negativ"),
 ]
 
 

@@ -226,8 +226,12 @@ def fmt_percent(rate: Any, places: int | None = None) -> str:
         return str(rate)
     d = rate if isinstance(rate, Decimal) else Decimal(repr(rate)) if isinstance(rate, float) else Decimal(rate)
     pct = d * 100
-    if places is None and decimal_places(pct) > SHOWN_PLACES:
-        places = SHOWN_PLACES
+    if places is None:
+        pct = pct.normalize()  # 0.0199 -> 1.99, 0.01 -> 1 (not 1.00)
+        if pct.as_tuple().exponent > 0:
+            pct = pct.quantize(Decimal(1))
+        if decimal_places(pct) > SHOWN_PLACES:
+            places = SHOWN_PLACES
     return fmt_figure(pct, places) + " %"
 
 

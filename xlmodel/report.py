@@ -221,6 +221,10 @@ def show_value(value: Decimal | str | None) -> str:
 FINDING_HEADERS = ("Nivå", "Blad", "Cell", "Regel", "Förväntat", "Funnet", "Meddelande")
 
 
+# A subject or field this long is a quotation, not a key: left out when the message has it.
+QUOTED_LENGTH = 20
+
+
 def findings_table(findings: Iterable[Finding], *, colour: bool = False, indent: str = "  ") -> list[str]:
     """The findings of one file as table lines (header first), in the stable order."""
     paint = _Paint(colour)
@@ -228,9 +232,9 @@ def findings_table(findings: Iterable[Finding], *, colour: bool = False, indent:
     styles: list[list[str | None]] = []
     for f in sorted_findings(findings):
         message = _one_line(f.message)
-        # Subject and field after the message, unless the message already says them (a
-        # stated source quoted in the message is not printed twice).
-        about = " / ".join(x for x in (f.subject, f.field) if x and x not in f.message)
+        # Subject and field after the message, except a long text the message already
+        # quotes (a plan's stated source is not printed twice).
+        about = " / ".join(x for x in (f.subject, f.field) if x and not (len(x) >= QUOTED_LENGTH and x in f.message))
         if about:
             message += f" [{_one_line(about)}]"
         rows.append([

@@ -40,7 +40,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, mod
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import ZERO, decimal_places, fmt_mkr, parse_rate, round_half_up
+from xlmodel.money import ZERO, decimal_places, fmt_mkr, fmt_percent, parse_rate, round_half_up
 from xlmodel.rules.base import Amount, AmountOrZero, OptionalAmount, RuleModel, Year
 
 RULE = "resultatbudget"
@@ -232,7 +232,7 @@ class FinancialGoal(RuleModel):
         if self.min_share is None and self.max_share is None:
             raise InputError("målet saknar både lägsta och högsta andel", rule=RULE_GOAL, argument="min_share")
         if self.min_share is not None and self.max_share is not None and self.min_share > self.max_share:
-            raise InputError(f"lägsta andel {self.min_share} är större än högsta {self.max_share}",
+            raise InputError(f"lägsta andel {fmt_percent(self.min_share)} är större än högsta {fmt_percent(self.max_share)}",
                              rule=RULE_GOAL, argument="min_share")
         return self
 

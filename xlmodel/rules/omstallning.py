@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import ZERO, decimal_places, fmt_mkr, round_half_up
+from xlmodel.money import ZERO, decimal_places, fmt_mkr, fmt_percent, round_half_up
 from xlmodel.rules import uplift
 from xlmodel.rules.frametable import FrameChange
 
@@ -215,7 +215,7 @@ def _check_cut_args(rate: Decimal, k: int, method: str, rule: str) -> None:
         )
     uplift.check_rate(rate, argument="reduktionssats", rule=rule)
     if rate < ZERO:
-        raise InputError(f"reduktionssatsen {rate} är negativ", rule=rule, argument="reduktionssats")
+        raise InputError(f"reduktionssatsen {fmt_percent(rate)} är negativ", rule=rule, argument="reduktionssats")
     if k < 0:
         raise InputError(f"antal år med reduktion ({k}) kan inte vara negativt", rule=rule, argument="ar")
 
@@ -429,7 +429,7 @@ def temporary_withholding(base: Decimal, rate: Decimal) -> TemporaryWithholding:
     rule = f"{RULE}.tillfallig"
     uplift.check_rate(rate, argument="andel", rule=rule)
     if rate < ZERO:
-        raise InputError(f"andelen {rate} är negativ", rule=rule, argument="andel")
+        raise InputError(f"andelen {fmt_percent(rate)} är negativ", rule=rule, argument="andel")
     withheld = base * rate
     return TemporaryWithholding(
         base=base,

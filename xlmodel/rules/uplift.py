@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from xlmodel import params
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import ZERO, decimal_places, fmt_mkr
+from xlmodel.money import ZERO, decimal_places, fmt_figure, fmt_mkr
 
 RULE = "upprakning"
 DEFAULT_SERIES = "index.lpik"
@@ -49,7 +49,8 @@ def check_rate(rate: Decimal, *, argument: str, rule: str = RULE) -> Decimal:
         raise InputError(f"satsen {rate!r} är inget tal", rule=rule, argument=argument)
     if rate <= -ONE or rate >= ONE:
         raise InputError(
-            f"satsen {rate} ligger utanför -100 %..100 % (skrev du {rate} i stället för {rate} %?)",
+            f"satsen {fmt_figure(rate)} ligger utanför -100 %..100 % "
+            f"(skrev du {fmt_figure(rate)} i stället för {fmt_figure(rate)} %?)",
             rule=rule,
             argument=argument,
         )
@@ -158,7 +159,7 @@ def composite_rate(
     """
     if not isinstance(wage_share, Decimal) or wage_share < ZERO or wage_share > ONE:
         raise InputError(
-            f"löneandelen {wage_share} måste ligga mellan 0 och 1", rule=f"{RULE}.sammanvagd", argument="loneandel"
+            f"löneandelen {fmt_figure(wage_share)} måste ligga mellan 0 och 1", rule=f"{RULE}.sammanvagd", argument="loneandel"
         )
     check_rate(wage_index, argument="loneindex", rule=f"{RULE}.sammanvagd")
     check_rate(price_index, argument="prisindex", rule=f"{RULE}.sammanvagd")
