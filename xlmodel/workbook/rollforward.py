@@ -41,9 +41,12 @@ from xlmodel.findings import Finding, Severity
 from xlmodel.money import fmt_mkr
 from xlmodel.rules.frametable import FrameTableInput, compute_frame_table, roll_forward
 from xlmodel.workbook import frames as F
-from xlmodel.workbook.cells import param_location
+from xlmodel.workbook.cells import PackageCells, param_location
 from xlmodel.workbook.layout import CHANGES_TABLE, FRAMES_TABLE, PUBLISHED_TABLE, REGIONPLAN_PARAMS
-from xlmodel.workbook.regenerate import CellChange
+from xlmodel.workbook.regenerate import CellChange, regenerate_package
+from xlmodel.xlsx.patch import CellWrite, patch_sheet
+from xlmodel.xlsx.atomic import save_package
+from xlmodel.xlsx.package import Package
 
 RULE = "rullning"
 INDEX_SERIES = "index.lpik"
@@ -169,10 +172,6 @@ class RollForwardResult(BaseModel):
 def roll_forward_package(pkg: Any) -> tuple[Any, RollForwardPlan, list[Any]]:
     """The rolled package in memory: inputs patched sheet by sheet, then every owned cell
     regenerated on the result. Returns (new package, roll plan, regenerate diffs)."""
-    from xlmodel.workbook.cells import PackageCells
-    from xlmodel.workbook.regenerate import regenerate_package
-    from xlmodel.xlsx.patch import CellWrite, patch_sheet
-
     plan = plan_roll_forward(PackageCells(pkg))
     new = pkg
     for sheet in plan.sheets():
@@ -184,9 +183,6 @@ def roll_forward_package(pkg: Any) -> tuple[Any, RollForwardPlan, list[Any]]:
 
 def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = False) -> RollForwardResult:
     """Roll the workbook at ``path`` forward one year, in place (atomic, with a backup)."""
-    from xlmodel.xlsx.atomic import save_package
-    from xlmodel.xlsx.package import Package
-
     path = Path(path)
     pkg = Package.open(path)
     new, plan, diffs = roll_forward_package(pkg)
