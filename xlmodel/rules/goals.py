@@ -29,6 +29,13 @@ as a share of skatteintäkter + generella statsbidrag, with a minimum and/or max
 per year or over a period (sum of the measure over sum of the base = average over
 average). Status is "uppfyllt" / "ej uppfyllt"; an unmet goal is also a WARNING
 finding ``finansiella_mal.ej_uppfyllt``.
+
+One figure, one input: the verksamhetens nettoram of the budget year is typed once, in
+the resultatbudget; a plan that also states it elsewhere (the frame table's check
+figure "Verksamhetens nettoram enligt resultatbudget" on Parametrar, a positive cost)
+holds a copy, and ``nettoram_copy_finding`` reports an ERROR
+``resultatbudget.nettoram_kopia`` when the copy is not the same figure: editing only one
+of the two is then never silent.
 """
 
 from __future__ import annotations
@@ -309,3 +316,26 @@ def evaluate_goal(goal: FinancialGoal, years: list[ResultatbudgetYear] | tuple[R
                          f"krav {' och '.join(bounds)}."),
             ))
     return results, findings
+
+
+def nettoram_copy_finding(copy: Decimal | None, budget_year: int, years: list[ResultatbudgetYear] | tuple[ResultatbudgetYear, ...],
+                          *, copy_at: str, input_at: str | None = None) -> Finding | None:
+    """The copy of the budget year's nettoram (a positive cost) against the resultatbudget's
+    figure (negative: a net cost). Exact: a copy is the same figure, not a rounding of it.
+    ``copy_at`` and ``input_at`` name the two cells for the message ("Parametrar!C8").
+    None when there is no copy or the resultatbudget has no row for the year."""
+    row = next((y for y in years if y.year == budget_year), None)
+    if copy is None or row is None or copy == -row.nettoram:
+        return None
+    where = f" ({input_at})" if input_at else ""
+    return Finding(
+        rule=f"{RULE}.nettoram_kopia",
+        severity=Severity.ERROR,
+        message=(f"Nettoramen i {copy_at} ({fmt_mkr(copy)} mkr) ska vara resultatbudgetens verksamhetens "
+                 f"nettoram {budget_year}{where} som kostnad, {fmt_mkr(-row.nettoram)} mkr; ändra den ena "
+                 "så att de stämmer."),
+        subject=str(budget_year),
+        field="nettoram",
+        expected=-row.nettoram,
+        found=copy,
+    )

@@ -24,9 +24,11 @@ from xlmodel.rules.restoration import (
     restoration_ledger,
 )
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.owned import OwnedCell, compare_cell
-from xlmodel.workbook.tables import RawTable
+from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook.tables import RawTable, convert
 from xlmodel.workbook.udf_cells import argument, call, spill_cells
+from xlmodel.xlsx.refs import get_column_letter
+from xlmodel.workbook.cells import read_table, require_sheet
 
 RULE = "aterstallning"
 T = L.BALANSKRAV_TABLE
@@ -36,8 +38,6 @@ LEDGER_STYLES = ("year", "amount", "amount", "amount", "amount", "year", "text")
 
 
 def _range(raw: RawTable, key: str, n: int) -> str:
-    from xlmodel.xlsx.refs import get_column_letter
-
     col = get_column_letter(raw.columns[key]) if raw.columns else T.col_letter(key)
     first = (raw.header_row or T.header_row) + 1
     return f"{col}{first}:{col}{first + max(n, 1) - 1}"
@@ -103,11 +103,6 @@ def _values(cells, sheet: str) -> dict[str, Any]:
 
 
 def sheet_plans(cells) -> list:
-    from xlmodel.workbook.cells import read_table
-    from xlmodel.workbook.owned import SheetPlan
-
-    from xlmodel.workbook.cells import require_sheet
-
     raw = read_table(cells, T, RULE)
     require_sheet(cells, T.sheet, RULE)  # the ledger spills there even if the table moved
     stated = read_table(cells, S, RULE, optional=True)
@@ -127,7 +122,6 @@ def validate_balanskrav(cells) -> tuple[list[Finding], int]:
 
 def build_balanskrav(book, source) -> None:
     from xlmodel.workbook.book import csv_table
-    from xlmodel.workbook.tables import convert
 
     raw = csv_table(source, "balanskrav", T)
     stated = csv_table(source, "frister", S, optional=True)
@@ -143,7 +137,6 @@ def build_balanskrav(book, source) -> None:
             v = row.get(key)
             if col.kind in ("amount", "year") and v not in (None, ""):
                 v = convert(v, col, rule=RULE)
-            from xlmodel.xlsx.refs import get_column_letter
             values[f"{get_column_letter(col_index)}{T.header_row + 1 + i}"] = v if v != "" else None
     owned, _ = sheet_cells(raw, stated, values)
     anchor = next(c for c in owned if c.spill)

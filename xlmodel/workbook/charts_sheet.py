@@ -23,8 +23,9 @@ from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string, 
 
 from xlmodel.findings import Finding
 from xlmodel.rules.restoration import restoration_ledger
-from xlmodel.workbook import layout as L
-from xlmodel.workbook.owned import OwnedCell, compare_cell
+from xlmodel.workbook import balanskrav_sheet, frames, layout as L
+from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook.cells import read_table
 
 RULE = "diagram"
 
@@ -83,9 +84,6 @@ def burndown_block(ledger) -> list[OwnedCell]:
 
 
 def owned(cells) -> tuple[list[OwnedCell], list[Finding]]:
-    from xlmodel.workbook import balanskrav_sheet, frames
-    from xlmodel.workbook.cells import read_table
-
     year, rows = frames.committee_rows(cells)
     raw = read_table(cells, L.BALANSKRAV_TABLE, balanskrav_sheet.RULE)
     inp, _rows, _stated = balanskrav_sheet.ledger_input(raw, None)
@@ -93,8 +91,6 @@ def owned(cells) -> tuple[list[OwnedCell], list[Finding]]:
 
 
 def sheet_plans(cells) -> list:
-    from xlmodel.workbook.owned import SheetPlan
-
     if L.SHEET_CHARTS not in cells.sheet_names():
         return []  # an older workbook without charts: nothing to keep up to date
     block, findings = owned(cells)

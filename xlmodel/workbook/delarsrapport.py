@@ -12,15 +12,17 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from xlmodel.xlsx.refs import get_column_letter
+from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, get_column_letter, range_boundaries
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO, fmt_mkr
 from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.owned import OwnedCell, compare_cell
+from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
+from xlmodel.workbook.udf_cells import argument, as_stored, call, spill_cells
+from xlmodel.workbook.cells import read_param, read_table, require_sheet
 
 RULE = "balanskrav"
 T = L.UTREDNING_TABLE
@@ -60,8 +62,6 @@ def expected_cells(values: dict[str, Decimal], year: int | None) -> tuple[list[O
     """The computed block: two native totals (rule core) and the two xlwings function
     cells, whose values come from calling ``udfs.BALANSKRAV`` / ``BALANSKRAV_UTREDNING``
     with the input cells as Excel passes them (``udf_cells``): one answer for both paths."""
-    from xlmodel.workbook.udf_cells import argument, as_stored, call, spill_cells
-
     utr = balanskravsutredning(BalanskravInput(**values), year)
     refs = [_amount_ref(n) for n in range(1, 9)]
     col = T.col_letter("amount")
@@ -141,18 +141,12 @@ def build_delarsrapport(source, path: Path) -> None:
 
 
 def _in_range(ref: str, rng: str) -> bool:
-    from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string, range_boundaries
-
     c1, r1, c2, r2 = range_boundaries(rng)
     col, row = coordinate_from_string(ref)
     return c1 <= column_index_from_string(col) <= c2 and r1 <= row <= r2
 
 
 def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
-    from xlmodel.workbook.cells import read_param, read_table
-
-    from xlmodel.workbook.cells import require_sheet
-
     table = read_table(cells, T, RULE)
     require_sheet(cells, T.sheet, RULE)  # the computed cells live there even if the table moved
     values = utredning_inputs(table)
@@ -181,11 +175,6 @@ def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
 
 def sheet_plans(cells) -> list:
     """The utredning's owned cells, for regenerate."""
-    from xlmodel.workbook.cells import read_param, read_table
-    from xlmodel.workbook.owned import SheetPlan
-
-    from xlmodel.workbook.cells import require_sheet
-
     raw = read_table(cells, T, RULE)
     require_sheet(cells, T.sheet, RULE)  # the computed cells live there even if the table moved
     values = utredning_inputs(raw)

@@ -15,7 +15,7 @@ from typing import Any
 from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel.errors import InputError
-from xlmodel.findings import Finding
+from xlmodel.findings import Finding, Severity
 from xlmodel.rules.frametable import (
     FrameChange,
     FrameRow,
@@ -34,10 +34,12 @@ from xlmodel.workbook.layout import (
     FRAMETABLE_SUM_LABEL,
     FRAMETABLE_VALUE_KEYS,
     PUBLISHED_TABLE,
+    REGIONPLAN_PARAMS,
     frametable_header,
 )
 from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
+from xlmodel.workbook.cells import read_param, read_table, require_sheet
 
 RULE = "ramtabell"
 
@@ -289,9 +291,6 @@ def finding_cells(table: FrameTable, findings: list[Finding]) -> list[Finding]:
 
 def frame_sources_from_cells(cells) -> FrameSources:
     """Read the frame-table inputs of a regionplan workbook (file or live Excel)."""
-    from xlmodel.workbook.cells import read_param, read_table
-    from xlmodel.workbook.layout import REGIONPLAN_PARAMS
-
     params = {p.name: read_param(cells, p, RULE) for p in REGIONPLAN_PARAMS}
     return FrameSources(
         frames=read_table(cells, FRAMES_TABLE, RULE),
@@ -401,8 +400,6 @@ def committee_rows(cells) -> tuple[int, list[tuple[int, Any]]]:
 
 def inactual_finding(last_found: int, last_expected: int) -> Finding | None:
     """The frame table runs on below its sum row: rows from a larger, older table."""
-    from xlmodel.findings import Severity
-
     if last_found <= last_expected:
         return None
     return Finding(
@@ -421,8 +418,6 @@ def validate_frames_whole(cells) -> tuple[list[Finding], int]:
     ``frames_stream.validate_frames`` validates a file in one pass over its rows and comes
     here for whatever that path does not take on (bad input, a varav row out of its
     parent's order, live Excel), which this locates at its cell."""
-    from xlmodel.workbook.cells import require_sheet
-
     src, table = computed(cells)
     require_sheet(cells, FRAMETABLE_BLOCK.sheet, RULE)  # the output sheet: a clear message, not a read error
     findings = locate_findings(table, list(table.findings), src.published)
@@ -442,8 +437,6 @@ def validate_frames_whole(cells) -> tuple[list[Finding], int]:
 
 
 def frametable_sheet_plan(cells) -> SheetPlan:
-    from xlmodel.workbook.cells import require_sheet
-
     src, table = computed(cells)
     require_sheet(cells, FRAMETABLE_BLOCK.sheet, RULE)  # the output sheet: a clear message, not a read error
     owned = frametable_cells(table)

@@ -63,6 +63,7 @@ from xlmodel.workbook.frames import (
 from xlmodel.workbook.owned import compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.xlsx.cellref import col_index
+from xlmodel.workbook.cells import read_param, read_table, table_columns
 
 RULE = "ramtabell"
 # Rows typed at a time (Förändringar, Ramar): bounds what is held between typing and use.
@@ -122,8 +123,6 @@ def _table_rows(cells, spec: InputTable) -> tuple[Any, dict[str, int], int, Iter
     """(location, column of each key, first data row, iterator of (sheet row, raw row))
     over an input table's data rows, every row of its range (blank ones too, as
     ``read_table`` gives them)."""
-    from xlmodel.workbook.cells import table_columns
-
     loc = cells.table(spec.table)
     if loc is None:
         raise _GiveUp
@@ -217,8 +216,6 @@ def validate_frames_streaming(cells) -> tuple[list[Finding], int] | None:
 
 
 def _validate(cells) -> tuple[list[Finding], int]:
-    from xlmodel.workbook.cells import read_param, read_table
-
     params = {p.name: read_param(cells, p, RULE) for p in REGIONPLAN_PARAMS}
     published_raw = read_table(cells, PUBLISHED_TABLE, RULE, optional=True)
     published = published_rows(published_raw)

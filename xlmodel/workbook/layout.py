@@ -15,7 +15,7 @@ Conventions of every workbook (a Swedish controller's expectations):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
@@ -104,27 +104,6 @@ class OutputBlock(_Block):
     columns: tuple[Col, ...]
     top_left: str = f"A{HEADER_ROW}"
     title: str = ""
-
-
-@dataclass(frozen=True)
-class BookLayout:
-    kind: str
-    sheets: tuple[str, ...]                    # in tab order
-    tables: tuple[InputTable, ...] = ()
-    params: tuple[Param, ...] = ()
-    outputs: dict[str, OutputBlock] = field(default_factory=dict)
-
-    def table(self, name: str) -> InputTable:
-        for t in self.tables:
-            if t.table == name:
-                return t
-        raise KeyError(name)
-
-    def param(self, name: str) -> Param:
-        for p in self.params:
-            if p.name == name:
-                return p
-        raise KeyError(name)
 
 
 CONF_SHEET = "xlwings.conf"

@@ -17,10 +17,17 @@ from xlmodel.xlsx.refs import get_column_letter
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
 from xlmodel.money import ZERO
-from xlmodel.rules.goals import FinancialGoal, ResultatbudgetYear, check_resultatbudget, evaluate_goal
+from xlmodel.rules.goals import (
+    FinancialGoal,
+    ResultatbudgetYear,
+    check_resultatbudget,
+    evaluate_goal,
+    nettoram_copy_finding,
+)
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.owned import OwnedCell, compare_cell
+from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
+from xlmodel.workbook.cells import param_location, read_param, read_table, require_sheet
 
 RULE = "resultatbudget"
 RULE_GOAL = "finansiella_mal"
@@ -151,11 +158,24 @@ def goal_cells(raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int,
     return cells, findings
 
 
+def nettoram_copy_findings(cells, raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int, int]) -> list[Finding]:
+    """The nettoram on Parametrar (the frame table's check figure) is a copy of the
+    resultatbudget's for the budget year (``goals.nettoram_copy_finding``), located at the
+    copy. A parameter that cannot be read is reported by the frame table, at its cell."""
+    params = {p.name: p for p in L.REGIONPLAN_PARAMS}
+    try:
+        year = read_param(cells, params["Budgetar"], RULE)
+        copy = read_param(cells, params["Nettoram"], RULE)
+    except InputError:
+        return []
+    sheet, ref = param_location(cells, params["Nettoram"])
+    row = row_of.get(year)
+    input_at = f"{T.sheet}!{_letter(T, 'nettoram', raw)}{row}" if row is not None else None
+    found = nettoram_copy_finding(copy, year, years, copy_at=f"{sheet}!{ref}", input_at=input_at)
+    return [found.at(sheet, ref)] if found is not None else []
+
+
 def validate_resultatbudget(cells) -> tuple[list[Finding], int]:
-    from xlmodel.workbook.cells import read_table
-
-    from xlmodel.workbook.cells import require_sheet
-
     raw = read_table(cells, T, RULE)
     require_sheet(cells, T.sheet, RULE)  # computed cells live there even if the table moved
     expected, findings, years, row_of = resultatbudget_cells(raw)
@@ -164,6 +184,7 @@ def validate_resultatbudget(cells) -> tuple[list[Finding], int]:
         g_cells, g_findings = goal_cells(graw, years, row_of)
         expected += g_cells
         findings += g_findings
+    findings += nettoram_copy_findings(cells, raw, years, row_of)
     for oc in expected:
         f = compare_cell(cells, T.sheet, oc, RULE)
         if f is not None:
@@ -201,11 +222,6 @@ def build_resultatbudget(book, source) -> None:
 
 def sheet_plans(cells) -> list:
     """The Resultatbudget sheet's owned cells, for regenerate."""
-    from xlmodel.workbook.cells import read_table
-    from xlmodel.workbook.owned import SheetPlan
-
-    from xlmodel.workbook.cells import require_sheet
-
     raw = read_table(cells, T, RULE)
     require_sheet(cells, T.sheet, RULE)  # computed cells live there even if the table moved
     owned, findings, years, row_of = resultatbudget_cells(raw)
@@ -214,4 +230,5 @@ def sheet_plans(cells) -> list:
         g_cells, g_findings = goal_cells(graw, years, row_of)
         owned += g_cells
         findings += g_findings
+    findings += nettoram_copy_findings(cells, raw, years, row_of)
     return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings)]

@@ -70,9 +70,10 @@ from xlmodel.rules.restoration import (
     restoration_ledger,
 )
 from xlmodel.workbook import layout_resursramar as R
-from xlmodel.workbook.owned import OwnedCell, compare_cell
-from xlmodel.workbook.layout import InputTable, Param
+from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook.layout import InputTable, Param, SHEET_INFO
 from xlmodel.workbook.tables import RawTable, convert
+from xlmodel.workbook.cells import param_location, read_table, require_sheet
 
 RULE = "resursramar"
 RULE_RESTORATION = "aterstallning"
@@ -115,8 +116,6 @@ def _plan_years(first: Any, last: Any, where: tuple[str, str]) -> tuple[int, int
 
 def inputs_from_cells(cells) -> Inputs:
     """Read the inputs of a resursramar workbook (a file, or Excel itself through xlwings)."""
-    from xlmodel.workbook.cells import param_location, read_table, require_sheet
-
     raw_params: dict[str, Any] = {}
     where: dict[str, tuple[str, str]] = {}
     for p in R.PARAMS:
@@ -703,8 +702,6 @@ def stale_ranges(cells, comp: Computed) -> dict[str, list[str]]:
 def sheet_plans(cells) -> list:
     """Every owned cell per sheet, with the rows to clear and the rule findings, for
     ``regenerate`` (``kinds.owned``)."""
-    from xlmodel.workbook.owned import SheetPlan
-
     comp = compute(inputs_from_cells(cells))
     clear = stale_ranges(cells, comp)
     plans: dict[str, SheetPlan] = {}
@@ -848,8 +845,6 @@ def _frames_chart(book, inp: Inputs) -> None:
 
 
 def _info_sheet(book, meta: dict[str, Any]) -> None:
-    from xlmodel.workbook.layout import SHEET_INFO
-
     s = SHEET_INFO
     book.title(s, meta["title"], meta.get("source", ""))
     lines = [

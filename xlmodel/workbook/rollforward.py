@@ -47,9 +47,12 @@ from xlmodel.findings import Finding, Severity
 from xlmodel.money import fmt_figure, fmt_mkr
 from xlmodel.rules.frametable import FrameTableInput, compute_frame_table, roll_forward
 from xlmodel.workbook import frames as F
-from xlmodel.workbook.cells import param_location
+from xlmodel.workbook.cells import PackageCells, param_location
 from xlmodel.workbook.layout import CHANGES_TABLE, FRAMES_TABLE, PUBLISHED_TABLE, REGIONPLAN_PARAMS
-from xlmodel.workbook.regenerate import CellChange
+from xlmodel.workbook.regenerate import CellChange, regenerate_package
+from xlmodel.xlsx.patch import CellWrite, patch_sheet
+from xlmodel.xlsx.atomic import save_package
+from xlmodel.xlsx.package import Package
 
 RULE = "rullning"
 INDEX_SERIES = "index.lpik"
@@ -218,10 +221,6 @@ def roll_forward_package(pkg: Any, *, index_rate: Decimal | None = None,
                          index_source: str | None = None) -> tuple[Any, RollForwardPlan, list[Any]]:
     """The rolled package in memory: inputs patched sheet by sheet, then every owned cell
     regenerated on the result. Returns (new package, roll plan, regenerate diffs)."""
-    from xlmodel.workbook.cells import PackageCells
-    from xlmodel.workbook.regenerate import regenerate_package
-    from xlmodel.xlsx.patch import CellWrite, patch_sheet
-
     cells = PackageCells(pkg)
     try:
         plan = plan_roll_forward(cells, index_rate=index_rate, index_source=index_source)
@@ -256,9 +255,6 @@ def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = F
 
 def _rollforward_file(path: Path, *, backup: bool, dry_run: bool, guard=None,
                       index_rate: Decimal | None = None, index_source: str | None = None) -> RollForwardResult:
-    from xlmodel.xlsx.atomic import save_package
-    from xlmodel.xlsx.package import Package
-
     pkg = Package.open(path)
     new, plan, diffs = roll_forward_package(pkg, index_rate=index_rate, index_source=index_source)
     result = RollForwardResult(
