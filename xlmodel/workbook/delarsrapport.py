@@ -10,9 +10,8 @@ of them with the rule core from the workbook's own input cells.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
-from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, get_column_letter, range_boundaries
+from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, range_boundaries
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
@@ -87,57 +86,6 @@ def expected_cells(values: dict[str, Decimal], year: int | None) -> tuple[list[O
         ref = where.get(f.field or f.subject or "")
         findings.append(f.at(T.sheet, ref) if f.sheet is None else f)
     return cells, findings
-
-
-def build_delarsrapport(source, path: Path) -> None:
-    from xlmodel.workbook.book import Book, csv_table
-
-    meta = source.meta
-    table = csv_table(source, "utredning", T)
-    values = utredning_inputs(table)
-    year = int(meta["fiscal_year"])
-    cells, _ = expected_cells(values, year)
-    book = Book(path, title=meta["title"])
-    from xlmodel.workbook.followup.build import build_followup, has_followup
-    from xlmodel.workbook.followup.layout import SHEETS as FOLLOWUP_SHEETS
-
-    for name in L.DELARSRAPPORT_SHEETS:
-        if name == L.CONF_SHEET and has_followup(source):
-            for followup_sheet in FOLLOWUP_SHEETS:  # the follow-up part's sheets, before xlwings.conf
-                book.sheet(followup_sheet)
-        book.sheet(name)
-    s = L.SHEET_INFO
-    book.title(s, meta["title"], meta.get("source", ""))
-    info = [
-        "Balanskravsutredningen från årets resultat till balanskravsresultatet (LKBR 11 kap. 10 §, uppställning enligt RKR R15).",
-        "Fyll i de åtta raderna med tecken som i den tryckta utredningen. Summorna räknas med vanliga formler;",
-        "=BALANSKRAV() och =BALANSKRAV_UTREDNING() räknar samma sak i Python via xlwings-tillägget i Excel.",
-        "I LibreOffice och utan xlwings visar de två funktionscellerna #NAME? men det sparade värdet syns i filen.",
-    ]
-    for i, line in enumerate(info):
-        book.write(s, f"A{4 + i}", line)
-    book.sheet(s).set_column(0, 0, 120)
-    book.input_table(T, table.rows)
-    for p, v in zip(L.DELARSRAPPORT_PARAMS, (year, Decimal(str(meta["published_balanskravsresultat"])) if "published_balanskravsresultat" in meta else None)):
-        book.param(p, v)
-    ws = book.sheet(T.sheet)
-    ws.set_column(5, 5, 36)
-    ws.set_column(6, 6, 12)
-    label_col = T.col_letter("label")
-    book.write(T.sheet, f"{label_col}{L.UTREDNING_ADJUSTED_ROW}", "Årets resultat efter balanskravsjusteringar", "label")
-    book.write(T.sheet, f"{label_col}{L.UTREDNING_RESULT_ROW}", "Balanskravsresultat", "label_sum")
-    book.write(T.sheet, f"{label_col}{L.UTREDNING_UDF_ROW}", "Balanskravsresultat enligt =BALANSKRAV()", "label")
-    book.write(T.sheet, f"{label_col}{L.UTREDNING_SPILL_TITLE_ROW}", "Hela utredningen enligt =BALANSKRAV_UTREDNING()", "label")
-    anchor = next(c for c in cells if c.spill)
-    spill = [c for c in cells if c.spill or _in_range(c.ref, anchor.spill)]
-    for c in cells:
-        if c not in spill:
-            book.write(T.sheet, c.ref, c.value, c.style, c.formula)
-    book.spill(T.sheet, anchor.spill, spill)
-    if has_followup(source):
-        build_followup(book, source)
-    book.conf_sheet()
-    book.close()
 
 
 def _in_range(ref: str, rng: str) -> bool:

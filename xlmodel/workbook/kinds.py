@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlmodel.errors import InputError
-from xlmodel.workbook import delarsrapport, parts, regionplan_build, resursramar
+from xlmodel.workbook import delarsrapport_build, parts, regionplan_build, resursramar
 from xlmodel.workbook.sources import BookSource
 
 
@@ -30,7 +30,7 @@ KINDS: dict[str, Kind] = {
     k.name: k for k in (
         Kind("regionplan", parts.FRAMETABLE.signature,
              (parts.FRAMETABLE, parts.RESULTATBUDGET, parts.BALANSKRAV, parts.CHARTS, parts.INDEX), regionplan_build.build_regionplan),
-        Kind("delarsrapport", parts.UTREDNING.signature, (parts.UTREDNING, parts.FOLLOWUP), delarsrapport.build_delarsrapport),
+        Kind("delarsrapport", parts.UTREDNING.signature, (parts.UTREDNING, parts.FOLLOWUP), delarsrapport_build.build_delarsrapport),
         Kind("resursramar", parts.RESURSRAMAR.signature, (parts.RESURSRAMAR,), resursramar.build_resursramar),
     )
 }

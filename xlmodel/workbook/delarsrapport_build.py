@@ -1,0 +1,61 @@
+"""``xlmodel bygg`` of a delårsrapport: the balanskravsutredning part and, where the
+source folder holds its tables, the follow-up part (driftredovisning, omställning,
+prognos). The kind's builder, above both parts (as ``regionplan_build`` is the
+regionplan's), so neither part imports the other's builder."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from xlmodel.workbook import layout as L
+from xlmodel.workbook.book import Book, csv_table
+from xlmodel.workbook.delarsrapport import T, _in_range, expected_cells, utredning_inputs
+from xlmodel.workbook.followup.build import build_followup, has_followup
+from xlmodel.workbook.followup.layout import SHEETS as FOLLOWUP_SHEETS
+
+
+def build_delarsrapport(source, path: Path) -> None:
+    meta = source.meta
+    table = csv_table(source, "utredning", T)
+    values = utredning_inputs(table)
+    year = int(meta["fiscal_year"])
+    cells, _ = expected_cells(values, year)
+    book = Book(path, title=meta["title"])
+    for name in L.DELARSRAPPORT_SHEETS:
+        if name == L.CONF_SHEET and has_followup(source):
+            for followup_sheet in FOLLOWUP_SHEETS:  # the follow-up part's sheets, before xlwings.conf
+                book.sheet(followup_sheet)
+        book.sheet(name)
+    s = L.SHEET_INFO
+    book.title(s, meta["title"], meta.get("source", ""))
+    info = [
+        "Balanskravsutredningen från årets resultat till balanskravsresultatet (LKBR 11 kap. 10 §, uppställning enligt RKR R15).",
+        "Fyll i de åtta raderna med tecken som i den tryckta utredningen. Summorna räknas med vanliga formler;",
+        "=BALANSKRAV() och =BALANSKRAV_UTREDNING() räknar samma sak i Python via xlwings-tillägget i Excel.",
+        "I LibreOffice och utan xlwings visar de två funktionscellerna #NAME? men det sparade värdet syns i filen.",
+    ]
+    for i, line in enumerate(info):
+        book.write(s, f"A{4 + i}", line)
+    book.sheet(s).set_column(0, 0, 120)
+    book.input_table(T, table.rows)
+    for p, v in zip(L.DELARSRAPPORT_PARAMS, (year, Decimal(str(meta["published_balanskravsresultat"])) if "published_balanskravsresultat" in meta else None)):
+        book.param(p, v)
+    ws = book.sheet(T.sheet)
+    ws.set_column(5, 5, 36)
+    ws.set_column(6, 6, 12)
+    label_col = T.col_letter("label")
+    book.write(T.sheet, f"{label_col}{L.UTREDNING_ADJUSTED_ROW}", "Årets resultat efter balanskravsjusteringar", "label")
+    book.write(T.sheet, f"{label_col}{L.UTREDNING_RESULT_ROW}", "Balanskravsresultat", "label_sum")
+    book.write(T.sheet, f"{label_col}{L.UTREDNING_UDF_ROW}", "Balanskravsresultat enligt =BALANSKRAV()", "label")
+    book.write(T.sheet, f"{label_col}{L.UTREDNING_SPILL_TITLE_ROW}", "Hela utredningen enligt =BALANSKRAV_UTREDNING()", "label")
+    anchor = next(c for c in cells if c.spill)
+    spill = [c for c in cells if c.spill or _in_range(c.ref, anchor.spill)]
+    for c in cells:
+        if c not in spill:
+            book.write(T.sheet, c.ref, c.value, c.style, c.formula)
+    book.spill(T.sheet, anchor.spill, spill)
+    if has_followup(source):
+        build_followup(book, source)
+    book.conf_sheet()
+    book.close()
