@@ -1,18 +1,16 @@
 """Formulas filled down a column are one formula: parse it once.
 
 A workbook with 5 000 ``=BALANSKRAV(Utfall!A2,…)`` cells holds one formula written 5 000
-times with its relative references moved one row each time (what Excel's fill does,
-and what its shared formulas record). ``template`` rewrites the relative parts of each
-A1 reference as offsets from the formula's own cell (``A2`` in C2 → ``R[0]C[-2]``);
-two formulas with the same template are the same formula at different places, so the
-tree parsed for the first one serves the others, its relative references moved by the
-distance between the cells (``Evaluation(shift=…)``).
+times with its relative references moved one row each time (what Excel's fill does, and
+what its shared formulas record). ``FilledDown`` recognises such a copy without parsing
+it again: the tree parsed for the first one serves the others, its relative references
+moved by the distance between the rows (``Evaluation(shift=…)``).
 
-Only what the tokenizer would read as a reference is rewritten: text in double quotes,
-quoted sheet names and everything inside brackets (structured references, external
-workbook numbers) is skipped, and a match must not touch a letter, digit, '_', '.',
-'\\' or '$' before it, nor a letter, digit, '_', '(', '!', '[' or '.' after it (a
-function name such as LOG10(, a sheet name before '!', a defined name). Excel refuses
+Which digits are the rows of relative references is read with ``_PIECES``: text in
+double quotes, quoted sheet names and everything inside brackets (structured references,
+external workbook numbers) is skipped, and a reference must not touch a letter, digit,
+'_', '.', '\\' or '$' before it, nor a letter, digit, '_', '(', '!', '[' or '.' after it
+(a function name such as LOG10(, a sheet name before '!', a defined name). Excel refuses
 defined names that look like cell references, so what is left is a reference.
 """
 
@@ -21,7 +19,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from xlmodel.xlsx.refs import column_index_from_string
 
 _PIECES = re.compile(
     r'"(?:[^"]|"")*"'              # a text literal
@@ -29,20 +26,6 @@ _PIECES = re.compile(
     r"|\[[^\]]*\]"                 # a bracketed part (structured reference, [1] external)
     r"|(?<![A-Za-z0-9_.\\$])(?P<ca>\$?)(?P<col>[A-Za-z]{1,3})(?P<ra>\$?)(?P<row>[0-9]{1,7})(?![A-Za-z0-9_(!\[.])"
 )
-
-
-def template(formula: str, row: int, col: int) -> str:
-    """The formula with relative references written as offsets from (row, col)."""
-
-    def one(m: re.Match) -> str:
-        letters = m.group("col")
-        if letters is None:
-            return m.group(0)
-        c = letters.upper() if m.group("ca") else f"C[{column_index_from_string(letters.upper()) - col}]"
-        r = m.group("row") if m.group("ra") else f"R[{int(m.group('row')) - row}]"
-        return f"{m.group('ca')}{c}{m.group('ra')}{r};"
-
-    return _PIECES.sub(one, formula)
 
 
 _DIGITS = re.compile(r"([0-9]+)")
