@@ -205,14 +205,14 @@ def fmt_figure(x: Any, places: int | None = None, *, max_places: int | None = No
         return str(x)
     if places is None:
         if d.as_tuple().exponent > 0:
-            d = d.quantize(Decimal(1))  # 1E+3 -> 1000
+            d = round_half_up(d, 0)  # 1E+3 -> 1000 (exact at any size)
         limit = SHOWN_PLACES if abs(d) >= 1 or d == 0 else SHOWN_PLACES_SMALL
         if max_places is not None:
             limit = max_places
         if decimal_places(d) > limit:
             d = round_half_up(d, limit).normalize()
             if d.as_tuple().exponent > 0:
-                d = d.quantize(Decimal(1))
+                d = round_half_up(d, 0)
         return fmt_mkr(d)
     return fmt_mkr(d, places)
 
@@ -229,7 +229,7 @@ def fmt_percent(rate: Any, places: int | None = None) -> str:
     if places is None:
         pct = pct.normalize()  # 0.0199 -> 1.99, 0.01 -> 1 (not 1.00)
         if pct.as_tuple().exponent > 0:
-            pct = pct.quantize(Decimal(1))
+            pct = round_half_up(pct, 0)
         if decimal_places(pct) > SHOWN_PLACES:
             places = SHOWN_PLACES
     return fmt_figure(pct, places) + " %"
