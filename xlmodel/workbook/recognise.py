@@ -23,6 +23,23 @@ def _table_sheets() -> dict[str, str]:
     return out
 
 
+def looks_damaged(cells) -> bool:
+    """An xlmodel workbook that lost an identifying table: some of a kind's tables are
+    there and one is not (a sheet deleted), or one is missing while the sheet xlmodel
+    keeps it on is there (tblRamar renamed on 'Ramar'). Such a workbook is told so, not
+    taken for a team's own workbook."""
+    from xlmodel.workbook.kinds import SIGNATURES
+
+    sheets = set(cells.sheet_names())
+    where = {t.casefold(): sheet for t, sheet in _table_sheets().items()}
+    for tables in SIGNATURES.values():
+        present = [t for t in tables if cells.table(t) is not None]
+        missing = [t for t in tables if cells.table(t) is None]
+        if missing and (present or any(where.get(t.casefold()) in sheets for t in missing)):
+            return True
+    return False
+
+
 def unrecognised_message(cells) -> str:
     """The Swedish reason ``cells`` is no known kind (the start of an error message)."""
     from xlmodel.workbook.kinds import SIGNATURES, signature_text

@@ -58,7 +58,9 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
     # A workbook of the team's own, with xlmodel's functions in its cells: those are what
     # is checked. One holding part of a kind's tables (a renamed tblRamar) is a damaged
     # xlmodel workbook and is still told so.
-    partial_kind = kind is None and _damaged_kind(cells)
+    from xlmodel.workbook.recognise import looks_damaged
+
+    partial_kind = kind is None and looks_damaged(cells)
     if kind is None and not partial_kind and (function_checked or function_findings):
         return None, _strict(function_findings, strict), function_checked
     if kind is None:
@@ -97,18 +99,6 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
 
     findings.extend(f for f in stray_findings(cells) if f not in findings)
     return kind, _strict(findings, strict), checked
-
-
-def _damaged_kind(cells) -> bool:
-    """An xlmodel workbook that lost an identifying table: one of a kind's tables is
-    missing while the sheet xlmodel keeps it on is there (tblRamar renamed on 'Ramar')."""
-    from xlmodel.workbook import kinds, layout, layout_resursramar
-
-    home = {spec.table.casefold(): spec.sheet for m in (layout, layout_resursramar) for spec in vars(m).values()
-            if isinstance(spec, layout.InputTable)}
-    names = set(cells.sheet_names())
-    return any(cells.table(t) is None and home.get(t.casefold()) in names
-               for tables in kinds.SIGNATURES.values() for t in tables)
 
 
 def _strict(findings: list[Finding], strict: bool) -> list[Finding]:
