@@ -295,8 +295,8 @@ def test_the_product_starts_no_process_and_no_office_application():
                          r"\.App\(|win32com|Dispatch\(")
     # The deliberate exceptions, line by line, each with its reason:
     allowed = {
-        # the type of the #VALUE! result (udfs/_excel_errors.py); no COM object is made
-        ("udfs/_excel_errors.py", "from win32com.client import VARIANT"),
+        # the type of the #VALUE! result (xlmodel/excel/errors.py); no COM object is made
+        ("xlmodel/excel/errors.py", "from win32com.client import VARIANT"),
         # `xlmodel excel installera`, run by hand by the user: xlwings' own add-in
         # installer in the same Python, and Excel with the workbook's macros force-disabled
         # (FORCE_DISABLE_MACROS before the book is opened; tests/test_excel_install.py)

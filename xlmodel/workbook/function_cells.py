@@ -101,16 +101,10 @@ def calls_xlmodel(formula: str | None) -> bool:
 
 
 def owned_by_kind(kind: str | None) -> frozenset[tuple[str, str]]:
-    """The function cells a workbook kind's own validators compare (sheet, ref)."""
-    from xlmodel.workbook import layout as L
+    """The function cells a workbook kind's own parts compare (sheet, ref): ``Part.function_cells``."""
+    from xlmodel.workbook import kinds
 
-    if kind == "regionplan":
-        return frozenset({(L.BALANSKRAV_TABLE.sheet, L.LEDGER_ANCHOR)})
-    if kind == "delarsrapport":
-        t = L.UTREDNING_TABLE
-        return frozenset({(t.sheet, f"{t.col_letter('amount')}{L.UTREDNING_UDF_ROW}"),
-                          (t.sheet, f"{t.col_letter('label')}{L.UTREDNING_SPILL_ROW}")})
-    return frozenset()
+    return frozenset(at for part in kinds.parts_of(kind) for at in part.function_cells)
 
 
 # =========================================================================== finding the cells

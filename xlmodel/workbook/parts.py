@@ -13,7 +13,10 @@ the resursramar. Its contract (``Part``):
   inputs and compare every cell the part owns;
 - ``plans(cells) -> [SheetPlan]``: every cell the part owns in its computed state, which
   ``regenerate`` (and the Excel macro) writes where the file differs;
-- ``explain(cells, base) -> Explanation | None``: the rule behind one of its cells.
+- ``explain(cells, base) -> Explanation | None``: the rule behind one of its cells;
+- ``function_cells``: the (sheet, cell) of its own cells that call xlmodel's Excel
+  functions, which its ``validate`` compares (so the check of function cells in any
+  workbook, ``function_cells``, leaves them to it and nothing is reported twice).
 
 ``cells`` is any ``CellSource`` (a file, or live Excel). The readers turn cells into the
 core's models with each value's sheet and cell (``tables.RawTable``), so the core's
@@ -54,6 +57,7 @@ class Part:
     validate: Callable[[Any], tuple[list[Finding], int]]
     plans: Callable[[Any], list[SheetPlan]]
     explain: Callable[[Any, Explanation], Explanation | None] | None = None
+    function_cells: tuple[tuple[str, str], ...] = ()
 
     def found_in(self, cells: Any) -> bool:
         """True when the workbook holds every table of the part's signature."""
@@ -85,6 +89,7 @@ BALANSKRAV = Part(
     validate=balanskrav_sheet.validate_balanskrav,
     plans=balanskrav_sheet.sheet_plans,
     explain=explain_ledger,
+    function_cells=((L.BALANSKRAV_TABLE.sheet, L.LEDGER_ANCHOR),),
 )
 
 # The chart sheet owns no input: it shows the frame table and the restoration ledger,
@@ -104,6 +109,8 @@ UTREDNING = Part(
     validate=delarsrapport.validate_delarsrapport,
     plans=delarsrapport.sheet_plans,
     explain=explain_utredning,
+    function_cells=((L.UTREDNING_TABLE.sheet, f"{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_UDF_ROW}"),
+                    (L.UTREDNING_TABLE.sheet, f"{L.UTREDNING_TABLE.col_letter('label')}{L.UTREDNING_SPILL_ROW}")),
 )
 
 RESURSRAMAR = Part(
@@ -134,6 +141,7 @@ FOLLOWUP = Part(
     validate=followup.validate,
     plans=followup.sheet_plans,
     explain=explain_followup,
+    function_cells=((FL.SHEET_FORECAST, FL.LEDGER_ANCHOR),),
 )
 
 # Every part xlmodel knows, in the order the jobs run them.
