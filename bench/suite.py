@@ -59,10 +59,17 @@ def validate(path: Path, repeats: int, *, label: str) -> Result:
     report = validate_file(path)
     if report.error or report.kind is None:
         raise RuntimeError(f"{path} validerades inte: {report.error or 'okänd typ'}")
+    return _validate_against_openpyxl(path, repeats, f"`validate_file` av {label} ({report.checked_cells} celler kontrollerade)")
+
+
+def _validate_against_openpyxl(path: Path, repeats: int, what: str) -> Result:
+    """``validate_file`` of ``path`` against an openpyxl read-only load of it, target ≤ 1,0 ×."""
+    from xlmodel.workbook.validate import validate_file
+
     pair = M.paired(lambda: openpyxl_read_only_load(path), lambda: validate_file(path), repeats)
     return Result(
         key=f"validate:{path.name}",
-        what=f"`validate_file` av {label} ({report.checked_cells} celler kontrollerade)",
+        what=what,
         baseline="`openpyxl.load_workbook(p, read_only=True)` + `iter_rows(values_only=True)` över alla blad",
         target="≤ 1,0 ×",
         figure=pair.ratio,
@@ -80,17 +87,8 @@ def validate_function_cells(path: Path, repeats: int, *, label: str) -> Result:
     report = validate_file(path)
     if report.error or report.has_errors or not report.checked_cells:
         raise RuntimeError(f"{path}: väntade en felfri kontroll av funktionsceller, fick {report.error or report.findings[:3]}")
-    pair = M.paired(lambda: openpyxl_read_only_load(path), lambda: validate_file(path), repeats)
-    return Result(
-        key=f"validate:{path.name}",
-        what=f"`validate_file` av {label} ({report.checked_cells} funktionsceller kontrollerade)",
-        baseline="`openpyxl.load_workbook(p, read_only=True)` + `iter_rows(values_only=True)` över alla blad",
-        target="≤ 1,0 ×",
-        figure=pair.ratio,
-        unit="×",
-        met=_median_at_most(pair.ratio, 1.0),
-        absolute={"validate": pair.subject, "openpyxl (baslinje)": pair.baseline},
-    )
+    return _validate_against_openpyxl(
+        path, repeats, f"`validate_file` av {label} ({report.checked_cells} funktionsceller kontrollerade)")
 
 
 # --------------------------------------------------------------------------- regenerate
