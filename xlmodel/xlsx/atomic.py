@@ -496,7 +496,12 @@ def save_package(
             _settle_exchange(tmp, target, expect_sha256, ours, shown)
         _fsync_dir(folder)
     except WorkbookError:
+        # Refused (the file changed on disk, or a colleague's save was swapped back): our
+        # write did not happen, so neither did our backup of it. It would only repeat a
+        # version the file or another backup holds.
         tmp.unlink(missing_ok=True)
+        if backup_path is not None:
+            backup_path.unlink(missing_ok=True)
         raise
     except (OSError, zipfile.BadZipFile) as exc:
         tmp.unlink(missing_ok=True)

@@ -269,29 +269,64 @@ def _cannot_create(lock: Path, exc: OSError, workbook: str) -> WorkbookError:
     )
 
 
+def _create(lock: Path, workbook: str) -> int | None:
+    """Create the lock file with its holder in it, or None if it exists. The holder is
+    written to a temp file first (``.~NAME.xlmodel-lock-PID.tmp``, a name
+    ``atomic.stale_temp_files`` knows) and hard-linked to the lock's name: the lock then
+    appears with its content or not at all, so a process killed while taking it never
+    leaves an empty lock nobody can name (``link`` is atomic, on NFS too). A file system
+    without hard links gets ``O_CREAT | O_EXCL`` and the content written after it."""
+    me = _me()
+    content = json.dumps(me.__dict__, ensure_ascii=False).encode("utf-8") + b"\n"
+    staged = lock.with_name(f"{lock.name}-{me.pid}.tmp")
+    try:
+        with open(staged, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(staged, lock)
+        except FileExistsError:
+            return None
+        except OSError:
+            return _create_exclusive(lock, workbook, content)  # no hard links here
+        finally:
+            staged.unlink(missing_ok=True)
+    except OSError as exc:
+        staged.unlink(missing_ok=True)
+        raise _cannot_create(lock, exc, workbook) from None
+    fd = os.open(lock, os.O_RDWR)
+    _flock(fd)  # where there is none, the lock file and the holder's pid still hold
+    return fd
+
+
+def _create_exclusive(lock: Path, workbook: str, content: bytes) -> int | None:
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        raise _cannot_create(lock, exc, workbook) from None
+    _flock(fd)
+    try:
+        os.write(fd, content)
+        os.fsync(fd)
+    except OSError as exc:
+        os.close(fd)
+        lock.unlink(missing_ok=True)
+        raise _cannot_create(lock, exc, workbook) from None
+    return fd
+
+
 def acquire(path: str | os.PathLike[str], *, wait: float = WAIT_SECONDS) -> WriteLock:
     """Take the write lock of the workbook at ``path`` (see the module docstring)."""
     lock = lock_path(path)
     deadline = time.monotonic() + wait
     broken: str | None = None
     while True:
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise _cannot_create(lock, exc, str(path)) from None
-        else:
-            _flock(fd)  # where there is none, O_EXCL and the holder's pid still hold
-            me = _me()
-            try:
-                os.write(fd, json.dumps(me.__dict__, ensure_ascii=False).encode("utf-8") + b"\n")
-                os.fsync(fd)
-            except OSError as exc:
-                os.close(fd)
-                lock.unlink(missing_ok=True)
-                raise _cannot_create(lock, exc, str(path)) from None
-            return WriteLock(lock, fd, str(path), broken)
+        held = _create(lock, str(path))
+        if held is not None:
+            return WriteLock(lock, held, str(path), broken)
         try:
             seen = lock.read_bytes()[:4096]
         except FileNotFoundError:
