@@ -12,7 +12,6 @@ table.
 from __future__ import annotations
 
 from xlmodel.findings import Finding, Severity
-from xlmodel.xlsx.cellref import split_ref
 from xlmodel.xlsx.refs import range_boundaries
 
 RULE = "indata.utanfor_tabell"
@@ -44,8 +43,8 @@ def stray_findings(cells) -> list[Finding]:
     column and at least one more filled) within ``BELOW`` rows under the table, and per
     filled cell in the column right of a table's rows. Headings and computed summaries
     a builder puts under a table fill one cell or leave the first column empty."""
-    all_cells = getattr(cells, "cells", None)
-    if all_cells is None:
+    in_rows = getattr(cells, "cells_in_rows", None)
+    if in_rows is None:
         return []  # a live workbook through xlwings: Excel shows the table's extent itself
     found: list[Finding] = []
     tables = [loc for spec in _input_tables() if (loc := cells.table(spec.table)) is not None]
@@ -53,10 +52,10 @@ def stray_findings(cells) -> list[Finding]:
         min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
         others = [range_boundaries(t.ref) for t in tables if t.sheet == loc.sheet and t is not loc]
         rows_below: dict[int, list[tuple[int, str, object]]] = {}
-        for ref, c in all_cells(loc.sheet).items():
+        for c in in_rows(loc.sheet, min_row + 1, max_row + BELOW):
             if not _filled(c):
                 continue
-            row, col = split_ref(ref)
+            ref, row, col = c.ref, c.row, c.col
             if any(a <= col <= c2 and b <= row <= d for a, b, c2, d in others):
                 continue
             if max_row < row <= max_row + BELOW and min_col <= col <= max_col:
