@@ -157,16 +157,17 @@ class PackageCells:
         return got
 
     def cells_in_rows(self, sheet: str, min_row: int, max_row: int):
-        """The cells of rows ``min_row``..``max_row``: from the sheet if it has been read
-        whole, else streamed (``xlsx.stream``), so a check that looks at a few rows of a
+        """The cells of rows ``min_row``..``max_row``, one by one: from the sheet if it has
+        been read whole, else streamed (``xlsx.stream``), so a check that looks at a few rows of a
         large input sheet does not hold the sheet (validate's bounded memory)."""
         got = self._sheets.get(sheet)
         if got is not None:
-            return [c for c in got.values() if min_row <= c.row <= max_row]
+            yield from (c for c in got.values() if min_row <= c.row <= max_row)
+            return
         from xlmodel.xlsx.stream import iter_rows
 
-        return [c for _row, row_cells in iter_rows(self.pkg, sheet, min_row=min_row, max_row=max_row)
-                for c in row_cells]
+        for _row, row_cells in iter_rows(self.pkg, sheet, min_row=min_row, max_row=max_row):
+            yield from row_cells
 
     def cell(self, sheet: str, ref: str):
         got = self._sheets.get(sheet)  # inlined cells(): called once per cell read
