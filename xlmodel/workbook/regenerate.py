@@ -30,12 +30,11 @@ from pydantic import BaseModel
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
 from xlmodel.money import fmt_figure, fmt_percent
-from xlmodel.workbook import frames as F
 from xlmodel.workbook import kinds
 from xlmodel.workbook.cells import PackageCells, at_excel_precision
 from xlmodel.workbook.collector import collector_paused
-from xlmodel.workbook.layout import FIRST_DATA_ROW, FRAMETABLE_BLOCK, FRAMETABLE_SUM_ID
-from xlmodel.workbook.owned import TOLERANCE, OwnedCell, SheetPlan, compare_cell, normalize_formula, stored
+from xlmodel.workbook.owned import (RATE_STYLES, TOLERANCE, OwnedCell, SheetPlan, compare_cell, normalize_formula,
+                                    stored)
 from xlmodel.xlsx.atomic import remove_stale_temp_files, save_package
 from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.patch import CellWrite, patch_sheet
@@ -86,10 +85,6 @@ def stored_number(value: Any) -> Any:
     return at_excel_precision(value) if isinstance(value, Decimal) else value
 
 
-# Owned-cell styles whose values are rates (fractions), shown as percent.
-_RATE_STYLES = frozenset({"rate", "pct1", "input_rate", "input_pct1"})
-
-
 def _display(value: Any, formula: str | None, style: str = "") -> str | None:
     """A cell as the change list shows it, Swedish-style (money.fmt_figure / fmt_percent):
     "=C5+D5 (3 281,17)", "1,99 %", "(tom)" for a formula with no stored value."""
@@ -98,7 +93,7 @@ def _display(value: Any, formula: str | None, style: str = "") -> str | None:
     if value is None:
         return None
     if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
-        return fmt_percent(value) if style in _RATE_STYLES else fmt_figure(value)
+        return fmt_percent(value) if style in RATE_STYLES else fmt_figure(value)
     return str(value)
 
 
