@@ -116,6 +116,9 @@ def validate_charts(cells) -> tuple[list[Finding], int]:
             f = compare_cell(cells, plan.sheet, oc, RULE)
             if f is not None:
                 findings.append(f)
+    from xlmodel.workbook.owned_blocks import stale_findings
+
+    findings += stale_findings(cells, plans, RULE)  # rows of a block's name the block no longer covers
     pkg = getattr(cells, "pkg", None)
     if pkg is not None:
         from xlmodel.findings import Severity
