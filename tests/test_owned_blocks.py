@@ -249,21 +249,28 @@ def test_validate_reports_stale_rows_inside_a_diagram_blocks_name(tmp_path):
     assert _names(book)[B.DIAGRAM_FRAMES] == "'Diagram'!$A$4:$D$11"
 
 
-def test_resursramar_blocks_move_with_the_table_and_their_names_follow(tmp_path):
-    book = _copy(VN, tmp_path)
-    before = B.range_target(_names(book)[B.RESURSRAMAR])
+def _add_resursram(book: Path, rid: str = "KULT", label: str = "Kulturnämnd", frame: int = 20) -> int:
+    """A nämnd typed under tblResursramar and the table grown over it (as Excel does)."""
     pkg = Package.open(book)
     table = next(t for t in pkg.tables("Resursramar") if t.name.lower().startswith("tblresursram"))
     first, last = table.ref.split(":")
     row = int(re.sub(r"\D", "", last)) + 1
     cells = PackageCells(pkg)
     header = {cells.value("Resursramar", f"{c}{table.header_row}"): c for c in "ABCDEFGHIJKLMNOP"}
-    writes = [CellWrite(f"{header['Id']}{row}", "KULT"), CellWrite(f"{header['Post']}{row}", "Kulturnämnd")]
-    writes += [CellWrite(f"{col}{row}", Decimal(20)) for h, col in header.items() if str(h).startswith("Resursram ")]
+    writes = [CellWrite(f"{header['Id']}{row}", rid), CellWrite(f"{header['Post']}{row}", label)]
+    writes += [CellWrite(f"{col}{row}", Decimal(frame)) for h, col in header.items() if str(h).startswith("Resursram ")]
     writes.append(CellWrite(f"{header['Generell reduktion']}{row}", "nej"))
     new = patch_sheet(pkg, "Resursramar", writes)
-    xml = new.part(table.part).decode("utf-8").replace(f'ref="{table.ref}"', f'ref="{first}:{re.sub(r"[0-9]", "", last)}{row}"')
+    grown = f'ref="{first}:{re.sub(r"[0-9]", "", last)}{row}"'
+    xml = new.part(table.part).decode("utf-8").replace(f'ref="{table.ref}"', grown)
     _save(book, pkg, new.with_parts({table.part: xml.encode("utf-8")}))
+    return row
+
+
+def test_resursramar_blocks_move_with_the_table_and_their_names_follow(tmp_path):
+    book = _copy(VN, tmp_path)
+    before = B.range_target(_names(book)[B.RESURSRAMAR])
+    _add_resursram(book)
     proc = _xlmodel("regenerera", str(book))
     assert proc.returncode == 0, proc.stderr
     after = B.range_target(_names(book)[B.RESURSRAMAR])
@@ -273,3 +280,48 @@ def test_resursramar_blocks_move_with_the_table_and_their_names_follow(tmp_path)
     checked = _xlmodel("validera", "--format", "json", str(book))
     errors = [f for r in json.loads(checked.stdout)["files"] for f in r["findings"] if f["severity"] == "error"]
     assert errors == []
+
+
+def _series(path: Path) -> dict[str, list[list[str]]]:
+    """chart part -> [[label ref, categories ref, values ref] per series]."""
+    pkg = Package.open(path)
+    out = {}
+    for name in sorted(n for n in pkg.names if n.startswith("xl/charts/chart")):
+        xml = pkg.part(name).decode("utf-8")
+        out[name] = [re.findall(r"<c:f>([^<]+)</c:f>", ser) for ser in re.findall(r"<c:ser>.*?</c:ser>", xml, re.S)]
+    return out
+
+
+def test_vasternorrlands_charts_draw_a_new_namnd_after_regenerate(tmp_path):
+    """Issue 13 point 5 / issue 15 point 2: a nämnd added to the Resursramar table is drawn
+    after 'regenerera' (not only after 'bygg'), in the panel its size puts it in."""
+    book = _copy(VN, tmp_path)
+    shown = _series(book)
+    assert sum(len(s) for s in shown.values()) >= 5
+    row = _add_resursram(book, frame=20)
+    new_values = f"Resursramar!$E${row}:$H${row}"
+    assert not any(new_values in ser for series in _series(book).values() for ser in series)
+
+    checked = _xlmodel("validera", "--format", "json", str(book))
+    findings = [f for r in json.loads(checked.stdout)["files"] for f in r["findings"]]
+    stale = [f for f in findings if f["rule"] == "resursramar.diagram"]
+    assert checked.returncode == 1 and len(stale) == 1 and "Kulturnämnd" in stale[0]["message"]
+
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stderr
+    after = _series(book)
+    drawn = [ser for series in after.values() for ser in series]
+    assert [ser[2] for ser in drawn].count(new_values) == 1  # drawn once
+    assert [ser for ser in drawn if ser[2] == new_values][0] == [f"Resursramar!$B${row}", "Resursramar!$E$4:$H$4", new_values]
+    # every other nämnd still drawn as before, in its chart; 20 mkr joins the small nämnder (6–17 mkr)
+    for part, series in shown.items():
+        assert all(ser in after[part] for ser in series)
+    small = [part for part, series in after.items() if [f"Resursramar!$B${row}", "Resursramar!$E$4:$H$4", new_values] in series]
+    assert small and all(len(after[p]) == len(shown[p]) + 1 for p in small)
+    pkg = Package.open(book)
+    xml = pkg.part(small[0]).decode("utf-8")
+    assert "<c:v>Kulturnämnd</c:v>" in xml and "<c:v>20</c:v>" in xml  # cached label and values
+    checked = _xlmodel("validera", "--format", "json", str(book))
+    assert not [f for r in json.loads(checked.stdout)["files"] for f in r["findings"] if f["rule"] == "resursramar.diagram"]
+    again = _xlmodel("regenerera", str(book))
+    assert again.returncode == 0 and "inga celler behöver ändras" in again.stdout  # charts and cells stable
