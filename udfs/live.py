@@ -282,11 +282,17 @@ def regenerate_book(book: Any) -> MacroReport:
     A formula that is already right is left alone: its value is Excel's own (the
     headless path only refreshes the value the file caches for readers without Excel).
     """
+    from xlmodel.workbook import owned_blocks
+
     cells = XlwingsCells(book)
     _kind, plans = sheet_plans(cells)
+    plans = owned_blocks.prepare(cells, plans)  # stale rows of the named blocks; the user's cells refused
     diffs = [diff_sheet(cells, p) for p in plans]
     for d in diffs:
         write_owned_cells(book, d.sheet, [w.cell for w in d.writes if not w.keep_formula], d.clear)
+    if any(d.writes or d.clear for d in diffs):
+        for name, value in owned_blocks.name_updates(cells, plans).items():
+            book.names.add(name, "=" + value)  # each block's defined name to its new extent
     return regenerate_report(diffs)
 
 

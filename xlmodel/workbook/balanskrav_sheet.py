@@ -24,7 +24,8 @@ from xlmodel.rules.restoration import (
     restoration_ledger,
 )
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook import block_names
+from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable, convert
 from xlmodel.workbook.udf_cells import argument, call, spill_cells
 from xlmodel.xlsx.refs import get_column_letter
@@ -107,7 +108,8 @@ def sheet_plans(cells) -> list:
     require_sheet(cells, T.sheet, RULE)  # the ledger spills there even if the table moved
     stated = read_table(cells, S, RULE, optional=True)
     owned, findings = sheet_cells(raw, stated, _values(cells, T.sheet))
-    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings)]
+    named = [NamedBlock(block_names.BALANSKRAV, ref) for ref in [block_names.extent_of(owned)] if ref]
+    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings, blocks=named)]
 
 
 def validate_balanskrav(cells) -> tuple[list[Finding], int]:
@@ -142,6 +144,7 @@ def build_balanskrav(book, source) -> None:
     anchor = next(c for c in owned if c.spill)
     book.write(T.sheet, "G3", "Återställning enligt =ATERSTALLNING() – spiller ut", "label")
     book.spill(T.sheet, anchor.spill, owned)
+    book.name_block(block_names.BALANSKRAV, T.sheet, block_names.extent_of(owned))
     ws = book.sheet(T.sheet)
     ws.set_column(5, 5, 2)    # the gap between the input table and the ledger
     ws.set_column(6, 11, 11)  # years and amounts; the headers wrap (print_setup widens to a word)

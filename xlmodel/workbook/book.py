@@ -264,6 +264,14 @@ class Book:
             ws.write_string(r, c + 1, p.help, self.styles["note"])
         self.wb.define_name(p.name, f"='{p.sheet}'!${coordinate_from_string(p.cell)[0]}${r + 1}")
 
+    def name_block(self, name: str, sheet: str, ref: str | None) -> None:
+        """The defined name bounding an owned block (``block_names``), e.g.
+        ``xlmodel_Ramtabell`` = ``'Ramtabell'!$A$4:$H$20``; nothing for an empty block."""
+        if ref is not None:
+            from xlmodel.workbook.block_names import name_value
+
+            self.wb.define_name(name, "=" + name_value(sheet, ref))
+
     def conf_sheet(self) -> None:
         ws = self.sheet(L.CONF_SHEET)
         for i, (k, v) in enumerate(L.CONF_ROWS):

@@ -24,7 +24,8 @@ from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string, 
 from xlmodel.findings import Finding
 from xlmodel.rules.restoration import restoration_ledger
 from xlmodel.workbook import balanskrav_sheet, frames, layout as L
-from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook import block_names
+from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.cells import read_table
 
 RULE = "diagram"
@@ -41,11 +42,11 @@ def frame_block(table) -> list[OwnedCell]:
     return committee_block(table.year, rows)
 
 
-def committee_block(year: int, rows) -> list[OwnedCell]:
-    """``frame_block`` from the nämnd rows alone: ``rows`` = [(Ramtabell row, FrameTableRow)]."""
+def committee_block(year: int, rows, ft=L.FRAMETABLE_BLOCK) -> list[OwnedCell]:
+    """``frame_block`` from the nämnd rows alone: ``rows`` = [(Ramtabell row, FrameTableRow)],
+    the formulas pointing at the frame table where it stands (``ft``: ``frames.frame_place``)."""
     c0, r0 = _origin(L.CHART_FRAMES_TOP_LEFT)
     letters = [get_column_letter(c0 + i) for i in range(4)]
-    ft = L.FRAMETABLE_BLOCK
     cells = [
         OwnedCell(f"{letters[0]}{r0}", "Nämnd", style="header"),
         OwnedCell(f"{letters[1]}{r0}", f"Budgetram {year - 1}", style="header"),
@@ -84,17 +85,25 @@ def burndown_block(ledger) -> list[OwnedCell]:
 
 
 def owned(cells) -> tuple[list[OwnedCell], list[Finding]]:
+    frame_cells, burn_cells = owned_blocks(cells)
+    return frame_cells + burn_cells, []
+
+
+def owned_blocks(cells) -> tuple[list[OwnedCell], list[OwnedCell]]:
+    """The two data blocks: the nämnder's frames, and what remains of each deficit."""
     year, rows = frames.committee_rows(cells)
     raw = read_table(cells, L.BALANSKRAV_TABLE, balanskrav_sheet.RULE)
     inp, _rows, _stated = balanskrav_sheet.ledger_input(raw, None)
-    return committee_block(year, rows) + burndown_block(restoration_ledger(inp)), []
+    return committee_block(year, rows, frames.frame_place(cells)), burndown_block(restoration_ledger(inp))
 
 
 def sheet_plans(cells) -> list:
     if L.SHEET_CHARTS not in cells.sheet_names():
         return []  # an older workbook without charts: nothing to keep up to date
-    block, findings = owned(cells)
-    return [SheetPlan(sheet=L.SHEET_CHARTS, cells=block, findings=findings)]
+    frame_cells, burn_cells = owned_blocks(cells)
+    named = [NamedBlock(block_names.DIAGRAM_FRAMES, ref) for ref in [block_names.extent_of(frame_cells)] if ref]
+    named += [NamedBlock(block_names.DIAGRAM_BURNDOWN, ref) for ref in [block_names.extent_of(burn_cells)] if ref]
+    return [SheetPlan(sheet=L.SHEET_CHARTS, cells=frame_cells + burn_cells, blocks=named)]
 
 
 def validate_charts(cells) -> tuple[list[Finding], int]:
@@ -107,6 +116,9 @@ def validate_charts(cells) -> tuple[list[Finding], int]:
             f = compare_cell(cells, plan.sheet, oc, RULE)
             if f is not None:
                 findings.append(f)
+    from xlmodel.workbook.owned_blocks import stale_findings
+
+    findings += stale_findings(cells, plans, RULE)  # rows of a block's name the block no longer covers
     pkg = getattr(cells, "pkg", None)
     if pkg is not None:
         from xlmodel.findings import Severity
@@ -130,6 +142,8 @@ def build_charts(book, table, ledger) -> None:
     burn_cells = burndown_block(ledger)
     for c in frames_cells + burn_cells:
         book.write(s, c.ref, c.value, c.style, c.formula)
+    book.name_block(block_names.DIAGRAM_FRAMES, s, block_names.extent_of(frames_cells))
+    book.name_block(block_names.DIAGRAM_BURNDOWN, s, block_names.extent_of(burn_cells))
     ws = book.sheet(s)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 3, 14)

@@ -18,7 +18,8 @@ from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO, fmt_mkr
 from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook import block_names
+from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.workbook.udf_cells import argument, as_stored, call, spill_cells
 from xlmodel.workbook.cells import read_param, read_table, require_sheet
@@ -128,4 +129,5 @@ def sheet_plans(cells) -> list:
     values = utredning_inputs(raw)
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], RULE)
     owned, findings = expected_cells(values, year)
-    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings)]
+    named = [NamedBlock(block_names.UTREDNING, ref) for ref in [block_names.extent_of(owned)] if ref]
+    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings, blocks=named)]

@@ -55,6 +55,9 @@ def build_delarsrapport(source, path: Path) -> None:
         if c not in spill:
             book.write(T.sheet, c.ref, c.value, c.style, c.formula)
     book.spill(T.sheet, anchor.spill, spill)
+    from xlmodel.workbook import block_names
+
+    book.name_block(block_names.UTREDNING, T.sheet, block_names.extent_of(cells))
     if has_followup(source):
         build_followup(book, source)
     book.conf_sheet()

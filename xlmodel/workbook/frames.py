@@ -8,7 +8,7 @@ differ between the Excel path and the headless path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +37,8 @@ from xlmodel.workbook.layout import (
     REGIONPLAN_PARAMS,
     frametable_header,
 )
-from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook import block_names
+from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.workbook.cells import read_param, read_table, require_sheet
 
@@ -194,6 +195,26 @@ def compute(src: FrameSources) -> FrameTable:
 # --- the owned output range -------------------------------------------------------
 
 
+def frame_place(cells) -> Any:
+    """Where the frame table stands in a workbook: the layout's ``FRAMETABLE_BLOCK``
+    moved to the sheet and top-left cell of its defined name ``xlmodel_Ramtabell``
+    (``block_names``) when the workbook has one, so a controller may cut the table and
+    paste it anywhere; the layout's place in an older workbook without the name."""
+    named = block_names.read_block(cells, block_names.FRAMETABLE)
+    if named is None:
+        return FRAMETABLE_BLOCK
+    first = named.ref.split(":")[0]
+    if named.sheet == FRAMETABLE_BLOCK.sheet and first == FRAMETABLE_BLOCK.top_left:
+        return FRAMETABLE_BLOCK
+    return replace(FRAMETABLE_BLOCK, sheet=named.sheet, top_left=first)
+
+
+def frametable_ref(n_rows: int, block=FRAMETABLE_BLOCK) -> str:
+    """The frame table's extent for ``n_rows`` data rows: header row to sum row."""
+    first, last = block.header_row, block.header_row + 1 + n_rows
+    return f"{block.col_letter('id')}{first}:{block.col_letter('frame')}{last}"
+
+
 def ordered_rows(table: FrameTable) -> list:
     """Rows in the order of the input table (parents before their varav rows)."""
     return list(table.rows)
@@ -207,15 +228,15 @@ class FrametableCells:
     row. ``frametable_cells`` puts them together for a whole table; ``frames_stream``
     asks for them row by row as each row is complete, so both produce exactly the same cells."""
 
-    def __init__(self, year: int) -> None:
-        block = FRAMETABLE_BLOCK
+    def __init__(self, year: int, block=FRAMETABLE_BLOCK) -> None:
+        self.block = block
         self.year = year
         self.letter = {c.key: block.col_letter(c.key) for c in block.columns}
         # "C{0}+D{0}+E{0}+F{0}+G{0}": the row's components summed; built once, filled per row
         self._row_sum = "+".join(f"{self.letter[k]}{{0}}" for k in COMPONENT_KEYS)
 
     def header(self) -> list[OwnedCell]:
-        block = FRAMETABLE_BLOCK
+        block = self.block
         hr = block.header_row
         return [
             OwnedCell(f"{get_column_letter(block.first_col + i)}{hr}", frametable_header(col, self.year), style="header")
@@ -251,12 +272,13 @@ class FrametableCells:
         return cells
 
 
-def frametable_cells(table: FrameTable) -> list[OwnedCell]:
-    """Every cell the frame table owns, header to sum row, in sheet order."""
-    parts = FrametableCells(table.year)
+def frametable_cells(table: FrameTable, block=FRAMETABLE_BLOCK) -> list[OwnedCell]:
+    """Every cell the frame table owns, header to sum row, in sheet order (at ``block``:
+    the layout's place, or where the workbook's name puts it, ``frame_place``)."""
+    parts = FrametableCells(table.year, block)
     cells = parts.header()
     top_level_rows: list[int] = []
-    r = FIRST_DATA_ROW
+    r = block.header_row + 1
     for row in ordered_rows(table):
         if row.parent is None:
             top_level_rows.append(r)
@@ -343,13 +365,28 @@ def extent_step(id_value: Any) -> tuple[bool, bool]:
     return True, str(id_value).strip() != FRAMETABLE_SUM_ID
 
 
-def old_extent(cells) -> int:
-    """Rows the frame table occupies now: data rows down to and including the sum row."""
-    sheet = FRAMETABLE_BLOCK.sheet
-    col = FRAMETABLE_BLOCK.col_letter("id")
-    r = FIRST_DATA_ROW
-    last = FIRST_DATA_ROW - 1
-    while r < FIRST_DATA_ROW + MAX_EXTENT:
+def old_extent(cells, block=None) -> int:
+    """The last row the frame table occupies now: the last row of its defined name
+    (``xlmodel_Ramtabell``, which Excel grows and shrinks as rows are inserted or
+    deleted inside it: a blank row inside the table does not end it), or further down
+    where rows with ids run on past the name without a sum row (``detected_extent``:
+    rows of an older, longer table whose sum row's id was typed over). In an older
+    workbook without the name the detection alone: the first empty id ends the table."""
+    block = block or FRAMETABLE_BLOCK
+    detected = detected_extent(cells, block)
+    named = block_names.read_block(cells, block_names.FRAMETABLE)
+    return max(named.last_row, detected) if named is not None else detected
+
+
+def detected_extent(cells, block=FRAMETABLE_BLOCK) -> int:
+    """The frame table's last row as found without its name: down the id column to the
+    sum row's id or the first empty id."""
+    sheet = block.sheet
+    col = block.col_letter("id")
+    first = block.header_row + 1
+    r = first
+    last = first - 1
+    while r < first + MAX_EXTENT:
         belongs, goes_on = extent_step(cells.value(sheet, f"{col}{r}"))
         if belongs:
             last = r
@@ -359,15 +396,18 @@ def old_extent(cells) -> int:
     return last
 
 
-def locate_findings(table: FrameTable, findings: list[Finding], published: RawTable | None) -> list[Finding]:
+def locate_findings(table: FrameTable, findings: list[Finding], published: RawTable | None,
+                    block=FRAMETABLE_BLOCK) -> list[Finding]:
     """Core findings on cells: published-figure findings on the Publicerat sheet, the
     rest on the Ramtabell row (subject = row id) and column (field)."""
-    ram_row = {row.id: FIRST_DATA_ROW + i for i, row in enumerate(ordered_rows(table))}
-    ram_row[FRAMETABLE_SUM_ID] = FIRST_DATA_ROW + len(table.rows)
-    return locate_findings_at(ram_row, findings, published)
+    first = block.header_row + 1
+    ram_row = {row.id: first + i for i, row in enumerate(ordered_rows(table))}
+    ram_row[FRAMETABLE_SUM_ID] = first + len(table.rows)
+    return locate_findings_at(ram_row, findings, published, block)
 
 
-def locate_findings_at(ram_row: dict[str, int], findings: list[Finding], published: RawTable | None) -> list[Finding]:
+def locate_findings_at(ram_row: dict[str, int], findings: list[Finding], published: RawTable | None,
+                       block=FRAMETABLE_BLOCK) -> list[Finding]:
     """``locate_findings`` with the Ramtabell row of each subject given (``ram_row``:
     row id -> sheet row; the streaming validation knows only the rows it needs)."""
     pub_rows: dict[str, dict[str, Any]] = {}
@@ -382,8 +422,8 @@ def locate_findings_at(ram_row: dict[str, int], findings: list[Finding], publish
             out.append(f.at(sheet, cell))
             continue
         r = ram_row.get(f.subject or "")
-        col = FRAMETABLE_BLOCK.col_letter(key) if key else FRAMETABLE_BLOCK.col_letter("label")
-        out.append(f.at(FRAMETABLE_BLOCK.sheet, f"{col}{r}" if r else None))
+        col = block.col_letter(key) if key else block.col_letter("label")
+        out.append(f.at(block.sheet, f"{col}{r}" if r else None))
     return out
 
 
@@ -395,10 +435,11 @@ def committee_rows(cells) -> tuple[int, list[tuple[int, Any]]]:
     if memo is not None and "frames.committees" in memo:
         return memo["frames.committees"]
     table = computed(cells)[1]
-    return table.year, [(FIRST_DATA_ROW + i, row) for i, row in enumerate(table.rows) if row.parent is None]
+    first = frame_place(cells).header_row + 1
+    return table.year, [(first + i, row) for i, row in enumerate(table.rows) if row.parent is None]
 
 
-def inactual_finding(last_found: int, last_expected: int) -> Finding | None:
+def inactual_finding(last_found: int, last_expected: int, block=FRAMETABLE_BLOCK) -> Finding | None:
     """The frame table runs on below its sum row: rows from a larger, older table."""
     if last_found <= last_expected:
         return None
@@ -406,8 +447,8 @@ def inactual_finding(last_found: int, last_expected: int) -> Finding | None:
         rule=f"{RULE}.inaktuell",
         severity=Severity.ERROR,
         message=f"Ramtabellen har {last_found - last_expected} rad(er) mer än indata ger; kör 'Uppdatera ramtabell'.",
-        sheet=FRAMETABLE_BLOCK.sheet,
-        cell=f"{FRAMETABLE_BLOCK.col_letter('id')}{last_expected + 1}",
+        sheet=block.sheet,
+        cell=f"{block.col_letter('id')}{last_expected + 1}",
     )
 
 
@@ -419,15 +460,16 @@ def validate_frames_whole(cells) -> tuple[list[Finding], int]:
     here for whatever that path does not take on (bad input, a varav row out of its
     parent's order, live Excel), which this locates at its cell."""
     src, table = computed(cells)
-    require_sheet(cells, FRAMETABLE_BLOCK.sheet, RULE)  # the output sheet: a clear message, not a read error
-    findings = locate_findings(table, list(table.findings), src.published)
-    expected = frametable_cells(table)
-    sheet = FRAMETABLE_BLOCK.sheet
+    block = frame_place(cells)
+    require_sheet(cells, block.sheet, RULE)  # the output sheet: a clear message, not a read error
+    findings = locate_findings(table, list(table.findings), src.published, block)
+    expected = frametable_cells(table, block)
+    sheet = block.sheet
     for oc in expected:
         f = compare_cell(cells, sheet, oc, RULE)
         if f is not None:
             findings.append(f)
-    extra = inactual_finding(old_extent(cells), FIRST_DATA_ROW + len(table.rows))
+    extra = inactual_finding(old_extent(cells, block), block.header_row + 1 + len(table.rows), block)
     if extra is not None:
         findings.append(extra)
     return findings, len(expected)
@@ -438,35 +480,39 @@ def validate_frames_whole(cells) -> tuple[list[Finding], int]:
 
 def frametable_sheet_plan(cells) -> SheetPlan:
     src, table = computed(cells)
-    require_sheet(cells, FRAMETABLE_BLOCK.sheet, RULE)  # the output sheet: a clear message, not a read error
-    owned = frametable_cells(table)
-    last_new = FIRST_DATA_ROW + len(table.rows)
-    last_old = old_extent(cells)
+    block = frame_place(cells)
+    require_sheet(cells, block.sheet, RULE)  # the output sheet: a clear message, not a read error
+    owned = frametable_cells(table, block)
+    first = block.header_row + 1
+    last_new = first + len(table.rows)
+    last_old = old_extent(cells, block)
     clear = []
     if last_old > last_new:
-        clear.append(f"{FRAMETABLE_BLOCK.col_letter('id')}{last_new + 1}:{FRAMETABLE_BLOCK.col_letter('frame')}{last_old}")
-    levels = {FIRST_DATA_ROW + i: ("varav" if row.parent else "namnd") for i, row in enumerate(table.rows)}
+        clear.append(f"{block.col_letter('id')}{last_new + 1}:{block.col_letter('frame')}{last_old}")
+    levels = {first + i: ("varav" if row.parent else "namnd") for i, row in enumerate(table.rows)}
     levels[last_new] = "summa"
     varav_ids = frozenset(row.id for row in table.rows if row.parent)
+    detected = f"{block.col_letter('id')}{block.header_row}:{block.col_letter('frame')}{max(last_old, block.header_row)}"
     return SheetPlan(
-        sheet=FRAMETABLE_BLOCK.sheet,
+        sheet=block.sheet,
         cells=owned,
         clear=clear,
-        findings=locate_findings(table, list(table.findings), src.published),
-        styles=frame_styles(cells, owned, levels, varav_ids, last_old),
+        findings=locate_findings(table, list(table.findings), src.published, block),
+        styles=frame_styles(cells, owned, levels, varav_ids, last_old, block),
+        blocks=[NamedBlock(block_names.FRAMETABLE, frametable_ref(len(table.rows), block), detected)],
     )
 
 
 def frame_styles(cells, owned: list[OwnedCell], levels: dict[int, str], varav_ids: frozenset[str],
-                  last_old: int) -> dict[str, int | None]:
+                  last_old: int, block=FRAMETABLE_BLOCK) -> dict[str, int | None]:
     """Style of each frame-table cell whose row changes level (nämnd / varav / summa) or
     is new: borrowed from a row of that level in the stored table, same column. Cells
     whose row keeps its level keep their own style (absent from the map). ``last_old``:
     the stored table's last row (``old_extent``, computed once by the caller)."""
-    sheet = FRAMETABLE_BLOCK.sheet
-    id_col = FRAMETABLE_BLOCK.col_letter("id")
+    sheet = block.sheet
+    id_col = block.col_letter("id")
     old_level: dict[int, str] = {}
-    for row_num in range(FIRST_DATA_ROW, last_old + 1):
+    for row_num in range(block.header_row + 1, last_old + 1):
         stored = str(cells.value(sheet, f"{id_col}{row_num}") or "").strip()
         old_level[row_num] = "summa" if stored == FRAMETABLE_SUM_ID else ("varav" if stored in varav_ids else "namnd")
     changed = {row_num: lvl for row_num, lvl in levels.items() if old_level.get(row_num) != lvl}
@@ -476,7 +522,7 @@ def frame_styles(cells, owned: list[OwnedCell], levels: dict[int, str], varav_id
     by_level: dict[tuple[str, str], int] = {}
     cell_of = getattr(cells, "cell", None)
     if cell_of is not None:
-        letters = [FRAMETABLE_BLOCK.col_letter(col.key) for col in FRAMETABLE_BLOCK.columns]
+        letters = [block.col_letter(col.key) for col in block.columns]
         for row_num, lvl in old_level.items():
             if lvl not in wanted:
                 continue  # no row becomes this level: its styles are not borrowed

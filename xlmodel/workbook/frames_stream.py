@@ -60,6 +60,8 @@ from xlmodel.workbook.frames import (
     published_rows,
     validate_frames_whole,
 )
+from xlmodel.workbook.block_names import FRAMETABLE as FRAMETABLE_NAME, read_block
+from xlmodel.workbook.frames import frame_place
 from xlmodel.workbook.owned import compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.xlsx.cellref import col_index
@@ -230,8 +232,8 @@ def _validate(cells) -> tuple[list[Finding], int]:
     totals = FrameTotals(header)
     rate = header.default_index_rate
     sheet = FRAMETABLE_BLOCK.sheet
-    if sheet not in cells.sheet_names():
-        raise _GiveUp
+    if sheet not in cells.sheet_names() or frame_place(cells) is not FRAMETABLE_BLOCK:
+        raise _GiveUp  # no Ramtabell, or the table moved by its name: validated whole
     # Each row's own changes, summed per kind; a change on a row that never comes is
     # left over at the end.
     own = aggregate_changes(_changes(cells), _AnyRow())
@@ -270,7 +272,8 @@ def _validate(cells) -> tuple[list[Finding], int]:
     total, core_findings, _residual = totals.finish()
     row_of[FRAMETABLE_SUM_ID] = r
     out.compare(r, out.take(r), parts.sum_row(total, r, top_level_rows))
-    last_found = out.extent_end()
+    named = read_block(cells, FRAMETABLE_NAME)  # as frames.old_extent: the name's extent, or further where ids run on
+    last_found = max(out.extent_end(), named.last_row if named is not None else 0)
     findings = locate_findings_at(row_of, core_findings, published_raw) + out.sorted_findings()
     extra = inactual_finding(last_found, r)
     if extra is not None:

@@ -23,6 +23,17 @@ class OwnedCell:
     spill: str | None = None   # for a dynamic-array anchor: the spilled range ("B20:C29")
 
 
+@dataclass(frozen=True)
+class NamedBlock:
+    """An owned block and the defined name that bounds it (``block_names``): ``ref`` is
+    its extent as computed now; ``detected`` where the part's own detection finds it in
+    a workbook without the name (None when the part has none)."""
+
+    name: str
+    ref: str
+    detected: str | None = None
+
+
 @dataclass
 class SheetPlan:
     """Every cell a kind owns on one sheet, in its computed state (what ``regenerate``
@@ -33,6 +44,7 @@ class SheetPlan:
     clear: list[str] = field(default_factory=list)     # ranges of old rows that no longer exist
     findings: list[Finding] = field(default_factory=list)
     styles: dict[str, int | None] = field(default_factory=dict)  # style for cells whose row changes level
+    blocks: list[NamedBlock] = field(default_factory=list)       # the named blocks on this sheet
 
 
 # Stored numbers are compared at 50 kr (0.00005 mkr): far below any printed precision,

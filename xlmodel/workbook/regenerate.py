@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
 from xlmodel.money import fmt_figure, fmt_percent
+from xlmodel.workbook import owned_blocks
 from xlmodel.workbook.cells import PackageCells, at_excel_precision
 from xlmodel.workbook.collector import collector_paused
 from xlmodel.workbook.owned import (RATE_STYLES, TOLERANCE, OwnedCell, SheetPlan, compare_cell, normalize_formula,
@@ -176,6 +177,7 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
     cells = PackageCells(pkg)
     try:
         _kind, plans = sheet_plans(cells)
+        plans = owned_blocks.prepare(cells, plans)  # stale rows of the named blocks; the user's cells refused
         diffs = [diff_sheet(cells, p) for p in plans]
     except InputError as err:
         from xlmodel.workbook.uncomputed import explain_uncomputed
@@ -195,6 +197,9 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
         from xlmodel.workbook import chart_ranges
 
         new = chart_ranges.follow(new, plans)  # a chart over an owned block that grew or shrank
+        from xlmodel.xlsx.defined_names import set_defined_names
+
+        new = set_defined_names(new, owned_blocks.name_updates(cells, plans))  # each block's name to its extent
     return new, diffs
 
 

@@ -66,6 +66,9 @@ def write_frametable(book: Book, table) -> None:
         ws.set_column(block.first_col - 1 + i, block.first_col - 1 + i, col.width)
     for cell in F.frametable_cells(table):
         book.write(block.sheet, cell.ref, cell.value, cell.style, cell.formula)
+    from xlmodel.workbook import block_names
+
+    book.name_block(block_names.FRAMETABLE, block.sheet, F.frametable_ref(len(table.rows)))
     ws.set_row(block.header_row - 1, 32)  # two-line headers ("Omställning / reducering")
     ws.freeze_panes(block.header_row, 2)
 

@@ -25,7 +25,8 @@ from xlmodel.rules.goals import (
     nettoram_copy_finding,
 )
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook import block_names
+from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.workbook.cells import param_location, read_param, read_table, require_sheet
 
@@ -200,6 +201,7 @@ def build_resultatbudget(book, source) -> None:
     computed, _, years, row_of = resultatbudget_cells(raw)
     for c in computed:
         book.write(T.sheet, c.ref, c.value, c.style, c.formula)
+    book.name_block(block_names.RESULTATBUDGET, T.sheet, block_names.extent_of(computed))
     # Sparklines under the year table: the trend of each result line at a glance.
     if row_of:
         first, last = min(row_of.values()), max(row_of.values())
@@ -218,6 +220,7 @@ def build_resultatbudget(book, source) -> None:
         g_cells, _ = goal_cells(graw, years, row_of)
         for c in g_cells:
             book.write(G.sheet, c.ref, c.value, c.style, c.formula)
+        book.name_block(block_names.GOALS, G.sheet, block_names.extent_of(g_cells))
 
 
 def sheet_plans(cells) -> list:
@@ -225,10 +228,12 @@ def sheet_plans(cells) -> list:
     raw = read_table(cells, T, RULE)
     require_sheet(cells, T.sheet, RULE)  # computed cells live there even if the table moved
     owned, findings, years, row_of = resultatbudget_cells(raw)
+    named = [NamedBlock(block_names.RESULTATBUDGET, ref) for ref in [block_names.extent_of(owned)] if ref]
     graw = read_table(cells, G, RULE_GOAL, optional=True)
     if graw is not None:
         g_cells, g_findings = goal_cells(graw, years, row_of)
         owned += g_cells
         findings += g_findings
+        named += [NamedBlock(block_names.GOALS, ref) for ref in [block_names.extent_of(g_cells)] if ref]
     findings += nettoram_copy_findings(cells, raw, years, row_of)
-    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings)]
+    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings, blocks=named)]

@@ -70,7 +70,8 @@ from xlmodel.rules.restoration import (
     restoration_ledger,
 )
 from xlmodel.workbook import layout_resursramar as R
-from xlmodel.workbook.owned import OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook import block_names
+from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.layout import InputTable, Param, SHEET_INFO
 from xlmodel.workbook.tables import RawTable, convert
 from xlmodel.workbook.cells import param_location, read_table, require_sheet
@@ -265,6 +266,11 @@ class Block:
     rows: range                                  # rows the block occupies now
     floor: int                                   # first row below the input table(s)
     markers: tuple[tuple[str, frozenset[str]], ...]  # (column, texts): a row showing one is the block's
+    name: str = ""                               # its defined name (block_names)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.first_col}{self.rows.start}:{self.last_col}{self.rows.stop - 1}"
 
 
 @dataclass(frozen=True)
@@ -467,7 +473,8 @@ def _sum_rows(raw: RawTable, by_id: dict[str, FrameRow], years: list[int], ycol:
     s = _table_end(raw) + 2
     top = [row for row in by_id.values() if row.parent is None]
     out.blocks.append(Block(sheet, label, ycol[years[-1]], range(s, s + 3), _table_end(raw) + 1, (
-        (label, frozenset({R.FRAMES_SUM_LABEL, R.FRAMES_PUBLISHED_LABEL, R.FRAMES_DIFF_LABEL})),)))
+        (label, frozenset({R.FRAMES_SUM_LABEL, R.FRAMES_PUBLISHED_LABEL, R.FRAMES_DIFF_LABEL})),),
+        block_names.RESURSRAMAR))
     out.add(sheet, f"{label}{s}", R.FRAMES_SUM_LABEL, style="label_sum")
     out.add(sheet, f"{label}{s + 1}", R.FRAMES_PUBLISHED_LABEL, style="label")
     out.add(sheet, f"{label}{s + 2}", R.FRAMES_DIFF_LABEL, style="label")
@@ -547,7 +554,7 @@ def _footnote_cells(inp: Inputs, s: Settings, frames: dict[str, FrameRow], out: 
     b = end + 2
     rows_at = {text: b + i for i, text in enumerate(R.CHECK_LABELS)}
     out.blocks.append(Block(sheet, label, amount, range(b, b + len(R.CHECK_LABELS)), end + 1,
-                            ((label, frozenset(R.CHECK_LABELS)),)))
+                            ((label, frozenset(R.CHECK_LABELS)),), block_names.FOTNOTER))
     for text, r_ in rows_at.items():
         out.add(sheet, f"{label}{r_}", text, style="label_sum" if text == R.CHECK_TOTAL else "label")
 
@@ -655,7 +662,8 @@ def _restoration_cells(inp: Inputs, out: Computed) -> None:
     statuses = frozenset({STATUS_OPEN, STATUS_OVERDUE, STATUS_RESTORED, STATUS_RESTORED_LATE,
                           STATUS_RESTORED_PART_WRITTEN_OFF, STATUS_WRITTEN_OFF, R.LEDGER_HEADERS[-1]})
     out.blocks.append(Block(sheet, letters[0], letters[-1], range(title, title + 2 + len(ledger.deficits)),
-                            title - R.LEDGER_GAP, ((letters[0], frozenset({R.LEDGER_TITLE})), (letters[-1], statuses))))
+                            title - R.LEDGER_GAP, ((letters[0], frozenset({R.LEDGER_TITLE})), (letters[-1], statuses)),
+                            block_names.ATERSTALLNING))
     row_of: dict[str, int] = {}
     for i, d in enumerate(ledger.deficits):
         n = title + 2 + i
@@ -688,15 +696,22 @@ STALE_SCAN_ROWS = 500
 
 def stale_ranges(cells, comp: Computed) -> dict[str, list[str]]:
     """Per sheet, the ranges of rows that belonged to an owned block before the table
-    above it changed length and that the block's new position does not cover."""
+    above it changed length and that the block's new position does not cover: the rows
+    of its defined name (``block_names``) outside its new rows, and any row below the
+    table that still shows one of the block's marker texts (a workbook without names)."""
     out: dict[str, list[str]] = {}
     for b in comp.blocks:
+        stale: set[int] = set()
+        named = block_names.read_block(cells, b.name) if b.name else None
+        if named is not None and named.sheet == b.sheet:
+            stale |= {r for r in range(named.first_row, named.last_row + 1) if r not in b.rows}
         for r in range(b.floor, b.rows.stop + STALE_SCAN_ROWS):
             if r in b.rows:
                 continue
             if any(str(cells.value(b.sheet, f"{col}{r}") or "").strip() in texts for col, texts in b.markers):
-                out.setdefault(b.sheet, []).append(f"{b.first_col}{r}:{b.last_col}{r}")
-    return out
+                stale.add(r)
+        out.setdefault(b.sheet, []).extend(f"{b.first_col}{r}:{b.last_col}{r}" for r in sorted(stale))
+    return {sheet: ranges for sheet, ranges in out.items() if ranges}
 
 
 def sheet_plans(cells) -> list:
@@ -707,6 +722,9 @@ def sheet_plans(cells) -> list:
     plans: dict[str, SheetPlan] = {}
     for sheet, oc in comp.cells:
         plans.setdefault(sheet, SheetPlan(sheet=sheet, cells=[], clear=clear.get(sheet, []))).cells.append(oc)
+    for b in comp.blocks:
+        if b.name and b.sheet in plans:
+            plans[b.sheet].blocks.append(NamedBlock(b.name, b.ref))
     ordered = [plans[s] for s in R.SHEETS if s in plans] + [p for s, p in plans.items() if s not in R.SHEETS]
     for f in comp.findings:
         target = plans.get(f.sheet or "") or ordered[0]
@@ -777,6 +795,8 @@ def build_resursramar(source, path: Path) -> None:
 
     for sheet, cell in comp.cells:
         book.write(sheet, cell.ref, cell.value, cell.style, cell.formula)
+    for b in comp.blocks:
+        book.name_block(b.name, b.sheet, b.ref)
     _frames_chart(book, inp)
     book.conf_sheet()
     book.close()

@@ -1,0 +1,275 @@
+"""Owned blocks bounded by their defined names (issue 13 point 4): the extent of an owned
+block is its name, not the first blank cell; stale rows inside it are cleared and said;
+cells a user typed inside or just below a block are refused with one message naming them.
+
+Real CLI processes (``sys.executable -m xlmodel``) on copies of the shipped workbooks,
+edited the way Excel edits them: a row inserted inside the Ramtabell moves the rows below
+it down one and grows the defined name ``xlmodel_Ramtabell`` by one row (what Excel does
+to a name whose range spans the inserted row); a nämnd added under tblRamar grows the
+table's ref. The edits are made with the lossless patcher, which writes the cells, the
+table part and workbook.xml as Excel stores them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from xlmodel.workbook import block_names as B
+from xlmodel.workbook.cells import PackageCells
+from xlmodel.xlsx.atomic import save_package
+from xlmodel.xlsx.defined_names import set_defined_names
+from xlmodel.xlsx.package import Package
+from xlmodel.xlsx.patch import CellWrite, patch_sheet
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN = ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
+VN = ROOT / "workbooks" / "vasternorrland_regionplan_2020_2022.xlsx"
+DR = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx"
+
+
+def _xlmodel(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xlmodel", *args], capture_output=True, text=True)
+
+
+def _copy(src: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / src.name
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def _names(path: Path) -> dict[str, str]:
+    return {d.name: d.value for d in Package.open(path).defined_names if d.local_sheet is None}
+
+
+def _save(path: Path, pkg: Package, new: Package) -> None:
+    save_package(new, path, expect_sha256=pkg.sha256, backup=False)
+
+
+_REF = re.compile(r"(?<![A-Za-z_!'])(\$?)([A-Z]{1,3})(\$?)(\d+)")
+
+
+def _shift_formula(formula: str, at: int) -> str:
+    """A formula on the same sheet after a row is inserted at ``at``: refs at or below move down."""
+    def move(m: re.Match) -> str:
+        row = int(m.group(4))
+        return f"{m.group(1)}{m.group(2)}{m.group(3)}{row + 1 if row >= at else row}"
+    return _REF.sub(move, formula)
+
+
+def _insert_row(path: Path, sheet: str, at: int, cols: str = "ABCDEFGH") -> None:
+    """Insert an empty row at ``at`` in columns ``cols`` of ``sheet`` as Excel does:
+    the cells below move down one row (formulas adjusted), and a defined name spanning
+    the row grows by one."""
+    pkg = Package.open(path)
+    cells = PackageCells(pkg)
+    last = max(int(re.sub(r"\D", "", ref)) for ref in cells.cells(sheet))
+    writes = []
+    for r in range(last, at - 1, -1):
+        for c in cols:
+            formula, value = cells.formula_and_value(sheet, f"{c}{r}")
+            if formula is not None:
+                writes.append(CellWrite(f"{c}{r + 1}", value, formula=_shift_formula(formula, at)))
+            else:
+                writes.append(CellWrite(f"{c}{r + 1}", value))
+    new = patch_sheet(pkg, sheet, writes, [f"{cols[0]}{at}:{cols[-1]}{at}"])
+    grown = {}
+    for name, value in _names(path).items():
+        place = B.range_target(value)
+        if place is not None and place.sheet == sheet and place.first_row < at <= place.last_row + 1:
+            c1, r1, c2, r2 = place.bounds
+            grown[name] = B.name_value(sheet, B.make_ref(c1, r1, c2, r2 + 1))
+    _save(path, pkg, set_defined_names(new, grown))
+
+
+def _add_namnd(path: Path, rid: str = "KULT", frame: str = "12.5") -> int:
+    """A nämnd typed under tblRamar, the table grown over it (as Excel does)."""
+    pkg = Package.open(path)
+    table = next(t for t in pkg.tables("Ramar") if t.name == "tblRamar")
+    first, last = table.ref.split(":")
+    row = int(re.sub(r"\D", "", last)) + 1
+    grown = f"{first}:{re.sub(r'[0-9]', '', last)}{row}"
+    new = patch_sheet(pkg, "Ramar", [CellWrite(f"A{row}", rid), CellWrite(f"B{row}", "Kulturnämnd"),
+                                      CellWrite(f"D{row}", Decimal(frame)), CellWrite(f"F{row}", "ja"),
+                                      CellWrite(f"G{row}", Decimal(1))])
+    xml = new.part(table.part).decode("utf-8").replace(f'ref="{table.ref}"', f'ref="{grown}"')
+    _save(path, pkg, new.with_parts({table.part: xml.encode("utf-8")}))
+    return row
+
+
+def _type(path: Path, sheet: str, writes: dict[str, object]) -> None:
+    pkg = Package.open(path)
+    _save(path, pkg, patch_sheet(pkg, sheet, [CellWrite(ref, v) for ref, v in writes.items()]))
+
+
+def _value(path: Path, sheet: str, ref: str):
+    return PackageCells(Package.open(path)).value(sheet, ref)
+
+
+def test_every_shipped_block_is_named_over_its_whole_extent():
+    names = _names(PLAN)
+    assert names[B.FRAMETABLE] == "'Ramtabell'!$A$4:$H$20"  # header row .. SUMMA row
+    assert _value(PLAN, "Ramtabell", "A20") == "SUMMA" and _value(PLAN, "Ramtabell", "A21") is None
+    for name in (B.RESULTATBUDGET, B.GOALS, B.BALANSKRAV, B.DIAGRAM_FRAMES, B.DIAGRAM_BURNDOWN):
+        assert B.range_target(names[name]) is not None, name
+    assert B.UTREDNING in _names(DR)
+    vn = _names(VN)
+    for name in (B.RESURSRAMAR, B.FOTNOTER, B.ATERSTALLNING):
+        place = B.range_target(vn[name])
+        cells = PackageCells(Package.open(VN))
+        assert cells.value(place.sheet, place.ref.split(":")[0]), name  # the block's first row is written
+    assert all(name.isascii() and name.startswith(B.PREFIX) for name in B.ALL)
+
+
+def test_a_blank_row_inserted_inside_the_ramtabell_leaves_no_old_summa_row(tmp_path):
+    """Issue 13: before the name, the first blank id ended the table, the old SUMMA row
+    stayed under the new one (12 647,8 under 8 770,7 after a recalculation)."""
+    book = _copy(PLAN, tmp_path)
+    summa = _value(book, "Ramtabell", "H20")
+    _insert_row(book, "Ramtabell", 10)
+    assert _names(book)[B.FRAMETABLE] == "'Ramtabell'!$A$4:$H$21"
+    assert _value(book, "Ramtabell", "A21") == "SUMMA"
+
+    checked = _xlmodel("validera", "--format", "json", str(book))
+    findings = [f for r in json.loads(checked.stdout)["files"] for f in r["findings"]]
+    assert checked.returncode == 1
+    assert any(f["rule"] == "ramtabell.inaktuell" and f["cell"] == "A21" for f in findings)
+
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stderr
+    assert "A21:H21" in proc.stdout and "rader som inte längre finns" in proc.stdout
+    col_a = [_value(book, "Ramtabell", f"A{r}") for r in range(5, 25)]
+    assert col_a.count("SUMMA") == 1 and _value(book, "Ramtabell", "A20") == "SUMMA"
+    assert all(_value(book, "Ramtabell", f"{c}21") is None for c in "ABCDEFGH")
+    assert _value(book, "Ramtabell", "H20") == summa
+    assert _names(book)[B.FRAMETABLE] == "'Ramtabell'!$A$4:$H$20"  # the name back to the table's extent
+    assert _xlmodel("validera", str(book)).returncode == 0
+
+
+def test_a_note_under_the_ramtabell_is_refused_not_replaced_when_the_table_grows(tmp_path):
+    book = _copy(PLAN, tmp_path)
+    _type(book, "Ramtabell", {"B21": "Not: ramarna är preliminära"})
+    _add_namnd(book)
+    before = book.read_bytes()
+
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Ramtabell!B21" in lines[0] and "regenerera.egna_celler" in lines[0]
+    assert "skriver inte över" in lines[0] and "Traceback" not in proc.stderr
+    assert book.read_bytes() == before  # nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == [book.name]  # no backup, no temp file
+
+    # The user moves the note further down: the table grows into the freed row.
+    _type(book, "Ramtabell", {"B21": None, "B25": "Not: ramarna är preliminära"})
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 1 and "ramtabell.nettoram" in proc.stdout, proc.stderr  # written; the sum now differs
+    assert _value(book, "Ramtabell", "A20") == "KULT" and _value(book, "Ramtabell", "A21") == "SUMMA"
+    assert _value(book, "Ramtabell", "B25") == "Not: ramarna är preliminära"
+    assert _names(book)[B.FRAMETABLE] == "'Ramtabell'!$A$4:$H$21"
+
+
+def test_text_typed_into_a_row_inserted_inside_the_ramtabell_is_refused(tmp_path):
+    book = _copy(PLAN, tmp_path)
+    _insert_row(book, "Ramtabell", 10)
+    _type(book, "Ramtabell", {"B10": "Kommentar", "H10": Decimal(1)})
+    before = book.read_bytes()
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 2
+    assert "Ramtabell!B10, Ramtabell!H10" in proc.stderr and "cellerna" in proc.stderr
+    assert book.read_bytes() == before
+
+
+def _without_block_names(path: Path) -> None:
+    pkg = Package.open(path)
+    xml = pkg.part(pkg.workbook_part).decode("utf-8")
+    xml = re.sub(r'<definedName name="xlmodel_[^"]*">[^<]*</definedName>', "", xml)
+    _save(path, pkg, pkg.with_parts({pkg.workbook_part: xml.encode("utf-8")}))
+
+
+def test_an_older_workbook_without_names_falls_back_and_gets_them(tmp_path):
+    book = _copy(PLAN, tmp_path)
+    _without_block_names(book)
+    assert not any(n.startswith(B.PREFIX) for n in _names(book))
+    _type(book, "Ramtabell", {"C21": Decimal(5)})
+    _add_namnd(book)
+    refused = _xlmodel("regenerera", str(book))  # the SUMMA row found as before: C21 is below it, the user's
+    assert refused.returncode == 2 and "Ramtabell!C21" in refused.stderr
+    _type(book, "Ramtabell", {"C21": None})
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 1 and "säkerhetskopia" in proc.stdout, proc.stderr  # written (the sum now differs)
+    names = _names(book)
+    assert names[B.FRAMETABLE] == "'Ramtabell'!$A$4:$H$21"
+    assert B.DIAGRAM_FRAMES in names and B.RESULTATBUDGET in names
+
+
+def test_the_frame_table_stands_where_its_name_puts_it(tmp_path):
+    """A controller cuts the Ramtabell and pastes it elsewhere: Excel moves the name
+    with it. regenerate writes the table there, the Diagram's formulas follow it, and
+    validate checks it there."""
+    book = _copy(PLAN, tmp_path)
+    summa = _value(book, "Ramtabell", "H20")
+    pkg = Package.open(book)
+    _save(book, pkg, set_defined_names(pkg, {B.FRAMETABLE: "'Ramtabell'!$K$30:$R$46"}))
+    stale = _xlmodel("validera", "--format", "json", str(book))
+    findings = [f for r in json.loads(stale.stdout)["files"] for f in r["findings"]]
+    assert stale.returncode == 1 and any(f["sheet"] == "Ramtabell" and f["cell"] == "K30" for f in findings)
+
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stderr
+    assert _value(book, "Ramtabell", "K30") == "Id" and _value(book, "Ramtabell", "K46") == "SUMMA"
+    assert _value(book, "Ramtabell", "R46") == summa
+    cells = PackageCells(Package.open(book))
+    assert cells.formula("Diagram", "C5").replace("'", "") == "Ramtabell!R31"
+    assert cells.formula("Ramtabell", "R31") == "M31+N31+O31+P31+Q31"
+    checked = _xlmodel("validera", "--format", "json", str(book))
+    errors = [f for r in json.loads(checked.stdout)["files"] for f in r["findings"] if f["severity"] == "error"]
+    assert checked.returncode == 0 and errors == []
+
+
+def test_validate_reports_stale_rows_inside_a_diagram_blocks_name(tmp_path):
+    book = _copy(PLAN, tmp_path)
+    _type(book, "Diagram", {"A12": "Gammal nämnd", "C12": Decimal(17)})
+    pkg = Package.open(book)
+    _save(book, pkg, set_defined_names(pkg, {B.DIAGRAM_FRAMES: "'Diagram'!$A$4:$D$12"}))
+    checked = _xlmodel("validera", "--format", "json", str(book))
+    findings = [f for r in json.loads(checked.stdout)["files"] for f in r["findings"]]
+    assert checked.returncode == 1
+    assert [f["cell"] for f in findings if f["rule"] == "diagram.inaktuell"] == ["A12"]
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0 and "A12:D12" in proc.stdout
+    assert _value(book, "Diagram", "A12") is None and _value(book, "Diagram", "C12") is None
+    assert _names(book)[B.DIAGRAM_FRAMES] == "'Diagram'!$A$4:$D$11"
+
+
+def test_resursramar_blocks_move_with_the_table_and_their_names_follow(tmp_path):
+    book = _copy(VN, tmp_path)
+    before = B.range_target(_names(book)[B.RESURSRAMAR])
+    pkg = Package.open(book)
+    table = next(t for t in pkg.tables("Resursramar") if t.name.lower().startswith("tblresursram"))
+    first, last = table.ref.split(":")
+    row = int(re.sub(r"\D", "", last)) + 1
+    cells = PackageCells(pkg)
+    header = {cells.value("Resursramar", f"{c}{table.header_row}"): c for c in "ABCDEFGHIJKLMNOP"}
+    writes = [CellWrite(f"{header['Id']}{row}", "KULT"), CellWrite(f"{header['Post']}{row}", "Kulturnämnd")]
+    writes += [CellWrite(f"{col}{row}", Decimal(20)) for h, col in header.items() if str(h).startswith("Resursram ")]
+    writes.append(CellWrite(f"{header['Generell reduktion']}{row}", "nej"))
+    new = patch_sheet(pkg, "Resursramar", writes)
+    xml = new.part(table.part).decode("utf-8").replace(f'ref="{table.ref}"', f'ref="{first}:{re.sub(r"[0-9]", "", last)}{row}"')
+    _save(book, pkg, new.with_parts({table.part: xml.encode("utf-8")}))
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stderr
+    after = B.range_target(_names(book)[B.RESURSRAMAR])
+    assert after.first_row == before.first_row + 1 and after.last_row == before.last_row + 1
+    assert _value(book, "Resursramar", after.ref.split(":")[0]) == "Summa"
+    assert _value(book, "Resursramar", before.ref.split(":")[0]) is None  # the old Summa row cleared
+    checked = _xlmodel("validera", "--format", "json", str(book))
+    errors = [f for r in json.loads(checked.stdout)["files"] for f in r["findings"] if f["severity"] == "error"]
+    assert errors == []

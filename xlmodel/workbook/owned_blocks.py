@@ -1,0 +1,213 @@
+"""Owned blocks bounded by their defined names: stale rows cleared, the user's cells kept.
+
+Each ``SheetPlan`` lists its named blocks (``owned.NamedBlock``: the name of
+``block_names`` and the block's extent as computed now). Before ``regenerate`` (and the
+Excel macro) writes a plan, ``prepare``:
+
+- **clears the stale rows**: the cells of the block's old extent (its defined name, as
+  the workbook holds it) that the new extent no longer covers. They are added to the
+  plan's ``clear`` and so appear in the change list as "(rader som inte längre finns)".
+- **refuses to overwrite a user's cells**: a cell that regenerate would write or clear
+  and that holds something xlmodel did not write is the user's. That is a filled cell
+  outside the block's old extent (a note under the Ramtabell that the grown table
+  would cover), or inside it on a row whose first cell is empty (a row the user
+  inserted into the block and typed into: xlmodel fills the first column of every row
+  it writes). Cells inside an Excel Table are never the user's here: a table's computed
+  columns are xlmodel's by the layout, and Excel fills them itself when a row is added.
+  The refusal is one Swedish message naming every such cell (``Ramtabell!B21``); nothing
+  is written. Refusing, not moving: a moved note loses its place next to what it was
+  written about, and a user who sees the message decides where it goes
+  (docs/reliability.md, "Beräknade block").
+
+For a workbook without the name the old extent is what the part detects
+(``NamedBlock.detected``; today only the frame table has such a detection, so for the
+other blocks of an older workbook nothing is refused). ``name_updates`` gives the names
+to set after the write: each block's name to its new extent (added where missing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlmodel.errors import InputError
+from xlmodel.workbook import block_names as B
+from xlmodel.workbook.owned import NamedBlock, SheetPlan
+from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, get_column_letter
+
+RULE = "regenerera.egna_celler"
+MAX_NAMED = 8  # cells named in the message; the rest are counted
+
+
+def _split(ref: str) -> tuple[int, int]:
+    col, row = coordinate_from_string(ref)
+    return column_index_from_string(col), row
+
+
+def _inside(bounds: tuple[int, int, int, int], c: int, r: int) -> bool:
+    c1, r1, c2, r2 = bounds
+    return c1 <= c <= c2 and r1 <= r <= r2
+
+
+def _filled(cells: Any, sheet: str, ref: str) -> bool:
+    formula = cells.formula(sheet, ref)
+    if formula:
+        return True
+    value = cells.value(sheet, ref)
+    return not (value is None or (isinstance(value, str) and not value.strip()))
+
+
+def _table_bounds(cells: Any, sheet: str) -> list[tuple[int, int, int, int]]:
+    pkg = getattr(cells, "pkg", None)
+    if pkg is not None:
+        return [B.ref_bounds(t.ref) for t in pkg.tables(sheet)]
+    cells.table("")  # a live workbook (xlwings): its tables are listed on the first lookup
+    return [B.ref_bounds(t.ref) for t in (getattr(cells, "_tables", None) or {}).values() if t.sheet == sheet]
+
+
+def stale_ranges(old: tuple[int, int, int, int], new: tuple[int, int, int, int]) -> list[str]:
+    """The cells of ``old`` outside ``new``, as ranges: whole rows of ``old`` above or
+    below ``new`` (one range per run of rows), and the columns beside ``new`` in the
+    rows both share."""
+    oc1, or1, oc2, or2 = old
+    nc1, nr1, nc2, nr2 = new
+    out = []
+    if or1 < nr1:
+        out.append(B.make_ref(oc1, or1, oc2, min(or2, nr1 - 1)))
+    if or2 > nr2:
+        out.append(B.make_ref(oc1, max(or1, nr2 + 1), oc2, or2))
+    r1, r2 = max(or1, nr1), min(or2, nr2)
+    if r1 <= r2:
+        if oc1 < nc1:
+            out.append(B.make_ref(oc1, r1, min(oc2, nc1 - 1), r2))
+        if oc2 > nc2:
+            out.append(B.make_ref(max(oc1, nc2 + 1), r1, oc2, r2))
+    return out
+
+
+def _range_cells(ref: str):
+    c1, r1, c2, r2 = B.ref_bounds(ref)
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            yield c, r
+
+
+def old_place(cells: Any, plan: SheetPlan, block: NamedBlock) -> tuple[int, int, int, int] | None:
+    """The block's extent in the workbook as it is: its name, and what the part's own
+    detection finds beyond it (the frame table's rows that run on with ids), else the
+    detection alone (a workbook without the name)."""
+    named = B.read_block(cells, block.name)
+    detected = B.ref_bounds(block.detected) if block.detected else None
+    if named is not None:
+        if named.sheet != plan.sheet:
+            return None
+        if detected is None:
+            return named.bounds
+        (a1, b1, c1, d1), (a2, b2, c2, d2) = named.bounds, detected
+        return min(a1, a2), min(b1, b2), max(c1, c2), max(d1, d2)
+    return detected
+
+
+def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
+    """``plans`` with each named block's stale rows to clear; raises the refusal
+    (``InputError``, rule ``regenerera.egna_celler``) if a write or a clear would
+    replace a cell the user typed (see the module docstring)."""
+    found: list[tuple[str, str]] = []
+    for plan in plans:
+        if not plan.blocks:
+            continue
+        covered = {cr for rng in plan.clear for cr in _range_cells(rng)}
+        tables = None
+        for block in plan.blocks:
+            old = old_place(cells, plan, block)
+            if old is None:
+                continue
+            new = B.ref_bounds(block.ref)
+            for rng in stale_ranges(old, new):
+                cells_of = set(_range_cells(rng))
+                if not cells_of <= covered:
+                    plan.clear.append(rng)
+                    covered |= cells_of
+            if tables is None:
+                tables = _table_bounds(cells, plan.sheet)
+            found += _user_cells(cells, plan, block, old, new, covered, tables)
+    if found:
+        raise refusal(found)
+    return plans
+
+
+def _user_cells(cells: Any, plan: SheetPlan, block: NamedBlock, old, new, cleared, tables) -> list[tuple[str, str]]:
+    sheet = plan.sheet
+    touched = [_split(oc.ref) for oc in plan.cells]
+    touched = [cr for cr in touched if _inside(new, *cr)]
+    touched += [cr for cr in cleared if _inside(old, *cr)]
+    first_col = get_column_letter(old[0])
+    row_typed: dict[int, bool] = {}
+    out: list[tuple[int, int]] = []
+    for c, r in sorted(set(touched), key=lambda cr: (cr[1], cr[0])):
+        if any(_inside(t, c, r) for t in tables):
+            continue
+        if _inside(old, c, r):
+            if c == old[0]:
+                continue
+            if r not in row_typed:
+                row_typed[r] = not _filled(cells, sheet, f"{first_col}{r}")
+            if not row_typed[r]:
+                continue  # a row xlmodel wrote: its cells are xlmodel's
+        ref = f"{get_column_letter(c)}{r}"
+        if _filled(cells, sheet, ref):
+            out.append((c, r))
+    return [(sheet, f"{get_column_letter(c)}{r}") for c, r in out]
+
+
+def _cell_name(sheet: str, ref: str) -> str:
+    plain = sheet.replace("_", "").isalnum() and sheet.isascii()
+    return f"{sheet if plain else B.quote_sheet(sheet)}!{ref}"
+
+
+def refusal(found: list[tuple[str, str]]) -> InputError:
+    """One Swedish message naming every cell of the user's that a write would replace."""
+    names = [_cell_name(s, r) for s, r in found[:MAX_NAMED]]
+    more = len(found) - len(names)
+    listed = ", ".join(names) + (f" och {more} till" if more else "")
+    sheet, first = found[0]
+    what = "cellen" if len(found) == 1 else "cellerna"
+    return InputError(
+        f"{what} {listed} har innehåll som xlmodel inte har skrivit, men ligger där en beräknad del ska "
+        "skrivas (den har vuxit eller raden är infogad i den); xlmodel skriver inte över det. Flytta innehållet "
+        "några rader längre ned (under den beräknade delen) eller töm cellerna, och kör igen.",
+        rule=RULE,
+    ).at(sheet, first)
+
+
+def name_updates(cells: Any, plans: list[SheetPlan]) -> dict[str, str]:
+    """Each named block's defined name set to its new extent, where the workbook's name
+    differs or is missing: name -> ``'Sheet'!$A$1:$H$20``."""
+    out: dict[str, str] = {}
+    for plan in plans:
+        for block in plan.blocks:
+            want = B.BlockPlace(plan.sheet, B.make_ref(*B.ref_bounds(block.ref)))
+            if B.read_block(cells, block.name) != want:
+                out[block.name] = want.value()
+    return out
+
+
+def stale_findings(cells: Any, plans: list[SheetPlan], rule: str) -> list:
+    """``validate``'s side of ``prepare``: one ERROR finding per range of a block's
+    defined name that the block no longer covers (rows left from a larger block)."""
+    from xlmodel.findings import Finding, Severity
+
+    out = []
+    for plan in plans:
+        for block in plan.blocks:
+            named = B.read_block(cells, block.name)
+            if named is None or named.sheet != plan.sheet:
+                continue
+            for rng in stale_ranges(named.bounds, B.ref_bounds(block.ref)):
+                if not any(_filled(cells, plan.sheet, f"{get_column_letter(c)}{r}") for c, r in _range_cells(rng)):
+                    continue
+                out.append(Finding(
+                    rule=f"{rule}.inaktuell", severity=Severity.ERROR, sheet=plan.sheet, cell=rng.split(":")[0],
+                    message=(f"Cellerna {rng} ligger inom {B.DESCRIPTION.get(block.name, 'den beräknade delen')} "
+                             f"(namnet {block.name}) men hör inte längre till den; kör 'xlmodel regenerera' så töms de."),
+                ))
+    return out
