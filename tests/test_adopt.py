@@ -177,6 +177,42 @@ def test_free_sheet_names_and_parts_found_by_their_tables(tmp_path):
     check_adopted(book, before)
 
 
+def test_team_sheet_named_ramtabell_and_a_place_of_the_teams_choosing(tmp_path):
+    """The team has a sheet Ramtabell: xlmodel's output goes on 'Ramtabell (2)', found by
+    its defined name. With --plats the frame table stands on the team's own sheet at the
+    cell given, and that sheet changes only in the table's cells."""
+    from xlmodel.workbook.cells import PackageCells
+
+    book = tmp_path / "budget.xlsx"
+    team_workbook(book, extra_sheet="Ramtabell")
+    before = parts_of(book)
+    run = adopt(book)
+    assert run.returncode == 0, run.stderr
+    cells = PackageCells.open(book)
+    assert "Ramtabell (2)" in cells.sheet_names() and cells.value("Ramtabell", "A1") == "teamets eget blad"
+    assert cells.value("Ramtabell (2)", "H5") == Decimal("812.4") * Decimal("1.031")
+    after = parts_of(book)
+    assert [n for n in before if n not in BOOKKEEPING and after[n] != before[n]] == []
+    assert validate_json(book)[0] == 0
+
+    placed = tmp_path / "placerad.xlsx"
+    team_workbook(placed)
+    old = PackageCells.open(placed)
+    old_cells = {ref: (c.formula, c.value) for ref, c in old.cells("Nämndramar").items()}
+    run = adopt(placed, "--plats", "ramtabell=Nämndramar!D2")
+    assert run.returncode == 0, run.stderr
+    assert "ramtabellen skrivs på ert blad 'Nämndramar' från D2" in run.stdout
+    cells = PackageCells.open(placed)
+    assert "Ramtabell" not in cells.sheet_names()
+    assert cells.value("Nämndramar", "D2") == "Id" and cells.value("Nämndramar", "D10") == "SUMMA"
+    assert cells.value("Nämndramar", "K3") == Decimal("812.4") * Decimal("1.031")
+    now = {ref: (c.formula, c.value) for ref, c in cells.cells("Nämndramar").items()}
+    assert {ref: v for ref, v in now.items() if ref in old_cells} == old_cells  # the team's cells as they were
+    assert all(ref[0] in "DEFGHIJK" for ref in set(now) - set(old_cells))
+    assert validate_json(placed)[0] == 0
+    assert run_cli("regenerera", placed.name, cwd=tmp_path).stdout.strip().endswith("inga celler behöver ändras")
+
+
 def test_adopting_twice_is_refused_and_changes_nothing(tmp_path):
     book = tmp_path / "budget.xlsx"
     team_workbook(book)

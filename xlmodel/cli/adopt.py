@@ -12,11 +12,13 @@ Exempel:
   xlmodel anslut budget_2026.xlsx --delar ramtabell --torrkorning
   xlmodel anslut budget_2026.xlsx --delar ramtabell --ramar "Nämndramar!A2:B8" \\
       --budgetar 2026 --index "3,1 %" --indexkalla "SKR cirkulär 25:40, oktober 2025"
+  xlmodel anslut budget_2026.xlsx --delar ramtabell --plats ramtabell=Budget!H2
 
 Delarnas indatatabeller, namngivna parameterceller och utdatablad läggs till på nya blad
 efter arbetsbokens sista blad (Parametrar, Ramar, Förändringar, Ramtabell; finns redan ett
 blad med namnet får det nya namnet ett nummer, t.ex. "Ramar (2)"). Allt som redan finns i
-arbetsboken lämnas orört. --ramar fyller tabellen tblRamar ur ett område med två kolumner
+arbetsboken lämnas orört; med --plats skrivs ramtabellen på ert eget blad från cellen,
+och bara i dess celler. --ramar fyller tabellen tblRamar ur ett område med två kolumner
 (nämnd, budgetram föregående år) eller tre (id, nämnd, budgetram föregående år);
 --forandringar fyller tblForandringar (beskrivning, typ, rad, belopp). När budgetår,
 standardindex och ramar är ifyllda räknas ramtabellen fram direkt; annars visas vad som
@@ -48,6 +50,9 @@ def register(sub, formatter, add_help, completes, add_lock_options) -> None:
                              help="standardindex för budgetåret, t.ex. 3,1%% eller 0,031"), "none")
     completes(p.add_argument("--indexkalla", "--indexkälla", "--index-source", metavar="TEXT", dest="index_source",
                              default=None, help="varifrån satsen kommer; skrivs i tabellen Index"), "none")
+    completes(p.add_argument("--plats", "--place", metavar="DEL=BLAD!CELL", dest="places", action="append",
+                             default=[], help="var delens utdata ska stå, t.ex. ramtabell=Budget!H2 "
+                                              "(standard: ett nytt blad)"), "none")
     add_lock_options(p)
     p.set_defaults(handler=cmd_adopt)
 
@@ -70,7 +75,19 @@ def _options(args: argparse.Namespace):
                          "fullmäktiges beslut); den skrivs i tabellen Index", rule="anslut", argument="--indexkalla")
     if rate is not None and year is None:
         raise InputError("ange budgetåret med --budgetar när --index anges", rule="anslut", argument="--budgetar")
-    return AdoptOptions(parts=parts, frames_range=args.frames_range, changes_range=args.changes_range,
+    places = {}
+    if args.places:
+        from xlmodel.workbook.adopt import parse_place
+        from xlmodel.workbook.cells import PackageCells
+
+        sheets = PackageCells.open(args.file).sheet_names()
+        for text in args.places:
+            part, where = parse_place(text, sheets)
+            if part not in parts:
+                raise InputError(f"--plats {text}: delen {part} finns inte i --delar", rule="anslut",
+                                 argument="--plats")
+            places[part] = where
+    return AdoptOptions(places=places, parts=parts, frames_range=args.frames_range, changes_range=args.changes_range,
                         year=year, index_rate=rate, index_source=source)
 
 
@@ -99,6 +116,7 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     lines.append("  tabeller: " + ", ".join(result.tables))
     lines.append("  namngivna celler: " + ", ".join(result.names))
     lines += [f"  ifyllt: {f}" for f in result.filled]
+    lines += [f"  {n}" for n in result.todo_notes]
     if result.todo:
         lines.append("  att fylla i, sedan 'xlmodel regenerera " + args.file + "':")
         lines += [f"    - {t}" for t in result.todo]

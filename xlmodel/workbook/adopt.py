@@ -18,9 +18,11 @@ overwritten.
 
 Parts ``anslut`` adds: the frame table (``ramtabell``: tblRamar, tblForandringar, the
 parameters Budgetar, Standardindex, AviseratIndex, Nettoram with tblIndex, and the
-Ramtabell sheet). The frame table's output block sits at its layout position on a sheet
-named Ramtabell, so that name must be free (until owned blocks are found by a defined
-name, every part of xlmodel's layout stays where the layout puts it).
+Ramtabell sheet). The frame table's output block is found by its defined name
+(``block_names.FRAMETABLE``, ``xlmodel_Ramtabell``): on a new sheet Ramtabell (or
+"Ramtabell (2)") at the layout's place, or where ``--plats ramtabell=Blad!H2`` puts it, on
+a sheet of the team's (which then changes where the table is written, and only there:
+``owned_blocks`` refuses to write over the team's cells) or a new sheet of that name.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
 from xlmodel.money import parse_amount
+from xlmodel.workbook import block_names
 from xlmodel.workbook import layout as L
 from xlmodel.xlsx.add_sheets import NewSheet, NewTable, check_sheet_name, free_sheet_name, quote_sheet, taken_names
 from xlmodel.xlsx.refs import get_column_letter, range_boundaries
@@ -51,6 +54,7 @@ class AdoptOptions:
     year: int | None = None                # Budgetår
     index_rate: Decimal | None = None      # Standardindex
     index_source: str | None = None        # where the rate comes from (tblIndex)
+    places: dict[str, tuple[str, str]] = field(default_factory=dict)  # part -> (sheet, top-left cell) of its block
 
 
 @dataclass
@@ -61,6 +65,7 @@ class AdoptResult:
     tables: list[str] = field(default_factory=list)
     filled: list[str] = field(default_factory=list)       # what was filled in from the team's ranges
     todo: list[str] = field(default_factory=list)         # what the user still has to fill in
+    todo_notes: list[str] = field(default_factory=list)   # where outputs go on the team's own sheets
     computed: int = 0                                     # output cells written (frame table)
     findings: list[Finding] = field(default_factory=list)
     excel_note: str = ""
@@ -215,10 +220,6 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
         taken.add(got)
         return got
 
-    if L.SHEET_FRAMETABLE.casefold() in {t.casefold() for t in taken}:
-        raise InputError(
-            f"arbetsboken har redan ett blad '{L.SHEET_FRAMETABLE}': ramtabellen skrivs på ett blad med det namnet, "
-            "så byt namn på ert blad först (inget har ändrats)", rule=RULE, sheet=L.SHEET_FRAMETABLE)
     params = NewSheet(name=name_for(L.SHEET_PARAMS))
     params.cells["A1"] = "Parametrar för ramtabellen (xlmodel)"
     params.widths.update({1: 8, 2: 48, 3: 16, 4: 60})
@@ -250,12 +251,59 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
     sheets.append(params)
     sheets.append(_table_sheet(name_for(L.SHEET_FRAMES), L.FRAMES_TABLE, frames, L.FRAMES_TABLE.title))
     sheets.append(_table_sheet(name_for(L.SHEET_CHANGES), L.CHANGES_TABLE, changes, L.CHANGES_TABLE.title))
-    out = NewSheet(name=name_for(L.SHEET_FRAMETABLE))
-    out.cells["A1"] = L.FRAMETABLE_BLOCK.title
-    for i, col in enumerate(L.FRAMETABLE_BLOCK.columns):
-        out.widths[L.FRAMETABLE_BLOCK.first_col + i] = col.width
-    sheets.append(out)
+    # The output block: where --plats puts it (a sheet of the team's, or a new one of
+    # that name), else on a new sheet Ramtabell at the layout's place; found there by its
+    # defined name (block_names), which regenerate sets to the table's extent.
+    block = L.FRAMETABLE_BLOCK
+    place = opts.places.get("ramtabell")
+    if place is None:
+        place = (name_for(L.SHEET_FRAMETABLE), block.top_left)
+        new_sheet = True
+    else:
+        new_sheet = place[0].casefold() not in {t.casefold() for t in taken}
+        if new_sheet:
+            taken.add(place[0])
+    sheet_name, top_left = place
+    if new_sheet:
+        out = NewSheet(name=sheet_name)
+        if top_left == block.top_left:
+            out.cells["A1"] = block.title
+        first = range_boundaries(top_left)[0]
+        for i, col in enumerate(block.columns):
+            out.widths[first + i] = col.width
+        sheets.append(out)
+    else:
+        result.todo_notes.append(f"ramtabellen skrivs på ert blad '{sheet_name}' från {top_left}")
+    c, r, _c, _r = range_boundaries(top_left)
+    extent = f"{top_left}:{get_column_letter(c + len(block.columns) - 1)}{r + 1}"  # header and sum row
+    names[block_names.FRAMETABLE] = block_names.name_value(sheet_name, extent)
     return sheets, names
+
+
+def parse_place(text: str, sheet_names: list[str]) -> tuple[str, tuple[str, str]]:
+    """"ramtabell=Budget!H2" → ("ramtabell", ("Budget", "H2")); the sheet as the workbook spells it."""
+    part, eq, where = text.partition("=")
+    part = part.strip().casefold()
+    if not eq or part not in ADOPTABLE:
+        raise InputError(f"--plats '{text}': skriv DEL=Blad!Cell, t.ex. ramtabell=Budget!H2 (delar som kan placeras: "
+                         f"{', '.join(ADOPTABLE)})", rule=RULE, argument="--plats")
+    sheet, bang, ref = where.strip().rpartition("!")
+    sheet = sheet.strip()
+    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
+        sheet = sheet[1:-1].replace("''", "'")
+    ref = ref.replace("$", "").strip().upper()
+    try:
+        c1, r1, c2, r2 = range_boundaries(ref)
+    except Exception:  # noqa: BLE001 - any unreadable reference is the user's typo
+        c1 = None
+    if not bang or not sheet or c1 is None or r1 is None or (c1, r1) != (c2, r2):
+        raise InputError(f"--plats '{text}': ange bladet och en cell, t.ex. ramtabell=Budget!H2", rule=RULE,
+                         argument="--plats")
+    why = check_sheet_name(sheet)
+    if why is not None:
+        raise InputError(f"--plats: {why}", rule=RULE, argument="--plats")
+    existing = {n.casefold(): n for n in sheet_names}
+    return part, (existing.get(sheet.casefold(), sheet), ref)
 
 
 def conf_sheet(taken: set[str]) -> NewSheet | None:
