@@ -186,11 +186,12 @@ def _table_locations(snap: Snapshot, sheet: str, table: Any) -> None:
 def _classify_owned(snap: Snapshot, cells: Any) -> None:
     """The cells the workbook kind computes (the same plans ``regenerera`` writes)."""
     from xlmodel.errors import XlmodelError
-    from xlmodel.workbook import kinds
     from xlmodel.xlsx.cellref import make_ref, parse_range
 
-    snap.kind = kinds.detect(cells)
-    for part in kinds.parts_of(snap.kind):
+    from xlmodel.workbook.holding import parts_in
+
+    snap.kind, held = parts_in(cells)  # xlmodel's own book: its kind's bundle; any other: the parts it holds
+    for part in held:
         try:
             plans = part.plans(cells)
         except XlmodelError as err:

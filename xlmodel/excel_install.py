@@ -60,6 +60,9 @@ class Plan:
     target: Path            # the workbook that is prepared (.xlsm)
     kind: str | None
     steps: list[Step] = field(default_factory=list)
+    # Where the "Uppdatera ramtabell" button goes: a regionplan's Info sheet, or the
+    # Ramtabell sheet of a team's workbook that holds the frame table (xlmodel anslut).
+    button_sheet: str | None = None
 
 
 # --------------------------------------------------------------------------- bitness
@@ -141,12 +144,14 @@ def plan(book: Path, *, windows: bool | None = None) -> Plan:
     if suffix not in (".xlsx", ".xlsm"):
         raise WorkbookError("ange en arbetsbok .xlsx eller .xlsm (en .xls eller .xlsb kan inte förberedas)",
                             path=str(book))
-    kind = detect(PackageCells.open(book))
+    cells = PackageCells.open(book)
+    kind = detect(cells)
+    button_sheet = _button_sheet(cells, kind)
     target = book if suffix == ".xlsm" else book.with_suffix(".xlsm")
     if target != book and target.exists():
         raise WorkbookError(f"{target.name} finns redan; flytta den eller förbered den i stället "
                             f"(xlmodel excel installera {target.name})", path=str(book))
-    p = Plan(book=book, target=target, kind=kind)
+    p = Plan(book=book, target=target, kind=kind, button_sheet=button_sheet)
     py = sys.executable
     p.steps.append(Step(
         f"Kontrollera att Excel och Python ({py}, {python_bits()} bitar) har samma antal bitar.",
@@ -164,10 +169,22 @@ def plan(book: Path, *, windows: bool | None = None) -> Plan:
     p.steps.append(Step("VBA-referens till xlwings tillägg (kräver Lita på åtkomst till VBA-projektets "
                         "objektmodell i Säkerhetscenter)."))
     p.steps.append(Step("Import Functions: modulen xlwings_udfs med funktionerna i paketet udfs."))
-    if kind == "regionplan":
-        p.steps.append(Step(f"Knappen \"{BUTTON_CAPTION}\" på bladet {BUTTON_SHEET}, som kör {BUTTON_MACRO}."))
+    if button_sheet is not None:
+        p.steps.append(Step(f"Knappen \"{BUTTON_CAPTION}\" på bladet {button_sheet}, som kör {BUTTON_MACRO}."))
     p.steps.append(Step(f"Spara {target.name}."))
     return p
+
+
+def _button_sheet(cells, kind: str | None) -> str | None:
+    """The sheet the button goes on, or None for a workbook without the frame table."""
+    from xlmodel.workbook.holding import parts_in
+    from xlmodel.workbook.layout import SHEET_FRAMETABLE
+
+    if kind == "regionplan" and BUTTON_SHEET in cells.sheet_names():
+        return BUTTON_SHEET
+    if any(part.name == "ramtabell" for part in parts_in(cells)[1]) and SHEET_FRAMETABLE in cells.sheet_names():
+        return SHEET_FRAMETABLE
+    return None
 
 
 def _conf_rows(python: str) -> list[tuple[str, str]]:
@@ -235,8 +252,8 @@ def prepare_workbook(p: Plan) -> list[str]:
             done.append("VBA-referens till xlwings")
         xw_udfs.import_udfs("udfs", book.api)
         done.append("Import Functions (xlwings_udfs)")
-        if p.kind == "regionplan" and BUTTON_SHEET in names:
-            sheet = book.sheets[BUTTON_SHEET].api
+        if p.button_sheet is not None and p.button_sheet in names:
+            sheet = book.sheets[p.button_sheet].api
             if not any(getattr(b, "OnAction", "").endswith(BUTTON_MACRO) for b in sheet.Buttons()):
                 button = sheet.Buttons().Add(10, 10, 160, 28)
                 button.OnAction = BUTTON_MACRO

@@ -61,6 +61,7 @@ class FileResult:
     findings: tuple[Finding, ...] = ()
     error: str | None = None
     checked_cells: int = 0
+    parts: tuple[str, ...] = ()   # the parts found in a book that is none of xlmodel's own kinds
 
     @classmethod
     def of(cls, report: Any) -> "FileResult":
@@ -81,6 +82,7 @@ class FileResult:
             findings=findings,
             error=get("error"),
             checked_cells=int(get("checked_cells") or 0),
+            parts=tuple(get("parts") or ()),
         )
 
     def count(self, severity: Severity) -> int:
@@ -257,6 +259,8 @@ def _file_header(r: FileResult, strict: bool, paint: _Paint) -> str:
     about = []
     if r.kind:
         about.append(r.kind)
+    elif r.parts:
+        about.append(f"{'delar' if len(r.parts) > 1 else 'del'}: {', '.join(r.parts)}")
     about.append(_n(r.checked_cells, "cell kontrollerad", "celler kontrollerade"))
     head = f"{paint(_one_line(r.path), 'bold')} ({', '.join(about)})"
     if not r.findings:
@@ -340,6 +344,8 @@ def to_json_document(reports: Iterable[Any], *, strict: bool = False) -> dict[st
                 },
                 "findings": [finding_to_json(f) for f in sorted_findings(r.findings)],
             }
+            # "parts" only for a book of none of xlmodel's kinds (the parts checked in it)
+            | ({"parts": list(r.parts)} if r.parts else {})
             for r in results
         ],
     }

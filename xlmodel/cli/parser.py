@@ -218,6 +218,13 @@ def _add_write_command(sub, name: str, alias: str, handler, epilog: str, *, help
                        formatter_class=_Formatter, add_help=False)
     _add_help(p)
     _completes(p.add_argument("file", metavar="FIL", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
+    _add_write_options(p)
+    p.set_defaults(handler=handler)
+    return p
+
+
+def _add_write_options(p: argparse.ArgumentParser) -> None:
+    """--torrkorning, --ingen-backup, --trots-excel-las, --vanta: every command that writes a workbook."""
     p.add_argument("-n", "--torrkorning", "--torrkörning", "--dry-run", action="store_true", dest="dry_run",
                    help="visa vad som skulle ändras, men skriv inget")
     p.add_argument("--ingen-backup", "--no-backup", action="store_true", dest="no_backup",
@@ -229,8 +236,6 @@ def _add_write_command(sub, name: str, alias: str, handler, epilog: str, *, help
                               default=None,
                               help="hur länge en annan pågående skrivning av samma bok väntas ut (standard: 30)"),
                "none")
-    p.set_defaults(handler=handler)
-    return p
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -360,6 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_excel.register(sub, _Formatter, _add_help, _completes)
     cli_sammanstall.register(sub, _Formatter, _add_help, _completes)
+    from xlmodel.cli import adopt as cli_adopt
+
+    cli_adopt.register(sub, _Formatter, _add_help, _completes, _add_write_options)
     return parser
 
 

@@ -20,7 +20,6 @@ from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel.errors import InputError, XlmodelError
 from xlmodel.money import excel_precision
-from xlmodel.workbook import kinds
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.cells import PackageCells
 from xlmodel.workbook.explain.model import RULE, Explanation, inp, num, pct, rc, scalar, show
@@ -77,17 +76,19 @@ def explain_file(path: str | Path, target: str, *, sheet: str | None = None) -> 
 
 def explain_cells(cells, target: str, *, sheet: str | None = None, path: str = "") -> Explanation:
     sheet_name, ref = parse_target(target, sheet, cells.sheet_names())
-    kind = kinds.detect(cells)
+    from xlmodel.workbook.holding import parts_in
+
+    kind, held = parts_in(cells)  # xlmodel's own book: its kind's bundle; any other: the parts it holds
     stored = cells.value(sheet_name, ref)
     formula = cells.formula(sheet_name, ref)
     base = Explanation(path=path, sheet=sheet_name, cell=ref, workbook_kind=kind, status="tom", title="",
                        stored_value=scalar(stored), stored_shown=show(stored), formula=formula)
 
     found = _as_input(cells, base, stored, formula)
-    for part in kinds.parts_of(kind):
+    for part in held:
         if found is None and part.explain is not None:
             found = part.explain(cells, base)
-    owned = _owned_cell(cells, kind, sheet_name, ref)
+    owned = _owned_cell(cells, held, sheet_name, ref)
     if found is None and owned is not None:
         found = _generic_formula(cells, base, owned_by_kind=True)
     if found is None and formula is not None:
@@ -202,9 +203,10 @@ def _as_input(cells, base: Explanation, stored: Any, formula: str | None) -> Exp
 # =========================================================================== owned / mismatch
 
 
-def _owned_cell(cells, kind: str | None, sheet: str, ref: str):
-    """The OwnedCell ``regenerera`` would write at sheet!ref, or None."""
-    for part in kinds.parts_of(kind):
+def _owned_cell(cells, held, sheet: str, ref: str):
+    """The OwnedCell ``regenerera`` would write at sheet!ref, or None (``held``: the
+    workbook's parts, ``holding.parts_in``)."""
+    for part in held:
         try:
             plans = part.plans(cells)
         except XlmodelError:

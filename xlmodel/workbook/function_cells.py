@@ -104,7 +104,12 @@ def owned_by_kind(kind: str | None) -> frozenset[tuple[str, str]]:
     """The function cells a workbook kind's own parts compare (sheet, ref): ``Part.function_cells``."""
     from xlmodel.workbook import kinds
 
-    return frozenset(at for part in kinds.parts_of(kind) for at in part.function_cells)
+    return owned_by_parts(kinds.parts_of(kind))
+
+
+def owned_by_parts(parts) -> frozenset[tuple[str, str]]:
+    """The function cells the given parts compare themselves (``Part.function_cells``)."""
+    return frozenset(at for part in parts for at in part.function_cells)
 
 
 # =========================================================================== finding the cells

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
 from xlmodel.money import fmt_figure, fmt_percent
-from xlmodel.workbook import kinds, owned_blocks
+from xlmodel.workbook import owned_blocks
 from xlmodel.workbook.cells import PackageCells, at_excel_precision
 from xlmodel.workbook.collector import collector_paused
 from xlmodel.workbook.owned import (RATE_STYLES, TOLERANCE, OwnedCell, SheetPlan, compare_cell, normalize_formula,
@@ -159,12 +159,14 @@ def unchanged(cells, sheet: str, oc: OwnedCell, stored_formula: str | None, stor
 
 
 def sheet_plans(cells) -> tuple[str, list[SheetPlan]]:
-    kind = kinds.detect(cells)
-    if kind is None:
+    from xlmodel.workbook.holding import parts_in
+
+    kind, held = parts_in(cells)  # xlmodel's own book: its kind's bundle; any other: the parts it holds
+    if not held:
         from xlmodel.workbook.recognise import unrecognised_message
 
         raise InputError(unrecognised_message(cells), rule="regenerera")
-    return kind, [plan for part in kinds.parts_of(kind) for plan in part.plans(cells)]
+    return kind, [plan for part in held for plan in part.plans(cells)]
 
 
 def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:

@@ -30,6 +30,9 @@ class FileReport(BaseModel):
     findings: list[Finding] = []
     error: str | None = None
     checked_cells: int = 0
+    # The parts found in a workbook that is not one of xlmodel's own kinds (holding):
+    # what was checked in the team's own book. Empty for xlmodel's own books.
+    parts: list[str] = []
 
     @property
     def has_errors(self) -> bool:
@@ -51,19 +54,22 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
     """Validate an open workbook (any CellSource). Returns (kind, findings, checked cells)."""
     from xlmodel.workbook import function_cells
 
-    kind = kinds.detect(cells)
-    # Cells calling xlmodel's functions are checked in any workbook; a recognised kind's
-    # own function cells are compared by its validators (function_cells.owned_by_kind).
-    function_findings, function_checked = function_cells.check(cells, function_cells.owned_by_kind(kind))
+    from xlmodel.workbook.holding import parts_in
+
+    # xlmodel's own book: its kind's whole bundle; any other: the parts it holds (holding).
+    kind, held = parts_in(cells)
+    # Cells calling xlmodel's functions are checked in any workbook; the parts' own
+    # function cells are compared by their validators (function_cells.owned_by_parts).
+    function_findings, function_checked = function_cells.check(cells, function_cells.owned_by_parts(held))
     # A workbook of the team's own, with xlmodel's functions in its cells: those are what
     # is checked. One holding part of a kind's tables (a renamed tblRamar) is a damaged
     # xlmodel workbook and is still told so.
     from xlmodel.workbook.recognise import looks_damaged
 
-    partial_kind = kind is None and looks_damaged(cells)
-    if kind is None and not partial_kind and (function_checked or function_findings):
+    partial_kind = not held and looks_damaged(cells)
+    if not held and not partial_kind and (function_checked or function_findings):
         return None, _strict(function_findings, strict), function_checked
-    if kind is None:
+    if not held:
         from xlmodel.workbook.recognise import unrecognised_message
 
         reason = unrecognised_message(cells)
@@ -79,7 +85,7 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         ] + function_findings, strict), function_checked
     findings: list[Finding] = []
     checked = 0
-    for part in kinds.parts_of(kind):
+    for part in held:
         try:
             part_findings, n = part.validate(cells)
         except InputError as err:
@@ -117,6 +123,10 @@ def validate_file(path: str | Path, *, strict: bool = False) -> FileReport:
             # memory bound); regenerate, which patches them, opens its package whole.
             cells = PackageCells.open(path, lazy=True)
             report.kind, report.findings, report.checked_cells = validate_cells(cells, strict=strict)
+            if report.kind is None:
+                from xlmodel.workbook.holding import parts_in
+
+                report.parts = [p.name for p in parts_in(cells)[1]]
             del cells  # freed here, by reference counting, while the collector is still paused
     except WorkbookError as err:
         # The report names the file already: the message without the path, so that a

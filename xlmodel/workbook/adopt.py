@@ -1,0 +1,407 @@
+"""``xlmodel anslut``: put xlmodel's parts into a workbook the team already has.
+
+The team keeps its own sheets, names and layout; ``anslut`` adds, for each chosen part,
+its input tables (Excel Tables with xlmodel's headers, found by name on any sheet:
+``holding``, ``cells.read_table``), its named parameter cells and the sheet of its
+output block, each on a new sheet after the team's last one (``Ramar``, or ``Ramar (2)``
+when the team already has a sheet of that name). The inputs can be filled from ranges
+the team already has (``--ramar "Nämndramar!A2:B8"``). When the inputs are complete the
+part's outputs are computed in the same save (``regenerate.regenerate_package``: the
+frame table), otherwise the user is told what to fill in before ``xlmodel regenerera``.
+
+Nothing already in the package changes but the bookkeeping parts that list its
+contents (``xlsx.add_sheets``; with the outputs also those of ``xlsx.bookkeeping``).
+The save goes through the write lock and the atomic writer every write uses
+(``xlsx.lock.write_lock``, ``xlsx.atomic.save_package``: a backup, refused if the file
+changed on disk); a part, sheet, table or name that is already there is refused, never
+overwritten.
+
+Parts ``anslut`` adds: the frame table (``ramtabell``: tblRamar, tblForandringar, the
+parameters Budgetar, Standardindex, AviseratIndex, Nettoram with tblIndex, and the
+Ramtabell sheet). The frame table's output block is found by its defined name
+(``block_names.FRAMETABLE``, ``xlmodel_Ramtabell``): on a new sheet Ramtabell (or
+"Ramtabell (2)") at the layout's place, or where ``--plats ramtabell=Blad!H2`` puts it, on
+a sheet of the team's (which then changes where the table is written, and only there:
+``owned_blocks`` refuses to write over the team's cells) or a new sheet of that name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from xlmodel.errors import InputError
+from xlmodel.findings import Finding
+from xlmodel.money import parse_amount
+from xlmodel.workbook import block_names
+from xlmodel.workbook import layout as L
+from xlmodel.xlsx.add_sheets import NewSheet, NewTable, check_sheet_name, free_sheet_name, quote_sheet, taken_names
+from xlmodel.xlsx.refs import get_column_letter, range_boundaries
+
+RULE = "anslut"
+
+# The parts anslut can add (name as in parts.PARTS).
+ADOPTABLE = ("ramtabell",)
+
+
+@dataclass
+class AdoptOptions:
+    parts: tuple[str, ...]
+    frames_range: str | None = None        # "Nämndramar!A2:B8": nämnd (+ id) and last year's frame
+    changes_range: str | None = None       # "Beslut!A2:D9": Id?, Beskrivning, Typ, Rad, Belopp
+    year: int | None = None                # Budgetår
+    index_rate: Decimal | None = None      # Standardindex
+    index_source: str | None = None        # where the rate comes from (tblIndex)
+    places: dict[str, tuple[str, str]] = field(default_factory=dict)  # part -> (sheet, top-left cell) of its block
+
+
+@dataclass
+class AdoptResult:
+    path: str
+    sheets: list[str] = field(default_factory=list)       # the sheets added, in order
+    names: list[str] = field(default_factory=list)        # the defined names added
+    tables: list[str] = field(default_factory=list)
+    filled: list[str] = field(default_factory=list)       # what was filled in from the team's ranges
+    todo: list[str] = field(default_factory=list)         # what the user still has to fill in
+    todo_notes: list[str] = field(default_factory=list)   # where outputs go on the team's own sheets
+    computed: int = 0                                     # output cells written (frame table)
+    findings: list[Finding] = field(default_factory=list)
+    excel_note: str = ""
+    backup: str | None = None
+    written: bool = False
+    lock_note: str | None = None
+
+
+def parse_parts(text: str) -> tuple[str, ...]:
+    """"ramtabell,balanskrav" → the part names; an unknown or not yet adoptable part is refused."""
+    from xlmodel.workbook.parts import PARTS
+
+    names = tuple(dict.fromkeys(p.strip().casefold() for p in text.split(",") if p.strip()))
+    if not names:
+        raise InputError("ange minst en del med --delar (t.ex. --delar ramtabell)", rule=RULE, argument="--delar")
+    known = {p.name for p in PARTS}
+    for n in names:
+        if n not in known:
+            raise InputError(f"delen '{n}' finns inte; xlmodels delar är {', '.join(sorted(known))}",
+                             rule=RULE, argument="--delar")
+        if n not in ADOPTABLE:
+            raise InputError(f"delen '{n}' kan ännu inte anslutas med xlmodel anslut (det kan: {', '.join(ADOPTABLE)})",
+                             rule=RULE, argument="--delar")
+    return names
+
+
+# --------------------------------------------------------------------------- the team's ranges
+
+
+def _range_rows(cells: Any, text: str, option: str) -> tuple[str, list[tuple[int, list[tuple[str, Any]]]]]:
+    """The cells of "Blad!A2:B8" row by row: (sheet, [(sheet row, [(ref, value)])]); blank rows left out."""
+    sheet, sep, ref = text.strip().rpartition("!")
+    sheet = sheet.strip()
+    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
+        sheet = sheet[1:-1].replace("''", "'")
+    if not sep or not sheet:
+        raise InputError(f"'{text}' är inget område: skriv Blad!A2:B8", rule=RULE, argument=option)
+    names = {n.casefold(): n for n in cells.sheet_names()}
+    if sheet.casefold() not in names:
+        have = ", ".join(f"'{n}'" for n in cells.sheet_names())
+        raise InputError(f"bladet '{sheet}' i {option} finns inte (arbetsboken har {have})", rule=RULE, argument=option)
+    sheet = names[sheet.casefold()]
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    except Exception:  # noqa: BLE001 - any unreadable reference is the user's typo
+        raise InputError(f"'{ref}' i {option} är inget område (t.ex. A2:B8)", rule=RULE, argument=option) from None
+    if min_col is None or min_row is None or max_col is None or max_row is None:
+        raise InputError(f"'{ref}' i {option} ska vara ett område med rader och kolumner (t.ex. A2:B8)",
+                         rule=RULE, argument=option)
+    rows = []
+    for r in range(min_row, max_row + 1):
+        row = [(f"{get_column_letter(c)}{r}", cells.value(sheet, f"{get_column_letter(c)}{r}"))
+               for c in range(min_col, max_col + 1)]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for _ref, v in row):
+            continue
+        rows.append((r, row))
+    return sheet, rows
+
+
+def _text(value: Any, sheet: str, ref: str, what: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InputError(f"{what} saknas (tom cell)", rule=RULE).at(sheet, ref)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    return str(value).strip()
+
+
+def frames_from_range(cells: Any, text: str) -> list[dict[str, Any]]:
+    """tblRamar's rows from the team's range: two columns (nämnd, last year's frame;
+    the nämnd's name is its Id) or three (Id, nämnd, last year's frame). Every row is
+    a nämnd (no varav rows), indexed with the standard index, printed with one decimal."""
+    sheet, rows = _range_rows(cells, text, "--ramar")
+    out = []
+    for _r, row in rows:
+        if len(row) not in (2, 3):
+            raise InputError(f"--ramar ska ha två kolumner (nämnd, budgetram föregående år) eller tre (id, nämnd, "
+                             f"budgetram föregående år), inte {len(row)}", rule=RULE, argument="--ramar")
+        *names, (amount_ref, amount) = row
+        label = _text(names[-1][1], sheet, names[-1][0], "nämndens namn")
+        ident = _text(names[0][1], sheet, names[0][0], "nämndens id") if len(names) == 2 else label
+        try:
+            prior = parse_amount(amount, argument="Budgetram föregående år", rule=RULE)
+        except InputError as err:
+            raise err.at(sheet, amount_ref) from None
+        out.append({"id": ident, "label": label, "parent": None, "prior_frame": prior, "index_rate": None,
+                    "indexed": "Ja", "places": 1})
+    if not out:
+        raise InputError(f"området {text} i --ramar är tomt", rule=RULE, argument="--ramar")
+    return out
+
+
+def changes_from_range(cells: Any, text: str) -> list[dict[str, Any]]:
+    """tblForandringar's rows from the team's range: Beskrivning, Typ, Rad (the Id of the
+    nämnd), Belopp (four columns; the Id is made from the row), or Id first (five)."""
+    sheet, rows = _range_rows(cells, text, "--forandringar")
+    out = []
+    for n, (_r, row) in enumerate(rows, 1):
+        if len(row) not in (4, 5):
+            raise InputError("--forandringar ska ha fyra kolumner (beskrivning, typ, rad, belopp) eller fem "
+                             f"(id, beskrivning, typ, rad, belopp), inte {len(row)}", rule=RULE,
+                             argument="--forandringar")
+        ident = _text(row[0][1], sheet, row[0][0], "förändringens id") if len(row) == 5 else f"F{n}"
+        label_c, kind_c, row_c, amount_c = row[-4:]
+        try:
+            amount = parse_amount(amount_c[1], argument="Belopp", rule=RULE)
+        except InputError as err:
+            raise err.at(sheet, amount_c[0]) from None
+        out.append({"id": ident, "label": _text(label_c[1], sheet, label_c[0], "beskrivningen"),
+                    "kind": _text(kind_c[1], sheet, kind_c[0], "typen"),
+                    "row": _text(row_c[1], sheet, row_c[0], "raden förändringen gäller"), "amount": amount})
+    return out
+
+
+# --------------------------------------------------------------------------- the new sheets
+
+
+def _table_sheet(name: str, spec: L.InputTable, rows: list[dict[str, Any]], title: str) -> NewSheet:
+    """A sheet with ``spec``'s Excel Table at its layout position (one empty row if no rows)."""
+    sheet = NewSheet(name=name)
+    sheet.cells[f"A{L.TITLE_ROW}"] = title
+    hr, c0 = spec.header_row, spec.first_col
+    for i, col in enumerate(spec.columns):
+        sheet.cells[f"{get_column_letter(c0 + i)}{hr}"] = col.header
+        sheet.widths[c0 + i] = col.width
+    for j, row in enumerate(rows, 1):
+        for i, col in enumerate(spec.columns):
+            value = row.get(col.key)
+            if value is not None:
+                sheet.cells[f"{get_column_letter(c0 + i)}{hr + j}"] = value
+    last = f"{get_column_letter(c0 + len(spec.columns) - 1)}{hr + max(len(rows), 1)}"
+    sheet.tables.append(NewTable(spec.table, f"{spec.top_left}:{last}", tuple(spec.headers())))
+    return sheet
+
+
+def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: AdoptResult) \
+        -> tuple[list[NewSheet], dict[str, str]]:
+    """The sheets and names of the frame-table part."""
+    frames = frames_from_range(cells, opts.frames_range) if opts.frames_range else []
+    changes = changes_from_range(cells, opts.changes_range) if opts.changes_range else []
+    if frames:
+        result.filled.append(f"tabellen {L.FRAMES_TABLE.table}: {len(frames)} nämnder ur {opts.frames_range}")
+    else:
+        result.todo.append(f"nämnderna och deras budgetram föregående år i tabellen {L.FRAMES_TABLE.table}")
+    if changes:
+        result.filled.append(f"tabellen {L.CHANGES_TABLE.table}: {len(changes)} förändringar ur {opts.changes_range}")
+
+    names: dict[str, str] = {}
+    sheets: list[NewSheet] = []
+
+    def name_for(wanted: str) -> str:
+        got = free_sheet_name(wanted, taken)
+        taken.add(got)
+        return got
+
+    params = NewSheet(name=name_for(L.SHEET_PARAMS))
+    params.cells["A1"] = "Parametrar för ramtabellen (xlmodel)"
+    params.widths.update({1: 8, 2: 48, 3: 16, 4: 60})
+    values = {"Budgetar": opts.year, "Standardindex": opts.index_rate}
+    for p in L.REGIONPLAN_PARAMS:
+        col, row, _c, _r = range_boundaries(p.cell)
+        params.cells[f"{get_column_letter(col - 1)}{row}"] = p.label
+        if values.get(p.name) is not None:
+            params.cells[p.cell] = values[p.name]
+        names[p.name] = f"{quote_sheet(params.name)}!${get_column_letter(col)}${row}"
+    for key, label in (("Budgetar", "budgetåret"), ("Standardindex", "standardindex")):
+        if values[key] is None:
+            result.todo.append(f"{label} i cellen {names[key]} (namnet {key})")
+    index_rows = []
+    if opts.index_rate is not None and opts.year is not None:
+        index_rows.append({"year": opts.year, "series": "Standardindex", "rate": opts.index_rate,
+                           "source": opts.index_source})
+    idx = L.INDEX_TABLE
+    hr, c0 = idx.header_row, idx.first_col
+    for i, col in enumerate(idx.columns):
+        params.cells[f"{get_column_letter(c0 + i)}{hr}"] = col.header
+    for i, col in enumerate(idx.columns):
+        value = index_rows[0].get(col.key) if index_rows else None
+        if value is not None:
+            params.cells[f"{get_column_letter(c0 + i)}{hr + 1}"] = value
+    # blank rows for the coming years, as the builder leaves them (rulla-fram writes the next year's rate there)
+    last = f"{get_column_letter(c0 + len(idx.columns) - 1)}{hr + len(index_rows) + L.INDEX_TABLE_SPARE_ROWS}"
+    params.tables.append(NewTable(idx.table, f"{idx.top_left}:{last}", tuple(idx.headers())))
+    sheets.append(params)
+    sheets.append(_table_sheet(name_for(L.SHEET_FRAMES), L.FRAMES_TABLE, frames, L.FRAMES_TABLE.title))
+    sheets.append(_table_sheet(name_for(L.SHEET_CHANGES), L.CHANGES_TABLE, changes, L.CHANGES_TABLE.title))
+    # The output block: where --plats puts it (a sheet of the team's, or a new one of
+    # that name), else on a new sheet Ramtabell at the layout's place; found there by its
+    # defined name (block_names), which regenerate sets to the table's extent.
+    block = L.FRAMETABLE_BLOCK
+    place = opts.places.get("ramtabell")
+    if place is None:
+        place = (name_for(L.SHEET_FRAMETABLE), block.top_left)
+        new_sheet = True
+    else:
+        new_sheet = place[0].casefold() not in {t.casefold() for t in taken}
+        if new_sheet:
+            taken.add(place[0])
+    sheet_name, top_left = place
+    if new_sheet:
+        out = NewSheet(name=sheet_name)
+        if top_left == block.top_left:
+            out.cells["A1"] = block.title
+        first = range_boundaries(top_left)[0]
+        for i, col in enumerate(block.columns):
+            out.widths[first + i] = col.width
+        sheets.append(out)
+    else:
+        result.todo_notes.append(f"ramtabellen skrivs på ert blad '{sheet_name}' från {top_left}")
+    c, r, _c, _r = range_boundaries(top_left)
+    extent = f"{top_left}:{get_column_letter(c + len(block.columns) - 1)}{r + 1}"  # header and sum row
+    names[block_names.FRAMETABLE] = block_names.name_value(sheet_name, extent)
+    return sheets, names
+
+
+def parse_place(text: str, sheet_names: list[str]) -> tuple[str, tuple[str, str]]:
+    """"ramtabell=Budget!H2" → ("ramtabell", ("Budget", "H2")); the sheet as the workbook spells it."""
+    part, eq, where = text.partition("=")
+    part = part.strip().casefold()
+    if not eq or part not in ADOPTABLE:
+        raise InputError(f"--plats '{text}': skriv DEL=Blad!Cell, t.ex. ramtabell=Budget!H2 (delar som kan placeras: "
+                         f"{', '.join(ADOPTABLE)})", rule=RULE, argument="--plats")
+    sheet, bang, ref = where.strip().rpartition("!")
+    sheet = sheet.strip()
+    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
+        sheet = sheet[1:-1].replace("''", "'")
+    ref = ref.replace("$", "").strip().upper()
+    try:
+        c1, r1, c2, r2 = range_boundaries(ref)
+    except Exception:  # noqa: BLE001 - any unreadable reference is the user's typo
+        c1 = None
+    if not bang or not sheet or c1 is None or r1 is None or (c1, r1) != (c2, r2):
+        raise InputError(f"--plats '{text}': ange bladet och en cell, t.ex. ramtabell=Budget!H2", rule=RULE,
+                         argument="--plats")
+    why = check_sheet_name(sheet)
+    if why is not None:
+        raise InputError(f"--plats: {why}", rule=RULE, argument="--plats")
+    existing = {n.casefold(): n for n in sheet_names}
+    return part, (existing.get(sheet.casefold(), sheet), ref)
+
+
+def conf_sheet(taken: set[str]) -> NewSheet | None:
+    """The xlwings.conf sheet xlwings' add-in reads (``excel installera`` fills in the
+    Python path on the controller's PC), unless the workbook has one."""
+    if L.CONF_SHEET.casefold() in {t.casefold() for t in taken}:
+        return None
+    sheet = NewSheet(name=L.CONF_SHEET)
+    for r, (key, value) in enumerate(L.CONF_ROWS, 1):
+        sheet.cells[f"A{r}"] = key
+        if value:
+            sheet.cells[f"B{r}"] = value
+    taken.add(L.CONF_SHEET)
+    return sheet
+
+
+def excel_note(path: Path) -> str:
+    if path.suffix.lower() == ".xlsm":
+        return ("Excel: funktionerna och knappen \"Uppdatera ramtabell\" kräver xlwings tillägg och att makrona "
+                f"importeras: kör 'xlmodel excel installera {path.name}' på en Windows-dator med Excel.")
+    return (f"Excel: {path.name} är en .xlsx och kan inte innehålla makron, så knappen \"Uppdatera ramtabell\" "
+            f"finns inte i den. 'xlmodel excel installera {path.name}' på en Windows-dator med Excel sparar en "
+            f"makroaktiverad kopia ({path.with_suffix('.xlsm').name}) med knappen; tills dess räknas ramtabellen "
+            f"om med 'xlmodel regenerera {path.name}'.")
+
+
+# --------------------------------------------------------------------------- the job
+
+
+def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptResult]:
+    """(the package with the parts added and, if their inputs are complete, computed;
+    what was done), in memory."""
+    from xlmodel.workbook.cells import PackageCells
+    from xlmodel.workbook.parts import PARTS
+    from xlmodel.xlsx.add_sheets import add_sheets
+
+    cells = PackageCells(pkg)
+    result = AdoptResult(path=str(path))
+    present = {p.name for p in PARTS if p.found_in(cells)}
+    tables, defined = taken_names(pkg)
+    taken = set(cells.sheet_names()) | {s.name for s in pkg.sheets}
+    sheets: list[NewSheet] = []
+    names: dict[str, str] = {}
+    for part in opts.parts:
+        if part in present:
+            raise InputError(f"arbetsboken har redan delen {part} (dess tabeller finns); inget har ändrats",
+                             rule=RULE, argument="--delar")
+        if part == "ramtabell":
+            new, new_names = frametable_sheets(cells, opts, taken, result)
+            sheets += new
+            names.update(new_names)
+    conf = conf_sheet(taken)
+    if conf is not None:
+        sheets.append(conf)
+    for s in sheets:
+        why = check_sheet_name(s.name)
+        if why is not None:
+            raise InputError(why, rule=RULE)
+        for t in s.tables:
+            if t.name.casefold() in tables:
+                raise InputError(f"arbetsboken har redan en tabell som heter {t.name}; byt namn på den först "
+                                 "(inget har ändrats)", rule=RULE)
+            result.tables.append(t.name)
+    for n in names:
+        if n.casefold() in defined:
+            raise InputError(f"arbetsboken har redan namnet {n}; ta bort eller byt namn på det först "
+                             "(inget har ändrats)", rule=RULE, argument=n)
+    new = add_sheets(pkg, sheets, names)
+    result.sheets = [s.name for s in sheets]
+    result.names = list(names)
+    result.excel_note = excel_note(path)
+    if not result.todo:
+        from xlmodel.workbook.regenerate import regenerate_package
+
+        new, diffs = regenerate_package(new)
+        result.computed = sum(len(d.writes) for d in diffs)
+        result.findings = [f for d in diffs for f in d.findings]
+    return new, result
+
+
+def adopt_file(path: str | Path, opts: AdoptOptions, *, dry_run: bool = False, backup: bool = True,
+               ignore_excel_lock: bool = False, lock_wait: float | None = None) -> AdoptResult:
+    """Add the parts to the workbook at ``path`` in place: under its write lock, saved
+    atomically with a backup (refused if the file changed on disk since it was read)."""
+    from xlmodel.workbook.collector import collector_paused
+    from xlmodel.xlsx.atomic import save_package
+    from xlmodel.xlsx.lock import write_lock
+    from xlmodel.xlsx.package import Package
+
+    path = Path(path)
+    with collector_paused():
+        if dry_run:
+            return plan_adoption(Package.open(path), opts, path)[1]
+        with write_lock(path, ignore_excel_lock=ignore_excel_lock, wait=lock_wait) as held:
+            pkg = Package.open(path)
+            new, result = plan_adoption(pkg, opts, path)
+            saved = save_package(new, path, expect_sha256=pkg.sha256, backup=backup, guard=held.check)
+        result.written = True
+        result.backup = str(saved.backup) if saved.backup else None
+        result.lock_note = held.broken
+        return result

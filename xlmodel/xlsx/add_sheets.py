@@ -1,0 +1,300 @@
+"""New worksheets, with Excel Tables and defined names, added to an existing package.
+
+``xlmodel anslut`` puts xlmodel's input tables and output sheets into a workbook the
+team already has. Everything already in the package keeps its bytes except the
+bookkeeping parts that list the package's contents (this list belongs in the user
+documentation of ``anslut``, docs/workbooks.md):
+
+1. ``xl/workbook.xml`` - one ``<sheet>`` element per new sheet at the end of
+   ``<sheets>`` (a new ``sheetId``), and one ``<definedName>`` per new name at the end
+   of ``<definedNames>`` (the element is added after ``<sheets>`` if the workbook has
+   none);
+2. ``xl/_rels/workbook.xml.rels`` - one relationship per new sheet;
+3. ``[Content_Types].xml`` - one ``Override`` per new sheet and table part.
+
+New parts are the sheets (``xl/worksheets/sheetN.xml`` with free numbers), their
+relationship parts and their tables (``xl/tables/tableN.xml``, ids unique in the
+workbook). Strings are inline strings and every cell has the default style, so the
+shared strings and the styles are never written (as for ``patch``). ``docProps/app.xml``
+(the list of sheet names Excel shows in the file's properties) is left as it was:
+Excel and LibreOffice rebuild it on their next save and read nothing from it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from xml.sax.saxutils import escape, quoteattr
+
+from xlmodel.errors import WorkbookError
+from xlmodel.xlsx.package import CONTENT_TYPES, R_NS, Package, rels_part_for
+from xlmodel.xlsx.refs import get_column_letter, range_boundaries
+from xlmodel.xlsx.sheetxml import ATTRS, root_prefix
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+
+# Excel's limits on a sheet name (the characters it refuses, 31 characters).
+SHEET_NAME_MAX = 31
+SHEET_NAME_FORBIDDEN = set('[]:*?/\\')
+
+Value = str | int | Decimal | None
+
+
+@dataclass(frozen=True)
+class NewTable:
+    name: str                     # Excel Table name (name and displayName)
+    ref: str                      # "A4:G10", header row included
+    columns: tuple[str, ...]      # the header texts, as in the header row's cells
+
+
+@dataclass
+class NewSheet:
+    name: str
+    cells: dict[str, Value] = field(default_factory=dict)   # "A1" -> value
+    tables: list[NewTable] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)  # 1-based column -> width
+
+
+def check_sheet_name(name: str) -> str | None:
+    """Why Excel would refuse ``name`` as a sheet name, in Swedish, or None."""
+    if not name.strip():
+        return "ett bladnamn får inte vara tomt"
+    if len(name) > SHEET_NAME_MAX:
+        return f"bladnamnet '{name}' är längre än {SHEET_NAME_MAX} tecken"
+    bad = sorted(set(name) & SHEET_NAME_FORBIDDEN)
+    if bad:
+        return f"bladnamnet '{name}' innehåller {' '.join(bad)}, som Excel inte tillåter i bladnamn"
+    if name.startswith("'") or name.endswith("'"):
+        return f"bladnamnet '{name}' får inte börja eller sluta med apostrof"
+    return None
+
+
+def free_sheet_name(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted (2)``, ``(3)``…: the first Excel accepts beside ``taken``
+    (sheet names compare case-insensitively in Excel)."""
+    folded = {t.casefold() for t in taken}
+    if wanted.casefold() not in folded:
+        return wanted
+    n = 2
+    while True:
+        suffix = f" ({n})"
+        name = wanted[: SHEET_NAME_MAX - len(suffix)] + suffix
+        if name.casefold() not in folded:
+            return name
+        n += 1
+
+
+def quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------- part texts
+
+
+def _cell_xml(ref: str, value: Value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, Decimal)):
+        text = format(value, "f") if isinstance(value, Decimal) else str(value)
+        return f'<c r="{ref}"><v>{text}</v></c>'
+    text = str(value)
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def sheet_xml(sheet: NewSheet, table_rel_ids: list[str]) -> bytes:
+    by_row: dict[int, list[tuple[int, str, Value]]] = {}
+    for ref, value in sheet.cells.items():
+        col, row, _c, _r = range_boundaries(ref)
+        by_row.setdefault(row, []).append((col, ref, value))
+    rows = []
+    for r in sorted(by_row):
+        cells = "".join(_cell_xml(ref, v) for _col, ref, v in sorted(by_row[r]))
+        if cells:
+            rows.append(f'<row r="{r}">{cells}</row>')
+    refs = [range_boundaries(ref) for ref in sheet.cells]
+    dim = "A1"
+    if refs:
+        dim = (f"{get_column_letter(min(c for c, *_ in refs))}{min(r for _c, r, *_ in refs)}:"
+               f"{get_column_letter(max(c for c, *_ in refs))}{max(r for _c, r, *_ in refs)}")
+    cols = ""
+    if sheet.widths:
+        cols = "<cols>" + "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>'
+                                  for c, w in sorted(sheet.widths.items())) + "</cols>"
+    parts = ""
+    if table_rel_ids:
+        parts = (f'<tableParts count="{len(table_rel_ids)}">'
+                 + "".join(f'<tablePart r:id="{rid}"/>' for rid in table_rel_ids) + "</tableParts>")
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}"><dimension ref="{dim}"/>'
+            f'<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+            f'{cols}<sheetData>{"".join(rows)}</sheetData>'
+            f'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            f'{parts}</worksheet>').encode("utf-8")
+
+
+def table_xml(table: NewTable, table_id: int) -> bytes:
+    columns = "".join(f'<tableColumn id="{i}" name={quoteattr(name)}/>' for i, name in enumerate(table.columns, 1))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<table xmlns="{MAIN_NS}" id="{table_id}" name={quoteattr(table.name)} '
+            f'displayName={quoteattr(table.name)} ref="{table.ref}" totalsRowShown="0">'
+            f'<autoFilter ref="{table.ref}"/><tableColumns count="{len(table.columns)}">{columns}</tableColumns>'
+            f'<tableStyleInfo name="TableStyleLight9" showFirstColumn="0" showLastColumn="0" '
+            f'showRowStripes="1" showColumnStripes="0"/></table>').encode("utf-8")
+
+
+def _rels_xml(rels: list[tuple[str, str, str]]) -> bytes:
+    body = "".join(f'<Relationship Id="{i}" Type="{t}" Target={quoteattr(target)}/>' for i, t, target in rels)
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{body}'
+            f'</Relationships>').encode("utf-8")
+
+
+# --------------------------------------------------------------------------- the package
+
+
+def _free_part(pkg: Package, taken: set[str], folder: str, stem: str) -> str:
+    n = 1
+    while True:
+        name = f"{folder}/{stem}{n}.xml"
+        if not pkg.has(name) and name.casefold() not in taken:
+            taken.add(name.casefold())
+            return name
+        n += 1
+
+
+def _table_ids(pkg: Package) -> set[int]:
+    ids = set()
+    for name in pkg.names:
+        if name.startswith("xl/tables/") and name.endswith(".xml"):
+            m = re.search(rb'<(?:\w+:)?table\b[^>]*?\bid="(\d+)"', pkg.part(name))
+            if m:
+                ids.add(int(m.group(1)))
+    return ids
+
+
+def _insert_before_close(data: bytes, tag: bytes, prefix: bytes, text: bytes) -> bytes | None:
+    """``text`` just before ``</prefix:tag>``, or the self-closed ``<prefix:tag/>`` opened; None if absent."""
+    p = re.escape(prefix)
+    close = re.search(rb"</" + p + tag + rb"\s*>", data)
+    if close:
+        return data[: close.start()] + text + data[close.start():]
+    empty = re.search(rb"<" + p + tag + rb"\b(" + ATTRS + rb")/>", data, re.S)
+    if empty:
+        return data[: empty.start()] + b"<" + prefix + tag + empty.group(1) + b">" + text + b"</" + prefix + tag + b">" + data[empty.end():]
+    return None
+
+
+def _r_prefix(data: bytes) -> bytes | None:
+    """The prefix workbook.xml binds to the relationships namespace, or None."""
+    m = re.search(rb'xmlns:([\w.-]+)="' + re.escape(R_NS.encode()) + rb'"', data)
+    return m.group(1) if m else None
+
+
+def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> Package:
+    """``pkg`` with ``sheets`` appended after its last sheet and the workbook-scoped
+    defined ``names`` (name -> formula text, e.g. ``'Parametrar'!$C$5``) added. The
+    caller has checked that sheet, table and defined names are free."""
+    wb_name = pkg.workbook_part
+    wb = pkg.part(wb_name)
+    pkg.ensure_well_formed(wb_name, wb)
+    prefix = root_prefix(wb, wb_name, pkg.where)
+    rels_name = pkg.actual_name(rels_part_for(wb_name))
+    rels = pkg.part(rels_name) if pkg.has(rels_name) else _rels_xml([])
+    ct = pkg.part(CONTENT_TYPES)
+    for part, data in ((rels_name, rels), (CONTENT_TYPES, ct)):
+        pkg.ensure_well_formed(part, data)
+
+    wb_dir = posixpath.dirname(wb_name)
+    rel_ids = {x.id for x in pkg.workbook_rels}
+    sheet_ids = [s.sheet_id for s in pkg.sheets]
+    next_sheet_id = max(sheet_ids, default=0) + 1
+    table_ids = _table_ids(pkg)
+    next_table_id = max(table_ids, default=0) + 1
+    taken_parts: set[str] = set()
+    changes: dict[str, bytes | None] = {}
+    sheet_els, rel_els, overrides = [], [], []
+
+    r_prefix = _r_prefix(wb)
+    for sheet in sheets:
+        part = _free_part(pkg, taken_parts, f"{wb_dir}/worksheets" if wb_dir else "worksheets", "sheet")
+        table_rels = []
+        for i, table in enumerate(sheet.tables, 1):
+            tpart = _free_part(pkg, taken_parts, f"{wb_dir}/tables" if wb_dir else "tables", "table")
+            changes[tpart] = table_xml(table, next_table_id)
+            next_table_id += 1
+            table_rels.append((f"rId{i}", REL_TABLE, posixpath.relpath(tpart, posixpath.dirname(part))))
+            overrides.append(f'<Override PartName="/{tpart}" ContentType="{CT_TABLE}"/>')
+        changes[part] = sheet_xml(sheet, [rid for rid, _t, _target in table_rels])
+        if table_rels:
+            changes[rels_part_for(part)] = _rels_xml(table_rels)
+        n = 1
+        while f"rId{n}" in rel_ids:
+            n += 1
+        rid = f"rId{n}"
+        rel_ids.add(rid)
+        rel_els.append(f'<Relationship Id="{rid}" Type="{REL_WORKSHEET}" '
+                       f'Target={quoteattr(posixpath.relpath(part, wb_dir or "."))}/>')
+        overrides.append(f'<Override PartName="/{part}" ContentType="{CT_WORKSHEET}"/>')
+        if r_prefix is not None:
+            rattr = f'{r_prefix.decode()}:id="{rid}"'
+        else:
+            rattr = f'xmlns:r="{R_NS}" r:id="{rid}"'
+        p = prefix.decode()
+        sheet_els.append(f"<{p}sheet name={quoteattr(sheet.name)} sheetId=\"{next_sheet_id}\" {rattr}/>")
+        next_sheet_id += 1
+
+    new_wb = _insert_before_close(wb, b"sheets", prefix, "".join(sheet_els).encode("utf-8"))
+    if new_wb is None:
+        raise WorkbookError("arbetsboken har inget <sheets>-element: den kan inte få nya blad", path=pkg.where)
+    if names:
+        p = prefix.decode()
+        els = "".join(f"<{p}definedName name={quoteattr(n)}>{escape(v)}</{p}definedName>" for n, v in names.items())
+        with_names = _insert_before_close(new_wb, b"definedNames", prefix, els.encode("utf-8"))
+        if with_names is None:
+            block = f"<{p}definedNames>{els}</{p}definedNames>".encode("utf-8")
+            for tag in (b"externalReferences", b"functionGroups", b"sheets"):
+                m = re.search(rb"</" + re.escape(prefix) + tag + rb"\s*>", new_wb)
+                if m:
+                    with_names = new_wb[: m.end()] + block + new_wb[m.end():]
+                    break
+        new_wb = with_names
+    changes[wb_name] = new_wb
+    new_rels = _insert_before_close(rels, b"Relationships", root_prefix(rels, rels_name, pkg.where),
+                                    "".join(rel_els).encode("utf-8"))
+    new_ct = _insert_before_close(ct, b"Types", root_prefix(ct, CONTENT_TYPES, pkg.where),
+                                  "".join(overrides).encode("utf-8"))
+    if new_rels is None or new_ct is None:
+        raise WorkbookError("paketets innehållsförteckning kan inte läsas: inga nya blad kan läggas till", path=pkg.where)
+    changes[rels_name] = new_rels
+    changes[CONTENT_TYPES] = new_ct
+    out = pkg.with_parts(changes)
+    for name, data in changes.items():
+        if data is not None:
+            out.ensure_well_formed(name, data)
+    return out
+
+
+def workbook_sheet_names(pkg: Package) -> set[str]:
+    return {s.name for s in pkg.sheets}
+
+
+def taken_names(pkg: Package) -> tuple[set[str], set[str]]:
+    """(table names, workbook defined names) already in the package, case-folded."""
+    tables: set[str] = set()
+    for s in pkg.sheets:
+        if s.kind == "worksheet":
+            for t in pkg.tables(s.name):
+                tables.add(t.name.casefold())
+                tables.add(t.display_name.casefold())
+    names = {d.name.casefold() for d in pkg.defined_names if d.local_sheet is None}
+    return tables, names
+
