@@ -327,3 +327,34 @@ def test_a_mistake_in_the_options_is_one_swedish_line_and_exit_2(tmp_path, extra
     assert p.returncode == 2, p.stdout + p.stderr
     assert expected in p.stderr and p.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- the body after ny
+
+
+def test_forklara_names_the_kommuns_index_pkv(kommun):
+    path, _ = kommun
+    p = run("forklara", str(path), "Ramtabell!G7", cwd=path.parent)  # BUN's index
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Standardindex (PKV)" in p.stdout and "index.pkv" in p.stdout
+    assert "LPIK" not in p.stdout and "lpik" not in p.stdout
+    p = run("forklara", str(path), "Parametrar!C9", cwd=path.parent)
+    assert p.returncode == 0 and "Cellen innehåller: kommun" in p.stdout
+
+
+def test_rulla_fram_of_a_kommun_plan_writes_the_next_pkv_row(kommun, tmp_path):
+    path = tmp_path / "budget_2027.xlsx"
+    path.write_bytes(kommun[0].read_bytes())
+    p = run("rulla-fram", "--ingen-backup", "--index", "2,7 %", "--indexkalla", "SKR:s prognos april 2026",
+            str(path), cwd=tmp_path)
+    assert p.returncode in (0, 1), p.stdout + p.stderr
+    wb = openpyxl.load_workbook(path, data_only=True)
+    rows = [r for r in wb["Parametrar"].iter_rows(min_row=12, values_only=True) if r[0]]
+    assert rows[-1] == (2027, "PKV", pytest.approx(0.027), "SKR:s prognos april 2026")
+    assert wb["Parametrar"]["C9"].value == "kommun"
+
+
+def test_forklara_names_the_regions_index_lpik(region):
+    p = run("forklara", str(region), "Ramtabell!G6", cwd=region.parent)  # HSN's index
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Standardindex (LPIK)" in p.stdout and "index.lpik" in p.stdout and "PKV" not in p.stdout

@@ -416,8 +416,9 @@ def book_source(plan: NewPlan) -> BookSource:
         "organ": body.key,
         "index_note": f"{series} {_pct(rate)} för {plan.ar}: {index_source}",
     }
-    if plan.kalla.strip():
-        meta["source"] = plan.kalla.strip()
+    # The line under every sheet's title, which forklara cites as the plan's own source.
+    meta["source"] = plan.kalla.strip() or (f"{plan.namn.strip()}, {body.plan_title} {plan.ar}: ramar {plan.ar - 1}, "
+                                            f"index och förändringar enligt de uppgifter som angavs i xlmodel ny")
     meta = checked_meta(meta, Path("bok.toml"))
     tables: dict[str, list[dict[str, str]]] = {
         "ramar": frames,

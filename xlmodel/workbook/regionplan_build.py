@@ -35,7 +35,7 @@ def build_regionplan(source: BookSource, path: Path) -> None:
         book.sheet(name)
 
     _info_sheet(book, source, is_macro_book)
-    _params_sheet(book, fsrc, body_of(meta))
+    _params_sheet(book, fsrc, body_of(meta), meta)
     _index_table(book, source)
     book.input_table(L.FRAMES_TABLE, fsrc.frames.rows)
     book.input_table(L.CHANGES_TABLE, fsrc.changes.rows)
@@ -45,6 +45,10 @@ def build_regionplan(source: BookSource, path: Path) -> None:
     )
     if fsrc.published is not None:
         book.input_table(L.PUBLISHED_TABLE, fsrc.published.rows)
+    else:  # a new plan has no printed figures yet: say so, rather than leave a blank sheet
+        book.title(L.SHEET_PUBLISHED, L.PUBLISHED_TABLE.title,
+                   "Ingen tryckt plan att stämma av mot ännu. När planen är tryckt: bygg om med publicerat.csv "
+                   "(xlmodel bygg), så jämförs ramtabellen med planens siffror.")
     write_frametable(book, table)
 
     from xlmodel.workbook import balanskrav_sheet, resultatbudget
@@ -128,7 +132,7 @@ def body_line(body) -> str:
             f"{body.base_label.lower()}.")
 
 
-def _params_sheet(book: Book, fsrc: F.FrameSources, body) -> None:
+def _params_sheet(book: Book, fsrc: F.FrameSources, body, fsrc_meta: dict) -> None:
     s = L.SHEET_PARAMS
     book.title(s, "Parametrar", "Indata för året: budgetår, standardindex och avstämningsbelopp.")
     values = {
@@ -142,6 +146,8 @@ def _params_sheet(book: Book, fsrc: F.FrameSources, body) -> None:
     for p in L.REGIONPLAN_PARAMS:
         # The index is named as the body names it: LPIK for a region (the layout's label), PKV for a kommun.
         book.param(replace(p, label=body.index_label()) if p.name == "Standardindex" else p, values[p.name])
+    if "organ" in fsrc_meta:
+        book.param(L.ORGAN_PARAM, body.key)
     ws = book.sheet(s)
     ws.set_column(1, 1, 48)
     ws.set_column(2, 2, 14)
