@@ -358,3 +358,13 @@ def test_forklara_names_the_regions_index_lpik(region):
     p = run("forklara", str(region), "Ramtabell!G6", cwd=region.parent)  # HSN's index
     assert p.returncode == 0, p.stdout + p.stderr
     assert "Standardindex (LPIK)" in p.stdout and "index.lpik" in p.stdout and "PKV" not in p.stdout
+
+
+def test_the_answers_file_reference_names_every_key():
+    from xlmodel.workbook import new_plan
+
+    doc = (ROOT / "docs" / "indata.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Svarsfilen till `xlmodel ny`"):]
+    for model in (new_plan.NewPlan, new_plan.Committee, new_plan.Change, new_plan.Transfer):
+        for key in model.model_fields:
+            assert f"`{key}`" in section or f"`[[{key}]]`" in section, (model.__name__, key)

@@ -362,7 +362,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def _summary(plan, source, path: Path) -> str:
-    from xlmodel.money import fmt_mkr
+    from xlmodel.money import fmt_mkr, round_half_up
     from xlmodel.workbook.index_year import pct
     from decimal import Decimal
 
@@ -376,5 +376,6 @@ def _summary(plan, source, path: Path) -> str:
             f"  {len(frames)} {'rad' if len(frames) == 1 else 'rader'} på bladet Ramar, "
             f"{len(source.tables['forandringar'])} förändringar; standardindex {body.index_name} "
             f"{pct(Decimal(source.meta['default_index_rate']))}\n"
-            f"  budgetram {plan.ar}: {fmt_mkr(total)} mkr; verksamhetens resultat {fmt_mkr(result)} mkr\n"
+            f"  budgetram {plan.ar}: {fmt_mkr(round_half_up(total, 1))} mkr; verksamhetens resultat "
+            f"{fmt_mkr(round_half_up(result, 1))} mkr (avrundat till 0,1 mkr; arbetsboken räknar exakt)\n"
             f"nästa steg: xlmodel validera {path}\n")

@@ -238,7 +238,8 @@ def _committee_rows(path: Path, sheet: str, grid: list[list[Any]], header_row: i
             notes.append(f"{where}, rad {n}: summaraden '{name}' hoppades över (xlmodel räknar summan)")
             continue
         if name in (None, "") or cell.get("ram") in (None, ""):
-            raise InputError(f"{where}, rad {n}: namn och budgetram krävs på varje rad", rule=RULE)
+            hint = " (en formel utan sparat värde är tom: spara filen i Excel först)" if suffix_is_book(path) else ""
+            raise InputError(f"{where}, rad {n}: namn och budgetram krävs på varje rad{hint}", rule=RULE)
         entry: dict[str, Any] = {"namn": str(name), "ram": cell["ram"], "_rad": f"{where}, rad {n}"}
         for key in ("id", "foralder", "indexsats"):
             if cell.get(key) not in (None, ""):
@@ -249,6 +250,10 @@ def _committee_rows(path: Path, sheet: str, grid: list[list[Any]], header_row: i
     if not out:
         raise InputError(f"{where}: inga nämnder under rubrikraden", rule=RULE)
     return out, notes
+
+
+def suffix_is_book(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
 
 
 def _yes_no(v: Any, where: str) -> bool:
