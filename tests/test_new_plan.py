@@ -236,6 +236,10 @@ def answer_on_terminal(args: list[str], answers: list[str], cwd: Path) -> tuple[
     return proc.returncode, out.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
+needs_pty = pytest.mark.skipif(not hasattr(os, "openpty"), reason="pseudo-terminals exist only on POSIX systems")
+
+
+@needs_pty
 def test_the_questions_on_a_terminal_make_a_kommun_plan(tmp_path):
     answers = ["kommun", "Exempel kommun", "2026", "",  # no file: the frames are typed
                "", "tjugo", KOMMUN[0][1]]                # Enter takes the suggested Kommunstyrelsen
@@ -368,3 +372,24 @@ def test_the_answers_file_reference_names_every_key():
     for model in (new_plan.NewPlan, new_plan.Committee, new_plan.Change, new_plan.Transfer):
         for key in model.model_fields:
             assert f"`{key}`" in section or f"`[[{key}]]`" in section, (model.__name__, key)
+
+
+@needs_pty
+def test_input_ending_on_the_terminal_is_one_line_and_exit_2(tmp_path):
+    code, out = answer_on_terminal(["ny", "--kommun", "--ut", "x.xlsx"], ["Exempel kommun", "\x04"], tmp_path)
+    assert code == 2, out
+    assert "xlmodel: inmatningen tog slut innan alla frågor var besvarade" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_index_xlmodel_can_cite_is_taken_with_its_source(tmp_path):
+    p = run("ny", "--namn", "Region Exempel", "--ar", "2021", "--namnd", "Regionstyrelsen=3205",
+            "--namnd", "Hälso- och sjukvårdsnämnden=5017", "--skatteintakter", "6750", "--statsbidrag", "2203",
+            "--ut", "plan_2021.xlsx", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "standardindex LPIK 1,9 %" in p.stdout
+    wb = openpyxl.load_workbook(tmp_path / "plan_2021.xlsx", data_only=True)
+    rows = [r for r in wb["Parametrar"].iter_rows(min_row=12, values_only=True) if r[0]]
+    assert rows == [(2021, "LPIK", pytest.approx(0.019),
+                     "SKR:s prognos för landstingsprisindex (LPIK) 2021, aprilscenariot 2020")]
+    assert run("validera", "plan_2021.xlsx", cwd=tmp_path).returncode == 0

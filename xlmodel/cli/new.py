@@ -52,7 +52,7 @@ def register(sub, formatter, add_help, completes) -> None:
     body.add_argument("--region", action="store_const", const="region", dest="organ",
                       help="en regions plan: regionstyrelse och nämnder, LPIK (standard)")
     completes(p.add_argument("--fran", "--från", metavar="FIL", dest="answers_file",
-                             help="svaren i en TOML-fil (se docs/indata.md, 'xlmodel ny')"), "file")
+                             help="svaren i en TOML-fil: samma uppgifter som flaggorna (organ, namn, ar, namnd, …)"), "file")
     completes(p.add_argument("--namn", metavar="TEXT", help="regionens eller kommunens namn"), "none")
     completes(p.add_argument("--ar", "--år", metavar="ÅR", dest="year", help="budgetåret, t.ex. 2026"), "none")
     completes(p.add_argument("--namnd", "--nämnd", metavar="NAMN=BELOPP", action="append", dest="committees",
