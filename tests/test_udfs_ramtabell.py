@@ -147,6 +147,45 @@ def test_ramtabell_equals_the_regenerated_frame_table_of_a_generated_plan(xl, ge
     assert len(got) == 1 + 3 + 40 + 1 and want[1][2] == pytest.approx(123.4)
 
 
+@pytest.fixture(scope="module")
+def new_plan(tmp_path_factory):
+    """A kommun's plan made by `xlmodel ny` (a real process; a varav row, an omställning and a
+    transfer), one prior frame then changed with openpyxl and `xlmodel regenerera` run on it."""
+    work = tmp_path_factory.mktemp("ny")
+    (work / "svar.toml").write_text(
+        'organ = "kommun"\nnamn = "Exempel kommun"\nar = 2026\nindex = "2,9 %"\n'
+        'indexkalla = "SKR:s prognos augusti 2025"\nskatteintakter = 2150\ngenerella_statsbidrag = "640,5"\n'
+        '[[namnd]]\nnamn = "Kommunstyrelsen"\nram = "182,5"\n'
+        '[[namnd]]\nid = "KS_pension"\nnamn = "varav pensioner"\nforalder = "KS"\nram = 40\nindexeras = false\n'
+        '[[namnd]]\nnamn = "Barn- och utbildningsnämnden"\nram = 1210\n'
+        '[[namnd]]\nnamn = "Socialnämnden"\nram = 845\nindexsats = "3,2 %"\n'
+        '[[omstallning]]\nnamnd = "SN"\nbelopp = 6\n'
+        '[[overforing]]\nfran = "KS"\ntill = "BUN"\nbelopp = "2,5"\n', encoding="utf-8")
+    made = subprocess.run([sys.executable, "-m", "xlmodel", "ny", "--fran", str(work / "svar.toml"), "--ut",
+                           str(work / "budget.xlsx")], capture_output=True, text=True, cwd=ROOT,
+                          stdin=subprocess.DEVNULL)
+    assert made.returncode == 0, made.stderr
+    path = work / "budget.xlsx"
+    wb = openpyxl.load_workbook(path)
+    assert wb["Ramar"]["A7"].value == "BUN"
+    wb["Ramar"]["D7"] = 1250
+    wb.save(path)
+    run = subprocess.run([sys.executable, "-m", "xlmodel", "regenerera", "--ingen-backup", str(path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return path
+
+
+def test_ramtabell_equals_the_regenerated_frame_table_of_a_plan_made_by_ny(xl, new_plan):
+    wb = openpyxl.load_workbook(new_plan, data_only=True)
+    args = (_table(wb, "tblRamar"), _table(wb, "tblForandringar"), _name(wb, "Budgetar"), _name(wb, "Standardindex"))
+    want = _written_frame_table(new_plan)
+    got = h.call_like_excel(xl.RAMTABELL, *args)
+    assert h.com_return_problems(got) == []
+    _assert_same(got, want)
+    assert len(got) == 1 + 4 + 1 and want[3][2] == 1250 and got[0][-1] == "Budgetram 2026"
+
+
 def test_ramtabell_arguments_are_dataframes_through_xlwings(xl, regenerated):
     import pandas as pd
 

@@ -102,6 +102,7 @@ Exempel:
   xlmodel regenerera --torrkorning workbooks/regionplan_2021.xlsx
   xlmodel rulla-fram workbooks/regionplan_2021.xlsm
   xlmodel bygg workbooks/src --ut workbooks
+  xlmodel ny --kommun                              (ny plan: frågar efter nämnder, index, …)
   xlmodel diff gammal.xlsm ny.xlsm
   xlmodel forklara regionplan_2021.xlsm Ramtabell!G14
   xlmodel komplettering bash > ~/.local/share/bash-completion/completions/xlmodel
@@ -361,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_completion)
 
     from xlmodel.cli import excel as cli_excel  # commands that live in their own modules
+    from xlmodel.cli import new as cli_new
     from xlmodel.cli import sammanstall as cli_sammanstall
 
     cli_excel.register(sub, _Formatter, _add_help, _completes)
@@ -368,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     from xlmodel.cli import adopt as cli_adopt
 
     cli_adopt.register(sub, _Formatter, _add_help, _completes, _add_write_options)
+    cli_new.register(sub, _Formatter, _add_help, _completes)
     return parser
 
 

@@ -113,6 +113,9 @@ class RegionplanBook(_Book):
     nettoram: Amount | None = Field(None, description="verksamhetens nettoram enligt resultatbudgeten, mkr "
                                                       "(avstäms mot ramtabellens summa)")
     index_note: Text = Field("", description="en rad om hur indexsatserna valts (visas på bladet Info)")
+    organ: Literal["region", "kommun"] | None = Field(None, description="region eller kommun: väljer indexets namn "
+                                                                        "(LPIK eller PKV) och ordvalet på bladen "
+                                                                        "Info och Parametrar; tom = region")
 
 
 def _months(v: Any) -> int:
@@ -318,3 +321,9 @@ def check_columns(file: str, header: list[str], allowed: list[str]) -> None:
         if h not in allowed:
             raise InputError(f"{file}: okänd kolumn '{h}'{_nearest(h, allowed)} (kolumner: {', '.join(allowed)})",
                              rule=RULE)
+
+
+# For other input shells that share this schema's forms and messages (``new_plan``).
+plain = _plain
+nearest = _nearest
+problem = _problem

@@ -169,18 +169,19 @@ def build_charts(book, table, ledger) -> None:
     chart.set_size({"width": 720, "height": 420})
     ws.insert_chart(f"A{r0 + max(n, years) + 3}", chart)
     bc0, br0 = _origin(L.CHART_BURNDOWN_TOP_LEFT)
-    burn = book.wb.add_chart({"type": "column"})
-    for j, d in enumerate(ledger.deficits):
-        burn.add_series({
-            "name": [s, br0 - 1, bc0 + j],
-            "categories": [s, br0, bc0 - 1, br0 + years - 1, bc0 - 1],
-            "values": [s, br0, bc0 + j, br0 + years - 1, bc0 + j],
-        })
-    burn.set_title({"name": "Kvar att återställa vid årets slut, mkr"})
-    burn.set_legend({"position": "bottom"})
-    burn.set_size({"width": 620, "height": 420})
-    # Below the frame chart (420 px ≈ 21 rows of 20 px), not beside it: they would overlap.
-    ws.insert_chart(f"A{r0 + max(n, years) + 3 + 23}", burn)
+    if ledger.deficits:  # a plan without deficits (a new plan) has nothing to draw here: no empty chart
+        burn = book.wb.add_chart({"type": "column"})
+        for j, d in enumerate(ledger.deficits):
+            burn.add_series({
+                "name": [s, br0 - 1, bc0 + j],
+                "categories": [s, br0, bc0 - 1, br0 + years - 1, bc0 - 1],
+                "values": [s, br0, bc0 + j, br0 + years - 1, bc0 + j],
+            })
+        burn.set_title({"name": "Kvar att återställa vid årets slut, mkr"})
+        burn.set_legend({"position": "bottom"})
+        burn.set_size({"width": 620, "height": 420})
+        # Below the frame chart (420 px ≈ 21 rows of 20 px), not beside it: they would overlap.
+        ws.insert_chart(f"A{r0 + max(n, years) + 3 + 23}", burn)
     change = book.wb.add_chart({"type": "bar"})
     change.add_series({
         "name": [s, r0 - 1, c0 + 2],

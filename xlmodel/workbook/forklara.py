@@ -186,6 +186,12 @@ def _as_input(cells, base: Explanation, stored: Any, formula: str | None) -> Exp
     for name, p in prms.items():
         loc = cells.defined_name(p.name) or ((p.sheet, p.cell) if name in own else None)
         if loc and loc[0].casefold() == base.sheet.casefold() and loc[1] == base.cell:
+            if p.name == "Standardindex" and base.workbook_kind == "regionplan":
+                from dataclasses import replace
+
+                from xlmodel.workbook.body_cells import workbook_body
+
+                p = replace(p, label=workbook_body(cells).index_label())  # PKV in a kommun's plan
             notes = [p.help] if p.help else []
             shown = base.stored_shown
             if p.kind == "year":

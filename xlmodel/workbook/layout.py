@@ -195,6 +195,13 @@ REGIONPLAN_PARAMS = (
           required=False),
 )
 
+# The body whose plan it is (region or kommun, ``rules.body``): a named cell written only
+# when bok.toml (or ``xlmodel ny``) names the body; a workbook without it is a region's.
+# Not among REGIONPLAN_PARAMS: the frame rules do not read it, only the words and the
+# index series that explain, roll-forward and the builder use (``body_cells``).
+ORGAN_PARAM = Param("Organ", SHEET_PARAMS, "C9", "Organisation", "text", required=False,
+                    help="region eller kommun: väljer indexets namn (LPIK eller PKV) och ordvalet.")
+
 # Index per year (issue 14): the rates the plan decided or cites, with their source, one
 # row per year and index. Validate requires the budget year's Standardindex to be here
 # (or among xlmodel's published parameters); rulla-fram writes next year's row.

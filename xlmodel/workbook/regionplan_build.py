@@ -35,7 +35,7 @@ def build_regionplan(source: BookSource, path: Path) -> None:
         book.sheet(name)
 
     _info_sheet(book, source, is_macro_book)
-    _params_sheet(book, fsrc)
+    _params_sheet(book, fsrc, body_of(meta), meta)
     _index_table(book, source)
     book.input_table(L.FRAMES_TABLE, fsrc.frames.rows)
     book.input_table(L.CHANGES_TABLE, fsrc.changes.rows)
@@ -45,6 +45,10 @@ def build_regionplan(source: BookSource, path: Path) -> None:
     )
     if fsrc.published is not None:
         book.input_table(L.PUBLISHED_TABLE, fsrc.published.rows)
+    else:  # a new plan has no printed figures yet: say so, rather than leave a blank sheet
+        book.title(L.SHEET_PUBLISHED, L.PUBLISHED_TABLE.title,
+                   "Ingen tryckt plan att stämma av mot ännu. När planen är tryckt: bygg om med publicerat.csv "
+                   "(xlmodel bygg), så jämförs ramtabellen med planens siffror.")
     write_frametable(book, table)
 
     from xlmodel.workbook import balanskrav_sheet, resultatbudget
@@ -88,6 +92,8 @@ def _info_sheet(book: Book, source: BookSource, is_macro_book: bool) -> None:
         "Blad: " + ", ".join(L.REGIONPLAN_SHEETS),
         "Belopp i miljoner kronor (mkr). Avrundning: halvt uppåt till den publicerade precisionen (som Excels AVRUNDA).",
     ]
+    if meta.get("organ"):
+        lines.append(body_line(body_of(meta)))
     if meta.get("index_note"):
         lines.append("Index: " + meta["index_note"])
     for i, line in enumerate(lines):
@@ -114,7 +120,22 @@ def _info_sheet(book: Book, source: BookSource, is_macro_book: bool) -> None:
     )
 
 
-def _params_sheet(book: Book, fsrc: F.FrameSources) -> None:
+def body_of(meta: dict):
+    """The body the plan belongs to (bok.toml's ``organ``; none = region, as every plan
+    built before the key existed)."""
+    from xlmodel.rules.body import body_type
+
+    return body_type(meta.get("organ"))
+
+
+def body_line(body) -> str:
+    """The Info sheet's line on whose plan this is, in the body's own words."""
+    return (f"{body.name.capitalize()}: {body.fullmaktige} beslutar budgeten; ramarna på bladet Ramar gäller "
+            f"{body.styrelse} och {body.namnder}. Standardindex: {body.index_long}. Resultatbudgetens bas: "
+            f"{body.base_label.lower()}.")
+
+
+def _params_sheet(book: Book, fsrc: F.FrameSources, body, fsrc_meta: dict) -> None:
     s = L.SHEET_PARAMS
     book.title(s, "Parametrar", "Indata för året: budgetår, standardindex och avstämningsbelopp.")
     values = {
@@ -123,8 +144,13 @@ def _params_sheet(book: Book, fsrc: F.FrameSources) -> None:
         "AviseratIndex": fsrc.announced_index_total,
         "Nettoram": fsrc.nettoram,
     }
+    from dataclasses import replace
+
     for p in L.REGIONPLAN_PARAMS:
-        book.param(p, values[p.name])
+        # The index is named as the body names it: LPIK for a region (the layout's label), PKV for a kommun.
+        book.param(replace(p, label=body.index_label()) if p.name == "Standardindex" else p, values[p.name])
+    if "organ" in fsrc_meta:
+        book.param(L.ORGAN_PARAM, body.key)
     ws = book.sheet(s)
     ws.set_column(1, 1, 48)
     ws.set_column(2, 2, 14)

@@ -15,8 +15,9 @@ What changes (one plan, written by the Excel macro through xlwings or headless h
   figures go on the same rows).
 - **Parametrar**: Budgetår := year + 1; Standardindex := the rate given for the new year
   (``index_rate``: ``rulla-fram --index 2,8%`` or the prompt), written with its source in
-  the first blank row of the Index table (``tblIndex``); else params 'index.lpik' for the
-  new year if xlmodel has it; else the old rate stays and a WARNING finding says so - and
+  the first blank row of the Index table (``tblIndex``); else the body's published series
+  for the new year if xlmodel has it ('index.lpik' for a region, 'index.pkv' for a kommun,
+  ``body_cells``); else the old rate stays and a WARNING finding says so - and
   ``validera`` reports the carried-over rate as an ERROR (``index.overford``) until the
   new year's rate is entered with its source. AviseratIndex and Nettoram emptied.
 - **Ramtabell** (and every other cell the workbook kind owns, e.g. the resultatbudget):
@@ -55,7 +56,6 @@ from xlmodel.xlsx.atomic import save_package
 from xlmodel.xlsx.package import Package
 
 RULE = "rullning"
-INDEX_SERIES = "index.lpik"
 
 
 @dataclass
@@ -92,6 +92,13 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
+def _index_series(cells: Any) -> str:
+    """The published series of the workbook's body: LPIK for a region, PKV for a kommun."""
+    from xlmodel.workbook.body_cells import workbook_body
+
+    return workbook_body(cells).index_series
+
+
 def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_source: str | None = None) -> RollForwardPlan:
     """Everything the roll forward writes, from a CellSource (file or live Excel).
     ``index_rate``: the new year's Standardindex (with ``index_source``, what it comes
@@ -106,8 +113,8 @@ def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_so
     if index_rate is not None:
         next_rate = index_rate
         _index_row(cells, plan, index_rate, index_source)
-    elif params.has(INDEX_SERIES, plan.next_year):
-        next_rate = params.value(INDEX_SERIES, plan.next_year)
+    elif params.has(series := _index_series(cells), plan.next_year):
+        next_rate = params.value(series, plan.next_year)
     else:
         next_rate = src.default_index_rate
         plan.findings.append(Finding(
@@ -197,7 +204,10 @@ def _index_row(cells: Any, plan: RollForwardPlan, rate: Decimal, source: str | N
     if blank is None:
         raise InputError("tabellen Index har ingen tom rad kvar: lägg till en rad i tabellen och kör igen",
                          rule=INDEX_RULE, sheet=table.sheet)
-    series = next((r["series"] for r in sorted(rows, key=lambda r: r["year"], reverse=True)), "LPIK")
+    from xlmodel.workbook.body_cells import workbook_body
+
+    series = next((r["series"] for r in sorted(rows, key=lambda r: r["year"], reverse=True)),
+                  workbook_body(cells).index_name)
     text = (source or "").strip() or f"angiven vid rulla-fram {plan.year} → {plan.next_year}"
     for key, value in (("year", plan.next_year), ("series", series), ("rate", rate), ("source", text)):
         sheet, ref = table.locate(blank, key)

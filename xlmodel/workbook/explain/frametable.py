@@ -177,17 +177,21 @@ class _FrameContext:
             return ([inp(f"Indexsats, {fr.id}", self.where(fr.id, "index_rate"), ir["index_rate"],
                          pct(ir["index_rate"]))], [],
                     [f"Raden har en egen (differentierad) indexsats; standardindex ({addr(std)}) används inte."])
+        from xlmodel.workbook.body_cells import workbook_body
+
+        body = workbook_body(self.cells)  # LPIK for a region, PKV for a kommun
+        series = body.index_series
         std_loc = param_location(self.cells, L.REGIONPLAN_PARAMS[1])
-        refs = [inp("Standardindex (LPIK)", std_loc, self.src.default_index_rate, pct(self.src.default_index_rate))]
+        refs = [inp(body.index_label(), std_loc, self.src.default_index_rate, pct(self.src.default_index_rate))]
         prms, notes = [], ["Raden saknar egen indexsats: standardindex används."]
-        if params.has("index.lpik", self.table.year):
-            p = param_ref("index.lpik", self.table.year)
+        if params.has(series, self.table.year):
+            p = param_ref(series, self.table.year)
             prms.append(p)
             if Decimal(p.value) != self.src.default_index_rate:
                 notes.append(f"Arbetsbokens standardindex {pct(self.src.default_index_rate)} skiljer sig från "
-                             f"parametern index.lpik för {self.table.year} ({p.shown}).")
+                             f"parametern {series} för {self.table.year} ({p.shown}).")
         else:
-            notes.append(f"Ingen daterad parameter index.lpik finns för {self.table.year}; arbetsbokens värde gäller.")
+            notes.append(f"Ingen daterad parameter {series} finns för {self.table.year}; arbetsbokens värde gäller.")
         return refs, prms, notes
 
     def _not_indexed_reason(self, fr) -> tuple[str, InputRef]:

@@ -1,0 +1,34 @@
+"""Whose plan a workbook is: a region's or a kommun's (``rules.body``), read from the book.
+
+``xlmodel bygg`` (with ``organ`` in bok.toml) and ``xlmodel ny`` write the body into the
+named cell ``Organ`` on the Parametrar sheet. The frame rules are the same for both, so
+nothing is computed from it; what follows from it is the index's name (LPIK or PKV) and
+the dated series xlmodel looks the budget year's rate up in (``index.lpik`` or
+``index.pkv``), which ``forklara`` and ``rulla-fram`` use. A workbook without the cell
+(every plan made before it existed) is a region's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlmodel.errors import InputError
+from xlmodel.rules.body import REGION, BodyType, body_type
+from xlmodel.workbook.cells import param_location, read_param
+from xlmodel.workbook.layout import ORGAN_PARAM
+
+RULE = "organ"
+
+
+def workbook_body(cells: Any) -> BodyType:
+    """The body of the workbook behind ``cells``; an unknown word in the Organ cell is an
+    InputError naming the cell (never silently a region)."""
+    if cells.defined_name(ORGAN_PARAM.name) is None:
+        return REGION
+    value = read_param(cells, ORGAN_PARAM, RULE)
+    if value is None or not str(value).strip():
+        return REGION
+    try:
+        return body_type(str(value))
+    except InputError as err:
+        raise err.at(*param_location(cells, ORGAN_PARAM)) from None
