@@ -151,6 +151,28 @@ def test_balanskrav_kolumn_one_call_for_many_rows_and_blank_rows():
     assert BALANSKRAV_KOLUMN([[869, 100]], [[0, None]], None, None, [[-716, None]], [[15, None]]) == [[168.0, 100.0]]
 
 
+def test_balanskrav_kolumn_takes_the_year_like_balanskrav():
+    # The optional year (one for all rows, or one per row) and line 9 come last, so a
+    # call with the eight columns gives what it gave before; with them each row is
+    # BALANSKRAV(...; ar; anvandning_rur) of that row.
+    result = [[10.0], [-5.0], [None]]
+    lines = [[[10], [-5], [None]]]
+    assert BALANSKRAV_KOLUMN(*lines) == result
+    assert BALANSKRAV_KOLUMN(*lines, None, None, None, None, None, None, None, [[2021]]) == result
+    years = [[2024], [2024], [None]]
+    rur = [[0], [3], [None]]
+    assert BALANSKRAV_KOLUMN(*lines, None, None, None, None, None, None, None, years, rur) == [[10.0], [-2.0], [None]]
+    assert BALANSKRAV(-5, None, None, None, None, None, None, None, 2024, 3) == -2.0
+    # the year's wording: line 9 is refused before 2024, a reserve line before 2010,
+    # each naming the row
+    msg = BALANSKRAV_KOLUMN(*lines, None, None, None, None, None, None, None, [[2021], [2021], [None]], rur)
+    assert msg.startswith("#XLMODEL: argument 'anvandning_rur', värde nr 2: år 2021 finns bara resultatutjämningsreserven")
+    msg = BALANSKRAV_KOLUMN(*lines, None, None, None, None, None, [[0], [-1], [None]], None, [[2009]])
+    assert msg.startswith("#XLMODEL: argument 'reservering', värde nr 2: år 2009 fanns ingen resultatutjämningsreserv")
+    msg = BALANSKRAV_KOLUMN(*lines, None, None, None, None, None, None, None, [[2021], [2021]])
+    assert msg == "#XLMODEL: argument 'ar': 2 värden men 'arets_resultat' har 3; områdena måste vara lika långa"
+
+
 def test_aterstallning_seed_000_both_deficits_restored_in_time():
     # seed 000: balanskravsresultat 2019 −333 (2706-2722), 2020 forecast −203 (2285-2290),
     # budget/plan 2021-2023 resultat 158, 312, 284 (no unrealised items budgeted, RULES A6)

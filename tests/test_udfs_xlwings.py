@@ -131,6 +131,9 @@ CALLS = [
       ["Användning av medel från resultatutjämningsreserv", 0.0], ["Balanskravsresultat", 168.0]]),
     ("BALANSKRAV_KOLUMN", (col(869.0, 100.0, None), col(0.0, None, None), None, None, col(-716.0, None, None),
                            col(15.0, None, None)), [[168.0], [100.0], [""]]),
+    # the year and line 9 at the end, as BALANSKRAV takes them (2024: old RUR on line 9)
+    ("BALANSKRAV_KOLUMN", (col(10.0, -5.0), None, None, None, None, None, None, None, col(2024.0, 2024.0),
+                           col(None, 3.0)), [[10.0], [-2.0]]),
     ("BALANSKRAV_KOLUMN", (((1.0, 2.0), (3.0, 4.0)),),
      [["#XLMODEL: argument 'arets_resultat': området har 2 rader och 2 kolumner; ange en kolumn (eller en rad)"]]),
     ("ATERSTALLNING", (col(2019.0, 2020.0, 2021.0, 2022.0, 2023.0), col(-333.0, -203.0, 158.0, 312.0, 284.0)),

@@ -103,6 +103,8 @@ BALANSKRAV_KOLUMN = _udf(
     xw.arg("aterforing", ndim=2, err_to_str=True, doc="Kolumn: återföring av orealiserade vinster och förluster. Utelämnad eller tom = 0."),
     xw.arg("reservering", ndim=2, err_to_str=True, doc="Kolumn: reservering till resultatutjämningsreserv/resultatreserv (−). Utelämnad eller tom = 0."),
     xw.arg("anvandning", ndim=2, err_to_str=True, doc="Kolumn: användning från resultatutjämningsreserv/resultatreserv (+). Utelämnad eller tom = 0."),
+    xw.arg("ar", ndim=2, err_to_str=True, doc="Räkenskapsår (valfritt): ett år för alla rader eller en kolumn med ett år per rad; årets lydelse. Tomt = ingen årskontroll."),
+    xw.arg("anvandning_rur", ndim=2, err_to_str=True, doc="Kolumn (valfri, från 2024): användning av medel från äldre resultatutjämningsreserv (RUR), mkr (+). Utelämnad eller tom = 0."),
 )
 
 

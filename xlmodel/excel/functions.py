@@ -112,19 +112,37 @@ def BALANSKRAV_UTREDNING(arets_resultat, realisationsvinster=None, undantag_vins
 
 @c.excel_safe
 def BALANSKRAV_KOLUMN(arets_resultat, realisationsvinster=None, undantag_vinster=None, undantag_forluster=None,
-                      orealiserade=None, aterforing=None, reservering=None, anvandning=None):
-    """Balanskravsresultat för många år eller enheter i ett anrop: kolumner (lika långa) med raderna i balanskravsutredningen ger en kolumn med resultat. Snabbare än ett BALANSKRAV per cell."""
+                      orealiserade=None, aterforing=None, reservering=None, anvandning=None, ar=None,
+                      anvandning_rur=None):
+    """Balanskravsresultat för många år eller enheter i ett anrop: kolumner (lika långa) med raderna i balanskravsutredningen ger en kolumn med resultat. Med år: årets lydelse. Snabbare än ett BALANSKRAV per cell."""
     rule = "balanskrav"
     lead = c.vector(arets_resultat, "arets_resultat", rule)
-    others = [c.optional_vector(v, n, rule, len(lead), "arets_resultat")
-              for v, n in zip((realisationsvinster, undantag_vinster, undantag_forluster, orealiserade,
-                               aterforing, reservering, anvandning), BALANSKRAV_LINES[1:])]
+    n = len(lead)
+    others = [c.optional_vector(v, name, rule, n, "arets_resultat")
+              for v, name in zip((realisationsvinster, undantag_vinster, undantag_forluster, orealiserade,
+                                  aterforing, reservering, anvandning), BALANSKRAV_LINES[1:])]
     columns = [lead.values, *others]
-    try:
-        results = _balanskrav_by_column(columns, rule)
-    except c.InputError:
-        results = _balanskrav_by_row(columns, rule)  # raises the error, named as before
-    return lead.shaped(results)
+    years = _kolumn_years(ar, n, rule)
+    rur = c.optional_vector(anvandning_rur, "anvandning_rur", rule, n, "arets_resultat")
+    if years is None and all(c.is_zero_or_blank(x) for x in rur):
+        # Undated, no old RUR: the fast path (bench: one call over a column costs less
+        # than a call per cell), unchanged from before the year argument existed.
+        try:
+            results = _balanskrav_by_column(columns, rule)
+        except c.InputError:
+            results = _balanskrav_by_row(columns, rule)  # raises the error, named as before
+        return lead.shaped(results)
+    return lead.shaped(_balanskrav_by_row(columns, rule, years or [None] * n, rur))
+
+
+def _kolumn_years(ar, n, rule):
+    """BALANSKRAV_KOLUMN's year: omitted (None), one year for every row (a single cell),
+    or a column of years as long as the others (a blank row = no year for that row)."""
+    if c.cell_count(ar) == 1:
+        year = c.optional_year(ar, "ar", rule)
+        return None if year is None else [year] * n
+    values = c.optional_vector(ar, "ar", rule, n, "arets_resultat")
+    return [c.optional_year(v, c.element("ar", i), rule) for i, v in enumerate(values)]
 
 
 def _balanskrav_by_column(columns, rule):
@@ -157,20 +175,32 @@ def _no_figures(row):
     return c.is_blank(row[0]) and all(c.is_zero_or_blank(x) for x in row[1:])
 
 
-def _balanskrav_by_row(columns, rule):
-    """BALANSKRAV_KOLUMN row by row, each argument named by its element."""
+def _balanskrav_by_row(columns, rule, years=None, rur=None):
+    """BALANSKRAV_KOLUMN row by row, each argument named by its element; with ``years``
+    (one per row, None = undated) and ``rur`` (line 9) each row under its year's wording,
+    as BALANSKRAV(...; ar; anvandning_rur) gives it."""
     from xlmodel.rules.balanskrav import balanskravsresultat
 
     results = []
     for i in range(len(columns[0])):
         row = [col[i] for col in columns]
-        if _no_figures(row):
+        rur_i = c.amount(rur[i], c.element("anvandning_rur", i), rule, blank=Decimal(0)) if rur else Decimal(0)
+        if _no_figures(row) and rur_i == 0:
             results.append(None)  # an unused row of the range: blank in, blank out
             continue
         lines = [c.amount(row[0], c.element("arets_resultat", i), rule)]
         lines += [c.amount(x, c.element(n, i), rule, blank=Decimal(0))
                   for x, n in zip(row[1:], BALANSKRAV_LINES[1:])]
-        results.append(c.to_excel(balanskravsresultat(*lines)))
+        year = years[i] if years else None
+        if year is None and rur_i == 0:
+            results.append(c.to_excel(balanskravsresultat(*lines)))
+            continue
+        try:
+            results.append(c.to_excel(balanskravsresultat(*lines, rur_i, year=year)))
+        except InputError as err:
+            # The core names the line ("reservering"); the row is what the user must find.
+            raise InputError(err.message, rule=err.rule,
+                             argument=c.element(err.argument or "arets_resultat", i)) from None
     return results
 
 
