@@ -325,6 +325,8 @@ def test_a_mistake_in_the_answers_file_is_one_swedish_line_and_exit_2(tmp_path, 
     (["--namnd", "Nämnd utan belopp"], "--namnd 'Nämnd utan belopp' ska skrivas NAMN=BELOPP"),
     (["--overforing", "KS:KS=5"], "från och till ska vara olika nämnder"),
     (["--ramar", "saknas.xlsx"], "saknas.xlsx finns inte"),
+    (["--ar", "nästa"], "xlmodel: --ar ska vara ett årtal, t.ex. 2026 (fick 'nästa')"),
+    (["--index", "3"], "xlmodel: --index: andelen 3 (= 300 %) ligger utanför"),
 ])
 def test_a_mistake_in_the_options_is_one_swedish_line_and_exit_2(tmp_path, extra, expected):
     p = run(*kommun_options("x.xlsx"), *extra, cwd=tmp_path)
