@@ -15,6 +15,7 @@ import select
 import subprocess
 import sys
 import time
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -325,6 +326,8 @@ def test_a_mistake_in_the_answers_file_is_one_swedish_line_and_exit_2(tmp_path, 
     (["--namnd", "Nämnd utan belopp"], "--namnd 'Nämnd utan belopp' ska skrivas NAMN=BELOPP"),
     (["--overforing", "KS:KS=5"], "från och till ska vara olika nämnder"),
     (["--ramar", "saknas.xlsx"], "saknas.xlsx finns inte"),
+    (["--ar", "nästa"], "xlmodel: --ar ska vara ett årtal, t.ex. 2026 (fick 'nästa')"),
+    (["--index", "3"], "xlmodel: --index: andelen 3 (= 300 %) ligger utanför"),
 ])
 def test_a_mistake_in_the_options_is_one_swedish_line_and_exit_2(tmp_path, extra, expected):
     p = run(*kommun_options("x.xlsx"), *extra, cwd=tmp_path)
@@ -393,3 +396,29 @@ def test_an_index_xlmodel_can_cite_is_taken_with_its_source(tmp_path):
     assert rows == [(2021, "LPIK", pytest.approx(0.019),
                      "SKR:s prognos för landstingsprisindex (LPIK) 2021, aprilscenariot 2020")]
     assert run("validera", "plan_2021.xlsx", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.libreoffice
+def test_the_kommun_plan_regenerates_after_a_change_saved_by_libreoffice(kommun, tmp_path):
+    """The frame changed (openpyxl) and the file then saved by LibreOffice, as a controller
+    without Excel would: regenerera and validera work on LibreOffice's package."""
+    from xlmodel.testing.libreoffice import convert, find_soffice
+
+    if find_soffice() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice saknas i CI: `make test` ska installera det (libreoffice-calc-nogui)")
+        pytest.skip("LibreOffice is not installed here; `make test` installs it (libreoffice-calc-nogui)")
+    edited = tmp_path / "budget.xlsx"
+    edited.write_bytes(kommun[0].read_bytes())
+    change_prior_frame(edited, "BUN", 1250.0)
+    (saved,) = convert([edited], tmp_path / "lo", fmt="xlsx", recalc=False).values()
+    path = tmp_path / "sparad_av_libreoffice.xlsx"
+    path.write_bytes(saved.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        assert b"LibreOffice" in z.read("docProps/app.xml")  # really LibreOffice's package, not ours
+    regen = run("regenerera", "--ingen-backup", str(path), cwd=tmp_path)
+    assert regen.returncode == 0, regen.stdout + regen.stderr
+    check = run("validera", str(path), cwd=tmp_path)
+    assert check.returncode == 0, check.stdout
+    before, after = frame_table(kommun[0]), frame_table(path)
+    assert after["BUN"][1] == 1250 and after["BUN"][6] - before["BUN"][6] == pytest.approx(40 * 1.029)

@@ -103,6 +103,31 @@ class _Usage(Exception):
     """A wrong option or answer: one Swedish line, exit 2."""
 
 
+# The answer keys (NewPlan) as the options that give them, for messages about an option's value.
+OPTION_OF = {"organ": "--kommun/--region", "namn": "--namn", "ar": "--ar", "index": "--index",
+             "indexkalla": "--indexkalla", "skatteintakter": "--skatteintakter", "generella_statsbidrag": "--statsbidrag",
+             "finansiella_intakter": "--finansiella-intakter", "finansiella_kostnader": "--finansiella-kostnader",
+             "kalla": "--kalla", "ramfil": "--ramar", "namnd": "--namnd", "omstallning": "--omstallning",
+             "utokning": "--utokning", "overforing": "--overforing"}
+
+
+def option_keys(args: argparse.Namespace) -> set[str]:
+    """The answer keys the options gave (they win over the file's)."""
+    given = {"organ": args.organ, "namn": args.namn, "ar": args.year, "index": args.index,
+             "indexkalla": args.index_source, "skatteintakter": args.taxes, "generella_statsbidrag": args.grants,
+             "finansiella_intakter": args.fin_income, "finansiella_kostnader": args.fin_costs, "kalla": args.source,
+             "ramfil": args.frames_file, "namnd": args.committees, "omstallning": args.cuts,
+             "utokning": args.additions, "overforing": args.transfers}
+    return {k for k, v in given.items() if v}
+
+
+def _as_options(message: str, keys: set[str]) -> str:
+    """A message about answer keys, with the keys the options gave named as those options."""
+    for key in sorted(keys, key=len, reverse=True):
+        message = message.replace(f"'{key}'", OPTION_OF[key]).replace(f"'{key}.", f"'{OPTION_OF[key]} ")
+    return message
+
+
 def answers_from_args(args: argparse.Namespace) -> dict[str, Any]:
     from xlmodel.workbook.new_plan import answers_from_toml
 
@@ -329,12 +354,21 @@ def cmd_new(args: argparse.Namespace) -> int:
                          + " (eller --fran FIL; i en terminal frågar 'xlmodel ny' efter dem)")
         notes: list[str] = []
         if data.get("ramfil"):
-            year = new_plan.parse_answers({**data, "namnd": []}, "svaren").ar
+            from xlmodel.workbook.book_input import _year
+
+            try:
+                year = _year(data.get("ar"))
+            except ValueError as exc:
+                raise _Usage(f"{OPTION_OF['ar'] if args.year else 'ar'} {exc}") from None
             raw, notes = new_plan.committees_from_file(Path(data.pop("ramfil")), year)
             data["namnd"] = raw
             committees = new_plan.checked_committees([dict(r) for r in raw])
             data["namnd"] = [c.model_dump(exclude_none=True) for c in committees]
-        plan = new_plan.parse_answers(data, args.answers_file or "svaren")
+        try:
+            plan = new_plan.parse_answers(data, "")
+        except XlmodelError as exc:
+            message = _as_options(exc.message, option_keys(args))
+            raise _Usage(f"{args.answers_file}: {message}" if args.answers_file else message) from None
         source = new_plan.book_source(plan)
         out = Path(args.out) if args.out else Path(plan.fil or new_plan.default_file_name(plan))
         if args.save_source:

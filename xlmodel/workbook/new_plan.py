@@ -140,7 +140,8 @@ def parse_answers(data: dict[str, Any], where: str) -> NewPlan:
     try:
         return NewPlan.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"{where}: " + "; ".join(problem(e, NewPlan) for e in exc.errors()), rule=RULE) from None
+        text = "; ".join(problem(e, NewPlan) for e in exc.errors())
+        raise InputError(f"{where}: {text}" if where else text, rule=RULE) from None
 
 
 def answers_from_toml(path: Path) -> dict[str, Any]:
