@@ -325,3 +325,14 @@ def test_vasternorrlands_charts_draw_a_new_namnd_after_regenerate(tmp_path):
     assert not [f for r in json.loads(checked.stdout)["files"] for f in r["findings"] if f["rule"] == "resursramar.diagram"]
     again = _xlmodel("regenerera", str(book))
     assert again.returncode == 0 and "inga celler behöver ändras" in again.stdout  # charts and cells stable
+
+
+def test_an_id_typed_away_inside_the_ramtabell_is_written_back(tmp_path):
+    """A row whose first cell is empty counts as typed by the user only where the
+    regeneration would change its cells: here the rest of the row is xlmodel's."""
+    book = _copy(PLAN, tmp_path)
+    rid = _value(book, "Ramtabell", "A7")
+    _type(book, "Ramtabell", {"A7": None})
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 cell ändrad" in proc.stdout and _value(book, "Ramtabell", "A7") == rid
