@@ -336,3 +336,38 @@ def test_an_id_typed_away_inside_the_ramtabell_is_written_back(tmp_path):
     proc = _xlmodel("regenerera", str(book))
     assert proc.returncode == 0, proc.stderr
     assert "1 cell ändrad" in proc.stdout and _value(book, "Ramtabell", "A7") == rid
+
+
+def test_set_defined_names_changes_only_that_name_and_adds_missing_ones(tmp_path):
+    pkg = Package.open(DR)
+    xml = pkg.part(pkg.workbook_part)
+    new = set_defined_names(pkg, {B.UTREDNING: "'Balanskravsutredning'!$B$15:$C$30",
+                                  "xlmodel_Ny": "'Info'!$A$1:$B$2"})
+    changed = new.part(new.workbook_part)
+    assert changed.replace(b"$C$30", b"$C$29").replace(
+        b"<definedName name=\"xlmodel_Ny\">'Info'!$A$1:$B$2</definedName>", b"") == xml
+    names = {d.name: d.value for d in new.defined_names}
+    assert names[B.UTREDNING] == "'Balanskravsutredning'!$B$15:$C$30" and names["xlmodel_Ny"] == "'Info'!$A$1:$B$2"
+    assert set_defined_names(new, {"xlmodel_Ny": "'Info'!$A$1:$B$2"}) is new  # nothing to change: the same package
+    # A workbook without any names gets a <definedNames> after <sheets>; a sheet-scoped name is never touched.
+    bare = re_sub_names(xml)
+    pkg2 = pkg.with_parts({pkg.workbook_part: bare})
+    out = set_defined_names(pkg2, {"xlmodel_X": "'Info'!$A$1:$A$1"}).part(pkg.workbook_part)
+    assert b"</sheets><definedNames><definedName name=\"xlmodel_X\">'Info'!$A$1:$A$1</definedName></definedNames>" in out
+    local = bare.replace(b"</sheets>", b'</sheets><definedNames><definedName name="xlmodel_X" localSheetId="0">'
+                         b"Info!$A$1</definedName></definedNames>")
+    out = set_defined_names(pkg.with_parts({pkg.workbook_part: local}), {"xlmodel_X": "'Info'!$B$2:$B$2"})
+    text = out.part(pkg.workbook_part).decode("utf-8")
+    assert 'localSheetId="0">Info!$A$1</definedName>' in text and "'Info'!$B$2:$B$2" in text
+
+
+def re_sub_names(xml: bytes) -> bytes:
+    return re.sub(rb"<definedNames>.*?</definedNames>", b"", xml, flags=re.S)
+
+
+def test_a_name_that_is_no_block_falls_back_to_the_detection():
+    cells = PackageCells(Package.open(PLAN))
+    for value in ("#REF!", "'Ramtabell'!#REF!", "'Ramtabell'!$A$1:$XFD$1048576", "'Finns inte'!$A$4:$H$20"):
+        pkg = set_defined_names(Package.open(PLAN), {B.FRAMETABLE: value})
+        assert B.read_block(PackageCells(pkg), B.FRAMETABLE) is None, value
+    assert B.read_block(cells, B.FRAMETABLE) == B.BlockPlace("Ramtabell", "A4:H20")
