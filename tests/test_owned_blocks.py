@@ -13,6 +13,7 @@ table part and workbook.xml as Excel stores them.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -151,6 +152,16 @@ def test_a_blank_row_inserted_inside_the_ramtabell_leaves_no_old_summa_row(tmp_p
     assert _value(book, "Ramtabell", "H20") == summa
     assert _names(book)[B.FRAMETABLE] == "'Ramtabell'!$A$4:$H$20"  # the name back to the table's extent
     assert _xlmodel("validera", str(book)).returncode == 0
+    # As LibreOffice recalculates it: one sum, the right one, nothing under it.
+    from xlmodel.testing.libreoffice import find_soffice, recalc_values
+
+    if find_soffice() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice saknas i CI: `make test` ska installera det (libreoffice-calc-nogui)")
+        pytest.skip("LibreOffice is not installed here; `make test` installs it (libreoffice-calc-nogui)")
+    ramtabell = recalc_values([book])[book]["Ramtabell"]
+    assert round(float(ramtabell["H20"]), 1) == 8770.7
+    assert ramtabell.get("H21") in (None, "") and ramtabell.get("A21") in (None, "")
 
 
 def test_a_note_under_the_ramtabell_is_refused_not_replaced_when_the_table_grows(tmp_path):
