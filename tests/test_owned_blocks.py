@@ -13,6 +13,7 @@ table part and workbook.xml as Excel stores them.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -151,6 +152,16 @@ def test_a_blank_row_inserted_inside_the_ramtabell_leaves_no_old_summa_row(tmp_p
     assert _value(book, "Ramtabell", "H20") == summa
     assert _names(book)[B.FRAMETABLE] == "'Ramtabell'!$A$4:$H$20"  # the name back to the table's extent
     assert _xlmodel("validera", str(book)).returncode == 0
+    # As LibreOffice recalculates it: one sum, the right one, nothing under it.
+    from xlmodel.testing.libreoffice import find_soffice, recalc_values
+
+    if find_soffice() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice saknas i CI: `make test` ska installera det (libreoffice-calc-nogui)")
+        pytest.skip("LibreOffice is not installed here; `make test` installs it (libreoffice-calc-nogui)")
+    ramtabell = recalc_values([book])[book]["Ramtabell"]
+    assert round(float(ramtabell["H20"]), 1) == 8770.7
+    assert ramtabell.get("H21") in (None, "") and ramtabell.get("A21") in (None, "")
 
 
 def test_a_note_under_the_ramtabell_is_refused_not_replaced_when_the_table_grows(tmp_path):
@@ -325,3 +336,49 @@ def test_vasternorrlands_charts_draw_a_new_namnd_after_regenerate(tmp_path):
     assert not [f for r in json.loads(checked.stdout)["files"] for f in r["findings"] if f["rule"] == "resursramar.diagram"]
     again = _xlmodel("regenerera", str(book))
     assert again.returncode == 0 and "inga celler behöver ändras" in again.stdout  # charts and cells stable
+
+
+def test_an_id_typed_away_inside_the_ramtabell_is_written_back(tmp_path):
+    """A row whose first cell is empty counts as typed by the user only where the
+    regeneration would change its cells: here the rest of the row is xlmodel's."""
+    book = _copy(PLAN, tmp_path)
+    rid = _value(book, "Ramtabell", "A7")
+    _type(book, "Ramtabell", {"A7": None})
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 cell ändrad" in proc.stdout and _value(book, "Ramtabell", "A7") == rid
+
+
+def test_set_defined_names_changes_only_that_name_and_adds_missing_ones(tmp_path):
+    pkg = Package.open(DR)
+    xml = pkg.part(pkg.workbook_part)
+    new = set_defined_names(pkg, {B.UTREDNING: "'Balanskravsutredning'!$B$15:$C$30",
+                                  "xlmodel_Ny": "'Info'!$A$1:$B$2"})
+    changed = new.part(new.workbook_part)
+    assert changed.replace(b"$C$30", b"$C$29").replace(
+        b"<definedName name=\"xlmodel_Ny\">'Info'!$A$1:$B$2</definedName>", b"") == xml
+    names = {d.name: d.value for d in new.defined_names}
+    assert names[B.UTREDNING] == "'Balanskravsutredning'!$B$15:$C$30" and names["xlmodel_Ny"] == "'Info'!$A$1:$B$2"
+    assert set_defined_names(new, {"xlmodel_Ny": "'Info'!$A$1:$B$2"}) is new  # nothing to change: the same package
+    # A workbook without any names gets a <definedNames> after <sheets>; a sheet-scoped name is never touched.
+    bare = re_sub_names(xml)
+    pkg2 = pkg.with_parts({pkg.workbook_part: bare})
+    out = set_defined_names(pkg2, {"xlmodel_X": "'Info'!$A$1:$A$1"}).part(pkg.workbook_part)
+    assert b"</sheets><definedNames><definedName name=\"xlmodel_X\">'Info'!$A$1:$A$1</definedName></definedNames>" in out
+    local = bare.replace(b"</sheets>", b'</sheets><definedNames><definedName name="xlmodel_X" localSheetId="0">'
+                         b"Info!$A$1</definedName></definedNames>")
+    out = set_defined_names(pkg.with_parts({pkg.workbook_part: local}), {"xlmodel_X": "'Info'!$B$2:$B$2"})
+    text = out.part(pkg.workbook_part).decode("utf-8")
+    assert 'localSheetId="0">Info!$A$1</definedName>' in text and "'Info'!$B$2:$B$2" in text
+
+
+def re_sub_names(xml: bytes) -> bytes:
+    return re.sub(rb"<definedNames>.*?</definedNames>", b"", xml, flags=re.S)
+
+
+def test_a_name_that_is_no_block_falls_back_to_the_detection():
+    cells = PackageCells(Package.open(PLAN))
+    for value in ("#REF!", "'Ramtabell'!#REF!", "'Ramtabell'!$A$1:$XFD$1048576", "'Finns inte'!$A$4:$H$20"):
+        pkg = set_defined_names(Package.open(PLAN), {B.FRAMETABLE: value})
+        assert B.read_block(PackageCells(pkg), B.FRAMETABLE) is None, value
+    assert B.read_block(cells, B.FRAMETABLE) == B.BlockPlace("Ramtabell", "A4:H20")

@@ -112,7 +112,9 @@ def _charts_in_order(pkg: Any, sheet: str) -> list[str]:
         if not rel.is_type("drawing"):
             continue
         targets = {r.id: r.target for r in pkg.relationships(rel.target) if r.is_type("chart")}
-        xml = pkg.part(rel.target).decode("utf-8")
+        xml = _text(pkg, rel.target)
+        if xml is None:
+            continue
         for m in re.finditer(r"<xdr:from>\s*<xdr:col>(\d+)</xdr:col>.*?<xdr:row>(\d+)</xdr:row>.*?"
                              r"<c:chart\b[^>]*r:id=\"([^\"]+)\"", xml, re.S):
             if m.group(3) in targets:
@@ -158,8 +160,9 @@ def _series_xml(k: int, s: Series, template: str, layout: Layout) -> str:
             f'{tail.group(1) if tail else ""}</c:ser>')
 
 
-def _plan(pkg: Any, cells: Any) -> list[tuple[str, str, list[Series]]] | None:
-    """(chart part, its XML, the series it should show) for each chart under the table."""
+def _plan(pkg: Any, cells: Any) -> tuple[list[tuple[str, str, list[Series]]], Layout] | None:
+    """([(chart part, its XML, the series it should show)] for each chart under the
+    table, the layout), or None when the workbook has no such charts."""
     try:
         layout = expected(cells)
     except InputError:
@@ -170,7 +173,17 @@ def _plan(pkg: Any, cells: Any) -> list[tuple[str, str, list[Series]]] | None:
     if not charts:
         return None
     panels = _assigned(layout, len(charts))
-    return [(part, pkg.part(part).decode("utf-8"), panel) for part, panel in zip(charts, panels)], layout
+    texts = [(part, _text(pkg, part), panel) for part, panel in zip(charts, panels)]
+    return [(part, xml, panel) for part, xml, panel in texts if xml is not None], layout
+
+
+def _text(pkg: Any, part: str) -> str | None:
+    """A drawing or chart part as text; None for one that is not UTF-8 (a damaged part
+    is left as it is: not read, not rewritten)."""
+    try:
+        return pkg.part(part).decode("utf-8")
+    except (UnicodeDecodeError, KeyError):
+        return None
 
 
 def stale(pkg: Any, cells: Any) -> list[Finding]:
