@@ -316,3 +316,24 @@ def test_team_tables_on_own_sheets_are_validated_without_xlmodel_sheet_names(tmp
     assert len(errors) == 1
     assert errors[0]["sheet"] == "Våra ramar" and errors[0]["cell"] == "B4"
     assert "'Budgetram föregående år'" in errors[0]["message"] and "tblRamar" in errors[0]["message"]
+
+
+def test_team_tables_without_named_cells_are_told_which_name_is_missing(tmp_path):
+    """tblRamar and tblForandringar typed in, but no named cells and no Parametrar sheet:
+    one finding naming the missing name, not a demand for xlmodel's sheet."""
+    import xlsxwriter
+
+    path = tmp_path / "utan namn.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Våra ramar")
+    ws.add_table(0, 0, 1, 6, {"name": "tblRamar", "columns": [{"header": h} for h in (
+        "Id", "Post", "Förälder", "Budgetram föregående år", "Indexsats", "Indexeras", "Decimaler")],
+        "data": [["RS", "Regionstyrelsen", None, 100, None, "Ja", 1]]})
+    ws2 = wb.add_worksheet("Beslut")
+    ws2.add_table(0, 0, 1, 4, {"name": "tblForandringar", "columns": [{"header": h} for h in (
+        "Id", "Beskrivning", "Typ", "Rad", "Belopp")], "data": [["u1", "Satsning", "utökad", "RS", 5]]})
+    wb.close()
+    code, report = validate_json(path)
+    assert code == 1 and report["parts"] == ["ramtabell", "index"]
+    (finding,) = report["findings"]
+    assert "Namnet 'Budgetar' (Budgetår) finns inte" in finding["message"]
