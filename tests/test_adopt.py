@@ -137,6 +137,11 @@ def test_adopt_xlsxwriter_workbook_then_every_command_works(tmp_path):
 
     explain = run_cli("forklara", book.name, "Ramtabell!H5", cwd=tmp_path)
     assert explain.returncode == 0 and "ramtabell.ram" in explain.stdout
+    assert "bladet Info" not in explain.stdout  # the team's book has no Info sheet to point at
+    from test_user_visible_text import offending
+
+    for text in (run.stdout, regen.stdout, explain.stdout, run_cli("validera", book.name, cwd=tmp_path).stdout):
+        assert offending(text) == [], text
 
     roll = run_cli("rulla-fram", book.name, "--index", "2,9 %", "--indexkalla", "SKR:s prognos", cwd=tmp_path)
     assert roll.returncode == 0, roll.stderr
