@@ -342,3 +342,33 @@ def test_team_tables_without_named_cells_are_told_which_name_is_missing(tmp_path
     assert code == 1 and report["parts"] == ["ramtabell", "index"]
     (finding,) = report["findings"]
     assert "Namnet 'Budgetar' (Budgetår) finns inte" in finding["message"]
+
+
+def test_adopt_an_xlsm_keeps_its_vba_project(tmp_path):
+    """A macro-enabled team book: its VBA project is one of the parts kept byte for byte,
+    and the command says how the button gets there (excel installera)."""
+    import xlsxwriter
+
+    with zipfile.ZipFile(ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm") as zf:
+        vba = zf.read("xl/vbaProject.bin")
+    book = tmp_path / "budget.xlsm"
+    (tmp_path / "vba.bin").write_bytes(vba)
+    wb = xlsxwriter.Workbook(str(book))
+    wb.add_vba_project(str(tmp_path / "vba.bin"))
+    ws = wb.add_worksheet("Nämndramar")
+    for i, (name, frame) in enumerate(COMMITTEES, 2):
+        ws.write(f"A{i}", name)
+        ws.write_number(f"B{i}", float(frame))
+    wb.close()
+    before = parts_of(book)
+    run = adopt(book)
+    assert run.returncode == 0, run.stderr
+    assert "xlmodel excel installera budget.xlsm" in run.stdout
+    after = parts_of(book)
+    assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"] == vba
+    assert [n for n in before if n not in BOOKKEEPING and after[n] != before[n]] == []
+    assert validate_json(book)[0] == 0
+    plan = run_cli("excel", "installera", "--torrkorning", book.name, cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    assert "egen arbetsbok" in plan.stdout and "med xlmodels delar ramtabell, index" in plan.stdout
+    assert 'Knappen "Uppdatera ramtabell" på bladet Ramtabell' in plan.stdout
