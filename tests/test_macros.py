@@ -184,10 +184,20 @@ class FakeApp:
         return self.answer if buttons == "ok_cancel" else "ok"
 
 
+class FakeNames(list):
+    """``book.names``: iterable of names, and ``add(name, refers_to)`` as xlwings has it
+    (Excel replaces a workbook name of the same spelling)."""
+
+    def add(self, name: str, refers_to: str) -> FakeName:
+        self[:] = [n for n in self if n.name.casefold() != name.casefold()]
+        self.append(FakeName(name, refers_to))
+        return self[-1]
+
+
 class FakeBook:
     def __init__(self, app: FakeApp | None = None) -> None:
         self.sheets = FakeSheets()
-        self.names: list[FakeName] = []
+        self.names: FakeNames = FakeNames()
         self.app = app or FakeApp()
         self.log: list[tuple] = []
 
@@ -377,6 +387,42 @@ def test_macro_and_regenerate_write_the_same_cells_after_an_input_change(built):
     regenerate_file(built, backup=False)
     sheets = ["Ramtabell", "Ramar", "Förändringar", "Parametrar", "Resultatbudget", "Diagram", "Balanskrav"]
     assert book_state(book, sheets) == file_state(built, sheets)   # and the same workbook afterwards
+
+
+def test_macro_refuses_a_note_under_the_table_and_sets_the_blocks_name_as_it_grows(built):
+    """The macro's side of the named blocks (issue 13 point 4): a nämnd added under
+    tblRamar grows the Ramtabell; a note in the row it would cover is refused with the
+    cell named and nothing written, and once the note is moved the table is written and
+    its name ``xlmodel_Ramtabell`` set to the grown extent (through ``book.names.add``)."""
+    import re as _re
+
+    from xlmodel.xlsx.atomic import save_package
+    from xlmodel.xlsx.package import Package
+    from xlmodel.xlsx.patch import CellWrite, patch_sheet
+
+    pkg = Package.open(built)
+    table = next(t for t in pkg.tables("Ramar") if t.name == "tblRamar")
+    first, last = table.ref.split(":")
+    row = int(_re.sub(r"\D", "", last)) + 1
+    new = patch_sheet(pkg, "Ramar", [CellWrite(f"A{row}", "KULT"), CellWrite(f"B{row}", "Kulturnämnd"),
+                                      CellWrite(f"D{row}", Decimal("12.5")), CellWrite(f"F{row}", "ja"),
+                                      CellWrite(f"G{row}", Decimal(1))])
+    xml = new.part(table.part).decode("utf-8").replace(f'ref="{table.ref}"', f'ref="{first}:G{row}"')
+    save_package(new.with_parts({table.part: xml.encode("utf-8")}), built, expect_sha256=pkg.sha256, backup=False)
+    edit(built, "Ramtabell", {"B21": "Not under tabellen"})
+
+    book = FakeBook.load(built)
+    report = X.run_macro(book, X.regenerate_book)
+    assert not report.ok and book.log == []
+    assert "Ramtabell!B21" in report.lines[0] and "skriver inte över" in report.lines[0]
+
+    edit(built, "Ramtabell", {"B21": None, "B24": "Not under tabellen"})
+    book = FakeBook.load(built)
+    report = X.run_macro(book, X.regenerate_book)
+    assert report.ok, report.lines
+    names = {n.name: n.refers_to for n in book.names}
+    assert names["xlmodel_Ramtabell"] == "='Ramtabell'!$A$4:$H$21"
+    assert book.sheets["Ramtabell"].values["A21"] == "SUMMA" and book.sheets["Ramtabell"].values["B24"] == "Not under tabellen"
 
 
 def test_bad_input_is_reported_with_its_cell_and_nothing_is_written(built):

@@ -13,6 +13,7 @@ table part and workbook.xml as Excel stores them.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -151,6 +152,16 @@ def test_a_blank_row_inserted_inside_the_ramtabell_leaves_no_old_summa_row(tmp_p
     assert _value(book, "Ramtabell", "H20") == summa
     assert _names(book)[B.FRAMETABLE] == "'Ramtabell'!$A$4:$H$20"  # the name back to the table's extent
     assert _xlmodel("validera", str(book)).returncode == 0
+    # As LibreOffice recalculates it: one sum, the right one, nothing under it.
+    from xlmodel.testing.libreoffice import find_soffice, recalc_values
+
+    if find_soffice() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice saknas i CI: `make test` ska installera det (libreoffice-calc-nogui)")
+        pytest.skip("LibreOffice is not installed here; `make test` installs it (libreoffice-calc-nogui)")
+    ramtabell = recalc_values([book])[book]["Ramtabell"]
+    assert round(float(ramtabell["H20"]), 1) == 8770.7
+    assert ramtabell.get("H21") in (None, "") and ramtabell.get("A21") in (None, "")
 
 
 def test_a_note_under_the_ramtabell_is_refused_not_replaced_when_the_table_grows(tmp_path):
@@ -249,21 +260,28 @@ def test_validate_reports_stale_rows_inside_a_diagram_blocks_name(tmp_path):
     assert _names(book)[B.DIAGRAM_FRAMES] == "'Diagram'!$A$4:$D$11"
 
 
-def test_resursramar_blocks_move_with_the_table_and_their_names_follow(tmp_path):
-    book = _copy(VN, tmp_path)
-    before = B.range_target(_names(book)[B.RESURSRAMAR])
+def _add_resursram(book: Path, rid: str = "KULT", label: str = "Kulturnämnd", frame: int = 20) -> int:
+    """A nämnd typed under tblResursramar and the table grown over it (as Excel does)."""
     pkg = Package.open(book)
     table = next(t for t in pkg.tables("Resursramar") if t.name.lower().startswith("tblresursram"))
     first, last = table.ref.split(":")
     row = int(re.sub(r"\D", "", last)) + 1
     cells = PackageCells(pkg)
     header = {cells.value("Resursramar", f"{c}{table.header_row}"): c for c in "ABCDEFGHIJKLMNOP"}
-    writes = [CellWrite(f"{header['Id']}{row}", "KULT"), CellWrite(f"{header['Post']}{row}", "Kulturnämnd")]
-    writes += [CellWrite(f"{col}{row}", Decimal(20)) for h, col in header.items() if str(h).startswith("Resursram ")]
+    writes = [CellWrite(f"{header['Id']}{row}", rid), CellWrite(f"{header['Post']}{row}", label)]
+    writes += [CellWrite(f"{col}{row}", Decimal(frame)) for h, col in header.items() if str(h).startswith("Resursram ")]
     writes.append(CellWrite(f"{header['Generell reduktion']}{row}", "nej"))
     new = patch_sheet(pkg, "Resursramar", writes)
-    xml = new.part(table.part).decode("utf-8").replace(f'ref="{table.ref}"', f'ref="{first}:{re.sub(r"[0-9]", "", last)}{row}"')
+    grown = f'ref="{first}:{re.sub(r"[0-9]", "", last)}{row}"'
+    xml = new.part(table.part).decode("utf-8").replace(f'ref="{table.ref}"', grown)
     _save(book, pkg, new.with_parts({table.part: xml.encode("utf-8")}))
+    return row
+
+
+def test_resursramar_blocks_move_with_the_table_and_their_names_follow(tmp_path):
+    book = _copy(VN, tmp_path)
+    before = B.range_target(_names(book)[B.RESURSRAMAR])
+    _add_resursram(book)
     proc = _xlmodel("regenerera", str(book))
     assert proc.returncode == 0, proc.stderr
     after = B.range_target(_names(book)[B.RESURSRAMAR])
@@ -273,3 +291,94 @@ def test_resursramar_blocks_move_with_the_table_and_their_names_follow(tmp_path)
     checked = _xlmodel("validera", "--format", "json", str(book))
     errors = [f for r in json.loads(checked.stdout)["files"] for f in r["findings"] if f["severity"] == "error"]
     assert errors == []
+
+
+def _series(path: Path) -> dict[str, list[list[str]]]:
+    """chart part -> [[label ref, categories ref, values ref] per series]."""
+    pkg = Package.open(path)
+    out = {}
+    for name in sorted(n for n in pkg.names if n.startswith("xl/charts/chart")):
+        xml = pkg.part(name).decode("utf-8")
+        out[name] = [re.findall(r"<c:f>([^<]+)</c:f>", ser) for ser in re.findall(r"<c:ser>.*?</c:ser>", xml, re.S)]
+    return out
+
+
+def test_vasternorrlands_charts_draw_a_new_namnd_after_regenerate(tmp_path):
+    """Issue 13 point 5 / issue 15 point 2: a nämnd added to the Resursramar table is drawn
+    after 'regenerera' (not only after 'bygg'), in the panel its size puts it in."""
+    book = _copy(VN, tmp_path)
+    shown = _series(book)
+    assert sum(len(s) for s in shown.values()) >= 5
+    row = _add_resursram(book, frame=20)
+    new_values = f"Resursramar!$E${row}:$H${row}"
+    assert not any(new_values in ser for series in _series(book).values() for ser in series)
+
+    checked = _xlmodel("validera", "--format", "json", str(book))
+    findings = [f for r in json.loads(checked.stdout)["files"] for f in r["findings"]]
+    stale = [f for f in findings if f["rule"] == "resursramar.diagram"]
+    assert checked.returncode == 1 and len(stale) == 1 and "Kulturnämnd" in stale[0]["message"]
+
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stderr
+    after = _series(book)
+    drawn = [ser for series in after.values() for ser in series]
+    assert [ser[2] for ser in drawn].count(new_values) == 1  # drawn once
+    assert [ser for ser in drawn if ser[2] == new_values][0] == [f"Resursramar!$B${row}", "Resursramar!$E$4:$H$4", new_values]
+    # every other nämnd still drawn as before, in its chart; 20 mkr joins the small nämnder (6–17 mkr)
+    for part, series in shown.items():
+        assert all(ser in after[part] for ser in series)
+    small = [part for part, series in after.items() if [f"Resursramar!$B${row}", "Resursramar!$E$4:$H$4", new_values] in series]
+    assert small and all(len(after[p]) == len(shown[p]) + 1 for p in small)
+    pkg = Package.open(book)
+    xml = pkg.part(small[0]).decode("utf-8")
+    assert "<c:v>Kulturnämnd</c:v>" in xml and "<c:v>20</c:v>" in xml  # cached label and values
+    checked = _xlmodel("validera", "--format", "json", str(book))
+    assert not [f for r in json.loads(checked.stdout)["files"] for f in r["findings"] if f["rule"] == "resursramar.diagram"]
+    again = _xlmodel("regenerera", str(book))
+    assert again.returncode == 0 and "inga celler behöver ändras" in again.stdout  # charts and cells stable
+
+
+def test_an_id_typed_away_inside_the_ramtabell_is_written_back(tmp_path):
+    """A row whose first cell is empty counts as typed by the user only where the
+    regeneration would change its cells: here the rest of the row is xlmodel's."""
+    book = _copy(PLAN, tmp_path)
+    rid = _value(book, "Ramtabell", "A7")
+    _type(book, "Ramtabell", {"A7": None})
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 cell ändrad" in proc.stdout and _value(book, "Ramtabell", "A7") == rid
+
+
+def test_set_defined_names_changes_only_that_name_and_adds_missing_ones(tmp_path):
+    pkg = Package.open(DR)
+    xml = pkg.part(pkg.workbook_part)
+    new = set_defined_names(pkg, {B.UTREDNING: "'Balanskravsutredning'!$B$15:$C$30",
+                                  "xlmodel_Ny": "'Info'!$A$1:$B$2"})
+    changed = new.part(new.workbook_part)
+    assert changed.replace(b"$C$30", b"$C$29").replace(
+        b"<definedName name=\"xlmodel_Ny\">'Info'!$A$1:$B$2</definedName>", b"") == xml
+    names = {d.name: d.value for d in new.defined_names}
+    assert names[B.UTREDNING] == "'Balanskravsutredning'!$B$15:$C$30" and names["xlmodel_Ny"] == "'Info'!$A$1:$B$2"
+    assert set_defined_names(new, {"xlmodel_Ny": "'Info'!$A$1:$B$2"}) is new  # nothing to change: the same package
+    # A workbook without any names gets a <definedNames> after <sheets>; a sheet-scoped name is never touched.
+    bare = re_sub_names(xml)
+    pkg2 = pkg.with_parts({pkg.workbook_part: bare})
+    out = set_defined_names(pkg2, {"xlmodel_X": "'Info'!$A$1:$A$1"}).part(pkg.workbook_part)
+    assert b"</sheets><definedNames><definedName name=\"xlmodel_X\">'Info'!$A$1:$A$1</definedName></definedNames>" in out
+    local = bare.replace(b"</sheets>", b'</sheets><definedNames><definedName name="xlmodel_X" localSheetId="0">'
+                         b"Info!$A$1</definedName></definedNames>")
+    out = set_defined_names(pkg.with_parts({pkg.workbook_part: local}), {"xlmodel_X": "'Info'!$B$2:$B$2"})
+    text = out.part(pkg.workbook_part).decode("utf-8")
+    assert 'localSheetId="0">Info!$A$1</definedName>' in text and "'Info'!$B$2:$B$2" in text
+
+
+def re_sub_names(xml: bytes) -> bytes:
+    return re.sub(rb"<definedNames>.*?</definedNames>", b"", xml, flags=re.S)
+
+
+def test_a_name_that_is_no_block_falls_back_to_the_detection():
+    cells = PackageCells(Package.open(PLAN))
+    for value in ("#REF!", "'Ramtabell'!#REF!", "'Ramtabell'!$A$1:$XFD$1048576", "'Finns inte'!$A$4:$H$20"):
+        pkg = set_defined_names(Package.open(PLAN), {B.FRAMETABLE: value})
+        assert B.read_block(PackageCells(pkg), B.FRAMETABLE) is None, value
+    assert B.read_block(cells, B.FRAMETABLE) == B.BlockPlace("Ramtabell", "A4:H20")

@@ -33,6 +33,9 @@ from typing import Any
 from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, get_column_letter
 
 PREFIX = "xlmodel_"
+# The largest extent a block's name may have (a frame table of 100 000 rows of 8 columns
+# is 800 000 cells): a name over a whole sheet is not a block, and is not followed.
+MAX_BLOCK_CELLS = 1_000_000
 
 # --- the regionplan ---------------------------------------------------------------
 FRAMETABLE = "xlmodel_Ramtabell"               # Ramtabell: header row .. SUMMA row
@@ -166,6 +169,9 @@ def read_block(cells: Any, name: str) -> BlockPlace | None:
     place = range_target(value)
     if place is None or place.sheet not in cells.sheet_names():
         return None
+    c1, r1, c2, r2 = place.bounds
+    if (c2 - c1 + 1) * (r2 - r1 + 1) > MAX_BLOCK_CELLS:
+        return None  # a whole sheet or column named: no block of xlmodel's, the part's detection decides
     return place
 
 

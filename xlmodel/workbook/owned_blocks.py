@@ -7,12 +7,12 @@ Excel macro) writes a plan, ``prepare``:
 - **clears the stale rows**: the cells of the block's old extent (its defined name, as
   the workbook holds it) that the new extent no longer covers. They are added to the
   plan's ``clear`` and so appear in the change list as "(rader som inte längre finns)".
-- **refuses to overwrite a user's cells**: a cell that regenerate would write or clear
-  and that holds something xlmodel did not write is the user's. That is a filled cell
-  outside the block's old extent (a note under the Ramtabell that the grown table
-  would cover), or inside it on a row whose first cell is empty (a row the user
-  inserted into the block and typed into: xlmodel fills the first column of every row
-  it writes). Cells inside an Excel Table are never the user's here: a table's computed
+- **refuses to overwrite a user's cells**: a cell that regenerate would change (write
+  with another content, or clear) and that holds something xlmodel did not write is the
+  user's. That is a filled cell outside the block's old extent (a note under the
+  Ramtabell that the grown table would cover), or inside it on a row whose first cell
+  is empty (a row the user inserted into the block and typed into: xlmodel fills the
+  first column of every row it writes). Cells inside an Excel Table are never the user's here: a table's computed
   columns are xlmodel's by the layout, and Excel fills them itself when a row is added.
   The refusal is one Swedish message naming every such cell (``Ramtabell!B21``); nothing
   is written. Refusing, not moving: a moved note loses its place next to what it was
@@ -136,9 +136,12 @@ def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
 
 
 def _user_cells(cells: Any, plan: SheetPlan, block: NamedBlock, old, new, cleared, tables) -> list[tuple[str, str]]:
+    from xlmodel.workbook.owned import stored
+    from xlmodel.workbook.regenerate import unchanged
+
     sheet = plan.sheet
-    touched = [_split(oc.ref) for oc in plan.cells]
-    touched = [cr for cr in touched if _inside(new, *cr)]
+    owned_at = {_split(oc.ref): oc for oc in plan.cells}
+    touched = [cr for cr in owned_at if _inside(new, *cr)]
     touched += [cr for cr in cleared if _inside(old, *cr)]
     first_col = get_column_letter(old[0])
     row_typed: dict[int, bool] = {}
@@ -154,8 +157,12 @@ def _user_cells(cells: Any, plan: SheetPlan, block: NamedBlock, old, new, cleare
             if not row_typed[r]:
                 continue  # a row xlmodel wrote: its cells are xlmodel's
         ref = f"{get_column_letter(c)}{r}"
-        if _filled(cells, sheet, ref):
-            out.append((c, r))
+        if not _filled(cells, sheet, ref):
+            continue
+        oc = owned_at.get((c, r))
+        if oc is not None and (c, r) not in cleared and unchanged(cells, sheet, oc, *stored(cells, sheet, ref)):
+            continue  # already what xlmodel writes there: nothing of the user's is replaced
+        out.append((c, r))
     return [(sheet, f"{get_column_letter(c)}{r}") for c, r in out]
 
 

@@ -197,6 +197,9 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
         from xlmodel.workbook import chart_ranges
 
         new = chart_ranges.follow(new, plans)  # a chart over an owned block that grew or shrank
+        from xlmodel.workbook import resursramar_charts
+
+        new = resursramar_charts.follow(new, cells)  # Västernorrland's frame charts: a series per nämnd
         from xlmodel.xlsx.defined_names import set_defined_names
 
         new = set_defined_names(new, owned_blocks.name_updates(cells, plans))  # each block's name to its extent

@@ -741,6 +741,11 @@ def validate_resursramar(cells) -> tuple[list[Finding], int]:
         f = compare_cell(cells, sheet, oc, RULE)
         if f is not None:
             findings.append(f)
+    pkg = getattr(cells, "pkg", None)
+    if pkg is not None:
+        from xlmodel.workbook import resursramar_charts
+
+        findings += resursramar_charts.stale(pkg, cells)  # a chart that does not draw every nämnd
     for sheet, ranges in stale_ranges(cells, comp).items():
         for rng in ranges:
             findings.append(Finding(
@@ -802,10 +807,6 @@ def build_resursramar(source, path: Path) -> None:
     book.close()
 
 
-# A nämnd whose frame is below this share of the largest one is drawn in the second
-# panel, on its own axis: next to HSN's 5 850 mkr, 6–8 mkr would be a flat line at zero.
-SMALL_FRAME_SHARE = Decimal("0.1")
-MAX_PANELS = 3
 
 
 def _frames_chart(book, inp: Inputs) -> None:
@@ -834,16 +835,11 @@ def _frames_chart(book, inp: Inputs) -> None:
         except InputError:
             return ZERO
 
-    # Panels by size: a nämnd goes to the next panel when its frame is below
-    # SMALL_FRAME_SHARE of the largest of the panel before (at most MAX_PANELS).
-    panels: list[list] = []
-    rest = sorted(rows, key=lambda rr: size(rr[1]), reverse=True)
-    while rest:
-        largest = size(rest[0][1])
-        last_panel = len(panels) == MAX_PANELS - 1
-        keep = rest if last_panel else [rr for rr in rest if size(rr[1]) >= largest * SMALL_FRAME_SHARE]
-        panels.append(sorted(keep, key=lambda rr: rr[0]))
-        rest = [rr for rr in rest if rr not in keep]
+    # Panels by size, by the rule regenerate redraws them with (resursramar_charts).
+    from xlmodel.workbook.resursramar_charts import frame_panels
+
+    by_row = dict(rows)
+    panels = [[(r, by_row[r]) for r in panel] for panel in frame_panels([(r, size(row)) for r, row in rows])]
     top = hr + len(inp.frames.rows) + 10
     for i, panel in enumerate(panels):
         title = ("Resursramar per nämnd, mkr (löpande priser)" if i == 0 else
