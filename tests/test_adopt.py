@@ -137,6 +137,11 @@ def test_adopt_xlsxwriter_workbook_then_every_command_works(tmp_path):
 
     explain = run_cli("forklara", book.name, "Ramtabell!H5", cwd=tmp_path)
     assert explain.returncode == 0 and "ramtabell.ram" in explain.stdout
+    assert "bladet Info" not in explain.stdout  # the team's book has no Info sheet to point at
+    from test_user_visible_text import offending
+
+    for text in (run.stdout, regen.stdout, explain.stdout, run_cli("validera", book.name, cwd=tmp_path).stdout):
+        assert offending(text) == [], text
 
     roll = run_cli("rulla-fram", book.name, "--index", "2,9 %", "--indexkalla", "SKR:s prognos", cwd=tmp_path)
     assert roll.returncode == 0, roll.stderr
@@ -316,3 +321,54 @@ def test_team_tables_on_own_sheets_are_validated_without_xlmodel_sheet_names(tmp
     assert len(errors) == 1
     assert errors[0]["sheet"] == "Våra ramar" and errors[0]["cell"] == "B4"
     assert "'Budgetram föregående år'" in errors[0]["message"] and "tblRamar" in errors[0]["message"]
+
+
+def test_team_tables_without_named_cells_are_told_which_name_is_missing(tmp_path):
+    """tblRamar and tblForandringar typed in, but no named cells and no Parametrar sheet:
+    one finding naming the missing name, not a demand for xlmodel's sheet."""
+    import xlsxwriter
+
+    path = tmp_path / "utan namn.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Våra ramar")
+    ws.add_table(0, 0, 1, 6, {"name": "tblRamar", "columns": [{"header": h} for h in (
+        "Id", "Post", "Förälder", "Budgetram föregående år", "Indexsats", "Indexeras", "Decimaler")],
+        "data": [["RS", "Regionstyrelsen", None, 100, None, "Ja", 1]]})
+    ws2 = wb.add_worksheet("Beslut")
+    ws2.add_table(0, 0, 1, 4, {"name": "tblForandringar", "columns": [{"header": h} for h in (
+        "Id", "Beskrivning", "Typ", "Rad", "Belopp")], "data": [["u1", "Satsning", "utökad", "RS", 5]]})
+    wb.close()
+    code, report = validate_json(path)
+    assert code == 1 and report["parts"] == ["ramtabell", "index"]
+    (finding,) = report["findings"]
+    assert "Namnet 'Budgetar' (Budgetår) finns inte" in finding["message"]
+
+
+def test_adopt_an_xlsm_keeps_its_vba_project(tmp_path):
+    """A macro-enabled team book: its VBA project is one of the parts kept byte for byte,
+    and the command says how the button gets there (excel installera)."""
+    import xlsxwriter
+
+    with zipfile.ZipFile(ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm") as zf:
+        vba = zf.read("xl/vbaProject.bin")
+    book = tmp_path / "budget.xlsm"
+    (tmp_path / "vba.bin").write_bytes(vba)
+    wb = xlsxwriter.Workbook(str(book))
+    wb.add_vba_project(str(tmp_path / "vba.bin"))
+    ws = wb.add_worksheet("Nämndramar")
+    for i, (name, frame) in enumerate(COMMITTEES, 2):
+        ws.write(f"A{i}", name)
+        ws.write_number(f"B{i}", float(frame))
+    wb.close()
+    before = parts_of(book)
+    run = adopt(book)
+    assert run.returncode == 0, run.stderr
+    assert "xlmodel excel installera budget.xlsm" in run.stdout
+    after = parts_of(book)
+    assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"] == vba
+    assert [n for n in before if n not in BOOKKEEPING and after[n] != before[n]] == []
+    assert validate_json(book)[0] == 0
+    plan = run_cli("excel", "installera", "--torrkorning", book.name, cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    assert "egen arbetsbok" in plan.stdout and "med xlmodels delar ramtabell, index" in plan.stdout
+    assert 'Knappen "Uppdatera ramtabell" på bladet Ramtabell' in plan.stdout

@@ -63,6 +63,7 @@ class Plan:
     # Where the "Uppdatera ramtabell" button goes: a regionplan's Info sheet, or the
     # Ramtabell sheet of a team's workbook that holds the frame table (xlmodel anslut).
     button_sheet: str | None = None
+    parts: list[str] = field(default_factory=list)   # a team's workbook: the parts of xlmodel it holds
 
 
 # --------------------------------------------------------------------------- bitness
@@ -134,7 +135,6 @@ def plan(book: Path, *, windows: bool | None = None) -> Plan:
     """The steps for ``book``. Reads the file (headless) to know its kind; refuses what
     cannot be prepared before anything is done."""
     from xlmodel.workbook.cells import PackageCells
-    from xlmodel.workbook.kinds import detect
 
     windows = sys.platform.startswith("win") if windows is None else windows
     book = Path(book)
@@ -144,14 +144,17 @@ def plan(book: Path, *, windows: bool | None = None) -> Plan:
     if suffix not in (".xlsx", ".xlsm"):
         raise WorkbookError("ange en arbetsbok .xlsx eller .xlsm (en .xls eller .xlsb kan inte förberedas)",
                             path=str(book))
+    from xlmodel.workbook.holding import parts_in
+
     cells = PackageCells.open(book)
-    kind = detect(cells)
-    button_sheet = _button_sheet(cells, kind)
+    kind, held = parts_in(cells)  # xlmodel's own book: its kind; a team's: the parts it holds
+    button_sheet = _button_sheet(cells, kind, held)
     target = book if suffix == ".xlsm" else book.with_suffix(".xlsm")
     if target != book and target.exists():
         raise WorkbookError(f"{target.name} finns redan; flytta den eller förbered den i stället "
                             f"(xlmodel excel installera {target.name})", path=str(book))
-    p = Plan(book=book, target=target, kind=kind, button_sheet=button_sheet)
+    p = Plan(book=book, target=target, kind=kind, button_sheet=button_sheet,
+             parts=[] if kind else [part.name for part in held])
     py = sys.executable
     p.steps.append(Step(
         f"Kontrollera att Excel och Python ({py}, {python_bits()} bitar) har samma antal bitar.",
@@ -175,15 +178,16 @@ def plan(book: Path, *, windows: bool | None = None) -> Plan:
     return p
 
 
-def _button_sheet(cells, kind: str | None) -> str | None:
-    """The sheet the button goes on, or None for a workbook without the frame table."""
-    from xlmodel.workbook.holding import parts_in
-    from xlmodel.workbook.layout import SHEET_FRAMETABLE
-
+def _button_sheet(cells, kind: str | None, held) -> str | None:
+    """The sheet the button goes on: a regionplan's Info sheet, else the sheet the frame
+    table stands on (its defined name); None for a workbook without the frame table."""
     if kind == "regionplan" and BUTTON_SHEET in cells.sheet_names():
         return BUTTON_SHEET
-    if any(part.name == "ramtabell" for part in parts_in(cells)[1]) and SHEET_FRAMETABLE in cells.sheet_names():
-        return SHEET_FRAMETABLE
+    if any(part.name == "ramtabell" for part in held):
+        from xlmodel.workbook.frames import frame_place
+
+        sheet = frame_place(cells).sheet
+        return sheet if sheet in cells.sheet_names() else None
     return None
 
 
@@ -196,7 +200,8 @@ def _conf_rows(python: str) -> list[tuple[str, str]]:
 def describe(p: Plan, *, windows: bool) -> list[str]:
     """The dry run's lines."""
     kind = {"regionplan": "regionplan", "delarsrapport": "delårsrapport", "resursramar": "resursramar"}.get(
-        p.kind or "", "egen arbetsbok (ingen av xlmodels typer)")
+        p.kind or "", "egen arbetsbok (ingen av xlmodels typer)"
+        + (f" med xlmodels {'delar' if len(p.parts) > 1 else 'del'} {', '.join(p.parts)}" if p.parts else ""))
     lines = [f"{p.book}: {kind}. Så här skulle den förberedas:"]
     lines += [f"  {i}. {s.text}" for i, s in enumerate(p.steps, 1)]
     if not windows:

@@ -116,6 +116,14 @@ def read_param(cells: CellSource, p: Param, rule: str) -> Any:
                 f"{'finns' if p.sheet in cells.sheet_names() else 'saknas'})",
                 rule=rule, argument=p.name,
             )
+        if cells.defined_name(p.name) is None:
+            # Neither the name nor the layout's sheet: a team's own workbook (holding)
+            # that has the part's tables but not its named cells.
+            raise InputError(
+                f"namnet '{p.name}' ({p.label}) finns inte i arbetsboken, och inte heller bladet '{p.sheet}' där "
+                f"cellen annars läses: ge cellen med värdet namnet {p.name} (Formler → Namnhanteraren)",
+                rule=rule, argument=p.name,
+            )
         require_sheet(cells, sheet, rule)
     try:
         return convert(cells.value(sheet, ref), p, rule=rule)

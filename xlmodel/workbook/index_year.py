@@ -68,7 +68,7 @@ def validate_index_year(cells: Any) -> tuple[list[Finding], int]:
     this_year = [r for r in rows if r["year"] == year]
     if any(r["rate"] == rate for r in this_year) or (not this_year and published_rate(year, rate)):
         return [], 1
-    where = f"tabellen Index på bladet {INDEX_TABLE.sheet}" if table is not None else \
+    where = f"tabellen Index på bladet {table.sheet or INDEX_TABLE.sheet}" if table is not None else \
         f"en tabell Index (År, Index, Sats, Källa eller beslut) på bladet {INDEX_TABLE.sheet}"
     if this_year:
         listed = ", ".join(f"{pct(r['rate'])} ({r['series']})" for r in this_year)

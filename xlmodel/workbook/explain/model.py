@@ -29,6 +29,8 @@ Status = Literal["beräknad", "indata", "formel", "text", "tom"]
 OWN_DOCUMENT = "{dokument}"
 OWN_DOCUMENT_CELL = ("Info", "A2")
 OWN_DOCUMENT_MISSING = "arbetsbokens eget underlag (ingen källa angiven under rubriken på bladet Info)"
+# A workbook without an Info sheet (the team's own, with parts added by xlmodel anslut).
+OWN_DOCUMENT_NO_INFO = "arbetsbokens eget underlag (budgetens egen metod; arbetsboken anger ingen källa)"
 
 # Rule ids of the explanations, with the Swedish description and the source a reader
 # can look up. Legal parameters bring their own reference (params.lookup).
@@ -97,7 +99,8 @@ def cite_own_document(cells, explanation: "Explanation") -> "Explanation":
         return explanation
     sheet, cell = OWN_DOCUMENT_CELL
     stated = cells.value(sheet, cell) if sheet in cells.sheet_names() else None
-    document = str(stated).strip() if isinstance(stated, str) and stated.strip() else OWN_DOCUMENT_MISSING
+    missing = OWN_DOCUMENT_MISSING if sheet in cells.sheet_names() else OWN_DOCUMENT_NO_INFO
+    document = str(stated).strip() if isinstance(stated, str) and stated.strip() else missing
     return explanation.model_copy(update={"source": explanation.source.replace(OWN_DOCUMENT, document)})
 
 
