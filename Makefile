@@ -15,7 +15,7 @@ test:
 	bash scripts/setup.sh --libreoffice
 	.venv/bin/python -m pytest -q
 
-# Rebuild workbooks/*.xlsx from the versioned inputs in workbooks/src/.
+# Rebuild workbooks/*.xlsx and *.xlsm from the versioned inputs in workbooks/src/.
 workbooks: setup
 	.venv/bin/xlmodel bygg workbooks/src --ut workbooks
 

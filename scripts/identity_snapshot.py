@@ -64,7 +64,7 @@ EDITS: list[tuple[str, str, str, dict[str, object]]] = [
     ("rp_rb_nettoram", "vasterbotten_regionplan_2021.xlsm", "Resultatbudget", {"C7": Decimal("-8800")}),
     ("rp_balanskrav_b5", "vasterbotten_regionplan_2021.xlsm", "Balanskrav", {"B5": Decimal("-120")}),
     ("rp_ramar_parent", "vasterbotten_regionplan_2021.xlsm", "Ramar", {"C6": None}),
-    ("dr_utredning_c5", "vasterbotten_delarsrapport_2021_08.xlsx", "Balanskravsutredning", {"C5": Decimal("801")}),
+    ("dr_utredning_c5", "vasterbotten_delarsrapport_2021_08.xlsm", "Balanskravsutredning", {"C5": Decimal("801")}),
     ("rr_param", "vasternorrland_regionplan_2020_2022.xlsx", "Parametrar", {"C5": Decimal("0.03")}),
     ("rr_resursram_parent", "vasternorrland_regionplan_2020_2022.xlsx", "Resursramar", {"C6": Decimal("123.4")}),
     ("rr_resursram", "vasternorrland_regionplan_2020_2022.xlsx", "Resursramar", {"F5": Decimal("400")}),

@@ -37,7 +37,7 @@ DPI = 80
 # Sheets shown in the docs, per workbook (every page of each).
 PICTURES = {
     "vasterbotten_regionplan_2021.xlsm": ("Ramtabell", "Resultatbudget", "Balanskrav", "Diagram"),
-    "vasterbotten_delarsrapport_2021_08.xlsx": ("Balanskravsutredning", "Driftredovisning", "Prognos"),
+    "vasterbotten_delarsrapport_2021_08.xlsm": ("Balanskravsutredning", "Driftredovisning", "Prognos"),
     "vasternorrland_regionplan_2020_2022.xlsx": ("Resursramar", "Återställning"),
 }
 

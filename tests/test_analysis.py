@@ -21,7 +21,7 @@ from xlmodel.errors import InputError  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 WB = ROOT / "workbooks"
 PLAN = WB / "vasterbotten_regionplan_2021.xlsm"
-DELAR = WB / "vasterbotten_delarsrapport_2021_08.xlsx"
+DELAR = WB / "vasterbotten_delarsrapport_2021_08.xlsm"
 RESURS = WB / "vasternorrland_regionplan_2020_2022.xlsx"
 
 
@@ -56,7 +56,7 @@ def test_restoration_utredning_and_goals_of_the_regionplan():
 def test_utredning_of_the_delarsrapport():
     df = analysis.open_workbook(DELAR).utredning()
     assert len(df) == 10 and df.iloc[-1].tolist() == ["Balanskravsresultat", 168.0]
-    with pytest.raises(InputError, match="finns bara i en regionplan; vasterbotten_delarsrapport_2021_08.xlsx är delårsrapport"):
+    with pytest.raises(InputError, match="finns bara i en regionplan; vasterbotten_delarsrapport_2021_08.xlsm är delårsrapport"):
         analysis.open_workbook(DELAR).frame_table()
 
 

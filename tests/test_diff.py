@@ -31,7 +31,7 @@ from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONPLAN = ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
-DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx"
+DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
 GIT = shutil.which("git")
 
 

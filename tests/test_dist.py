@@ -66,7 +66,7 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs(wheel, tmp_path):
     assert all(Path(p).is_relative_to(env) for p in got[:2]), got
     assert got[2] == "168.0"
     assert run(py, "-m", "xlmodel", "--version", cwd=elsewhere).strip() == f"xlmodel {xlmodel.__version__}"
-    book = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx"
+    book = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
     run(py, "-m", "xlmodel", "validera", book, cwd=elsewhere)
     assert "Så här skulle den förberedas" in run(py, "-m", "xlmodel", "excel", "installera", "--torrkorning",
                                                   book, cwd=elsewhere)

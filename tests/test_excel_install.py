@@ -25,9 +25,26 @@ def xlmodel(*args, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", "xlmodel", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
+def plain_xlsx(tmp_path, name="Budget.xlsx"):
+    """The shipped delårsrapport built as a plain .xlsx (no VBA project), as a controller's
+    own workbook is before it is made ready: the shipped one is an .xlsm."""
+    src = tmp_path / "kalla" / "dr"
+    shutil.copytree(WORKBOOKS / "src" / "vasterbotten_delarsrapport_2021_08", src)
+    toml = src / "bok.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("vasterbotten_delarsrapport_2021_08.xlsm", name),
+                    encoding="utf-8")
+    out = tmp_path / "byggd"
+    built = xlmodel("bygg", src, "--ut", out)
+    assert built.returncode == 0, built.stderr
+    book = tmp_path / name
+    shutil.move(out / name, book)
+    shutil.rmtree(tmp_path / "kalla")
+    shutil.rmtree(out)
+    return book
+
+
 def test_dry_run_of_an_xlsx_lists_the_steps_and_changes_nothing(tmp_path):
-    book = tmp_path / "Budget.xlsx"
-    shutil.copyfile(WORKBOOKS / "vasterbotten_delarsrapport_2021_08.xlsx", book)
+    book = plain_xlsx(tmp_path)
     before = book.read_bytes()
     run = xlmodel("excel", "installera", "--torrkorning", book)
     assert run.returncode == 0, run.stderr
@@ -63,8 +80,7 @@ def test_without_dry_run_off_windows_nothing_is_done(tmp_path):
 
 
 def test_refusals_before_anything_is_done(tmp_path):
-    book = tmp_path / "Budget.xlsx"
-    shutil.copyfile(WORKBOOKS / "vasterbotten_delarsrapport_2021_08.xlsx", book)
+    book = plain_xlsx(tmp_path)
     (tmp_path / "Budget.xlsm").write_bytes(b"someone's file")
     run = xlmodel("excel", "installera", "--torrkorning", book)
     assert run.returncode == 2 and "Budget.xlsm finns redan" in run.stderr
@@ -239,8 +255,7 @@ def test_prepare_a_regionplan_through_excel_with_macros_disabled(monkeypatch, tm
 
 
 def test_prepare_an_xlsx_saves_a_new_xlsm_and_keeps_an_existing_conf_sheet(monkeypatch, tmp_path):
-    book_path = tmp_path / "Budget.xlsx"
-    shutil.copyfile(WORKBOOKS / "vasterbotten_delarsrapport_2021_08.xlsx", book_path)
+    book_path = plain_xlsx(tmp_path)
     p = ei.plan(book_path, windows=True)
     log, books = _fake_xlwings(monkeypatch, tmp_path, ["Info", "xlwings.conf"])
     ei.prepare_workbook(p)

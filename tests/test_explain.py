@@ -26,7 +26,7 @@ from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONPLAN = ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
-DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx"
+DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
 
 
 def run(*args: str):

@@ -27,7 +27,7 @@ from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
-BOOK = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx"
+BOOK = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
 DATA = Path(__file__).parent / "data" / "seed004"
 # tblDrift rows of the shipped workbook (Driftredovisning), by the print's row ids.
 DRIFT_ROW = {"rs": 5, "hsn": 10, "run": 13, "fhs": 14, "pn": 15, "rev": 16, "skatteintakter": 17, "gen_sb": 18,
@@ -98,7 +98,7 @@ def test_shipped_workbook_flags_the_88_percent_against_94_of_117():
 
 
 def test_a_broken_reconciliation_gives_exactly_its_finding(tmp_path):
-    path = tmp_path / "delarsrapport.xlsx"
+    path = tmp_path / "delarsrapport.xlsm"
     shutil.copy2(BOOK, path)
     patch(path, "Uppföljning", {"C26": -5900})     # the resultaträkning's nettokostnader mistyped
     regen = cli("regenerera", str(path))           # writes the difference, and reports it (exit 1)
@@ -113,7 +113,7 @@ def test_a_broken_reconciliation_gives_exactly_its_finding(tmp_path):
 
 
 def test_a_computed_cell_typed_over_is_found(tmp_path):
-    path = tmp_path / "delarsrapport.xlsx"
+    path = tmp_path / "delarsrapport.xlsm"
     shutil.copy2(BOOK, path)
     patch(path, "Omställning", {"R5": D("0.88")})   # someone types the report's 88 % over the formula
     code, found = findings(path)
@@ -122,7 +122,7 @@ def test_a_computed_cell_typed_over_is_found(tmp_path):
 
 
 def test_rolling_to_the_full_year_updates_every_derived_cell(tmp_path):
-    path = tmp_path / "delarsrapport.xlsx"
+    path = tmp_path / "delarsrapport.xlsm"
     shutil.copy2(BOOK, path)
     # The year-end outcome (made up): utfall, same period last year and the periodised budget.
     new = {"rs": (-3050, -2890, -2940), "hsn": (-5420, -5310, -5220), "run": (-380, -372, -400),
@@ -156,7 +156,7 @@ def test_rolling_to_the_full_year_updates_every_derived_cell(tmp_path):
 
 
 def test_switching_to_linear_budget_to_date_rewrites_the_formulas(tmp_path):
-    path = tmp_path / "delarsrapport.xlsx"
+    path = tmp_path / "delarsrapport.xlsm"
     shutil.copy2(BOOK, path)
     patch(path, "Uppföljning", {"M6": "linjär"})
     patch(path, "Driftredovisning", {"G5": -2900, "G10": -5310})
@@ -195,7 +195,7 @@ def test_the_forecast_flows_into_the_balance_requirement(tmp_path):
     assert cells.formula("Prognos", "I14") == "ATERSTALLNING(A15:A19,F15:F19)"
     assert cells.value("Prognos", "O15") == "återställd" and cells.value("Prognos", "N15") == 2022
     # A forecast that no longer gives the utredning's årets resultat: exactly that finding.
-    path = tmp_path / "delarsrapport.xlsx"
+    path = tmp_path / "delarsrapport.xlsm"
     shutil.copy2(BOOK, path)
     patch(path, "Prognos", {"D9": 700})            # finansiella intäkter 734 → 700: resultat 835
     cli("regenerera", str(path))
@@ -206,7 +206,7 @@ def test_the_forecast_flows_into_the_balance_requirement(tmp_path):
 
 
 def test_a_bad_input_is_one_located_swedish_message(tmp_path):
-    path = tmp_path / "delarsrapport.xlsx"
+    path = tmp_path / "delarsrapport.xlsm"
     shutil.copy2(BOOK, path)
     patch(path, "Driftredovisning", {"C13": "styrelse"})          # RUN's Typ: no such kind
     run = cli("validera", str(path))
@@ -230,7 +230,7 @@ def test_a_delarsrapport_without_the_followup_part_is_unchanged(tmp_path):
         (src / f"{name}.csv").unlink()
     out = tmp_path / "out"
     assert cli("bygg", str(src), "--ut", str(out)).returncode == 0
-    (book,) = out.glob("*.xlsx")
+    (book,) = out.glob("*.xlsm")
     cells = PackageCells.open(book)
     assert cells.sheet_names() == ["Info", "Balanskravsutredning", "xlwings.conf"]
     code, found = findings(book)
@@ -238,7 +238,7 @@ def test_a_delarsrapport_without_the_followup_part_is_unchanged(tmp_path):
 
 
 def test_a_period_outside_1_to_12_months_is_named_at_its_cell(tmp_path):
-    path = tmp_path / "delarsrapport.xlsx"
+    path = tmp_path / "delarsrapport.xlsm"
     shutil.copy2(BOOK, path)
     patch(path, "Uppföljning", {"M5": 13})
     code, found = findings(path)

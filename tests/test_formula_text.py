@@ -19,7 +19,7 @@ from xlmodel.xlsx.formula_text import canonical_formula, same_formula
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONPLAN = ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
-DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx"
+DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
 
 SAME = [
     ("='Ramtabell'!B5", "=Ramtabell!B5"),

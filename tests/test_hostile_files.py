@@ -231,7 +231,7 @@ def test_xls_and_ods_written_by_libreoffice_are_named_so(soffice, fmt, words, tm
 
     src = tmp_path / "in" / "bok.xlsx"
     src.parent.mkdir()
-    src.write_bytes((ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx").read_bytes())
+    src.write_bytes((ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm").read_bytes())
     made = lo.convert([src], tmp_path / "ut", fmt=fmt, soffice=soffice, recalc=False)[src]
     assert made.suffix == f".{fmt}"
     assert_refused(made, words)

@@ -48,7 +48,7 @@ from xlmodel.xlsx import CellWrite, ExcelError, Package, patch_sheet, read_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONPLAN = ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
-DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx"
+DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
 REGIONPLAN_SRC = ROOT / "workbooks" / "src" / "vasterbotten_regionplan_2021"
 
 Damage = Callable[[Package], Package]

@@ -90,7 +90,7 @@ EXPLAIN = {
                                           "Ramtabell!D9", "Ramtabell!F9", "Ramtabell!B5", "Resultatbudget!J5",
                                           "Resultatbudget!L5", "Resultatbudget!H15", "Balanskrav!G5",
                                           "Diagram!D5", "Parametrar!C6", "Ramar!D5"),
-    "vasterbotten_delarsrapport_2021_08.xlsx": ("Balanskravsutredning!C15", "Balanskravsutredning!C16",
+    "vasterbotten_delarsrapport_2021_08.xlsm": ("Balanskravsutredning!C15", "Balanskravsutredning!C16",
                                                 "Balanskravsutredning!C17", "Balanskravsutredning!C20"),
     "vasternorrland_regionplan_2020_2022.xlsx": ("Resursramar!K5", "Fotnoter!I6", "Återställning!F5",
                                                  "Parametrar!D16"),

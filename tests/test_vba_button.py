@@ -128,3 +128,29 @@ def test_a_built_workbook_has_the_same_button(tmp_path):
     (built,) = build_books(src, tmp_path / "ut")
     assert built.name == "Region Exempel plan 2026.xlsm"
     assert vba_streams(built) == vba_streams(SHIPPED)
+
+
+DELARSRAPPORT = REPO / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
+
+
+def test_the_delarsrapport_ships_as_xlsm_with_the_regionplans_vba_project_and_button(tmp_path, monkeypatch):
+    """It holds =BALANSKRAV(): only a macro workbook keeps the module "Import Functions"
+    writes. Same project, same button macro, which regenerates what the kind owns."""
+    import xlwings as xw
+
+    from test_macros import FakeBook, button_command, edit
+    from xlmodel.workbook.vba import ENTRY_MACRO
+
+    assert vba_streams(DELARSRAPPORT) == vba_streams(SHIPPED)
+    with zipfile.ZipFile(DELARSRAPPORT) as zf:
+        content_types = zf.read("[Content_Types].xml")
+        drawing = b"".join(zf.read(n) for n in zf.namelist() if n.endswith(".vml"))
+    assert b"application/vnd.ms-excel.sheet.macroEnabled.main+xml" in content_types
+    assert f"[0]!{ENTRY_MACRO}".encode() in drawing and "Uppdatera beräknade celler".encode() in drawing
+    book_path = tmp_path / "Delårsrapport augusti (kopia).xlsm"
+    shutil.copyfile(DELARSRAPPORT, book_path)
+    edit(book_path, "Balanskravsutredning", {"C9": Decimal(-700)})   # line 5 retyped
+    book = FakeBook.load(book_path)
+    monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book), raising=False)
+    exec(button_command(book_path, ENTRY_MACRO), {})
+    assert any(entry[0] == "Balanskravsutredning" for entry in book.log)

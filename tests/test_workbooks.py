@@ -171,7 +171,7 @@ def test_changed_inputs_regenerate_correct_frame_table_and_nothing_else(tmp_path
     assert wb["Ramtabell"]["H14"].value == pytest.approx(5017 - 45 + 9 + 5017 * 0.021)
 
 
-DR = WORKBOOKS / "vasterbotten_delarsrapport_2021_08.xlsx"
+DR = WORKBOOKS / "vasterbotten_delarsrapport_2021_08.xlsm"
 
 
 def test_regenerate_refreshes_udf_caches_and_keeps_the_spill_markup(tmp_path):

@@ -90,8 +90,10 @@ class Workbook:
             from xlmodel.rules.balanskrav import balanskravsutredning_rows
             from xlmodel.workbook.delarsrapport import RULE, utredning_inputs
 
-            values = utredning_inputs(read_table(self.cells, L.UTREDNING_TABLE, RULE))
-            rows = balanskravsutredning_rows(*(values[k] for k in L.UTREDNING_KEYS), year=self.year())
+            year = self.year()
+            values = utredning_inputs(read_table(self.cells, L.UTREDNING_TABLE, RULE), year)
+            rows = balanskravsutredning_rows(*(values[k] for k in L.UTREDNING_KEYS), values.get(L.UTREDNING_RUR_KEY),
+                                             year=year)
             return _frame(rows, ("Post", "Belopp"))
         self._require("regionplan", "balanskravsutredningen")
         from xlmodel.workbook.balanskrav_sheet import RULE

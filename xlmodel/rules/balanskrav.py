@@ -125,6 +125,16 @@ def _has_rur_line(year: int | None, inp: "BalanskravInput") -> bool:
     return params.text("reserv.regim", year) == "resultatreserv"
 
 
+def input_line_numbers(year: int | None) -> tuple[int, ...]:
+    """The input lines a balanskravsutredning of ``year`` has: 1–8, and 9 (use of an old
+    RUR) from FY2024 (params 'reserv.regim' "resultatreserv"). Lines 7–8 are in the form
+    for every year (before FY2010 they must be empty, ``_check_reserve_lines``); without a
+    year the form of the years before 2024."""
+    if year is not None and params.text("reserv.regim", year) == "resultatreserv":
+        return tuple(range(1, 10))
+    return tuple(range(1, 9))
+
+
 def _check_reserve_lines(inp: "BalanskravInput", year: int | None) -> None:
     """Reserve lines the law of ``year`` has no place for are refused (never silently moved)."""
     if year is None:

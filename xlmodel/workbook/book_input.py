@@ -98,7 +98,7 @@ FileName = Annotated[str, BeforeValidator(_file_name)]
 class _Book(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    file: FileName = Field(description="arbetsbokens filnamn, .xlsx (eller .xlsm för en regionplan med knapp)")
+    file: FileName = Field(description="arbetsbokens filnamn, .xlsx (eller .xlsm, med VBA-projekt och knapp, för en regionplan eller delårsrapport)")
     title: Title = Field(description="rubriken överst på varje blad")
     source: Text = Field("", description="varifrån indata kommer (visas under rubriken)")
 
@@ -193,9 +193,10 @@ MODELS: dict[str, type[_Book]] = {"regionplan": RegionplanBook, "delarsrapport":
 # The CSV files each kind reads (file stem → required).
 CSV_FILES: dict[str, dict[str, bool]] = {
     "regionplan": {"ramar": True, "forandringar": True, "publicerat": False, "resultatbudget": True,
-                   "mal": False, "balanskrav": True, "frister": False, "index": False},
+                   "mal": False, "balanskrav": True, "frister": False, "index": False, "reservriktlinjer": False},
     "delarsrapport": {"utredning": True, "drift": False, "resultatrakning": False, "omstallning_uppfoljning": False,
-                      "drift_tryckt": False, "omstallning_tryckt": False, "prognos": False, "balanskrav_ar": False},
+                      "drift_tryckt": False, "omstallning_tryckt": False, "prognos": False, "balanskrav_ar": False,
+                      "reservriktlinjer": False},
     "resursramar": {"planar": True, "resursramar": True, "fotnoter": True, "balanskravsresultat": True,
                     "underskott": True},
 }

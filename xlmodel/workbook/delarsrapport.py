@@ -1,6 +1,7 @@
 """The delårsrapport workbook: a balanskravsutredning with native and xlwings formulas.
 
-The sheet holds the eight signed lines as an input Table, the two statutory totals as
+The sheet holds the signed lines as an input Table (1–8, and 9 from FY2024: the year's
+wording, ``balanskrav.input_line_numbers``), the two statutory totals as
 native formulas (so LibreOffice and any reader computes them), and the same figure
 through ``=BALANSKRAV(...)`` and the whole utredning through a spilling
 ``=BALANSKRAV_UTREDNING(...)``, each with its cached value. ``validate`` recomputes all
@@ -16,13 +17,14 @@ from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO, fmt_mkr
-from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
+from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning, input_line_numbers
 from xlmodel.workbook import layout as L
 from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.workbook.udf_cells import argument, as_stored, call, spill_cells
 from xlmodel.workbook.cells import read_param, read_table, require_sheet
+from xlmodel.workbook.reserve_guidelines import guidelines_of
 
 RULE = "balanskrav"
 T = L.UTREDNING_TABLE
@@ -32,60 +34,94 @@ def _amount_ref(nr: int) -> str:
     return f"{T.col_letter('amount')}{T.header_row + nr}"
 
 
-def utredning_inputs(table: RawTable) -> dict[str, Decimal]:
-    """Nr 1..8 → the signed amounts; the rows must be in the law's order, one each."""
+def utredning_inputs(table: RawTable, year: int | None = None) -> dict[str, Decimal]:
+    """Nr → the signed amounts (keys of ``BalanskravInput``); the rows must be the lines the
+    year's wording has (``balanskrav.input_line_numbers``: 1–8, and 9 from 2024), in the
+    law's order, one each. Without a year a row 9 is read where it is given."""
     rows = table.typed(RULE)
+    numbers = input_line_numbers(year)
+    if year is None and any(r["nr"] == 9 for r in rows):
+        numbers = tuple(range(1, 10))
+    last = numbers[-1]
     by_nr: dict[int, dict] = {}
-    for i, r in enumerate(rows):
+    for r in rows:
         nr = r["nr"]
         sheet, cell = table.where(r, "nr")
-        if nr is None or not 1 <= nr <= 8:
-            raise InputError(f"radnummer {nr} finns inte i en balanskravsutredning (1–8)", rule=RULE, argument="Nr").at(sheet, cell)
+        if nr == 9 and last == 8:
+            raise InputError(f"rad 9 (användning av medel från äldre resultatutjämningsreserv) finns i utredningen "
+                             f"från räkenskapsåret 2024; år {year} används rad 8 för reserven", rule=RULE,
+                             argument="Nr").at(sheet, cell)
+        if nr is None or not 1 <= nr <= last:
+            raise InputError(f"radnummer {nr} finns inte i en balanskravsutredning (1–{last})", rule=RULE,
+                             argument="Nr").at(sheet, cell)
         if nr in by_nr:
             raise InputError(f"rad {nr} förekommer två gånger", rule=RULE, argument="Nr").at(sheet, cell)
         if r["_row"] != nr - 1:
             raise InputError(
-                f"rad {nr} står på fel plats: raderna ska stå i lagens ordning 1–8 (formlerna under tabellen pekar på dem)",
+                f"rad {nr} står på fel plats: raderna ska stå i lagens ordning 1–{last} (formlerna under tabellen pekar på dem)",
                 rule=RULE, argument="Nr",
             ).at(sheet, cell)
         by_nr[nr] = r
-    missing = [n for n in range(1, 9) if n not in by_nr]
+    missing = [n for n in numbers if n not in by_nr]
     if missing:
-        raise InputError(f"raderna {', '.join(map(str, missing))} saknas i utredningen", rule=RULE).at(T.sheet, T.top_left)
+        why = (f" (från räkenskapsåret 2024 har utredningen rad 9, användning av medel från äldre "
+               f"resultatutjämningsreserv)" if missing == [9] else "")
+        raise InputError(f"raderna {', '.join(map(str, missing))} saknas i utredningen{why}", rule=RULE).at(T.sheet, T.top_left)
     if by_nr[1]["amount"] is None:
         sheet, cell = table.where(by_nr[1], "amount")
         raise InputError("årets resultat (rad 1) saknas", rule=RULE, argument="arets_resultat").at(sheet, cell)
-    return {L.UTREDNING_KEYS[n - 1]: (by_nr[n]["amount"] if by_nr[n]["amount"] is not None else ZERO) for n in range(1, 9)}
+    keys = line_keys(len(numbers))
+    return {key: (by_nr[n]["amount"] if by_nr[n]["amount"] is not None else ZERO) for n, key in zip(numbers, keys)}
 
 
-def expected_cells(values: dict[str, Decimal], year: int | None) -> tuple[list[OwnedCell], list[Finding]]:
+def line_keys(n: int) -> tuple[str, ...]:
+    """The input lines' keys for a utredning of ``n`` lines (8, or 9 from 2024)."""
+    return L.UTREDNING_KEYS + ((L.UTREDNING_RUR_KEY,) if n == 9 else ())
+
+
+def expected_cells(values: dict[str, Decimal], year: int | None,
+                   guidelines=None) -> tuple[list[OwnedCell], list[Finding]]:
     """The computed block: two native totals (rule core) and the two xlwings function
     cells, whose values come from calling ``udfs.BALANSKRAV`` / ``BALANSKRAV_UTREDNING``
-    with the input cells as Excel passes them (``udf_cells``): one answer for both paths."""
+    with the input cells as Excel passes them (``udf_cells``): one answer for both paths.
+    Both functions get the year (the wording and the reserve's name of that year) and,
+    from 2024, line 9 (use of an old RUR) as their last argument."""
     utr = balanskravsutredning(BalanskravInput(**values), year)
-    refs = [_amount_ref(n) for n in range(1, 9)]
+    keys = [k for k in line_keys(9) if k in values]
+    refs = [_amount_ref(n) for n in range(1, len(keys) + 1)]
     col = T.col_letter("amount")
     label_col = T.col_letter("label")
-    args = ",".join(refs)
+    year_ref = L.DELARSRAPPORT_PARAMS[0].cell
     by_ref = {ref: (values[key] if values[key] != ZERO or key == "arets_resultat" else None)
-              for ref, key in zip(refs, L.UTREDNING_KEYS)}
-    excel_args = [argument(by_ref, ref) for ref in refs]
+              for ref, key in zip(refs, keys)}
+    by_ref[year_ref] = Decimal(year) if year is not None else None
+    line_args = [argument(by_ref, ref) for ref in refs[:8]]
+    tail_refs = [year_ref] + refs[8:]       # ar; anvandning_rur (from 2024)
+    tail_args = [argument(by_ref, ref) for ref in tail_refs]
+    args = ",".join(refs[:8] + tail_refs)
+    reserve_refs = "+".join(refs[6:])
     cells = [
         OwnedCell(f"{col}{L.UTREDNING_ADJUSTED_ROW}", utr.resultat_efter_justeringar, formula=f"SUM({refs[0]}:{refs[5]})", style="amount_bold"),
-        OwnedCell(f"{col}{L.UTREDNING_RESULT_ROW}", utr.balanskravsresultat, formula=f"{col}{L.UTREDNING_ADJUSTED_ROW}+{refs[6]}+{refs[7]}", style="amount_sum"),
-        OwnedCell(f"{col}{L.UTREDNING_UDF_ROW}", as_stored(call("BALANSKRAV", *excel_args)), formula=f"BALANSKRAV({args})", style="amount_bold"),
+        OwnedCell(f"{col}{L.UTREDNING_RESULT_ROW}", utr.balanskravsresultat, formula=f"{col}{L.UTREDNING_ADJUSTED_ROW}+{reserve_refs}", style="amount_sum"),
+        OwnedCell(f"{col}{L.UTREDNING_UDF_ROW}", as_stored(call("BALANSKRAV", *line_args, *tail_args)), formula=f"BALANSKRAV({args})", style="amount_bold"),
     ]
-    # The year argument gives the labels of that year's law (resultatutjämningsreserv in 2021).
-    year_ref = L.DELARSRAPPORT_PARAMS[0].cell
-    spilled = spill_cells(f"{label_col}{L.UTREDNING_SPILL_ROW}", f"BALANSKRAV_UTREDNING({args},{year_ref})",
-                          call("BALANSKRAV_UTREDNING", *excel_args, year), styles=("text", "amount"))
+    spilled = spill_cells(f"{label_col}{L.UTREDNING_SPILL_ROW}", f"BALANSKRAV_UTREDNING({args})",
+                          call("BALANSKRAV_UTREDNING", *line_args, *tail_args), styles=("text", "amount"))
     cells += [OwnedCell(c.ref, c.value, c.formula, "text" if c.ref.startswith(label_col) else "amount", c.spill)
               for c in spilled]
     findings = []
-    where = {k: _amount_ref(i + 1) for i, k in enumerate(L.UTREDNING_KEYS)}
+    where = {k: _amount_ref(i + 1) for i, k in enumerate(keys)}
     for f in utr.findings:
         ref = where.get(f.field or f.subject or "")
         findings.append(f.at(T.sheet, ref) if f.sheet is None else f)
+    if year is not None:
+        # Reserve use (lines 8–9) against the law of the year and fullmäktige's guidelines
+        # (the workbook's tblReservriktlinjer, else the common local rule).
+        from xlmodel.rules.reserve_guidelines import DEFAULT, use_findings
+
+        for f in use_findings(year, utr.resultat_efter_justeringar, values["anvandning"],
+                              values.get(L.UTREDNING_RUR_KEY, ZERO), guidelines or DEFAULT):
+            findings.append(f.at(T.sheet, where.get(f.field or "", _amount_ref(8))))
     return cells, findings
 
 
@@ -98,9 +134,9 @@ def _in_range(ref: str, rng: str) -> bool:
 def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
     table = read_table(cells, T, RULE)
     require_sheet(cells, T.sheet, RULE)  # the computed cells live there even if the table moved
-    values = utredning_inputs(table)
     year, published = (read_param(cells, p, RULE) for p in L.DELARSRAPPORT_PARAMS)
-    expected, findings = expected_cells(values, year)
+    values = utredning_inputs(table, year)
+    expected, findings = expected_cells(values, year, guidelines_of(cells, year))
     for oc in expected:
         f = compare_cell(cells, T.sheet, oc, RULE)
         if f is not None:
@@ -126,8 +162,8 @@ def sheet_plans(cells) -> list:
     """The utredning's owned cells, for regenerate."""
     raw = read_table(cells, T, RULE)
     require_sheet(cells, T.sheet, RULE)  # the computed cells live there even if the table moved
-    values = utredning_inputs(raw)
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], RULE)
-    owned, findings = expected_cells(values, year)
+    values = utredning_inputs(raw, year)
+    owned, findings = expected_cells(values, year, guidelines_of(cells, year))
     named = [NamedBlock(block_names.UTREDNING, ref) for ref in [block_names.extent_of(owned)] if ref]
     return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings, blocks=named)]

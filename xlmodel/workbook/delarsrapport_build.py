@@ -13,15 +13,19 @@ from xlmodel.workbook.book import Book, csv_table
 from xlmodel.workbook.delarsrapport import T, _in_range, expected_cells, utredning_inputs
 from xlmodel.workbook.followup.build import build_followup, has_followup
 from xlmodel.workbook.followup.layout import SHEETS as FOLLOWUP_SHEETS
+from xlmodel.workbook.vba import ENTRY_MACRO, xlwings_vba_project
 
 
 def build_delarsrapport(source, path: Path) -> None:
     meta = source.meta
     table = csv_table(source, "utredning", T)
-    values = utredning_inputs(table)
     year = int(meta["fiscal_year"])
+    values = utredning_inputs(table, year)  # the year's lines: 1–8, and 9 from 2024
     cells, _ = expected_cells(values, year)
-    book = Book(path, title=meta["title"])
+    # An .xlsm carries the VBA project the regionplan carries (``vba``): the sheet holds
+    # =BALANSKRAV(), and only a macro workbook keeps the module "Import Functions" writes.
+    is_macro_book = source.file_name.endswith(".xlsm")
+    book = Book(path, title=meta["title"], vba_project=xlwings_vba_project() if is_macro_book else None)
     for name in L.DELARSRAPPORT_SHEETS:
         if name == L.CONF_SHEET and has_followup(source):
             for followup_sheet in FOLLOWUP_SHEETS:  # the follow-up part's sheets, before xlwings.conf
@@ -31,13 +35,20 @@ def build_delarsrapport(source, path: Path) -> None:
     book.title(s, meta["title"], meta.get("source", ""))
     info = [
         "Balanskravsutredningen från årets resultat till balanskravsresultatet (LKBR 11 kap. 10 §, uppställning enligt RKR R15).",
-        "Fyll i de åtta raderna med tecken som i den tryckta utredningen. Summorna räknas med vanliga formler;",
+        ("Fyll i de åtta raderna" if len(values) == 8 else
+         "Fyll i de nio raderna (rad 9: användning av äldre resultatutjämningsreserv, från 2024)")
+        + " med tecken som i den tryckta utredningen. Summorna räknas med vanliga formler;",
         "=BALANSKRAV() och =BALANSKRAV_UTREDNING() räknar samma sak i Python via xlwings-tillägget i Excel.",
         "I LibreOffice och utan xlwings visar de två funktionscellerna #NAME? men det sparade värdet syns i filen.",
     ]
     for i, line in enumerate(info):
         book.write(s, f"A{4 + i}", line)
     book.sheet(s).set_column(0, 0, 120)
+    if is_macro_book:
+        # The regionplan's button macro: it regenerates every cell the workbook kind owns
+        # (udfs.RAMTABELL_UPPDATERA → udfs.live.regenerate_book), here the utredning's.
+        book.sheet(s).insert_button(
+            "B4", {"macro": ENTRY_MACRO, "caption": "Uppdatera beräknade celler", "width": 180, "height": 32})
     book.input_table(T, table.rows)
     for p, v in zip(L.DELARSRAPPORT_PARAMS, (year, Decimal(str(meta["published_balanskravsresultat"])) if "published_balanskravsresultat" in meta else None)):
         book.param(p, v)
@@ -58,6 +69,11 @@ def build_delarsrapport(source, path: Path) -> None:
     from xlmodel.workbook import block_names
 
     book.name_block(block_names.UTREDNING, T.sheet, block_names.extent_of(cells))
+
+    # Below the spilled utredning (11 lines from 2024): the reserve guidelines beside the law's limits.
+    from xlmodel.workbook import reserve_guidelines
+
+    reserve_guidelines.build(book, source, T.sheet, f"A{L.UTREDNING_SPILL_ROW + 14}", year)
     if has_followup(source):
         build_followup(book, source)
     book.conf_sheet()

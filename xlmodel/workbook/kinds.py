@@ -29,8 +29,10 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k for k in (
         Kind("regionplan", parts.FRAMETABLE.signature,
-             (parts.FRAMETABLE, parts.RESULTATBUDGET, parts.BALANSKRAV, parts.CHARTS, parts.INDEX), regionplan_build.build_regionplan),
-        Kind("delarsrapport", parts.UTREDNING.signature, (parts.UTREDNING, parts.FOLLOWUP), delarsrapport_build.build_delarsrapport),
+             (parts.FRAMETABLE, parts.RESULTATBUDGET, parts.BALANSKRAV, parts.CHARTS, parts.INDEX,
+              parts.RESERVE_GUIDELINES), regionplan_build.build_regionplan),
+        Kind("delarsrapport", parts.UTREDNING.signature, (parts.UTREDNING, parts.FOLLOWUP, parts.RESERVE_GUIDELINES),
+             delarsrapport_build.build_delarsrapport),
         Kind("resursramar", parts.RESURSRAMAR.signature, (parts.RESURSRAMAR,), resursramar.build_resursramar),
     )
 }

@@ -277,6 +277,7 @@ UTREDNING_KEYS = (  # Nr 1..8 → the argument of BALANSKRAV
     "arets_resultat", "realisationsvinster", "undantag_vinster", "undantag_forluster",
     "orealiserade", "aterforing", "reservering", "anvandning",
 )
+UTREDNING_RUR_KEY = "anvandning_rur"   # Nr 9, from FY2024: BALANSKRAV's last argument
 DELARSRAPPORT_PARAMS = (
     Param("Rakenskapsar", SHEET_UTREDNING, "G5", "Räkenskapsår", "year"),
     Param("PubliceratBalanskravsresultat", SHEET_UTREDNING, "G6", "Publicerat balanskravsresultat, mkr", "amount",
@@ -284,10 +285,10 @@ DELARSRAPPORT_PARAMS = (
 )
 # The computed block under the table (sheet rows): native formulas, then the xlwings functions.
 UTREDNING_ADJUSTED_ROW = 15      # Årets resultat efter balanskravsjusteringar = SUM(rad 1–6)
-UTREDNING_RESULT_ROW = 16        # Balanskravsresultat = justerat + rad 7 + rad 8
+UTREDNING_RESULT_ROW = 16        # Balanskravsresultat = justerat + rad 7 + rad 8 (+ rad 9 från 2024)
 UTREDNING_UDF_ROW = 17           # =BALANSKRAV(...)
 UTREDNING_SPILL_TITLE_ROW = 19
-UTREDNING_SPILL_ROW = 20         # =BALANSKRAV_UTREDNING(...) spills 10 × 2 from B20
+UTREDNING_SPILL_ROW = 20         # =BALANSKRAV_UTREDNING(...) spills 10 × 2 from B20 (11 × 2 from 2024)
 
 # --- Resultatbudget and financial goals (regionplan) ------------------------------
 

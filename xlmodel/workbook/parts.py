@@ -36,7 +36,7 @@ from xlmodel.findings import Finding
 from xlmodel.workbook import balanskrav_sheet, charts_sheet, delarsrapport, frames, frames_stream
 from xlmodel.workbook import layout as L
 from xlmodel.workbook import layout_resursramar as LR
-from xlmodel.workbook import followup, index_year, resultatbudget, resursramar
+from xlmodel.workbook import followup, index_year, reserve_guidelines, resultatbudget, resursramar
 from xlmodel.workbook.explain.frametable import explain_frametable
 from xlmodel.workbook.explain.ledger import explain_ledger
 from xlmodel.workbook.explain.model import Explanation
@@ -144,8 +144,20 @@ FOLLOWUP = Part(
     function_cells=((FL.SHEET_FORECAST, FL.LEDGER_ANCHOR),),
 )
 
+# Fullmäktige's guidelines for the reserves beside the law's limits (tblReservriktlinjer,
+# on Parametrar in a regionplan, on Balanskravsutredning in a delårsrapport). A workbook
+# without the table (built before it existed) uses the defaults: nothing to check.
+RESERVE_GUIDELINES = Part(
+    name="reservriktlinjer",
+    signature=(reserve_guidelines.TABLE.table,),
+    tables=(reserve_guidelines.TABLE,),
+    validate=reserve_guidelines.validate,
+    plans=reserve_guidelines.plans,
+)
+
 # Every part xlmodel knows, in the order the jobs run them.
-PARTS: tuple[Part, ...] = (FRAMETABLE, RESULTATBUDGET, BALANSKRAV, CHARTS, INDEX, UTREDNING, FOLLOWUP, RESURSRAMAR)
+PARTS: tuple[Part, ...] = (FRAMETABLE, RESULTATBUDGET, BALANSKRAV, CHARTS, INDEX, UTREDNING, FOLLOWUP, RESURSRAMAR,
+                           RESERVE_GUIDELINES)
 
 
 def found_in(cells: Any) -> list[Part]:

@@ -166,7 +166,13 @@ def _index_table(book: Book, source: BookSource) -> None:
     s = L.SHEET_PARAMS
     book.write(s, f"A{L.INDEX_TABLE.header_row - 1}", "Index per år med källa (Standardindex för budgetåret ska stå här)",
                "label")
+    # Below the index table and its blank rows: fullmäktige's reserve guidelines beside the law's limits.
+    from xlmodel.workbook import reserve_guidelines
+
+    below = L.INDEX_TABLE.header_row + len(rows) + L.INDEX_TABLE_SPARE_ROWS + 4
+    reserve_guidelines.build(book, source, s, f"A{below}", int(source.meta["budget_year"]))
     ws = book.sheet(s)
+    ws.set_column(0, 0, 8)    # the index table's År, over the guideline table's Nr
     ws.set_column(1, 1, 48)   # the parameter labels' widths win over the table's
     ws.set_column(2, 2, 14)
     ws.set_column(3, 3, 60)

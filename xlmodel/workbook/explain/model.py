@@ -86,7 +86,7 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
     "balanskrav": (
         "Balanskravsutredningen går från årets resultat till balanskravsresultatet; raderna anges med "
         "tecken som i den tryckta utredningen och summorna är rena summor: resultat efter "
-        "balanskravsjusteringar = rad 1–6, balanskravsresultat = det + rad 7 + rad 8.",
+        "balanskravsjusteringar = rad 1–6, balanskravsresultat = det + rad 7 + rad 8 (från 2024 även + rad 9, användning av äldre RUR).",
         "LKBR (2018:597) 11 kap. 10 §; RKR R15",
     ),
 }

@@ -26,25 +26,26 @@ def explain_utredning(cells, base: Explanation) -> Explanation | None:
     row, col = rc(base.cell)
     amount_col = T.col_letter("amount")
     label_col = T.col_letter("label")
-    spill_rows = range(L.UTREDNING_SPILL_ROW, L.UTREDNING_SPILL_ROW + 10)
+    spill_rows = range(L.UTREDNING_SPILL_ROW, L.UTREDNING_SPILL_ROW + 11)  # 11 lines from 2024
     letter = get_column_letter(col)
     in_block = letter == amount_col and row in (L.UTREDNING_ADJUSTED_ROW, L.UTREDNING_RESULT_ROW, L.UTREDNING_UDF_ROW)
     in_spill = letter in (label_col, amount_col) and row in spill_rows
     if not (in_block or in_spill):
         return None
     table = read_table(cells, T, D.RULE)
-    values = D.utredning_inputs(table)
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], D.RULE)
+    values = D.utredning_inputs(table, year)
     utr = balanskravsutredning(BalanskravInput(**values), year)
-    ref_of = {k: f"{amount_col}{T.header_row + i + 1}" for i, k in enumerate(L.UTREDNING_KEYS)}
+    line_keys = D.line_keys(len(values))   # 1–8, and 9 (old RUR) from 2024
+    ref_of = {k: f"{amount_col}{T.header_row + i + 1}" for i, k in enumerate(line_keys)}
     label_of = {ln.key: ln.label for ln in utr.lines}
     prms = [param_ref("balanskrav.uppstallning", year)] if year and params.has("balanskrav.uppstallning", year) else []
 
     def line_input(key: str) -> InputRef:
-        n = L.UTREDNING_KEYS.index(key) + 1
+        n = line_keys.index(key) + 1
         return inp(f"Rad {n}: {label_of.get(key, key)}", (T.sheet, ref_of[key]), values[key])
 
-    first6, last2 = L.UTREDNING_KEYS[:6], L.UTREDNING_KEYS[6:]
+    first6, last2 = line_keys[:6], line_keys[6:]   # last2: the reserve lines 7–8 (and 9)
     adjusted = f"{amount_col}{L.UTREDNING_ADJUSTED_ROW}"
 
     def adjusted_lines() -> list[str]:
@@ -62,7 +63,7 @@ def explain_utredning(cells, base: Explanation) -> Explanation | None:
         return base.model_copy(update={**common, "title": "Årets resultat efter balanskravsjusteringar",
                                        "inputs": [line_input(k) for k in first6], "arithmetic": adjusted_lines()})
     if in_block:
-        inputs = [line_input(k) for k in L.UTREDNING_KEYS]
+        inputs = [line_input(k) for k in line_keys]
         notes = []
         if row == L.UTREDNING_UDF_ROW:
             notes.append("=BALANSKRAV() räknar samma regel i Python (xlwings); utan xlwings visas det sparade värdet.")
@@ -80,7 +81,7 @@ def explain_utredning(cells, base: Explanation) -> Explanation | None:
                                        "arithmetic": [f"{base.cell} = {ref_of[key]} = {num(values[key])}"],
                                        "notes": note})
     lines = adjusted_lines() if line.key != "balanskravsresultat" else adjusted_lines() + result_lines()
-    keys = first6 if line.key != "balanskravsresultat" else L.UTREDNING_KEYS
+    keys = first6 if line.key != "balanskravsresultat" else line_keys
     return base.model_copy(update={**common, "title": f"{what}: {line.label}",
                                    "inputs": [line_input(k) for k in keys], "arithmetic": lines, "notes": note})
 

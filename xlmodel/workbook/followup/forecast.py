@@ -59,7 +59,7 @@ def forecast_cells(cells, part, own, Why, mkr) -> None:
     # then the same finding as the utredning's and reported once (validate_cells).
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], D.RULE)
     utr_table = read_table(cells, L.UTREDNING_TABLE, D.RULE, optional=True)
-    utr_values = D.utredning_inputs(utr_table) if utr_table is not None else None
+    utr_values = D.utredning_inputs(utr_table, year) if utr_table is not None else None
     prognos_resultat = None
     raw = read_table(cells, F.FORECAST_TABLE, RULE, optional=True)
     if raw is not None:
