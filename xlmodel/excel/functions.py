@@ -30,6 +30,7 @@ from xlmodel.errors import InputError
 from xlmodel.money import fmt_figure
 
 from xlmodel.excel import arguments as c
+from xlmodel.rules import ledger_table
 
 BALANSKRAV_LINES = (
     "arets_resultat", "realisationsvinster", "undantag_vinster", "undantag_forluster",
@@ -207,8 +208,7 @@ def _balanskrav_by_row(columns, rule, years=None, rur=None):
 # =========================================================================== återställning
 
 _WHOLE_DEFICIT = {"hela": "hela", "allt": "hela", "hela underskottet": "hela"}
-ATERSTALLNING_HEADERS = ("Underskottsår", "Underskott", "Återställt", "Avskrivet (synnerliga skäl)",
-                         "Kvar att återställa", "Sista år", "Status")
+ATERSTALLNING_HEADERS = ledger_table.FUNCTION.headers
 _DECISION_REASON = "Fullmäktiges beslut om synnerliga skäl, angivet i kalkylbladet (ATERSTALLNING)"
 
 
@@ -216,6 +216,8 @@ _DECISION_REASON = "Fullmäktiges beslut om synnerliga skäl, angivet i kalkylbl
 def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=None):
     """Återställning av negativa balanskravsresultat (KL 11:12-13), äldst först: en rad per underskott med år, underskott, återställt, avskrivet, kvar, sista år och status. Spiller ut."""
     from xlmodel.rules.restoration import Extension, WriteOff, ledger_from_columns
+    from xlmodel.location import Location
+    from xlmodel.rules.years import check_ascending
 
     rule = "aterstallning"
     years_v = c.vector(ar, "ar", rule)
@@ -232,10 +234,7 @@ def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=N
         raise InputError("inga år angivna", rule=rule, argument="ar")
     years = [c.year(years_v.values[i], c.element("ar", i), rule) for i in range(n)]
     results = [c.amount(results_v.values[i], c.element("balanskravsresultat", i), rule) for i in range(n)]
-    for i in range(1, n):
-        if years[i] <= years[i - 1]:
-            raise InputError(f"år {years[i]} kommer efter {years[i - 1]}: åren måste vara unika och i stigande ordning",
-                               rule=rule, argument=c.element("ar", i))
+    check_ascending(((years[i], Location(argument=c.element("ar", i))) for i in range(n)), rule=rule)
 
     write_offs, extensions = [], []
     for i in range(n):
@@ -271,8 +270,7 @@ def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=N
                                  check_atgardsplan=False)
     _refuse_capped_write_offs(ledger, years, rule)
     rows = [ATERSTALLNING_HEADERS]
-    rows += [(d.origin_year, d.amount, d.restored, d.written_off, d.remaining, d.deadline, d.status)
-             for d in ledger.deficits]
+    rows += [ledger_table.FUNCTION.row(d) for d in ledger.deficits]
     return c.table(rows)
 
 

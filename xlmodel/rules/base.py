@@ -94,7 +94,9 @@ def input_error_from(exc: ValidationError, rule: str) -> InputError:
             argument = f"{where}.{argument}"
         elif where:
             argument = where
-        return InputError(original.message, rule=original.rule or rule, argument=argument)
+        # a location the value carried (xlmodel.location) is kept: it is where the user typed it
+        return InputError(original.message, rule=original.rule or rule, argument=argument, sheet=original.sheet,
+                          cell=original.cell)
     kind = err.get("type", "")
     if kind == "missing":
         message = "värde saknas"

@@ -51,12 +51,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
+from xlmodel.location import NOWHERE, Locator
 from xlmodel.money import ZERO, decimal_places, fmt_mkr, round_half_up
 from xlmodel.rules import uplift
+from xlmodel.rules.varav import varav_excess
 
 RULE = "ramtabell"
 ChangeKind = Literal["omstallning", "omfordelning", "utokad", "engangs", "tillfallig"]
@@ -73,6 +75,8 @@ COLUMN_SV = {
     "index": "index",
     "frame": "budgetram",
 }
+# A finding's ``field`` back to the column key (the workbook layer's column of the row).
+COLUMN_OF_FIELD = {sv: key for key, sv in COLUMN_SV.items()}
 COLUMN_LABEL_SV = {
     "prior_frame": "Budgetram föregående år",
     "omstallning": "Omställning reducering",
@@ -86,10 +90,29 @@ MAX_PLACES = 6  # more decimals than any printed budget table (mkr with 2 decima
 
 # --------------------------------------------------------------------------- input models
 
+# Where an input row's values came from (``xlmodel.location.Locator``: column key ("id",
+# "parent", "row", "frame" …) -> Location), given by the workbook layer; a row built
+# without one (a test, the streaming validation) gives errors naming the field only. Not
+# data: left out of dumps and reprs, and equal whatever the place.
+_WHERE = Field(default=NOWHERE, exclude=True, repr=False)
+
+
+def located(err: InputError, row: BaseModel, key: str) -> InputError:
+    """``err`` at the cell of ``row``'s value ``key``, when the row carries its locations."""
+    loc = getattr(row, "where", NOWHERE)(key)
+    return err.at(loc.sheet, loc.cell)
+
+
+def located_finding(f: Finding, row: BaseModel, key: str) -> Finding:
+    """``f`` at the cell of ``row``'s value ``key``, when the row carries its locations."""
+    loc = getattr(row, "where", NOWHERE)(key)
+    return f if loc.sheet is None else f.at(loc.sheet, loc.cell)
+
+
 class FrameRow(BaseModel):
     """One input row of the frame table."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     id: str                                 # stable key: "HSN", "RS_tandvard"
     label: str                              # Swedish label as printed ("varav tandvård")
@@ -98,24 +121,26 @@ class FrameRow(BaseModel):
     index_rate: Decimal | None = None       # differentiated rate of the row's own part; None = default
     indexed: bool = True                    # False: pensions, avskrivningar, kollektivtrafik …
     places: int = 1                         # printed precision (decimals) of this row
+    where: Locator = _WHERE           # where each value came from (column key -> Location)
 
 
 class FrameChange(BaseModel):
     """One named change (budgetförändring) on the most specific row it concerns."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     id: str
     label: str
     kind: ChangeKind
     row: str
     amount: Decimal                         # signed as in the table: cuts negative
+    where: Locator = _WHERE
 
 
 class PublishedRow(BaseModel):
     """Published (printed) figures of one row, to reconcile against. None = not printed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     id: str
     omstallning: Decimal | None = None
@@ -124,6 +149,7 @@ class PublishedRow(BaseModel):
     index: Decimal | None = None
     frame: Decimal | None = None
     prior_frame: Decimal | None = None      # printed prior frame (used for the sum row)
+    where: Locator = _WHERE
 
 
 class FrameTableInput(BaseModel):
@@ -227,12 +253,19 @@ def check_row(r: FrameRow, total_id: str) -> None:
     """What a single row must satisfy whatever the others are: an id that is not the
     sum row's, printed precision within bounds, a plausible own rate."""
     if not r.id or not r.id.strip():
-        raise InputError("en rad saknar id", rule=f"{RULE}.struktur", argument="id")
+        raise located(InputError("en rad saknar id", rule=f"{RULE}.struktur", argument="id"), r, "id")
     if r.id == total_id:
-        raise InputError(f"raden '{r.id}' har samma id som summaraden", rule=f"{RULE}.struktur", argument="id")
-    _check_places(r.places, f"decimaler[{r.id}]")
+        raise located(InputError(f"raden '{r.id}' har samma id som summaraden", rule=f"{RULE}.struktur",
+                                 argument="id"), r, "id")
+    try:
+        _check_places(r.places, f"decimaler[{r.id}]")
+    except InputError as err:
+        raise located(err, r, "places") from None
     if r.index_rate is not None:
-        uplift.check_rate(r.index_rate, argument=f"indexsats[{r.id}]", rule=f"{RULE}.index")
+        try:
+            uplift.check_rate(r.index_rate, argument=f"indexsats[{r.id}]", rule=f"{RULE}.index")
+        except InputError as err:
+            raise located(err, r, "index_rate") from None
 
 
 class _Tree:
@@ -242,7 +275,8 @@ class _Tree:
         self.rows: dict[str, FrameRow] = {}
         for r in rows:
             if r.id and r.id in self.rows:
-                raise InputError(f"raden '{r.id}' förekommer två gånger", rule=f"{RULE}.struktur", argument="id")
+                raise located(InputError(f"raden '{r.id}' förekommer två gånger", rule=f"{RULE}.struktur",
+                                         argument="id"), r, "id")
             check_row(r, total_id)
             self.rows[r.id] = r
         self.children: dict[str, list[str]] = {rid: [] for rid in self.rows}
@@ -251,11 +285,11 @@ class _Tree:
             if r.parent is None:
                 self.top.append(r.id)
             elif r.parent not in self.rows:
-                raise InputError(
+                raise located(InputError(
                     f"raden '{r.id}' anger överordnad rad '{r.parent}' som inte finns",
                     rule=f"{RULE}.struktur",
                     argument="parent",
-                )
+                ), r, "parent")
             else:
                 self.children[r.parent].append(r.id)
         for rid in self.rows:  # every chain of parents must end at a top-level row
@@ -263,9 +297,9 @@ class _Tree:
             p = self.rows[rid].parent
             while p is not None:
                 if p in seen:
-                    raise InputError(
+                    raise located(InputError(
                         f"raden '{rid}' ingår i en cirkel av överordnade rader", rule=f"{RULE}.struktur", argument="parent"
-                    )
+                    ), self.rows[rid], "parent")
                 seen.add(p)
                 p = self.rows[p].parent
         self.post_order: list[str] = []
@@ -305,18 +339,18 @@ def aggregate_changes(changes: Iterable[FrameChange], row_ids: Container[str]) -
     change_ids: set[str] = set()
     for ch in changes:
         if ch.id in change_ids:
-            raise InputError(
+            raise located(InputError(
                 f"budgetförändringen '{ch.id}' förekommer två gånger", rule=f"{RULE}.forandring", argument="id"
-            )
+            ), ch, "id")
         change_ids.add(ch.id)
         if ch.kind not in CHANGE_KINDS and ch.kind not in ONE_OFF_KINDS:  # a model built without validation
             parse_change_kind(ch.kind, argument=f"typ[{ch.id}]")
         if ch.row not in row_ids:
-            raise InputError(
+            raise located(InputError(
                 f"budgetförändringen '{ch.id}' pekar på raden '{ch.row}' som inte finns",
                 rule=f"{RULE}.forandring",
                 argument="rad",
-            )
+            ), ch, "row")
         sums = own.get(ch.row)
         if sums is None:
             sums = own[ch.row] = {k: ZERO for k in CHANGE_KINDS}
@@ -421,7 +455,8 @@ def fold_frame_rows(
 
     for at, row in enumerate(rows):
         if row.id and row.id in seen:
-            raise InputError(f"raden '{row.id}' förekommer två gånger", rule=f"{RULE}.struktur", argument="id")
+            raise located(InputError(f"raden '{row.id}' förekommer två gånger", rule=f"{RULE}.struktur",
+                                     argument="id"), row, "id")
         check_row(row, total_id)
         seen.add(row.id)
         while stack and stack[-1][1].id != row.parent:
@@ -554,23 +589,11 @@ def compute_frame_table(inp: FrameTableInput) -> FrameTable:
 def _varav_findings(rid: str, varav: VaravSums, cols: Mapping[str, Decimal]) -> list[Finding]:
     out: list[Finding] = []
     for column in ("prior_frame", "frame"):
-        parts = varav.sums[column]
-        whole = cols[column]
-        if parts > whole:
-            out.append(
-                Finding(
-                    rule=f"{RULE}.varav_overstiger",
-                    severity=Severity.ERROR,
-                    message=(
-                        f"Varav-raderna under '{rid}' summerar till {fmt_mkr(parts)} mkr i kolumnen "
-                        f"'{COLUMN_LABEL_SV[column]}', mer än raden själv ({fmt_mkr(whole)} mkr)."
-                    ),
-                    subject=rid,
-                    field=COLUMN_SV[column],
-                    expected=whole,
-                    found=parts,
-                )
-            )
+        finding = varav_excess(rule=f"{RULE}.varav_overstiger", parts=varav.sums[column], whole=cols[column],
+                               whose=f"'{rid}'", what=f"i kolumnen '{COLUMN_LABEL_SV[column]}'", subject=rid,
+                               field=COLUMN_SV[column])
+        if finding is not None:
+            out.append(finding)
     return out
 
 
@@ -621,9 +644,9 @@ def _published_findings(inp: FrameTableInput, rows: Mapping[str, FrameTableRow],
     seen: set[str] = set()
     for pub in inp.published:
         if pub.id in seen:
-            raise InputError(
+            raise located(InputError(
                 f"publicerade siffror för raden '{pub.id}' anges två gånger", rule=f"{RULE}.publicerad", argument="id"
-            )
+            ), pub, "id")
         seen.add(pub.id)
         if pub.id == inp.total_id:
             computed, places = {k: getattr(total, k) for k in COLUMNS}, inp.total_places
@@ -631,11 +654,11 @@ def _published_findings(inp: FrameTableInput, rows: Mapping[str, FrameTableRow],
             row = rows[pub.id]
             computed, places = {k: getattr(row, k) for k in COLUMNS}, row.places
         else:
-            raise InputError(
+            raise located(InputError(
                 f"publicerade siffror anges för raden '{pub.id}' som inte finns i ramtabellen",
                 rule=f"{RULE}.publicerad",
                 argument="id",
-            )
+            ), pub, "id")
         for column in COLUMNS:
             printed = getattr(pub, column)
             if printed is None:
@@ -643,7 +666,7 @@ def _published_findings(inp: FrameTableInput, rows: Mapping[str, FrameTableRow],
             p = _printed_places(printed, places)
             mine = round_half_up(computed[column], p)
             if mine != round_half_up(printed, p):
-                out.append(
+                out.append(located_finding(
                     Finding(
                         rule=f"{RULE}.publicerad",
                         severity=Severity.WARNING,
@@ -656,8 +679,7 @@ def _published_findings(inp: FrameTableInput, rows: Mapping[str, FrameTableRow],
                         field=COLUMN_SV[column],
                         expected=printed,
                         found=mine,
-                    )
-                )
+                    ), pub, column))
         out += _published_identity(pub, computed["prior_frame"], places)
     return out
 
@@ -673,7 +695,7 @@ def _published_identity(pub: PublishedRow, computed_prior: Decimal, places: int)
     p = _printed_places(pub.frame, places)
     if round_half_up(printed_sum, p) == round_half_up(pub.frame, p):
         return []
-    return [
+    return [located_finding(
         Finding(
             rule=f"{RULE}.radidentitet",
             severity=Severity.WARNING,
@@ -686,8 +708,7 @@ def _published_identity(pub: PublishedRow, computed_prior: Decimal, places: int)
             field=COLUMN_SV["frame"],
             expected=pub.frame,
             found=printed_sum,
-        )
-    ]
+        ), pub, "frame")]
 
 
 # --------------------------------------------------------------------------- roll forward

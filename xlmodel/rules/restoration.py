@@ -55,8 +55,11 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from xlmodel import params
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
+from xlmodel.location import at_field
 from xlmodel.money import ZERO, fmt_mkr, parse_amount
 from xlmodel.rules.base import Amount, OptionalAmount, OptionalYear, RuleModel, Year, parse_year
+from xlmodel.rules import ledger_table
+from xlmodel.rules.years import check_ascending
 
 RULE = "aterstallning"
 
@@ -190,15 +193,7 @@ class RestorationInput(RuleModel):
     def _consistent(self) -> "RestorationInput":
         if not self.series:
             raise InputError("serien av balanskravsresultat är tom", rule=RULE, argument="series")
-        previous: int | None = None
-        for i, item in enumerate(self.series):
-            if previous is not None and item.year <= previous:
-                what = "förekommer två gånger" if item.year == previous else f"kommer efter {previous}"
-                raise InputError(
-                    f"år {item.year} {what}: åren måste vara unika och i stigande ordning",
-                    rule=RULE, argument=f"series.{i}.year",
-                )
-            previous = item.year
+        check_ascending(((item.year, at_field(f"series.{i}.year")) for i, item in enumerate(self.series)), rule=RULE)
         first = self.series[0].year
         seen: set[int] = set()
         for i, op in enumerate(self.opening):
@@ -286,18 +281,12 @@ class Ledger(BaseModel):
                 return d
         raise KeyError(origin_year)
 
-    HEADERS: ClassVar[tuple[str, ...]] = (
-        "Underskottsår", "Underskott", "Återställt i tid", "Återställt för sent", "Avskrivet",
-        "Kvar att återställa", "Sista år", "Status",
-    )
+    HEADERS: ClassVar[tuple[str, ...]] = ledger_table.LEDGER.headers
 
     def rows(self) -> list[tuple[Any, ...]]:
-        """Header plus one row per deficit, oldest first: a table to spill into a sheet."""
-        out: list[tuple[Any, ...]] = [self.HEADERS]
-        for d in self.deficits:
-            out.append((d.origin_year, d.amount, d.restored_on_time, d.restored_late, d.written_off,
-                        d.remaining, d.deadline, d.status))
-        return out
+        """Header plus one row per deficit, oldest first: a table to spill into a sheet
+        (the ledger's whole shape, ``ledger_table.LEDGER``)."""
+        return [self.HEADERS, *(ledger_table.LEDGER.row(d) for d in self.deficits)]
 
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from xlmodel.rules.restoration import (
     YearResult,
     restoration_ledger,
 )
+from xlmodel.rules.years import AscendingYears
 from xlmodel.workbook import layout as L
 from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
@@ -35,7 +36,7 @@ RULE = "aterstallning"
 T = L.BALANSKRAV_TABLE
 S = L.STATED_DEADLINES_TABLE
 WHOLE = {"hela", "allt", "hela underskottet"}
-LEDGER_STYLES = ("year", "amount", "amount", "amount", "amount", "year", "text")
+LEDGER_STYLES = L.LEDGER_FUNCTION_STYLES
 
 
 def _range(raw: RawTable, key: str, n: int) -> str:
@@ -47,12 +48,9 @@ def _range(raw: RawTable, key: str, n: int) -> str:
 def ledger_input(raw: RawTable, stated: RawTable | None) -> tuple[RestorationInput, list[dict[str, Any]], list[dict[str, Any]]]:
     rows = raw.typed(RULE)
     series, write_offs, extensions = [], [], []
-    previous = None
+    years = AscendingYears(RULE)
     for r in rows:
-        if previous is not None and r["year"] <= previous:
-            raise InputError(f"år {r['year']} kommer efter {previous}: åren ska vara unika och stigande",
-                             rule=RULE, argument="År").at(*raw.where(r, "year"))
-        previous = r["year"]
+        years.add(r["year"], raw.location(r, "year"))
         series.append(YearResult(year=r["year"], balanskravsresultat=r["result"]))
         reason = f"Beslut angivet i arbetsboken ({r['source'] or 'ingen källa'})"
         if r["write_off"]:
@@ -142,11 +140,8 @@ def build_balanskrav(book, source) -> None:
             values[f"{get_column_letter(col_index)}{T.header_row + 1 + i}"] = v if v != "" else None
     owned, _ = sheet_cells(raw, stated, values)
     anchor = next(c for c in owned if c.spill)
-    book.write(T.sheet, "G3", "Återställning enligt =ATERSTALLNING() – spiller ut", "label")
+    book.write(T.sheet, *L.LEDGER_LABEL, "label")
     book.spill(T.sheet, anchor.spill, owned)
     book.name_block(block_names.BALANSKRAV, T.sheet, block_names.extent_of(owned))
-    ws = book.sheet(T.sheet)
-    ws.set_column(5, 5, 2)    # the gap between the input table and the ledger
-    ws.set_column(6, 11, 11)  # years and amounts; the headers wrap (print_setup widens to a word)
-    ws.set_column(12, 12, 14)
+    book.widths(L.BALANSKRAV_LAYOUT)
     return restoration_ledger(ledger_input(raw, None)[0])

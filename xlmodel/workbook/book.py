@@ -203,6 +203,12 @@ class Book:
         if subtitle:
             self.write(sheet, "A2", subtitle, "subtitle")
 
+    def widths(self, layout: L.SheetLayout) -> None:
+        """The column widths of ``layout``'s sheet, in the layout's order."""
+        ws = self.sheet(layout.sheet)
+        for first, last, width in layout.widths:
+            ws.set_column(first, last, width)
+
     def input_table(self, spec: L.InputTable, rows: list[dict[str, Any]]) -> None:
         """An Excel Table with the layout's headers; rows keyed by column key (raw values)."""
         ws = self.sheet(spec.sheet)
@@ -278,8 +284,7 @@ class Book:
             ws.write_string(i, 0, k, self.styles["text"])
             if v:
                 ws.write_string(i, 1, v, self.styles["text"])
-        ws.set_column(0, 0, 22)
-        ws.set_column(1, 1, 30)
+        self.widths(L.CONF_LAYOUT)
 
     def close(self) -> None:
         from xlmodel.workbook import print_setup

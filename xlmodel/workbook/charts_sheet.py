@@ -137,7 +137,7 @@ def validate_charts(cells) -> tuple[list[Finding], int]:
 
 def build_charts(book, table, ledger) -> None:
     s = L.SHEET_CHARTS
-    book.title(s, "Diagram", "Budgetram per nämnd och återställning av underskott. Data: cellerna till vänster (skrivs av xlmodel).")
+    book.title(s, L.CHARTS_LAYOUT.title, L.CHARTS_LAYOUT.subtitle)
     frames_cells = frame_block(table)
     burn_cells = burndown_block(ledger)
     for c in frames_cells + burn_cells:
@@ -145,10 +145,8 @@ def build_charts(book, table, ledger) -> None:
     book.name_block(block_names.DIAGRAM_FRAMES, s, block_names.extent_of(frames_cells))
     book.name_block(block_names.DIAGRAM_BURNDOWN, s, block_names.extent_of(burn_cells))
     ws = book.sheet(s)
-    ws.set_column(0, 0, 30)
-    ws.set_column(1, 3, 14)
-    ws.set_column(5, 5, 8)
-    ws.set_column(6, 6 + len(ledger.deficits), 22)
+    book.widths(L.CHARTS_LAYOUT)
+    ws.set_column(6, 6 + len(ledger.deficits), L.CHART_DEFICIT_WIDTH)
     ws.set_row(r0_header := _origin(L.CHART_FRAMES_TOP_LEFT)[1] - 1, 32)
     c0, r0 = _origin(L.CHART_FRAMES_TOP_LEFT)
     n = sum(1 for r in table.rows if r.parent is None)

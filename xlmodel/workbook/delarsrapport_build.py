@@ -43,7 +43,7 @@ def build_delarsrapport(source, path: Path) -> None:
     ]
     for i, line in enumerate(info):
         book.write(s, f"A{4 + i}", line)
-    book.sheet(s).set_column(0, 0, 120)
+    book.widths(L.DELARSRAPPORT_INFO_LAYOUT)
     if is_macro_book:
         # The regionplan's button macro: it regenerates every cell the workbook kind owns
         # (udfs.RAMTABELL_UPPDATERA → udfs.live.regenerate_book), here the utredning's.
@@ -52,9 +52,7 @@ def build_delarsrapport(source, path: Path) -> None:
     book.input_table(T, table.rows)
     for p, v in zip(L.DELARSRAPPORT_PARAMS, (year, Decimal(str(meta["published_balanskravsresultat"])) if "published_balanskravsresultat" in meta else None)):
         book.param(p, v)
-    ws = book.sheet(T.sheet)
-    ws.set_column(5, 5, 36)
-    ws.set_column(6, 6, 12)
+    book.widths(L.UTREDNING_LAYOUT)
     label_col = T.col_letter("label")
     book.write(T.sheet, f"{label_col}{L.UTREDNING_ADJUSTED_ROW}", "Årets resultat efter balanskravsjusteringar", "label")
     book.write(T.sheet, f"{label_col}{L.UTREDNING_RESULT_ROW}", "Balanskravsresultat", "label_sum")

@@ -16,10 +16,12 @@ from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
+from xlmodel.location import NOWHERE, Location, Locator
 from xlmodel.rules.frametable import (
     FrameChange,
     FrameRow,
     FrameTable,
+    COLUMN_OF_FIELD,
     FrameTableInput,
     PublishedRow,
     compute_frame_table,
@@ -56,9 +58,10 @@ class FrameSources:
     nettoram: Decimal | None
 
 
-def frame_row_of(r: dict[str, Any]) -> FrameRow:
+def frame_row_of(r: dict[str, Any], table: RawTable | None = None) -> FrameRow:
     """One typed Ramar row as the core's model (an empty parent is a nämnd row, no
-    printed precision means one decimal)."""
+    printed precision means one decimal), carrying where its values are when ``table``
+    (the RawTable it was typed from) is given, so the core's errors name the cell."""
     return FrameRow(
         id=r["id"],
         label=r["label"],
@@ -67,38 +70,52 @@ def frame_row_of(r: dict[str, Any]) -> FrameRow:
         index_rate=r["index_rate"],
         indexed=r["indexed"],
         places=r["places"] if r["places"] is not None else 1,
+        where=_locator(table, r),
     )
 
 
-def change_of(c: dict[str, Any]) -> FrameChange | None:
+def change_of(c: dict[str, Any], table: RawTable | None = None) -> FrameChange | None:
     """One typed Förändringar row as the core's model; None if its type is unknown
     (the caller says where)."""
     kind = CHANGE_KINDS_SV.get(str(c["kind"]).strip().lower())
     if kind is None:
         return None
-    return FrameChange(id=c["id"], label=c["label"], kind=kind, row=c["row"], amount=c["amount"])
+    return FrameChange(id=c["id"], label=c["label"], kind=kind, row=c["row"], amount=c["amount"],
+                       where=_locator(table, c))
 
 
 def published_rows(published: RawTable | None) -> list[PublishedRow]:
-    """The Publicerat table's typed rows as the core's models."""
+    """The Publicerat table's typed rows as the core's models, with their cells."""
     if published is None:
         return []
     return [
         PublishedRow(id=p["id"], omstallning=p["omstallning"], omfordelning=p["omfordelning"],
-                     utokad=p["utokad"], index=p["index"], frame=p["frame"])
+                     utokad=p["utokad"], index=p["index"], frame=p["frame"], where=_locator(published, p))
         for p in published.typed(RULE)
     ]
+
+
+def _locator(table: RawTable | None, typed_row: dict[str, Any]) -> Locator:
+    """Where ``typed_row``'s values are, for the core (``FrameRow.where``): a figure the
+    table has no column for (a published row's prior frame) is at the row's Budgetram."""
+    if table is None:
+        return NOWHERE
+
+    def where(key: str) -> Location:  # found only when asked: an error or a finding
+        return table.location(typed_row, key if table.columns is None or key in table.columns else "frame")
+
+    return Locator(where)
 
 
 def frame_input(src: FrameSources) -> FrameTableInput:
     """Typed, located rows → the core model. Errors name sheet and cell."""
     frames = src.frames.typed(RULE)
     changes = src.changes.typed(RULE)
-    rows = [frame_row_of(r) for r in frames]
+    rows = [frame_row_of(r, src.frames) for r in frames]
     _check_unique_ids(src.frames, frames)
     change_models = []
     for c in changes:
-        model = change_of(c)
+        model = change_of(c, src.changes)
         if model is None:
             sheet, cell = src.changes.where(c, "kind")
             raise InputError(
@@ -117,7 +134,7 @@ def frame_input(src: FrameSources) -> FrameTableInput:
             nettoram=src.nettoram,
         )
     except InputError as err:
-        raise _locate_structure_error(err, src, frames, changes) from None
+        raise err.at(FRAMES_TABLE.sheet, None) from None  # the core located what it could at its cell
 
 
 def _check_unique_ids(table: RawTable, rows: list[dict[str, Any]]) -> None:
@@ -134,62 +151,14 @@ def _check_unique_ids(table: RawTable, rows: list[dict[str, Any]]) -> None:
         seen[key] = r
 
 
-def _locate_structure_error(err: InputError, src: FrameSources, frames, changes) -> InputError:
-    """A structure error from the core (a missing or circular parent, a change pointing
-    at no row, a duplicate or unknown id) names a row in its message; find its cell.
-
-    The core reports ``argument`` as the field ("parent", "rad", "id"), not the row, so
-    the offending row is found the way the core finds it (first in input order)."""
-    ids = [r["id"] for r in frames]
-    id_set = set(ids)
-    total_id = FRAMETABLE_SUM_ID
-    if err.argument == "parent":
-        parent_of = {r["id"]: (r["parent"] or None) for r in frames}
-        for r in frames:  # a parent that does not exist
-            if r["parent"] and r["parent"] not in id_set:
-                return err.at(*src.frames.where(r, "parent"))
-        for r in frames:  # the first row whose chain of parents comes back on itself
-            seen, p = {r["id"]}, parent_of[r["id"]]
-            while p is not None and p in parent_of:
-                if p in seen:
-                    return err.at(*src.frames.where(r, "parent"))
-                seen.add(p)
-                p = parent_of[p]
-    if err.argument == "rad":
-        for c in changes:
-            if c["row"] not in id_set:
-                return err.at(*src.changes.where(c, "row"))
-    if err.argument == "id":
-        table, rows = (src.changes, changes) if (err.rule or "").endswith("forandring") else (src.frames, frames)
-        if (err.rule or "").endswith("publicerad") and src.published is not None:
-            table, rows = src.published, src.published.typed(RULE)
-        seen: set[str] = set()
-        for r in rows:
-            rid = r["id"]
-            unknown = table is src.published and rid not in id_set and rid != total_id
-            if rid in seen or unknown or (table is src.frames and (rid == total_id or not rid)):
-                return err.at(*table.where(r, "id"))
-            seen.add(rid)
-    target = err.argument
-    for r in frames:
-        if target in (r["id"], r.get("parent")):
-            return err.at(*src.frames.where(r, "parent" if r.get("parent") == target else "id"))
-    for c in changes:
-        if target in (c["id"], c["row"]):
-            return err.at(*src.changes.where(c, "row" if c["row"] == target else "id"))
-    return err.at(FRAMES_TABLE.sheet, None)
-
-
 def compute(src: FrameSources) -> FrameTable:
     inp = frame_input(src)
     try:
         return compute_frame_table(inp)
     except InputError as err:
-        # Structure errors (parents, cycles, change rows) are found by the core; put
-        # them on the cell that causes them.
-        if err.sheet is not None:
-            raise
-        raise _locate_structure_error(err, src, src.frames.typed(RULE), src.changes.typed(RULE)) from None
+        # Structure errors (parents, cycles, change rows) are raised by the core at the
+        # cell its rows carry (``FrameRow.where``); anything else is the Ramar sheet's.
+        raise err.at(FRAMES_TABLE.sheet, None) from None
 
 
 # --- the owned output range -------------------------------------------------------
@@ -343,16 +312,6 @@ def computed(cells) -> tuple[FrameSources, FrameTable]:
 
 # --- validation of a workbook's frame table ----------------------------------------
 
-_FIELD_TO_KEY = {
-    "budgetram_foregaende_ar": "prior_frame",
-    "omstallning": "omstallning",
-    "omfordelning": "omfordelning",
-    "utokad": "utokad",
-    "index": "index",
-    "budgetram": "frame",
-}
-
-
 # A frame table never runs on this far below its first row: old_extent's bound.
 MAX_EXTENT = 100_000
 
@@ -409,18 +368,15 @@ def locate_findings(table: FrameTable, findings: list[Finding], published: RawTa
 def locate_findings_at(ram_row: dict[str, int], findings: list[Finding], published: RawTable | None,
                        block=FRAMETABLE_BLOCK) -> list[Finding]:
     """``locate_findings`` with the Ramtabell row of each subject given (``ram_row``:
-    row id -> sheet row; the streaming validation knows only the rows it needs)."""
-    pub_rows: dict[str, dict[str, Any]] = {}
-    if published is not None:
-        for row in published.typed(RULE):
-            pub_rows[row["id"]] = row
+    row id -> sheet row; the streaming validation knows only the rows it needs). A
+    finding the core located at its input (a published figure, at its Publicerat cell)
+    keeps that cell."""
     out = []
     for f in findings:
-        key = _FIELD_TO_KEY.get(f.field or "", None)
-        if f.rule in ("ramtabell.publicerad", "ramtabell.radidentitet") and f.subject in pub_rows and published:
-            sheet, cell = published.where(pub_rows[f.subject], key if key and key != "prior_frame" else "frame")
-            out.append(f.at(sheet, cell))
+        if f.sheet is not None:
+            out.append(f)
             continue
+        key = COLUMN_OF_FIELD.get(f.field or "")
         r = ram_row.get(f.subject or "")
         col = block.col_letter(key) if key else block.col_letter("label")
         out.append(f.at(block.sheet, f"{col}{r}" if r else None))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from xlmodel.rules import ledger_table
 from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, get_column_letter
 
 Kind = Literal["text", "amount", "rate", "int", "places", "bool", "year"]
@@ -106,6 +107,19 @@ class OutputBlock(_Block):
     title: str = ""
 
 
+@dataclass(frozen=True)
+class SheetLayout:
+    """What a builder sets on a sheet besides its tables: the title and subtitle it
+    writes in A1:A2 (empty: the book's own, from bok.toml, or none) and the column widths
+    in characters as (first column, last column, width), 0-based as XlsxWriter counts,
+    set in this order (a later one wins, and ``print_setup`` may widen a column to fit)."""
+
+    sheet: str
+    title: str = ""
+    subtitle: str = ""
+    widths: tuple[tuple[int, int, float], ...] = ()
+
+
 CONF_SHEET = "xlwings.conf"
 # Keys in the order xlwings' quickstart template lists them (excel-facts §1.2); values
 # are what a controller on Windows with the pinned xlwings needs. "UDF Modules" names
@@ -122,6 +136,7 @@ CONF_ROWS: tuple[tuple[str, str], ...] = (
     ("Use UDF Server", "True"),
     ("Show Console", "False"),
 )
+CONF_LAYOUT = SheetLayout(CONF_SHEET, widths=((0, 0, 22), (1, 1, 30)))
 
 # ---------------------------------------------------------------------------
 # Regionplan (Region Västerbotten, Regionplan 2021): ramtabell + resultatbudget + balanskrav
@@ -135,6 +150,17 @@ SHEET_PUBLISHED = "Publicerat"
 SHEET_FRAMETABLE = "Ramtabell"
 SHEET_RESULTBUDGET = "Resultatbudget"
 SHEET_BALANSKRAV = "Balanskrav"
+
+REGIONPLAN_INFO_LAYOUT = SheetLayout(SHEET_INFO, widths=((0, 0, 110),))
+# The parameters' labels, values and help; set again after the Index table below them,
+# whose widths they win over.
+REGIONPLAN_PARAMS_LAYOUT = SheetLayout(
+    SHEET_PARAMS, "Parametrar", "Indata för året: budgetår, standardindex och avstämningsbelopp.",
+    # Column A is the index table's År and the reserve guidelines' Nr.
+    widths=((0, 0, 8), (1, 1, 48), (2, 2, 14), (3, 3, 60)),
+)
+FRAMETABLE_SUBTITLE = ("Utdata: skrivs av makrot 'Uppdatera ramtabell' eller 'xlmodel regenerera'. "
+                       "Ändra indata, inte denna tabell.")
 
 CHANGE_KINDS_SV = {"omställning": "omstallning", "omfördelning": "omfordelning", "utökad": "utokad",
                    "engångs": "engangs", "tillfällig": "tillfallig"}
@@ -261,6 +287,8 @@ REGIONPLAN_SHEETS = (
 
 SHEET_UTREDNING = "Balanskravsutredning"
 DELARSRAPPORT_SHEETS = (SHEET_INFO, SHEET_UTREDNING, CONF_SHEET)
+DELARSRAPPORT_INFO_LAYOUT = SheetLayout(SHEET_INFO, widths=((0, 0, 120),))
+UTREDNING_LAYOUT = SheetLayout(SHEET_UTREDNING, widths=((5, 5, 36), (6, 6, 12)))
 
 UTREDNING_TABLE = InputTable(
     sheet=SHEET_UTREDNING,
@@ -363,9 +391,31 @@ STATED_DEADLINES_TABLE = InputTable(
     ),
 )
 LEDGER_ANCHOR = "G4"          # =ATERSTALLNING(...) spills from here
+LEDGER_LABEL = ("G3", "Återställning enligt =ATERSTALLNING() – spiller ut")
+
+
+def ledger_styles(shape: ledger_table.Shape, emphasis: tuple[tuple[str, str], ...] = ()) -> tuple[str, ...]:
+    """The house style of each column of a ledger shape: its kind's ("year", "amount",
+    "text"), or the one ``emphasis`` gives it (column key, style)."""
+    named = dict(emphasis)
+    return tuple(named.get(c.key, c.kind) for c in shape.columns)
+
+
+LEDGER_FUNCTION_STYLES = ledger_styles(ledger_table.FUNCTION)   # what =ATERSTALLNING() spills
+BALANSKRAV_LAYOUT = SheetLayout(SHEET_BALANSKRAV, widths=(
+    (5, 5, 2),     # the gap between the input table and the ledger
+    (6, 11, 11),   # years and amounts; the headers wrap (print_setup widens to a word)
+    (12, 12, 14),
+))
 
 # --- Diagram (regionplan): chart data blocks the charts read ---------------------------
 
 SHEET_CHARTS = "Diagram"
 CHART_FRAMES_TOP_LEFT = "A4"      # Nämnd | Budgetram föregående år | Budgetram året (formulas → Ramtabell)
 CHART_BURNDOWN_TOP_LEFT = "F4"    # År | kvar att återställa per underskott (values from the ledger)
+CHARTS_LAYOUT = SheetLayout(
+    SHEET_CHARTS, "Diagram",
+    "Budgetram per nämnd och återställning av underskott. Data: cellerna till vänster (skrivs av xlmodel).",
+    widths=((0, 0, 30), (1, 3, 14), (5, 5, 8)),
+)
+CHART_DEFICIT_WIDTH = 22          # the burndown's columns, one per deficit (as many as the ledger has)

@@ -26,7 +26,25 @@ The frame table's year columns depend on the plan period, so its spec is made by
 
 from __future__ import annotations
 
-from xlmodel.workbook.layout import CONF_SHEET, HEADER_ROW, SHEET_INFO, Col, InputTable, Param
+from xlmodel.rules.resursramar import (  # noqa: F401 - the layout names them for the sheet
+    FOOTNOTE_KINDS,
+    FOOTNOTE_REDUCTION,
+    FOOTNOTE_RETURN,
+    FOOTNOTE_TRANSFER,
+    REDUCED_NO,
+    REDUCED_YES,
+)
+from xlmodel.rules import ledger_table
+from xlmodel.workbook.layout import (
+    CONF_SHEET,
+    HEADER_ROW,
+    SHEET_INFO,
+    Col,
+    InputTable,
+    Param,
+    SheetLayout,
+    ledger_styles,
+)
 
 KIND = "resursramar"
 
@@ -34,6 +52,12 @@ SHEET_PARAMS = "Parametrar"
 SHEET_FRAMES = "Resursramar"
 SHEET_FOOTNOTES = "Fotnoter"
 SHEET_RESTORATION = "Återställning"
+
+INFO_LAYOUT = SheetLayout(SHEET_INFO, widths=((0, 0, 120),))
+PARAMS_LAYOUT = SheetLayout(
+    SHEET_PARAMS, "Parametrar", "Planperiod, generell reduktion och uppräkning per år (gula celler är indata).",
+    widths=((1, 1, 52), (2, 2, 14), (3, 3, 70)),
+)
 SHEETS = (SHEET_INFO, SHEET_PARAMS, SHEET_FRAMES, SHEET_FOOTNOTES, SHEET_RESTORATION, CONF_SHEET)
 
 # --- Parametrar -----------------------------------------------------------------------
@@ -78,8 +102,6 @@ PLANAR_LABEL_ROW = 13
 
 # --- Resursramar ------------------------------------------------------------------------
 
-REDUCED_YES = "ja"
-REDUCED_NO = "nej"
 FRAMES_TABLE_NAME = "tblResursramar"
 FRAMES_SUM_LABEL = "Summa"
 FRAMES_PUBLISHED_LABEL = "Summa enligt planen"
@@ -122,11 +144,8 @@ def resursramar_table(first_plan_year: int, last_plan_year: int) -> InputTable:
 
 # --- Fotnoter ---------------------------------------------------------------------------
 
-# Footnote kinds (Swedish, as typed in the sheet) → what the validation does with them.
-FOOTNOTE_REDUCTION = "reduktion"          # reconciled against the rule's reduction of the row
-FOOTNOTE_RETURN = "avkastningskrav"       # part of the decided net-cost reductions
-FOOTNOTE_TRANSFER = "överföring"          # + in, − out: all transfers together net to zero
-FOOTNOTE_KINDS = (FOOTNOTE_REDUCTION, FOOTNOTE_RETURN, FOOTNOTE_TRANSFER, "justering", "tillskott")
+# Footnote kinds (FOOTNOTE_KINDS, Swedish as typed in the sheet) and the reduction flag
+# (REDUCED_YES / REDUCED_NO) are the rule core's: xlmodel.rules.resursramar.
 
 FOOTNOTES_TABLE = InputTable(
     sheet=SHEET_FOOTNOTES,
@@ -192,8 +211,7 @@ OPENING_TABLE = InputTable(
     ),
 )
 LEDGER_TITLE = "Återställning per underskott (beräknad av xlmodel, KL 11 kap. 12 §)"
-LEDGER_HEADERS = (
-    "Underskottsår", "Underskott", "Återställt i tid", "Återställt för sent", "Avskrivet",
-    "Kvar att återställa", "Sista år", "Återställt år", "Status",
-)
+LEDGER_SHAPE = ledger_table.SHEET                  # the written ledger: also the year each deficit was cleared
+LEDGER_HEADERS = LEDGER_SHAPE.headers
+LEDGER_STYLES = ledger_styles(LEDGER_SHAPE, emphasis=(("remaining", "amount_bold"),))
 LEDGER_GAP = 2  # blank rows between the lower end of the two input tables and the ledger title

@@ -65,7 +65,7 @@ def build_regionplan(source: BookSource, path: Path) -> None:
 def write_frametable(book: Book, table) -> None:
     block = L.FRAMETABLE_BLOCK
     ws = book.sheet(block.sheet)
-    book.title(block.sheet, block.title, "Utdata: skrivs av makrot 'Uppdatera ramtabell' eller 'xlmodel regenerera'. Ändra indata, inte denna tabell.")
+    book.title(block.sheet, block.title, L.FRAMETABLE_SUBTITLE)
     for i, col in enumerate(block.columns):
         ws.set_column(block.first_col - 1 + i, block.first_col - 1 + i, col.width)
     for cell in F.frametable_cells(table):
@@ -98,7 +98,7 @@ def _info_sheet(book: Book, source: BookSource, is_macro_book: bool) -> None:
         lines.append("Index: " + meta["index_note"])
     for i, line in enumerate(lines):
         book.write(s, f"A{4 + i}", line, "label" if i == 0 else "text")
-    ws.set_column(0, 0, 110)
+    book.widths(L.REGIONPLAN_INFO_LAYOUT)
     if is_macro_book:
         ws.insert_button(
             "B4",
@@ -137,7 +137,7 @@ def body_line(body) -> str:
 
 def _params_sheet(book: Book, fsrc: F.FrameSources, body, fsrc_meta: dict) -> None:
     s = L.SHEET_PARAMS
-    book.title(s, "Parametrar", "Indata för året: budgetår, standardindex och avstämningsbelopp.")
+    book.title(s, L.REGIONPLAN_PARAMS_LAYOUT.title, L.REGIONPLAN_PARAMS_LAYOUT.subtitle)
     values = {
         "Budgetar": fsrc.year,
         "Standardindex": fsrc.default_index_rate,
@@ -151,10 +151,7 @@ def _params_sheet(book: Book, fsrc: F.FrameSources, body, fsrc_meta: dict) -> No
         book.param(replace(p, label=body.index_label()) if p.name == "Standardindex" else p, values[p.name])
     if "organ" in fsrc_meta:
         book.param(L.ORGAN_PARAM, body.key)
-    ws = book.sheet(s)
-    ws.set_column(1, 1, 48)
-    ws.set_column(2, 2, 14)
-    ws.set_column(3, 3, 60)
+    book.widths(L.REGIONPLAN_PARAMS_LAYOUT)
 
 
 def _index_table(book: Book, source: BookSource) -> None:
@@ -171,8 +168,4 @@ def _index_table(book: Book, source: BookSource) -> None:
 
     below = L.INDEX_TABLE.header_row + len(rows) + L.INDEX_TABLE_SPARE_ROWS + 4
     reserve_guidelines.build(book, source, s, f"A{below}", int(source.meta["budget_year"]))
-    ws = book.sheet(s)
-    ws.set_column(0, 0, 8)    # the index table's År, over the guideline table's Nr
-    ws.set_column(1, 1, 48)   # the parameter labels' widths win over the table's
-    ws.set_column(2, 2, 14)
-    ws.set_column(3, 3, 60)
+    book.widths(L.REGIONPLAN_PARAMS_LAYOUT)  # the parameter labels' widths win over the tables'

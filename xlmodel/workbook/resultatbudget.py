@@ -24,6 +24,7 @@ from xlmodel.rules.goals import (
     evaluate_goal,
     nettoram_copy_finding,
 )
+from xlmodel.rules.years import AscendingYears
 from xlmodel.workbook import layout as L
 from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
@@ -46,13 +47,9 @@ def _letter(table: L.InputTable, key: str, raw: RawTable | None = None) -> str:
 
 def years_from(raw: RawTable) -> tuple[list[ResultatbudgetYear], list[dict[str, Any]]]:
     rows = raw.typed(RULE)
-    years, previous = [], None
+    years, ascending = [], AscendingYears(RULE)
     for r in rows:
-        if previous is not None and r["year"] <= previous:
-            sheet, cell = raw.where(r, "year")
-            raise InputError(f"år {r['year']} kommer efter {previous}: åren ska vara unika och stigande", rule=RULE,
-                             argument="År").at(sheet, cell)
-        previous = r["year"]
+        ascending.add(r["year"], raw.location(r, "year"))
         years.append(ResultatbudgetYear(
             year=r["year"], label=f"{r['label']} {r['year']}", nettoram=r["nettoram"], skatteintakter=r["skatteintakter"],
             generella_statsbidrag=r["generella_statsbidrag"],

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ from xlmodel.xlsx.refs import get_column_letter
 from xlmodel import params as dated
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import ZERO, decimal_places, fmt_mkr, parse_amount
+from xlmodel.location import Location, Locator
+from xlmodel.money import ZERO, decimal_places, parse_amount
+from xlmodel.rules import resursramar as rr
 from xlmodel.rules import uplift
 from xlmodel.rules.omstallning import (
     cumulative_cut_share,
@@ -69,6 +72,7 @@ from xlmodel.rules.restoration import (
     YearResult,
     restoration_ledger,
 )
+from xlmodel.rules.years import check_ascending
 from xlmodel.workbook import layout_resursramar as R
 from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
@@ -109,9 +113,7 @@ class Inputs:
 
 
 def _plan_years(first: Any, last: Any, where: tuple[str, str]) -> tuple[int, int]:
-    if last < first:
-        raise InputError(f"planperiodens sista år {last} ligger före första året {first}", rule=RULE,
-                         argument=R.P_LAST_YEAR.label).at(*where)
+    rr.check_period(first, last, Location(*where, argument=R.P_LAST_YEAR.label))
     return first, last
 
 
@@ -226,15 +228,6 @@ def _sheet(raw: RawTable) -> str:
     return raw.sheet or raw.spec.sheet
 
 
-def _plain_label(label: str) -> str:
-    """'- varav tandvård' → 'tandvård': the row's name for a message."""
-    text = label.strip().lstrip("-– ").strip()
-    for prefix in ("varav ", "därav "):
-        if text.casefold().startswith(prefix):
-            text = text[len(prefix):]
-    return text
-
-
 def _places(printed: Decimal) -> int:
     """Decimals a published figure is printed with (the precision it is compared at)."""
     return decimal_places(printed.normalize())
@@ -330,15 +323,8 @@ def compute(inp: Inputs) -> Computed:
 def _plan_year_cells(inp: Inputs, s: Settings, out: Computed) -> dict[int, PlanYear]:
     raw = inp.planar
     rows = raw.typed(RULE)
-    wanted = list(range(s.first - 1, s.last + 1))
-    for r, y in zip(rows, wanted):
-        if r["year"] != y:
-            raise InputError(
-                f"år {r['year']} står där {y} ska stå: tabellen ska ha basåret och varje planår i följd "
-                f"({wanted[0]}–{wanted[-1]})", rule=RULE, argument="År").at(*raw.where(r, "year"))
-    if len(rows) != len(wanted):
-        raise InputError(f"tabellen ska ha en rad per år {wanted[0]}–{wanted[-1]} ({len(wanted)} rader), "
-                         f"den har {len(rows)}", rule=RULE, argument="År").at(_sheet(raw), raw.spec.top_left)
+    rr.check_plan_years([(r["year"], raw.location(r, "year")) for r in rows], s.first, s.last,
+                        Location(_sheet(raw), raw.spec.top_left, argument="År"))
     rate_of = {r["year"]: r["index_rate"] for r in rows}
     T = R.PLANAR_TABLE
     a, b = _col(raw, "year"), _col(raw, "index_rate")
@@ -394,20 +380,14 @@ def _frame_cells(inp: Inputs, s: Settings, years: dict[int, PlanYear], out: Comp
     last = s.last
 
     by_id: dict[str, FrameRow] = {}
+    checked = rr.FrameRows()
     for r in rows:
-        if r["id"] in by_id:
-            raise InputError(f"id '{r['id']}' förekommer två gånger", rule=RULE, argument="Id").at(*raw.where(r, "id"))
         parent = r["parent"] or None
-        if parent is not None and parent not in by_id:
-            raise InputError(f"förälder '{parent}' finns inte ovanför raden i tabellen", rule=RULE,
-                             argument="Förälder").at(*raw.where(r, "parent"))
-        flag_text = str(r["reduced"]).casefold()
-        if flag_text not in (R.REDUCED_YES, R.REDUCED_NO):
-            raise InputError(f"'{r['reduced']}' ska vara {R.REDUCED_YES} eller {R.REDUCED_NO}", rule=RULE,
-                             argument="Generell reduktion").at(*raw.where(r, "reduced"))
-        n = _row(raw, r)
         frames = {y: r[R.frame_year_key(y)] for y in all_years}
-        reduced = flag_text == R.REDUCED_YES
+        checked.add(rr.ResursramRow(id=r["id"], label=r["label"], parent=parent, frames=frames,
+                                    reduced=str(r["reduced"]), where=Locator(partial(raw.location, r))))
+        n = _row(raw, r)
+        reduced = str(r["reduced"]).casefold() == R.REDUCED_YES
         is_yes = f'{flag}{n}="{R.REDUCED_YES}"'
         reduction = None
         if reduced:
@@ -424,7 +404,7 @@ def _frame_cells(inp: Inputs, s: Settings, years: dict[int, PlanYear], out: Comp
             for y in plan_years[:-1]:
                 rec = reconcile_published(
                     f"{r['id']} {y}", path.year(y).reduced, frames[y],
-                    what=f"Återräknad resursram {y} för {_plain_label(r['label'])} ({r['id']})",
+                    what=f"Återräknad resursram {y} för {rr.plain_label(r['label'])} ({r['id']})",
                     field=R.frame_year_key(y),
                 )
                 if rec.finding is not None:
@@ -440,29 +420,9 @@ def _frame_cells(inp: Inputs, s: Settings, years: dict[int, PlanYear], out: Comp
         row = FrameRow(r["id"], r["label"], parent, frames, reduced, n, reduction)
         by_id[row.id] = row
 
-    _varav_findings(by_id, all_years, ycol, sheet, out)
+    out.findings += rr.varav_findings(checked.by_id.values(), all_years, {y: R.frame_year_key(y) for y in all_years})
     _sum_rows(raw, by_id, all_years, ycol, years, out)
     return by_id
-
-
-def _varav_findings(by_id: dict[str, FrameRow], years: list[int], ycol: dict[int, str], sheet: str,
-                    out: Computed) -> None:
-    """Varav/därav rows are parts of their parent: together they cannot exceed it."""
-    children: dict[str, list[FrameRow]] = {}
-    for row in by_id.values():
-        if row.parent:
-            children.setdefault(row.parent, []).append(row)
-    for pid, kids in children.items():
-        parent = by_id[pid]
-        for y in years:
-            parts = sum((k.frames[y] for k in kids), ZERO)
-            if parts > parent.frames[y]:
-                out.findings.append(Finding(
-                    rule=f"{RULE}.varav_overstiger", severity=Severity.ERROR, subject=pid, field=R.frame_year_key(y),
-                    message=(f"Varav-raderna under {_plain_label(parent.label)} summerar till {fmt_mkr(parts)} mkr år {y}, "
-                             f"mer än raden själv ({fmt_mkr(parent.frames[y])} mkr)."),
-                    expected=parent.frames[y], found=parts, sheet=sheet, cell=f"{ycol[y]}{parent.row}",
-                ))
 
 
 def _sum_rows(raw: RawTable, by_id: dict[str, FrameRow], years: list[int], ycol: dict[int, str],
@@ -509,37 +469,23 @@ def _footnote_cells(inp: Inputs, s: Settings, frames: dict[str, FrameRow], out: 
     reduction_col = inp.frames.spec.col_letter("reduction")  # computed columns follow the layout
     frame_sheet = _sheet(inp.frames)
 
-    by_kind: dict[str, Decimal] = {k: ZERO for k in R.FOOTNOTE_KINDS}
-    transfers_in = transfers_out = ZERO
-    for r in rows:
-        kind = str(r["kind"]).casefold()
-        if kind not in R.FOOTNOTE_KINDS:
-            raise InputError(f"typen '{r['kind']}' är okänd; använd {', '.join(R.FOOTNOTE_KINDS)}", rule=RULE,
-                             argument="Typ").at(*raw.where(r, "kind"))
-        target = frames.get(r["row"])
-        if target is None:
-            raise InputError(f"raden '{r['row']}' finns inte i {R.FRAMES_TABLE_NAME}", rule=RULE,
-                             argument="Rad").at(*raw.where(r, "row"))
-        by_kind[kind] += r["amount"]
-        if kind == R.FOOTNOTE_TRANSFER:
-            if r["amount"] > 0:
-                transfers_in += r["amount"]
-            else:
-                transfers_out += r["amount"]
+    notes = [rr.Footnote(id=r["id"], footnote=str(r["footnote"] or ""), row=r["row"], kind=str(r["kind"]),
+                         amount=r["amount"], where=Locator(partial(raw.location, r))) for r in rows]
+    rr.check_footnotes(notes, {rid: row.reduced for rid, row in frames.items()}, R.FRAMES_TABLE_NAME)
+    totals = rr.footnote_totals(notes)
+    by_kind = totals.by_kind
+    transfers_in, transfers_out = totals.transfers_in, totals.transfers_out
+    for r, note in zip(rows, notes):
+        target = frames[r["row"]]
         n = _row(raw, r)
-        if kind != R.FOOTNOTE_REDUCTION:
+        if note.kind_key != R.FOOTNOTE_REDUCTION:
             out.add(sheet, f"{cc}{n}", None, style="amount")
             out.add(sheet, f"{cs}{n}", None)
             continue
-        if target.reduction is None:
-            raise InputError(
-                f"fotnoten är en reduktion men raden '{target.id}' omfattas inte av den generella reduktionen "
-                f"(kolumnen 'Generell reduktion' är {R.REDUCED_NO})", rule=RULE, argument="Rad",
-            ).at(*raw.where(r, "row"))
         printed = r["amount"]
         rec = reconcile_published(
             r["id"], target.reduction, printed,
-            what=f"Fotnot {r['footnote']} ({_plain_label(target.label)}): reduktion {s.last}",
+            what=f"Fotnot {r['footnote']} ({rr.plain_label(target.label)}): reduktion {s.last}",
         )
         if rec.finding is not None:
             out.findings.append(rec.finding.at(sheet, f"{amount}{n}"))
@@ -583,21 +529,12 @@ def _footnote_cells(inp: Inputs, s: Settings, frames: dict[str, FrameRow], out: 
     out.add(sheet, at(R.CHECK_DIFF), (total - announced) if announced is not None else "",
             f'IF({at(R.CHECK_ANNOUNCED)}="","",{at(R.CHECK_TOTAL)}-{at(R.CHECK_ANNOUNCED)})', "amount")
 
-    if net != ZERO:
-        out.findings.append(Finding(
-            rule=f"{RULE}.overforing_netto", severity=Severity.ERROR, subject=R.FOOTNOTE_TRANSFER,
-            message=(f"Överföringarna i fotnoterna går inte jämnt ut: {fmt_mkr(transfers_in)} mkr till mottagande "
-                     f"rader men {fmt_mkr(-transfers_out)} mkr från lämnande rader (netto {fmt_mkr(net)} mkr)."),
-            expected=ZERO, found=net, sheet=sheet, cell=at(R.CHECK_TRANSFER_NET),
-        ))
+    unbalanced = rr.transfers_finding(totals)
+    if unbalanced is not None:
+        out.findings.append(unbalanced.at(sheet, at(R.CHECK_TRANSFER_NET)))
     if announced is not None:
-        # The decomposition 34,3 + 41,6 + 118,1 = 194 is an inference (INDEX.md seed 002,
-        # vn_resursramar_fotnoter check 5): the plan does not itemise its 194 mkr.
-        rec = reconcile_total(
-            {"reduktioner": by_kind[R.FOOTNOTE_REDUCTION], "avkastningskrav": by_kind[R.FOOTNOTE_RETURN],
-             "centrala kostnadsreduceringar": central},
-            announced, subject="nettokostnadsreduceringar", rule=f"{RULE}.nettokostnadsreduceringar",
-        )
+        rec = reconcile_total(rr.nettokostnadsreduceringar_parts(totals, central), announced,
+                              subject="nettokostnadsreduceringar", rule=f"{RULE}.nettokostnadsreduceringar")
         if rec.finding is not None:
             out.findings.append(rec.finding.at(*inp.param_cells[R.P_ANNOUNCED.name]))
 
@@ -613,12 +550,7 @@ def _restoration_cells(inp: Inputs, out: Computed) -> None:
     if not res_rows:
         raise InputError("inga balanskravsresultat angivna", rule=RULE_RESTORATION,
                          argument="Balanskravsresultat").at(sheet, results.spec.top_left)
-    previous = None
-    for r in res_rows:
-        if previous is not None and r["year"] <= previous:
-            raise InputError(f"år {r['year']} kommer efter {previous}: åren ska vara unika och stigande",
-                             rule=RULE_RESTORATION, argument="År").at(*results.where(r, "year"))
-        previous = r["year"]
+    check_ascending(((r["year"], results.location(r, "year")) for r in res_rows), rule=RULE_RESTORATION)
     deficits, plans, stated = [], [], []
     for r in open_rows:
         try:
@@ -668,10 +600,10 @@ def _restoration_cells(inp: Inputs, out: Computed) -> None:
     for i, d in enumerate(ledger.deficits):
         n = title + 2 + i
         row_of[str(d.origin_year)] = n
-        values = (Decimal(d.origin_year), d.amount, d.restored_on_time, d.restored_late, d.written_off, d.remaining,
-                  Decimal(d.deadline), Decimal(d.cleared_year) if d.cleared_year is not None else None, d.status)
-        styles = ("year", "amount", "amount", "amount", "amount", "amount_bold", "year", "year", "text")
-        for letter, value, style in zip(letters, values, styles):
+        # years as the numbers a cell holds (Decimal, as the cells are compared)
+        values = [Decimal(v) if kind == "year" and v is not None else v
+                  for v, kind in zip(R.LEDGER_SHAPE.row(d), R.LEDGER_SHAPE.kinds)]
+        for letter, value, style in zip(letters, values, R.LEDGER_STYLES):
             out.add(sheet, f"{letter}{n}", value, style=style)
     for f in ledger.findings:
         n = row_of.get(f.subject or "")
@@ -770,13 +702,10 @@ def build_resursramar(source, path: Path) -> None:
     _info_sheet(book, meta)
 
     s = R.SHEET_PARAMS
-    book.title(s, "Parametrar", "Planperiod, generell reduktion och uppräkning per år (gula celler är indata).")
+    book.title(s, R.PARAMS_LAYOUT.title, R.PARAMS_LAYOUT.subtitle)
     for p in R.PARAMS:
         book.param(p, inp.params[p.name])
-    ws = book.sheet(s)
-    ws.set_column(1, 1, 52)
-    ws.set_column(2, 2, 14)
-    ws.set_column(3, 3, 70)
+    book.widths(R.PARAMS_LAYOUT)
     book.write(s, f"A{R.PLANAR_LABEL_ROW}", "Uppräkning och reduktion per år", "label")
     book.input_table(R.PLANAR_TABLE, inp.planar.rows)
 
@@ -880,4 +809,4 @@ def _info_sheet(book, meta: dict[str, Any]) -> None:
     ]
     for i, line in enumerate(lines):
         book.write(s, f"A{4 + i}", line, "label" if i == 0 else "text")
-    book.sheet(s).set_column(0, 0, 120)
+    book.widths(R.INFO_LAYOUT)

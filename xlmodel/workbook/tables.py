@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from xlmodel.errors import InputError
+from xlmodel.location import Location
 from xlmodel.money import parse_amount, parse_rate
 from xlmodel.workbook.layout import Col, InputTable, Param
 
@@ -52,6 +53,13 @@ class RawTable:
 
     def where(self, typed_row: dict[str, Any], key: str) -> tuple[str | None, str | None]:
         return self.locate(typed_row["_row"], key)
+
+    def location(self, typed_row: dict[str, Any], key: str) -> Location:
+        """Where the value ``key`` of a typed row came from, as the core carries it (sheet
+        and cell, or file and row), with the column's header as the argument."""
+        sheet, cell = self.locate(typed_row["_row"], key)
+        header = next((c.header for c in self.spec.columns if c.key == key), None)
+        return Location(sheet=sheet, cell=cell, argument=header)
 
 
 def _is_blank(v: Any) -> bool:

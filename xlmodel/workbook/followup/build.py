@@ -117,17 +117,11 @@ def build_followup(book, source) -> None:
     part = P.compute(sc)
     params = source.meta.get("uppfoljning", {})
     s = F.SHEET_SUMMARY
-    book.title(s, "Uppföljning: period, summering och avstämning mot resultaträkningen",
-               "Parametrarna styr perioden och hur budgeten t.o.m. perioden räknas; summeringen och avstämningen skrivs av xlmodel.")
+    book.title(s, F.SUMMARY_LAYOUT.title, F.SUMMARY_LAYOUT.subtitle)
     for key, p in PARAM_KEYS.items():
         book.param(p, sc.values.get((p.sheet, p.cell)))
     ws = book.sheet(s)
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 36)
-    ws.set_column(2, 9, 15)
-    ws.set_column(11, 11, 44)   # the parameters' labels, values and help (L, M, N)
-    ws.set_column(12, 12, 18)
-    ws.set_column(13, 13, 60)
+    book.widths(F.SUMMARY_LAYOUT)
     ws.set_row(F.SUMMARY_HEADER_ROW - 1, 32)
     book.write(s, "L4", "Parametrar", "label")
     book.write(s, f"A{F.SUMMARY_HEADER_ROW - 1}", "Summering av driftredovisningen (räknas från bladet Driftredovisning)", "label")
@@ -151,8 +145,7 @@ def build_followup(book, source) -> None:
             book.spill(sheet, anchor.spill, spilled)
     _forecast_layout(book, part)
     _omst_widths(book)
-    book.title(F.SHEET_CHART, "Avvikelse mot budget per nämnd",
-               "Data: cellerna till vänster (formler mot bladet Driftredovisning, skrivs av xlmodel).")
+    book.title(F.SHEET_CHART, F.CHART_LAYOUT.title, F.CHART_LAYOUT.subtitle)
     _chart(book, part)
 
 
@@ -165,18 +158,12 @@ def _forecast_layout(book, part) -> None:
     book.write(s, f"{F.LEDGER_ANCHOR[0]}{F.YEARS_TABLE.header_row - 1}",
                "Återställning enligt =ATERSTALLNING() på det balanskravsresultat som används – spiller ut", "label")
     ws = book.sheet(s)
-    # One set of widths for the three blocks that share the columns (A–G: the two tables; I–O).
-    for first, last, width in ((0, 0, 24), (1, 1, 36), (2, 5, 14), (6, 6, 50), (7, 7, 3), (8, 8, 42), (9, 14, 14)):
-        ws.set_column(first, last, width)
+    book.widths(F.FORECAST_LAYOUT)
     ws.set_row(F.YEARS_TABLE.header_row - 1, 32)
 
 
 def _omst_widths(book) -> None:
-    ws = book.sheet(F.SHEET_OMST)
-    c0 = F.OMST_TOTAL_COL - 1
-    ws.set_column(c0, c0, 40)
-    ws.set_column(c0 + 1, c0 + len(F.OMST_TOTAL_COLUMNS) - 1, 14)
-    ws.set_column(len(F.OMST_TABLE.columns) - 1, len(F.OMST_TABLE.columns) - 1, 30)
+    book.widths(F.OMST_LAYOUT)
 
 
 def _chart(book, part) -> None:
@@ -184,8 +171,7 @@ def _chart(book, part) -> None:
 
     s = F.SHEET_CHART
     ws = book.sheet(s)
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 24)
+    book.widths(F.CHART_LAYOUT)
     c0, r0 = _origin(F.CHART_TOP_LEFT)
     ws.set_row(r0 - 1, 32)
     n = P.chart_rows(part)

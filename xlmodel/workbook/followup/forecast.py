@@ -22,6 +22,7 @@ from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import fmt_mkr
 from xlmodel.rules import followup as R
+from xlmodel.rules.years import AscendingYears
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.followup import layout as F
 from xlmodel.xlsx.refs import get_column_letter
@@ -146,14 +147,11 @@ def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr
     basis_col, used_col = T.col_letter("basis"), T.col_letter("used")
     first = (raw.header_row or T.header_row) + 1
     values: dict[str, Any] = {}
-    previous = None
+    years = AscendingYears(RULE)
     utr_ref = f"{L.UTREDNING_TABLE.sheet}!{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_RESULT_ROW}"
     for r in rows:
         n = first + r["_row"]
-        if previous is not None and r["year"] <= previous:
-            raise InputError(f"år {r['year']} kommer efter {previous}: åren ska vara unika och stigande",
-                             rule=RULE, argument="År").at(*raw.where(r, "year"))
-        previous = r["year"]
+        years.add(r["year"], raw.location(r, "year"))
         prognos = r["prognos"]
         if r["year"] == year and utr_result is not None:
             prognos = utr_result
@@ -187,7 +185,7 @@ def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr
         for f in ledger_from_columns([r["year"] for r in rows], used, check_atgardsplan=False).findings:
             row = next((r for r in rows if str(r["year"]) == (f.subject or "")), None)
             part.findings.append(f.at(S, f"{used_col}{first + row['_row']}" if row else T.top_left))
-    styles = ("year", "amount", "amount", "amount", "amount", "year", "text")
+    styles = L.LEDGER_FUNCTION_STYLES
     from xlmodel.workbook.explain.model import RULE_TEXT
 
     text, law = RULE_TEXT["aterstallning"]

@@ -23,7 +23,7 @@ Sheets:
 
 from __future__ import annotations
 
-from xlmodel.workbook.layout import Col, InputTable, Param
+from xlmodel.workbook.layout import Col, InputTable, Param, SheetLayout
 
 SHEET_SUMMARY = "Uppföljning"
 SHEET_DRIFT = "Driftredovisning"
@@ -236,3 +236,27 @@ YEARS_TABLE = InputTable(
     ),
 )
 LEDGER_ANCHOR = "I14"              # =ATERSTALLNING(år; använt balanskravsresultat) spills from here
+
+# --- each sheet's title and column widths (the builder sets them) -----------------------
+
+SUMMARY_LAYOUT = SheetLayout(
+    SHEET_SUMMARY, "Uppföljning: period, summering och avstämning mot resultaträkningen",
+    "Parametrarna styr perioden och hur budgeten t.o.m. perioden räknas; summeringen och avstämningen skrivs av xlmodel.",
+    widths=((0, 0, 34), (1, 1, 36), (2, 9, 15),
+            (11, 11, 44), (12, 12, 18), (13, 13, 60)),   # the parameters' labels, values and help (L, M, N)
+)
+# One set of widths for the three blocks that share the columns (A–G: the two tables; I–O).
+FORECAST_LAYOUT = SheetLayout(SHEET_FORECAST, widths=(
+    (0, 0, 24), (1, 1, 36), (2, 5, 14), (6, 6, 50), (7, 7, 3), (8, 8, 42), (9, 14, 14),
+))
+# The Summa block beside the table (its label, then its amounts) and the table's last column.
+OMST_LAYOUT = SheetLayout(SHEET_OMST, widths=(
+    (OMST_TOTAL_COL - 1, OMST_TOTAL_COL - 1, 40),
+    (OMST_TOTAL_COL, OMST_TOTAL_COL - 1 + len(OMST_TOTAL_COLUMNS) - 1, 14),
+    (len(OMST_TABLE.columns) - 1, len(OMST_TABLE.columns) - 1, 30),
+))
+CHART_LAYOUT = SheetLayout(
+    SHEET_CHART, "Avvikelse mot budget per nämnd",
+    "Data: cellerna till vänster (formler mot bladet Driftredovisning, skrivs av xlmodel).",
+    widths=((0, 0, 34), (1, 1, 24)),
+)
