@@ -33,7 +33,7 @@ from xlmodel.xlsx.patch import CellWrite, patch_sheet
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
 VN = ROOT / "workbooks" / "vasternorrland_regionplan_2020_2022.xlsx"
-DR = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsx"
+DR = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
 
 
 def _xlmodel(*args: str) -> subprocess.CompletedProcess:
