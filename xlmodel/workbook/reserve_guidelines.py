@@ -50,13 +50,18 @@ def spec_for(sheet: str, top_left: str) -> L.InputTable:
 
 
 def year_of(cells) -> int | None:
-    """The workbook's year: Budgetår (regionplan) or Räkenskapsår (delårsrapport)."""
+    """The workbook's year: Budgetår (regionplan) or Räkenskapsår (delårsrapport). A year
+    that cannot be read is the error of the part that owns the cell (the frame table's,
+    the utredning's), reported there once: here it is None, and the law rows wait for it."""
     from xlmodel.workbook.cells import read_param
 
     for params in (L.REGIONPLAN_PARAMS, L.DELARSRAPPORT_PARAMS):
         p = params[0]
         if cells.defined_name(p.name) is not None:
-            return read_param(cells, p, RULE)
+            try:
+                return read_param(cells, p, RULE)
+            except InputError:
+                return None
     return None
 
 
