@@ -185,6 +185,8 @@ def cell_count(value: Any) -> int:
 def single(value: Any, name: str, rule: str) -> Any:
     """One cell's value. A range of one cell is unwrapped; a larger range is refused
     (the function wants one value here, not a column)."""
+    if type(value) is float or value is None:
+        return value  # what COM passes for nearly every cell: no range, no error value
     if isinstance(value, (list, tuple)):
         if value:
             _refuse_whole_lines(value, name, rule)

@@ -164,6 +164,10 @@ class PackageCells:
             got = self._sheets[sheet] = self._read_cells(self.pkg, sheet)
         return got
 
+    def read_whole(self, sheet: str) -> bool:
+        """Whether the sheet's cells are held (``cells``), rather than streamed when asked."""
+        return sheet in self._sheets
+
     def cells_in_rows(self, sheet: str, min_row: int, max_row: int):
         """The cells of rows ``min_row``..``max_row``, one by one: from the sheet if it has
         been read whole, else streamed (``xlsx.stream``), so a check that looks at a few rows of a

@@ -62,6 +62,7 @@ from xlmodel.workbook.frames import (
 )
 from xlmodel.workbook.block_names import FRAMETABLE as FRAMETABLE_NAME, read_block
 from xlmodel.workbook.frames import frame_place
+from xlmodel.workbook import strays
 from xlmodel.workbook.owned import compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.xlsx.cellref import col_index
@@ -92,8 +93,10 @@ def _row_stream(pkg, sheet: str, min_row: int, max_row: int | None = None) -> It
 class _Cursor:
     """The cells of one sheet, row by row in ascending order, held one row at a time."""
 
-    def __init__(self, pkg, sheet: str, first_row: int) -> None:
+    def __init__(self, pkg, sheet: str, first_row: int, watch=None) -> None:
         self._rows = _row_stream(pkg, sheet, first_row)
+        if watch is not None:  # an input sheet: the stray-input check sees its rows on the way
+            self._rows = watch(self._rows)
         self._pending: tuple[int, list] | None = None
         self._done = False
         self._last = first_row - 1
@@ -120,6 +123,15 @@ class _Cursor:
             break
         return {}
 
+    def finish(self) -> None:
+        """Done with the sheet: let the stray-input check's watch read the few rows it
+        still needs (``strays.watched_rows``)."""
+        finish = getattr(self._rows, "finish", None)
+        if finish is not None:
+            self._done = True
+            self._pending = None
+            finish()
+
 
 def _table_rows(cells, spec: InputTable) -> tuple[Any, dict[str, int], int, Iterator[tuple[int, dict[str, Any]]]]:
     """(location, column of each key, first data row, iterator of (sheet row, raw row))
@@ -130,7 +142,8 @@ def _table_rows(cells, spec: InputTable) -> tuple[Any, dict[str, int], int, Iter
         raise _GiveUp
     min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
     last = max_row - (1 if loc.has_totals else 0)
-    cursor = _Cursor(cells.pkg, loc.sheet, min_row)
+    cursor = _Cursor(cells.pkg, loc.sheet, min_row,
+                     watch=lambda rows: strays.watched_rows(cells, loc.sheet, min_row, rows))
     header = cursor.row(min_row)
     value_of = cells.value_of
 
@@ -146,6 +159,7 @@ def _table_rows(cells, spec: InputTable) -> tuple[Any, dict[str, int], int, Iter
         for r in range(min_row + 1, last + 1):
             got = cursor.row(r)
             yield r, {key: (value_of(got[c]) if c in got else None) for key, c in keyed}
+        cursor.finish()
 
     return loc, col_of, min_row + 1, rows()
 

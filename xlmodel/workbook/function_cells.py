@@ -48,7 +48,10 @@ from functools import lru_cache
 from typing import Any
 
 from xlmodel.findings import Finding, Severity
-from xlmodel.formula.parse import CannotEvaluate
+from xlmodel.formula.evaluate import Evaluation, Grid, plan_call
+from xlmodel.formula.parse import CannotEvaluate, calls_in, parse
+from xlmodel.xlsx.refs import get_column_letter
+from xlmodel.xlsx.values import ExcelError
 
 RULE = "funktionscell"
 _RELATIVE = Decimal("1e-9")
@@ -117,7 +120,11 @@ def owned_by_parts(parts) -> frozenset[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def _lower_names() -> tuple[bytes, ...]:
-    return tuple(n.lower().encode() for n in function_names())
+    """The names to search a sheet's bytes for: a name that contains another one
+    (``BALANSKRAV_KOLUMN``, ``UPPRAKNING_KEDJA``) is found whenever that one is, so only
+    the shortest of each family is searched for (the same answer, fewer passes)."""
+    names = {n.lower().encode() for n in function_names()}
+    return tuple(sorted(n for n in names if not any(m != n and m in n for m in names)))
 
 
 def _sheet_may_call(pkg, sheet: str) -> bool:
@@ -189,13 +196,11 @@ def check(cells, skip: frozenset[tuple[str, str]] = frozenset()) -> tuple[list[F
 def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record: bool = False) -> Checked:
     """One function cell. ``parsed``: the formulas already parsed in this workbook
     (``template.FilledDown``), so a formula filled down a column is parsed once."""
-    from xlmodel.formula.evaluate import Evaluation, Grid
-    from xlmodel.formula.parse import calls_in, parse
-
     names = function_names()
     hit = parsed.find(c.formula, c.row, c.col) if parsed is not None else None
+    plans = None  # the formula's CallPlan per sheet, kept with its tree in ``parsed``
     if hit is not None:
-        (tree, called), row0 = hit
+        (tree, called, plans), row0 = hit
     else:
         row0 = c.row
         if not calls_xlmodel(c.formula):
@@ -207,13 +212,19 @@ def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record
                 return _note(sheet, c, None, str(err))
             called = tuple(x.name for x in calls_in(tree) if x.name in names)
         if parsed is not None:
-            parsed.add(c.formula, c.row, c.col, (tree, called))
+            plans = {}
+            parsed.add(c.formula, c.row, c.col, (tree, called, plans))
     if not called:
         return Checked(sheet, c, None, None, None, [], 0)  # e.g. the name inside a text
     name = called[0]
     ev = Evaluation(book, sheet, c.row, c.col, names, _call, shift=(c.row - row0, 0), record=record)
+    plan = None
+    if plans is not None and not record:
+        plan = plans.get(sheet, False)
+        if plan is False:
+            plan = plans[sheet] = plan_call(book, sheet, tree, names, _resolved)
     try:
-        result = ev.eval(tree)
+        result = ev.eval(tree) if plan is None else plan.run(book, c.row - row0)
     except CannotEvaluate as err:
         return _note(sheet, c, name, str(err), ev)
     expected = _rows(result, book) if isinstance(result, (tuple, Grid)) else [[_as_stored(result)]]
@@ -250,6 +261,22 @@ def _call(name: str, *args: Any) -> Any:
     return call(name, *args)
 
 
+def _resolved(name: str, n_args: int):
+    """The function ``_call`` would call for ``name`` with ``n_args`` arguments (what
+    ``udf_cells.call`` calls), or None where ``_call`` raises (a function only Excel
+    computes, a wrong number of arguments): for a formula planned once
+    (``formula.evaluate.plan_call``)."""
+    from xlmodel.excel import EXCEL_ONLY
+    from xlmodel.workbook.udf_cells import function
+
+    if name in EXCEL_ONLY:
+        return None
+    least, most = _arity(name)
+    if not least <= n_args <= most:
+        return None
+    return function(name)
+
+
 def _note(sheet: str, c, name: str | None, why: str, ev=None) -> Checked:
     what = f"{name}-cellen" if name else "Cellen"
     finding = Finding(
@@ -282,8 +309,6 @@ def _spill_size(rows: list[list[Any]]) -> int:
 
 
 def _is_error(v: Any) -> bool:
-    from xlmodel.xlsx.values import ExcelError
-
     return isinstance(v, ExcelError) or (isinstance(v, str) and v.startswith("#XLMODEL"))
 
 
@@ -318,8 +343,6 @@ def _found(v: Any) -> Decimal | str:
 
 
 def _compare(cells, sheet: str, c, name: str, expected: list[list[Any]], stored: Any) -> list[Finding]:
-    from xlmodel.xlsx.refs import get_column_letter
-
     formula = "=" + c.formula
     want = expected[0][0] if expected and expected[0] else None
     base = {"subject": name, "sheet": sheet, "cell": c.ref}

@@ -47,12 +47,16 @@ def stray_findings(cells) -> list[Finding]:
     if in_rows is None:
         return []  # a live workbook through xlwings: Excel shows the table's extent itself
     found: list[Finding] = []
-    tables = [loc for spec in _input_tables() if (loc := cells.table(spec.table)) is not None]
+    tables = _tables(cells)
+    watches = getattr(cells, "memo", {}).get(_MEMO, {})
     for loc in tables:
         min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
         others = [range_boundaries(t.ref) for t in tables if t.sheet == loc.sheet and t is not loc]
         rows_below: dict[int, list[tuple[int, str, object]]] = {}
-        for c in in_rows(loc.sheet, min_row + 1, max_row + BELOW):
+        seen = None
+        if loc.sheet in watches and not cells.read_whole(loc.sheet):
+            seen = next((got for w in watches[loc.sheet] if (got := w.seen(loc)) is not None), None)
+        for c in in_rows(loc.sheet, min_row + 1, max_row + BELOW) if seen is None else seen:
             if not _filled(c):
                 continue
             ref, row, col = c.ref, c.row, c.col
@@ -68,6 +72,125 @@ def stray_findings(cells) -> list[Finding]:
                 _, ref, value = filled[0]
                 found.append(_finding(loc, ref, value, "under", row_cells=[r for _, r, _ in filled]))
     return found
+
+
+def _tables(cells) -> list:
+    return [loc for spec in _input_tables() if (loc := cells.table(spec.table)) is not None]
+
+
+# --------------------------------------------------------------------------- one pass
+
+# cells.memo key: {sheet: [_Watch, ...]} of the sheets a pass streamed with ``watched_rows``.
+_MEMO = "strays.watch"
+
+
+class _Watch:
+    """What ``stray_findings`` looks at on one sheet, taken from a pass that streams the
+    sheet anyway (the frame table's, ``frames_stream``), so that the check does not
+    stream a large input sheet a second time. For each input table on the sheet it keeps,
+    in sheet order, the filled cells the check can report - in the ``BELOW`` rows under
+    the table within its columns, and in the column right of its rows - of exactly the
+    rows ``cells_in_rows(sheet, min_row + 1, max_row + BELOW)`` would give: from the
+    first of them to the first row after the last (rows ascend; that row ends the
+    table's watch, as it ends ``iter_rows``). A table's cells are used only once its
+    watch has ended so, or the sheet ended; a stream that raised is never used (the
+    check then streams the sheet itself, and meets the same error)."""
+
+    __slots__ = ("_first_row", "_open", "_ended", "broken")
+
+    def __init__(self, cells, sheet: str, first_row: int) -> None:
+        self._first_row = first_row
+        self.broken = False
+        # per table still watched: [loc, first row, last row, min_col, max_col, max_row, cells kept]
+        self._open: list[list] = []
+        self._ended: dict[str, list] = {}
+        for loc in _tables(cells):
+            if loc.sheet != sheet:
+                continue
+            min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
+            self._open.append([loc, min_row + 1, max_row + BELOW, min_col, max_col, max_row, []])
+
+    def see(self, row: int, row_cells: list) -> None:
+        if not self._open:
+            return
+        still = []
+        for t in self._open:
+            loc, lo, hi, min_col, max_col, max_row, kept = t
+            if row > hi:
+                self._ended[loc.name] = kept
+                continue
+            still.append(t)
+            if row < lo:
+                continue
+            if row > max_row:
+                kept.extend(c for c in row_cells if min_col <= c.col <= max_col and _filled(c))
+            else:
+                right = max_col + 1
+                kept.extend(c for c in row_cells if c.col == right and _filled(c))
+        self._open = still
+
+    def end(self) -> None:
+        """The sheet has no more rows: every table's watch is complete."""
+        for loc, *_rest, kept in self._open:
+            self._ended[loc.name] = kept
+        self._open = []
+
+    def wants_more(self) -> bool:
+        return bool(self._open) and not self.broken
+
+    def seen(self, loc) -> list | None:
+        """The cells of ``loc`` the check looks at, or None if this pass did not see them all."""
+        if self.broken or range_boundaries(loc.ref)[1] + 1 < self._first_row:
+            return None
+        return self._ended.get(loc.name)
+
+
+class _Watched:
+    """A sheet's row stream (``xlsx.stream.iter_rows``) that shows every row to its ``_Watch``."""
+
+    __slots__ = ("_stream", "_watch")
+
+    def __init__(self, stream, watch: _Watch) -> None:
+        self._stream = stream
+        self._watch = watch
+
+    def __iter__(self) -> "_Watched":
+        return self
+
+    def __next__(self):
+        try:
+            item = next(self._stream)
+        except StopIteration:
+            self._watch.end()
+            raise
+        except BaseException:
+            self._watch.broken = True
+            raise
+        self._watch.see(*item)
+        return item
+
+    def finish(self) -> None:
+        """Read on just far enough for the watch (the rows under the tables): called by
+        the pass when it is done with the sheet. An error there is left for the check's
+        own read of those rows to meet, as before."""
+        from xlmodel.errors import WorkbookError
+
+        try:
+            while self._watch.wants_more():
+                next(self)
+        except StopIteration:
+            pass
+        except (WorkbookError, ValueError):
+            pass  # broken: the check streams these rows itself
+
+
+def watched_rows(cells, sheet: str, first_row: int, stream):
+    """``stream`` (the rows of ``sheet`` from ``first_row`` on, as ``iter_rows`` gives them)
+    with what the stray check needs recorded on the way (``_Watch``); call ``finish()``
+    when the pass is done. Only for a package read headless (``cells.memo``)."""
+    watch = _Watch(cells, sheet, first_row)
+    cells.memo.setdefault(_MEMO, {}).setdefault(sheet, []).append(watch)
+    return _Watched(stream, watch)
 
 
 def _finding(loc, ref: str, value, where: str, row_cells: list[str] | None = None) -> Finding:

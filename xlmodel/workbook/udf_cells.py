@@ -42,9 +42,15 @@ def argument(values: dict[str, Any], rng: str) -> Any:
 def call(name: str, *args: Any) -> Any:
     """``=NAME(args)`` computed by the function Excel calls for it (``udfs`` hands xlwings
     these very functions)."""
+    return function(name)(*args)
+
+
+def function(name: str):
+    """The function Excel calls for ``=NAME()``: what ``call`` calls (for a caller that
+    calls it for many cells)."""
     from xlmodel.excel import by_name  # the rules it calls are imported on first use
 
-    return by_name()[name](*args)
+    return by_name()[name]
 
 
 def as_stored(v: Any) -> Any:

@@ -155,6 +155,10 @@ class _ScanState:
 # them as a damaged cell. Exponent bounds: 1.8e308 is the largest double, 4.9e-324 the
 # smallest subnormal.
 _PLAIN_NUMBER = re.compile(rb"-?[0-9]{1,20}(?:\.[0-9]{0,20})?")  # always inside a double's range: no check
+# A row's attributes as Excel and XlsxWriter write them, ``r`` first (``<row r="5" spans=..``):
+# its number without the attribute dict. The part was found well-formed before it is
+# scanned, so no second ``r`` can follow.
+_ROW_NUMBER = re.compile(rb' r="([0-9]+)"')
 _MAX_EXPONENT = 308
 _MIN_EXPONENT = -324
 
@@ -288,6 +292,7 @@ def _iter_bytes(
     v_re, f_re, is_re = pat.v, pat.f, pat.is_
     dec = Decimal
     plain_number = _PLAIN_NUMBER.fullmatch
+    row_number = _ROW_NUMBER.match
     # A Cell built by tuple.__new__ directly: the same tuple as Cell(...) without the
     # Python-level __new__ that NamedTuple generates (a third of this loop's time on a
     # large sheet, bench/RESULTS.md). Column numbers by letters, styles and types by
@@ -333,13 +338,21 @@ def _iter_bytes(
             # a normal formula (``<f>`` without attributes) and its cached value, if any:
             # the same reading as the general path below
             formula = xml_text(f_raw) if f_raw else ""
+            if kind == "n" and raw_b and plain_number(raw_b):
+                # a plain number (the usual cached value): what _typed gives for it, as above
+                yield make(C, (ref, row, col, dec(raw_b.decode("ascii")), formula, kind, style, "normal", False))
+                continue
             raw = None if raw_b is None else (xml_text(raw_b) if raw_b else "")
             yield make(C, (ref, row, col, _typed(kind, raw, sst, ref, where), formula, kind, style, "normal", False))
             continue
         if c_attrs_raw is None:  # a <row>
-            a = attrs(row_attrs)
-            r = a.get(b"r")
-            row = int(r) if r is not None else row + 1
+            rm = row_number(row_attrs)
+            if rm is not None:  # r first, as every writer puts it: the value attrs() would give
+                row = int(rm.group(1))
+            else:
+                a = attrs(row_attrs)
+                r = a.get(b"r")
+                row = int(r) if r is not None else row + 1
             col = 0
             if max_row is not None and row > max_row:
                 state.row, state.col, state.count = row, col, count
