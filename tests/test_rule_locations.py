@@ -34,7 +34,7 @@ def at_cells(sheet: str, row: int) -> Locator:
 ])
 def test_a_year_out_of_order_is_reported_at_its_cell(years, words):
     with pytest.raises(InputError) as exc:
-        check_ascending([(years[0], Location("Balanskrav", "A5")), (years[1], CELL)], rule="aterstallning")
+        check_ascending(years, [Location("Balanskrav", "A5"), CELL].__getitem__, rule="aterstallning")
     err = exc.value
     assert (err.sheet, err.cell, err.argument, err.rule) == ("Balanskrav", "A6", "År", "aterstallning")
     assert str(err) == f"Blad 'Balanskrav', cell A6, regel aterstallning: {words}"

@@ -234,7 +234,7 @@ def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=N
         raise InputError("inga år angivna", rule=rule, argument="ar")
     years = [c.year(years_v.values[i], c.element("ar", i), rule) for i in range(n)]
     results = [c.amount(results_v.values[i], c.element("balanskravsresultat", i), rule) for i in range(n)]
-    check_ascending(((years[i], Location(argument=c.element("ar", i))) for i in range(n)), rule=rule)
+    check_ascending(years, lambda i: Location(argument=c.element("ar", i)), rule=rule)
 
     write_offs, extensions = [], []
     for i in range(n):

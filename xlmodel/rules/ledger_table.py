@@ -18,7 +18,10 @@ precisely for its reader (``header``). Light on purpose (no pydantic, no rule im
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from operator import attrgetter
 from typing import Any, Literal
 
 ColumnKind = Literal["year", "amount", "text"]
@@ -65,9 +68,13 @@ class Shape:
     def kinds(self) -> tuple[ColumnKind, ...]:
         return tuple(COLUMNS[k].kind for k in self.keys)
 
+    @cached_property
+    def _values(self) -> Callable[[Any], tuple[Any, ...]]:
+        return attrgetter(*self.keys)  # one call per row: =ATERSTALLNING() runs at every recalculation
+
     def row(self, deficit: Any) -> tuple[Any, ...]:
         """The values of one ``DeficitAccount`` in this shape's columns."""
-        return tuple(getattr(deficit, k) for k in self.keys)
+        return self._values(deficit)
 
 
 FUNCTION = Shape(("origin_year", "amount", "restored", "written_off", "remaining", "deadline", "status"),

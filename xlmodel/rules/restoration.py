@@ -193,7 +193,7 @@ class RestorationInput(RuleModel):
     def _consistent(self) -> "RestorationInput":
         if not self.series:
             raise InputError("serien av balanskravsresultat är tom", rule=RULE, argument="series")
-        check_ascending(((item.year, at_field(f"series.{i}.year")) for i, item in enumerate(self.series)), rule=RULE)
+        check_ascending([item.year for item in self.series], lambda i: at_field(f"series.{i}.year"), rule=RULE)
         first = self.series[0].year
         seen: set[int] = set()
         for i, op in enumerate(self.opening):

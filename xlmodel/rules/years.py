@@ -15,7 +15,7 @@ element), with the caller's rule id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 
 from xlmodel.location import Location
 
@@ -40,8 +40,10 @@ class AscendingYears:
         return year
 
 
-def check_ascending(years: Iterable[tuple[int, Location]], *, rule: str) -> None:
-    """Every year after the one before it; else an ``InputError`` at the first that is not."""
-    series = AscendingYears(rule)
-    for year, where in years:
-        series.add(year, where)
+def check_ascending(years: Sequence[int], where: Callable[[int], Location], *, rule: str) -> None:
+    """Every year after the one before it; else an ``InputError`` at the first that is not.
+    ``where(i)``: the location of ``years[i]``, made only for the error (``=ATERSTALLNING()``
+    is called for every recalculation; its years must not each build a message)."""
+    for i in range(1, len(years)):
+        if years[i] <= years[i - 1]:
+            raise where(i).error(out_of_order_message(years[i], years[i - 1]), rule=rule)

@@ -550,7 +550,8 @@ def _restoration_cells(inp: Inputs, out: Computed) -> None:
     if not res_rows:
         raise InputError("inga balanskravsresultat angivna", rule=RULE_RESTORATION,
                          argument="Balanskravsresultat").at(sheet, results.spec.top_left)
-    check_ascending(((r["year"], results.location(r, "year")) for r in res_rows), rule=RULE_RESTORATION)
+    check_ascending([r["year"] for r in res_rows], lambda i: results.location(res_rows[i], "year"),
+                    rule=RULE_RESTORATION)
     deficits, plans, stated = [], [], []
     for r in open_rows:
         try:
