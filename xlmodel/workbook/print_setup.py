@@ -18,7 +18,7 @@ Applied once per book, after every sheet is written and before the file is close
   scale, the same in Excel and LibreOffice); where it does not with the normal margins,
   with narrow side margins (``NARROW_MARGIN_IN``, Excel's "Smal"); where it does not
   even so, a deliberate split across (``split_columns``): vertical page breaks between
-  whole columns, at an empty gap column where one falls within a page, the title columns
+  whole columns, after a gap between two tables where one falls within a page, the title columns
   (Id and Post) repeated, and the largest scale at which the sheet still takes as few
   pages across and down as at ``MIN_PRINT_SCALE`` %. Never below ``MIN_PRINT_SCALE`` %.
 - **Charts never across a page break**: the rows are laid out on pages as the printer
@@ -314,10 +314,10 @@ def _fit_charts_across(ws: Any, scale: int, printable_px: float = PRINTABLE_WIDT
 def split_columns(widths: list[float], title_cols: int, capacity: float, gaps: set[int]) -> list[int] | None:
     """Columns before which a page across begins, so that every page (with the
     ``title_cols`` first columns repeated on the pages after the first) fits in
-    ``capacity`` pixels; None when a single column does not fit. A page ends before an
-    empty gap column (``gaps``) when one lies in its second half, so a table is not cut
-    in its middle where a natural boundary is near; the gap column then ends its page
-    (it never begins one)."""
+    ``capacity`` pixels; None when a single column does not fit. A page ends after a
+    gap column (``gaps``: between two tables) when one lies in its second half, so a
+    table is not cut in its middle where a natural boundary is near; the gap column then
+    ends its page (it never begins one)."""
     repeated = sum(widths[:title_cols])
     breaks: list[int] = []
     start, used = 0, 0.0
@@ -392,7 +392,10 @@ def _split_across(ws: Any, widths: list[float], title_cols: int, printable: floa
     """The deliberate split of a sheet too wide for one page at ``MIN_PRINT_SCALE`` %:
     its vertical page breaks (``split_columns``) and the largest scale that needs no more
     pages across or down than ``MIN_PRINT_SCALE`` % does. Returns the scale."""
-    gaps = {c for c in range(len(widths)) if not any(text.filled(r, c) for r in range(last_row + 1))}
+    # A gap: a column empty in the tables' header row (between two tables side by side,
+    # where a page may end without cutting either) or empty altogether.
+    gaps = {c for c in range(len(widths)) if not text.filled(header_row, c)
+            or not any(text.filled(r, c) for r in range(last_row + 1))}
     repeated_px = _row_px(ws, header_row) if ws.repeat_row_range else 0
 
     def pages(scale: int) -> tuple[list[int] | None, int]:
