@@ -103,13 +103,6 @@ def calls_xlmodel(formula: str | None) -> bool:
     return formula is not None and _patterns()[0].search(formula) is not None
 
 
-def owned_by_kind(kind: str | None) -> frozenset[tuple[str, str]]:
-    """The function cells a workbook kind's own parts compare (sheet, ref): ``Part.function_cells``."""
-    from xlmodel.workbook import kinds
-
-    return owned_by_parts(kinds.parts_of(kind))
-
-
 def owned_by_parts(parts) -> frozenset[tuple[str, str]]:
     """The function cells the given parts compare themselves (``Part.function_cells``)."""
     return frozenset(at for part in parts for at in part.function_cells)

@@ -31,7 +31,7 @@ from typing import Any
 
 from xlmodel.errors import InputError
 from xlmodel.workbook import block_names as B
-from xlmodel.workbook.owned import NamedBlock, SheetPlan
+from xlmodel.workbook.owned import NamedBlock, SheetPlan, stored, unchanged
 from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, get_column_letter
 
 RULE = "regenerera.egna_celler"
@@ -136,9 +136,6 @@ def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
 
 
 def _user_cells(cells: Any, plan: SheetPlan, block: NamedBlock, old, new, cleared, tables) -> list[tuple[str, str]]:
-    from xlmodel.workbook.owned import stored
-    from xlmodel.workbook.regenerate import unchanged
-
     sheet = plan.sheet
     owned_at = {_split(oc.ref): oc for oc in plan.cells}
     touched = [cr for cr in owned_at if _inside(new, *cr)]

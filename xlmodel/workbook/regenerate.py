@@ -33,8 +33,7 @@ from xlmodel.money import fmt_figure, fmt_percent
 from xlmodel.workbook import owned_blocks
 from xlmodel.workbook.cells import PackageCells, at_excel_precision
 from xlmodel.workbook.collector import collector_paused
-from xlmodel.workbook.owned import (RATE_STYLES, TOLERANCE, OwnedCell, SheetPlan, compare_cell, normalize_formula,
-                                    stored)
+from xlmodel.workbook.owned import RATE_STYLES, OwnedCell, SheetPlan, normalize_formula, stored, unchanged
 from xlmodel.xlsx.atomic import remove_stale_temp_files, save_package
 from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.patch import CellWrite, patch_sheet
@@ -127,34 +126,6 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))
 
 
-def unchanged(cells, sheet: str, oc: OwnedCell, stored_formula: str | None, stored_value: Any) -> bool:
-    """True when ``oc`` needs no write: stored formula and value are the same as computed
-    and ``compare_cell`` finds nothing - exactly that, with three shortcuts: identical
-    formula texts are the same formula without normalising them; for a number stored as a
-    number, once formula and value are the same, compare_cell's only remaining test is
-    the tolerance; for text, once the texts are the same, compare_cell agrees unless the
-    stored value is a 0 or False. Tested against the unshortened test in
-    tests/test_perf_equivalence.py."""
-    formula, want = oc.formula, oc.value
-    if stored_formula != formula and normalize_formula(stored_formula) != normalize_formula(formula):
-        return False
-    if isinstance(want, Decimal):
-        if stored_value != at_excel_precision(want):
-            return False
-        if type(stored_value) is Decimal:
-            # compare_cell from here on: its formula tests pass (the same formula, or none on
-            # both sides) and the value is a Decimal, so its answer is the tolerance test alone
-            return abs(stored_value - want) <= TOLERANCE
-    else:
-        if str(stored_value or "").strip() != str(want if want is not None else "").strip():
-            return False
-        if stored_value is None or stored_value:
-            # compare_cell's text test is then the test just made (it differs only for a
-            # stored 0 or False, whose text is not empty: those go to compare_cell)
-            return True
-    return compare_cell(cells, sheet, oc, "regenerera", found_cell=(stored_formula, stored_value)) is None
-
-
 # --- the whole workbook ------------------------------------------------------------
 
 
@@ -197,9 +168,9 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
         from xlmodel.workbook import chart_ranges
 
         new = chart_ranges.follow(new, plans)  # a chart over an owned block that grew or shrank
-        from xlmodel.workbook import resursramar_charts
+        from xlmodel.workbook import resursramar
 
-        new = resursramar_charts.follow(new, cells)  # Västernorrland's frame charts: a series per nämnd
+        new = resursramar.follow_charts(new, cells)  # Västernorrland's frame charts: a series per nämnd
         from xlmodel.xlsx.defined_names import set_defined_names
 
         new = set_defined_names(new, owned_blocks.name_updates(cells, plans))  # each block's name to its extent

@@ -75,6 +75,7 @@ from xlmodel.rules.restoration import (
 from xlmodel.rules.years import check_ascending
 from xlmodel.workbook import layout_resursramar as R
 from xlmodel.workbook import block_names
+from xlmodel.workbook import resursramar_charts as RC
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.layout import InputTable, Param, SHEET_INFO
 from xlmodel.workbook.tables import RawTable, convert
@@ -676,9 +677,7 @@ def validate_resursramar(cells) -> tuple[list[Finding], int]:
             findings.append(f)
     pkg = getattr(cells, "pkg", None)
     if pkg is not None:
-        from xlmodel.workbook import resursramar_charts
-
-        findings += resursramar_charts.stale(pkg, cells)  # a chart that does not draw every nämnd
+        findings += RC.stale(pkg, _chart_layout_or_none(cells))  # a chart that does not draw every nämnd
     for sheet, ranges in stale_ranges(cells, comp).items():
         for rng in ranges:
             findings.append(Finding(
@@ -766,10 +765,9 @@ def _frames_chart(book, inp: Inputs) -> None:
             return ZERO
 
     # Panels by size, by the rule regenerate redraws them with (resursramar_charts).
-    from xlmodel.workbook.resursramar_charts import frame_panels
 
     by_row = dict(rows)
-    panels = [[(r, by_row[r]) for r in panel] for panel in frame_panels([(r, size(row)) for r, row in rows])]
+    panels = [[(r, by_row[r]) for r in panel] for panel in RC.frame_panels([(r, size(row)) for r, row in rows])]
     top = hr + len(inp.frames.rows) + 10
     for i, panel in enumerate(panels):
         title = ("Resursramar per nämnd, mkr (löpande priser)" if i == 0 else
@@ -811,3 +809,45 @@ def _info_sheet(book, meta: dict[str, Any]) -> None:
     for i, line in enumerate(lines):
         book.write(s, f"A{4 + i}", line, "label" if i == 0 else "text")
     book.widths(R.INFO_LAYOUT)
+
+
+def chart_layout(cells: Any) -> RC.Layout | None:
+    """The series every chart under the Resursramar table should show, from the table's
+    rows (nämnder only: varav rows would count twice). None without the table."""
+    if cells.table(R.FRAMES_TABLE_NAME) is None:
+        return None
+    inp = inputs_from_cells(cells)
+    s = _settings(inp)
+    raw = inp.frames
+    years = list(range(s.first - 1, s.last + 1))
+    ycol = [_col(raw, R.frame_year_key(y)) for y in years]
+    label_col = _col(raw, "label")
+    sheet = _sheet(raw)
+    token = RC.sheet_token(sheet)
+    header = (raw.header_row or raw.spec.header_row)
+    rows = []
+    for r in raw.typed(RULE):
+        if str(r.get("parent") or "").strip():
+            continue
+        n = _row(raw, r)
+        values = tuple(r.get(R.frame_year_key(y)) for y in years)
+        last = values[-1] if isinstance(values[-1], Decimal) else ZERO
+        rows.append((RC.Series(f"{token}!${label_col}${n}", f"{token}!${ycol[0]}${n}:${ycol[-1]}${n}",
+                            str(r["label"]), values), abs(last)))
+    panels = RC.frame_panels(rows)
+    categories = tuple(str(cells.value(sheet, f"{c}{header}") or "") for c in ycol)
+    return RC.Layout(sheet, f"{token}!${ycol[0]}${header}:${ycol[-1]}${header}", categories, panels)
+
+
+def _chart_layout_or_none(cells: Any) -> RC.Layout | None:
+    """``chart_layout``, or None for input that cannot be read (validate and regenerate
+    report that where it is, so the charts are left as they are)."""
+    try:
+        return chart_layout(cells)
+    except InputError:
+        return None
+
+
+def follow_charts(pkg: Any, cells: Any) -> Any:
+    """``pkg`` with each frame chart under the Resursramar table drawing the table's rows."""
+    return RC.follow(pkg, _chart_layout_or_none(cells))

@@ -24,9 +24,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
-from xlmodel.money import ZERO
 
 # A nämnd whose frame is below this share of the largest one of a panel goes to the next
 # panel, on its own axis; at most MAX_PANELS panels (the last takes the rest).
@@ -70,39 +68,9 @@ class Layout:
     panels: list[list[Series]]
 
 
-def _sheet_token(sheet: str) -> str:
+def sheet_token(sheet: str) -> str:
+    """A sheet's name as a chart formula writes it (quoted where it must be)."""
     return sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
-
-
-def expected(cells: Any) -> Layout | None:
-    """The series every chart under the Resursramar table should show, from the table's
-    rows (nämnder only: varav rows would count twice). None without the table."""
-    from xlmodel.workbook import layout_resursramar as R
-    from xlmodel.workbook import resursramar as RR
-
-    if cells.table(R.FRAMES_TABLE_NAME) is None:
-        return None
-    inp = RR.inputs_from_cells(cells)
-    s = RR._settings(inp)
-    raw = inp.frames
-    years = list(range(s.first - 1, s.last + 1))
-    ycol = [RR._col(raw, R.frame_year_key(y)) for y in years]
-    label_col = RR._col(raw, "label")
-    sheet = RR._sheet(raw)
-    token = _sheet_token(sheet)
-    header = (raw.header_row or raw.spec.header_row)
-    rows = []
-    for r in raw.typed(RR.RULE):
-        if str(r.get("parent") or "").strip():
-            continue
-        n = RR._row(raw, r)
-        values = tuple(r.get(R.frame_year_key(y)) for y in years)
-        last = values[-1] if isinstance(values[-1], Decimal) else ZERO
-        rows.append((Series(f"{token}!${label_col}${n}", f"{token}!${ycol[0]}${n}:${ycol[-1]}${n}",
-                            str(r["label"]), values), abs(last)))
-    panels = frame_panels(rows)
-    categories = tuple(str(cells.value(sheet, f"{c}{header}") or "") for c in ycol)
-    return Layout(sheet, f"{token}!${ycol[0]}${header}:${ycol[-1]}${header}", categories, panels)
 
 
 def _charts_in_order(pkg: Any, sheet: str) -> list[str]:
@@ -160,13 +128,11 @@ def _series_xml(k: int, s: Series, template: str, layout: Layout) -> str:
             f'{tail.group(1) if tail else ""}</c:ser>')
 
 
-def _plan(pkg: Any, cells: Any) -> tuple[list[tuple[str, str, list[Series]]], Layout] | None:
+def _plan(pkg: Any, layout: Layout | None) -> tuple[list[tuple[str, str, list[Series]]], Layout] | None:
     """([(chart part, its XML, the series it should show)] for each chart under the
-    table, the layout), or None when the workbook has no such charts."""
-    try:
-        layout = expected(cells)
-    except InputError:
-        return None  # bad input: validate and regenerate report it where it is
+    table, the layout), or None when the workbook has no such charts. ``layout``: what the
+    charts should show (``resursramar.chart_layout``), None without the table or with
+    input that cannot be read (validate and regenerate report that where it is)."""
     if layout is None or layout.sheet not in [s.name for s in pkg.sheets]:
         return None
     charts = _charts_in_order(pkg, layout.sheet)
@@ -186,9 +152,9 @@ def _text(pkg: Any, part: str) -> str | None:
         return None
 
 
-def stale(pkg: Any, cells: Any) -> list[Finding]:
+def stale(pkg: Any, layout: Layout | None) -> list[Finding]:
     """A finding per chart under the Resursramar table that does not draw its rows."""
-    planned = _plan(pkg, cells)
+    planned = _plan(pkg, layout)
     if planned is None:
         return []
     charts, layout = planned
@@ -213,9 +179,9 @@ def stale(pkg: Any, cells: Any) -> list[Finding]:
     return out
 
 
-def follow(pkg: Any, cells: Any) -> Any:
+def follow(pkg: Any, layout: Layout | None) -> Any:
     """``pkg`` with each chart under the Resursramar table set to its rows (``stale``)."""
-    planned = _plan(pkg, cells)
+    planned = _plan(pkg, layout)
     if planned is None:
         return pkg
     charts, layout = planned
