@@ -37,8 +37,8 @@ from xlmodel.findings import Finding
 from xlmodel.money import parse_amount
 from xlmodel.workbook import block_names
 from xlmodel.workbook import layout as L
-from xlmodel.xlsx.add_sheets import NewSheet, NewTable, check_sheet_name, free_sheet_name, quote_sheet, taken_names
-from xlmodel.xlsx.refs import get_column_letter, range_boundaries
+from xlmodel.xlsx.add_sheets import NewSheet, NewTable, check_sheet_name, free_sheet_name, taken_names
+from xlmodel.xlsx.refs import get_column_letter, quote_sheet, range_boundaries
 
 RULE = "anslut"
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, get_column_letter
+from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, get_column_letter, quote_sheet
 
 PREFIX = "xlmodel_"
 # The largest extent a block's name may have (a frame table of 100 000 rows of 8 columns
@@ -107,10 +107,6 @@ def ref_bounds(ref: str) -> tuple[int, int, int, int]:
 
 def make_ref(c1: int, r1: int, c2: int, r2: int) -> str:
     return f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
-
-
-def quote_sheet(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
 
 
 def name_value(sheet: str, ref: str) -> str:

@@ -90,10 +90,6 @@ def free_sheet_name(wanted: str, taken: set[str]) -> str:
         n += 1
 
 
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
 # --------------------------------------------------------------------------- part texts
 
 

@@ -109,3 +109,9 @@ def range_boundaries(range_string: str) -> tuple[int | None, int | None, int | N
     c2 = column_index_from_string(max_col) if max_col is not None else c1
     r2 = int(max_row) if max_row is not None else r1
     return c1, r1, c2, r2
+
+
+def quote_sheet(sheet: str) -> str:
+    """A sheet's name as a defined name or formula writes it: always in single quotes, an
+    apostrophe doubled (valid for every name, so no rule for when quotes may be left out)."""
+    return "'" + sheet.replace("'", "''") + "'"
