@@ -69,6 +69,13 @@ def test_vba_has_every_function_and_macro(xl):
     declared = re.findall(r"^(?:Function|Sub) (\w+)\(", vba, re.M)
     assert sorted(declared) == sorted([*functions, *udfs.macros.__all__])
     assert "Function BALANSKRAV(arets_resultat, Optional realisationsvinster, Optional undantag_vinster," in vba
+    # RESERVANVANDNING's seventh argument, the workbook's guideline table: a workbook
+    # imported before it existed must run Import Functions again (docs/excel.md)
+    (signature,) = re.findall(r"^Function RESERVANVANDNING\((.*)\)\r?$", vba, re.M)
+    assert signature == ("ar, resultat_efter_justeringar, Optional rur_saldo, Optional resultatreserv_saldo, "
+                         "Optional endast_vid_underskott, Optional hogst_till_noll, Optional riktlinjer")
+    assert ('"RESERVANVANDNING", Array(ar, resultat_efter_justeringar, rur_saldo, resultatreserv_saldo, '
+            "endast_vid_underskott, hogst_till_noll, riktlinjer, Nothing)") in vba
 
 
 def test_submodules_generate_the_same_wrappers_under_their_own_name():
@@ -88,6 +95,9 @@ def test_function_wizard_texts(xl):
             assert 5 <= len(doc) <= h.MAX_TEXT
     balanskrav = next(c for c in calls if c["Macro"].endswith("!BALANSKRAV"))
     assert len(balanskrav["ArgumentDescriptions"]) == 10   # eight lines, the year, the old RUR (from 2024)
+    use = next(c for c in calls if c["Macro"].endswith("!RESERVANVANDNING"))
+    assert len(use["ArgumentDescriptions"]) == 7            # ... and the guideline table
+    assert "tblReservriktlinjer[#Alla]" in use["ArgumentDescriptions"][6]
     macros = [c for c in calls if c["Macro"].endswith(("!RAMTABELL_UPPDATERA", "!RULLA_FRAM"))]
     assert len(macros) == 2 and all(c["ArgumentDescriptions"] is None for c in macros)
 
@@ -145,6 +155,11 @@ CALLS = [
     ("RESERVUTRYMME", (2021.0, 158.0, 158.0, 6750.0, 2203.0), [[68.47]]),
     ("RESERVUTRYMME", (2021.0, 158.0, 158.0, 6750.0, 2203.0, -2603.0), [[0.0]]),
     ("RESERVANVANDNING", (2021.0, -50.0, 80.0), [[50.0]]),
+    # the workbook's guidelines as a range (Nr, Värde): use without a negative result, at most 25
+    ("RESERVANVANDNING", (2025.0, 10.0, 0.0, 100.0, None, None, (("Nr", "Värde"), (1.0, "Nej"), (2.0, "Nej"), (3.0, 25.0))),
+     [[25.0]]),
+    ("RESERVANVANDNING", (2025.0, 10.0, 0.0, 100.0, None, None, (("Nr", "Värde"), (1.0, NA))),
+     [["#XLMODEL: argument 'riktlinjer': rad 2 i området: cellen innehåller felvärdet #N/A"]]),
     ("UPPRAKNING", (169.2, 0.019), [[169.2 * 0.019]]),
     ("UPPRAKNING", (col(8598.0, None, 1008.0), 0.019), [[8598.0 * 0.019], [""], [1008.0 * 0.019]]),
     ("UPPRAKNING", (169.2, None, 2021.0), [[169.2 * 0.019]]),

@@ -140,6 +140,7 @@ RESERVANVANDNING = _udf(
     xw.arg("resultatreserv_saldo", err_to_str=True, doc="Ingående resultatreserv (från 2024), mkr. Tomt = 0."),
     xw.arg("endast_vid_underskott", err_to_str=True, doc="Lokal riktlinje (inte lag): använd bara när resultatet efter balanskravsjusteringar är negativt. Tomt = Ja (vanlig riktlinje); Nej enligt egna riktlinjer."),
     xw.arg("hogst_till_noll", err_to_str=True, doc="Lokal riktlinje (inte lag): högst så mycket att resultatet blir noll. Tomt = Ja (vanlig riktlinje); Nej enligt egna riktlinjer."),
+    xw.arg("riktlinjer", ndim=2, err_to_str=True, doc="Arbetsbokens riktlinjer (valfritt): tabellen tblReservriktlinjer[#Alla] eller kolumnerna Nr och Värde. Rad 1–4 är lokala; lagens gränser gäller alltid för året. Tomt = standard."),
 )
 
 

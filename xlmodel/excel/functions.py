@@ -314,18 +314,26 @@ def RESERVUTRYMME(ar, arets_resultat, resultat_efter_justeringar, skatteintakter
 @c.excel_safe(rename={"year": "ar", "rur_balance": "rur_saldo", "resultatreserv_balance": "resultatreserv_saldo",
                       "only_when_negative": "endast_vid_underskott", "at_most_to_zero": "hogst_till_noll"})
 def RESERVANVANDNING(ar, resultat_efter_justeringar, rur_saldo=None, resultatreserv_saldo=None,
-                     endast_vid_underskott=None, hogst_till_noll=None):
-    """Högsta belopp som får användas från reserverna enligt fullmäktiges riktlinjer (KL 11:14 reglerar inte gränsen): standard är den vanliga lokala riktlinjen, bara vid negativt resultat och högst till noll."""
-    from xlmodel.rules.reserves import ReserveUseInput, UseGuidelines, reserve_use
+                     endast_vid_underskott=None, hogst_till_noll=None, riktlinjer=None):
+    """Högsta belopp som får användas från reserverna: lagens gränser för året och inom dem fullmäktiges riktlinjer (lokala, inte lag), ur tabellen i riktlinjer eller standard: bara vid negativt resultat och högst till noll."""
+    return c.to_excel(reserve_use_of(ar, resultat_efter_justeringar, rur_saldo, resultatreserv_saldo,
+                                     endast_vid_underskott, hogst_till_noll, riktlinjer).max_total)
+
+
+def reserve_use_of(ar, resultat_efter_justeringar, rur_saldo=None, resultatreserv_saldo=None,
+                   endast_vid_underskott=None, hogst_till_noll=None, riktlinjer=None):
+    """RESERVANVANDNING's whole result (``rules.reserves.ReserveUse``: the limit, the
+    rule text with the local guidelines marked as local, the parameters of the law
+    used), for ``forklara``; not an Excel function. The law (KL 11:14: the reserve must
+    exist and be usable in ``ar``; an old RUR only during the transition) comes from
+    xlmodel's dated parameters; the use within it from the body's guidelines: the table
+    in ``riktlinjer`` (``excel.reserve_guidelines``), else the two Ja/Nej arguments,
+    else the common local rule. An argument that contradicts the table is refused:
+    which of the two fullmäktige decided cannot be told."""
+    from xlmodel.rules.reserves import ReserveUseInput, reserve_use
 
     rule = "reserv"
-    guidelines = UseGuidelines(
-        only_when_negative=_yes_no(endast_vid_underskott, "endast_vid_underskott", rule),
-        at_most_to_zero=_yes_no(hogst_till_noll, "hogst_till_noll", rule),
-        source="riktlinjer angivna i kalkylbladet (RESERVANVANDNING)"
-        if not (c.is_blank(endast_vid_underskott) and c.is_blank(hogst_till_noll))
-        else "vanlig lokal riktlinje (standard i xlmodel)",
-    )
+    guidelines = use_guidelines_of(endast_vid_underskott, hogst_till_noll, riktlinjer)
     inp = ReserveUseInput(
         year=c.year(ar, "ar", rule),
         resultat_efter_justeringar=c.amount(resultat_efter_justeringar, "resultat_efter_justeringar", rule),
@@ -333,7 +341,34 @@ def RESERVANVANDNING(ar, resultat_efter_justeringar, rur_saldo=None, resultatres
         resultatreserv_balance=c.amount(resultatreserv_saldo, "resultatreserv_saldo", rule, blank=Decimal(0)),
         guidelines=guidelines,
     )
-    return c.to_excel(reserve_use(inp).max_total)
+    return reserve_use(inp)
+
+
+def use_guidelines_of(endast_vid_underskott=None, hogst_till_noll=None, riktlinjer=None):
+    """The guidelines for use RESERVANVANDNING applies (``rules.reserves.UseGuidelines``,
+    local rules): the table in ``riktlinjer``, else the two Ja/Nej arguments, else the
+    common local rule. An argument that contradicts the table is refused."""
+    from xlmodel.excel import reserve_guidelines as table_argument
+    from xlmodel.rules.reserves import UseGuidelines
+
+    rule = "reserv"
+    explicit = {"endast_vid_underskott": endast_vid_underskott, "hogst_till_noll": hogst_till_noll}
+    given = {k: _yes_no(v, k, rule) for k, v in explicit.items() if not c.is_blank(c.single(v, k, rule))}
+    from_table = table_argument.parse(riktlinjer, "riktlinjer", rule)
+    if from_table is None:
+        return UseGuidelines(
+            only_when_negative=given.get("endast_vid_underskott", True),
+            at_most_to_zero=given.get("hogst_till_noll", True),
+            source="riktlinjer angivna i kalkylbladet (RESERVANVANDNING)" if given
+            else "vanlig lokal riktlinje (standard i xlmodel)",
+        )
+    g = from_table.use
+    for key, field, nr in (("endast_vid_underskott", "only_when_negative", 1), ("hogst_till_noll", "at_most_to_zero", 2)):
+        if key in given and given[key] != getattr(g, field):
+            raise InputError(f"{'Ja' if given[key] else 'Nej'} motsäger riktlinje nr {nr} i tabellen "
+                             f"({'Ja' if getattr(g, field) else 'Nej'}); lämna argumentet tomt när "
+                             "riktlinjerna anges", rule=rule, argument=key)
+    return g
 
 
 _YES_NO = {"ja": "ja", "sant": "ja", "true": "ja", "nej": "nej", "falskt": "nej", "false": "nej"}

@@ -348,8 +348,13 @@ def reserve_use(inp: ReserveUseInput) -> ReserveUse:
             text = (f"Resultatreserven används enligt fullmäktiges riktlinjer för god ekonomisk hushållning; "
                     f"äldre RUR (övergångstid till {last}, overifierat): {g.text_sv()}")
     total = from_rur + from_rr
-    if regime == REGIME_RESULTATRESERV and inp.resultatreserv_use == "som_rur" and g.at_most_to_zero:
-        total = min(total, up_to_zero)   # each bucket's maximum alone; together still up to zero
+    if regime == REGIME_RESULTATRESERV and inp.resultatreserv_use == "som_rur":
+        # Each bucket's maximum alone; together still up to zero, and a local maximum
+        # "per år" (guideline row 3) is one for the year, not one per bucket.
+        if g.at_most_to_zero:
+            total = min(total, up_to_zero)
+        if g.max_amount is not None:
+            total = min(total, g.max_amount)
 
     if inp.planned_use is not None and inp.planned_use > total:
         findings.append(Finding(

@@ -223,8 +223,27 @@ def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record
     expected = _rows(result, book) if isinstance(result, (tuple, Grid)) else [[_as_stored(result)]]
     stored = cells.value_of(c)
     found = _compare(cells, sheet, c, name, expected, stored)
+    if "RESERVANVANDNING" in called:
+        found += _guidelines(cells, book, sheet, c, tree, row0, ev if record else None)
     compared = 1 + (_spill_size(expected) - 1 if c.formula_kind == "array" and stored is not None else 0)
     return Checked(sheet, c, name, expected, ev, found, compared)
+
+
+def _guidelines(cells, book, sheet: str, c, tree, row0: int, ev) -> list[Finding]:
+    """A RESERVANVANDNING cell that leaves out the workbook's own guideline table
+    (``function_cell_guidelines``); its arguments evaluated again, with a record, for
+    these few cells only."""
+    from xlmodel.workbook import function_cell_guidelines as G
+
+    if G.table_guidelines(cells, book) is None:
+        return []
+    if ev is None:
+        ev = Evaluation(book, sheet, c.row, c.col, function_names(), _call, shift=(c.row - row0, 0), record=True)
+        try:
+            ev.eval(tree)
+        except CannotEvaluate:
+            return []
+    return G.findings(cells, book, ev.calls, sheet, c.ref)
 
 
 @lru_cache(maxsize=None)

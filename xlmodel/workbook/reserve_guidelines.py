@@ -128,8 +128,8 @@ def read(cells, year: int | None) -> Read:
         owned.append(OwnedCell(f"{kind_col}{row_no}", R.LOCAL if spec.local else R.LAW, style="text"))
         if spec.local:
             local[nr] = _typed_value(spec, table.rows[r["_row"]].get("value"), value_at)
-            if (r["source"] or "").strip():
-                sources.append(r["source"].strip())
+            if (r["source"] or "").strip() and r["source"].strip() not in sources:
+                sources.append(r["source"].strip())   # one decision for several rows is named once
         elif year is not None:
             law = R.law_value(spec, year)
             cell = OwnedCell(value_at[1], law.value, style="rate" if spec.kind == "rate" else "year")

@@ -46,6 +46,12 @@ def explain_function_cell(cells, base: Explanation) -> Explanation | None:
                     inputs.append(_input(f"  läses av {written}", area, checked.evaluation.argument(area)))
     notes = []
     update: dict[str, Any] = {}
+    for name, args in (checked.evaluation.calls if checked.evaluation is not None else ()):
+        detail = _DETAILS.get(name)
+        if detail is not None:
+            lines, parameters = detail([passed for _, _, passed, _ in args])
+            arithmetic.extend(lines)
+            update.setdefault("parameters", []).extend(parameters)
     if checked.expected is not None:
         top = checked.expected[0][0] if checked.expected[0] else None
         update["expected"] = scalar(top)
@@ -65,6 +71,39 @@ def explain_function_cell(cells, base: Explanation) -> Explanation | None:
         "rule": rule, "rule_text": text, "source": F.SOURCES.get(rule),
         "inputs": inputs, "arithmetic": arithmetic, "notes": notes, **update,
     })
+
+
+def _reserve_use(passed: list[Any]):
+    """RESERVANVANDNING's limit split into what is law and what is local: the law's
+    parameters for the year (KL 11:14) and the guidelines the cell used (its table in
+    ``riktlinjer``, its Ja/Nej arguments or the common local rule), each labelled."""
+    from xlmodel import params
+    from xlmodel.errors import InputError
+    from xlmodel.excel.functions import reserve_use_of, use_guidelines_of
+    from xlmodel.workbook.explain.model import param_ref
+
+    try:
+        use = reserve_use_of(*passed)
+        g = use_guidelines_of(*passed[4:7])
+    except (InputError, TypeError):
+        return [], []   # the function's own error is the cell's explanation
+    y = use.year
+    if params.text("reserv.anvandning", y) != "ja":
+        law = f"Lag (KL 11 kap. 14 §): år {y} kunde reserven inte användas (reglerna gäller från 2013-01-01)."
+    else:
+        law = (f"Lag (KL 11 kap. 14 §): år {y} gäller {use.regime_label}; reserven får användas, och hur mycket "
+               "avgörs av fullmäktiges riktlinjer.")
+        if params.has("reserv.rur_overgang_sista_ar", y):
+            last = int(params.value("reserv.rur_overgang_sista_ar", y))
+            law += (f" Äldre resultatutjämningsreserv får användas till och med {last} (övergångstid, overifierat)."
+                    if y <= last else f" Övergångstiden för äldre resultatutjämningsreserv slutade {last} (overifierat).")
+    lines = [law, f"Riktlinjer: {g.text_sv()}.",
+             f"Högst ur resultatutjämningsreserven {show(use.max_from_rur)}, ur resultatreserven "
+             f"{show(use.max_from_resultatreserv)}, sammanlagt {show(use.max_total)}."]
+    return lines, [param_ref(p.key, y) for p in use.parameters]
+
+
+_DETAILS = {"RESERVANVANDNING": _reserve_use}
 
 
 def _input(label: str, area, passed: Any) -> InputRef:
