@@ -194,6 +194,10 @@ def fmt_figure(x: Any, places: int | None = None, *, max_places: int | None = No
     zeros dropped; ``max_places`` raises or lowers that limit (a comparison that must show
     a difference of 0,001 mkr asks for 4). Floats and ints (as Excel hands them over) are taken by their
     shortest repr; text and None are returned as text ("" for None)."""
+    if type(x) is Decimal and places is None and max_places is None:
+        fast = _figure_at_shown_places(x)
+        if fast is not None:
+            return fast
     if x is None:
         return ""
     if isinstance(x, bool) or not isinstance(x, (int, float, Decimal)):
@@ -215,6 +219,29 @@ def fmt_figure(x: Any, places: int | None = None, *, max_places: int | None = No
                 d = round_half_up(d, 0)
         return fmt_mkr(d)
     return fmt_mkr(d, places)
+
+
+_SHOWN_QUANTUM = {places: Decimal(1).scaleb(-places) for places in (SHOWN_PLACES, SHOWN_PLACES_SMALL)}
+
+
+def _figure_at_shown_places(d: Decimal) -> str | None:
+    """``fmt_figure(d)`` for a finite Decimal with no exponent above zero, the same steps
+    with one ``as_tuple`` and without the generic checks (the change list of a large
+    regenerate formats ~6 000 figures; bench/EXPLANATION.md); None for every other
+    number, which takes the general path. Tested against it in tests/test_perf_equivalence.py."""
+    if not d.is_finite():
+        return None
+    exponent = d.as_tuple().exponent
+    if exponent > 0:
+        return None
+    limit = SHOWN_PLACES if d >= 1 or d <= -1 or not d else SHOWN_PLACES_SMALL
+    if -exponent > limit:
+        if max(d.adjusted(), 0) + limit + 2 > getcontext().prec:
+            return None  # round_half_up's wide-context branch
+        d = (d.quantize(_SHOWN_QUANTUM[limit], rounding=ROUND_HALF_UP) + ZERO).normalize()
+        if d.as_tuple().exponent > 0:
+            d = round_half_up(d, 0)
+    return ("−" if d < 0 else "") + f"{abs(d):,f}".replace(",", " ").replace(".", ",")  # fmt_mkr(d)
 
 
 def fmt_percent(rate: Any, places: int | None = None) -> str:

@@ -395,7 +395,7 @@ def _elementwise(block, name, rule, compute):
 @c.excel_safe
 def UPPRAKNING(belopp, sats, ar=None):
     """Löne- och prisindex för ett belopp: belopp × sats, på föregående års ram före årets tillskott. Ger uppräkningen (inte den nya ramen); ett område ger ett område."""
-    from xlmodel.rules import uplift
+    import xlmodel.rules.uplift as uplift  # not "from xlmodel.rules import": that form runs importlib's Python code on every call
 
     rule = "upprakning"
     r = c.optional_rate(sats, "sats", rule)

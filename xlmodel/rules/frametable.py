@@ -443,7 +443,9 @@ def fold_frame_rows(
     same InputError ``compute_frame_table`` gives. ``own``'s entries are taken out as
     their rows are computed; what is left at the end names rows that never came."""
     stack: list[tuple[int, FrameRow, VaravSums, bool]] = []  # (position, row, its varav sums, indexed)
-    seen: set[str] = set()
+    # The ids seen so far, as the keys of a dict: for 2 000 ids a set's table is 2,5 times
+    # the size (131 kB against 52 kB), and it is held at validate's memory peak.
+    seen: dict[str, None] = {}
 
     def close() -> tuple[int, FrameTableRow, list[Finding]]:
         at, row, varav, indexed = stack.pop()
@@ -458,7 +460,7 @@ def fold_frame_rows(
             raise located(InputError(f"raden '{row.id}' förekommer två gånger", rule=f"{RULE}.struktur",
                                      argument="id"), row, "id")
         check_row(row, total_id)
-        seen.add(row.id)
+        seen[row.id] = None
         while stack and stack[-1][1].id != row.parent:
             yield close()
         if row.parent is not None and not stack:

@@ -70,7 +70,9 @@ from xlmodel.workbook.cells import read_param, read_table, table_columns
 
 RULE = "ramtabell"
 # Rows typed at a time (Förändringar, Ramar): bounds what is held between typing and use.
-CHUNK_ROWS = 256
+# A chunk of each table is held at once, at validate's memory peak: 128 rows hold half
+# of what 256 did (~0,13 MB less on a 2 000-row plan) for a few more calls of typed().
+CHUNK_ROWS = 128
 
 
 class _GiveUp(Exception):

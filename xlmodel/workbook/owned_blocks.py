@@ -43,6 +43,21 @@ def _split(ref: str) -> tuple[int, int]:
     return column_index_from_string(col), row
 
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _row_col(ref: str) -> tuple[int, int]:
+    """(row, column) of ``ref``: ``_split``'s answer reversed. The plain "C5" that every
+    owned cell has (one to three capital letters, ASCII digits without a leading zero)
+    is split with string methods; anything else goes through ``_split``."""
+    digits = ref.lstrip(_LETTERS)
+    n = len(ref) - len(digits)
+    if 0 < n <= 3 and digits.isascii() and digits.isdigit() and digits[0] != "0":
+        return int(digits), column_index_from_string(ref[:n])
+    c, r = _split(ref)
+    return r, c
+
+
 def _inside(bounds: tuple[int, int, int, int], c: int, r: int) -> bool:
     c1, r1, c2, r2 = bounds
     return c1 <= c <= c2 and r1 <= r <= r2
@@ -136,27 +151,33 @@ def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
 
 
 def _user_cells(cells: Any, plan: SheetPlan, block: NamedBlock, old, new, cleared, tables) -> list[tuple[str, str]]:
+    # Runs over every owned cell of a block (16 000 in a large frame table): the cells are
+    # keyed (row, column), so that sorting them is the tuples' own order, and the bounds
+    # are compared inline (bench/EXPLANATION.md).
     sheet = plan.sheet
-    owned_at = {_split(oc.ref): oc for oc in plan.cells}
-    touched = [cr for cr in owned_at if _inside(new, *cr)]
-    touched += [cr for cr in cleared if _inside(old, *cr)]
-    first_col = get_column_letter(old[0])
+    owned_at = {_row_col(oc.ref): oc for oc in plan.cells}
+    oc1, or1, oc2, or2 = old
+    nc1, nr1, nc2, nr2 = new
+    touched = {rc for rc in owned_at if nr1 <= rc[0] <= nr2 and nc1 <= rc[1] <= nc2}
+    touched.update((r, c) for c, r in cleared if oc1 <= c <= oc2 and or1 <= r <= or2)
+    first_col = get_column_letter(oc1)
     row_typed: dict[int, bool] = {}
     out: list[tuple[int, int]] = []
-    for c, r in sorted(set(touched), key=lambda cr: (cr[1], cr[0])):
-        if any(_inside(t, c, r) for t in tables):
+    for r, c in sorted(touched):
+        if tables and any(_inside(t, c, r) for t in tables):
             continue
-        if _inside(old, c, r):
-            if c == old[0]:
+        if oc1 <= c <= oc2 and or1 <= r <= or2:
+            if c == oc1:
                 continue
-            if r not in row_typed:
-                row_typed[r] = not _filled(cells, sheet, f"{first_col}{r}")
-            if not row_typed[r]:
+            typed = row_typed.get(r)
+            if typed is None:
+                typed = row_typed[r] = not _filled(cells, sheet, f"{first_col}{r}")
+            if not typed:
                 continue  # a row xlmodel wrote: its cells are xlmodel's
         ref = f"{get_column_letter(c)}{r}"
         if not _filled(cells, sheet, ref):
             continue
-        oc = owned_at.get((c, r))
+        oc = owned_at.get((r, c))
         if oc is not None and (c, r) not in cleared and unchanged(cells, sheet, oc, *stored(cells, sheet, ref)):
             continue  # already what xlmodel writes there: nothing of the user's is replaced
         out.append((c, r))

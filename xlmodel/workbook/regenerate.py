@@ -119,8 +119,11 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
                 rule="regenerera.matrisformel", sheet=plan.sheet, cell=oc.ref,
             )
         writes.append(Write(oc, keep_formula=oc.formula is not None and same_formula))
-        changes.append(CellChange(sheet=plan.sheet, cell=oc.ref, old=_display(stored_value, stored_formula, oc.style),
-                                  new=_display(oc.value, oc.formula, oc.style)))
+        # model_construct: the fields are a sheet name, a reference and two texts (or None)
+        # made here, so validating them for each of thousands of changed cells checks nothing
+        changes.append(CellChange.model_construct(
+            sheet=plan.sheet, cell=oc.ref, old=_display(stored_value, stored_formula, oc.style),
+            new=_display(oc.value, oc.formula, oc.style)))
     for rng in plan.clear:
         changes.append(CellChange(sheet=plan.sheet, cell=rng, old="(rader som inte längre finns)", new=None))
     return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))

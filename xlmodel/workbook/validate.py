@@ -60,7 +60,12 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
     kind, held = parts_in(cells)
     # Cells calling xlmodel's functions are checked in any workbook; the parts' own
     # function cells are compared by their validators (function_cells.owned_by_parts).
-    function_findings, function_checked = function_cells.check(cells, function_cells.owned_by_parts(held))
+    # In a kind's workbook they are checked after the parts (their findings come after
+    # the parts' either way): the sheets they are on are then read whole after the
+    # frame table's streamed pass, not held through it (validate's memory peak,
+    # bench/EXPLANATION.md).
+    skip = function_cells.owned_by_parts(held)
+    function_findings, function_checked = function_cells.check(cells, skip) if not held else ([], 0)
     # A workbook of the team's own, with xlmodel's functions in its cells: those are what
     # is checked. One holding part of a kind's tables (a renamed tblRamar) is a damaged
     # xlmodel workbook and is still told so.
@@ -99,6 +104,7 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
             continue
         findings.extend(part_findings)
         checked += n
+    function_findings, function_checked = function_cells.check(cells, skip)
     findings.extend(function_findings)
     checked += function_checked
     from xlmodel.workbook.strays import stray_findings

@@ -36,6 +36,7 @@ import errno
 import os
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,13 +240,31 @@ def bad_zip_message(exc: BaseException) -> str:
 def read_part_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: str | None) -> bytes:
     """Decompress one part, never producing more than its declared size (+1 byte to
     detect a lie) nor more than ``limits.max_part_uncompressed``."""
+    return b"".join(bounded_pieces(zf, info, limits, path))
+
+
+def read_part_bounded_into(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: str | None,
+                           piece: int) -> bytearray:
+    """``read_part_bounded`` (the same checks, the same errors) into one bytearray,
+    inflated ``piece`` bytes at a time: a part that is checked and then dropped (a lazy
+    package's big parts) is then held once, not also as zlib's output blocks and their
+    join (validate's memory peak at open, bench/EXPLANATION.md)."""
+    out = bytearray()
+    for chunk in bounded_pieces(zf, info, limits, path, piece):
+        out += chunk
+    return out
+
+
+def bounded_pieces(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: str | None,
+                   piece: int = 1 << 20) -> Iterator[bytes]:
+    """The decompressed pieces of one part (at most ``piece`` bytes each), with the bounds
+    and checks of ``read_part_bounded``; its errors are raised while they are produced."""
     bound = min(info.file_size, limits.max_part_uncompressed)
-    chunks: list[bytes] = []
     got = 0
     try:
         with zf.open(info) as fh:
             while True:
-                chunk = fh.read(min(1 << 20, bound + 1 - got))
+                chunk = fh.read(min(piece, bound + 1 - got))
                 if not chunk:
                     break
                 got += len(chunk)
@@ -254,7 +273,7 @@ def read_part_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits
                         f"delen {info.filename!r} är större än arkivet uppger; filen är skadad eller manipulerad",
                         path=path,
                     )
-                chunks.append(chunk)
+                yield chunk
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
         # BadZipFile: CRC or size mismatch found by zipfile at the end of the part (it
         # never inflates past the declared size). The messages of zipfile and zlib are
@@ -270,4 +289,3 @@ def read_part_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits
         raise WorkbookError(
             f"delen {info.filename!r} har fel storlek ({got} i stället för {info.file_size} byte)", path=path
         )
-    return b"".join(chunks)

@@ -45,6 +45,7 @@ from xlmodel.xlsx.limits import (
     check_zip_directory,
     os_reason,
     read_part_bounded,
+    read_part_bounded_into,
 )
 from xlmodel.xlsx.xmlsafe import WellFormed, check_prolog, check_well_formed, local, parse_part
 
@@ -158,6 +159,8 @@ def resolve_target(source_part: str, target: str) -> str:
 # again costs about a tenth of a millisecond; keeping all parts below it costs at most
 # a few hundred KiB in any workbook we expect.
 LAZY_KEEP_BYTES = 64 * 1024
+# Bytes inflated at a time from a part a lazy package checks and drops at open.
+DROPPED_PART_PIECE = 64 * 1024
 # How much compressed input ``iter_part`` hands zlib at a time: small enough that the
 # unconsumed input zlib keeps between two output chunks stays small, large enough
 # that the loop runs a few times per output chunk at most.
@@ -389,7 +392,12 @@ class Package:
                 for i in infos:
                     # Every part is read and checked (bounds, size, CRC) as in an eager open;
                     # a lazy package then drops the big ones (one at a time: the peak is one part).
-                    part = read_part_bounded(zf, i, limits, where)
+                    if lazy and i.file_size > LAZY_KEEP_BYTES and not _is_structure(i.filename):
+                        # a part this package will not keep: checked from one bytearray
+                        # (read_part_bounded_into: the same checks, a lower peak)
+                        part = read_part_bounded_into(zf, i, limits, where, DROPPED_PART_PIECE)
+                    else:
+                        part = read_part_bounded(zf, i, limits, where)
                     # Every part, read or not (the content types and every .rels included):
                     # a DTD, or an encoding xlmodel does not read, refuses the file here,
                     # before anything parses it (xmlsafe.check_prolog: the prolog only).

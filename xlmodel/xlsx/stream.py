@@ -69,12 +69,14 @@ from xlmodel.xlsx.reader import Cell, _iter_bytes, _ScanState, _sheet_cells, _sh
 from xlmodel.xlsx.sheetxml import _ROOT, Patterns, has_markup_hazards, patterns, root_prefix, sheet_data_span
 from xlmodel.xlsx.xmlsafe import WellFormed, _first_element
 
-# Bytes per piece of the part. 64 KiB: the scan's cost per piece (a regex search for
+# Bytes per piece of the part. 32 KiB: the scan's cost per piece (a regex search for
 # the last row end, one concatenation of the carried row) is negligible next to
-# scanning 64 KiB of cells (about 250 cells), and 64 KiB is a small fraction of the
-# sheets this is for (150-700 KiB in the 2,000-cost-centre plan). Tests pass a few
-# dozen bytes to cut rows at every position.
-CHUNK_BYTES = 64 * 1024
+# scanning 32 KiB of cells (about 125 cells), and 32 KiB is a small fraction of the
+# sheets this is for (150-700 KiB in the 2,000-cost-centre plan). Validate streams three
+# sheets at once, each holding a piece and the carried bytes: at 64 KiB that was ~0,2 MB
+# more at its memory peak (bench/EXPLANATION.md). Tests pass a few dozen bytes to cut
+# rows at every position.
+CHUNK_BYTES = 32 * 1024
 
 # The prolog check reads the encoding declaration from the first bytes of a part: judge
 # the head only once it has this many (or is the whole part).
