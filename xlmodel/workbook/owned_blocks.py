@@ -20,8 +20,9 @@ Excel macro) writes a plan, ``prepare``:
   (docs/reliability.md, "Beräknade block").
 
 For a workbook without the name the old extent is what the part detects
-(``NamedBlock.detected``; today only the frame table has such a detection, so for the
-other blocks of an older workbook nothing is refused). ``name_updates`` gives the names
+(``NamedBlock.detected``: the frame table down to its SUMMA row), and for a block
+without a detection of its own the block's extent as computed now: a row inserted into
+it and typed into is then refused as in a workbook with the names. ``name_updates`` gives the names
 to set after the write: each block's name to its new extent (added where missing).
 """
 
@@ -94,7 +95,7 @@ def _range_cells(ref: str):
 def old_place(cells: Any, plan: SheetPlan, block: NamedBlock) -> tuple[int, int, int, int] | None:
     """The block's extent in the workbook as it is: its name, and what the part's own
     detection finds beyond it (the frame table's rows that run on with ids), else the
-    detection alone (a workbook without the name)."""
+    detection alone (a workbook without the name), else the block as computed now."""
     named = B.read_block(cells, block.name)
     detected = B.ref_bounds(block.detected) if block.detected else None
     if named is not None:
@@ -104,7 +105,7 @@ def old_place(cells: Any, plan: SheetPlan, block: NamedBlock) -> tuple[int, int,
             return named.bounds
         (a1, b1, c1, d1), (a2, b2, c2, d2) = named.bounds, detected
         return min(a1, a2), min(b1, b2), max(c1, c2), max(d1, d2)
-    return detected
+    return detected if detected is not None else B.ref_bounds(block.ref)
 
 
 def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:

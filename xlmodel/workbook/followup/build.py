@@ -143,6 +143,8 @@ def build_followup(book, source) -> None:
         if spilled:
             anchor = next(c for c in spilled if c.spill)
             book.spill(sheet, anchor.spill, spilled)
+    for name, sheet, extent in part.extents():  # each owned block's defined name (``followup.blocks``)
+        book.name_block(name, sheet, extent)
     _forecast_layout(book, part)
     _omst_widths(book)
     book.title(F.SHEET_CHART, F.CHART_LAYOUT.title, F.CHART_LAYOUT.subtitle)

@@ -23,7 +23,9 @@ from typing import Any
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
 from xlmodel.rules import followup as R
+from xlmodel.workbook import block_names as B
 from xlmodel.workbook.followup import layout as F
+from xlmodel.workbook.followup.blocks import Origins, origins
 from xlmodel.workbook.owned import OwnedCell, compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.xlsx.refs import get_column_letter
@@ -52,6 +54,21 @@ class Part:
     why: dict[tuple[str, str], Why]
     findings: list[Finding]
     spills: dict[str, list[OwnedCell]] = field(default_factory=dict)  # sheet → cells of a spilled function
+    # Each owned block's cells under its defined name (``block_names.FOLLOWUP``): name → (sheet, cells);
+    # ``block`` is the one the cells being added belong to.
+    blocks: dict[str, tuple[str, list[OwnedCell]]] = field(default_factory=dict)
+    block: str | None = None
+
+    def add(self, sheet: str, oc: OwnedCell) -> None:
+        self.plans[sheet].append(oc)
+        if self.block is not None:
+            self.blocks.setdefault(self.block, (sheet, []))[1].append(oc)
+
+    def extents(self) -> list[tuple[str, str, str]]:
+        """(name, sheet, extent) of every block that has cells, in the order they were made."""
+        from xlmodel.workbook.block_names import extent_of
+
+        return [(name, sheet, extent_of(owned)) for name, (sheet, owned) in self.blocks.items() if owned]
 
 
 @dataclass
@@ -69,6 +86,7 @@ class Inputs:
     omst: RawTable | None
     printed_drift: RawTable | None
     printed_omst: RawTable | None
+    origins: Origins = field(default_factory=Origins)
 
 
 def present(cells) -> bool:
@@ -105,6 +123,7 @@ def read_inputs(cells) -> Inputs:
         omst=read_table(cells, F.OMST_TABLE, RULE_OMST, optional=True),
         printed_drift=read_table(cells, F.PRINTED_DRIFT_TABLE, RULE, optional=True),
         printed_omst=read_table(cells, F.PRINTED_OMST_TABLE, RULE_OMST, optional=True),
+        origins=origins(cells),
     )
 
 
@@ -178,12 +197,12 @@ def compute(cells) -> Part:
     from xlmodel.workbook.followup import forecast
 
     if forecast.present(cells):
-        forecast.forecast_cells(cells, part, lambda *a: _own(part, *a), Why, _mkr)
+        forecast.forecast_cells(cells, part, lambda *a: _own(part, *a), Why, _mkr, inp.origins.forecast)
     return part
 
 
 def _own(part: Part, sheet: str, ref: str, value: Any, formula: str | None, style: str, why: Why | None = None) -> None:
-    part.plans[sheet].append(OwnedCell(ref, value, formula, style))
+    part.add(sheet, OwnedCell(ref, value, formula, style))
     if why is not None:
         part.why[(sheet, ref)] = why
 
@@ -218,6 +237,7 @@ def drift_cells(inp: Inputs, part: Part) -> None:
     col = {k: _letter(raw, T, k) for k in [c.key for c in T.columns]}
     where_row: dict[str, int] = {}
     months_ref, share_ref = (F.P_MONTHS.sheet, F.P_MONTHS.cell), (F.P_SHARE.sheet, F.P_SHARE.cell)
+    part.block = B.FU_DRIFT
     for r, line, row in zip(inp.drift_rows, d_inp.lines, result.rows):
         n = _row_of(raw, T, r)
         where_row[line.id] = n
@@ -270,16 +290,29 @@ def drift_cells(inp: Inputs, part: Part) -> None:
                                 [f"{_mkr(line.prognos_ar)} − ({_mkr(line.budget_ar)}) = {_mkr(row.prognosavvikelse)}"] if ok else []))
     for f in result.findings:
         part.findings.append(f.at(S, f"{col['avvikelse']}{where_row[f.subject]}"))
+    part.block = B.FU_SUMMARY
     summary_cells(inp, part, result, where_row, col)
-    chart_cells(part, d_inp, result, where_row, col)
+    part.block = B.FU_CHART
+    chart_cells(part, d_inp, result, where_row, col, inp.origins.chart)
+    part.block = B.FU_RECONCILIATION
     if inp.rr is not None:
         rr_cells(inp, part, result)
+    part.block = None
     if inp.printed_drift is not None:
         printed_drift(inp, part, d_inp, result)
 
 
-def summary_row(key: str) -> int:
-    return F.SUMMARY_HEADER_ROW + 1 + R.TOTAL_KEYS.index(key)
+def summary_row(key: str, origin=None) -> int:
+    """The row of summary line ``key`` in the summary block standing at ``origin``
+    (its header cell; the layout's place when None)."""
+    return (origin.row if origin is not None else F.SUMMARY_HEADER_ROW) + 1 + R.TOTAL_KEYS.index(key)
+
+
+def summary_letter(key: str, origin=None) -> str:
+    """The column of ``key`` in the summary block standing at ``origin``."""
+    if origin is None:
+        return F.summary_letter(key)
+    return get_column_letter(origin.col + [k for k, _, _ in F.SUMMARY_COLUMNS].index(key))
 
 
 TOTAL_TEXT = (
@@ -291,14 +324,15 @@ TOTAL_TEXT = (
 
 def summary_cells(inp: Inputs, part: Part, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str]) -> None:
     S, D = F.SHEET_SUMMARY, F.SHEET_DRIFT
-    h = F.SUMMARY_HEADER_ROW
+    o = inp.origins.summary
+    h = o.row
     for key, header, _style in F.SUMMARY_COLUMNS:
-        _own(part, S, f"{F.summary_letter(key)}{h}", header, None, "header")
-    letters = {k: F.summary_letter(k) for k, _, _ in F.SUMMARY_COLUMNS}
+        _own(part, S, f"{summary_letter(key, o)}{h}", header, None, "header")
+    letters = {k: summary_letter(k, o) for k, _, _ in F.SUMMARY_COLUMNS}
     source_col = {"utfall": col["utfall"], "utfall_foregaende": col["utfall_foregaende"], "budget_period": col["budget_period"],
                   "budget_ar": col["budget_ar"], "prognos_ar": col["prognos_ar"]}
     for t in result.totals:
-        n = summary_row(t.key)
+        n = summary_row(t.key, o)
         _own(part, S, f"{letters['label']}{n}", t.label, None, "label_sum" if t.key == "totalt" else "label")
         for fld, src in source_col.items():
             v = getattr(t, fld)
@@ -311,8 +345,8 @@ def summary_cells(inp: Inputs, part: Part, result: R.Driftredovisning, where_row
                 label_of = {r["id"]: r["label"] for r in inp.drift_rows}
                 terms = [(label_of[i], (D, f"{src}{where_row[i]}"), _row_value(inp, result, i, fld)) for i in t.rows]
             else:
-                refs = [f"{letters[fld]}{summary_row(p)}" for p in t.parts]
-                terms = [(R.TOTAL_LABELS[p], (S, f"{letters[fld]}{summary_row(p)}"), getattr(result.total(p), fld)) for p in t.parts]
+                refs = [f"{letters[fld]}{summary_row(p, o)}" for p in t.parts]
+                terms = [(R.TOTAL_LABELS[p], (S, f"{letters[fld]}{summary_row(p, o)}"), getattr(result.total(p), fld)) for p in t.parts]
             formula = f"SUM({','.join(refs)})"
             _own(part, S, ref, v, formula, "amount_sum" if t.key == "totalt" else "amount",
                  Why(f"{RULE}.summa", f"{t.label}: {dict((k, h_) for k, h_, _ in F.SUMMARY_COLUMNS)[fld].lower()}", TOTAL_TEXT,
@@ -361,7 +395,7 @@ def rr_cells(inp: Inputs, part: Part, result: R.Driftredovisning) -> None:
     for r in rows:
         rl = by_key[str(r["id"]).strip().lower()]
         n = _row_of(raw, T, r)
-        src = f"{F.summary_letter('utfall')}{summary_row(rl.key)}"
+        src = f"{summary_letter('utfall', inp.origins.summary)}{summary_row(rl.key, inp.origins.summary)}"
         d, diff = f"{T.col_letter('drift')}{n}", f"{T.col_letter('difference')}{n}"
         label = R.TOTAL_LABELS[rl.key]
         _own(part, S, d, rl.driftredovisning, src if rl.driftredovisning is not None else None, "amount",
@@ -417,12 +451,11 @@ def printed_drift(inp: Inputs, part: Part, d_inp: R.DriftInput, result: R.Driftr
                 part.findings.append(f.at(*raw.where(r, fld)))
 
 
-def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str]) -> None:
-    from xlmodel.workbook.charts_sheet import _origin
-
+def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str],
+                origin) -> None:
     S, D = F.SHEET_CHART, F.SHEET_DRIFT
-    c0, r0 = _origin(F.CHART_TOP_LEFT)
-    a, b = get_column_letter(c0), get_column_letter(c0 + 1)
+    r0 = origin.row
+    a, b = origin.letter(0), origin.letter(1)
     _own(part, S, f"{a}{r0}", "Nämnd", None, "header")
     _own(part, S, f"{b}{r0}", "Avvikelse mot budget t.o.m. perioden, mkr", None, "header")
     for i, ln in enumerate(x for x in d_inp.lines if x.kind == "namnd"):
@@ -436,7 +469,9 @@ def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, whe
 
 
 def chart_rows(part: Part) -> int:
-    return sum(1 for oc in part.plans[F.SHEET_CHART] if oc.ref.startswith("A")) - 1
+    """The nämnder in the chart data (its rows below the header)."""
+    owned = part.blocks.get(B.FU_CHART, ("", []))[1]
+    return len({oc.ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for oc in owned}) - 1
 
 
 # --- omställning ---------------------------------------------------------------------
@@ -454,6 +489,7 @@ def omst_cells(inp: Inputs, part: Part) -> None:
     result = R.omstallning_followup(o_inp)
     col = {k: _letter(raw, T, k) for k in [c.key for c in T.columns]}
     where_row: dict[str, int] = {}
+    part.block = B.FU_OMST
     for r, m, row in zip(rows, o_inp.measures, result.rows):
         n = _row_of(raw, T, r)
         where_row[m.id] = n
@@ -484,9 +520,14 @@ def omst_cells(inp: Inputs, part: Part) -> None:
                   ("Förälder", (S, c["parent"]), m.parent)], [f"{c['counted']} = {F.COUNTED_SV[row.counted]}"]))
     for f in result.findings:
         part.findings.append(f.at(S, f"{col['effekt']}{where_row[f.subject]}"))
-    # The total, at a fixed place to the right of the table.
-    h = F.OMST_TOTAL_HEADER_ROW
-    L_ = F.omst_total_letter
+    # The total, at a fixed place to the right of the table (or where its name has moved it).
+    part.block = B.FU_OMST_TOTAL
+    o = inp.origins.omst_total
+    h = o.row
+
+    def L_(key: str) -> str:
+        return o.letter([k for k, _, _ in F.OMST_TOTAL_COLUMNS].index(key))
+
     for key, header, _ in F.OMST_TOTAL_COLUMNS:
         _own(part, S, f"{L_(key)}{h}", header, None, "header")
     t = result.total
@@ -512,6 +553,7 @@ def omst_cells(inp: Inputs, part: Part) -> None:
          Why(f"{RULE_OMST}.annan_verksamhet", "Effekt i annan verksamhet", TEXT_OMST, SOURCE_OMST,
              [(i, (S, f"{col['effekt']}{where_row[i]}"), None) for i in t.elsewhere_rows],
              [f"{L_('effekt')}{e} = {_mkr(t.elsewhere_effekt)} (ingår inte i summan)"]))
+    part.block = None
     if inp.printed_omst is not None:
         printed_omst(inp, part, o_inp, result)
 
@@ -558,7 +600,10 @@ def printed_omst(inp: Inputs, part: Part, o_inp: R.OmstallningFollowupInput, res
 
 
 def validate(cells) -> tuple[list[Finding], int]:
-    """``validera``: the part's findings and every owned cell against the file."""
+    """``validera``: the part's findings, every owned cell against the file, and the
+    rows of a block's defined name that the block no longer covers."""
+    from xlmodel.workbook.owned_blocks import stale_findings
+
     if not present(cells):
         return [], 0
     part = compute(cells)
@@ -570,17 +615,26 @@ def validate(cells) -> tuple[list[Finding], int]:
             f = compare_cell(cells, sheet, oc, RULE)
             if f is not None:
                 findings.append(f)
+    findings += stale_findings(cells, _plans(part), RULE)
     return findings, n
 
 
-def sheet_plans(cells) -> list:
-    """``regenerera``: every owned cell of the part, per sheet."""
-    from xlmodel.workbook.owned import SheetPlan
+def _plans(part: Part) -> list:
+    from xlmodel.workbook.owned import NamedBlock, SheetPlan
 
+    plans = [SheetPlan(sheet=s, cells=owned) for s, owned in part.plans.items() if owned]
+    for name, sheet, extent in part.extents():
+        next(p for p in plans if p.sheet == sheet).blocks.append(NamedBlock(name, extent))
+    return plans
+
+
+def sheet_plans(cells) -> list:
+    """``regenerera``: every owned cell of the part, per sheet, with its named blocks
+    (``owned_blocks``: stale rows cleared, the user's cells refused, the names set)."""
     if not present(cells):
         return []
     part = compute(cells)
-    plans = [SheetPlan(sheet=s, cells=owned) for s, owned in part.plans.items() if owned]
+    plans = _plans(part)
     if plans:
         plans[0].findings = list(part.findings)
     return plans
