@@ -74,8 +74,9 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
         for r in rows:
             key = str(r["id"]).strip().lower()
             if key not in R.FORECAST_KEYS or key in by:
-                raise InputError(f"raden '{r['id']}' är ingen (eller en upprepad) rad i prognosen; ange en av "
-                                 f"{', '.join(R.FORECAST_KEYS)}", rule=RULE, argument="Rad").at(*raw.where(r, "id"))
+                raise raw.location(r, "id").error(
+                    f"raden '{r['id']}' är ingen (eller en upprepad) rad i prognosen; ange en av {', '.join(R.FORECAST_KEYS)}",
+                    rule=RULE)
             by[key] = r
         missing = [k for k in R.FORECAST_KEYS[:3] if k not in by]
         if missing:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from xlmodel.errors import InputError
 from xlmodel.findings import Finding
+from xlmodel.location import Location, Locator
 from xlmodel.rules import followup as R
 from xlmodel.workbook import block_names as B
 from xlmodel.workbook.followup import layout as F
@@ -87,6 +87,10 @@ class Inputs:
     printed_drift: RawTable | None
     printed_omst: RawTable | None
     origins: Origins = field(default_factory=Origins)
+    params: dict[str, Location] = field(default_factory=dict)  # parameter name → its cell
+
+    def param(self, p) -> Location:
+        return self.params.get(p.name) or Location(sheet=p.sheet, cell=p.cell, argument=p.label)
 
 
 def present(cells) -> bool:
@@ -102,20 +106,11 @@ def read_inputs(cells) -> Inputs:
 
     drift = read_table(cells, F.DRIFT_TABLE, RULE)
     require_sheet(cells, F.SHEET_SUMMARY, RULE)
-    from xlmodel.workbook.cells import param_location
-
-    method_text = read_param(cells, F.P_METHOD, RULE)
-    method = _method(method_text, cells)
-    months = read_param(cells, F.P_MONTHS, RULE)
-    if not 1 <= months <= 12:
-        raise InputError(f"perioden ska vara 1–12 månader, inte {months}", rule=RULE,
-                         argument=F.P_MONTHS.label).at(*param_location(cells, F.P_MONTHS))
-    share = read_param(cells, F.P_SHARE, RULE)
-    if method == "profil" and (share is None or not 0 <= share <= 1):
-        raise InputError("periodisering efter profil kräver andelen av årsbudgeten t.o.m. perioden (0–100 %)",
-                         rule=RULE, argument=F.P_SHARE.label).at(*param_location(cells, F.P_SHARE))
+    params = {p.name: param_at(cells, p) for p in F.PARAMS}
+    method = _method(read_param(cells, F.P_METHOD, RULE), params[F.P_METHOD.name])
     return Inputs(
-        months=months, method=method, share=share,
+        months=read_param(cells, F.P_MONTHS, RULE), method=method, share=read_param(cells, F.P_SHARE, RULE),
+        params=params,
         places=read_param(cells, F.P_PLACES, RULE), pct_drift=read_param(cells, F.P_PCT_DRIFT, RULE),
         pct_omst=read_param(cells, F.P_PCT_OMST, RULE), tolerance=read_param(cells, F.P_TOLERANCE, RULE),
         drift=drift, drift_rows=drift.typed(RULE),
@@ -127,14 +122,37 @@ def read_inputs(cells) -> Inputs:
     )
 
 
-def _method(text: str, cells=None) -> str:
+def param_at(cells, p) -> Location:
+    """Where parameter ``p`` is read: its defined name's cell, else the layout's."""
     from xlmodel.workbook.cells import param_location
 
+    sheet, cell = param_location(cells, p)
+    return Location(sheet=sheet, cell=cell, argument=p.label)
+
+
+def row_locator(raw: RawTable, spec, r: dict[str, Any]) -> Locator:
+    """Where the values of typed row ``r`` of ``raw`` are, by column key: an input
+    column's cell as read, a computed column's cell in the row (where the part writes it,
+    and a finding about it is shown)."""
+    def find(key: str) -> Location:
+        if raw.columns and key in raw.columns:
+            return raw.location(r, key)
+        header = next((c.header for c in spec.columns if c.key == key), None)
+        return Location(sheet=raw.sheet or spec.sheet, cell=f"{_letter(raw, spec, key)}{_row_of(raw, spec, r)}",
+                        argument=header)
+    return Locator(find)
+
+
+def _params_locator(inp: Inputs) -> Locator:
+    """Where the period, the method and the profile share are (a DriftInput's keys)."""
+    by_key = {"months": F.P_MONTHS, "method": F.P_METHOD, "profile_share": F.P_SHARE}
+    return Locator(lambda key: inp.param(by_key[key]) if key in by_key else Location())
+
+
+def _method(text: str, where: Location) -> str:
     key = " ".join(str(text).strip().lower().split())
     if key not in F.METHODS_SV:
-        where = param_location(cells, F.P_METHOD) if cells is not None else (F.P_METHOD.sheet, F.P_METHOD.cell)
-        raise InputError(f"periodiseringen '{text}' är okänd; ange egen periodisering, linjär eller profil",
-                         rule=RULE, argument=F.P_METHOD.label).at(*where)
+        raise where.error(f"periodiseringen '{text}' är okänd; ange egen periodisering, linjär eller profil", rule=RULE)
     return F.METHODS_SV[key]
 
 
@@ -143,36 +161,25 @@ def drift_input(inp: Inputs) -> R.DriftInput:
     for r in inp.drift_rows:
         kind = F.KINDS_SV.get(" ".join(str(r["kind"]).lower().split()))
         if kind is None:
-            raise InputError(f"typen '{r['kind']}' är okänd; ange nämnd, varav, skatteintäkter, statsbidrag, "
-                             "finansiella intäkter eller finansiella kostnader", rule=RULE, argument="Typ").at(*inp.drift.where(r, "kind"))
-        try:
-            lines.append(R.DriftLine(id=r["id"], label=r["label"], kind=kind, parent=r["parent"] or None,
-                                     **{k: r[k] for k in ("utfall", "utfall_foregaende", "budget_ar",
-                                                          "budget_periodiserad", "prognos_ar", "avvikelse_angiven")}))
-        except InputError as err:
-            raise err.at(*inp.drift.where(r, "parent" if err.argument == "parent" else "id")) from None
-    try:
-        return R.DriftInput(months=inp.months, method=inp.method, profile_share=inp.share, lines=tuple(lines))
-    except InputError as err:
-        row = next((r for r in inp.drift_rows if r["id"] == err.argument), None)
-        raise err.at(*(inp.drift.where(row, "parent") if row else (F.DRIFT_TABLE.sheet, F.DRIFT_TABLE.top_left))) from None
+            raise inp.drift.location(r, "kind").error(
+                f"typen '{r['kind']}' är okänd; ange nämnd, varav, skatteintäkter, statsbidrag, finansiella intäkter "
+                "eller finansiella kostnader", rule=RULE)
+        lines.append(R.DriftLine(id=r["id"], label=r["label"], kind=kind, parent=r["parent"] or None,
+                                 where=row_locator(inp.drift, F.DRIFT_TABLE, r),
+                                 **{k: r[k] for k in ("utfall", "utfall_foregaende", "budget_ar",
+                                                      "budget_periodiserad", "prognos_ar", "avvikelse_angiven")}))
+    return R.DriftInput(months=inp.months, method=inp.method, profile_share=inp.share, lines=tuple(lines),
+                        where=_params_locator(inp))
 
 
 def omst_input(inp: Inputs) -> tuple[R.OmstallningFollowupInput, list[dict[str, Any]]]:
     rows = inp.omst.typed(RULE_OMST)
-    measures = []
-    for r in rows:
-        try:
-            measures.append(R.Measure(id=r["id"], label=r["label"], planned_by=r["planned_by"],
-                                      booked_in=r["booked_in"] or None, parent=r["parent"] or None,
-                                      plan_ar=r["plan_ar"], plan_period=r["plan_period_angiven"], effekt=r["effekt"]))
-        except InputError as err:
-            raise err.at(*inp.omst.where(r, "id")) from None
-    try:
-        return R.OmstallningFollowupInput(months=inp.months, measures=tuple(measures)), rows
-    except InputError as err:
-        row = next((r for r in rows if r["id"] == err.argument), None)
-        raise err.at(*(inp.omst.where(row, "parent") if row else (F.OMST_TABLE.sheet, F.OMST_TABLE.top_left))) from None
+    measures = tuple(
+        R.Measure(id=r["id"], label=r["label"], planned_by=r["planned_by"], booked_in=r["booked_in"] or None,
+                  parent=r["parent"] or None, plan_ar=r["plan_ar"], plan_period=r["plan_period_angiven"],
+                  effekt=r["effekt"], where=row_locator(inp.omst, F.OMST_TABLE, r))
+        for r in rows)
+    return R.OmstallningFollowupInput(months=inp.months, measures=measures, where=_params_locator(inp)), rows
 
 
 # =========================================================================== computing
@@ -288,8 +295,7 @@ def drift_cells(inp: Inputs, part: Part) -> None:
                                 "Delårsrapport augusti 2021 (Region Västerbotten), avsnitt 2.6 Prognos",
                                 [("Prognos helår", (S, c["prognos_ar"]), line.prognos_ar), ("Budget helår", (S, c["budget_ar"]), line.budget_ar)],
                                 [f"{_mkr(line.prognos_ar)} − ({_mkr(line.budget_ar)}) = {_mkr(row.prognosavvikelse)}"] if ok else []))
-    for f in result.findings:
-        part.findings.append(f.at(S, f"{col['avvikelse']}{where_row[f.subject]}"))
+    part.findings += result.findings  # each at its nämnd's Avvikelse cell (the rows' locators)
     part.block = B.FU_SUMMARY
     summary_cells(inp, part, result, where_row, col)
     part.block = B.FU_CHART
@@ -386,10 +392,13 @@ def rr_cells(inp: Inputs, part: Part, result: R.Driftredovisning) -> None:
     for r in rows:
         key = str(r["id"]).strip().lower()
         if key not in R.TOTAL_KEYS or key in lines:
-            raise InputError(f"raden '{r['id']}' är ingen (eller en upprepad) rad i summeringen; ange en av "
-                             f"{', '.join(R.TOTAL_KEYS)}", rule=f"{RULE}.resultatrakning", argument="Rad").at(*raw.where(r, "id"))
+            raise raw.location(r, "id").error(
+                f"raden '{r['id']}' är ingen (eller en upprepad) rad i summeringen; ange en av {', '.join(R.TOTAL_KEYS)}",
+                rule=f"{RULE}.resultatrakning")
         lines[key] = r["amount"]
-    recon, findings = R.reconcile(result, lines, inp.tolerance)
+    recon, findings = R.reconcile(result, lines, inp.tolerance,
+                                  where={str(r["id"]).strip().lower(): row_locator(raw, T, r) for r in rows},
+                                  tolerance_at=inp.param(F.P_TOLERANCE))
     amount_col = _letter(raw, T, "amount")
     by_key = {rl.key: rl for rl in recon}
     for r in rows:
@@ -409,9 +418,7 @@ def rr_cells(inp: Inputs, part: Part, result: R.Driftredovisning) -> None:
                   ("Resultaträkningen", (S, f"{amount_col}{n}"), rl.resultatrakning),
                   ("Tolerans", (F.P_TOLERANCE.sheet, F.P_TOLERANCE.cell), inp.tolerance)],
                  [f"{_mkr(rl.driftredovisning)} − ({_mkr(rl.resultatrakning)}) = {_mkr(rl.difference)}"]))
-    for f in findings:
-        r = next(r for r in rows if str(r["id"]).strip().lower() == f.subject)
-        part.findings.append(f.at(S, f"{T.col_letter('difference')}{_row_of(raw, T, r)}"))
+    part.findings += findings  # each at its line's Skillnad cell
 
 
 def _printed_places(places: int | None, default: int) -> int:
@@ -435,8 +442,8 @@ def printed_drift(inp: Inputs, part: Part, d_inp: R.DriftInput, result: R.Driftr
         elif key in labels:
             figure = result.row(key)
         else:
-            raise InputError(f"'{r['id']}' finns varken i tblDrift eller bland summaraderna", rule=f"{RULE}.publicerad",
-                             argument="Id").at(*raw.where(r, "id"))
+            raise raw.location(r, "id").error(f"'{r['id']}' finns varken i tblDrift eller bland summaraderna",
+                                              rule=f"{RULE}.publicerad")
         line = next((ln for ln in d_inp.lines if ln.id == key), None)
         for fld in ("utfall", "utfall_foregaende", "budget_period", "avvikelse", "kostnadsutveckling"):
             if r[fld] is None:
@@ -446,9 +453,10 @@ def printed_drift(inp: Inputs, part: Part, d_inp: R.DriftInput, result: R.Driftr
             head = next(c.header for c in F.PRINTED_DRIFT_TABLE.columns if c.key == fld)
             f = R.check_printed(what=f"{head}, {labels[key]}", computed=computed, possible=intervals.get((key, fld)),
                                 printed=r[fld], places=pct_places if fld == "kostnadsutveckling" else amount_places,
-                                percent=fld == "kostnadsutveckling", cause=causes[fld], subject=key, field=fld)
+                                percent=fld == "kostnadsutveckling", cause=causes[fld], subject=key, field=fld,
+                                where=raw.location(r, fld))
             if f is not None:
-                part.findings.append(f.at(*raw.where(r, fld)))
+                part.findings.append(f)
 
 
 def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str],
@@ -518,8 +526,7 @@ def omst_cells(inp: Inputs, part: Part) -> None:
              Why(f"{RULE_OMST}.summa", f"Räknas i summan: {m.label}", TEXT_OMST, SOURCE_OMST,
                  [("Effekt bokförd i", (S, c["booked_in"]), m.booked_in), ("Planerad av", (S, c["planned_by"]), m.planned_by),
                   ("Förälder", (S, c["parent"]), m.parent)], [f"{c['counted']} = {F.COUNTED_SV[row.counted]}"]))
-    for f in result.findings:
-        part.findings.append(f.at(S, f"{col['effekt']}{where_row[f.subject]}"))
+    part.findings += result.findings  # each at its row's Effekt cell
     # The total, at a fixed place to the right of the table (or where its name has moved it).
     part.block = B.FU_OMST_TOTAL
     o = inp.origins.omst_total
@@ -567,8 +574,8 @@ def printed_omst(inp: Inputs, part: Part, o_inp: R.OmstallningFollowupInput, res
     for r in raw.typed(RULE_OMST):
         key = str(r["id"]).strip()
         if key not in labels:
-            raise InputError(f"'{r['id']}' finns inte i tblOmstallningUppf (eller ange '{F.OMST_TOTAL_ID}')",
-                             rule=f"{RULE_OMST}.publicerad", argument="Id").at(*raw.where(r, "id"))
+            raise raw.location(r, "id").error(
+                f"'{r['id']}' finns inte i tblOmstallningUppf (eller ange '{F.OMST_TOTAL_ID}')", rule=f"{RULE_OMST}.publicerad")
         if key == F.OMST_TOTAL_ID:
             t = result.total
             values = {"plan_ar": t.plan_ar, "plan_period": t.plan_period, "effekt": t.effekt, "andel": t.andel}
@@ -591,9 +598,10 @@ def printed_omst(inp: Inputs, part: Part, o_inp: R.OmstallningFollowupInput, res
             head = next(c.header for c in F.PRINTED_OMST_TABLE.columns if c.key == fld)
             f = R.check_printed(what=f"{head}, {labels[key]}", computed=computed, possible=intervals.get((key, fld)),
                                 printed=r[fld], places=pct_places if fld == "andel" else amount_places,
-                                percent=fld == "andel", cause=cause, subject=key, field=fld, rule=RULE_OMST)
+                                percent=fld == "andel", cause=cause, subject=key, field=fld, rule=RULE_OMST,
+                                where=raw.location(r, fld))
             if f is not None:
-                part.findings.append(f.at(*raw.where(r, fld)))
+                part.findings.append(f)
 
 
 # =========================================================================== the three uses
