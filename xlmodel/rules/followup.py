@@ -277,10 +277,11 @@ class DriftInput(Located):
     @model_validator(mode="after")
     def _check(self) -> "DriftInput":
         _months(self.months, where=self.at("months", "manader"))
-        ids = [ln.id for ln in self.lines]
+        seen: set[str] = set()
         for ln in self.lines:
-            if ids.count(ln.id) > 1:
+            if ln.id in seen:  # at the repeated row: the first is the one the user meant
                 raise ln.at("id", ln.id).error(f"id '{ln.id}' förekommer flera gånger", rule=RULE)
+            seen.add(ln.id)
             if ln.parent is not None:
                 parent = next((p for p in self.lines if p.id == ln.parent), None)
                 if parent is None or parent.kind != "namnd":
@@ -542,10 +543,11 @@ class OmstallningFollowupInput(Located):
     @model_validator(mode="after")
     def _check(self) -> "OmstallningFollowupInput":
         _months(self.months, RULE_OMST, where=self.at("months", "manader"))
-        ids = [m.id for m in self.measures]
+        seen: set[str] = set()
         for m in self.measures:
-            if ids.count(m.id) > 1:
+            if m.id in seen:  # at the repeated row
                 raise m.at("id", m.id).error(f"id '{m.id}' förekommer flera gånger", rule=RULE_OMST)
+            seen.add(m.id)
             if m.parent is not None and not any(p.id == m.parent and p.parent is None for p in self.measures):
                 raise m.at("parent", m.id).error(
                     f"raden '{m.id}' anger förälder '{m.parent}', som inte är en verksamhetsrad i tabellen", rule=RULE_OMST)
