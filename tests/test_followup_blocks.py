@@ -246,6 +246,8 @@ def test_a_followup_block_cut_and_pasted_elsewhere_is_found_by_its_name(tmp_path
     if reader is not None:
         assert PackageCells(Package.open(book)).formula(sheet, reader).replace("$", "") == f"{cell}"
     assert _xlmodel("validera", str(book)).returncode == 0
+    told = _xlmodel("forklara", "--blad", sheet, "--format", "json", str(book), cell)  # explained where it is
+    assert told.returncode == 0 and json.loads(told.stdout)["explanation"]["status"] == "beräknad", told.stdout + told.stderr
 
 
 def test_libreoffice_keeps_the_followup_block_names_and_their_check(tmp_path):
