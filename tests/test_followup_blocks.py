@@ -270,6 +270,23 @@ def test_libreoffice_keeps_the_followup_block_names_and_their_check(tmp_path):
     assert proc.returncode == 2 and f"'{CHART}'!B11" in proc.stderr, proc.stdout + proc.stderr
 
 
+def test_an_openpyxl_save_keeps_the_followup_block_names_and_their_check(tmp_path):
+    import warnings
+
+    import openpyxl
+
+    book = tmp_path / "openpyxl_sparad.xlsm"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns of the parts it does not read (the chart drawing)
+        openpyxl.load_workbook(DR, keep_vba=True).save(book)
+    ours, theirs = _names(DR), _names(book)
+    assert {n: B.range_target(theirs[n]) for n in B.FOLLOWUP} == {n: B.range_target(ours[n]) for n in B.FOLLOWUP}
+    _type(book, CHART, {"A11": "Not"})
+    _add_namnd(book)
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 2 and f"'{CHART}'!A11" in proc.stderr, proc.stdout + proc.stderr
+
+
 # --------------------------------------------------------------------------- point 2: books before the names
 
 
