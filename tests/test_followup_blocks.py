@@ -250,6 +250,70 @@ def test_a_followup_block_cut_and_pasted_elsewhere_is_found_by_its_name(tmp_path
     assert told.returncode == 0 and json.loads(told.stdout)["explanation"]["status"] == "beräknad", told.stdout + told.stderr
 
 
+def _move_block_to_sheet(path: Path, sheet: str, name: str, dst: str, to: str) -> str:
+    """Cut the block of ``name`` on ``sheet`` and paste it on sheet ``dst`` at ``to``, as
+    Excel does: its references to cells of ``sheet`` outside it get the sheet's name, the
+    formulas on ``sheet`` that point into it get ``dst``'s, and the name moves with it."""
+    pkg = Package.open(path)
+    cells = PackageCells(pkg)
+    place = B.range_target(_names(path)[name])
+    c1, r1, c2, r2 = place.bounds
+    tc, tr = _col(re.sub(r"\d", "", to)), int(re.sub(r"\D", "", to))
+    dc, dr = tc - c1, tr - r1
+
+    def inside(c: int, r: int) -> bool:
+        return c1 <= c <= c2 and r1 <= r <= r2
+
+    def in_block(formula: str) -> str:  # a formula of the moved block, now on dst
+        def sub(m: re.Match) -> str:
+            c, r = _col(m.group(2)), int(m.group(4))
+            if inside(c, r):
+                return f"{m.group(1)}{get_column_letter(c + dc)}{m.group(3)}{r + dr}"
+            return f"'{sheet}'!{m.group(0)}"
+        return _REF.sub(sub, formula)
+
+    def pointing_in(formula: str) -> str:  # a formula left on sheet
+        def sub(m: re.Match) -> str:
+            c, r = _col(m.group(2)), int(m.group(4))
+            return f"'{dst}'!{get_column_letter(c + dc)}{r + dr}" if inside(c, r) else m.group(0)
+        return _REF.sub(sub, formula)
+
+    moved, left = [], []
+    for ref in list(cells.cells(sheet)):
+        c, r = _col(re.sub(r"\d", "", ref)), int(re.sub(r"\D", "", ref))
+        formula, value = cells.formula_and_value(sheet, ref)
+        if inside(c, r):
+            moved.append(CellWrite(f"{get_column_letter(c + dc)}{r + dr}", value,
+                                   formula=in_block(formula) if formula else None))
+        elif formula and pointing_in(formula) != formula:
+            left.append(CellWrite(ref, value, formula=pointing_in(formula)))
+    new = patch_sheet(patch_sheet(pkg, sheet, left, [place.ref]), dst, moved)
+    extent = B.make_ref(c1 + dc, r1 + dr, c2 + dc, r2 + dr)
+    _save(path, pkg, set_defined_names(new, {name: B.name_value(dst, extent)}))
+    return extent
+
+
+@pytest.mark.parametrize(("sheet", "name", "dst", "to", "probe"), [
+    ("Uppföljning", B.FU_SUMMARY, "Prognos", "A40", "B41"),
+    ("Omställning", B.FU_OMST_TOTAL, "Tryckt uppföljning", "A30", "B31"),
+    ("Prognos", B.FU_FORECAST, "Omställning", "A30", "C34"),
+])
+def test_a_followup_block_moved_to_another_sheet_is_found_there(tmp_path, sheet, name, dst, to, probe):
+    book = _copy(DR, tmp_path)
+    old_first = B.range_target(_names(book)[name]).ref.split(":")[0]
+    extent = _move_block_to_sheet(book, sheet, name, dst, to)
+    checked = _xlmodel("validera", "--format", "json", str(book))
+    assert checked.returncode == 0, [f for f in _findings(checked) if f["severity"] == "error"]
+    value = _value(book, dst, probe)
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _names(book)[name] == B.name_value(dst, extent)
+    assert _value(book, dst, probe) == value and value is not None
+    assert _value(book, sheet, old_first) is None
+    told = _xlmodel("forklara", "--blad", dst, "--format", "json", str(book), probe)
+    assert told.returncode == 0 and json.loads(told.stdout)["explanation"]["status"] == "beräknad", told.stdout
+
+
 def test_libreoffice_keeps_the_followup_block_names_and_their_check(tmp_path):
     from xlmodel.testing.libreoffice import convert, find_soffice
 

@@ -54,11 +54,13 @@ def block_row(key: str, origin=None) -> int:
 def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
     """Add the Prognos sheet's owned cells, explanations and findings to ``part``
     (``origin``: where the resultat block stands, ``blocks.origins``)."""
-    from xlmodel.workbook import block_names as B
-
     from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
+    from xlmodel.workbook import block_names as B
     from xlmodel.workbook import delarsrapport as D
     from xlmodel.workbook.cells import param_location, read_param, read_table
+    from xlmodel.workbook.followup.blocks import FORECAST
+
+    origin = origin or FORECAST
 
     S = F.SHEET_FORECAST
     # The utredning's own parameter and table, read under its rule: a bad cell there is
@@ -95,14 +97,18 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
                     [f"{mkr(r['prognos'])} − ({mkr(r['budget'])}) = {mkr(d)}"]))
         totals = {b: R.forecast_totals(year, {k: r[b] for k, r in by.items()}) for b in ("budget", "prognos")}
         part.block = B.FU_FORECAST
+        BS = origin.sheet  # the block's sheet: Prognos, unless its name has moved it
         h = block_row(R.FORECAST_TOTALS[0], origin) - 1
         for i, head in enumerate(("Post", "Budget helår", "Prognos helår", "Diff")):
-            own(S, f"{block_letter(i, origin)}{h}", head, None, "header")
+            own(BS, f"{block_letter(i, origin)}{h}", head, None, "header")
 
-        def ref(key: str, basis: int) -> str:  # basis 1 = budget, 2 = prognos: a line's cell
+        def at(key: str, basis: int) -> tuple[str, str]:  # basis 1 = budget, 2 = prognos: a line's or a total's cell
             if key in by:
-                return f"{col['budget' if basis == 1 else 'prognos']}{row_of[key]}"
-            return f"{block_letter(basis, origin)}{block_row(key, origin)}"
+                return S, f"{col['budget' if basis == 1 else 'prognos']}{row_of[key]}"
+            return BS, f"{block_letter(basis, origin)}{block_row(key, origin)}"
+
+        def ref(key: str, basis: int) -> str:  # the same cell as the block's formula writes it
+            return origin.ref_from(*at(key, basis))
 
         formulas = {
             "summa_skatter_statsbidrag": ("skatteintakter", "statsbidrag"),
@@ -113,19 +119,19 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
         for key in R.FORECAST_TOTALS:
             n = block_row(key, origin)
             label = F.FORECAST_BLOCK_LABELS[key]
-            own(S, f"{block_letter(0, origin)}{n}", label, None, "label_sum" if key == "resultat" else "label")
+            own(BS, f"{block_letter(0, origin)}{n}", label, None, "label_sum" if key == "resultat" else "label")
             for basis, name in ((1, "budget"), (2, "prognos")):
                 parts = formulas[key]
                 v = totals[name][key]
                 f = f"SUM({','.join(ref(p, basis) for p in parts)})" if parts else None
-                own(S, f"{block_letter(basis, origin)}{n}", v, f, "amount_sum" if key == "resultat" else "amount",
+                own(BS, f"{block_letter(basis, origin)}{n}", v, f, "amount_sum" if key == "resultat" else "amount",
                     Why(f"{RULE}.prognos", f"{label}, {name}", TEXT_TOTALS, SOURCE,
-                        [(p, (S, ref(p, basis)), None) for p in parts], [f"{block_letter(basis, origin)}{n} = {mkr(v)}"]))
+                        [(p, at(p, basis), None) for p in parts], [f"{block_letter(basis, origin)}{n} = {mkr(v)}"]))
             d = totals["prognos"][key] - totals["budget"][key]
-            own(S, f"{block_letter(3, origin)}{n}", d, f"{block_letter(2, origin)}{n}-{block_letter(1, origin)}{n}", "amount_bold",
+            own(BS, f"{block_letter(3, origin)}{n}", d, f"{block_letter(2, origin)}{n}-{block_letter(1, origin)}{n}", "amount_bold",
                 Why(f"{RULE}.prognos", f"{label}, diff", TEXT_TOTALS, SOURCE,
-                    [("Prognos", (S, f"{block_letter(2, origin)}{n}"), totals["prognos"][key]),
-                     ("Budget", (S, f"{block_letter(1, origin)}{n}"), totals["budget"][key])],
+                    [("Prognos", (BS, f"{block_letter(2, origin)}{n}"), totals["prognos"][key]),
+                     ("Budget", (BS, f"{block_letter(1, origin)}{n}"), totals["budget"][key])],
                     [f"{mkr(totals['prognos'][key])} − ({mkr(totals['budget'][key])}) = {mkr(d)}"]))
         prognos_resultat = totals["prognos"]["resultat"]
         # The forecast's resultat is the utredning's årets resultat (rad 1).
@@ -134,7 +140,7 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
             part.findings.append(Finding(
                 rule=f"{RULE}.prognos_utredning", severity=Severity.ERROR, subject="arets_resultat", field="resultat",
                 message=(f"Balanskravsutredningen utgår från årets resultat {fmt_mkr(utr_values['arets_resultat'])} mkr men "
-                         f"prognosen ger {fmt_mkr(prognos_resultat)} mkr (Prognos!{block_letter(2, origin)}{block_row('resultat', origin)}): "
+                         f"prognosen ger {fmt_mkr(prognos_resultat)} mkr ({BS}!{block_letter(2, origin)}{block_row('resultat', origin)}): "
                          "utredningen ska göras på årets prognos."),
                 expected=prognos_resultat, found=utr_values["arets_resultat"], sheet=L.UTREDNING_TABLE.sheet, cell=cell))
     years = read_table(cells, F.YEARS_TABLE, RULE, optional=True)

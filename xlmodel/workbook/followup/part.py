@@ -28,7 +28,7 @@ from xlmodel.workbook.followup import layout as F
 from xlmodel.workbook.followup.blocks import Origins, origins
 from xlmodel.workbook.owned import OwnedCell, compare_cell
 from xlmodel.workbook.tables import RawTable
-from xlmodel.xlsx.refs import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter, quote_sheet
 
 RULE = R.RULE
 RULE_OMST = R.RULE_OMST
@@ -60,7 +60,7 @@ class Part:
     block: str | None = None
 
     def add(self, sheet: str, oc: OwnedCell) -> None:
-        self.plans[sheet].append(oc)
+        self.plans.setdefault(sheet, []).append(oc)  # a block moved to a sheet of its own too
         if self.block is not None:
             self.blocks.setdefault(self.block, (sheet, []))[1].append(oc)
 
@@ -329,8 +329,8 @@ TOTAL_TEXT = (
 
 
 def summary_cells(inp: Inputs, part: Part, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str]) -> None:
-    S, D = F.SHEET_SUMMARY, F.SHEET_DRIFT
     o = inp.origins.summary
+    S, D = o.sheet, F.SHEET_DRIFT
     h = o.row
     for key, header, _style in F.SUMMARY_COLUMNS:
         _own(part, S, f"{summary_letter(key, o)}{h}", header, None, "header")
@@ -404,12 +404,14 @@ def rr_cells(inp: Inputs, part: Part, result: R.Driftredovisning) -> None:
     for r in rows:
         rl = by_key[str(r["id"]).strip().lower()]
         n = _row_of(raw, T, r)
-        src = f"{summary_letter('utfall', inp.origins.summary)}{summary_row(rl.key, inp.origins.summary)}"
+        o = inp.origins.summary
+        at = f"{summary_letter('utfall', o)}{summary_row(rl.key, o)}"
+        src = f"{quote_sheet(o.sheet)}!{at}" if o.sheet != S else at
         d, diff = f"{T.col_letter('drift')}{n}", f"{T.col_letter('difference')}{n}"
         label = R.TOTAL_LABELS[rl.key]
         _own(part, S, d, rl.driftredovisning, src if rl.driftredovisning is not None else None, "amount",
              Why(f"{RULE}.resultatrakning", f"{label} enligt driftredovisningen", TOTAL_TEXT, SOURCE_DRIFT,
-                 [(label, (S, src), rl.driftredovisning)], [f"{d} = {src} = {_mkr(rl.driftredovisning)}"]))
+                 [(label, (o.sheet, at), rl.driftredovisning)], [f"{d} = {src} = {_mkr(rl.driftredovisning)}"]))
         _own(part, S, diff, rl.difference, f"{d}-{amount_col}{n}" if rl.difference is not None else None, "amount_bold",
              Why(f"{RULE}.resultatrakning", f"Avstämning mot resultaträkningen: {label}",
                  "Driftredovisningens summering ska stämma med resultaträkningen för samma period; skillnaden "
@@ -461,7 +463,7 @@ def printed_drift(inp: Inputs, part: Part, d_inp: R.DriftInput, result: R.Driftr
 
 def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str],
                 origin) -> None:
-    S, D = F.SHEET_CHART, F.SHEET_DRIFT
+    S, D = origin.sheet, F.SHEET_DRIFT
     r0 = origin.row
     a, b = origin.letter(0), origin.letter(1)
     _own(part, S, f"{a}{r0}", "Nämnd", None, "header")
@@ -530,7 +532,8 @@ def omst_cells(inp: Inputs, part: Part) -> None:
     # The total, at a fixed place to the right of the table (or where its name has moved it).
     part.block = B.FU_OMST_TOTAL
     o = inp.origins.omst_total
-    h = o.row
+    h, T_ = o.row, S       # the block's header row; the table's sheet (the block's own, unless moved)
+    S = o.sheet
 
     def L_(key: str) -> str:
         return o.letter([k for k, _, _ in F.OMST_TOTAL_COLUMNS].index(key))
@@ -542,11 +545,11 @@ def omst_cells(inp: Inputs, part: Part) -> None:
     _own(part, S, f"{L_('label')}{n}", "Summa i egen verksamhet", None, "label_sum")
     _own(part, S, f"{L_('label')}{e}", "Effekt i annan verksamhet (ingår inte i summan)", None, "label")
     for key, src in (("plan_ar", "plan_ar"), ("plan_period", "plan_period"), ("effekt", "effekt")):
-        refs = [f"{col[src]}{where_row[i]}" for i in t.rows]
+        refs = [o.ref_from(T_, f"{col[src]}{where_row[i]}") for i in t.rows]
         v = getattr(t, key)
         _own(part, S, f"{L_(key)}{n}", v, f"SUM({','.join(refs)})" if refs else None, "amount_sum",
              Why(f"{RULE_OMST}.summa", f"Summa i egen verksamhet: {key.replace('_', ' ')}", TEXT_OMST, SOURCE_OMST,
-                 [(i, (S, f"{col[src]}{where_row[i]}"), None) for i in t.rows], [f"{L_(key)}{n} = {_mkr(v)}"]))
+                 [(i, (T_, f"{col[src]}{where_row[i]}"), None) for i in t.rows], [f"{L_(key)}{n} = {_mkr(v)}"]))
     _own(part, S, f"{L_('andel')}{n}", t.andel, f"{L_('effekt')}{n}/{L_('plan_period')}{n}" if t.andel is not None else None, "pct1",
          Why(f"{RULE_OMST}.andel", "Andel uppnådd, summa", TEXT_OMST, SOURCE_OMST,
              [("Effekt", (S, f"{L_('effekt')}{n}"), t.effekt), ("Plan t.o.m. perioden", (S, f"{L_('plan_period')}{n}"), t.plan_period)],
@@ -555,10 +558,10 @@ def omst_cells(inp: Inputs, part: Part) -> None:
          Why(f"{RULE_OMST}.kvar", "Kvar av årsplanen, summa", TEXT_OMST, SOURCE_OMST,
              [("Årsplan", (S, f"{L_('plan_ar')}{n}"), t.plan_ar), ("Effekt", (S, f"{L_('effekt')}{n}"), t.effekt)],
              [f"{_mkr(t.plan_ar)} − {_mkr(t.effekt)} = {_mkr(t.kvar)}"]))
-    refs = [f"{col['effekt']}{where_row[i]}" for i in t.elsewhere_rows]
+    refs = [o.ref_from(T_, f"{col['effekt']}{where_row[i]}") for i in t.elsewhere_rows]
     _own(part, S, f"{L_('effekt')}{e}", t.elsewhere_effekt if refs else None, f"SUM({','.join(refs)})" if refs else None, "amount",
          Why(f"{RULE_OMST}.annan_verksamhet", "Effekt i annan verksamhet", TEXT_OMST, SOURCE_OMST,
-             [(i, (S, f"{col['effekt']}{where_row[i]}"), None) for i in t.elsewhere_rows],
+             [(i, (T_, f"{col['effekt']}{where_row[i]}"), None) for i in t.elsewhere_rows],
              [f"{L_('effekt')}{e} = {_mkr(t.elsewhere_effekt)} (ingår inte i summan)"]))
     part.block = None
     if inp.printed_omst is not None:
