@@ -18,8 +18,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
+from xlmodel.location import Location
 from xlmodel.money import fmt_mkr
 from xlmodel.rules import followup as R
 from xlmodel.rules.years import AscendingYears
@@ -82,7 +82,8 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
             by[key] = r
         missing = [k for k in R.FORECAST_KEYS[:3] if k not in by]
         if missing:
-            raise InputError(f"prognosen saknar raderna {', '.join(missing)}", rule=RULE).at(S, F.FORECAST_TABLE.top_left)
+            first = f"{get_column_letter(min(raw.columns.values()))}{raw.header_row}" if raw.columns else F.FORECAST_TABLE.top_left
+            raise Location(sheet=raw.sheet or S, cell=first).error(f"prognosen saknar raderna {', '.join(missing)}", rule=RULE)
         col = {k: get_column_letter(raw.columns[k]) if raw.columns and k in raw.columns else F.FORECAST_TABLE.col_letter(k)
                for k in ("id", "label", "budget", "prognos")}
         row_of = {k: (raw.header_row or F.FORECAST_TABLE.header_row) + 1 + r["_row"] for k, r in by.items()}
