@@ -431,6 +431,25 @@ def test_a_bad_followup_input_gives_one_message_naming_its_cell(tmp_path, sheet,
     assert book.read_bytes() == before
 
 
+@pytest.mark.parametrize(("old", "new", "where", "text"), [
+    ("HSN_intakter,varav intäkter,varav,HSN,", "HSN_intakter,varav intäkter,varav,SKATT,",
+     "Fil 'drift.csv', rad 8, kolumn 'Förälder'", "anger förälder 'SKATT', som inte är en nämnd"),
+    ("HSN,Hälso- och sjukvårdsnämnden,nämnd,,-3609,", "HSN,Hälso- och sjukvårdsnämnden,nämnd,,tre,",
+     "Fil 'drift.csv', rad 7, kolumn 'Utfall t.o.m. perioden'", "'tre' är inget tal"),
+])
+def test_a_bad_followup_source_row_is_named_by_its_file_and_row_in_bygg(tmp_path, old, new, where, text):
+    src = tmp_path / "dr"
+    shutil.copytree(ROOT / "workbooks" / "src" / "vasterbotten_delarsrapport_2021_08", src)
+    csv = src / "drift.csv"
+    assert old in csv.read_text(encoding="utf-8")
+    csv.write_text(csv.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    proc = _xlmodel("bygg", str(src), "--ut", str(tmp_path / "ut"))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and where in lines[0] and text in lines[0], proc.stderr
+    assert not any((tmp_path / "ut").glob("*.xls*"))  # nothing half-built
+
+
 def test_the_cores_findings_carry_the_cell_without_the_part_placing_them():
     """The rule core makes its findings at the cells its inputs carry: a varav row's
     rest on the nämnd's Avvikelse cell, a printed figure on its own cell."""

@@ -69,7 +69,9 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
     utr_table = read_table(cells, L.UTREDNING_TABLE, D.RULE, optional=True)
     utr_values = D.utredning_inputs(utr_table, year) if utr_table is not None else None
     prognos_resultat = None
-    raw = read_table(cells, F.FORECAST_TABLE, RULE, optional=True)
+    from xlmodel.workbook.followup.reading import read_source_table
+
+    raw = read_source_table(cells, F.FORECAST_TABLE, RULE, optional=True)
     if raw is not None:
         rows = raw.typed(RULE)
         by = {}
@@ -144,7 +146,7 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
                          f"prognosen ger {fmt_mkr(prognos_resultat)} mkr ({BS}!{block_letter(2, origin)}{block_row('resultat', origin)}): "
                          "utredningen ska göras på årets prognos."),
                 expected=prognos_resultat, found=utr_values["arets_resultat"], sheet=L.UTREDNING_TABLE.sheet, cell=cell))
-    years = read_table(cells, F.YEARS_TABLE, RULE, optional=True)
+    years = read_source_table(cells, F.YEARS_TABLE, RULE, optional=True)
     if years is not None:
         utr_result = None
         if utr_values is not None:

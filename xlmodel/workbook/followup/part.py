@@ -26,6 +26,7 @@ from xlmodel.rules import followup as R
 from xlmodel.workbook import block_names as B
 from xlmodel.workbook.followup import layout as F
 from xlmodel.workbook.followup.blocks import Origins, origins
+from xlmodel.workbook.followup.reading import read_source_table
 from xlmodel.workbook.owned import OwnedCell, compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.xlsx.refs import get_column_letter, quote_sheet
@@ -102,9 +103,9 @@ def present(cells) -> bool:
 
 
 def read_inputs(cells) -> Inputs:
-    from xlmodel.workbook.cells import read_param, read_table, require_sheet
+    from xlmodel.workbook.cells import read_param, require_sheet
 
-    drift = read_table(cells, F.DRIFT_TABLE, RULE)
+    drift = read_source_table(cells, F.DRIFT_TABLE, RULE)
     require_sheet(cells, F.SHEET_SUMMARY, RULE)
     params = {p.name: param_at(cells, p) for p in F.PARAMS}
     method = _method(read_param(cells, F.P_METHOD, RULE), params[F.P_METHOD.name])
@@ -114,10 +115,10 @@ def read_inputs(cells) -> Inputs:
         places=read_param(cells, F.P_PLACES, RULE), pct_drift=read_param(cells, F.P_PCT_DRIFT, RULE),
         pct_omst=read_param(cells, F.P_PCT_OMST, RULE), tolerance=read_param(cells, F.P_TOLERANCE, RULE),
         drift=drift, drift_rows=drift.typed(RULE),
-        rr=read_table(cells, F.RESULTATRAKNING_TABLE, RULE, optional=True),
-        omst=read_table(cells, F.OMST_TABLE, RULE_OMST, optional=True),
-        printed_drift=read_table(cells, F.PRINTED_DRIFT_TABLE, RULE, optional=True),
-        printed_omst=read_table(cells, F.PRINTED_OMST_TABLE, RULE_OMST, optional=True),
+        rr=read_source_table(cells, F.RESULTATRAKNING_TABLE, RULE, optional=True),
+        omst=read_source_table(cells, F.OMST_TABLE, RULE_OMST, optional=True),
+        printed_drift=read_source_table(cells, F.PRINTED_DRIFT_TABLE, RULE, optional=True),
+        printed_omst=read_source_table(cells, F.PRINTED_OMST_TABLE, RULE_OMST, optional=True),
         origins=origins(cells),
     )
 
