@@ -382,6 +382,19 @@ def test_a_row_typed_into_inside_a_block_of_a_book_without_names_is_refused(tmp_
     assert book.read_bytes() == before
 
 
+def test_a_note_where_a_grown_block_of_a_book_without_names_writes_a_formula_is_refused(tmp_path):
+    """Without the name the chart data's old extent is unknown; a constant in its first
+    column where xlmodel writes a formula (=Driftredovisning!B21) is not xlmodel's."""
+    book = _copy(DR, tmp_path)
+    _without_block_names(book)
+    _type(book, CHART, {"A11": "Not: augusti, före revision"})
+    _add_namnd(book)
+    before = book.read_bytes()
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 2 and f"'{CHART}'!A11" in proc.stderr, proc.stdout + proc.stderr
+    assert book.read_bytes() == before
+
+
 def test_a_book_without_names_regenerates_as_before_and_gets_the_followup_names(tmp_path):
     book = _copy(DR, tmp_path)
     _without_block_names(book)

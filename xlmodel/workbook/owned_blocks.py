@@ -22,7 +22,9 @@ Excel macro) writes a plan, ``prepare``:
 For a workbook without the name the old extent is what the part detects
 (``NamedBlock.detected``: the frame table down to its SUMMA row), and for a block
 without a detection of its own the block's extent as computed now: a row inserted into
-it and typed into is then refused as in a workbook with the names. ``name_updates`` gives the names
+it and typed into is then refused as in a workbook with the names, and so is a constant
+in the block's first column where xlmodel writes a formula (a note in the row a grown
+block now takes: what xlmodel wrote there would be its formula). ``name_updates`` gives the names
 to set after the write: each block's name to its new extent (added where missing).
 """
 
@@ -136,23 +138,36 @@ def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
     return plans
 
 
+def _constant_over_formula(cells: Any, sheet: str, oc, ref: str) -> bool:
+    """A filled cell without a formula where xlmodel writes one: not what xlmodel wrote."""
+    return oc is not None and oc.formula is not None and _filled(cells, sheet, ref) and not cells.formula(sheet, ref)
+
+
 def _user_cells(cells: Any, plan: SheetPlan, block: NamedBlock, old, new, cleared, tables) -> list[tuple[str, str]]:
     sheet = plan.sheet
     owned_at = {_split(oc.ref): oc for oc in plan.cells}
     touched = [cr for cr in owned_at if _inside(new, *cr)]
     touched += [cr for cr in cleared if _inside(old, *cr)]
     first_col = get_column_letter(old[0])
+    # Without the name or a detection, the old extent is the block as computed now (``old_place``).
+    guessed = block.detected is None and B.read_block(cells, block.name) is None
     row_typed: dict[int, bool] = {}
     out: list[tuple[int, int]] = []
+
+    def typed_row(r: int) -> bool:  # a row the user inserted and typed into, or wrote over (see above)
+        if r not in row_typed:
+            ref = f"{first_col}{r}"
+            row_typed[r] = not _filled(cells, sheet, ref) or (
+                guessed and _constant_over_formula(cells, sheet, owned_at.get((old[0], r)), ref))
+        return row_typed[r]
+
     for c, r in sorted(set(touched), key=lambda cr: (cr[1], cr[0])):
         if any(_inside(t, c, r) for t in tables):
             continue
         if _inside(old, c, r):
-            if c == old[0]:
+            if c == old[0] and not (guessed and typed_row(r)):
                 continue
-            if r not in row_typed:
-                row_typed[r] = not _filled(cells, sheet, f"{first_col}{r}")
-            if not row_typed[r]:
+            if not typed_row(r):
                 continue  # a row xlmodel wrote: its cells are xlmodel's
         ref = f"{get_column_letter(c)}{r}"
         if not _filled(cells, sheet, ref):
