@@ -40,18 +40,27 @@ each beside the document it comes from:
   94 / 117 = 80 %).
 
 Nothing here rounds an amount; shares are exact quotients.
+
+Where the values came from: each input row (``DriftLine``, ``Measure``) and each input
+(``DriftInput``, ``OmstallningFollowupInput``: the period, the method, the profile share)
+carries a ``Locator`` (``xlmodel.location``) given by the workbook layer, so an error
+raised here and every finding made here names the user's cell itself (the row's
+Förälder cell, the nämnd's Avvikelse cell, the printed figure's cell). A model built
+without one (a test) names the field, as before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
+from xlmodel.location import NOWHERE, Location, Locator
 from xlmodel.money import ZERO, fmt_mkr, round_half_up
 from xlmodel.rules.base import OptionalAmount, RuleModel
 
@@ -62,12 +71,33 @@ MONTHS_IN_YEAR = 12
 Method = Literal["linjar", "profil", "periodiserad"]
 
 
+class Located(RuleModel):
+    """A rule input that knows where its values came from: ``where(key)`` is the Location
+    of its value ``key`` (a column key of the layout, or a parameter's). Not part of the
+    value: left out of dumps and reprs, and any two locators compare equal."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    where: Locator = Field(default=NOWHERE, exclude=True, repr=False)
+
+    def at(self, key: str, argument: str | None = None) -> Location:
+        """Where value ``key`` came from; without a source, the field (``argument``, else ``key``)."""
+        loc = self.where(key)
+        return loc if loc.sheet is not None else Location(argument=argument or key)
+
+
+def _found(loc: Location | None, **finding: Any) -> Finding:
+    """A finding at the cell ``loc`` names (none without a source)."""
+    if loc is not None and loc.sheet is not None:
+        finding.update(sheet=loc.sheet, cell=loc.cell)
+    return Finding(**finding)
+
+
 # =========================================================================== scalar rules
 
 
-def _months(months: int, rule: str = RULE) -> int:
+def _months(months: int, rule: str = RULE, where: Location | None = None) -> int:
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MONTHS_IN_YEAR:
-        raise InputError(f"perioden ska vara 1–12 månader, inte {months}", rule=rule, argument="manader")
+        raise (where or Location(argument="manader")).error(f"perioden ska vara 1–12 månader, inte {months}", rule=rule)
     return months
 
 
@@ -145,16 +175,17 @@ def half_unit(places: int | None) -> Decimal:
 
 def check_printed(*, what: str, computed: Decimal | None, possible: Interval | None, printed: Decimal,
                   places: int, percent: bool, cause: str, subject: str, field: str,
-                  rule: str = RULE) -> Finding | None:
+                  rule: str = RULE, where: Location | None = None) -> Finding | None:
     """A printed figure against the computed one (see the module docstring).
 
-    ``places``: decimals the figure is printed with (of a percentage: in percent).
+    ``places``: decimals the figure is printed with (of a percentage: in percent);
+    ``where``: the printed figure's cell, where the finding is.
     Returns None when the print shows the computed figure, an INFO finding when it
     differs but lies within the rounding of the printed inputs, a WARNING with
     ``cause`` otherwise."""
     scale = Decimal(100) if percent else Decimal(1)
     if computed is None:  # never dropped silently: the print has a figure the inputs do not give
-        return Finding(rule=f"{rule}.publicerad", severity=Severity.WARNING, subject=subject, field=field,
+        return _found(where, rule=f"{rule}.publicerad", severity=Severity.WARNING, subject=subject, field=field,
                        message=(f"{what}: rapporten anger {fmt_mkr(round_half_up(printed * scale, places))}"
                                 f"{' %' if percent else ' mkr'}, men indata ger ingen sådan siffra att jämföra med."),
                        expected=printed)
@@ -170,11 +201,11 @@ def check_printed(*, what: str, computed: Decimal | None, possible: Interval | N
 
     if possible is None or (possible.lo <= printed_range.hi and printed_range.lo <= possible.hi):
         span = "" if possible is None else f" (de avrundade indata ger {txt(possible.lo)} till {txt(possible.hi)})"
-        return Finding(rule=f"{rule}.tryckt_avrundning", severity=Severity.INFO, subject=subject, field=field,
+        return _found(where, rule=f"{rule}.tryckt_avrundning", severity=Severity.INFO, subject=subject, field=field,
                        message=(f"{what}: rapporten anger {txt(printed)}, beräknat {txt(computed)}; skillnaden ryms "
                                 f"i tryckets avrundning{span}."),
                        expected=printed, found=computed)
-    return Finding(rule=f"{rule}.publicerad", severity=Severity.WARNING, subject=subject, field=field,
+    return _found(where, rule=f"{rule}.publicerad", severity=Severity.WARNING, subject=subject, field=field,
                    message=(f"{what}: rapporten anger {txt(printed)} men {cause} = {txt(computed)}; det ryms inte i "
                             f"tryckets avrundning ({txt(possible.lo)} till {txt(possible.hi)})."),
                    expected=printed, found=computed)
@@ -209,8 +240,9 @@ TOTAL_FROM_TOTALS = {
 AMOUNT_FIELDS = ("utfall", "utfall_foregaende", "budget_period", "budget_ar", "prognos_ar")
 
 
-class DriftLine(RuleModel):
-    """One row of the driftredovisning as the controller enters it."""
+class DriftLine(Located):
+    """One row of the driftredovisning as the controller enters it (``where``: its cells,
+    by column key, the computed ones too)."""
 
     rule_id: ClassVar[str] = RULE
     id: str
@@ -227,12 +259,15 @@ class DriftLine(RuleModel):
     @model_validator(mode="after")
     def _parent(self) -> "DriftLine":
         if (self.kind == "varav") != (self.parent is not None):
-            raise InputError("en varav-rad ska ange sin förälder, och bara en varav-rad har förälder",
-                             rule=RULE, argument="parent")
+            raise self.at("parent").error(
+                "en varav-rad ska ange sin förälder, och bara en varav-rad har förälder", rule=RULE)
         return self
 
 
-class DriftInput(RuleModel):
+class DriftInput(Located):
+    """The driftredovisning's inputs (``where``: the cells of ``months``, ``method`` and
+    ``profile_share``, the workbook's parameters)."""
+
     rule_id: ClassVar[str] = RULE
     months: int
     method: Method = "periodiserad"
@@ -241,19 +276,20 @@ class DriftInput(RuleModel):
 
     @model_validator(mode="after")
     def _check(self) -> "DriftInput":
-        _months(self.months)
-        ids = [ln.id for ln in self.lines]
+        _months(self.months, where=self.at("months", "manader"))
+        seen: set[str] = set()
         for ln in self.lines:
-            if ids.count(ln.id) > 1:
-                raise InputError(f"id '{ln.id}' förekommer flera gånger", rule=RULE, argument=ln.id)
+            if ln.id in seen:  # at the repeated row: the first is the one the user meant
+                raise ln.at("id", ln.id).error(f"id '{ln.id}' förekommer flera gånger", rule=RULE)
+            seen.add(ln.id)
             if ln.parent is not None:
                 parent = next((p for p in self.lines if p.id == ln.parent), None)
                 if parent is None or parent.kind != "namnd":
-                    raise InputError(f"varav-raden '{ln.id}' anger förälder '{ln.parent}', som inte är en nämnd i tabellen",
-                                     rule=RULE, argument=ln.id)
-        if self.method == "profil" and self.profile_share is None:
-            raise InputError("periodisering efter egen profil kräver andelen av året t.o.m. perioden", rule=RULE,
-                             argument="profilandel")
+                    raise ln.at("parent", ln.id).error(
+                        f"varav-raden '{ln.id}' anger förälder '{ln.parent}', som inte är en nämnd i tabellen", rule=RULE)
+        if self.method == "profil" and (self.profile_share is None or not ZERO <= self.profile_share <= 1):
+            raise self.at("profile_share", "profilandel").error(
+                "periodisering efter egen profil kräver andelen av året t.o.m. perioden (0–100 %)", rule=RULE)
         return self
 
 
@@ -355,8 +391,9 @@ def driftredovisning(inp: DriftInput) -> Driftredovisning:
         named = sum((c.avvikelse for c in children), ZERO)
         rest = by_id[parent.id].avvikelse - named
         if rest != 0:
-            findings.append(Finding(
-                rule=f"{RULE}.varav_rest", severity=Severity.INFO, subject=parent.id, field="avvikelse",
+            findings.append(_found(
+                parent.where("avvikelse"), rule=f"{RULE}.varav_rest", severity=Severity.INFO, subject=parent.id,
+                field="avvikelse",
                 message=(f"Varav-raderna under {parent.label} förklarar {fmt_mkr(named)} mkr av avvikelsen "
                          f"{fmt_mkr(by_id[parent.id].avvikelse)} mkr; {fmt_mkr(rest)} mkr anges inte på någon varav-rad."),
                 expected=by_id[parent.id].avvikelse, found=named))
@@ -388,30 +425,38 @@ class ReconciliationLine(BaseModel):
     difference: Decimal | None
 
 
-def reconcile(result: Driftredovisning, resultatrakning: dict[str, Decimal], tolerance: Decimal
+def reconcile(result: Driftredovisning, resultatrakning: dict[str, Decimal], tolerance: Decimal, *,
+              where: Mapping[str, Locator] | None = None, tolerance_at: Location | None = None,
               ) -> tuple[list[ReconciliationLine], list[Finding]]:
     """The driftredovisning's summary lines against the resultaträkning of the period
     (delårsrapport: nettokostnader −5 877 in both, skatteintäkter 4 634, generella
     statsbidrag 1 600, finansiella intäkter 731 and kostnader −63). Difference =
     driftredovisning − resultaträkning; beyond ``tolerance`` it is an ERROR: the two
-    statements of the same period disagree."""
+    statements of the same period disagree.
+
+    ``where``: per line, where its values came from (keys ``id``, ``amount`` and the
+    computed ``difference``, where a finding is); ``tolerance_at``: the tolerance's cell."""
+    where = where or {}
     if tolerance < 0:
-        raise InputError("avstämningstoleransen kan inte vara negativ", rule=RULE, argument="tolerans")
+        raise (tolerance_at or Location(argument="tolerans")).error("avstämningstoleransen kan inte vara negativ",
+                                                                  rule=RULE)
     out, findings = [], []
     for key, rr in resultatrakning.items():
         if key not in TOTAL_KEYS:
-            raise InputError(f"'{key}' är ingen rad i driftredovisningens summering ({', '.join(TOTAL_KEYS)})",
-                             rule=RULE, argument=key)
+            loc = where.get(key, NOWHERE)("id")
+            raise (loc if loc.sheet else Location(argument=key)).error(
+                f"'{key}' är ingen rad i driftredovisningens summering ({', '.join(TOTAL_KEYS)})", rule=RULE)
+        at = where.get(key, NOWHERE)("difference")
         ours = result.total(key).utfall
         diff = ours - rr if ours is not None else None
         out.append(ReconciliationLine(key=key, resultatrakning=rr, driftredovisning=ours, difference=diff))
         if diff is None:
-            findings.append(Finding(rule=f"{RULE}.resultatrakning", severity=Severity.ERROR, subject=key, field="utfall",
+            findings.append(_found(at, rule=f"{RULE}.resultatrakning", severity=Severity.ERROR, subject=key, field="utfall",
                                     message=(f"{TOTAL_LABELS[key]} kan inte stämmas av mot resultaträkningen: någon rad i "
                                              "driftredovisningen saknar utfall."), expected=rr))
         elif abs(diff) > tolerance:
-            findings.append(Finding(
-                rule=f"{RULE}.resultatrakning", severity=Severity.ERROR, subject=key, field="utfall",
+            findings.append(_found(
+                at, rule=f"{RULE}.resultatrakning", severity=Severity.ERROR, subject=key, field="utfall",
                 message=(f"{TOTAL_LABELS[key]} är {fmt_mkr(ours)} mkr enligt driftredovisningen men {fmt_mkr(rr)} mkr i "
                          f"resultaträkningen: skillnaden {fmt_mkr(diff)} mkr är större än toleransen {fmt_mkr(tolerance)} mkr."),
                 expected=rr, found=ours))
@@ -469,8 +514,9 @@ def drift_intervals(inp: DriftInput, half: Decimal) -> dict[tuple[str, str], Int
 # =========================================================================== omställning
 
 
-class Measure(RuleModel):
-    """One row of the omställning follow-up: a verksamhet's plan or one of its measures."""
+class Measure(Located):
+    """One row of the omställning follow-up: a verksamhet's plan or one of its measures
+    (``where``: its cells, by column key)."""
 
     rule_id: ClassVar[str] = RULE_OMST
     id: str
@@ -487,21 +533,24 @@ class Measure(RuleModel):
         return self.booked_in is not None and self.booked_in.strip().casefold() != self.planned_by.strip().casefold()
 
 
-class OmstallningFollowupInput(RuleModel):
+class OmstallningFollowupInput(Located):
+    """The omställning follow-up's inputs (``where``: the cell of ``months``)."""
+
     rule_id: ClassVar[str] = RULE_OMST
     months: int
     measures: tuple[Measure, ...]
 
     @model_validator(mode="after")
     def _check(self) -> "OmstallningFollowupInput":
-        _months(self.months, RULE_OMST)
-        ids = [m.id for m in self.measures]
+        _months(self.months, RULE_OMST, where=self.at("months", "manader"))
+        seen: set[str] = set()
         for m in self.measures:
-            if ids.count(m.id) > 1:
-                raise InputError(f"id '{m.id}' förekommer flera gånger", rule=RULE_OMST, argument=m.id)
+            if m.id in seen:  # at the repeated row
+                raise m.at("id", m.id).error(f"id '{m.id}' förekommer flera gånger", rule=RULE_OMST)
+            seen.add(m.id)
             if m.parent is not None and not any(p.id == m.parent and p.parent is None for p in self.measures):
-                raise InputError(f"raden '{m.id}' anger förälder '{m.parent}', som inte är en verksamhetsrad i tabellen",
-                                 rule=RULE_OMST, argument=m.id)
+                raise m.at("parent", m.id).error(
+                    f"raden '{m.id}' anger förälder '{m.parent}', som inte är en verksamhetsrad i tabellen", rule=RULE_OMST)
         return self
 
 
@@ -561,8 +610,9 @@ def omstallning_followup(inp: OmstallningFollowupInput) -> OmstallningFollowup:
         children = [m for m in inp.measures if m.parent == parent.id and m.effekt is not None]
         named = sum((m.effekt for m in children), ZERO)
         if children and parent.effekt is not None and abs(named) > abs(parent.effekt):
-            findings.append(Finding(
-                rule=f"{RULE_OMST}.varav", severity=Severity.ERROR, subject=parent.id, field="effekt",
+            findings.append(_found(
+                parent.where("effekt"), rule=f"{RULE_OMST}.varav", severity=Severity.ERROR, subject=parent.id,
+                field="effekt",
                 message=(f"Varav-raderna under {parent.label} har en effekt på {fmt_mkr(named)} mkr, mer än radens egen "
                          f"effekt {fmt_mkr(parent.effekt)} mkr: en varav-rad ingår i sin rad och kan inte vara större."),
                 expected=parent.effekt, found=named))

@@ -68,6 +68,33 @@ DESCRIPTION: dict[str, str] = {
     ATERSTALLNING: "återställningstabellen",
 }
 
+# --- the delårsrapport's follow-up (uppföljning, ``workbook.followup``) ----------------------
+FU_SUMMARY = "xlmodel_Uppfoljning_Summering"          # Uppföljning: the summary lines (fixed block)
+FU_RECONCILIATION = "xlmodel_Uppfoljning_Avstamning"  # tblResultatrakning's computed columns
+FU_DRIFT = "xlmodel_Driftredovisning"                 # tblDrift's computed columns
+FU_OMST = "xlmodel_Omstallning"                       # tblOmstallningUppf's computed columns
+FU_OMST_TOTAL = "xlmodel_Omstallning_Summa"           # Omställning: the Summa block beside the table
+FU_FORECAST_DIFF = "xlmodel_Prognos_Diff"             # tblPrognos' Diff column
+FU_FORECAST = "xlmodel_Prognos"                       # Prognos: the year's resultat (fixed block)
+FU_YEARS = "xlmodel_Prognos_Balanskrav"               # tblBalanskravAr's computed cells
+FU_LEDGER = "xlmodel_Prognos_Aterstallning"           # Prognos: the =ATERSTALLNING() ledger (its spill)
+FU_CHART = "xlmodel_Diagram_Uppfoljning"              # Diagram uppföljning: Nämnd | Avvikelse
+FOLLOWUP: tuple[str, ...] = (FU_SUMMARY, FU_RECONCILIATION, FU_DRIFT, FU_OMST, FU_OMST_TOTAL, FU_FORECAST_DIFF,
+                             FU_FORECAST, FU_YEARS, FU_LEDGER, FU_CHART)
+ALL += FOLLOWUP
+DESCRIPTION.update({
+    FU_SUMMARY: "uppföljningens summering",
+    FU_RECONCILIATION: "avstämningen mot resultaträkningen",
+    FU_DRIFT: "driftredovisningens beräknade kolumner",
+    FU_OMST: "omställningens beräknade kolumner",
+    FU_OMST_TOTAL: "omställningens summa",
+    FU_FORECAST_DIFF: "prognosens diff-kolumn",
+    FU_FORECAST: "prognosens resultat",
+    FU_YEARS: "balanskravsresultaten per år",
+    FU_LEDGER: "prognosens återställningstabell",
+    FU_CHART: "diagramdata för avvikelsen per nämnd",
+})
+
 
 @dataclass(frozen=True)
 class BlockPlace:

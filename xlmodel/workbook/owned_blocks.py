@@ -20,8 +20,11 @@ Excel macro) writes a plan, ``prepare``:
   (docs/reliability.md, "Beräknade block").
 
 For a workbook without the name the old extent is what the part detects
-(``NamedBlock.detected``; today only the frame table has such a detection, so for the
-other blocks of an older workbook nothing is refused). ``name_updates`` gives the names
+(``NamedBlock.detected``: the frame table down to its SUMMA row), and for a block
+without a detection of its own the block's extent as computed now: a row inserted into
+it and typed into is then refused as in a workbook with the names, and so is a constant
+in the block's first column where xlmodel writes a formula (a note in the row a grown
+block now takes: what xlmodel wrote there would be its formula). ``name_updates`` gives the names
 to set after the write: each block's name to its new extent (added where missing).
 """
 
@@ -109,7 +112,7 @@ def _range_cells(ref: str):
 def old_place(cells: Any, plan: SheetPlan, block: NamedBlock) -> tuple[int, int, int, int] | None:
     """The block's extent in the workbook as it is: its name, and what the part's own
     detection finds beyond it (the frame table's rows that run on with ids), else the
-    detection alone (a workbook without the name)."""
+    detection alone (a workbook without the name), else the block as computed now."""
     named = B.read_block(cells, block.name)
     detected = B.ref_bounds(block.detected) if block.detected else None
     if named is not None:
@@ -119,7 +122,7 @@ def old_place(cells: Any, plan: SheetPlan, block: NamedBlock) -> tuple[int, int,
             return named.bounds
         (a1, b1, c1, d1), (a2, b2, c2, d2) = named.bounds, detected
         return min(a1, a2), min(b1, b2), max(c1, c2), max(d1, d2)
-    return detected
+    return detected if detected is not None else B.ref_bounds(block.ref)
 
 
 def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
@@ -150,6 +153,11 @@ def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
     return plans
 
 
+def _constant_over_formula(cells: Any, sheet: str, oc, ref: str) -> bool:
+    """A filled cell without a formula where xlmodel writes one: not what xlmodel wrote."""
+    return oc is not None and oc.formula is not None and _filled(cells, sheet, ref) and not cells.formula(sheet, ref)
+
+
 def _user_cells(cells: Any, plan: SheetPlan, block: NamedBlock, old, new, cleared, tables) -> list[tuple[str, str]]:
     # Runs over every owned cell of a block (16 000 in a large frame table): the cells are
     # keyed (row, column), so that sorting them is the tuples' own order, and the bounds
@@ -161,18 +169,26 @@ def _user_cells(cells: Any, plan: SheetPlan, block: NamedBlock, old, new, cleare
     touched = {rc for rc in owned_at if nr1 <= rc[0] <= nr2 and nc1 <= rc[1] <= nc2}
     touched.update((r, c) for c, r in cleared if oc1 <= c <= oc2 and or1 <= r <= or2)
     first_col = get_column_letter(oc1)
+    # Without the name or a detection, the old extent is the block as computed now (``old_place``).
+    guessed = block.detected is None and B.read_block(cells, block.name) is None
     row_typed: dict[int, bool] = {}
     out: list[tuple[int, int]] = []
+
+    def typed_row(r: int) -> bool:  # a row the user inserted and typed into, or wrote over (see above)
+        typed = row_typed.get(r)
+        if typed is None:
+            ref = f"{first_col}{r}"
+            typed = row_typed[r] = not _filled(cells, sheet, ref) or (
+                guessed and _constant_over_formula(cells, sheet, owned_at.get((r, oc1)), ref))
+        return typed
+
     for r, c in sorted(touched):
         if tables and any(_inside(t, c, r) for t in tables):
             continue
         if oc1 <= c <= oc2 and or1 <= r <= or2:
-            if c == oc1:
+            if c == oc1 and not (guessed and typed_row(r)):
                 continue
-            typed = row_typed.get(r)
-            if typed is None:
-                typed = row_typed[r] = not _filled(cells, sheet, f"{first_col}{r}")
-            if not typed:
+            if not typed_row(r):
                 continue  # a row xlmodel wrote: its cells are xlmodel's
         ref = f"{get_column_letter(c)}{r}"
         if not _filled(cells, sheet, ref):

@@ -53,6 +53,13 @@ class SourceCells:
     tables: dict[str, TableLocation] = field(default_factory=dict)
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Each input cell's origin in the source folder: (sheet, cell) -> ("drift.csv", "rad 3, kolumn 'Förälder'").
+    origins: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
+
+    def source_location(self, sheet: str, ref: str) -> tuple[str | None, str | None] | None:
+        """Where the value at ``sheet``!``ref`` came from in the source folder (a CSV row),
+        so an error in it names the file and row the user edits (``part.read_source_table``)."""
+        return self.origins.get((sheet, ref))
 
     def sheet_names(self) -> list[str]:
         return [*F.SHEETS, L.UTREDNING_TABLE.sheet]
@@ -90,7 +97,9 @@ def source_cells(source) -> SourceCells:
                     typed = convert(v, _optional(col), rule="bygg")
                 except InputError:
                     typed = v  # reported by the part, at the cell, when it reads the table
-                sc.values[(spec.sheet, f"{get_column_letter(spec.first_col + j)}{spec.header_row + 1 + i}")] = typed
+                at = (spec.sheet, f"{get_column_letter(spec.first_col + j)}{spec.header_row + 1 + i}")
+                sc.values[at] = typed
+                sc.origins[at] = raw.locate(i, col.key)
         last_row = spec.header_row + max(len(raw.rows), 1)
         ref = f"{get_column_letter(spec.first_col)}{spec.header_row}:{get_column_letter(spec.first_col + len(spec.columns) - 1)}{last_row}"
         sc.tables[spec.table.casefold()] = TableLocation(spec.table, spec.sheet, ref)
@@ -143,6 +152,8 @@ def build_followup(book, source) -> None:
         if spilled:
             anchor = next(c for c in spilled if c.spill)
             book.spill(sheet, anchor.spill, spilled)
+    for name, sheet, extent in part.extents():  # each owned block's defined name (``followup.blocks``)
+        book.name_block(name, sheet, extent)
     _forecast_layout(book, part)
     _omst_widths(book)
     book.title(F.SHEET_CHART, F.CHART_LAYOUT.title, F.CHART_LAYOUT.subtitle)

@@ -12,7 +12,9 @@ from xlmodel.workbook.followup import layout as F
 def explain_followup(cells, base: Explanation) -> Explanation | None:
     from xlmodel.workbook.followup import part as P
 
-    if base.sheet not in F.SHEETS or not P.present(cells):
+    from xlmodel.workbook.followup.blocks import moved_to
+
+    if not P.present(cells) or (base.sheet not in F.SHEETS and not moved_to(cells, base.sheet)):
         return None
     why = P.compute(cells).why.get((base.sheet, base.cell))
     if why is None:

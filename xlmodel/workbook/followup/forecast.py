@@ -18,8 +18,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
+from xlmodel.location import Location
 from xlmodel.money import fmt_mkr
 from xlmodel.rules import followup as R
 from xlmodel.rules.years import AscendingYears
@@ -41,19 +41,26 @@ def present(cells) -> bool:
     return cells.table(F.FORECAST_TABLE.table) is not None or cells.table(F.YEARS_TABLE.table) is not None
 
 
-def block_letter(i: int) -> str:
-    return get_column_letter(F.FORECAST_BLOCK_COL + i)
+def block_letter(i: int, origin=None) -> str:
+    """Column ``i`` (0 = Post) of the resultat block standing at ``origin`` (its header
+    cell; the layout's place when None)."""
+    return get_column_letter((origin.col if origin is not None else F.FORECAST_BLOCK_COL) + i)
 
 
-def block_row(key: str) -> int:
-    return F.FORECAST_BLOCK_HEADER_ROW + 1 + R.FORECAST_TOTALS.index(key)
+def block_row(key: str, origin=None) -> int:
+    return (origin.row if origin is not None else F.FORECAST_BLOCK_HEADER_ROW) + 1 + R.FORECAST_TOTALS.index(key)
 
 
-def forecast_cells(cells, part, own, Why, mkr) -> None:
-    """Add the Prognos sheet's owned cells, explanations and findings to ``part``."""
+def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
+    """Add the Prognos sheet's owned cells, explanations and findings to ``part``
+    (``origin``: where the resultat block stands, ``blocks.origins``)."""
     from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
+    from xlmodel.workbook import block_names as B
     from xlmodel.workbook import delarsrapport as D
     from xlmodel.workbook.cells import param_location, read_param, read_table
+    from xlmodel.workbook.followup.blocks import FORECAST
+
+    origin = origin or FORECAST
 
     S = F.SHEET_FORECAST
     # The utredning's own parameter and table, read under its rule: a bad cell there is
@@ -62,23 +69,28 @@ def forecast_cells(cells, part, own, Why, mkr) -> None:
     utr_table = read_table(cells, L.UTREDNING_TABLE, D.RULE, optional=True)
     utr_values = D.utredning_inputs(utr_table, year) if utr_table is not None else None
     prognos_resultat = None
-    raw = read_table(cells, F.FORECAST_TABLE, RULE, optional=True)
+    from xlmodel.workbook.followup.reading import read_source_table
+
+    raw = read_source_table(cells, F.FORECAST_TABLE, RULE, optional=True)
     if raw is not None:
         rows = raw.typed(RULE)
         by = {}
         for r in rows:
             key = str(r["id"]).strip().lower()
             if key not in R.FORECAST_KEYS or key in by:
-                raise InputError(f"raden '{r['id']}' är ingen (eller en upprepad) rad i prognosen; ange en av "
-                                 f"{', '.join(R.FORECAST_KEYS)}", rule=RULE, argument="Rad").at(*raw.where(r, "id"))
+                raise raw.location(r, "id").error(
+                    f"raden '{r['id']}' är ingen (eller en upprepad) rad i prognosen; ange en av {', '.join(R.FORECAST_KEYS)}",
+                    rule=RULE)
             by[key] = r
         missing = [k for k in R.FORECAST_KEYS[:3] if k not in by]
         if missing:
-            raise InputError(f"prognosen saknar raderna {', '.join(missing)}", rule=RULE).at(S, F.FORECAST_TABLE.top_left)
+            first = f"{get_column_letter(min(raw.columns.values()))}{raw.header_row}" if raw.columns else F.FORECAST_TABLE.top_left
+            raise Location(sheet=raw.sheet or S, cell=first).error(f"prognosen saknar raderna {', '.join(missing)}", rule=RULE)
         col = {k: get_column_letter(raw.columns[k]) if raw.columns and k in raw.columns else F.FORECAST_TABLE.col_letter(k)
                for k in ("id", "label", "budget", "prognos")}
         row_of = {k: (raw.header_row or F.FORECAST_TABLE.header_row) + 1 + r["_row"] for k, r in by.items()}
         diff_col = F.FORECAST_TABLE.col_letter("diff")
+        part.block = B.FU_FORECAST_DIFF
         for k, r in by.items():
             n = row_of[k]
             d = r["prognos"] - r["budget"]
@@ -87,14 +99,19 @@ def forecast_cells(cells, part, own, Why, mkr) -> None:
                     [("Prognos helår", (S, f"{col['prognos']}{n}"), r["prognos"]), ("Budget helår", (S, f"{col['budget']}{n}"), r["budget"])],
                     [f"{mkr(r['prognos'])} − ({mkr(r['budget'])}) = {mkr(d)}"]))
         totals = {b: R.forecast_totals(year, {k: r[b] for k, r in by.items()}) for b in ("budget", "prognos")}
-        h = F.FORECAST_BLOCK_HEADER_ROW
+        part.block = B.FU_FORECAST
+        BS = origin.sheet  # the block's sheet: Prognos, unless its name has moved it
+        h = block_row(R.FORECAST_TOTALS[0], origin) - 1
         for i, head in enumerate(("Post", "Budget helår", "Prognos helår", "Diff")):
-            own(S, f"{block_letter(i)}{h}", head, None, "header")
+            own(BS, f"{block_letter(i, origin)}{h}", head, None, "header")
 
-        def ref(key: str, basis: int) -> str:  # basis 1 = budget, 2 = prognos: a line's cell
+        def at(key: str, basis: int) -> tuple[str, str]:  # basis 1 = budget, 2 = prognos: a line's or a total's cell
             if key in by:
-                return f"{col['budget' if basis == 1 else 'prognos']}{row_of[key]}"
-            return f"{block_letter(basis)}{block_row(key)}"
+                return S, f"{col['budget' if basis == 1 else 'prognos']}{row_of[key]}"
+            return BS, f"{block_letter(basis, origin)}{block_row(key, origin)}"
+
+        def ref(key: str, basis: int) -> str:  # the same cell as the block's formula writes it
+            return origin.ref_from(*at(key, basis))
 
         formulas = {
             "summa_skatter_statsbidrag": ("skatteintakter", "statsbidrag"),
@@ -103,21 +120,21 @@ def forecast_cells(cells, part, own, Why, mkr) -> None:
             "resultat": ("verksamhetens_resultat", "finansnetto"),
         }
         for key in R.FORECAST_TOTALS:
-            n = block_row(key)
+            n = block_row(key, origin)
             label = F.FORECAST_BLOCK_LABELS[key]
-            own(S, f"{block_letter(0)}{n}", label, None, "label_sum" if key == "resultat" else "label")
+            own(BS, f"{block_letter(0, origin)}{n}", label, None, "label_sum" if key == "resultat" else "label")
             for basis, name in ((1, "budget"), (2, "prognos")):
                 parts = formulas[key]
                 v = totals[name][key]
                 f = f"SUM({','.join(ref(p, basis) for p in parts)})" if parts else None
-                own(S, f"{block_letter(basis)}{n}", v, f, "amount_sum" if key == "resultat" else "amount",
+                own(BS, f"{block_letter(basis, origin)}{n}", v, f, "amount_sum" if key == "resultat" else "amount",
                     Why(f"{RULE}.prognos", f"{label}, {name}", TEXT_TOTALS, SOURCE,
-                        [(p, (S, ref(p, basis)), None) for p in parts], [f"{block_letter(basis)}{n} = {mkr(v)}"]))
+                        [(p, at(p, basis), None) for p in parts], [f"{block_letter(basis, origin)}{n} = {mkr(v)}"]))
             d = totals["prognos"][key] - totals["budget"][key]
-            own(S, f"{block_letter(3)}{n}", d, f"{block_letter(2)}{n}-{block_letter(1)}{n}", "amount_bold",
+            own(BS, f"{block_letter(3, origin)}{n}", d, f"{block_letter(2, origin)}{n}-{block_letter(1, origin)}{n}", "amount_bold",
                 Why(f"{RULE}.prognos", f"{label}, diff", TEXT_TOTALS, SOURCE,
-                    [("Prognos", (S, f"{block_letter(2)}{n}"), totals["prognos"][key]),
-                     ("Budget", (S, f"{block_letter(1)}{n}"), totals["budget"][key])],
+                    [("Prognos", (BS, f"{block_letter(2, origin)}{n}"), totals["prognos"][key]),
+                     ("Budget", (BS, f"{block_letter(1, origin)}{n}"), totals["budget"][key])],
                     [f"{mkr(totals['prognos'][key])} − ({mkr(totals['budget'][key])}) = {mkr(d)}"]))
         prognos_resultat = totals["prognos"]["resultat"]
         # The forecast's resultat is the utredning's årets resultat (rad 1).
@@ -126,15 +143,17 @@ def forecast_cells(cells, part, own, Why, mkr) -> None:
             part.findings.append(Finding(
                 rule=f"{RULE}.prognos_utredning", severity=Severity.ERROR, subject="arets_resultat", field="resultat",
                 message=(f"Balanskravsutredningen utgår från årets resultat {fmt_mkr(utr_values['arets_resultat'])} mkr men "
-                         f"prognosen ger {fmt_mkr(prognos_resultat)} mkr (Prognos!{block_letter(2)}{block_row('resultat')}): "
+                         f"prognosen ger {fmt_mkr(prognos_resultat)} mkr ({BS}!{block_letter(2, origin)}{block_row('resultat', origin)}): "
                          "utredningen ska göras på årets prognos."),
                 expected=prognos_resultat, found=utr_values["arets_resultat"], sheet=L.UTREDNING_TABLE.sheet, cell=cell))
-    years = read_table(cells, F.YEARS_TABLE, RULE, optional=True)
+    years = read_source_table(cells, F.YEARS_TABLE, RULE, optional=True)
     if years is not None:
         utr_result = None
         if utr_values is not None:
             utr_result = balanskravsutredning(BalanskravInput(**utr_values), year).balanskravsresultat
+        part.block = B.FU_YEARS
         ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]))
+    part.block = None
 
 
 def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr, year_cell) -> None:
@@ -193,8 +212,11 @@ def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr
     anchor_col, anchor_row = F.LEDGER_ANCHOR[0], int(F.LEDGER_ANCHOR[1:])
     ins = [(f"{r['year']}: balanskravsresultat som används", (S, f"{used_col}{first + r['_row']}"),
             values[f"{used_col}{first + r['_row']}"]) for r in rows]
+    from xlmodel.workbook import block_names as B
+
+    part.block = B.FU_LEDGER
     for c in spill_cells(F.LEDGER_ANCHOR, f"ATERSTALLNING({','.join(refs)})", result, styles=styles):
-        part.plans[S].append(c)
+        part.add(S, c)
         part.spills.setdefault(S, []).append(c)
         j, i = ord(c.ref[0]) - ord(anchor_col), int(c.ref[1:]) - anchor_row
         if i > 0 and j < len(headers):

@@ -20,13 +20,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from xlmodel.errors import InputError
 from xlmodel.findings import Finding
+from xlmodel.location import Location, Locator
 from xlmodel.rules import followup as R
+from xlmodel.workbook import block_names as B
 from xlmodel.workbook.followup import layout as F
+from xlmodel.workbook.followup.blocks import Origins, origins
+from xlmodel.workbook.followup.reading import read_source_table
 from xlmodel.workbook.owned import OwnedCell, compare_cell
 from xlmodel.workbook.tables import RawTable
-from xlmodel.xlsx.refs import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter, quote_sheet
 
 RULE = R.RULE
 RULE_OMST = R.RULE_OMST
@@ -52,6 +55,21 @@ class Part:
     why: dict[tuple[str, str], Why]
     findings: list[Finding]
     spills: dict[str, list[OwnedCell]] = field(default_factory=dict)  # sheet → cells of a spilled function
+    # Each owned block's cells under its defined name (``block_names.FOLLOWUP``): name → (sheet, cells);
+    # ``block`` is the one the cells being added belong to.
+    blocks: dict[str, tuple[str, list[OwnedCell]]] = field(default_factory=dict)
+    block: str | None = None
+
+    def add(self, sheet: str, oc: OwnedCell) -> None:
+        self.plans.setdefault(sheet, []).append(oc)  # a block moved to a sheet of its own too
+        if self.block is not None:
+            self.blocks.setdefault(self.block, (sheet, []))[1].append(oc)
+
+    def extents(self) -> list[tuple[str, str, str]]:
+        """(name, sheet, extent) of every block that has cells, in the order they were made."""
+        from xlmodel.workbook.block_names import extent_of
+
+        return [(name, sheet, extent_of(owned)) for name, (sheet, owned) in self.blocks.items() if owned]
 
 
 @dataclass
@@ -69,6 +87,11 @@ class Inputs:
     omst: RawTable | None
     printed_drift: RawTable | None
     printed_omst: RawTable | None
+    origins: Origins = field(default_factory=Origins)
+    params: dict[str, Location] = field(default_factory=dict)  # parameter name → its cell
+
+    def param(self, p) -> Location:
+        return self.params.get(p.name) or Location(sheet=p.sheet, cell=p.cell, argument=p.label)
 
 
 def present(cells) -> bool:
@@ -80,42 +103,57 @@ def present(cells) -> bool:
 
 
 def read_inputs(cells) -> Inputs:
-    from xlmodel.workbook.cells import read_param, read_table, require_sheet
+    from xlmodel.workbook.cells import read_param, require_sheet
 
-    drift = read_table(cells, F.DRIFT_TABLE, RULE)
+    drift = read_source_table(cells, F.DRIFT_TABLE, RULE)
     require_sheet(cells, F.SHEET_SUMMARY, RULE)
-    from xlmodel.workbook.cells import param_location
-
-    method_text = read_param(cells, F.P_METHOD, RULE)
-    method = _method(method_text, cells)
-    months = read_param(cells, F.P_MONTHS, RULE)
-    if not 1 <= months <= 12:
-        raise InputError(f"perioden ska vara 1–12 månader, inte {months}", rule=RULE,
-                         argument=F.P_MONTHS.label).at(*param_location(cells, F.P_MONTHS))
-    share = read_param(cells, F.P_SHARE, RULE)
-    if method == "profil" and (share is None or not 0 <= share <= 1):
-        raise InputError("periodisering efter profil kräver andelen av årsbudgeten t.o.m. perioden (0–100 %)",
-                         rule=RULE, argument=F.P_SHARE.label).at(*param_location(cells, F.P_SHARE))
+    params = {p.name: param_at(cells, p) for p in F.PARAMS}
+    method = _method(read_param(cells, F.P_METHOD, RULE), params[F.P_METHOD.name])
     return Inputs(
-        months=months, method=method, share=share,
+        months=read_param(cells, F.P_MONTHS, RULE), method=method, share=read_param(cells, F.P_SHARE, RULE),
+        params=params,
         places=read_param(cells, F.P_PLACES, RULE), pct_drift=read_param(cells, F.P_PCT_DRIFT, RULE),
         pct_omst=read_param(cells, F.P_PCT_OMST, RULE), tolerance=read_param(cells, F.P_TOLERANCE, RULE),
         drift=drift, drift_rows=drift.typed(RULE),
-        rr=read_table(cells, F.RESULTATRAKNING_TABLE, RULE, optional=True),
-        omst=read_table(cells, F.OMST_TABLE, RULE_OMST, optional=True),
-        printed_drift=read_table(cells, F.PRINTED_DRIFT_TABLE, RULE, optional=True),
-        printed_omst=read_table(cells, F.PRINTED_OMST_TABLE, RULE_OMST, optional=True),
+        rr=read_source_table(cells, F.RESULTATRAKNING_TABLE, RULE, optional=True),
+        omst=read_source_table(cells, F.OMST_TABLE, RULE_OMST, optional=True),
+        printed_drift=read_source_table(cells, F.PRINTED_DRIFT_TABLE, RULE, optional=True),
+        printed_omst=read_source_table(cells, F.PRINTED_OMST_TABLE, RULE_OMST, optional=True),
+        origins=origins(cells),
     )
 
 
-def _method(text: str, cells=None) -> str:
+def param_at(cells, p) -> Location:
+    """Where parameter ``p`` is read: its defined name's cell, else the layout's."""
     from xlmodel.workbook.cells import param_location
 
+    sheet, cell = param_location(cells, p)
+    return Location(sheet=sheet, cell=cell, argument=p.label)
+
+
+def row_locator(raw: RawTable, spec, r: dict[str, Any]) -> Locator:
+    """Where the values of typed row ``r`` of ``raw`` are, by column key: an input
+    column's cell as read, a computed column's cell in the row (where the part writes it,
+    and a finding about it is shown)."""
+    def find(key: str) -> Location:
+        if raw.columns and key in raw.columns:
+            return raw.location(r, key)
+        header = next((c.header for c in spec.columns if c.key == key), None)
+        return Location(sheet=raw.sheet or spec.sheet, cell=f"{_letter(raw, spec, key)}{_row_of(raw, spec, r)}",
+                        argument=header)
+    return Locator(find)
+
+
+def _params_locator(inp: Inputs) -> Locator:
+    """Where the period, the method and the profile share are (a DriftInput's keys)."""
+    by_key = {"months": F.P_MONTHS, "method": F.P_METHOD, "profile_share": F.P_SHARE}
+    return Locator(lambda key: inp.param(by_key[key]) if key in by_key else Location())
+
+
+def _method(text: str, where: Location) -> str:
     key = " ".join(str(text).strip().lower().split())
     if key not in F.METHODS_SV:
-        where = param_location(cells, F.P_METHOD) if cells is not None else (F.P_METHOD.sheet, F.P_METHOD.cell)
-        raise InputError(f"periodiseringen '{text}' är okänd; ange egen periodisering, linjär eller profil",
-                         rule=RULE, argument=F.P_METHOD.label).at(*where)
+        raise where.error(f"periodiseringen '{text}' är okänd; ange egen periodisering, linjär eller profil", rule=RULE)
     return F.METHODS_SV[key]
 
 
@@ -124,36 +162,25 @@ def drift_input(inp: Inputs) -> R.DriftInput:
     for r in inp.drift_rows:
         kind = F.KINDS_SV.get(" ".join(str(r["kind"]).lower().split()))
         if kind is None:
-            raise InputError(f"typen '{r['kind']}' är okänd; ange nämnd, varav, skatteintäkter, statsbidrag, "
-                             "finansiella intäkter eller finansiella kostnader", rule=RULE, argument="Typ").at(*inp.drift.where(r, "kind"))
-        try:
-            lines.append(R.DriftLine(id=r["id"], label=r["label"], kind=kind, parent=r["parent"] or None,
-                                     **{k: r[k] for k in ("utfall", "utfall_foregaende", "budget_ar",
-                                                          "budget_periodiserad", "prognos_ar", "avvikelse_angiven")}))
-        except InputError as err:
-            raise err.at(*inp.drift.where(r, "parent" if err.argument == "parent" else "id")) from None
-    try:
-        return R.DriftInput(months=inp.months, method=inp.method, profile_share=inp.share, lines=tuple(lines))
-    except InputError as err:
-        row = next((r for r in inp.drift_rows if r["id"] == err.argument), None)
-        raise err.at(*(inp.drift.where(row, "parent") if row else (F.DRIFT_TABLE.sheet, F.DRIFT_TABLE.top_left))) from None
+            raise inp.drift.location(r, "kind").error(
+                f"typen '{r['kind']}' är okänd; ange nämnd, varav, skatteintäkter, statsbidrag, finansiella intäkter "
+                "eller finansiella kostnader", rule=RULE)
+        lines.append(R.DriftLine(id=r["id"], label=r["label"], kind=kind, parent=r["parent"] or None,
+                                 where=row_locator(inp.drift, F.DRIFT_TABLE, r),
+                                 **{k: r[k] for k in ("utfall", "utfall_foregaende", "budget_ar",
+                                                      "budget_periodiserad", "prognos_ar", "avvikelse_angiven")}))
+    return R.DriftInput(months=inp.months, method=inp.method, profile_share=inp.share, lines=tuple(lines),
+                        where=_params_locator(inp))
 
 
 def omst_input(inp: Inputs) -> tuple[R.OmstallningFollowupInput, list[dict[str, Any]]]:
     rows = inp.omst.typed(RULE_OMST)
-    measures = []
-    for r in rows:
-        try:
-            measures.append(R.Measure(id=r["id"], label=r["label"], planned_by=r["planned_by"],
-                                      booked_in=r["booked_in"] or None, parent=r["parent"] or None,
-                                      plan_ar=r["plan_ar"], plan_period=r["plan_period_angiven"], effekt=r["effekt"]))
-        except InputError as err:
-            raise err.at(*inp.omst.where(r, "id")) from None
-    try:
-        return R.OmstallningFollowupInput(months=inp.months, measures=tuple(measures)), rows
-    except InputError as err:
-        row = next((r for r in rows if r["id"] == err.argument), None)
-        raise err.at(*(inp.omst.where(row, "parent") if row else (F.OMST_TABLE.sheet, F.OMST_TABLE.top_left))) from None
+    measures = tuple(
+        R.Measure(id=r["id"], label=r["label"], planned_by=r["planned_by"], booked_in=r["booked_in"] or None,
+                  parent=r["parent"] or None, plan_ar=r["plan_ar"], plan_period=r["plan_period_angiven"],
+                  effekt=r["effekt"], where=row_locator(inp.omst, F.OMST_TABLE, r))
+        for r in rows)
+    return R.OmstallningFollowupInput(months=inp.months, measures=measures, where=_params_locator(inp)), rows
 
 
 # =========================================================================== computing
@@ -178,12 +205,12 @@ def compute(cells) -> Part:
     from xlmodel.workbook.followup import forecast
 
     if forecast.present(cells):
-        forecast.forecast_cells(cells, part, lambda *a: _own(part, *a), Why, _mkr)
+        forecast.forecast_cells(cells, part, lambda *a: _own(part, *a), Why, _mkr, inp.origins.forecast)
     return part
 
 
 def _own(part: Part, sheet: str, ref: str, value: Any, formula: str | None, style: str, why: Why | None = None) -> None:
-    part.plans[sheet].append(OwnedCell(ref, value, formula, style))
+    part.add(sheet, OwnedCell(ref, value, formula, style))
     if why is not None:
         part.why[(sheet, ref)] = why
 
@@ -218,6 +245,7 @@ def drift_cells(inp: Inputs, part: Part) -> None:
     col = {k: _letter(raw, T, k) for k in [c.key for c in T.columns]}
     where_row: dict[str, int] = {}
     months_ref, share_ref = (F.P_MONTHS.sheet, F.P_MONTHS.cell), (F.P_SHARE.sheet, F.P_SHARE.cell)
+    part.block = B.FU_DRIFT
     for r, line, row in zip(inp.drift_rows, d_inp.lines, result.rows):
         n = _row_of(raw, T, r)
         where_row[line.id] = n
@@ -268,18 +296,30 @@ def drift_cells(inp: Inputs, part: Part) -> None:
                                 "Delårsrapport augusti 2021 (Region Västerbotten), avsnitt 2.6 Prognos",
                                 [("Prognos helår", (S, c["prognos_ar"]), line.prognos_ar), ("Budget helår", (S, c["budget_ar"]), line.budget_ar)],
                                 [f"{_mkr(line.prognos_ar)} − ({_mkr(line.budget_ar)}) = {_mkr(row.prognosavvikelse)}"] if ok else []))
-    for f in result.findings:
-        part.findings.append(f.at(S, f"{col['avvikelse']}{where_row[f.subject]}"))
+    part.findings += result.findings  # each at its nämnd's Avvikelse cell (the rows' locators)
+    part.block = B.FU_SUMMARY
     summary_cells(inp, part, result, where_row, col)
-    chart_cells(part, d_inp, result, where_row, col)
+    part.block = B.FU_CHART
+    chart_cells(part, d_inp, result, where_row, col, inp.origins.chart)
+    part.block = B.FU_RECONCILIATION
     if inp.rr is not None:
         rr_cells(inp, part, result)
+    part.block = None
     if inp.printed_drift is not None:
         printed_drift(inp, part, d_inp, result)
 
 
-def summary_row(key: str) -> int:
-    return F.SUMMARY_HEADER_ROW + 1 + R.TOTAL_KEYS.index(key)
+def summary_row(key: str, origin=None) -> int:
+    """The row of summary line ``key`` in the summary block standing at ``origin``
+    (its header cell; the layout's place when None)."""
+    return (origin.row if origin is not None else F.SUMMARY_HEADER_ROW) + 1 + R.TOTAL_KEYS.index(key)
+
+
+def summary_letter(key: str, origin=None) -> str:
+    """The column of ``key`` in the summary block standing at ``origin``."""
+    if origin is None:
+        return F.summary_letter(key)
+    return get_column_letter(origin.col + [k for k, _, _ in F.SUMMARY_COLUMNS].index(key))
 
 
 TOTAL_TEXT = (
@@ -290,15 +330,16 @@ TOTAL_TEXT = (
 
 
 def summary_cells(inp: Inputs, part: Part, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str]) -> None:
-    S, D = F.SHEET_SUMMARY, F.SHEET_DRIFT
-    h = F.SUMMARY_HEADER_ROW
+    o = inp.origins.summary
+    S, D = o.sheet, F.SHEET_DRIFT
+    h = o.row
     for key, header, _style in F.SUMMARY_COLUMNS:
-        _own(part, S, f"{F.summary_letter(key)}{h}", header, None, "header")
-    letters = {k: F.summary_letter(k) for k, _, _ in F.SUMMARY_COLUMNS}
+        _own(part, S, f"{summary_letter(key, o)}{h}", header, None, "header")
+    letters = {k: summary_letter(k, o) for k, _, _ in F.SUMMARY_COLUMNS}
     source_col = {"utfall": col["utfall"], "utfall_foregaende": col["utfall_foregaende"], "budget_period": col["budget_period"],
                   "budget_ar": col["budget_ar"], "prognos_ar": col["prognos_ar"]}
     for t in result.totals:
-        n = summary_row(t.key)
+        n = summary_row(t.key, o)
         _own(part, S, f"{letters['label']}{n}", t.label, None, "label_sum" if t.key == "totalt" else "label")
         for fld, src in source_col.items():
             v = getattr(t, fld)
@@ -311,8 +352,8 @@ def summary_cells(inp: Inputs, part: Part, result: R.Driftredovisning, where_row
                 label_of = {r["id"]: r["label"] for r in inp.drift_rows}
                 terms = [(label_of[i], (D, f"{src}{where_row[i]}"), _row_value(inp, result, i, fld)) for i in t.rows]
             else:
-                refs = [f"{letters[fld]}{summary_row(p)}" for p in t.parts]
-                terms = [(R.TOTAL_LABELS[p], (S, f"{letters[fld]}{summary_row(p)}"), getattr(result.total(p), fld)) for p in t.parts]
+                refs = [f"{letters[fld]}{summary_row(p, o)}" for p in t.parts]
+                terms = [(R.TOTAL_LABELS[p], (S, f"{letters[fld]}{summary_row(p, o)}"), getattr(result.total(p), fld)) for p in t.parts]
             formula = f"SUM({','.join(refs)})"
             _own(part, S, ref, v, formula, "amount_sum" if t.key == "totalt" else "amount",
                  Why(f"{RULE}.summa", f"{t.label}: {dict((k, h_) for k, h_, _ in F.SUMMARY_COLUMNS)[fld].lower()}", TOTAL_TEXT,
@@ -352,21 +393,26 @@ def rr_cells(inp: Inputs, part: Part, result: R.Driftredovisning) -> None:
     for r in rows:
         key = str(r["id"]).strip().lower()
         if key not in R.TOTAL_KEYS or key in lines:
-            raise InputError(f"raden '{r['id']}' är ingen (eller en upprepad) rad i summeringen; ange en av "
-                             f"{', '.join(R.TOTAL_KEYS)}", rule=f"{RULE}.resultatrakning", argument="Rad").at(*raw.where(r, "id"))
+            raise raw.location(r, "id").error(
+                f"raden '{r['id']}' är ingen (eller en upprepad) rad i summeringen; ange en av {', '.join(R.TOTAL_KEYS)}",
+                rule=f"{RULE}.resultatrakning")
         lines[key] = r["amount"]
-    recon, findings = R.reconcile(result, lines, inp.tolerance)
+    recon, findings = R.reconcile(result, lines, inp.tolerance,
+                                  where={str(r["id"]).strip().lower(): row_locator(raw, T, r) for r in rows},
+                                  tolerance_at=inp.param(F.P_TOLERANCE))
     amount_col = _letter(raw, T, "amount")
     by_key = {rl.key: rl for rl in recon}
     for r in rows:
         rl = by_key[str(r["id"]).strip().lower()]
         n = _row_of(raw, T, r)
-        src = f"{F.summary_letter('utfall')}{summary_row(rl.key)}"
+        o = inp.origins.summary
+        at = f"{summary_letter('utfall', o)}{summary_row(rl.key, o)}"
+        src = f"{quote_sheet(o.sheet)}!{at}" if o.sheet != S else at
         d, diff = f"{T.col_letter('drift')}{n}", f"{T.col_letter('difference')}{n}"
         label = R.TOTAL_LABELS[rl.key]
         _own(part, S, d, rl.driftredovisning, src if rl.driftredovisning is not None else None, "amount",
              Why(f"{RULE}.resultatrakning", f"{label} enligt driftredovisningen", TOTAL_TEXT, SOURCE_DRIFT,
-                 [(label, (S, src), rl.driftredovisning)], [f"{d} = {src} = {_mkr(rl.driftredovisning)}"]))
+                 [(label, (o.sheet, at), rl.driftredovisning)], [f"{d} = {src} = {_mkr(rl.driftredovisning)}"]))
         _own(part, S, diff, rl.difference, f"{d}-{amount_col}{n}" if rl.difference is not None else None, "amount_bold",
              Why(f"{RULE}.resultatrakning", f"Avstämning mot resultaträkningen: {label}",
                  "Driftredovisningens summering ska stämma med resultaträkningen för samma period; skillnaden "
@@ -375,9 +421,7 @@ def rr_cells(inp: Inputs, part: Part, result: R.Driftredovisning) -> None:
                   ("Resultaträkningen", (S, f"{amount_col}{n}"), rl.resultatrakning),
                   ("Tolerans", (F.P_TOLERANCE.sheet, F.P_TOLERANCE.cell), inp.tolerance)],
                  [f"{_mkr(rl.driftredovisning)} − ({_mkr(rl.resultatrakning)}) = {_mkr(rl.difference)}"]))
-    for f in findings:
-        r = next(r for r in rows if str(r["id"]).strip().lower() == f.subject)
-        part.findings.append(f.at(S, f"{T.col_letter('difference')}{_row_of(raw, T, r)}"))
+    part.findings += findings  # each at its line's Skillnad cell
 
 
 def _printed_places(places: int | None, default: int) -> int:
@@ -401,8 +445,8 @@ def printed_drift(inp: Inputs, part: Part, d_inp: R.DriftInput, result: R.Driftr
         elif key in labels:
             figure = result.row(key)
         else:
-            raise InputError(f"'{r['id']}' finns varken i tblDrift eller bland summaraderna", rule=f"{RULE}.publicerad",
-                             argument="Id").at(*raw.where(r, "id"))
+            raise raw.location(r, "id").error(f"'{r['id']}' finns varken i tblDrift eller bland summaraderna",
+                                              rule=f"{RULE}.publicerad")
         line = next((ln for ln in d_inp.lines if ln.id == key), None)
         for fld in ("utfall", "utfall_foregaende", "budget_period", "avvikelse", "kostnadsutveckling"):
             if r[fld] is None:
@@ -412,17 +456,17 @@ def printed_drift(inp: Inputs, part: Part, d_inp: R.DriftInput, result: R.Driftr
             head = next(c.header for c in F.PRINTED_DRIFT_TABLE.columns if c.key == fld)
             f = R.check_printed(what=f"{head}, {labels[key]}", computed=computed, possible=intervals.get((key, fld)),
                                 printed=r[fld], places=pct_places if fld == "kostnadsutveckling" else amount_places,
-                                percent=fld == "kostnadsutveckling", cause=causes[fld], subject=key, field=fld)
+                                percent=fld == "kostnadsutveckling", cause=causes[fld], subject=key, field=fld,
+                                where=raw.location(r, fld))
             if f is not None:
-                part.findings.append(f.at(*raw.where(r, fld)))
+                part.findings.append(f)
 
 
-def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str]) -> None:
-    from xlmodel.workbook.charts_sheet import _origin
-
-    S, D = F.SHEET_CHART, F.SHEET_DRIFT
-    c0, r0 = _origin(F.CHART_TOP_LEFT)
-    a, b = get_column_letter(c0), get_column_letter(c0 + 1)
+def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str],
+                origin) -> None:
+    S, D = origin.sheet, F.SHEET_DRIFT
+    r0 = origin.row
+    a, b = origin.letter(0), origin.letter(1)
     _own(part, S, f"{a}{r0}", "Nämnd", None, "header")
     _own(part, S, f"{b}{r0}", "Avvikelse mot budget t.o.m. perioden, mkr", None, "header")
     for i, ln in enumerate(x for x in d_inp.lines if x.kind == "namnd"):
@@ -436,7 +480,9 @@ def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, whe
 
 
 def chart_rows(part: Part) -> int:
-    return sum(1 for oc in part.plans[F.SHEET_CHART] if oc.ref.startswith("A")) - 1
+    """The nämnder in the chart data (its rows below the header)."""
+    owned = part.blocks.get(B.FU_CHART, ("", []))[1]
+    return len({oc.ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for oc in owned}) - 1
 
 
 # --- omställning ---------------------------------------------------------------------
@@ -454,6 +500,7 @@ def omst_cells(inp: Inputs, part: Part) -> None:
     result = R.omstallning_followup(o_inp)
     col = {k: _letter(raw, T, k) for k in [c.key for c in T.columns]}
     where_row: dict[str, int] = {}
+    part.block = B.FU_OMST
     for r, m, row in zip(rows, o_inp.measures, result.rows):
         n = _row_of(raw, T, r)
         where_row[m.id] = n
@@ -482,11 +529,16 @@ def omst_cells(inp: Inputs, part: Part) -> None:
              Why(f"{RULE_OMST}.summa", f"Räknas i summan: {m.label}", TEXT_OMST, SOURCE_OMST,
                  [("Effekt bokförd i", (S, c["booked_in"]), m.booked_in), ("Planerad av", (S, c["planned_by"]), m.planned_by),
                   ("Förälder", (S, c["parent"]), m.parent)], [f"{c['counted']} = {F.COUNTED_SV[row.counted]}"]))
-    for f in result.findings:
-        part.findings.append(f.at(S, f"{col['effekt']}{where_row[f.subject]}"))
-    # The total, at a fixed place to the right of the table.
-    h = F.OMST_TOTAL_HEADER_ROW
-    L_ = F.omst_total_letter
+    part.findings += result.findings  # each at its row's Effekt cell
+    # The total, at a fixed place to the right of the table (or where its name has moved it).
+    part.block = B.FU_OMST_TOTAL
+    o = inp.origins.omst_total
+    h, T_ = o.row, S       # the block's header row; the table's sheet (the block's own, unless moved)
+    S = o.sheet
+
+    def L_(key: str) -> str:
+        return o.letter([k for k, _, _ in F.OMST_TOTAL_COLUMNS].index(key))
+
     for key, header, _ in F.OMST_TOTAL_COLUMNS:
         _own(part, S, f"{L_(key)}{h}", header, None, "header")
     t = result.total
@@ -494,11 +546,11 @@ def omst_cells(inp: Inputs, part: Part) -> None:
     _own(part, S, f"{L_('label')}{n}", "Summa i egen verksamhet", None, "label_sum")
     _own(part, S, f"{L_('label')}{e}", "Effekt i annan verksamhet (ingår inte i summan)", None, "label")
     for key, src in (("plan_ar", "plan_ar"), ("plan_period", "plan_period"), ("effekt", "effekt")):
-        refs = [f"{col[src]}{where_row[i]}" for i in t.rows]
+        refs = [o.ref_from(T_, f"{col[src]}{where_row[i]}") for i in t.rows]
         v = getattr(t, key)
         _own(part, S, f"{L_(key)}{n}", v, f"SUM({','.join(refs)})" if refs else None, "amount_sum",
              Why(f"{RULE_OMST}.summa", f"Summa i egen verksamhet: {key.replace('_', ' ')}", TEXT_OMST, SOURCE_OMST,
-                 [(i, (S, f"{col[src]}{where_row[i]}"), None) for i in t.rows], [f"{L_(key)}{n} = {_mkr(v)}"]))
+                 [(i, (T_, f"{col[src]}{where_row[i]}"), None) for i in t.rows], [f"{L_(key)}{n} = {_mkr(v)}"]))
     _own(part, S, f"{L_('andel')}{n}", t.andel, f"{L_('effekt')}{n}/{L_('plan_period')}{n}" if t.andel is not None else None, "pct1",
          Why(f"{RULE_OMST}.andel", "Andel uppnådd, summa", TEXT_OMST, SOURCE_OMST,
              [("Effekt", (S, f"{L_('effekt')}{n}"), t.effekt), ("Plan t.o.m. perioden", (S, f"{L_('plan_period')}{n}"), t.plan_period)],
@@ -507,11 +559,12 @@ def omst_cells(inp: Inputs, part: Part) -> None:
          Why(f"{RULE_OMST}.kvar", "Kvar av årsplanen, summa", TEXT_OMST, SOURCE_OMST,
              [("Årsplan", (S, f"{L_('plan_ar')}{n}"), t.plan_ar), ("Effekt", (S, f"{L_('effekt')}{n}"), t.effekt)],
              [f"{_mkr(t.plan_ar)} − {_mkr(t.effekt)} = {_mkr(t.kvar)}"]))
-    refs = [f"{col['effekt']}{where_row[i]}" for i in t.elsewhere_rows]
+    refs = [o.ref_from(T_, f"{col['effekt']}{where_row[i]}") for i in t.elsewhere_rows]
     _own(part, S, f"{L_('effekt')}{e}", t.elsewhere_effekt if refs else None, f"SUM({','.join(refs)})" if refs else None, "amount",
          Why(f"{RULE_OMST}.annan_verksamhet", "Effekt i annan verksamhet", TEXT_OMST, SOURCE_OMST,
-             [(i, (S, f"{col['effekt']}{where_row[i]}"), None) for i in t.elsewhere_rows],
+             [(i, (T_, f"{col['effekt']}{where_row[i]}"), None) for i in t.elsewhere_rows],
              [f"{L_('effekt')}{e} = {_mkr(t.elsewhere_effekt)} (ingår inte i summan)"]))
+    part.block = None
     if inp.printed_omst is not None:
         printed_omst(inp, part, o_inp, result)
 
@@ -525,8 +578,8 @@ def printed_omst(inp: Inputs, part: Part, o_inp: R.OmstallningFollowupInput, res
     for r in raw.typed(RULE_OMST):
         key = str(r["id"]).strip()
         if key not in labels:
-            raise InputError(f"'{r['id']}' finns inte i tblOmstallningUppf (eller ange '{F.OMST_TOTAL_ID}')",
-                             rule=f"{RULE_OMST}.publicerad", argument="Id").at(*raw.where(r, "id"))
+            raise raw.location(r, "id").error(
+                f"'{r['id']}' finns inte i tblOmstallningUppf (eller ange '{F.OMST_TOTAL_ID}')", rule=f"{RULE_OMST}.publicerad")
         if key == F.OMST_TOTAL_ID:
             t = result.total
             values = {"plan_ar": t.plan_ar, "plan_period": t.plan_period, "effekt": t.effekt, "andel": t.andel}
@@ -549,16 +602,20 @@ def printed_omst(inp: Inputs, part: Part, o_inp: R.OmstallningFollowupInput, res
             head = next(c.header for c in F.PRINTED_OMST_TABLE.columns if c.key == fld)
             f = R.check_printed(what=f"{head}, {labels[key]}", computed=computed, possible=intervals.get((key, fld)),
                                 printed=r[fld], places=pct_places if fld == "andel" else amount_places,
-                                percent=fld == "andel", cause=cause, subject=key, field=fld, rule=RULE_OMST)
+                                percent=fld == "andel", cause=cause, subject=key, field=fld, rule=RULE_OMST,
+                                where=raw.location(r, fld))
             if f is not None:
-                part.findings.append(f.at(*raw.where(r, fld)))
+                part.findings.append(f)
 
 
 # =========================================================================== the three uses
 
 
 def validate(cells) -> tuple[list[Finding], int]:
-    """``validera``: the part's findings and every owned cell against the file."""
+    """``validera``: the part's findings, every owned cell against the file, and the
+    rows of a block's defined name that the block no longer covers."""
+    from xlmodel.workbook.owned_blocks import stale_findings
+
     if not present(cells):
         return [], 0
     part = compute(cells)
@@ -570,17 +627,26 @@ def validate(cells) -> tuple[list[Finding], int]:
             f = compare_cell(cells, sheet, oc, RULE)
             if f is not None:
                 findings.append(f)
+    findings += stale_findings(cells, _plans(part), RULE)
     return findings, n
 
 
-def sheet_plans(cells) -> list:
-    """``regenerera``: every owned cell of the part, per sheet."""
-    from xlmodel.workbook.owned import SheetPlan
+def _plans(part: Part) -> list:
+    from xlmodel.workbook.owned import NamedBlock, SheetPlan
 
+    plans = [SheetPlan(sheet=s, cells=owned) for s, owned in part.plans.items() if owned]
+    for name, sheet, extent in part.extents():
+        next(p for p in plans if p.sheet == sheet).blocks.append(NamedBlock(name, extent))
+    return plans
+
+
+def sheet_plans(cells) -> list:
+    """``regenerera``: every owned cell of the part, per sheet, with its named blocks
+    (``owned_blocks``: stale rows cleared, the user's cells refused, the names set)."""
     if not present(cells):
         return []
     part = compute(cells)
-    plans = [SheetPlan(sheet=s, cells=owned) for s, owned in part.plans.items() if owned]
+    plans = _plans(part)
     if plans:
         plans[0].findings = list(part.findings)
     return plans
