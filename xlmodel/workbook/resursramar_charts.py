@@ -95,7 +95,7 @@ def _charts_in_order(pkg: Any, sheet: str) -> list[str]:
         if not rel.is_type("drawing"):
             continue
         targets = {r.id: r.target for r in pkg.relationships(rel.target) if r.is_type("chart")}
-        xml = _text(pkg, rel.target)
+        xml = _text(pkg, rel.target, sheet)
         if xml is None:
             continue
         for m in re.finditer(r"<xdr:from>\s*<xdr:col>(\d+)</xdr:col>.*?<xdr:row>(\d+)</xdr:row>.*?"
@@ -154,17 +154,17 @@ def _plan(pkg: Any, layout: Layout | None) -> tuple[list[tuple[str, str, list[Se
     if not charts:
         return None
     panels = _assigned(layout, len(charts))
-    texts = [(part, _text(pkg, part), panel) for part, panel in zip(charts, panels)]
+    texts = [(part, _text(pkg, part, layout.sheet), panel) for part, panel in zip(charts, panels)]
     return [(part, xml, panel) for part, xml, panel in texts if xml is not None], layout
 
 
-def _text(pkg: Any, part: str) -> str | None:
-    """A drawing or chart part as text; None for one that is not UTF-8 (a damaged part
-    is left as it is: not read, not rewritten)."""
-    try:
-        return pkg.part(part).decode("utf-8")
-    except (UnicodeDecodeError, KeyError):
-        return None
+def _text(pkg: Any, part: str, sheet: str) -> str:
+    """A drawing or chart part on ``sheet`` as text. A damaged or missing one is refused
+    naming the chart and its sheet (``chart_ranges.chart_text``), never decoded into a
+    traceback nor skipped silently."""
+    from xlmodel.workbook.chart_ranges import chart_text
+
+    return chart_text(pkg, sheet, part)
 
 
 # --------------------------------------------------------------------------- panel count
@@ -182,11 +182,11 @@ def _rel_id(pkg: Any, drawing: str, chart: str) -> str | None:
     return next((r.id for r in pkg.relationships(drawing) if r.is_type("chart") and r.target == chart), None)
 
 
-def _copyable(pkg: Any, chart: str) -> bool:
+def _copyable(pkg: Any, sheet: str, chart: str) -> bool:
     """A chart that can be copied as it is: its XML refers to no part of its own (a
     picture, drawn shapes, embedded data: ``r:id`` in the chart) - the builder's, and
     LibreOffice's save of it, do not."""
-    xml = _text(pkg, chart)
+    xml = _text(pkg, chart, sheet)
     return xml is not None and "r:id=" not in xml
 
 
@@ -202,12 +202,12 @@ def _panel_change(pkg: Any, layout: Layout) -> tuple[list[str], int] | None:
 
 def _can_redraw(pkg: Any, layout: Layout, charts: list[str], wanted: int) -> bool:
     drawing = _drawing(pkg, layout.sheet)
-    xml = _text(pkg, drawing) if drawing is not None else None
+    xml = _text(pkg, drawing, layout.sheet) if drawing is not None else None
     if xml is None or "</xdr:wsDr>" not in xml or not pkg.has(_rels_name(drawing)):
         return False
     if wanted > len(charts):
         rid = _rel_id(pkg, drawing, charts[-1])
-        return rid is not None and _copyable(pkg, charts[-1]) and _anchor_of(_text(pkg, drawing), rid) is not None
+        return rid is not None and _copyable(pkg, layout.sheet, charts[-1]) and _anchor_of(xml, rid) is not None
     return all(_rel_id(pkg, drawing, c) is not None for c in charts[wanted:])
 
 
@@ -237,11 +237,11 @@ def _free(pkg: Any, pattern: str, taken: set[str]) -> str:
 
 def _add_charts(pkg: Any, sheet: str, template: str, count: int) -> Any:
     drawing = _drawing(pkg, sheet)
-    drawing_xml = _text(pkg, drawing)
+    drawing_xml = _text(pkg, drawing, sheet)
     rels_name = _rels_name(drawing)
     rels = pkg.part(rels_name).decode("utf-8")
     anchor = _anchor_of(drawing_xml, _rel_id(pkg, drawing, template)).group(0)
-    chart_xml = _title_set(_text(pkg, template), TITLE_SMALLER)
+    chart_xml = _title_set(_text(pkg, template, sheet), TITLE_SMALLER)
     folder = template.rsplit("/", 1)[0]
     taken = {n.casefold() for n in pkg.names}
     used_ids = set(re.findall(r'Id="([^"]+)"', rels))
@@ -279,7 +279,7 @@ def _add_charts(pkg: Any, sheet: str, template: str, count: int) -> Any:
 
 def _remove_charts(pkg: Any, sheet: str, charts: list[str]) -> Any:
     drawing = _drawing(pkg, sheet)
-    drawing_xml = _text(pkg, drawing)
+    drawing_xml = _text(pkg, drawing, sheet)
     rels_name = _rels_name(drawing)
     rels = pkg.part(rels_name).decode("utf-8")
     ct = pkg.part("[Content_Types].xml").decode("utf-8")
@@ -331,7 +331,7 @@ def panel_findings(pkg: Any, layout: Layout | None) -> list[Finding]:
     if wanted == len(charts) or wanted == 0 or _can_redraw(pkg, layout, charts, wanted):
         return []
     last = charts[-1] if wanted > len(charts) else charts[wanted]
-    title = re.search(r"<a:t>([^<]*)</a:t>", _text(pkg, last) or "")
+    title = re.search(r"<a:t>([^<]*)</a:t>", _text(pkg, last, layout.sheet) or "")
     what = (f"nämnderna hör efter storlek till {wanted} paneler men bladet har {len(charts)} diagram, och "
             f"diagrammet '{title.group(1) if title else last.rsplit('/', 1)[-1]}' har bilder eller former i sig som "
             "xlmodel inte kan kopiera: de mindre nämnderna ritas i det sista diagrammet, på de störres skala"
@@ -350,7 +350,7 @@ def _anchor_cell(pkg: Any, sheet: str, chart: str) -> str | None:
     from xlmodel.xlsx.refs import get_column_letter
 
     drawing = _drawing(pkg, sheet)
-    xml = _text(pkg, drawing) if drawing else None
+    xml = _text(pkg, drawing, sheet) if drawing else None
     rid = _rel_id(pkg, drawing, chart) if drawing else None
     anchor = _anchor_of(xml, rid) if xml and rid else None
     m = re.search(r"<xdr:from>\s*<xdr:col>(\d+)</xdr:col>.*?<xdr:row>(\d+)</xdr:row>", anchor.group(0), re.S) \
