@@ -55,7 +55,7 @@ def test_dry_run_of_an_xlsx_lists_the_steps_and_changes_nothing(tmp_path):
     assert f"Interpreter_Win = {sys.executable}" in out and "UDF Modules = udfs" in out
     assert "VBA-referens till xlwings" in out and "Import Functions" in out
     # every workbook with a part the macro regenerates gets the button (issue 18), here the utredning
-    assert ('knappen "Uppdatera ramtabell" på bladet Info, som kör UppdateraRamtabell och räknar om '
+    assert ('Knappen "Uppdatera ramtabell" på bladet Info (i filen), som kör UppdateraRamtabell och räknar om '
             'balanskravsutredningen') in out
     if not sys.platform.startswith("win"):
         assert f"På den här plattformen ({sys.platform}) körs inget av stegen" in out

@@ -123,7 +123,7 @@ def test_vasternorrland_renamed_with_spaces_gets_project_button_and_conf(tmp_pat
     shutil.copyfile(VASTERNORRLAND, book)
     dry = run_cli("excel", "installera", "--torrkorning", book)
     assert dry.returncode == 0, dry.stderr
-    assert 'knappen "Uppdatera ramtabell" på bladet Info, som kör UppdateraRamtabell och räknar om resursramarna' \
+    assert 'Knappen "Uppdatera ramtabell" på bladet Info (i filen), som kör UppdateraRamtabell och räknar om resursramarna' \
         in dry.stdout
     before = book.read_bytes()
     target, done = prepare(book)

@@ -207,7 +207,7 @@ def button_text(button) -> str:
     if button.sheet is None:
         return f"Ingen knapp: {button.reason}"
     after = (" (makrot kommer med Import Functions)" if button.macro != ENTRY_MACRO else "")
-    return (f"I filen: knappen \"{BUTTON_CAPTION}\" på bladet {button.sheet}, som kör {button.macro}{after} "
+    return (f"Knappen \"{BUTTON_CAPTION}\" på bladet {button.sheet} (i filen), som kör {button.macro}{after} "
             f"och räknar om {button.regenerates_sv()}.")
 
 
