@@ -54,7 +54,9 @@ def test_dry_run_of_an_xlsx_lists_the_steps_and_changes_nothing(tmp_path):
     assert "Spara Budget.xlsx som Budget.xlsm" in out
     assert f"Interpreter_Win = {sys.executable}" in out and "UDF Modules = udfs" in out
     assert "VBA-referens till xlwings" in out and "Import Functions" in out
-    assert "Uppdatera ramtabell" not in out  # the button is for a regionplan
+    # every workbook with a part the macro regenerates gets the button (issue 18), here the utredning
+    assert ('Knappen "Uppdatera ramtabell" på bladet Info (i filen), som kör UppdateraRamtabell och räknar om '
+            'balanskravsutredningen') in out
     if not sys.platform.startswith("win"):
         assert f"På den här plattformen ({sys.platform}) körs inget av stegen" in out
     assert book.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["Budget.xlsx"]
@@ -66,7 +68,7 @@ def test_dry_run_of_a_regionplan_adds_the_button(tmp_path):
     run = xlmodel("excel", "install", "-n", book)
     assert run.returncode == 0, run.stderr
     assert "regionplan" in run.stdout and "säkerhetskopiemappen" in run.stdout
-    assert 'Knappen "Uppdatera ramtabell" på bladet Info, som kör RAMTABELL_UPPDATERA' in run.stdout
+    assert 'Knappen "Uppdatera ramtabell" finns redan på bladet Info (kör UppdateraRamtabell)' in run.stdout
 
 
 @NOT_WINDOWS
@@ -229,37 +231,34 @@ def _fake_xlwings(monkeypatch, tmp_path, sheets):
     return log, books
 
 
-def test_prepare_a_regionplan_through_excel_with_macros_disabled(monkeypatch, tmp_path):
+def test_the_excel_steps_on_the_prepared_xlsm_with_macros_disabled(monkeypatch, tmp_path):
     book_path = tmp_path / "Plan.xlsm"
     shutil.copyfile(WORKBOOKS / "vasterbotten_regionplan_2021.xlsm", book_path)
     p = ei.plan(book_path, windows=True)
     log, books = _fake_xlwings(monkeypatch, tmp_path, ["Info", "Ramar"])
     done = ei.prepare_workbook(p)
     opened = next(e for e in log if e[0] == "open")
+    assert opened[1] == str(p.target)
     assert opened[2] == ei.FORCE_DISABLE_MACROS  # set before the workbook was opened
     assert log.index(("api", "AutomationSecurity", 3)) < log.index(opened)
     book = books[0]
-    conf = book.sheets["xlwings.conf"].values
-    keys = {conf[(r, 1)]: conf[(r, 2)] for r in range(1, 20) if (r, 1) in conf}
-    assert keys["Interpreter_Win"] == sys.executable and keys["UDF Modules"] == "udfs"
     assert [r.FullPath for r in book.api.VBProject.References] == [str(tmp_path / "XLSTART" / "xlwings.xlam")]
     assert ("import_udfs", "udfs") in log
-    (button,) = book.sheets["Info"].api.Buttons()
-    assert (button.OnAction, button.Caption) == ("RAMTABELL_UPPDATERA", "Uppdatera ramtabell")
+    assert book.sheets["Info"].api.Buttons() == []  # the button is in the file already (write_prepared)
+    assert not any(e[0] == "SaveAs" for e in log)
     assert log[-2:] == [("save",), ("quit",)]
-    from xlmodel.xlsx.atomic import BACKUP_DIR
-
-    backups = list((tmp_path / BACKUP_DIR).glob("Plan-*.xlsm"))
-    assert len(backups) == 1 and backups[0].read_bytes() == book_path.read_bytes()
-    assert done[0].startswith("säkerhetskopia") and done[-1] == f"sparad: {book_path}"
+    assert done[-1] == f"sparad: {book_path}"
 
 
-def test_prepare_an_xlsx_saves_a_new_xlsm_and_keeps_an_existing_conf_sheet(monkeypatch, tmp_path):
+def test_an_xlsx_is_prepared_as_a_new_xlsm_then_opened_in_excel(monkeypatch, tmp_path):
     book_path = plain_xlsx(tmp_path)
+    before = book_path.read_bytes()
     p = ei.plan(book_path, windows=True)
-    log, books = _fake_xlwings(monkeypatch, tmp_path, ["Info", "xlwings.conf"])
+    done = ei.write_prepared(p)
+    assert book_path.read_bytes() == before and (tmp_path / "Budget.xlsm").exists()
+    assert done[0] == f"sparad som {tmp_path / 'Budget.xlsm'} (Budget.xlsx orörd)"
+    log, _books = _fake_xlwings(monkeypatch, tmp_path, ["Info", "xlwings.conf"])
     ei.prepare_workbook(p)
-    assert ("SaveAs", str((tmp_path / "Budget.xlsm").resolve()), ei.XLSM_FORMAT) in log
-    conf = books[0].sheets["xlwings.conf"].values
-    assert conf[(1, 1)] == "Interpreter_Win"
-    assert books[0].sheets["Info"].api.Buttons() == []  # no button outside a regionplan
+    assert next(e for e in log if e[0] == "open")[1] == str(tmp_path / "Budget.xlsm")
+    again = xlmodel("excel", "installera", "-n", book_path)
+    assert again.returncode == 2 and "Budget.xlsm finns redan" in again.stderr

@@ -55,3 +55,21 @@ def test_with_xlwings_imported_first_the_decorators_are_xlwings_own():
     )
     assert got["r"] == 168.0
     assert got["calls"] >= 14  # every function went through xlwings.func
+
+
+def test_the_com_start_leaves_what_only_a_call_needs_for_the_call():
+    """The COM server's ``import xlwings, udfs``: the restoration ledger's table classes
+    (``rules.ledger_table``) and the rule core are imported by the first =ATERSTALLNING(),
+    not at start; the function's headers and result are the same."""
+    got = _run(
+        "import json, sys, xlwings, udfs\n"
+        "start = sorted(m for m in sys.modules if m.startswith('xlmodel.rules'))\n"
+        "r = udfs.ATERSTALLNING([2019, 2020, 2021], [-10, 5, 6])\n"
+        "print(json.dumps({'start': start, 'headers': list(udfs.functions.ATERSTALLNING_HEADERS), 'r': r,\n"
+        "                  'after': 'xlmodel.rules.ledger_table' in sys.modules}))"
+    )
+    assert got["start"] == []  # before: xlmodel.rules and xlmodel.rules.ledger_table
+    assert got["headers"] == ["Underskottsår", "Underskott", "Återställt", "Avskrivet (synnerliga skäl)",
+                              "Kvar att återställa", "Sista år", "Status"]
+    assert got["r"][0] == got["headers"] and got["r"][1][:3] == [2019, 10.0, 10.0]
+    assert got["after"] is True

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from xlmodel.excel import functions as F
-from xlmodel.excel.functions import BALANSKRAV_LINES, ATERSTALLNING_HEADERS, OMSTALLNING_HEADERS
+from xlmodel.excel.functions import BALANSKRAV_LINES, OMSTALLNING_HEADERS
 
 from udfs import _xw as xw  # xlwings' decorators; xlwings itself only where they matter
 
@@ -235,3 +235,11 @@ __all__ = [
     "UPPRAKNING_KEDJA",
     "UPPRAKNING_KEDJA_SLUT",
 ]
+
+
+def __getattr__(name: str):
+    # ATERSTALLNING_HEADERS from xlmodel.excel.functions, which makes it only when asked
+    # (the COM server's start need not build the ledger table's classes).
+    if name == "ATERSTALLNING_HEADERS":
+        return F.ATERSTALLNING_HEADERS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

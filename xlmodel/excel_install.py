@@ -12,18 +12,24 @@ The steps (docs/excel.md, section 1), each of which says what it does before it 
 2. xlwings' add-in is installed by ``<this python> -m xlwings.cli addin install``: the
    same interpreter and the pinned xlwings, so the add-in's VBA and DLL belong to the
    xlwings this Python imports (a different version gives "Could not find xlwings64-…dll").
-3. The workbook is prepared through Excel (xlwings, COM): an .xlsx is saved as a new
-   .xlsm next to it (never over an existing file; an .xlsx cannot keep VBA); the
-   ``xlwings.conf`` sheet gets the keys of ``layout.CONF_ROWS`` with Interpreter_Win =
-   this Python's full path; the VBA project gets its reference to the xlwings add-in
-   (needs "Lita på åtkomst till VBA-projektets objektmodell"); "Import Functions" writes
-   the ``xlwings_udfs`` module; a regionplan gets the "Uppdatera ramtabell" button on its
-   Info sheet. An .xlsm is copied to the backup folder first.
+3. The workbook is prepared in the file, without Excel (``workbook.excel_ready``): an
+   .xlsx is written as a new .xlsm next to it (never over an existing file; an .xlsx
+   cannot keep VBA), an .xlsm in place with a backup, under the write lock; it gets
+   the VBA project xlmodel's .xlsm books carry (unless it has its own macros, which
+   are kept), the "Uppdatera ramtabell" button on the sheet of the first part the macro
+   regenerates - any part that owns cells: a regionplan, a delårsrapport, a
+   resursramar book, a book from ``xlmodel ny`` or after ``xlmodel anslut`` - and the
+   ``xlwings.conf`` sheet with Interpreter_Win = this Python's full path. A workbook
+   with nothing the macro could regenerate gets no button and a sentence saying so.
+4. Through Excel (xlwings, COM, macros disabled): the VBA reference to the xlwings
+   add-in if the project lacks one (needs "Lita på åtkomst till VBA-projektets
+   objektmodell") and "Import Functions", which writes the ``xlwings_udfs`` module.
 
 ``--torrkorning`` lists the steps and what this platform can check, and changes
-nothing. Steps 2-3 need Windows and Excel: none of them has been run against a real
-Excel (Linux here); the plan, the refusals, the bitness reading and the workbook steps
-against stand-ins of the xlwings objects are tested (tests/test_excel_install.py).
+nothing. Steps 1, 2 and 4 need Windows and Excel and have not been run against a real
+Excel (Linux here): the plan, the refusals, the bitness reading and step 4 against
+stand-ins of the xlwings objects are tested (tests/test_excel_install.py); step 3 is
+tested on real files (tests/test_excel_ready.py).
 """
 
 from __future__ import annotations
@@ -34,12 +40,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xlmodel.errors import WorkbookError
 
-BUTTON_MACRO = "RAMTABELL_UPPDATERA"
-BUTTON_CAPTION = "Uppdatera ramtabell"
-BUTTON_SHEET = "Info"
+from xlmodel.workbook.excel_ready import BUTTON_CAPTION, IMPORTED_MACRO as BUTTON_MACRO
+from xlmodel.workbook.vba import ENTRY_MACRO
 XLSM_FORMAT = 52  # xlOpenXMLWorkbookMacroEnabled
 # msoAutomationSecurityForceDisable: a workbook Excel opens for us runs no macro (Excel's
 # default for a file opened by automation is to enable them: Workbook_Open would run).
@@ -64,6 +70,8 @@ class Plan:
     # Ramtabell sheet of a team's workbook that holds the frame table (xlmodel anslut).
     button_sheet: str | None = None
     parts: list[str] = field(default_factory=list)   # a team's workbook: the parts of xlmodel it holds
+    button: Any = None                               # excel_ready.ButtonPlan
+    has_vba: bool = False                            # the workbook has a VBA project already
 
 
 # --------------------------------------------------------------------------- bitness
@@ -132,9 +140,11 @@ def check_bitness(registry: Callable[[str, str], str | None] | None = None) -> s
 # --------------------------------------------------------------------------- plan
 
 def plan(book: Path, *, windows: bool | None = None) -> Plan:
-    """The steps for ``book``. Reads the file (headless) to know its kind; refuses what
-    cannot be prepared before anything is done."""
+    """The steps for ``book``. Reads the file (headless) to know its kind, the parts the
+    button regenerates and where the button goes; refuses what cannot be prepared
+    before anything is done."""
     from xlmodel.workbook.cells import PackageCells
+    from xlmodel.workbook.excel_ready import plan_button
 
     windows = sys.platform.startswith("win") if windows is None else windows
     book = Path(book)
@@ -148,13 +158,14 @@ def plan(book: Path, *, windows: bool | None = None) -> Plan:
 
     cells = PackageCells.open(book)
     kind, held = parts_in(cells)  # xlmodel's own book: its kind; a team's: the parts it holds
-    button_sheet = _button_sheet(cells, kind, held)
+    button = plan_button(cells)
     target = book if suffix == ".xlsm" else book.with_suffix(".xlsm")
     if target != book and target.exists():
         raise WorkbookError(f"{target.name} finns redan; flytta den eller förbered den i stället "
                             f"(xlmodel excel installera {target.name})", path=str(book))
-    p = Plan(book=book, target=target, kind=kind, button_sheet=button_sheet,
-             parts=[] if kind else [part.name for part in held])
+    p = Plan(book=book, target=target, kind=kind, button_sheet=button.sheet or (
+        button.existing.sheet if button.existing else None), parts=[] if kind else [part.name for part in held],
+        button=button, has_vba=macro_parts_vba(cells))
     py = sys.executable
     p.steps.append(Step(
         f"Kontrollera att Excel och Python ({py}, {python_bits()} bitar) har samma antal bitar.",
@@ -167,28 +178,37 @@ def plan(book: Path, *, windows: bool | None = None) -> Plan:
                             f"{book.name} lämnas orörd."))
     else:
         p.steps.append(Step(f"Kopiera {book.name} till säkerhetskopiemappen innan den ändras."))
+    if not p.has_vba:
+        p.steps.append(Step(f"I filen, utan Excel: VBA-projektet som xlmodels .xlsm-böcker har; makrot "
+                            f"{ENTRY_MACRO} kör udfs.RAMTABELL_UPPDATERA vad filen än heter."))
+    elif button.own_vba:
+        p.steps.append(Step("Arbetsbokens egna VBA-projekt (egna makron) behålls som det är."))
+    p.steps.append(Step(button_text(button)))
     conf = ", ".join(f"{k} = {py if k == 'Interpreter_Win' else v or '(tom)'}" for k, v in _conf_rows(py))
-    p.steps.append(Step(f"Bladet xlwings.conf (skapas, eller uppdateras om det finns): {conf}."))
-    p.steps.append(Step("VBA-referens till xlwings tillägg (kräver Lita på åtkomst till VBA-projektets "
-                        "objektmodell i Säkerhetscenter)."))
-    p.steps.append(Step("Import Functions: modulen xlwings_udfs med funktionerna i paketet udfs."))
-    if button_sheet is not None:
-        p.steps.append(Step(f"Knappen \"{BUTTON_CAPTION}\" på bladet {button_sheet}, som kör {BUTTON_MACRO}."))
+    p.steps.append(Step(f"I filen: bladet xlwings.conf (skapas, eller uppdateras om det finns): {conf}."))
+    p.steps.append(Step("I Excel: VBA-referens till xlwings tillägg om projektet saknar den (kräver Lita på "
+                        "åtkomst till VBA-projektets objektmodell i Säkerhetscenter)."))
+    p.steps.append(Step("I Excel: Import Functions: modulen xlwings_udfs med funktionerna i paketet udfs."))
     p.steps.append(Step(f"Spara {target.name}."))
     return p
 
 
-def _button_sheet(cells, kind: str | None, held) -> str | None:
-    """The sheet the button goes on: a regionplan's Info sheet, else the sheet the frame
-    table stands on (its defined name); None for a workbook without the frame table."""
-    if kind == "regionplan" and BUTTON_SHEET in cells.sheet_names():
-        return BUTTON_SHEET
-    if any(part.name == "ramtabell" for part in held):
-        from xlmodel.workbook.frames import frame_place
+def macro_parts_vba(cells) -> bool:
+    from xlmodel.xlsx.macro_parts import vba_project
 
-        sheet = frame_place(cells).sheet
-        return sheet if sheet in cells.sheet_names() else None
-    return None
+    return vba_project(cells.pkg) is not None
+
+
+def button_text(button) -> str:
+    """What happens to the button, in one Swedish sentence."""
+    if button.existing is not None:
+        return (f"Knappen \"{button.existing.caption}\" finns redan på bladet {button.existing.sheet} "
+                f"(kör {button.existing.macro}); ingen ny knapp.")
+    if button.sheet is None:
+        return f"Ingen knapp: {button.reason}"
+    after = (" (makrot kommer med Import Functions)" if button.macro != ENTRY_MACRO else "")
+    return (f"Knappen \"{BUTTON_CAPTION}\" på bladet {button.sheet} (i filen), som kör {button.macro}{after} "
+            f"och räknar om {button.regenerates_sv()}.")
 
 
 def _conf_rows(python: str) -> list[tuple[str, str]]:
@@ -220,35 +240,51 @@ def _addin_install(python: str) -> str:  # pragma: no cover - Windows only
     return run.stdout.strip()
 
 
+def write_prepared(p: Plan, *, python: str | None = None) -> list[str]:
+    """The steps done in the file, without Excel (``workbook.excel_ready``): the VBA
+    project, the button, the xlwings.conf sheet. An .xlsm is rewritten in place under its
+    write lock, with a backup, refused if it changed since it was read; an .xlsx is left
+    as it is and the new .xlsm written beside it, never over an existing file."""
+    from xlmodel.workbook.excel_ready import prepare_package
+    from xlmodel.xlsx.atomic import save_package
+    from xlmodel.xlsx.lock import write_lock
+    from xlmodel.xlsx.package import Package
+
+    python = python or sys.executable
+    done: list[str] = []
+    with write_lock(p.book) as held:
+        pkg = Package.open(p.book)
+        new, lines, button = prepare_package(pkg, python)
+        if p.target == p.book:
+            saved = save_package(new, p.book, expect_sha256=pkg.sha256, backup=True, guard=held.check)
+            if saved.backup is not None:
+                done.append(f"säkerhetskopia: {saved.backup}")
+        else:
+            with write_lock(p.target) as held_target:
+                if p.target.exists():
+                    raise WorkbookError(f"{p.target.name} finns redan; inget har skrivits", path=str(p.book))
+                save_package(new, p.target, expect_sha256=None, backup=False, guard=held_target.check)
+            done.append(f"sparad som {p.target} ({p.book.name} orörd)")
+    done += lines
+    if button.sheet is None:
+        done.append(button_text(button))
+    return done
+
+
 def prepare_workbook(p: Plan) -> list[str]:
-    """Steps 3 onwards through Excel (xlwings, COM), with the workbook's macros disabled
-    while it is open. Not run against a real Excel (no Windows here): tested against a
-    stand-in of the xlwings objects it uses (tests/test_excel_install.py)."""
+    """The steps that need Excel (xlwings, COM), on the .xlsm ``write_prepared`` wrote,
+    with the workbook's macros disabled while it is open: the VBA reference to the
+    add-in when the project lacks it, and Import Functions. Not run against a real
+    Excel (no Windows here): tested against a stand-in of the xlwings objects it uses
+    (tests/test_excel_install.py)."""
     import xlwings as xw
     from xlwings import udfs as xw_udfs
-    from xlmodel.xlsx.atomic import _backup
 
     done = []
-    if p.target == p.book:
-        done.append(f"säkerhetskopia: {_backup(p.book)}")
     app = xw.App(visible=False, add_book=False)
     try:
         app.api.AutomationSecurity = FORCE_DISABLE_MACROS  # before the book is opened
-        book = app.books.open(str(p.book))
-        if p.target != p.book:
-            book.api.SaveAs(str(p.target.resolve()), XLSM_FORMAT)
-            done.append(f"sparad som {p.target}")
-        names = [s.name for s in book.sheets]
-        conf = book.sheets["xlwings.conf"] if "xlwings.conf" in names else book.sheets.add("xlwings.conf", after=book.sheets[-1])
-        existing = {str(conf.range((r, 1)).value or "").strip().lower(): r for r in range(1, 40)}
-        next_row = max([r for k, r in existing.items() if k] or [0]) + 1
-        for key, value in _conf_rows(sys.executable):
-            row = existing.get(key.lower())
-            if row is None:
-                row, next_row = next_row, next_row + 1
-                conf.range((row, 1)).value = key
-            conf.range((row, 2)).value = value
-        done.append("bladet xlwings.conf")
+        book = app.books.open(str(p.target))
         project = book.api.VBProject
         if not any(ref.Name.lower() == "xlwings" for ref in project.References):
             from xlwings.cli import get_addin_dir  # where "xlwings addin install" put it (XLSTART)
@@ -257,13 +293,6 @@ def prepare_workbook(p: Plan) -> list[str]:
             done.append("VBA-referens till xlwings")
         xw_udfs.import_udfs("udfs", book.api)
         done.append("Import Functions (xlwings_udfs)")
-        if p.button_sheet is not None and p.button_sheet in names:
-            sheet = book.sheets[p.button_sheet].api
-            if not any(getattr(b, "OnAction", "").endswith(BUTTON_MACRO) for b in sheet.Buttons()):
-                button = sheet.Buttons().Add(10, 10, 160, 28)
-                button.OnAction = BUTTON_MACRO
-                button.Caption = BUTTON_CAPTION
-                done.append("knappen " + BUTTON_CAPTION)
         book.save()
         done.append(f"sparad: {p.target}")
     finally:
@@ -283,5 +312,6 @@ def install(book: Path, *, dry_run: bool, windows: bool | None = None) -> list[s
     out = []  # pragma: no cover - Windows only below
     for step in p.steps[:2]:
         out.append(step.run() if step.run else step.text)
+    out += write_prepared(p)
     out += prepare_workbook(p)
     return [line for line in out if line]

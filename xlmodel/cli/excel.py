@@ -13,7 +13,8 @@ Exempel:
 
 Stegen: samma antal bitar i Excel och Python; xlwings tillägg i samma Python;
 arbetsboken som .xlsm med bladet xlwings.conf, VBA-referensen till xlwings,
-Import Functions och (i en regionplan) knappen Uppdatera ramtabell. Se docs/excel.md.
+Import Functions och knappen Uppdatera ramtabell i varje arbetsbok med en del som
+makrot räknar om (annars säger kommandot att ingen knapp läggs till). Se docs/excel.md.
 
 Slutkoder:
   0  klart (eller torrkörningen visad)

@@ -30,7 +30,6 @@ from xlmodel.errors import InputError
 from xlmodel.money import fmt_figure
 
 from xlmodel.excel import arguments as c
-from xlmodel.rules import ledger_table
 
 BALANSKRAV_LINES = (
     "arets_resultat", "realisationsvinster", "undantag_vinster", "undantag_forluster",
@@ -208,13 +207,13 @@ def _balanskrav_by_row(columns, rule, years=None, rur=None):
 # =========================================================================== återställning
 
 _WHOLE_DEFICIT = {"hela": "hela", "allt": "hela", "hela underskottet": "hela"}
-ATERSTALLNING_HEADERS = ledger_table.FUNCTION.headers
 _DECISION_REASON = "Fullmäktiges beslut om synnerliga skäl, angivet i kalkylbladet (ATERSTALLNING)"
 
 
 @c.excel_safe
 def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=None):
     """Återställning av negativa balanskravsresultat (KL 11:12-13), äldst först: en rad per underskott med år, underskott, återställt, avskrivet, kvar, sista år och status. Spiller ut."""
+    from xlmodel.rules import ledger_table
     from xlmodel.rules.restoration import Extension, WriteOff, ledger_from_columns
     from xlmodel.location import Location
     from xlmodel.rules.years import check_ascending
@@ -269,7 +268,7 @@ def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=N
     ledger = ledger_from_columns(years, results, write_offs=tuple(write_offs), extensions=tuple(extensions),
                                  check_atgardsplan=False)
     _refuse_capped_write_offs(ledger, years, rule)
-    rows = [ATERSTALLNING_HEADERS]
+    rows = [ledger_table.FUNCTION.headers]
     rows += [ledger_table.FUNCTION.row(d) for d in ledger.deficits]
     return c.table(rows)
 
@@ -566,6 +565,17 @@ def TILLFALLIG_REDUCERING(ram, andel):
             f"menade du {_num(share)} %? Skriv \"{_num(share)} %\" eller {_num(share / 100)}",
             rule=rule, argument="andel")
     return _elementwise(ram, "ram", rule, lambda frame: temporary_withholding(frame, share).withheld)
+
+
+def __getattr__(name: str):
+    """``ATERSTALLNING_HEADERS`` (the ledger table's function shape), read only when asked:
+    the COM server's ``import udfs`` need not build the ledger table's classes
+    (``rules.ledger_table``) for a function that is perhaps never called (PEP 562)."""
+    if name == "ATERSTALLNING_HEADERS":
+        from xlmodel.rules import ledger_table
+
+        return ledger_table.FUNCTION.headers
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -249,6 +249,50 @@ def _check_places(places: int, argument: str) -> None:
 
 # --------------------------------------------------------------------------- structure
 
+def id_key(row_id: str) -> str:
+    """A row id as a person reads it: 'PN', 'pn' and ' PN ' are one nämnd (RULES.md A1:
+    each row of the printed table is one nämnd or one varav line, named once)."""
+    return str(row_id).strip().casefold()
+
+
+def duplicate_id_error(r: FrameRow, first: str) -> InputError:
+    """The error for row ``r`` whose id was already used (as ``first``), at the cell of
+    ``r``'s id when the row carries its locations, else naming the field."""
+    what = (f"id '{r.id}' förekommer två gånger" if first == r.id else
+            f"id '{r.id}' är samma som '{first}' (stora och små bokstäver räknas inte som olika)")
+    loc = r.where("id")
+    return InputError(what, rule=RULE, argument=loc.argument or "id", sheet=loc.sheet, cell=loc.cell)
+
+
+class UniqueIds:
+    """The rows' ids, checked one by one as the rows are read: each id once, compared as
+    a person reads it (``id_key``). One rule for every way the table is read - the
+    workbook's rows (``frames.frame_input``), the whole table (``compute_frame_table``)
+    and the one pass (``fold_frame_rows``) - so a workbook validated either way gets the
+    same error, at the cell of the second id."""
+
+    __slots__ = ("_first",)
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}
+
+    def add(self, r: FrameRow) -> None:
+        key = id_key(r.id)
+        if not key:
+            return  # a row without an id is check_row's error
+        first = self._first.get(key)
+        if first is not None:
+            raise duplicate_id_error(r, first)
+        self._first[key] = r.id
+
+
+def check_unique_ids(rows: Iterable[FrameRow]) -> None:
+    """Every row's id once (``UniqueIds``); else an ``InputError`` at the first repeat."""
+    ids = UniqueIds()
+    for r in rows:
+        ids.add(r)
+
+
 def check_row(r: FrameRow, total_id: str) -> None:
     """What a single row must satisfy whatever the others are: an id that is not the
     sum row's, printed precision within bounds, a plausible own rate."""
@@ -273,10 +317,9 @@ class _Tree:
 
     def __init__(self, rows: Sequence[FrameRow], total_id: str) -> None:
         self.rows: dict[str, FrameRow] = {}
+        ids = UniqueIds()
         for r in rows:
-            if r.id and r.id in self.rows:
-                raise located(InputError(f"raden '{r.id}' förekommer två gånger", rule=f"{RULE}.struktur",
-                                         argument="id"), r, "id")
+            ids.add(r)
             check_row(r, total_id)
             self.rows[r.id] = r
         self.children: dict[str, list[str]] = {rid: [] for rid in self.rows}
@@ -443,9 +486,7 @@ def fold_frame_rows(
     same InputError ``compute_frame_table`` gives. ``own``'s entries are taken out as
     their rows are computed; what is left at the end names rows that never came."""
     stack: list[tuple[int, FrameRow, VaravSums, bool]] = []  # (position, row, its varav sums, indexed)
-    # The ids seen so far, as the keys of a dict: for 2 000 ids a set's table is 2,5 times
-    # the size (131 kB against 52 kB), and it is held at validate's memory peak.
-    seen: dict[str, None] = {}
+    ids = UniqueIds()
 
     def close() -> tuple[int, FrameTableRow, list[Finding]]:
         at, row, varav, indexed = stack.pop()
@@ -456,11 +497,8 @@ def fold_frame_rows(
         return at, result, found
 
     for at, row in enumerate(rows):
-        if row.id and row.id in seen:
-            raise located(InputError(f"raden '{row.id}' förekommer två gånger", rule=f"{RULE}.struktur",
-                                     argument="id"), row, "id")
+        ids.add(row)
         check_row(row, total_id)
-        seen[row.id] = None
         while stack and stack[-1][1].id != row.parent:
             yield close()
         if row.parent is not None and not stack:

@@ -43,12 +43,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO, decimal_places, fmt_mkr, fmt_percent, parse_rate, round_half_up
+from xlmodel.location import NOWHERE, Location, Locator, at_field
 from xlmodel.rules.base import Amount, AmountOrZero, OptionalAmount, RuleModel, Year
+from xlmodel.rules.years import check_ascending
 
 RULE = "resultatbudget"
 RULE_GOAL = "finansiella_mal"
@@ -62,6 +64,7 @@ class ResultatbudgetYear(RuleModel):
     ``*_procent`` fields are printed percentages (2.0 means 2,0 %). Printed totals
     are optional: give them to have them checked."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     rule_id: ClassVar[str] = RULE
 
     year: Year
@@ -81,6 +84,9 @@ class ResultatbudgetYear(RuleModel):
     resultat: OptionalAmount = None                        # resultat inkl. finansnetto / efter fin. poster
     resultat_procent: OptionalAmount = None
     arets_resultat: OptionalAmount = None
+    # Where each value came from (column key -> Location, ``xlmodel.location``), given by
+    # the workbook layer; not data (left out of dumps, equal whatever the place).
+    where: Locator = Field(default=NOWHERE, exclude=True, repr=False)
 
     @property
     def name(self) -> str:
@@ -188,14 +194,22 @@ def check_resultatbudget_year(y: ResultatbudgetYear) -> ResultatbudgetCheck:
     )
 
 
+def check_years(years: list[ResultatbudgetYear] | tuple[ResultatbudgetYear, ...]) -> None:
+    """The resultatbudget's years, each once and ascending: the one rule for a series of
+    years (``xlmodel.rules.years``, KL 11 kap. 8 §: the budget year and the plan's later
+    years), raised at the cell of the year that breaks the order when the years carry
+    their locations (``ResultatbudgetYear.where``), else at its field path."""
+
+    def where(i: int) -> Location:
+        loc = years[i].where("year")
+        return loc if loc.sheet is not None or loc.argument else at_field(f"years.{i}.year")
+
+    check_ascending([y.year for y in years], where, rule=RULE)
+
+
 def check_resultatbudget(years: list[ResultatbudgetYear] | tuple[ResultatbudgetYear, ...]) -> list[ResultatbudgetCheck]:
-    """All years' identity checks; years must be unique."""
-    seen: set[int] = set()
-    for i, y in enumerate(years):
-        if y.year in seen:
-            raise InputError(f"år {y.year} förekommer två gånger i resultatbudgeten", rule=RULE,
-                             argument=f"years.{i}.year")
-        seen.add(y.year)
+    """All years' identity checks; the years unique and ascending (``check_years``)."""
+    check_years(years)
     return [check_resultatbudget_year(y) for y in years]
 
 
@@ -277,6 +291,7 @@ def _base(y: ResultatbudgetYear) -> Decimal:
 def evaluate_goal(goal: FinancialGoal, years: list[ResultatbudgetYear] | tuple[ResultatbudgetYear, ...]
                   ) -> tuple[list[GoalResult], list[Finding]]:
     """Status of ``goal`` per year (or for the period), with a finding per unmet result."""
+    check_years(years)  # a year typed twice would otherwise be one of the two, silently
     by_year = {y.year: y for y in years}
     wanted = list(goal.years) if goal.years else sorted(by_year)
     missing = [yr for yr in wanted if yr not in by_year]

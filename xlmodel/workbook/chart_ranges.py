@@ -10,6 +10,12 @@ so a reader that does not recalculate shows the same picture.
 
 ``stale`` lists what would change (``validate`` reports it); ``follow`` changes it
 (``regenerate``). Nothing else in a chart part is touched.
+
+A chart part is read as text only when it is well-formed XML in UTF-8 (``chart_text``):
+a damaged one (bytes that are not UTF-8, a part cut short, not XML at all) is refused
+with one Swedish ``WorkbookError`` naming the chart as Excel names it, its sheet and the
+part - the file is unreadable (exit 2), as any other damaged part is - instead of being
+decoded into a traceback, or read by the range patterns as if it were whole.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
+from xlmodel.errors import WorkbookError
 from xlmodel.xlsx.refs import coordinate_from_string
 
 _REF = re.compile(r"<c:f>(?P<sheet>'[^']+'|[^!<]+)!\$(?P<col>[A-Z]+)\$(?P<r1>\d+):\$(?P=col)\$(?P<r2>\d+)</c:f>")
@@ -32,6 +39,48 @@ class StaleRange:
     chart_part: str
     old: str          # "B5:B11"
     new: str          # "B5:B12"
+
+
+def chart_text(pkg: Any, sheet: str, part: str) -> str:
+    """The chart (or drawing) part ``part`` drawn on ``sheet`` as text, or a
+    ``WorkbookError`` naming the chart, the sheet and the part when it is not
+    well-formed XML in UTF-8."""
+    from xlmodel.xlsx.xmlsafe import check_prolog, check_well_formed
+
+    if not pkg.has(part):
+        raise WorkbookError(f"{_chart_name(pkg, sheet, part)} på bladet {sheet!r} saknar sin del {part!r} i filen; "
+                            "filen är skadad", path=pkg.where)
+    data = pkg.part(part)
+    try:
+        check_prolog(data, part, pkg.where)  # refuses a DTD and UTF-16 (xlmodel reads UTF-8 only)
+        check_well_formed(data, part, pkg.where)
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        why = f"delen {part!r} innehåller byte som inte är giltig UTF-8; filen är skadad eller manipulerad"
+    except WorkbookError as err:
+        why = err.message
+    raise WorkbookError(f"{_chart_name(pkg, sheet, part)} på bladet {sheet!r} kan inte läsas: {why}",
+                        path=pkg.where) from None
+
+
+def _chart_name(pkg: Any, sheet: str, part: str) -> str:
+    """'diagrammet 'Diagram 2'' as Excel names the chart in the sheet's drawing (its
+    selection pane), or 'ritningen' for the drawing part itself."""
+    for rel in pkg.relationships(pkg.sheet_part(sheet)):
+        if not rel.is_type("drawing") or not pkg.has(rel.target):
+            continue
+        if rel.target == part:
+            return "ritningen med diagrammen"
+        rid = next((r.id for r in pkg.relationships(rel.target) if r.target == part), None)
+        if rid is None:
+            continue
+        drawing = pkg.part(rel.target).decode("utf-8", "replace")
+        for anchor in re.finditer(r"<xdr:(\w+Anchor)\b.*?</xdr:\1>", drawing, re.S):
+            if f'r:id="{rid}"' in anchor.group(0):
+                name = re.search(r'<xdr:cNvPr\b[^>]*\bname="([^"]*)"', anchor.group(0))
+                if name:
+                    return f"diagrammet {name.group(1)!r}"
+    return "ett diagram"
 
 
 def _charts_on(pkg: Any, sheet: str) -> list[str]:
@@ -119,7 +168,7 @@ def stale(pkg: Any, plans: list) -> list[StaleRange]:
         charts = _charts_on(pkg, plan.sheet)
         runs = _Runs(plan.cells) if charts else None
         for part in charts:
-            _xml, changes = _rewrite(pkg.part(part).decode("utf-8"), plan.sheet, runs)
+            _xml, changes = _rewrite(chart_text(pkg, plan.sheet, part), plan.sheet, runs)
             found += [StaleRange(plan.sheet, part, old, new) for old, new in changes]
     return found
 
@@ -133,7 +182,7 @@ def follow(pkg: Any, plans: list) -> Any:
         charts = _charts_on(pkg, plan.sheet)
         runs = _Runs(plan.cells) if charts else None
         for part in charts:
-            xml, changes = _rewrite(pkg.part(part).decode("utf-8"), plan.sheet, runs)
+            xml, changes = _rewrite(chart_text(pkg, plan.sheet, part), plan.sheet, runs)
             if changes:
                 updates[part] = xml.encode("utf-8")
     return pkg.with_parts(updates) if updates else pkg

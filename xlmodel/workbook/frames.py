@@ -24,6 +24,7 @@ from xlmodel.rules.frametable import (
     COLUMN_OF_FIELD,
     FrameTableInput,
     PublishedRow,
+    check_unique_ids,
     compute_frame_table,
 )
 from xlmodel.workbook.layout import (
@@ -112,7 +113,7 @@ def frame_input(src: FrameSources) -> FrameTableInput:
     frames = src.frames.typed(RULE)
     changes = src.changes.typed(RULE)
     rows = [frame_row_of(r, src.frames) for r in frames]
-    _check_unique_ids(src.frames, frames)
+    check_unique_ids(rows)  # before the changes' errors, as a reader goes through the sheets
     change_models = []
     for c in changes:
         model = change_of(c, src.changes)
@@ -135,20 +136,6 @@ def frame_input(src: FrameSources) -> FrameTableInput:
         )
     except InputError as err:
         raise err.at(FRAMES_TABLE.sheet, None) from None  # the core located what it could at its cell
-
-
-def _check_unique_ids(table: RawTable, rows: list[dict[str, Any]]) -> None:
-    # Compared as a person reads them: 'PN', 'pn' and ' PN ' are one nämnd.
-    seen: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        key = str(r["id"]).strip().casefold()
-        if key in seen:
-            sheet, cell = table.where(r, "id")
-            first = seen[key]["id"]
-            what = (f"id '{r['id']}' förekommer två gånger" if first == r["id"] else
-                    f"id '{r['id']}' är samma som '{first}' (stora och små bokstäver räknas inte som olika)")
-            raise InputError(what, rule=RULE, argument="Id").at(sheet, cell)
-        seen[key] = r
 
 
 def compute(src: FrameSources) -> FrameTable:

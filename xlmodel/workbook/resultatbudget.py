@@ -24,7 +24,7 @@ from xlmodel.rules.goals import (
     evaluate_goal,
     nettoram_copy_finding,
 )
-from xlmodel.rules.years import AscendingYears
+from xlmodel.location import Locator
 from xlmodel.workbook import layout as L
 from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
@@ -47,16 +47,20 @@ def _letter(table: L.InputTable, key: str, raw: RawTable | None = None) -> str:
 
 def years_from(raw: RawTable) -> tuple[list[ResultatbudgetYear], list[dict[str, Any]]]:
     rows = raw.typed(RULE)
-    years, ascending = [], AscendingYears(RULE)
-    for r in rows:
-        ascending.add(r["year"], raw.location(r, "year"))
-        years.append(ResultatbudgetYear(
-            year=r["year"], label=f"{r['label']} {r['year']}", nettoram=r["nettoram"], skatteintakter=r["skatteintakter"],
-            generella_statsbidrag=r["generella_statsbidrag"],
-            finansiella_intakter=r["finansiella_intakter"] or ZERO, finansiella_kostnader=r["finansiella_kostnader"] or ZERO,
-            orealiserade=r["orealiserade"] or ZERO, resultat=r["resultat_publicerat"],
-        ))
+    years = [ResultatbudgetYear(
+        year=r["year"], label=f"{r['label']} {r['year']}", nettoram=r["nettoram"], skatteintakter=r["skatteintakter"],
+        generella_statsbidrag=r["generella_statsbidrag"],
+        finansiella_intakter=r["finansiella_intakter"] or ZERO, finansiella_kostnader=r["finansiella_kostnader"] or ZERO,
+        orealiserade=r["orealiserade"] or ZERO, resultat=r["resultat_publicerat"],
+        where=_locator(raw, r),
+    ) for r in rows]
+    # Years unique and ascending: the core checks them where they are used
+    # (goals.check_years), at the cell of the year out of order.
     return years, rows
+
+
+def _locator(raw: RawTable, typed_row: dict[str, Any]) -> Locator:
+    return Locator(lambda key: raw.location(typed_row, key))  # made only for an error
 
 
 def resultatbudget_cells(raw: RawTable) -> tuple[list[OwnedCell], list[Finding], list[ResultatbudgetYear], dict[int, int]]:

@@ -660,7 +660,11 @@ def sheet_plans(cells) -> list:
         if b.name and b.sheet in plans:
             plans[b.sheet].blocks.append(NamedBlock(b.name, b.ref))
     ordered = [plans[s] for s in R.SHEETS if s in plans] + [p for s, p in plans.items() if s not in R.SHEETS]
-    for f in comp.findings:
+    pkg = getattr(cells, "pkg", None)
+    found = list(comp.findings)
+    if pkg is not None:  # charts regenerate cannot make one per panel: said, not silently merged
+        found += RC.panel_findings(pkg, _chart_layout_or_none(cells))
+    for f in found:
         target = plans.get(f.sheet or "") or ordered[0]
         target.findings.append(f)
     return ordered
@@ -744,7 +748,9 @@ def _frames_chart(book, inp: Inputs) -> None:
     scale (a logarithmic axis reads wrongly for money: equal steps are equal ratios).
 
     It reads the input table's year columns ("Resursram 2019" …) row by row, so it shows
-    what the plan decided; a new nämnd or year needs ``xlmodel bygg`` to widen it."""
+    what the plan decided; ``regenerate`` redraws the series and the number of panels
+    after a nämnd is added or removed (``resursramar_charts``), a new year needs
+    ``xlmodel bygg`` to widen it."""
     spec = inp.frames.spec
     headers = [c.header for c in spec.columns]
     year_cols = [i for i, h in enumerate(headers) if h.startswith("Resursram ")]
@@ -770,8 +776,7 @@ def _frames_chart(book, inp: Inputs) -> None:
     panels = [[(r, by_row[r]) for r in panel] for panel in RC.frame_panels([(r, size(row)) for r, row in rows])]
     top = hr + len(inp.frames.rows) + 10
     for i, panel in enumerate(panels):
-        title = ("Resursramar per nämnd, mkr (löpande priser)" if i == 0 else
-                 "Mindre nämnder, resursram i mkr (egen skala)")
+        title = RC.TITLE_FIRST if i == 0 else RC.TITLE_SMALLER
         chart = book.wb.add_chart({"type": "line"})
         for r, _row in panel:
             chart.add_series({
