@@ -60,7 +60,7 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
     kind, held = parts_in(cells)
     # Cells calling xlmodel's functions are checked in any workbook; the parts' own
     # function cells are compared by their validators (function_cells.owned_by_parts).
-    function_findings, function_checked = function_cells.check(cells, function_cells.owned_by_parts(held))
+    function_findings, function_checked = function_cells.check(cells, function_cells.owned_by_parts(held, cells))
     # A workbook of the team's own, with xlmodel's functions in its cells: those are what
     # is checked. One holding part of a kind's tables (a renamed tblRamar) is a damaged
     # xlmodel workbook and is still told so.
