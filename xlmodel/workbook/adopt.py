@@ -43,7 +43,9 @@ from xlmodel.xlsx.refs import get_column_letter, quote_sheet, range_boundaries
 RULE = "anslut"
 
 # The parts anslut can add (name as in parts.PARTS).
-ADOPTABLE = ("ramtabell",)
+ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav")
+# The parts --plats can place (the others stand on new sheets of their own).
+PLACEABLE = ("ramtabell",)
 
 
 @dataclass
@@ -54,6 +56,9 @@ class AdoptOptions:
     year: int | None = None                # Budgetår
     index_rate: Decimal | None = None      # Standardindex
     index_source: str | None = None        # where the rate comes from (tblIndex)
+    resultatbudget_range: str | None = None  # "RB!A2:E6": år, typ, nettoram, skatteintäkter, statsbidrag (…)
+    goals_range: str | None = None         # "Mål!A2:G3": the financial goals (tblMal's seven inputs)
+    balanskrav_range: str | None = None    # "Balans!A2:B6": år, balanskravsresultat (…)
     places: dict[str, tuple[str, str]] = field(default_factory=dict)  # part -> (sheet, top-left cell) of its block
 
 
@@ -87,8 +92,8 @@ def parse_parts(text: str) -> tuple[str, ...]:
             raise InputError(f"delen '{n}' finns inte; xlmodels delar är {', '.join(sorted(known))}",
                              rule=RULE, argument="--delar")
         if n not in ADOPTABLE:
-            raise InputError(f"delen '{n}' kan ännu inte anslutas med xlmodel anslut (det kan: {', '.join(ADOPTABLE)})",
-                             rule=RULE, argument="--delar")
+            raise InputError(f"delen '{n}' kan ännu inte anslutas med xlmodel anslut; de delar som kan anslutas "
+                             f"är {', '.join(ADOPTABLE)}", rule=RULE, argument="--delar")
     return names
 
 
@@ -284,9 +289,12 @@ def parse_place(text: str, sheet_names: list[str]) -> tuple[str, tuple[str, str]
     """"ramtabell=Budget!H2" → ("ramtabell", ("Budget", "H2")); the sheet as the workbook spells it."""
     part, eq, where = text.partition("=")
     part = part.strip().casefold()
-    if not eq or part not in ADOPTABLE:
+    if eq and part in ADOPTABLE and part not in PLACEABLE:
+        raise InputError(f"--plats '{text}': delen {part} läggs på ett nytt eget blad; i dag kan bara "
+                         f"{', '.join(PLACEABLE)} placeras på en plats ni anger", rule=RULE, argument="--plats")
+    if not eq or part not in PLACEABLE:
         raise InputError(f"--plats '{text}': skriv DEL=Blad!Cell, t.ex. ramtabell=Budget!H2 (delar som kan placeras: "
-                         f"{', '.join(ADOPTABLE)})", rule=RULE, argument="--plats")
+                         f"{', '.join(PLACEABLE)})", rule=RULE, argument="--plats")
     sheet, bang, ref = where.strip().rpartition("!")
     sheet = sheet.strip()
     if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
@@ -355,6 +363,20 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
             new, new_names = frametable_sheets(cells, opts, taken, result)
             sheets += new
             names.update(new_names)
+        elif part == "resultatbudget":
+            from xlmodel.workbook.adopt_parts import resultatbudget_sheet
+
+            name = free_sheet_name(L.SHEET_RESULTBUDGET, taken)
+            taken.add(name)
+            sheets.append(resultatbudget_sheet(cells, opts, name, result))
+        elif part == "balanskrav":
+            from xlmodel.workbook.adopt_parts import balanskrav_sheet
+
+            name = free_sheet_name(L.SHEET_BALANSKRAV, taken)
+            taken.add(name)
+            ledger_sheet, _years = balanskrav_sheet(cells, opts, name, result)
+            sheets.append(ledger_sheet)
+            names[block_names.BALANSKRAV] = block_names.name_value(name, f"{L.LEDGER_ANCHOR}:{L.LEDGER_ANCHOR}")
     conf = conf_sheet(taken)
     if conf is not None:
         sheets.append(conf)
@@ -371,6 +393,14 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
         if n.casefold() in defined:
             raise InputError(f"arbetsboken har redan namnet {n}; ta bort eller byt namn på det först "
                              "(inget har ändrats)", rule=RULE, argument=n)
+    if block_names.BALANSKRAV in names:
+        # The ledger is computed from the package with its input table in place, then
+        # written into the new sheet with its cached values (adopt_parts.add_ledger).
+        from xlmodel.workbook.adopt_parts import add_ledger
+
+        ledger_sheet = next(s for s in sheets if any(t.name == L.BALANSKRAV_TABLE.table for t in s.tables))
+        extent = add_ledger(add_sheets(pkg, sheets, names), ledger_sheet)
+        names[block_names.BALANSKRAV] = block_names.name_value(ledger_sheet.name, extent)
     new = add_sheets(pkg, sheets, names)
     result.sheets = [s.name for s in sheets]
     result.names = list(names)

@@ -39,6 +39,22 @@ REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 
+REL_METADATA = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata"
+CT_METADATA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
+# The cell metadata that marks a formula as a dynamic array (Excel 365), as Excel and
+# XlsxWriter write it when a workbook has none: cm="1" on the anchor cell refers to it.
+METADATA_XML = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    b'xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray"><metadataTypes count="1">'
+    b'<metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" pasteValues="1" merge="1" '
+    b'splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" coerce="1" cellMeta="1"/>'
+    b'</metadataTypes><futureMetadata name="XLDAPR" count="1"><bk><extLst>'
+    b'<ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/>'
+    b'</ext></extLst></bk></futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>'
+    b'</metadata>'
+)
+
 # Excel's limits on a sheet name (the characters it refuses, 31 characters).
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = set('[]:*?/\\')
@@ -53,12 +69,24 @@ class NewTable:
     columns: tuple[str, ...]      # the header texts, as in the header row's cells
 
 
+@dataclass(frozen=True)
+class NewFormula:
+    """A formula cell of a new sheet with its cached result; ``spill``: the range of a
+    dynamic-array formula (Excel 365's spill) anchored at the cell, whose other cells the
+    sheet holds as plain values, as Excel stores a spilled range."""
+
+    formula: str
+    value: Value
+    spill: str | None = None
+
+
 @dataclass
 class NewSheet:
     name: str
-    cells: dict[str, Value] = field(default_factory=dict)   # "A1" -> value
+    cells: dict[str, Value | NewFormula] = field(default_factory=dict)   # "A1" -> value
     tables: list[NewTable] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)  # 1-based column -> width
+    styles: dict[str, int] = field(default_factory=dict)    # "A1" -> cellXfs index (xlsx.new_styles)
 
 
 def check_sheet_name(name: str) -> str | None:
@@ -93,30 +121,50 @@ def free_sheet_name(wanted: str, taken: set[str]) -> str:
 # --------------------------------------------------------------------------- part texts
 
 
-def _cell_xml(ref: str, value: Value) -> str:
+def _cell_xml(ref: str, value: Value | NewFormula, style: int | None = None, cm: int | None = None) -> str:
+    s = f' s="{style}"' if style else ""
+    if isinstance(value, NewFormula):
+        f = escape(value.formula.lstrip("="))
+        if value.spill:
+            # cm: the cell-metadata entry that makes it a dynamic array (xl/metadata.xml);
+            # without one it is an array formula over the range, as older Excel writes it.
+            f_el = f'<f t="array" ref="{value.spill}">{f}</f>'
+            s += f' cm="{cm}"' if cm else ""
+        else:
+            f_el = f"<f>{f}</f>"
+        v = value.value
+        if v is None:
+            return f'<c r="{ref}"{s}>{f_el}</c>'
+        if isinstance(v, bool):
+            return f'<c r="{ref}"{s} t="b">{f_el}<v>{int(v)}</v></c>'
+        if isinstance(v, (int, Decimal)):
+            text = format(v, "f") if isinstance(v, Decimal) else str(v)
+            return f'<c r="{ref}"{s}>{f_el}<v>{text}</v></c>'
+        return f'<c r="{ref}"{s} t="str">{f_el}<v>{escape(str(v))}</v></c>'
     if value is None:
-        return ""
+        return f'<c r="{ref}"{s}/>' if s else ""
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, Decimal)):
         text = format(value, "f") if isinstance(value, Decimal) else str(value)
-        return f'<c r="{ref}"><v>{text}</v></c>'
+        return f'<c r="{ref}"{s}><v>{text}</v></c>'
     text = str(value)
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def sheet_xml(sheet: NewSheet, table_rel_ids: list[str]) -> bytes:
-    by_row: dict[int, list[tuple[int, str, Value]]] = {}
-    for ref, value in sheet.cells.items():
+def sheet_xml(sheet: NewSheet, table_rel_ids: list[str], cm: int | None = None) -> bytes:
+    by_row: dict[int, list[tuple[int, str, Value | NewFormula]]] = {}
+    for ref in {**sheet.styles, **sheet.cells}:
         col, row, _c, _r = range_boundaries(ref)
-        by_row.setdefault(row, []).append((col, ref, value))
+        by_row.setdefault(row, []).append((col, ref, sheet.cells.get(ref)))
     rows = []
     for r in sorted(by_row):
-        cells = "".join(_cell_xml(ref, v) for _col, ref, v in sorted(by_row[r]))
+        cells = "".join(_cell_xml(ref, v, sheet.styles.get(ref), cm) for _col, ref, v in
+                        sorted(by_row[r], key=lambda t: t[0]))
         if cells:
             rows.append(f'<row r="{r}">{cells}</row>')
-    refs = [range_boundaries(ref) for ref in sheet.cells]
+    refs = [range_boundaries(ref) for ref in {**sheet.styles, **sheet.cells}]
     dim = "A1"
     if refs:
         dim = (f"{get_column_letter(min(c for c, *_ in refs))}{min(r for _c, r, *_ in refs)}:"
@@ -155,6 +203,29 @@ def _rels_xml(rels: list[tuple[str, str, str]]) -> bytes:
 
 
 # --------------------------------------------------------------------------- the package
+
+
+def dynamic_array_cm(pkg: Package) -> tuple[int | None, bool]:
+    """(the ``cm`` index that marks a dynamic array in this workbook, whether
+    xl/metadata.xml must be added for it). A workbook without a metadata part gets
+    ``METADATA_XML`` (index 1); one with a part that already has the dynamic-array entry
+    uses its index, and the part is not changed; one whose part has no such entry gets
+    no index (the formula is then an ordinary array formula over its range)."""
+    name = pkg.workbook_rel_target("sheetMetadata")
+    if name is None:
+        return 1, True
+    data = pkg.part(name)
+    types = re.findall(rb"<(?:\w+:)?metadataType\b[^>]*\bname=\"([^\"]*)\"", data)
+    if b"XLDAPR" not in types:
+        return None, False
+    t = types.index(b"XLDAPR") + 1
+    cell = re.search(rb"<(?:\w+:)?cellMetadata\b[^>]*>(.*?)</(?:\w+:)?cellMetadata>", data, re.S)
+    if cell is None or b"fDynamic=\"1\"" not in data:
+        return None, False
+    for i, bk in enumerate(re.findall(rb"<(?:\w+:)?bk\b[^>]*>(.*?)</(?:\w+:)?bk>", cell.group(1), re.S), 1):
+        if re.search(rb"<(?:\w+:)?rc\b[^>]*\bt=\"" + str(t).encode() + rb"\"", bk):
+            return i, False
+    return None, False
 
 
 def _free_part(pkg: Package, taken: set[str], folder: str, stem: str) -> str:
@@ -220,6 +291,21 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
     sheet_els, rel_els, overrides = [], [], []
 
     r_prefix = _r_prefix(wb)
+    cm = None
+    if any(isinstance(v, NewFormula) and v.spill for sheet in sheets for v in sheet.cells.values()):
+        cm, add_metadata = dynamic_array_cm(pkg)
+        if add_metadata:
+            meta = f"{wb_dir}/metadata.xml" if wb_dir else "metadata.xml"
+            if pkg.has(meta):
+                meta = _free_part(pkg, taken_parts, wb_dir or ".", "metadata")
+            changes[meta] = METADATA_XML
+            n = 1
+            while f"rId{n}" in rel_ids:
+                n += 1
+            rel_ids.add(f"rId{n}")
+            rel_els.append(f'<Relationship Id="rId{n}" Type="{REL_METADATA}" '
+                           f'Target={quoteattr(posixpath.relpath(meta, wb_dir or "."))}/>')
+            overrides.append(f'<Override PartName="/{meta}" ContentType="{CT_METADATA}"/>')
     for sheet in sheets:
         part = _free_part(pkg, taken_parts, f"{wb_dir}/worksheets" if wb_dir else "worksheets", "sheet")
         table_rels = []
@@ -229,7 +315,7 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
             next_table_id += 1
             table_rels.append((f"rId{i}", REL_TABLE, posixpath.relpath(tpart, posixpath.dirname(part))))
             overrides.append(f'<Override PartName="/{tpart}" ContentType="{CT_TABLE}"/>')
-        changes[part] = sheet_xml(sheet, [rid for rid, _t, _target in table_rels])
+        changes[part] = sheet_xml(sheet, [rid for rid, _t, _target in table_rels], cm)
         if table_rels:
             changes[rels_part_for(part)] = _rels_xml(table_rels)
         n = 1
