@@ -1,0 +1,191 @@
+"""``xlmodel anslut --delar resultatbudget,balanskrav``: the resultatbudget with its
+financial goals and the balanskrav with its restoration ledger added to a team's own
+workbook (XlsxWriter-made, and saved again by a real LibreOffice), filled from the
+team's ranges. Every command is a real process. Checked (issue 12):
+
+- every part of the package as it was keeps its bytes, except the bookkeeping parts
+  docs/workbooks.md names for ``anslut``;
+- ``regenerera`` has nothing left to write, ``validera`` passes and names the parts,
+  ``forklara`` explains a resultatbudget, a goal and a ledger cell with their inputs;
+- an input changed in the new tables: ``validera`` finds the stale cells, ``regenerera``
+  brings them up to date (the ledger's values too), ``validera`` passes again;
+- a part that cannot be adopted is refused with the list of those that can, and the
+  balanskrav without its years is refused; neither changes the file.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from test_adopt import BOOKKEEPING, parts_of, run_cli, validate_json
+
+YEARS = [(2024, "Bokslut", -7000, 5200, 1900), (2025, "Prognos", -7100, 5300, 1950),
+         (2026, "Budget", -7200, 5400, 2000), (2027, "Plan", -7300, 5500, 2050)]
+BALANCE = [(2022, 12.0), (2023, -45.0), (2024, 20.0), (2025, 10.0)]
+
+
+def team_book(path: Path, *, frames: bool = False) -> None:
+    """A controller's book: the result budget on 'RB', the goals on 'Mål', the balance
+    results on 'Balans' with =BALANSKRAV() in an ordinary cell (cached value); with
+    ``frames`` also last year's frames on 'Nämndramar'."""
+    import xlsxwriter
+
+    from test_adopt import COMMITTEES
+
+    wb = xlsxwriter.Workbook(str(path))
+    if frames:
+        ws = wb.add_worksheet("Nämndramar")
+        for i, (name, frame) in enumerate(COMMITTEES, 2):
+            ws.write(f"A{i}", name)
+            ws.write_number(f"B{i}", float(frame))
+    rb = wb.add_worksheet("RB")
+    rb.write_row(0, 0, ["År", "Typ", "Nettokostnad", "Skatter", "Statsbidrag"])
+    for i, row in enumerate(YEARS, 1):
+        rb.write_row(i, 0, row)
+    goals = wb.add_worksheet("Mål")
+    goals.write_row(1, 0, ["Resultat minst 2 %", "resultat", 0.02, None, 2026, 2027, "Ja"])
+    bal = wb.add_worksheet("Balans")
+    for i, (year, result) in enumerate(BALANCE, 2):
+        bal.write(f"A{i}", year)
+        bal.write_number(f"B{i}", result)
+    bal.write_formula("D2", "=BALANSKRAV(B5)", None, 10.0)
+    wb.close()
+
+
+def adopt(path: Path, *extra: str):
+    return run_cli("anslut", path.name, "--delar", "resultatbudget,balanskrav", "--resultatbudget", "RB!A2:E5",
+                   "--mal", "Mål!A2:G2", "--balanskrav", "Balans!A2:B5", *extra, cwd=path.parent)
+
+
+def check_kept(path: Path, before: dict[str, bytes]) -> None:
+    after = parts_of(path)
+    changed = sorted(n for n in before if n not in BOOKKEEPING and after.get(n) != before[n])
+    assert changed == [], f"parts changed by anslut: {changed}"
+
+
+def check_adopted(path: Path, before: dict[str, bytes]) -> None:
+    from xlmodel.workbook.cells import PackageCells
+
+    check_kept(path, before)
+    cells = PackageCells.open(path)
+    assert cells.sheet_names()[:3] == ["RB", "Mål", "Balans"]
+    assert cells.table("tblResultatbudget").sheet == "Resultatbudget"
+    assert cells.table("tblBalanskrav").sheet == "Balanskrav"
+    # 2026: resultat = nettoram + skatter + statsbidrag = -7200 + 5400 + 2000 = 200; 200/7400
+    assert cells.value("Resultatbudget", "N7") == Decimal("200")
+    assert cells.formula("Resultatbudget", "N7") == "K7+M7"
+    # the 2023 deficit of 45: 20 restored 2024, 10 in 2025, 15 left, last year 2026
+    assert cells.formula("Balanskrav", "G4").startswith("ATERSTALLNING(A5:A")
+    assert cells.value("Balanskrav", "G5") == 2023 and cells.value("Balanskrav", "K5") == Decimal("15")
+    with zipfile.ZipFile(path) as zf:
+        sheet = next(n for n in zf.namelist() if b"ATERSTALLNING" in zf.read(n) and "worksheets" in n)
+        assert b'cm="1"' in zf.read(sheet) and b't="array"' in zf.read(sheet)  # a dynamic array, as Excel 365 keeps it
+
+    code, report = validate_json(path)
+    assert code == 0, report
+    assert report["findings"] == [] and report["parts"] == ["resultatbudget", "balanskrav"]
+    regen = run_cli("regenerera", path.name, cwd=path.parent)
+    assert regen.returncode == 0 and "inga celler behöver ändras" in regen.stdout, regen.stdout + regen.stderr
+
+    explain = run_cli("forklara", path.name, "Resultatbudget!N7", cwd=path.parent)
+    assert explain.returncode == 0 and "resultatbudget.resultat" in explain.stdout, explain.stdout + explain.stderr
+    assert "Resultatbudget!K7" in explain.stdout
+    goal = run_cli("forklara", path.name, "Resultatbudget!I15", cwd=path.parent)
+    assert goal.returncode == 0 and "finansiella_mal" in goal.stdout and "uppfyllt" in goal.stdout, goal.stdout
+    ledger = run_cli("forklara", path.name, "Balanskrav!K5", cwd=path.parent)
+    assert ledger.returncode == 0 and "underskottet 2023" in ledger.stdout and "11 kap. 12 §" in ledger.stdout
+    assert "Balanskrav!B6" in ledger.stdout
+    from test_user_visible_text import offending
+
+    for text in (explain.stdout, goal.stdout, ledger.stdout):
+        assert offending(text) == [], text
+
+
+def test_adopt_resultatbudget_and_balanskrav_into_an_xlsxwriter_book(tmp_path):
+    book = tmp_path / "budget 2026.xlsx"
+    team_book(book)
+    before = parts_of(book)
+    run = adopt(book)
+    assert run.returncode == 0, run.stderr
+    assert "resultatbudgeten och återställningstabellen räknade" in run.stdout
+    assert "tblMal: 1 finansiella mål ur Mål!A2:G2" in run.stdout
+    check_adopted(book, before)
+
+    # An input changed in the adopted tables: validate finds it, regenerate follows.
+    from xlmodel.workbook.cells import PackageCells
+    from xlmodel.xlsx import CellWrite, Package, patch_sheet
+
+    pkg = Package.open(book)
+    pkg = patch_sheet(pkg, "Resultatbudget", [CellWrite("D7", Decimal("5500"))])   # skatteintäkter 2026
+    pkg = patch_sheet(pkg, "Balanskrav", [CellWrite("B8", Decimal("40"))])         # 2024 restores it all
+    book.write_bytes(pkg.to_bytes())
+    code, report = validate_json(book)
+    assert code == 1 and {f["sheet"] for f in report["findings"]} == {"Resultatbudget", "Balanskrav"}
+    regen = run_cli("regenerera", book.name, cwd=tmp_path)
+    assert regen.returncode == 0 and "N7" in regen.stdout and "K5" in regen.stdout, regen.stdout
+    cells = PackageCells.open(book)
+    assert cells.value("Resultatbudget", "N7") == Decimal("300")
+    assert cells.value("Balanskrav", "K5") == Decimal("0")
+    assert validate_json(book)[0] == 0
+
+
+def test_adopt_into_a_book_saved_by_libreoffice(tmp_path):
+    from xlmodel.testing.libreoffice import convert, find_soffice
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh --libreoffice")
+    src = tmp_path / "egen.xlsx"
+    team_book(src)
+    saved = tmp_path / "sparad av libreoffice.xlsx"
+    saved.write_bytes(convert([src], tmp_path / "lo", recalc=False)[src].read_bytes())
+    assert b"LibreOffice" in parts_of(saved)["docProps/app.xml"]
+    before = parts_of(saved)
+    run = adopt(saved)
+    assert run.returncode == 0, run.stderr
+    check_adopted(saved, before)
+
+
+def test_all_three_parts_then_roll_forward(tmp_path):
+    """The frame table, the resultatbudget and the balanskrav together: no chart sheet
+    is asked for (the book has none), and the year rolls forward."""
+    book = tmp_path / "budget.xlsx"
+    team_book(book, frames=True)
+    before = parts_of(book)
+    run = run_cli("anslut", book.name, "--delar", "ramtabell,resultatbudget,balanskrav", "--ramar", "Nämndramar!A2:B8",
+                  "--budgetar", "2026", "--index", "3,1 %", "--indexkalla", "SKR", "--resultatbudget", "RB!A2:E5",
+                  "--balanskrav", "Balans!A2:B5", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    check_kept(book, before)
+    code, report = validate_json(book)
+    assert report["parts"] == ["ramtabell", "resultatbudget", "balanskrav", "index"]
+    assert [f for f in report["findings"] if f["severity"] == "fel"] == [], report
+    roll = run_cli("rulla-fram", book.name, "--index", "2,9 %", "--indexkalla", "SKR", cwd=tmp_path)
+    assert roll.returncode == 0 and "2026 → 2027" in roll.stdout, roll.stdout + roll.stderr
+    assert [f for f in validate_json(book)[1]["findings"] if f["severity"] == "fel"] == []
+
+
+def test_parts_that_cannot_be_adopted_are_refused_by_name(tmp_path):
+    book = tmp_path / "budget.xlsx"
+    team_book(book)
+    before = book.read_bytes()
+    for part in ("resursramar", "diagram", "balanskravsutredning"):
+        bad = run_cli("anslut", book.name, "--delar", f"resultatbudget,{part}", cwd=tmp_path)
+        assert bad.returncode == 2, bad.stdout
+        assert f"delen '{part}' kan ännu inte anslutas" in bad.stderr
+        assert "ramtabell, resultatbudget, balanskrav" in bad.stderr
+    bad = run_cli("anslut", book.name, "--delar", "balanskrav", cwd=tmp_path)
+    assert bad.returncode == 2 and "--balanskrav" in bad.stderr and "inget har ändrats" in bad.stderr
+    bad = run_cli("anslut", book.name, "--delar", "resultatbudget", "--balanskrav", "Balans!A2:B5", cwd=tmp_path)
+    assert bad.returncode == 2 and "--balanskrav fyller delen balanskrav" in bad.stderr
+    bad = run_cli("anslut", book.name, "--delar", "balanskrav", "--balanskrav", "RB!A1:B5", cwd=tmp_path)
+    assert bad.returncode == 2 and "RB" in bad.stderr and "A1" in bad.stderr, bad.stderr  # the header is no year
+    bad = run_cli("anslut", book.name, "--delar", "resultatbudget", "--resultatbudget", "RB!A2:C5", cwd=tmp_path)
+    assert bad.returncode == 2 and "5 (år, typ, verksamhetens nettoram" in bad.stderr
+    assert book.read_bytes() == before
+    assert adopt(book).returncode == 0
+    again = adopt(book)
+    assert again.returncode == 2 and "har redan delen resultatbudget" in again.stderr
