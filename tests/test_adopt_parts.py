@@ -189,3 +189,47 @@ def test_parts_that_cannot_be_adopted_are_refused_by_name(tmp_path):
     assert adopt(book).returncode == 0
     again = adopt(book)
     assert again.returncode == 2 and "har redan delen resultatbudget" in again.stderr
+
+
+def test_input_tables_without_the_frame_tables_output_are_told_how_to_add_it(tmp_path):
+    """tblRamar and tblForandringar typed into the team's book with the named cells, but
+    no Ramtabell: the message says the frame table's output is missing and names the
+    command; that command adds only the output, and the frame table is computed."""
+    import xlsxwriter
+
+    book = tmp_path / "egna tabeller.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    ws = wb.add_worksheet("Våra ramar")
+    ws.add_table(0, 0, 1, 6, {"name": "tblRamar", "columns": [{"header": h} for h in (
+        "Id", "Post", "Förälder", "Budgetram föregående år", "Indexsats", "Indexeras", "Decimaler")],
+        "data": [["RS", "Regionstyrelsen", None, 100, None, "Ja", 1]]})
+    ch = wb.add_worksheet("Beslut")
+    ch.add_table(0, 0, 1, 4, {"name": "tblForandringar", "columns": [{"header": h} for h in (
+        "Id", "Beskrivning", "Typ", "Rad", "Belopp")], "data": [["u1", "Satsning", "utökad", "RS", 5]]})
+    p = wb.add_worksheet("Antaganden")
+    p.write("C5", 2026)
+    p.write("C6", 0.031)
+    for name, cell in (("Budgetar", "C5"), ("Standardindex", "C6"), ("AviseratIndex", "C7"), ("Nettoram", "C8")):
+        wb.define_name(name, f"=Antaganden!${cell[0]}${cell[1:]}")
+    wb.close()
+
+    regen = run_cli("regenerera", book.name, cwd=tmp_path)
+    assert regen.returncode == 2
+    assert "ramtabellens utdata saknas" in regen.stderr and "bladet 'Ramtabell' saknas" not in regen.stderr
+    assert "xlmodel anslut \"egna tabeller.xlsx\" --delar ramtabell" in regen.stderr
+    code, report = validate_json(book)
+    assert code == 1 and any("ramtabellens utdata saknas" in f["message"].casefold() for f in report["findings"]), [f["message"] for f in report["findings"]]
+
+    before = parts_of(book)
+    refused = run_cli("anslut", book.name, "--delar", "ramtabell", "--ramar", "Våra ramar!A2:B2", cwd=tmp_path)
+    assert refused.returncode == 2 and "--ramar fyller ingenting" in refused.stderr
+    run = run_cli("anslut", book.name, "--delar", "ramtabell", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "nya blad: Ramtabell, xlwings.conf" in run.stdout and "ramtabellen räknad" in run.stdout
+    check_kept(book, before)
+    from xlmodel.workbook.cells import PackageCells
+
+    assert PackageCells.open(book).value("Ramtabell", "H5") == Decimal("108.1")  # 100 + 3,1 % + 5
+    code, report = validate_json(book)
+    assert {f["rule"] for f in report["findings"]} == {"index.saknas"}, report  # 3,1 % for 2026 has no source yet
+    assert report["parts"] == ["ramtabell", "index"]

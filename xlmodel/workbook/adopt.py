@@ -256,6 +256,23 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
     sheets.append(params)
     sheets.append(_table_sheet(name_for(L.SHEET_FRAMES), L.FRAMES_TABLE, frames, L.FRAMES_TABLE.title))
     sheets.append(_table_sheet(name_for(L.SHEET_CHANGES), L.CHANGES_TABLE, changes, L.CHANGES_TABLE.title))
+    block_sheets, block_name = frametable_block(opts, taken, result)
+    sheets += block_sheets
+    names.update(block_name)
+    return sheets, names
+
+
+def frametable_block(opts: AdoptOptions, taken: set[str], result: AdoptResult) -> tuple[list[NewSheet], dict[str, str]]:
+    """The frame table's output block: its new sheet (none when --plats puts it on a
+    sheet of the team's) and its defined name."""
+    sheets: list[NewSheet] = []
+    names: dict[str, str] = {}
+
+    def name_for(wanted: str) -> str:
+        got = free_sheet_name(wanted, taken)
+        taken.add(got)
+        return got
+
     # The output block: where --plats puts it (a sheet of the team's, or a new one of
     # that name), else on a new sheet Ramtabell at the layout's place; found there by its
     # defined name (block_names), which regenerate sets to the table's extent.
@@ -283,6 +300,13 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
     extent = f"{top_left}:{get_column_letter(c + len(block.columns) - 1)}{r + 1}"  # header and sum row
     names[block_names.FRAMETABLE] = block_names.name_value(sheet_name, extent)
     return sheets, names
+
+
+def frametable_output_missing(cells: Any) -> bool:
+    """A workbook with the frame table's input tables but no output block: no name
+    ``xlmodel_Ramtabell`` and no sheet Ramtabell (a team that typed in the tables)."""
+    return (block_names.read_block(cells, block_names.FRAMETABLE) is None
+            and L.SHEET_FRAMETABLE not in cells.sheet_names())
 
 
 def parse_place(text: str, sheet_names: list[str]) -> tuple[str, tuple[str, str]]:
@@ -356,6 +380,20 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
     sheets: list[NewSheet] = []
     names: dict[str, str] = {}
     for part in opts.parts:
+        if part == "ramtabell" and part in present and frametable_output_missing(cells):
+            # The team typed in the input tables: only the output block is added.
+            given = [o for o, v in (("--ramar", opts.frames_range), ("--forandringar", opts.changes_range),
+                                    ("--budgetar", opts.year), ("--index", opts.index_rate)) if v is not None]
+            if given:
+                raise InputError(f"arbetsboken har redan ramtabellens indatatabeller (tblRamar, tblForandringar), så "
+                                 f"{', '.join(given)} fyller ingenting; ändra indata i tabellerna och ta bort "
+                                 f"{'flaggan' if len(given) == 1 else 'flaggorna'} (inget har ändrats)",
+                                 rule=RULE, argument=given[0])
+            new, new_names = frametable_block(opts, taken, result)
+            sheets += new
+            names.update(new_names)
+            result.filled.append("ramtabellens indatatabeller fanns redan; ramtabellens utdata har lagts till")
+            continue
         if part in present:
             raise InputError(f"arbetsboken har redan delen {part} (dess tabeller finns); inget har ändrats",
                              rule=RULE, argument="--delar")

@@ -91,9 +91,10 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         except InputError as err:
             # Several validators read the same inputs (the chart sheet reads the frame
             # table too): one bad cell is reported once.
+            from xlmodel.workbook.missing_output import explain_missing_output
             from xlmodel.workbook.uncomputed import explain_uncomputed
 
-            finding = input_error_finding(explain_uncomputed(err, cells))
+            finding = input_error_finding(explain_missing_output(explain_uncomputed(err, cells), cells))
             if finding not in findings:
                 findings.append(finding)
             continue
