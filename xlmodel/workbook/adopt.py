@@ -189,12 +189,19 @@ def changes_from_range(cells: Any, text: str) -> list[dict[str, Any]]:
 
 def _table_sheet(name: str, spec: L.InputTable, rows: list[dict[str, Any]], title: str) -> NewSheet:
     """A sheet with ``spec``'s Excel Table at its layout position (one empty row if no rows)."""
+    from xlmodel.workbook.house_styles import input_style
+
     sheet = NewSheet(name=name)
     sheet.cells[f"A{L.TITLE_ROW}"] = title
+    sheet.styles[f"A{L.TITLE_ROW}"] = "title"
     hr, c0 = spec.header_row, spec.first_col
     for i, col in enumerate(spec.columns):
         sheet.cells[f"{get_column_letter(c0 + i)}{hr}"] = col.header
+        sheet.styles[f"{get_column_letter(c0 + i)}{hr}"] = "table_header"
         sheet.widths[c0 + i] = col.width
+    for j in range(1, max(len(rows), 1) + 1):
+        for i, col in enumerate(spec.columns):
+            sheet.styles[f"{get_column_letter(c0 + i)}{hr + j}"] = input_style(col)
     for j, row in enumerate(rows, 1):
         for i, col in enumerate(spec.columns):
             value = row.get(col.key)
@@ -225,13 +232,18 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
         taken.add(got)
         return got
 
+    from xlmodel.workbook.house_styles import input_style
+
     params = NewSheet(name=name_for(L.SHEET_PARAMS))
     params.cells["A1"] = "Parametrar för ramtabellen (xlmodel)"
+    params.styles["A1"] = "title"
     params.widths.update({1: 8, 2: 48, 3: 16, 4: 60})
     values = {"Budgetar": opts.year, "Standardindex": opts.index_rate}
     for p in L.REGIONPLAN_PARAMS:
         col, row, _c, _r = range_boundaries(p.cell)
         params.cells[f"{get_column_letter(col - 1)}{row}"] = p.label
+        params.styles[f"{get_column_letter(col - 1)}{row}"] = "label"
+        params.styles[p.cell] = input_style(p)
         if values.get(p.name) is not None:
             params.cells[p.cell] = values[p.name]
         names[p.name] = f"{quote_sheet(params.name)}!${get_column_letter(col)}${row}"
@@ -246,6 +258,9 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
     hr, c0 = idx.header_row, idx.first_col
     for i, col in enumerate(idx.columns):
         params.cells[f"{get_column_letter(c0 + i)}{hr}"] = col.header
+        params.styles[f"{get_column_letter(c0 + i)}{hr}"] = "table_header"
+        for j in range(1, len(index_rows) + L.INDEX_TABLE_SPARE_ROWS + 1):
+            params.styles[f"{get_column_letter(c0 + i)}{hr + j}"] = input_style(col)
     for i, col in enumerate(idx.columns):
         value = index_rows[0].get(col.key) if index_rows else None
         if value is not None:
@@ -290,6 +305,7 @@ def frametable_block(opts: AdoptOptions, taken: set[str], result: AdoptResult) -
         out = NewSheet(name=sheet_name)
         if top_left == block.top_left:
             out.cells["A1"] = block.title
+            out.styles["A1"] = "title"
         first = range_boundaries(top_left)[0]
         for i, col in enumerate(block.columns):
             out.widths[first + i] = col.width
@@ -431,15 +447,26 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
         if n.casefold() in defined:
             raise InputError(f"arbetsboken har redan namnet {n}; ta bort eller byt namn på det först "
                              "(inget har ändrats)", rule=RULE, argument=n)
+    # A first draft of the package (unstyled) tells what the parts compute on the new
+    # sheets: the ledger, written here with its cached values (adopt_parts.add_ledger),
+    # and the style of every computed cell, as the builder styles it.
+    draft = add_sheets(pkg, sheets, names)
     if block_names.BALANSKRAV in names:
-        # The ledger is computed from the package with its input table in place, then
-        # written into the new sheet with its cached values (adopt_parts.add_ledger).
         from xlmodel.workbook.adopt_parts import add_ledger
 
         ledger_sheet = next(s for s in sheets if any(t.name == L.BALANSKRAV_TABLE.table for t in s.tables))
-        extent = add_ledger(add_sheets(pkg, sheets, names), ledger_sheet)
+        extent = add_ledger(draft, ledger_sheet)
         names[block_names.BALANSKRAV] = block_names.name_value(ledger_sheet.name, extent)
-    new = add_sheets(pkg, sheets, names)
+    from xlmodel.workbook.adopt_parts import computed_styles
+    from xlmodel.workbook.house_styles import HOUSE
+    from xlmodel.xlsx.new_styles import add_styles
+
+    computed_styles(draft, sheets)
+    styled, index = add_styles(pkg, {k: v for k, v in HOUSE.items()
+                                     if any(k == key for s in sheets for key in s.styles.values())})
+    for s in sheets:
+        s.styles = {ref: index[key] for ref, key in s.styles.items() if isinstance(key, str) and key in index}
+    new = add_sheets(styled, sheets, names)
     result.sheets = [s.name for s in sheets]
     result.names = list(names)
     result.excel_note = excel_note(path)

@@ -89,10 +89,16 @@ def _write_table(sheet: NewSheet, spec: L.InputTable, rows: list[dict[str, Any]]
     from xlmodel.xlsx.add_sheets import NewTable
     from xlmodel.xlsx.refs import range_boundaries
 
+    from xlmodel.workbook.house_styles import input_style
+
     c0, hr, _c, _r = range_boundaries(top_left)
     for i, col in enumerate(spec.columns):
         sheet.cells[f"{get_column_letter(c0 + i)}{hr}"] = col.header
+        sheet.styles[f"{get_column_letter(c0 + i)}{hr}"] = "table_header"
         sheet.widths.setdefault(c0 + i, col.width)
+        if not col.computed:  # computed columns get the style of what the rules write there
+            for j in range(1, max(len(rows) + spare, 1) + 1):
+                sheet.styles[f"{get_column_letter(c0 + i)}{hr + j}"] = input_style(col)
     for j, row in enumerate(rows, 1):
         for i, col in enumerate(spec.columns):
             if row.get(col.key) is not None:
@@ -114,9 +120,11 @@ def resultatbudget_sheet(cells: Any, opts: Any, name: str, result: Any) -> NewSh
         result.filled.append(f"tabellen {G.table}: {len(goals)} finansiella mål ur {opts.goals_range}")
     sheet = NewSheet(name=name)
     sheet.cells[f"A{L.TITLE_ROW}"] = T.title
+    sheet.styles[f"A{L.TITLE_ROW}"] = "title"
     _write_table(sheet, T, years, T.top_left)
     goal_row = max(G.header_row, T.header_row + max(len(years), 1) + 3)
     sheet.cells[f"A{goal_row - 1}"] = "Finansiella mål"
+    sheet.styles[f"A{goal_row - 1}"] = "label"
     _write_table(sheet, G, goals, f"A{goal_row}")
     return sheet
 
@@ -133,11 +141,14 @@ def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any) -> tuple[New
     result.filled.append(f"tabellen {T.table}: {len(years)} år ur {opts.balanskrav_range}")
     sheet = NewSheet(name=name)
     sheet.cells[f"A{L.TITLE_ROW}"] = T.title
+    sheet.styles[f"A{L.TITLE_ROW}"] = "title"
     _write_table(sheet, T, years, T.top_left, spare=BALANSKRAV_SPARE_ROWS)
     frister_row = max(S.header_row, T.header_row + len(years) + BALANSKRAV_SPARE_ROWS + 3)
     sheet.cells[f"A{frister_row - 1}"] = "Sista år som planen anger för att återställa ett underskott"
+    sheet.styles[f"A{frister_row - 1}"] = "label"
     _write_table(sheet, S, [], f"A{frister_row}")
     sheet.cells[L.LEDGER_LABEL[0]] = L.LEDGER_LABEL[1]
+    sheet.styles[L.LEDGER_LABEL[0]] = "label"
     for first, last, width in L.BALANSKRAV_LAYOUT.widths:
         for c in range(first + 1, last + 2):
             sheet.widths[c] = width
@@ -155,3 +166,28 @@ def add_ledger(pkg_with_sheet: Any, sheet: NewSheet) -> str:
     for oc in plan.cells:
         sheet.cells[oc.ref] = NewFormula(oc.formula, oc.value, oc.spill) if oc.formula else oc.value
     return block_names.extent_of(plan.cells)
+
+
+def computed_styles(draft: Any, sheets: list[NewSheet]) -> None:
+    """Each cell a part computes on one of the new ``sheets`` gets the style key the
+    builder gives it (``OwnedCell.style``), from the parts' plans on ``draft`` (the
+    package with the new sheets, unstyled). A part whose inputs are not yet complete
+    plans nothing here: its computed cells get the default style when ``regenerera``
+    first writes them (docs/workbooks.md says so)."""
+    from xlmodel.workbook.cells import PackageCells
+    from xlmodel.workbook.holding import parts_in
+
+    cells = PackageCells(draft)
+    by_name = {s.name: s for s in sheets}
+    for part in parts_in(cells)[1]:
+        try:
+            plans = part.plans(cells)
+        except InputError:
+            continue
+        for plan in plans:
+            sheet = by_name.get(plan.sheet)
+            if sheet is None:
+                continue
+            for oc in plan.cells:
+                if oc.style:
+                    sheet.styles[oc.ref] = oc.style

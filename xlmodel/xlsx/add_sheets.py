@@ -86,7 +86,9 @@ class NewSheet:
     cells: dict[str, Value | NewFormula] = field(default_factory=dict)   # "A1" -> value
     tables: list[NewTable] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)  # 1-based column -> width
-    styles: dict[str, int] = field(default_factory=dict)    # "A1" -> cellXfs index (xlsx.new_styles)
+    # "A1" -> cellXfs index (``new_styles.add_styles``); a caller may hold its own style
+    # names here until it has the indexes, and passes only ints to ``add_sheets``.
+    styles: dict[str, int | str] = field(default_factory=dict)
 
 
 def check_sheet_name(name: str) -> str | None:
@@ -121,8 +123,8 @@ def free_sheet_name(wanted: str, taken: set[str]) -> str:
 # --------------------------------------------------------------------------- part texts
 
 
-def _cell_xml(ref: str, value: Value | NewFormula, style: int | None = None, cm: int | None = None) -> str:
-    s = f' s="{style}"' if style else ""
+def _cell_xml(ref: str, value: Value | NewFormula, style: int | str | None = None, cm: int | None = None) -> str:
+    s = f' s="{style}"' if isinstance(style, int) and style else ""
     if isinstance(value, NewFormula):
         f = escape(value.formula.lstrip("="))
         if value.spill:
