@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from test_adopt import BOOKKEEPING, parts_of, run_cli, validate_json
+from test_adopt import BOOKKEEPING, app_lists_sheets, parts_of, run_cli, styles_only_gained, validate_json
 
 YEARS = [(2024, "Bokslut", -7000, 5200, 1900), (2025, "Prognos", -7100, 5300, 1950),
          (2026, "Budget", -7200, 5400, 2000), (2027, "Plan", -7300, 5500, 2050)]
@@ -65,6 +65,34 @@ def check_kept(path: Path, before: dict[str, bytes]) -> None:
     after = parts_of(path)
     changed = sorted(n for n in before if n not in BOOKKEEPING and after.get(n) != before[n])
     assert changed == [], f"parts changed by anslut: {changed}"
+    styles_only_gained(before["xl/styles.xml"], after["xl/styles.xml"])
+    app_lists_sheets(path, before)
+
+
+def style_of(path: Path, sheet: str, ref: str) -> tuple[str, bool, str | None]:
+    """(number format code, bold, fill colour) of a cell, read from the package."""
+    import re
+
+    from xlmodel.workbook.cells import PackageCells
+    from xlmodel.xlsx.numfmt import BUILTIN_FORMATS
+
+    cells = PackageCells.open(path)
+    parts = parts_of(path)
+    target = next(s.part for s in cells.pkg.sheets if s.name == sheet)
+    m = re.search(rf'<c r="{ref}"[^>]*?\bs="(\d+)"'.encode(), parts[target])
+    index = int(m.group(1)) if m else 0
+    styles = parts["xl/styles.xml"].decode("utf-8")
+    xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1)
+    xf = re.findall(r"<xf\b[^>]*>", xfs)[index]
+    fmt_id = int(re.search(r'numFmtId="(\d+)"', xf).group(1))
+    fmts = dict((int(i), c.replace("&quot;", '"')) for i, c in re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"', styles))
+    code = fmts.get(fmt_id, BUILTIN_FORMATS.get(fmt_id, "General"))
+    fonts = re.findall(r"<font\b.*?</font>|<font/>", re.search(r"<fonts[^>]*>(.*?)</fonts>", styles, re.S).group(1), re.S)
+    font = fonts[int(re.search(r'fontId="(\d+)"', xf).group(1))]
+    fills = re.findall(r"<fill\b.*?</fill>", re.search(r"<fills[^>]*>(.*?)</fills>", styles, re.S).group(1), re.S)
+    fill = fills[int(re.search(r'fillId="(\d+)"', xf).group(1))]
+    colour = re.search(r'fgColor rgb="FF(\w+)"', fill)
+    return code, "<b/>" in font, colour.group(1) if colour else None
 
 
 def check_adopted(path: Path, before: dict[str, bytes]) -> None:
@@ -81,6 +109,12 @@ def check_adopted(path: Path, before: dict[str, bytes]) -> None:
     # the 2023 deficit of 45: 20 restored 2024, 10 in 2025, 15 left, last year 2026
     assert cells.formula("Balanskrav", "G4").startswith("ATERSTALLNING(A5:A")
     assert cells.value("Balanskrav", "G5") == 2023 and cells.value("Balanskrav", "K5") == Decimal("15")
+    from xlmodel.workbook import layout as L
+
+    assert style_of(path, "Resultatbudget", "N7") == (L.MKR_FORMAT, True, None)      # Resultat: mkr, bold
+    assert style_of(path, "Resultatbudget", "O7") == (L.PCT1_FORMAT, False, None)    # Resultat, andel
+    assert style_of(path, "Resultatbudget", "D7") == (L.MKR_FORMAT, False, "FFF2CC")  # an input: yellow
+    assert style_of(path, "Balanskrav", "K5") == (L.MKR_FORMAT, False, None)          # the ledger's amounts
     with zipfile.ZipFile(path) as zf:
         sheet = next(n for n in zf.namelist() if b"ATERSTALLNING" in zf.read(n) and "worksheets" in n)
         assert b'cm="1"' in zf.read(sheet) and b't="array"' in zf.read(sheet)  # a dynamic array, as Excel 365 keeps it

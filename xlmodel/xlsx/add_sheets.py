@@ -360,11 +360,65 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
         raise WorkbookError("paketets innehållsförteckning kan inte läsas: inga nya blad kan läggas till", path=pkg.where)
     changes[rels_name] = new_rels
     changes[CONTENT_TYPES] = new_ct
+    app = app_properties_with(pkg, [s.name for s in sheets])
+    if app is not None:
+        changes[app[0]] = app[1]
     out = pkg.with_parts(changes)
     for name, data in changes.items():
         if data is not None:
             out.ensure_well_formed(name, data)
     return out
+
+
+_APP_TYPE = "/extended-properties"
+_VT = rb"(?:[\w.-]+:)?"
+
+
+def app_properties_with(pkg: Package, names: list[str]) -> tuple[str, bytes] | None:
+    """docProps/app.xml with the new sheets' ``names`` added to its list of sheet names
+    (``TitlesOfParts``, after the last worksheet) and the worksheet count of
+    ``HeadingPairs`` raised, so the file's properties stay true; None when the package
+    has no such list (LibreOffice writes none), or one that does not count exactly the
+    workbook's worksheets (then it is left as it was)."""
+    part = next((r.target for r in pkg.relationships("") if r.type.endswith(_APP_TYPE) and not r.external), None)
+    if part is None or not pkg.has(part) or not names:
+        return None
+    part = pkg.actual_name(part)
+    data = pkg.part(part)
+    pairs = re.search(rb"<(?:\w+:)?HeadingPairs\b[^>]*>(.*?)</(?:\w+:)?HeadingPairs>", data, re.S)
+    titles = re.search(rb"<(?:\w+:)?TitlesOfParts\b[^>]*>(.*?)</(?:\w+:)?TitlesOfParts>", data, re.S)
+    if pairs is None or titles is None:
+        return None
+    groups = re.findall(rb"<" + _VT + rb"lpstr>([^<]*)</" + _VT + rb"lpstr>\s*</" + _VT + rb"variant>\s*<" + _VT
+                        + rb"variant>\s*<" + _VT + rb"i4>(\d+)</" + _VT + rb"i4>", pairs.group(1))
+    sheets = sum(1 for s in pkg.sheets if s.kind == "worksheet")
+    at, first = None, 0
+    for i, (_label, count) in enumerate(groups):
+        if int(count) == sheets:
+            at = i
+            break
+        first += int(count)
+    if at is None:
+        return None
+    lpstrs = list(re.finditer(rb"<(" + _VT + rb")lpstr>[^<]*</" + _VT + rb"lpstr>", titles.group(1)))
+    if len(lpstrs) < first + sheets or sheets == 0:
+        return None
+    last = lpstrs[first + sheets - 1]
+    vt = last.group(1)
+    added = b"".join(b"<" + vt + b"lpstr>" + escape(n).encode("utf-8") + b"</" + vt + b"lpstr>" for n in names)
+    end = titles.start(1) + last.end()
+    new = data[:end] + added + data[end:]
+    # the vector's size, then the group's count (HeadingPairs comes before TitlesOfParts)
+    vec = re.compile(rb"(<" + _VT + rb"vector\b[^>]*\bsize=\")(\d+)(\")")
+    head = vec.search(new, titles.start())
+    if head is None:
+        return None
+    new = new[:head.start(2)] + str(int(head.group(2)) + len(names)).encode() + new[head.end(2):]
+    counts = list(re.finditer(rb"<" + _VT + rb"i4>(\d+)</", new[pairs.start(1):pairs.end(1)]))
+    c = counts[at]
+    start = pairs.start(1) + c.start(1)
+    new = new[:start] + str(sheets + len(names)).encode() + new[pairs.start(1) + c.end(1):]
+    return part, new
 
 
 def workbook_sheet_names(pkg: Package) -> set[str]:
