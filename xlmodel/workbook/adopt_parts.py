@@ -58,9 +58,9 @@ def rows_from_range(cells: Any, text: str, option: str, spec: L.InputTable,
                     widths: dict[int, tuple[str, ...]]) -> list[dict[str, Any]]:
     """The rows of ``spec``'s table from the team's range, each value converted as the
     column declares (a bool written back as Ja/Nej, what the table holds)."""
-    from xlmodel.workbook.adopt import _range_rows
+    from xlmodel.workbook.team_ranges import range_rows
 
-    sheet, rows = _range_rows(cells, text, option)
+    sheet, rows = range_rows(cells, text, option)
     cols = {c.key: c for c in spec.columns}
     out = []
     for _r, row in rows:
