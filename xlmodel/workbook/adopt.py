@@ -16,13 +16,21 @@ The save goes through the write lock and the atomic writer every write uses
 changed on disk); a part, sheet, table or name that is already there is refused, never
 overwritten.
 
-Parts ``anslut`` adds: the frame table (``ramtabell``: tblRamar, tblForandringar, the
-parameters Budgetar, Standardindex, AviseratIndex, Nettoram with tblIndex, and the
-Ramtabell sheet). The frame table's output block is found by its defined name
+Parts ``anslut`` adds (``ADOPTABLE``; any other part is refused with that list): the
+frame table (``ramtabell``: tblRamar, tblForandringar, the parameters Budgetar,
+Standardindex, AviseratIndex, Nettoram with tblIndex, and the Ramtabell sheet), the
+resultatbudget with the financial goals and the balanskrav with the restoration ledger
+(``adopt_parts``). The frame table's output block is found by its defined name
 (``block_names.FRAMETABLE``, ``xlmodel_Ramtabell``): on a new sheet Ramtabell (or
 "Ramtabell (2)") at the layout's place, or where ``--plats ramtabell=Blad!H2`` puts it, on
 a sheet of the team's (which then changes where the table is written, and only there:
-``owned_blocks`` refuses to write over the team's cells) or a new sheet of that name.
+``owned_blocks`` refuses to write over the team's cells) or a new sheet of that name. A
+book that has the frame table's input tables but no output block gets the output block
+only (``frametable_output_missing``).
+
+The new sheets are styled as the builder styles a built book (``house_styles``, appended
+to styles.xml by ``xlsx.new_styles``); the computed cells' styles and the ledger's cells
+come from the parts' own plans on a first, unstyled draft of the package.
 """
 
 from __future__ import annotations

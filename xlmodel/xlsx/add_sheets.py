@@ -9,15 +9,23 @@ documentation of ``anslut``, docs/workbooks.md):
    ``<sheets>`` (a new ``sheetId``), and one ``<definedName>`` per new name at the end
    of ``<definedNames>`` (the element is added after ``<sheets>`` if the workbook has
    none);
-2. ``xl/_rels/workbook.xml.rels`` - one relationship per new sheet;
-3. ``[Content_Types].xml`` - one ``Override`` per new sheet and table part.
+2. ``xl/_rels/workbook.xml.rels`` - one relationship per new sheet (and one for
+   ``xl/metadata.xml`` when it is added);
+3. ``[Content_Types].xml`` - one ``Override`` per new sheet, table part (and metadata);
+4. ``docProps/app.xml`` - the new sheets' names in ``TitlesOfParts`` after the last
+   worksheet and the worksheet count of ``HeadingPairs`` raised
+   (``app_properties_with``), so the file's properties stay true; a file whose app.xml
+   lists no sheets (LibreOffice's) keeps it as it was.
+
+(``xl/styles.xml`` only gains entries, through ``new_styles.add_styles``, called by the
+caller before this.)
 
 New parts are the sheets (``xl/worksheets/sheetN.xml`` with free numbers), their
 relationship parts and their tables (``xl/tables/tableN.xml``, ids unique in the
-workbook). Strings are inline strings and every cell has the default style, so the
-shared strings and the styles are never written (as for ``patch``). ``docProps/app.xml``
-(the list of sheet names Excel shows in the file's properties) is left as it was:
-Excel and LibreOffice rebuild it on their next save and read nothing from it.
+workbook), and, for a dynamic-array formula (``NewFormula.spill``) in a workbook without
+a metadata part, ``xl/metadata.xml`` with the one entry that marks a dynamic array
+(``dynamic_array_cm``). Strings are inline strings, so the shared strings are never
+written (as for ``patch``); a cell's style is an index the caller has (``new_styles``).
 """
 
 from __future__ import annotations
