@@ -267,3 +267,29 @@ def test_input_tables_without_the_frame_tables_output_are_told_how_to_add_it(tmp
     code, report = validate_json(book)
     assert {f["rule"] for f in report["findings"]} == {"index.saknas"}, report  # 3,1 % for 2026 has no source yet
     assert report["parts"] == ["ramtabell", "index"]
+
+
+def test_a_book_with_dynamic_arrays_keeps_its_metadata_part(tmp_path):
+    """A team's book that already has a spilled formula (XlsxWriter writes
+    xl/metadata.xml for it): the ledger uses that part's dynamic-array entry, and the
+    part keeps its bytes (it is not one of the bookkeeping parts)."""
+    import xlsxwriter
+
+    book = tmp_path / "med matris.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    bal = wb.add_worksheet("Balans")
+    for i, (year, result) in enumerate(BALANCE, 2):
+        bal.write(f"A{i}", year)
+        bal.write_number(f"B{i}", result)
+    bal.write_dynamic_array_formula("D2:D3", "=_xlfn.SORT(B2:B3)", None, -45)
+    wb.close()
+    before = parts_of(book)
+    assert "xl/metadata.xml" in before
+    run = run_cli("anslut", book.name, "--delar", "balanskrav", "--balanskrav", "Balans!A2:B5", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    check_kept(book, before)
+    after = parts_of(book)
+    assert [n for n in after if "metadata" in n] == ["xl/metadata.xml"]
+    ledger = next(n for n in after if n.startswith("xl/worksheets/") and b"ATERSTALLNING" in after[n])
+    assert b'cm="1"' in after[ledger]
+    assert validate_json(book)[0] == 0
