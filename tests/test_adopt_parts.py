@@ -293,3 +293,32 @@ def test_a_book_with_dynamic_arrays_keeps_its_metadata_part(tmp_path):
     ledger = next(n for n in after if n.startswith("xl/worksheets/") and b"ATERSTALLNING" in after[n])
     assert b'cm="1"' in after[ledger]
     assert validate_json(book)[0] == 0
+
+
+def test_placed_on_new_sheets_the_user_names(tmp_path):
+    """--plats resultatbudget=Plan!C3 and balanskrav=Återställning!B2: the parts stand on
+    new sheets of those names from those cells (the ledger beside its table as the layout
+    has it), and every job finds them there; a sheet of the team's is refused for them."""
+    from xlmodel.workbook.cells import PackageCells
+
+    book = tmp_path / "budget.xlsx"
+    team_book(book)
+    before = parts_of(book)
+    refused = adopt(book, "--plats", "balanskrav=Balans!D10")
+    assert refused.returncode == 2 and "bladet 'Balans' finns redan" in refused.stderr
+    assert parts_of(book) == before
+    run = adopt(book, "--plats", "resultatbudget=Plan!C3", "--plats", "balanskrav=Återställning!B2")
+    assert run.returncode == 0, run.stderr
+    assert "nya blad: Plan, Återställning, xlwings.conf" in run.stdout
+    check_kept(book, before)
+    cells = PackageCells.open(book)
+    assert cells.table("tblResultatbudget").ref.startswith("C3:")
+    assert cells.formula("Plan", "P6") == "M6+O6" and cells.value("Plan", "P6") == Decimal("200")
+    assert cells.formula("Återställning", "H2").startswith("ATERSTALLNING(B3:B")
+    assert cells.value("Återställning", "L3") == Decimal("15")
+    code, report = validate_json(book)
+    assert code == 0 and report["findings"] == [], report
+    regen = run_cli("regenerera", book.name, cwd=tmp_path)
+    assert "inga celler behöver ändras" in regen.stdout, regen.stdout + regen.stderr
+    explain = run_cli("forklara", book.name, "Återställning!L3", cwd=tmp_path)
+    assert explain.returncode == 0 and "underskottet 2023" in explain.stdout, explain.stdout + explain.stderr

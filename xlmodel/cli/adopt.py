@@ -20,7 +20,8 @@ Delarnas indatatabeller, namngivna parameterceller och utdatablad läggs till p�
 efter arbetsbokens sista blad (Parametrar, Ramar, Förändringar, Ramtabell; finns redan ett
 blad med namnet får det nya namnet ett nummer, t.ex. "Ramar (2)"). Allt som redan finns i
 arbetsboken lämnas orört; med --plats skrivs ramtabellen på ert eget blad från cellen,
-och bara i dess celler. --ramar fyller tabellen tblRamar ur ett område med två kolumner
+och bara i dess celler (resultatbudgeten och balanskravet placeras med --plats på ett
+nytt blad med det namn ni anger, från cellen). --ramar fyller tabellen tblRamar ur ett område med två kolumner
 (nämnd, budgetram föregående år) eller tre (id, nämnd, budgetram föregående år);
 --forandringar fyller tblForandringar (beskrivning, typ, rad, belopp). --resultatbudget
 fyller tblResultatbudget (år, typ, nettoram, skatteintäkter, generella statsbidrag, och
@@ -63,8 +64,9 @@ def register(sub, formatter, add_help, completes, add_lock_options) -> None:
     completes(p.add_argument("--indexkalla", "--indexkälla", "--index-source", metavar="TEXT", dest="index_source",
                              default=None, help="varifrån satsen kommer; skrivs i tabellen Index"), "none")
     completes(p.add_argument("--plats", "--place", metavar="DEL=BLAD!CELL", dest="places", action="append",
-                             default=[], help="var delens utdata ska stå, t.ex. ramtabell=Budget!H2 "
-                                              "(standard: ett nytt blad)"), "none")
+                             default=[], help="var delen ska stå, t.ex. ramtabell=Budget!H2 (också på ert "
+                                              "eget blad) eller balanskrav=Återställning!A4 (ett nytt blad); "
+                                              "standard: ett nytt blad med delens namn"), "none")
     add_lock_options(p)
     p.set_defaults(handler=cmd_adopt)
 

@@ -53,8 +53,11 @@ RULE = "anslut"
 
 # The parts anslut can add (name as in parts.PARTS).
 ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav")
-# The parts --plats can place (the others stand on new sheets of their own).
-PLACEABLE = ("ramtabell",)
+# The parts --plats can place: the frame table on any sheet (the team's own, or a new
+# one); the resultatbudget and the balanskrav, whose Excel Tables need a sheet part
+# xlmodel writes, on a new sheet of the name given, from the cell given.
+PLACEABLE = ("ramtabell", "resultatbudget", "balanskrav")
+NEW_SHEET_ONLY = ("resultatbudget", "balanskrav")
 
 
 @dataclass
@@ -289,6 +292,24 @@ def frametable_block(opts: AdoptOptions, taken: set[str], result: AdoptResult) -
     return sheets, names
 
 
+def _new_sheet_place(part: str, sheet: str, top_left: str, opts: AdoptOptions, taken: set[str]) -> tuple[str, str]:
+    """(new sheet, its table's top-left cell) of a part that stands on a sheet of its
+    own: where --plats names a new sheet, else the layout's sheet name (numbered when
+    taken) and place."""
+    place = opts.places.get(part)
+    if place is None:
+        name = free_sheet_name(sheet, taken)
+        taken.add(name)
+        return name, top_left
+    name, cell = place
+    if name.casefold() in {t.casefold() for t in taken}:
+        raise InputError(f"--plats {part}={name}!{cell}: bladet '{name}' finns redan; delen {part} läggs på ett nytt "
+                         "blad (dess Excel-tabeller kan inte läggas in på ett befintligt blad): ange ett nytt "
+                         "bladnamn (inget har ändrats)", rule=RULE, argument="--plats")
+    taken.add(name)
+    return name, cell
+
+
 def frametable_output_missing(cells: Any) -> bool:
     """A workbook with the frame table's input tables but no output block: no name
     ``xlmodel_Ramtabell`` and no sheet Ramtabell (a team that typed in the tables)."""
@@ -300,9 +321,6 @@ def parse_place(text: str, sheet_names: list[str]) -> tuple[str, tuple[str, str]
     """"ramtabell=Budget!H2" → ("ramtabell", ("Budget", "H2")); the sheet as the workbook spells it."""
     part, eq, where = text.partition("=")
     part = part.strip().casefold()
-    if eq and part in ADOPTABLE and part not in PLACEABLE:
-        raise InputError(f"--plats '{text}': delen {part} läggs på ett nytt eget blad; i dag kan bara "
-                         f"{', '.join(PLACEABLE)} placeras på en plats ni anger", rule=RULE, argument="--plats")
     if not eq or part not in PLACEABLE:
         raise InputError(f"--plats '{text}': skriv DEL=Blad!Cell, t.ex. ramtabell=Budget!H2 (delar som kan placeras: "
                          f"{', '.join(PLACEABLE)})", rule=RULE, argument="--plats")
@@ -391,17 +409,15 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
         elif part == "resultatbudget":
             from xlmodel.workbook.adopt_parts import resultatbudget_sheet
 
-            name = free_sheet_name(L.SHEET_RESULTBUDGET, taken)
-            taken.add(name)
-            sheets.append(resultatbudget_sheet(cells, opts, name, result))
+            name, top_left = _new_sheet_place(part, L.SHEET_RESULTBUDGET, L.RESULTBUDGET_TABLE.top_left, opts, taken)
+            sheets.append(resultatbudget_sheet(cells, opts, name, result, top_left))
         elif part == "balanskrav":
             from xlmodel.workbook.adopt_parts import balanskrav_sheet
 
-            name = free_sheet_name(L.SHEET_BALANSKRAV, taken)
-            taken.add(name)
-            ledger_sheet, _years = balanskrav_sheet(cells, opts, name, result)
+            name, top_left = _new_sheet_place(part, L.SHEET_BALANSKRAV, L.BALANSKRAV_TABLE.top_left, opts, taken)
+            ledger_sheet, anchor = balanskrav_sheet(cells, opts, name, result, top_left)
             sheets.append(ledger_sheet)
-            names[block_names.BALANSKRAV] = block_names.name_value(name, f"{L.LEDGER_ANCHOR}:{L.LEDGER_ANCHOR}")
+            names[block_names.BALANSKRAV] = block_names.name_value(name, f"{anchor}:{anchor}")
     conf = conf_sheet(taken)
     if conf is not None:
         sheets.append(conf)

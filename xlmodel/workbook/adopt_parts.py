@@ -15,6 +15,11 @@
   writes a new one, so it is written here, with its cached values, and the years are
   required (``--balanskrav``).
 
+``--plats resultatbudget=Plan!C3`` (or ``balanskrav=…``) puts the part on a new sheet of
+that name with its table from that cell, the rest laid out relative to it as above; an
+existing sheet is refused (``adopt._new_sheet_place``): an Excel Table needs a sheet part
+xlmodel writes.
+
 Each value from a team's range is read as the part's column declares (a year, an
 amount in Swedish or Excel form, a share "2 %", Ja/Nej), and a cell that cannot be read
 is one error naming its sheet and cell, before anything is written.
@@ -29,7 +34,7 @@ from xlmodel.workbook import block_names
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.tables import convert
 from xlmodel.xlsx.add_sheets import NewFormula, NewSheet
-from xlmodel.xlsx.refs import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter, range_boundaries
 
 RULE = "anslut"
 BALANSKRAV_SPARE_ROWS = 5   # blank rows in tblBalanskrav for the coming years (the ledger's formula covers them)
@@ -87,8 +92,6 @@ def rows_from_range(cells: Any, text: str, option: str, spec: L.InputTable,
 def _write_table(sheet: NewSheet, spec: L.InputTable, rows: list[dict[str, Any]], top_left: str,
                  spare: int = 0) -> None:
     from xlmodel.xlsx.add_sheets import NewTable
-    from xlmodel.xlsx.refs import range_boundaries
-
     from xlmodel.workbook.house_styles import input_style
 
     c0, hr, _c, _r = range_boundaries(top_left)
@@ -107,8 +110,14 @@ def _write_table(sheet: NewSheet, spec: L.InputTable, rows: list[dict[str, Any]]
     sheet.tables.append(NewTable(spec.table, f"{top_left}:{last}", tuple(spec.headers())))
 
 
-def resultatbudget_sheet(cells: Any, opts: Any, name: str, result: Any) -> NewSheet:
+def _cell(col: int, row: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+def resultatbudget_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: str | None = None) -> NewSheet:
+    """The Resultatbudget sheet: the year table from ``top_left`` (A4), the goal table under it."""
     T, G = L.RESULTBUDGET_TABLE, L.GOALS_TABLE
+    c0, r0, _c, _r = range_boundaries(top_left or T.top_left)
     years = (rows_from_range(cells, opts.resultatbudget_range, "--resultatbudget", T, RESULTATBUDGET_WIDTHS)
              if opts.resultatbudget_range else [])
     goals = rows_from_range(cells, opts.goals_range, "--mal", G, GOALS_WIDTHS) if opts.goals_range else []
@@ -119,18 +128,28 @@ def resultatbudget_sheet(cells: Any, opts: Any, name: str, result: Any) -> NewSh
     if goals:
         result.filled.append(f"tabellen {G.table}: {len(goals)} finansiella mål ur {opts.goals_range}")
     sheet = NewSheet(name=name)
-    sheet.cells[f"A{L.TITLE_ROW}"] = T.title
-    sheet.styles[f"A{L.TITLE_ROW}"] = "title"
-    _write_table(sheet, T, years, T.top_left)
-    goal_row = max(G.header_row, T.header_row + max(len(years), 1) + 3)
-    sheet.cells[f"A{goal_row - 1}"] = "Finansiella mål"
-    sheet.styles[f"A{goal_row - 1}"] = "label"
-    _write_table(sheet, G, goals, f"A{goal_row}")
+    title_row = max(r0 - 3, 1)
+    if title_row < r0:
+        sheet.cells[_cell(c0, title_row)] = T.title
+        sheet.styles[_cell(c0, title_row)] = "title"
+    _write_table(sheet, T, years, _cell(c0, r0))
+    goal_row = max(G.header_row - T.header_row + r0, r0 + max(len(years), 1) + 3)
+    sheet.cells[_cell(c0, goal_row - 1)] = "Finansiella mål"
+    sheet.styles[_cell(c0, goal_row - 1)] = "label"
+    _write_table(sheet, G, goals, _cell(c0, goal_row))
     return sheet
 
 
-def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any) -> tuple[NewSheet, list[dict[str, Any]]]:
+def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: str | None = None) \
+        -> tuple[NewSheet, str]:
+    """The Balanskrav sheet: the year table from ``top_left`` (A4), tblFrister under it,
+    the ledger's label and anchor beside it as the layout has them (G3, G4 for A4);
+    returns the sheet and the ledger's anchor."""
     T, S = L.BALANSKRAV_TABLE, L.STATED_DEADLINES_TABLE
+    c0, r0, _c, _r = range_boundaries(top_left or T.top_left)
+    a_col, a_row, _c, _r = range_boundaries(L.LEDGER_ANCHOR)
+    anchor = _cell(c0 + a_col - T.first_col, r0 + a_row - T.header_row)
+    label_at = _cell(c0 + a_col - T.first_col, r0 + a_row - T.header_row - 1)
     if not opts.balanskrav_range:
         raise InputError(
             "delen balanskrav behöver årens balanskravsresultat: ange --balanskrav med ett område, t.ex. "
@@ -140,19 +159,22 @@ def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any) -> tuple[New
     years = rows_from_range(cells, opts.balanskrav_range, "--balanskrav", T, BALANSKRAV_WIDTHS)
     result.filled.append(f"tabellen {T.table}: {len(years)} år ur {opts.balanskrav_range}")
     sheet = NewSheet(name=name)
-    sheet.cells[f"A{L.TITLE_ROW}"] = T.title
-    sheet.styles[f"A{L.TITLE_ROW}"] = "title"
-    _write_table(sheet, T, years, T.top_left, spare=BALANSKRAV_SPARE_ROWS)
-    frister_row = max(S.header_row, T.header_row + len(years) + BALANSKRAV_SPARE_ROWS + 3)
-    sheet.cells[f"A{frister_row - 1}"] = "Sista år som planen anger för att återställa ett underskott"
-    sheet.styles[f"A{frister_row - 1}"] = "label"
-    _write_table(sheet, S, [], f"A{frister_row}")
-    sheet.cells[L.LEDGER_LABEL[0]] = L.LEDGER_LABEL[1]
-    sheet.styles[L.LEDGER_LABEL[0]] = "label"
+    title_row = max(r0 - 3, 1)
+    if title_row < r0 - 1:  # the ledger's label stands on the row above the header
+        sheet.cells[_cell(c0, title_row)] = T.title
+        sheet.styles[_cell(c0, title_row)] = "title"
+    _write_table(sheet, T, years, _cell(c0, r0), spare=BALANSKRAV_SPARE_ROWS)
+    frister_row = max(S.header_row - T.header_row + r0, r0 + len(years) + BALANSKRAV_SPARE_ROWS + 3)
+    sheet.cells[_cell(c0, frister_row - 1)] = "Sista år som planen anger för att återställa ett underskott"
+    sheet.styles[_cell(c0, frister_row - 1)] = "label"
+    _write_table(sheet, S, [], _cell(c0, frister_row))
+    if r0 > 1:
+        sheet.cells[label_at] = L.LEDGER_LABEL[1]
+        sheet.styles[label_at] = "label"
     for first, last, width in L.BALANSKRAV_LAYOUT.widths:
         for c in range(first + 1, last + 2):
-            sheet.widths[c] = width
-    return sheet, years
+            sheet.widths[c + c0 - T.first_col] = width
+    return sheet, anchor
 
 
 def add_ledger(pkg_with_sheet: Any, sheet: NewSheet) -> str:
