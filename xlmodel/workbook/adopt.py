@@ -418,6 +418,10 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
             ledger_sheet, anchor = balanskrav_sheet(cells, opts, name, result, top_left)
             sheets.append(ledger_sheet)
             names[block_names.BALANSKRAV] = block_names.name_value(name, f"{anchor}:{anchor}")
+    if {"ramtabell", "resultatbudget"} <= set(opts.parts) and "Nettoram" in names:
+        result.todo_notes.append(f"verksamhetens nettoram för budgetåret i cellen {names['Nettoram']} (namnet "
+                                 "Nettoram) är tom: skriv in resultatbudgetens nettoram där, så stäms ramtabellen "
+                                 "av mot resultatbudgeten")
     conf = conf_sheet(taken)
     if conf is not None:
         sheets.append(conf)
