@@ -29,7 +29,43 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BOOKKEEPING = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
+# The parts docs/workbooks.md names as what anslut changes: the package's lists of its
+# contents, the styles (which only gain entries: styles_only_gained) and the sheet list
+# of the file's properties (app_lists_sheets).
+BOOKKEEPING = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml",
+               "docProps/app.xml"}
+STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellXfs")
+
+
+def styles_only_gained(before: bytes, after: bytes) -> None:
+    """Every list of styles.xml keeps its old entries, in place, first; nothing else changes."""
+    import xml.etree.ElementTree as ET
+
+    def children(root):
+        return {el.tag.rsplit("}", 1)[-1]: el for el in root}
+
+    old, new = children(ET.fromstring(before)), children(ET.fromstring(after))
+    for tag, el in old.items():
+        if tag in STYLE_LISTS:
+            old_items = [ET.tostring(c) for c in el]
+            assert [ET.tostring(c) for c in new[tag]][:len(old_items)] == old_items, tag
+        else:
+            assert ET.tostring(el) == ET.tostring(new[tag]), tag
+    assert set(new) - set(old) <= {"numFmts"}
+
+
+def app_lists_sheets(path: Path, before: dict[str, bytes]) -> None:
+    """docProps/app.xml, if it lists the sheets, lists every sheet (the new ones too)."""
+    after = parts_of(path)
+    if b"TitlesOfParts" not in before.get("docProps/app.xml", b""):
+        assert after.get("docProps/app.xml") == before.get("docProps/app.xml")
+        return
+    from xlmodel.workbook.cells import PackageCells
+
+    text = after["docProps/app.xml"].decode("utf-8")
+    names = PackageCells.open(path).sheet_names()
+    assert all(f"<vt:lpstr>{n}</vt:lpstr>" in text for n in names), text
+    assert f"<vt:i4>{len(names)}</vt:i4>" in text
 
 COMMITTEES = [("Regionstyrelsen", "812.4"), ("Hälso- och sjukvårdsnämnden", "6120"), ("Kulturnämnden", "64.2"),
               ("Kollektivtrafiknämnden", "410.5"), ("Patientnämnden", "6.1"), ("Revisionen", "12"),
@@ -85,6 +121,8 @@ def check_adopted(path: Path, before: dict[str, bytes]) -> None:
     kept = {n for n in before if n not in BOOKKEEPING}
     changed = sorted(n for n in kept if after.get(n) != before[n])
     assert changed == [], f"parts changed by anslut: {changed}"
+    styles_only_gained(before["xl/styles.xml"], after["xl/styles.xml"])
+    app_lists_sheets(path, before)
     assert set(before) <= set(after)
     new = set(after) - set(before)
     assert any(n.startswith("xl/tables/") for n in new) and any(n.startswith("xl/worksheets/sheet") for n in new)

@@ -13,16 +13,22 @@ Exempel:
   xlmodel anslut budget_2026.xlsx --delar ramtabell --ramar "Nämndramar!A2:B8" \\
       --budgetar 2026 --index "3,1 %" --indexkalla "SKR cirkulär 25:40, oktober 2025"
   xlmodel anslut budget_2026.xlsx --delar ramtabell --plats ramtabell=Budget!H2
+  xlmodel anslut budget_2026.xlsx --delar resultatbudget,balanskrav \
+      --resultatbudget "RB!A2:E6" --mal "Mål!A2:G3" --balanskrav "Balans!A2:B6"
 
 Delarnas indatatabeller, namngivna parameterceller och utdatablad läggs till på nya blad
 efter arbetsbokens sista blad (Parametrar, Ramar, Förändringar, Ramtabell; finns redan ett
 blad med namnet får det nya namnet ett nummer, t.ex. "Ramar (2)"). Allt som redan finns i
 arbetsboken lämnas orört; med --plats skrivs ramtabellen på ert eget blad från cellen,
-och bara i dess celler. --ramar fyller tabellen tblRamar ur ett område med två kolumner
+och bara i dess celler (resultatbudgeten och balanskravet placeras med --plats på ett
+nytt blad med det namn ni anger, från cellen). --ramar fyller tabellen tblRamar ur ett område med två kolumner
 (nämnd, budgetram föregående år) eller tre (id, nämnd, budgetram föregående år);
---forandringar fyller tblForandringar (beskrivning, typ, rad, belopp). När budgetår,
-standardindex och ramar är ifyllda räknas ramtabellen fram direkt; annars visas vad som
-ska fyllas i före 'xlmodel regenerera'.
+--forandringar fyller tblForandringar (beskrivning, typ, rad, belopp). --resultatbudget
+fyller tblResultatbudget (år, typ, nettoram, skatteintäkter, generella statsbidrag, och
+eventuellt finansiella intäkter, finansiella kostnader, orealiserade vinster och
+publicerat resultat), --mal de finansiella målen i tblMal, --balanskrav tblBalanskrav
+(år, balanskravsresultat; krävs för delen balanskrav). När indata är ifyllda räknas
+delarna fram direkt; annars visas vad som ska fyllas i före 'xlmodel regenerera'.
 
 Slutkoder:
   0  delarna lades till (eller, med --torrkorning, kan läggas till)
@@ -39,11 +45,18 @@ def register(sub, formatter, add_help, completes, add_lock_options) -> None:
     add_help(p)
     completes(p.add_argument("file", metavar="BOK", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
     completes(p.add_argument("--delar", "--parts", metavar="DELAR", dest="parts", required=True,
-                             help="delarna att lägga till, kommaseparerade (i dag: ramtabell)"), "none")
+                             help="delarna att lägga till, kommaseparerade: ramtabell, resultatbudget, "
+                                  "balanskrav"), "none")
     completes(p.add_argument("--ramar", "--frames", metavar="OMRÅDE", dest="frames_range", default=None,
                              help='nämnderna och förra årets ramar, t.ex. "Nämndramar!A2:B8"'), "none")
     completes(p.add_argument("--forandringar", "--förändringar", "--changes", metavar="OMRÅDE", dest="changes_range",
                              default=None, help='årets förändringar, t.ex. "Beslut!A2:D9"'), "none")
+    completes(p.add_argument("--resultatbudget", metavar="OMRÅDE", dest="resultatbudget_range", default=None,
+                             help='resultatbudgetens år, t.ex. "RB!A2:E6"'), "none")
+    completes(p.add_argument("--mal", "--mål", "--goals", metavar="OMRÅDE", dest="goals_range", default=None,
+                             help='de finansiella målen, t.ex. "Mål!A2:G3"'), "none")
+    completes(p.add_argument("--balanskrav", metavar="OMRÅDE", dest="balanskrav_range", default=None,
+                             help='balanskravsresultat per år, t.ex. "Balans!A2:B6"'), "none")
     completes(p.add_argument("--budgetar", "--budgetår", "--year", metavar="ÅR", dest="year", default=None,
                              help="budgetåret, t.ex. 2026"), "none")
     completes(p.add_argument("--index", metavar="SATS", dest="index_rate", default=None,
@@ -51,8 +64,9 @@ def register(sub, formatter, add_help, completes, add_lock_options) -> None:
     completes(p.add_argument("--indexkalla", "--indexkälla", "--index-source", metavar="TEXT", dest="index_source",
                              default=None, help="varifrån satsen kommer; skrivs i tabellen Index"), "none")
     completes(p.add_argument("--plats", "--place", metavar="DEL=BLAD!CELL", dest="places", action="append",
-                             default=[], help="var delens utdata ska stå, t.ex. ramtabell=Budget!H2 "
-                                              "(standard: ett nytt blad)"), "none")
+                             default=[], help="var delen ska stå, t.ex. ramtabell=Budget!H2 (också på ert "
+                                              "eget blad) eller balanskrav=Återställning!A4 (ett nytt blad); "
+                                              "standard: ett nytt blad med delens namn"), "none")
     add_lock_options(p)
     p.set_defaults(handler=cmd_adopt)
 
@@ -87,8 +101,17 @@ def _options(args: argparse.Namespace):
                 raise InputError(f"--plats {text}: delen {part} finns inte i --delar", rule="anslut",
                                  argument="--plats")
             places[part] = where
+    for option, value, part in (("--ramar", args.frames_range, "ramtabell"),
+                                 ("--forandringar", args.changes_range, "ramtabell"),
+                                 ("--resultatbudget", args.resultatbudget_range, "resultatbudget"),
+                                 ("--mal", args.goals_range, "resultatbudget"),
+                                 ("--balanskrav", args.balanskrav_range, "balanskrav")):
+        if value is not None and part not in parts:
+            raise InputError(f"{option} fyller delen {part}, som inte finns i --delar", rule="anslut", argument=option)
     return AdoptOptions(places=places, parts=parts, frames_range=args.frames_range, changes_range=args.changes_range,
-                        year=year, index_rate=rate, index_source=source)
+                        year=year, index_rate=rate, index_source=source,
+                        resultatbudget_range=args.resultatbudget_range, goals_range=args.goals_range,
+                        balanskrav_range=args.balanskrav_range)
 
 
 def cmd_adopt(args: argparse.Namespace) -> int:
@@ -111,7 +134,7 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     if result.lock_note:
         complain(f"{args.file}: obs: {result.lock_note}")
     verb = "skulle få" if args.dry_run else "har fått"
-    lines = [f"{args.file} {verb} delen {', '.join(opts.parts)}:"]
+    lines = [f"{args.file} {verb} {'delen' if len(opts.parts) == 1 else 'delarna'} {', '.join(opts.parts)}:"]
     lines.append("  nya blad: " + ", ".join(result.sheets))
     lines.append("  tabeller: " + ", ".join(result.tables))
     lines.append("  namngivna celler: " + ", ".join(result.names))
@@ -120,10 +143,15 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     if result.todo:
         lines.append("  att fylla i, sedan 'xlmodel regenerera " + args.file + "':")
         lines += [f"    - {t}" for t in result.todo]
+    words = {"ramtabell": "ramtabellen", "resultatbudget": "resultatbudgeten", "balanskrav": "återställningstabellen"}
+    what = [words[p] for p in opts.parts]
+    what_text = " och ".join([", ".join(what[:-1]), what[-1]] if len(what) > 1 else what)
+    if result.todo:
+        pass  # what to fill in is listed above; nothing was computed yet
     elif args.dry_run:
-        lines.append("  ramtabellen räknas fram när boken sparas")
+        lines.append(f"  {what_text} räknas fram när boken sparas")
     else:
-        lines.append(f"  ramtabellen räknad: {result.computed} celler skrivna")
+        lines.append(f"  {what_text} {'räknad' if len(what) == 1 else 'räknade'}: {result.computed} celler skrivna")
     if result.backup:
         lines.append(f"  säkerhetskopia: {result.backup}")
     lines.append("  " + result.excel_note)

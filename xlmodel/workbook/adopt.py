@@ -16,13 +16,21 @@ The save goes through the write lock and the atomic writer every write uses
 changed on disk); a part, sheet, table or name that is already there is refused, never
 overwritten.
 
-Parts ``anslut`` adds: the frame table (``ramtabell``: tblRamar, tblForandringar, the
-parameters Budgetar, Standardindex, AviseratIndex, Nettoram with tblIndex, and the
-Ramtabell sheet). The frame table's output block is found by its defined name
+Parts ``anslut`` adds (``ADOPTABLE``; any other part is refused with that list): the
+frame table (``ramtabell``: tblRamar, tblForandringar, the parameters Budgetar,
+Standardindex, AviseratIndex, Nettoram with tblIndex, and the Ramtabell sheet), the
+resultatbudget with the financial goals and the balanskrav with the restoration ledger
+(``adopt_parts``). The frame table's output block is found by its defined name
 (``block_names.FRAMETABLE``, ``xlmodel_Ramtabell``): on a new sheet Ramtabell (or
 "Ramtabell (2)") at the layout's place, or where ``--plats ramtabell=Blad!H2`` puts it, on
 a sheet of the team's (which then changes where the table is written, and only there:
-``owned_blocks`` refuses to write over the team's cells) or a new sheet of that name.
+``owned_blocks`` refuses to write over the team's cells) or a new sheet of that name. A
+book that has the frame table's input tables but no output block gets the output block
+only (``frametable_output_missing``).
+
+The new sheets are styled as the builder styles a built book (``house_styles``, appended
+to styles.xml by ``xlsx.new_styles``); the computed cells' styles and the ledger's cells
+come from the parts' own plans on a first, unstyled draft of the package.
 """
 
 from __future__ import annotations
@@ -37,13 +45,19 @@ from xlmodel.findings import Finding
 from xlmodel.money import parse_amount
 from xlmodel.workbook import block_names
 from xlmodel.workbook import layout as L
+from xlmodel.workbook.team_ranges import cell_text as _text, range_rows as _range_rows
 from xlmodel.xlsx.add_sheets import NewSheet, NewTable, check_sheet_name, free_sheet_name, taken_names
 from xlmodel.xlsx.refs import get_column_letter, quote_sheet, range_boundaries
 
 RULE = "anslut"
 
 # The parts anslut can add (name as in parts.PARTS).
-ADOPTABLE = ("ramtabell",)
+ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav")
+# The parts --plats can place: the frame table on any sheet (the team's own, or a new
+# one); the resultatbudget and the balanskrav, whose Excel Tables need a sheet part
+# xlmodel writes, on a new sheet of the name given, from the cell given.
+PLACEABLE = ("ramtabell", "resultatbudget", "balanskrav")
+NEW_SHEET_ONLY = ("resultatbudget", "balanskrav")
 
 
 @dataclass
@@ -54,6 +68,9 @@ class AdoptOptions:
     year: int | None = None                # Budgetår
     index_rate: Decimal | None = None      # Standardindex
     index_source: str | None = None        # where the rate comes from (tblIndex)
+    resultatbudget_range: str | None = None  # "RB!A2:E6": år, typ, nettoram, skatteintäkter, statsbidrag (…)
+    goals_range: str | None = None         # "Mål!A2:G3": the financial goals (tblMal's seven inputs)
+    balanskrav_range: str | None = None    # "Balans!A2:B6": år, balanskravsresultat (…)
     places: dict[str, tuple[str, str]] = field(default_factory=dict)  # part -> (sheet, top-left cell) of its block
 
 
@@ -87,50 +104,12 @@ def parse_parts(text: str) -> tuple[str, ...]:
             raise InputError(f"delen '{n}' finns inte; xlmodels delar är {', '.join(sorted(known))}",
                              rule=RULE, argument="--delar")
         if n not in ADOPTABLE:
-            raise InputError(f"delen '{n}' kan ännu inte anslutas med xlmodel anslut (det kan: {', '.join(ADOPTABLE)})",
-                             rule=RULE, argument="--delar")
+            raise InputError(f"delen '{n}' kan ännu inte anslutas med xlmodel anslut; de delar som kan anslutas "
+                             f"är {', '.join(ADOPTABLE)}", rule=RULE, argument="--delar")
     return names
 
 
 # --------------------------------------------------------------------------- the team's ranges
-
-
-def _range_rows(cells: Any, text: str, option: str) -> tuple[str, list[tuple[int, list[tuple[str, Any]]]]]:
-    """The cells of "Blad!A2:B8" row by row: (sheet, [(sheet row, [(ref, value)])]); blank rows left out."""
-    sheet, sep, ref = text.strip().rpartition("!")
-    sheet = sheet.strip()
-    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
-        sheet = sheet[1:-1].replace("''", "'")
-    if not sep or not sheet:
-        raise InputError(f"'{text}' är inget område: skriv Blad!A2:B8", rule=RULE, argument=option)
-    names = {n.casefold(): n for n in cells.sheet_names()}
-    if sheet.casefold() not in names:
-        have = ", ".join(f"'{n}'" for n in cells.sheet_names())
-        raise InputError(f"bladet '{sheet}' i {option} finns inte (arbetsboken har {have})", rule=RULE, argument=option)
-    sheet = names[sheet.casefold()]
-    try:
-        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
-    except Exception:  # noqa: BLE001 - any unreadable reference is the user's typo
-        raise InputError(f"'{ref}' i {option} är inget område (t.ex. A2:B8)", rule=RULE, argument=option) from None
-    if min_col is None or min_row is None or max_col is None or max_row is None:
-        raise InputError(f"'{ref}' i {option} ska vara ett område med rader och kolumner (t.ex. A2:B8)",
-                         rule=RULE, argument=option)
-    rows = []
-    for r in range(min_row, max_row + 1):
-        row = [(f"{get_column_letter(c)}{r}", cells.value(sheet, f"{get_column_letter(c)}{r}"))
-               for c in range(min_col, max_col + 1)]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for _ref, v in row):
-            continue
-        rows.append((r, row))
-    return sheet, rows
-
-
-def _text(value: Any, sheet: str, ref: str, what: str) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise InputError(f"{what} saknas (tom cell)", rule=RULE).at(sheet, ref)
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        value = int(value)
-    return str(value).strip()
 
 
 def frames_from_range(cells: Any, text: str) -> list[dict[str, Any]]:
@@ -184,12 +163,19 @@ def changes_from_range(cells: Any, text: str) -> list[dict[str, Any]]:
 
 def _table_sheet(name: str, spec: L.InputTable, rows: list[dict[str, Any]], title: str) -> NewSheet:
     """A sheet with ``spec``'s Excel Table at its layout position (one empty row if no rows)."""
+    from xlmodel.workbook.house_styles import input_style
+
     sheet = NewSheet(name=name)
     sheet.cells[f"A{L.TITLE_ROW}"] = title
+    sheet.styles[f"A{L.TITLE_ROW}"] = "title"
     hr, c0 = spec.header_row, spec.first_col
     for i, col in enumerate(spec.columns):
         sheet.cells[f"{get_column_letter(c0 + i)}{hr}"] = col.header
+        sheet.styles[f"{get_column_letter(c0 + i)}{hr}"] = "table_header"
         sheet.widths[c0 + i] = col.width
+    for j in range(1, max(len(rows), 1) + 1):
+        for i, col in enumerate(spec.columns):
+            sheet.styles[f"{get_column_letter(c0 + i)}{hr + j}"] = input_style(col)
     for j, row in enumerate(rows, 1):
         for i, col in enumerate(spec.columns):
             value = row.get(col.key)
@@ -220,13 +206,18 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
         taken.add(got)
         return got
 
+    from xlmodel.workbook.house_styles import input_style
+
     params = NewSheet(name=name_for(L.SHEET_PARAMS))
     params.cells["A1"] = "Parametrar för ramtabellen (xlmodel)"
+    params.styles["A1"] = "title"
     params.widths.update({1: 8, 2: 48, 3: 16, 4: 60})
     values = {"Budgetar": opts.year, "Standardindex": opts.index_rate}
     for p in L.REGIONPLAN_PARAMS:
         col, row, _c, _r = range_boundaries(p.cell)
         params.cells[f"{get_column_letter(col - 1)}{row}"] = p.label
+        params.styles[f"{get_column_letter(col - 1)}{row}"] = "label"
+        params.styles[p.cell] = input_style(p)
         if values.get(p.name) is not None:
             params.cells[p.cell] = values[p.name]
         names[p.name] = f"{quote_sheet(params.name)}!${get_column_letter(col)}${row}"
@@ -241,6 +232,9 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
     hr, c0 = idx.header_row, idx.first_col
     for i, col in enumerate(idx.columns):
         params.cells[f"{get_column_letter(c0 + i)}{hr}"] = col.header
+        params.styles[f"{get_column_letter(c0 + i)}{hr}"] = "table_header"
+        for j in range(1, len(index_rows) + L.INDEX_TABLE_SPARE_ROWS + 1):
+            params.styles[f"{get_column_letter(c0 + i)}{hr + j}"] = input_style(col)
     for i, col in enumerate(idx.columns):
         value = index_rows[0].get(col.key) if index_rows else None
         if value is not None:
@@ -251,6 +245,23 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
     sheets.append(params)
     sheets.append(_table_sheet(name_for(L.SHEET_FRAMES), L.FRAMES_TABLE, frames, L.FRAMES_TABLE.title))
     sheets.append(_table_sheet(name_for(L.SHEET_CHANGES), L.CHANGES_TABLE, changes, L.CHANGES_TABLE.title))
+    block_sheets, block_name = frametable_block(opts, taken, result)
+    sheets += block_sheets
+    names.update(block_name)
+    return sheets, names
+
+
+def frametable_block(opts: AdoptOptions, taken: set[str], result: AdoptResult) -> tuple[list[NewSheet], dict[str, str]]:
+    """The frame table's output block: its new sheet (none when --plats puts it on a
+    sheet of the team's) and its defined name."""
+    sheets: list[NewSheet] = []
+    names: dict[str, str] = {}
+
+    def name_for(wanted: str) -> str:
+        got = free_sheet_name(wanted, taken)
+        taken.add(got)
+        return got
+
     # The output block: where --plats puts it (a sheet of the team's, or a new one of
     # that name), else on a new sheet Ramtabell at the layout's place; found there by its
     # defined name (block_names), which regenerate sets to the table's extent.
@@ -268,6 +279,7 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
         out = NewSheet(name=sheet_name)
         if top_left == block.top_left:
             out.cells["A1"] = block.title
+            out.styles["A1"] = "title"
         first = range_boundaries(top_left)[0]
         for i, col in enumerate(block.columns):
             out.widths[first + i] = col.width
@@ -280,13 +292,38 @@ def frametable_sheets(cells: Any, opts: AdoptOptions, taken: set[str], result: A
     return sheets, names
 
 
+def _new_sheet_place(part: str, sheet: str, top_left: str, opts: AdoptOptions, taken: set[str]) -> tuple[str, str]:
+    """(new sheet, its table's top-left cell) of a part that stands on a sheet of its
+    own: where --plats names a new sheet, else the layout's sheet name (numbered when
+    taken) and place."""
+    place = opts.places.get(part)
+    if place is None:
+        name = free_sheet_name(sheet, taken)
+        taken.add(name)
+        return name, top_left
+    name, cell = place
+    if name.casefold() in {t.casefold() for t in taken}:
+        raise InputError(f"--plats {part}={name}!{cell}: bladet '{name}' finns redan; delen {part} läggs på ett nytt "
+                         "blad (dess Excel-tabeller kan inte läggas in på ett befintligt blad): ange ett nytt "
+                         "bladnamn (inget har ändrats)", rule=RULE, argument="--plats")
+    taken.add(name)
+    return name, cell
+
+
+def frametable_output_missing(cells: Any) -> bool:
+    """A workbook with the frame table's input tables but no output block: no name
+    ``xlmodel_Ramtabell`` and no sheet Ramtabell (a team that typed in the tables)."""
+    return (block_names.read_block(cells, block_names.FRAMETABLE) is None
+            and L.SHEET_FRAMETABLE not in cells.sheet_names())
+
+
 def parse_place(text: str, sheet_names: list[str]) -> tuple[str, tuple[str, str]]:
     """"ramtabell=Budget!H2" → ("ramtabell", ("Budget", "H2")); the sheet as the workbook spells it."""
     part, eq, where = text.partition("=")
     part = part.strip().casefold()
-    if not eq or part not in ADOPTABLE:
+    if not eq or part not in PLACEABLE:
         raise InputError(f"--plats '{text}': skriv DEL=Blad!Cell, t.ex. ramtabell=Budget!H2 (delar som kan placeras: "
-                         f"{', '.join(ADOPTABLE)})", rule=RULE, argument="--plats")
+                         f"{', '.join(PLACEABLE)})", rule=RULE, argument="--plats")
     sheet, bang, ref = where.strip().rpartition("!")
     sheet = sheet.strip()
     if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
@@ -348,6 +385,20 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
     sheets: list[NewSheet] = []
     names: dict[str, str] = {}
     for part in opts.parts:
+        if part == "ramtabell" and part in present and frametable_output_missing(cells):
+            # The team typed in the input tables: only the output block is added.
+            given = [o for o, v in (("--ramar", opts.frames_range), ("--forandringar", opts.changes_range),
+                                    ("--budgetar", opts.year), ("--index", opts.index_rate)) if v is not None]
+            if given:
+                raise InputError(f"arbetsboken har redan ramtabellens indatatabeller (tblRamar, tblForandringar), så "
+                                 f"{', '.join(given)} fyller ingenting; ändra indata i tabellerna och ta bort "
+                                 f"{'flaggan' if len(given) == 1 else 'flaggorna'} (inget har ändrats)",
+                                 rule=RULE, argument=given[0])
+            new, new_names = frametable_block(opts, taken, result)
+            sheets += new
+            names.update(new_names)
+            result.filled.append("ramtabellens indatatabeller fanns redan; ramtabellens utdata har lagts till")
+            continue
         if part in present:
             raise InputError(f"arbetsboken har redan delen {part} (dess tabeller finns); inget har ändrats",
                              rule=RULE, argument="--delar")
@@ -355,6 +406,22 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
             new, new_names = frametable_sheets(cells, opts, taken, result)
             sheets += new
             names.update(new_names)
+        elif part == "resultatbudget":
+            from xlmodel.workbook.adopt_parts import resultatbudget_sheet
+
+            name, top_left = _new_sheet_place(part, L.SHEET_RESULTBUDGET, L.RESULTBUDGET_TABLE.top_left, opts, taken)
+            sheets.append(resultatbudget_sheet(cells, opts, name, result, top_left))
+        elif part == "balanskrav":
+            from xlmodel.workbook.adopt_parts import balanskrav_sheet
+
+            name, top_left = _new_sheet_place(part, L.SHEET_BALANSKRAV, L.BALANSKRAV_TABLE.top_left, opts, taken)
+            ledger_sheet, anchor = balanskrav_sheet(cells, opts, name, result, top_left)
+            sheets.append(ledger_sheet)
+            names[block_names.BALANSKRAV] = block_names.name_value(name, f"{anchor}:{anchor}")
+    if {"ramtabell", "resultatbudget"} <= set(opts.parts) and "Nettoram" in names:
+        result.todo_notes.append(f"verksamhetens nettoram för budgetåret i cellen {names['Nettoram']} (namnet "
+                                 "Nettoram) är tom: skriv in resultatbudgetens nettoram där, så stäms ramtabellen "
+                                 "av mot resultatbudgeten")
     conf = conf_sheet(taken)
     if conf is not None:
         sheets.append(conf)
@@ -371,7 +438,26 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
         if n.casefold() in defined:
             raise InputError(f"arbetsboken har redan namnet {n}; ta bort eller byt namn på det först "
                              "(inget har ändrats)", rule=RULE, argument=n)
-    new = add_sheets(pkg, sheets, names)
+    # A first draft of the package (unstyled) tells what the parts compute on the new
+    # sheets: the ledger, written here with its cached values (adopt_parts.add_ledger),
+    # and the style of every computed cell, as the builder styles it.
+    draft = add_sheets(pkg, sheets, names)
+    if block_names.BALANSKRAV in names:
+        from xlmodel.workbook.adopt_parts import add_ledger
+
+        ledger_sheet = next(s for s in sheets if any(t.name == L.BALANSKRAV_TABLE.table for t in s.tables))
+        extent = add_ledger(draft, ledger_sheet)
+        names[block_names.BALANSKRAV] = block_names.name_value(ledger_sheet.name, extent)
+    from xlmodel.workbook.adopt_parts import computed_styles
+    from xlmodel.workbook.house_styles import HOUSE
+    from xlmodel.xlsx.new_styles import add_styles
+
+    computed_styles(draft, sheets)
+    styled, index = add_styles(pkg, {k: v for k, v in HOUSE.items()
+                                     if any(k == key for s in sheets for key in s.styles.values())})
+    for s in sheets:
+        s.styles = {ref: index[key] for ref, key in s.styles.items() if isinstance(key, str) and key in index}
+    new = add_sheets(styled, sheets, names)
     result.sheets = [s.name for s in sheets]
     result.names = list(names)
     result.excel_note = excel_note(path)

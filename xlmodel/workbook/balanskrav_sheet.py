@@ -29,8 +29,8 @@ from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable, convert
 from xlmodel.workbook.udf_cells import argument, call, spill_cells
-from xlmodel.xlsx.refs import get_column_letter
-from xlmodel.workbook.cells import read_table, require_sheet
+from xlmodel.xlsx.refs import get_column_letter, quote_sheet
+from xlmodel.workbook.cells import read_table
 
 RULE = "aterstallning"
 T = L.BALANSKRAV_TABLE
@@ -72,17 +72,21 @@ def ledger_input(raw: RawTable, stated: RawTable | None) -> tuple[RestorationInp
         inp = RestorationInput(series=tuple(series), write_offs=tuple(write_offs), extensions=tuple(extensions),
                                stated_deadlines=tuple(claims), check_atgardsplan=False)
     except InputError as err:
-        raise err.at(T.sheet, T.top_left) from None
+        raise err.at(raw.sheet or T.sheet, T.top_left) from None
     return inp, rows, stated_rows
 
 
-def sheet_cells(raw: RawTable, stated: RawTable | None, values: dict[str, Any]) -> tuple[list[OwnedCell], list[Finding]]:
+def sheet_cells(raw: RawTable, stated: RawTable | None, values: dict[str, Any], anchor: str = L.LEDGER_ANCHOR,
+                table_sheet: str | None = None) -> tuple[list[OwnedCell], list[Finding]]:
+    """The ledger's cells spilled from ``anchor``; ``table_sheet``: the input table's
+    sheet when the ledger stands on another (its formula then names it)."""
     inp, rows, stated_rows = ledger_input(raw, stated)
     ledger = restoration_ledger(inp)
     n = len(raw.rows)  # the whole table, blank rows included, as the sheet's formula covers it
     refs = [_range(raw, k, n) for k in ("year", "result", "write_off", "extended_to")]
     result = call("ATERSTALLNING", *(argument(values, r) for r in refs))
-    cells = spill_cells(L.LEDGER_ANCHOR, f"ATERSTALLNING({','.join(refs)})", result, styles=LEDGER_STYLES)
+    on = f"{quote_sheet(table_sheet)}!" if table_sheet else ""
+    cells = spill_cells(anchor, f"ATERSTALLNING({','.join(on + r for r in refs)})", result, styles=LEDGER_STYLES)
     row_of_year = {r["year"]: r for r in rows}
     claim_of_year = {s["origin_year"]: s for s in stated_rows}
     findings = []
@@ -93,7 +97,7 @@ def sheet_cells(raw: RawTable, stated: RawTable | None, values: dict[str, Any]) 
         elif year in row_of_year:
             findings.append(f.at(*raw.where(row_of_year[year], "result")))
         else:
-            findings.append(f.at(T.sheet, T.top_left))
+            findings.append(f.at(raw.sheet or T.sheet, T.top_left))
     return cells, findings
 
 
@@ -101,20 +105,31 @@ def _values(cells, sheet: str) -> dict[str, Any]:
     return {ref: cells.value(sheet, ref) for ref in cells.cells(sheet)} if hasattr(cells, "cells") else {}
 
 
+def ledger_place(cells) -> tuple[str, str]:
+    """(sheet, anchor) of the ledger: where its defined name ``xlmodel_Balanskrav`` puts
+    it (a ledger cut and pasted elsewhere, or placed by ``xlmodel anslut``), else
+    Balanskrav!G4 as the builder lays it out."""
+    from xlmodel.workbook.block_place import anchor_place
+
+    return anchor_place(cells, block_names.BALANSKRAV, T.sheet, L.LEDGER_ANCHOR, RULE)
+
+
 def sheet_plans(cells) -> list:
     raw = read_table(cells, T, RULE)
-    require_sheet(cells, T.sheet, RULE)  # the ledger spills there even if the table moved
+    sheet, anchor = ledger_place(cells)
     stated = read_table(cells, S, RULE, optional=True)
-    owned, findings = sheet_cells(raw, stated, _values(cells, T.sheet))
+    table_sheet = raw.sheet or T.sheet
+    owned, findings = sheet_cells(raw, stated, _values(cells, table_sheet), anchor,
+                                  table_sheet if table_sheet != sheet else None)
     named = [NamedBlock(block_names.BALANSKRAV, ref) for ref in [block_names.extent_of(owned)] if ref]
-    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings, blocks=named)]
+    return [SheetPlan(sheet=sheet, cells=owned, findings=findings, blocks=named)]
 
 
 def validate_balanskrav(cells) -> tuple[list[Finding], int]:
     plan = sheet_plans(cells)[0]
     findings = list(plan.findings)
     for oc in plan.cells:
-        f = compare_cell(cells, T.sheet, oc, RULE)
+        f = compare_cell(cells, plan.sheet, oc, RULE)
         if f is not None:
             findings.append(f)
     return findings, len(plan.cells)

@@ -42,10 +42,12 @@ def frame_block(table) -> list[OwnedCell]:
     return committee_block(table.year, rows)
 
 
-def committee_block(year: int, rows, ft=L.FRAMETABLE_BLOCK) -> list[OwnedCell]:
+def committee_block(year: int, rows, ft=L.FRAMETABLE_BLOCK, top_left: str = L.CHART_FRAMES_TOP_LEFT) \
+        -> list[OwnedCell]:
     """``frame_block`` from the nämnd rows alone: ``rows`` = [(Ramtabell row, FrameTableRow)],
-    the formulas pointing at the frame table where it stands (``ft``: ``frames.frame_place``)."""
-    c0, r0 = _origin(L.CHART_FRAMES_TOP_LEFT)
+    the formulas pointing at the frame table where it stands (``ft``: ``frames.frame_place``),
+    the block from ``top_left`` (where its defined name puts it: ``block_place``)."""
+    c0, r0 = _origin(top_left)
     letters = [get_column_letter(c0 + i) for i in range(4)]
     cells = [
         OwnedCell(f"{letters[0]}{r0}", "Nämnd", style="header"),
@@ -68,9 +70,9 @@ def committee_block(year: int, rows, ft=L.FRAMETABLE_BLOCK) -> list[OwnedCell]:
     return cells
 
 
-def burndown_block(ledger) -> list[OwnedCell]:
+def burndown_block(ledger, top_left: str = L.CHART_BURNDOWN_TOP_LEFT) -> list[OwnedCell]:
     """År | Underskott YYYY (sista år ZZZZ) …: remaining at the end of each year."""
-    c0, r0 = _origin(L.CHART_BURNDOWN_TOP_LEFT)
+    c0, r0 = _origin(top_left)
     cells = [OwnedCell(f"{get_column_letter(c0)}{r0}", "År", style="header")]
     for j, d in enumerate(ledger.deficits):
         cells.append(OwnedCell(f"{get_column_letter(c0 + 1 + j)}{r0}",
@@ -89,21 +91,39 @@ def owned(cells) -> tuple[list[OwnedCell], list[Finding]]:
     return frame_cells + burn_cells, []
 
 
+def block_places(cells) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(sheet, top-left) of the frames block and of the burndown block: where their
+    defined names put them (cut and pasted elsewhere in Excel), else the Diagram sheet's
+    layout places."""
+    out = []
+    for name, top_left in ((block_names.DIAGRAM_FRAMES, L.CHART_FRAMES_TOP_LEFT),
+                           (block_names.DIAGRAM_BURNDOWN, L.CHART_BURNDOWN_TOP_LEFT)):
+        named = block_names.read_block(cells, name)
+        out.append((named.sheet, named.ref.split(":")[0]) if named is not None else (L.SHEET_CHARTS, top_left))
+    return out[0], out[1]
+
+
 def owned_blocks(cells) -> tuple[list[OwnedCell], list[OwnedCell]]:
     """The two data blocks: the nämnder's frames, and what remains of each deficit."""
     year, rows = frames.committee_rows(cells)
     raw = read_table(cells, L.BALANSKRAV_TABLE, balanskrav_sheet.RULE)
     inp, _rows, _stated = balanskrav_sheet.ledger_input(raw, None)
-    return committee_block(year, rows, frames.frame_place(cells)), burndown_block(restoration_ledger(inp))
+    (_fs, frames_at), (_bs, burn_at) = block_places(cells)
+    return (committee_block(year, rows, frames.frame_place(cells), frames_at),
+            burndown_block(restoration_ledger(inp), burn_at))
 
 
 def sheet_plans(cells) -> list:
-    if L.SHEET_CHARTS not in cells.sheet_names():
+    (frames_sheet, _f), (burn_sheet, _b) = block_places(cells)
+    if frames_sheet not in cells.sheet_names() or burn_sheet not in cells.sheet_names():
         return []  # an older workbook without charts: nothing to keep up to date
     frame_cells, burn_cells = owned_blocks(cells)
-    named = [NamedBlock(block_names.DIAGRAM_FRAMES, ref) for ref in [block_names.extent_of(frame_cells)] if ref]
-    named += [NamedBlock(block_names.DIAGRAM_BURNDOWN, ref) for ref in [block_names.extent_of(burn_cells)] if ref]
-    return [SheetPlan(sheet=L.SHEET_CHARTS, cells=frame_cells + burn_cells, blocks=named)]
+    frames_named = [NamedBlock(block_names.DIAGRAM_FRAMES, ref) for ref in [block_names.extent_of(frame_cells)] if ref]
+    burn_named = [NamedBlock(block_names.DIAGRAM_BURNDOWN, ref) for ref in [block_names.extent_of(burn_cells)] if ref]
+    if frames_sheet == burn_sheet:
+        return [SheetPlan(sheet=frames_sheet, cells=frame_cells + burn_cells, blocks=frames_named + burn_named)]
+    return [SheetPlan(sheet=frames_sheet, cells=frame_cells, blocks=frames_named),
+            SheetPlan(sheet=burn_sheet, cells=burn_cells, blocks=burn_named)]
 
 
 def validate_charts(cells) -> tuple[list[Finding], int]:

@@ -47,6 +47,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.formula.evaluate import Evaluation, Grid, plan_call
 from xlmodel.formula.parse import CannotEvaluate, calls_in, parse
@@ -103,9 +104,18 @@ def calls_xlmodel(formula: str | None) -> bool:
     return formula is not None and _patterns()[0].search(formula) is not None
 
 
-def owned_by_parts(parts) -> frozenset[tuple[str, str]]:
-    """The function cells the given parts compare themselves (``Part.function_cells``)."""
-    return frozenset(at for part in parts for at in part.function_cells)
+def owned_by_parts(parts, cells=None) -> frozenset[tuple[str, str]]:
+    """The function cells the given parts compare themselves (``Part.function_cells``,
+    and with ``cells`` ``Part.placed_function_cells``: where a moved block stands now)."""
+    fixed = {at for part in parts for at in part.function_cells}
+    if cells is not None:
+        for part in parts:
+            if part.placed_function_cells is not None:
+                try:
+                    fixed |= set(part.placed_function_cells(cells))
+                except InputError:
+                    pass  # the part's own validation reports what cannot be read
+    return frozenset(fixed)
 
 
 # =========================================================================== finding the cells

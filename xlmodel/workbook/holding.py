@@ -65,4 +65,13 @@ def parts_in(cells: Any) -> tuple[str | None, tuple[parts.Part, ...]]:
     if built_by_xlmodel(cells):
         kind = kinds.detect(cells)
         return kind, kinds.parts_of(kind)
-    return None, tuple(parts.found_in(cells))
+    return None, tuple(p for p in parts.found_in(cells) if p is not parts.CHARTS or _has_charts(cells))
+
+
+def _has_charts(cells: Any) -> bool:
+    """The chart sheet owns no input table: a team's book with the frame table and the
+    balanskrav (``xlmodel anslut``) holds it only if it has the sheet or its blocks' names."""
+    from xlmodel.workbook import block_names
+    from xlmodel.workbook.layout import SHEET_CHARTS
+
+    return SHEET_CHARTS in cells.sheet_names() or block_names.read_block(cells, block_names.DIAGRAM_FRAMES) is not None

@@ -58,6 +58,8 @@ class Part:
     plans: Callable[[Any], list[SheetPlan]]
     explain: Callable[[Any, Explanation], Explanation | None] | None = None
     function_cells: tuple[tuple[str, str], ...] = ()
+    # The same for a block its defined name may have moved: (sheet, cell) where it is now.
+    placed_function_cells: Callable[[Any], tuple[tuple[str, str], ...]] | None = None
 
     def found_in(self, cells: Any) -> bool:
         """True when the workbook holds every table of the part's signature."""
@@ -90,6 +92,7 @@ BALANSKRAV = Part(
     plans=balanskrav_sheet.sheet_plans,
     explain=explain_ledger,
     function_cells=((L.BALANSKRAV_TABLE.sheet, L.LEDGER_ANCHOR),),
+    placed_function_cells=lambda cells: (balanskrav_sheet.ledger_place(cells),),
 )
 
 # The chart sheet owns no input: it shows the frame table and the restoration ledger,

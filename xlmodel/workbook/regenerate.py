@@ -154,9 +154,10 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
         plans = owned_blocks.prepare(cells, plans)  # stale rows of the named blocks; the user's cells refused
         diffs = [diff_sheet(cells, p) for p in plans]
     except InputError as err:
+        from xlmodel.workbook.missing_output import explain_missing_output
         from xlmodel.workbook.uncomputed import explain_uncomputed
 
-        raise explain_uncomputed(err, cells) from None
+        raise explain_missing_output(explain_uncomputed(err, cells), cells) from None
     new = pkg
     for d in diffs:
         if not d.writes and not d.clear:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from xlmodel.xlsx.refs import get_column_letter
+from xlmodel.xlsx.refs import get_column_letter, quote_sheet
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
@@ -29,7 +29,7 @@ from xlmodel.workbook import layout as L
 from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
-from xlmodel.workbook.cells import param_location, read_param, read_table, require_sheet
+from xlmodel.workbook.cells import param_location, read_param, read_table
 
 RULE = "resultatbudget"
 RULE_GOAL = "finansiella_mal"
@@ -63,15 +63,16 @@ def _locator(raw: RawTable, typed_row: dict[str, Any]) -> Locator:
     return Locator(lambda key: raw.location(typed_row, key))  # made only for an error
 
 
-def resultatbudget_cells(raw: RawTable) -> tuple[list[OwnedCell], list[Finding], list[ResultatbudgetYear], dict[int, int]]:
-    """Computed cells of the year table; also the years and the sheet row of each year."""
+def resultatbudget_cells(raw: RawTable, letters: dict[str, str] | None = None) \
+        -> tuple[list[OwnedCell], list[Finding], list[ResultatbudgetYear], dict[int, int]]:
+    """Computed cells of the year table; also the years and the sheet row of each year.
+    ``letters``: each column's letter where the workbook's table has it
+    (``block_place.table_letters``); the layout's (inputs where ``raw`` has them) else."""
     years, rows = years_from(raw)
     checks = check_resultatbudget(years)
     first = raw.header_row or T.header_row
-    col = {k: _letter(T, k, raw) for k in ("nettoram", "skatteintakter", "generella_statsbidrag",
-                                             "finansiella_intakter", "finansiella_kostnader", "orealiserade")}
-    out = {k: T.col_letter(k) for k in ("summa", "verksamhetens_resultat", "verksamhetens_andel", "finansnetto",
-                                        "resultat", "resultat_andel")}
+    col = letters or {c.key: _letter(T, c.key, raw) for c in T.columns}
+    out = col
     cells: list[OwnedCell] = []
     row_of: dict[int, int] = {}
     findings: list[Finding] = []
@@ -112,11 +113,19 @@ def goals_from(raw: RawTable) -> list[tuple[dict[str, Any], FinancialGoal]]:
     return out
 
 
-def goal_cells(raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int, int]) -> tuple[list[OwnedCell], list[Finding]]:
+def goal_cells(raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int, int],
+               rb_letters: dict[str, str] | None = None, g_letters: dict[str, str] | None = None,
+               rb_sheet: str | None = None) -> tuple[list[OwnedCell], list[Finding]]:
+    """The goals' share and status. ``rb_letters``/``g_letters``: the two tables' column
+    letters (``block_place.table_letters``); ``rb_sheet``: the year table's sheet when
+    the goal table stands on another (the formulas then name it)."""
     first = raw.header_row or G.header_row
-    measure_col = {"verksamhetens_resultat": T.col_letter("verksamhetens_resultat"),
-                   "resultat": T.col_letter("resultat"), "arets_resultat": T.col_letter("resultat")}
-    summa = T.col_letter("summa")
+    rb = rb_letters or {c.key: T.col_letter(c.key) for c in T.columns}
+    gl = g_letters or {c.key: _letter(G, c.key, raw) for c in G.columns}
+    on = f"{quote_sheet(rb_sheet)}!" if rb_sheet else ""
+    measure_col = {"verksamhetens_resultat": on + rb["verksamhetens_resultat"],
+                   "resultat": on + rb["resultat"], "arets_resultat": on + rb["resultat"]}
+    summa = on + rb["summa"]
     cells, findings = [], []
     for r, goal in goals_from(raw):
         try:
@@ -129,17 +138,18 @@ def goal_cells(raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int,
             raise InputError("målets år står inte i följd i resultatbudgeten", rule=RULE_GOAL).at(*raw.where(r, "from_year"))
         m = measure_col[goal.measure]
         if goal.over_period:
-            share_f = f"SUM({m}{rows[0]}:{m}{rows[-1]})/SUM({summa}{rows[0]}:{summa}{rows[-1]})"
+            share_f = (f"SUM({m}{rows[0]}:{m.rpartition('!')[2]}{rows[-1]})"
+                       f"/SUM({summa}{rows[0]}:{summa.rpartition('!')[2]}{rows[-1]})")
             share = results[0].share
         else:
             share_f = "MIN(" + ",".join(f"{m}{x}/{summa}{x}" for x in rows) + ")"
             share = min(res.share for res in results)
-        min_c, max_c = _letter(G, "min_share", raw), _letter(G, "max_share", raw)
+        min_c, max_c = gl["min_share"], gl["max_share"]
         tests = []
         if goal.min_share is not None:
-            tests.append(f"{G.col_letter('share')}{n}>={min_c}{n}")
+            tests.append(f"{gl['share']}{n}>={min_c}{n}")
         if goal.max_share is not None:
-            tests.append(f"{G.col_letter('share')}{n}<={max_c}{n}")
+            tests.append(f"{gl['share']}{n}<={max_c}{n}")
         if goal.over_period:
             status_f = f'IF(AND({",".join(tests)}),"uppfyllt","ej uppfyllt")'
         else:  # every year must meet the goal: test each year's share, not the minimum only
@@ -153,14 +163,15 @@ def goal_cells(raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int,
             status_f = f'IF(AND({",".join(per_year)}),"uppfyllt","ej uppfyllt")'
         status = "uppfyllt" if all(res.status == "uppfyllt" for res in results) else "ej uppfyllt"
         cells += [
-            OwnedCell(f"{G.col_letter('share')}{n}", share, share_f, "pct1"),
-            OwnedCell(f"{G.col_letter('status')}{n}", status, status_f, "text"),
+            OwnedCell(f"{gl['share']}{n}", share, share_f, "pct1"),
+            OwnedCell(f"{gl['status']}{n}", status, status_f, "text"),
         ]
-        findings += [f.at(G.sheet, f"{G.col_letter('status')}{n}") for f in goal_findings]
+        findings += [f.at(raw.sheet or G.sheet, f"{gl['status']}{n}") for f in goal_findings]
     return cells, findings
 
 
-def nettoram_copy_findings(cells, raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int, int]) -> list[Finding]:
+def nettoram_copy_findings(cells, raw: RawTable, years: list[ResultatbudgetYear], row_of: dict[int, int],
+                           letters: dict[str, str] | None = None) -> list[Finding]:
     """The nettoram on Parametrar (the frame table's check figure) is a copy of the
     resultatbudget's for the budget year (``goals.nettoram_copy_finding``), located at the
     copy. A parameter that cannot be read is reported by the frame table, at its cell."""
@@ -172,26 +183,23 @@ def nettoram_copy_findings(cells, raw: RawTable, years: list[ResultatbudgetYear]
         return []
     sheet, ref = param_location(cells, params["Nettoram"])
     row = row_of.get(year)
-    input_at = f"{T.sheet}!{_letter(T, 'nettoram', raw)}{row}" if row is not None else None
+    letter = (letters or {}).get("nettoram") or _letter(T, "nettoram", raw)
+    input_at = f"{raw.sheet or T.sheet}!{letter}{row}" if row is not None else None
     found = nettoram_copy_finding(copy, year, years, copy_at=f"{sheet}!{ref}", input_at=input_at)
     return [found.at(sheet, ref)] if found is not None else []
 
 
 def validate_resultatbudget(cells) -> tuple[list[Finding], int]:
-    raw = read_table(cells, T, RULE)
-    require_sheet(cells, T.sheet, RULE)  # computed cells live there even if the table moved
-    expected, findings, years, row_of = resultatbudget_cells(raw)
-    graw = read_table(cells, G, RULE_GOAL, optional=True)
-    if graw is not None:
-        g_cells, g_findings = goal_cells(graw, years, row_of)
-        expected += g_cells
-        findings += g_findings
-    findings += nettoram_copy_findings(cells, raw, years, row_of)
-    for oc in expected:
-        f = compare_cell(cells, T.sheet, oc, RULE)
-        if f is not None:
-            findings.append(f)
-    return findings, len(expected)
+    findings: list[Finding] = []
+    checked = 0
+    for plan in sheet_plans(cells):
+        findings += plan.findings
+        for oc in plan.cells:
+            f = compare_cell(cells, plan.sheet, oc, RULE)
+            if f is not None:
+                findings.append(f)
+        checked += len(plan.cells)
+    return findings, checked
 
 
 def build_resultatbudget(book, source) -> None:
@@ -225,16 +233,28 @@ def build_resultatbudget(book, source) -> None:
 
 
 def sheet_plans(cells) -> list:
-    """The Resultatbudget sheet's owned cells, for regenerate."""
+    """The owned cells of the year table and the goal table, for regenerate: each on the
+    sheet its table stands on, in the columns the table has them (``block_place``), so
+    a table moved to another sheet or column is computed where it is."""
+    from xlmodel.workbook.block_place import table_letters, table_sheet
+
     raw = read_table(cells, T, RULE)
-    require_sheet(cells, T.sheet, RULE)  # computed cells live there even if the table moved
-    owned, findings, years, row_of = resultatbudget_cells(raw)
+    sheet = table_sheet(cells, raw, T, block_names.RESULTATBUDGET, RULE)
+    letters = table_letters(cells, T, raw)
+    owned, findings, years, row_of = resultatbudget_cells(raw, letters)
     named = [NamedBlock(block_names.RESULTATBUDGET, ref) for ref in [block_names.extent_of(owned)] if ref]
+    plans = [SheetPlan(sheet=sheet, cells=owned, findings=findings, blocks=named)]
     graw = read_table(cells, G, RULE_GOAL, optional=True)
     if graw is not None:
-        g_cells, g_findings = goal_cells(graw, years, row_of)
-        owned += g_cells
-        findings += g_findings
-        named += [NamedBlock(block_names.GOALS, ref) for ref in [block_names.extent_of(g_cells)] if ref]
-    findings += nettoram_copy_findings(cells, raw, years, row_of)
-    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings, blocks=named)]
+        g_sheet = table_sheet(cells, graw, G, block_names.GOALS, RULE_GOAL)
+        g_cells, g_findings = goal_cells(graw, years, row_of, letters, table_letters(cells, G, graw),
+                                         rb_sheet=sheet if g_sheet != sheet else None)
+        g_named = [NamedBlock(block_names.GOALS, ref) for ref in [block_names.extent_of(g_cells)] if ref]
+        if g_sheet == sheet:
+            owned += g_cells
+            findings += g_findings
+            named += g_named
+        else:
+            plans.append(SheetPlan(sheet=g_sheet, cells=g_cells, findings=g_findings, blocks=g_named))
+    findings += nettoram_copy_findings(cells, raw, years, row_of, letters)
+    return plans

@@ -64,7 +64,7 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
     # the parts' either way): the sheets they are on are then read whole after the
     # frame table's streamed pass, not held through it (validate's memory peak,
     # bench/EXPLANATION.md).
-    skip = function_cells.owned_by_parts(held)
+    skip = function_cells.owned_by_parts(held, cells)
     function_findings, function_checked = function_cells.check(cells, skip) if not held else ([], 0)
     # A workbook of the team's own, with xlmodel's functions in its cells: those are what
     # is checked. One holding part of a kind's tables (a renamed tblRamar) is a damaged
@@ -96,9 +96,10 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         except InputError as err:
             # Several validators read the same inputs (the chart sheet reads the frame
             # table too): one bad cell is reported once.
+            from xlmodel.workbook.missing_output import explain_missing_output
             from xlmodel.workbook.uncomputed import explain_uncomputed
 
-            finding = input_error_finding(explain_uncomputed(err, cells))
+            finding = input_error_finding(explain_missing_output(explain_uncomputed(err, cells), cells))
             if finding not in findings:
                 findings.append(finding)
             continue

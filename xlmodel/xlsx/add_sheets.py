@@ -9,15 +9,23 @@ documentation of ``anslut``, docs/workbooks.md):
    ``<sheets>`` (a new ``sheetId``), and one ``<definedName>`` per new name at the end
    of ``<definedNames>`` (the element is added after ``<sheets>`` if the workbook has
    none);
-2. ``xl/_rels/workbook.xml.rels`` - one relationship per new sheet;
-3. ``[Content_Types].xml`` - one ``Override`` per new sheet and table part.
+2. ``xl/_rels/workbook.xml.rels`` - one relationship per new sheet (and one for
+   ``xl/metadata.xml`` when it is added);
+3. ``[Content_Types].xml`` - one ``Override`` per new sheet, table part (and metadata);
+4. ``docProps/app.xml`` - the new sheets' names in ``TitlesOfParts`` after the last
+   worksheet and the worksheet count of ``HeadingPairs`` raised
+   (``app_properties_with``), so the file's properties stay true; a file whose app.xml
+   lists no sheets (LibreOffice's) keeps it as it was.
+
+(``xl/styles.xml`` only gains entries, through ``new_styles.add_styles``, called by the
+caller before this.)
 
 New parts are the sheets (``xl/worksheets/sheetN.xml`` with free numbers), their
 relationship parts and their tables (``xl/tables/tableN.xml``, ids unique in the
-workbook). Strings are inline strings and every cell has the default style, so the
-shared strings and the styles are never written (as for ``patch``). ``docProps/app.xml``
-(the list of sheet names Excel shows in the file's properties) is left as it was:
-Excel and LibreOffice rebuild it on their next save and read nothing from it.
+workbook), and, for a dynamic-array formula (``NewFormula.spill``) in a workbook without
+a metadata part, ``xl/metadata.xml`` with the one entry that marks a dynamic array
+(``dynamic_array_cm``). Strings are inline strings, so the shared strings are never
+written (as for ``patch``); a cell's style is an index the caller has (``new_styles``).
 """
 
 from __future__ import annotations
@@ -39,6 +47,22 @@ REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 
+REL_METADATA = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata"
+CT_METADATA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
+# The cell metadata that marks a formula as a dynamic array (Excel 365), as Excel and
+# XlsxWriter write it when a workbook has none: cm="1" on the anchor cell refers to it.
+METADATA_XML = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    b'xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray"><metadataTypes count="1">'
+    b'<metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" pasteValues="1" merge="1" '
+    b'splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" coerce="1" cellMeta="1"/>'
+    b'</metadataTypes><futureMetadata name="XLDAPR" count="1"><bk><extLst>'
+    b'<ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/>'
+    b'</ext></extLst></bk></futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>'
+    b'</metadata>'
+)
+
 # Excel's limits on a sheet name (the characters it refuses, 31 characters).
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = set('[]:*?/\\')
@@ -53,12 +77,26 @@ class NewTable:
     columns: tuple[str, ...]      # the header texts, as in the header row's cells
 
 
+@dataclass(frozen=True)
+class NewFormula:
+    """A formula cell of a new sheet with its cached result; ``spill``: the range of a
+    dynamic-array formula (Excel 365's spill) anchored at the cell, whose other cells the
+    sheet holds as plain values, as Excel stores a spilled range."""
+
+    formula: str
+    value: Value
+    spill: str | None = None
+
+
 @dataclass
 class NewSheet:
     name: str
-    cells: dict[str, Value] = field(default_factory=dict)   # "A1" -> value
+    cells: dict[str, Value | NewFormula] = field(default_factory=dict)   # "A1" -> value
     tables: list[NewTable] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)  # 1-based column -> width
+    # "A1" -> cellXfs index (``new_styles.add_styles``); a caller may hold its own style
+    # names here until it has the indexes, and passes only ints to ``add_sheets``.
+    styles: dict[str, int | str] = field(default_factory=dict)
 
 
 def check_sheet_name(name: str) -> str | None:
@@ -93,30 +131,50 @@ def free_sheet_name(wanted: str, taken: set[str]) -> str:
 # --------------------------------------------------------------------------- part texts
 
 
-def _cell_xml(ref: str, value: Value) -> str:
+def _cell_xml(ref: str, value: Value | NewFormula, style: int | str | None = None, cm: int | None = None) -> str:
+    s = f' s="{style}"' if isinstance(style, int) and style else ""
+    if isinstance(value, NewFormula):
+        f = escape(value.formula.lstrip("="))
+        if value.spill:
+            # cm: the cell-metadata entry that makes it a dynamic array (xl/metadata.xml);
+            # without one it is an array formula over the range, as older Excel writes it.
+            f_el = f'<f t="array" ref="{value.spill}">{f}</f>'
+            s += f' cm="{cm}"' if cm else ""
+        else:
+            f_el = f"<f>{f}</f>"
+        v = value.value
+        if v is None:
+            return f'<c r="{ref}"{s}>{f_el}</c>'
+        if isinstance(v, bool):
+            return f'<c r="{ref}"{s} t="b">{f_el}<v>{int(v)}</v></c>'
+        if isinstance(v, (int, Decimal)):
+            text = format(v, "f") if isinstance(v, Decimal) else str(v)
+            return f'<c r="{ref}"{s}>{f_el}<v>{text}</v></c>'
+        return f'<c r="{ref}"{s} t="str">{f_el}<v>{escape(str(v))}</v></c>'
     if value is None:
-        return ""
+        return f'<c r="{ref}"{s}/>' if s else ""
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, Decimal)):
         text = format(value, "f") if isinstance(value, Decimal) else str(value)
-        return f'<c r="{ref}"><v>{text}</v></c>'
+        return f'<c r="{ref}"{s}><v>{text}</v></c>'
     text = str(value)
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def sheet_xml(sheet: NewSheet, table_rel_ids: list[str]) -> bytes:
-    by_row: dict[int, list[tuple[int, str, Value]]] = {}
-    for ref, value in sheet.cells.items():
+def sheet_xml(sheet: NewSheet, table_rel_ids: list[str], cm: int | None = None) -> bytes:
+    by_row: dict[int, list[tuple[int, str, Value | NewFormula]]] = {}
+    for ref in {**sheet.styles, **sheet.cells}:
         col, row, _c, _r = range_boundaries(ref)
-        by_row.setdefault(row, []).append((col, ref, value))
+        by_row.setdefault(row, []).append((col, ref, sheet.cells.get(ref)))
     rows = []
     for r in sorted(by_row):
-        cells = "".join(_cell_xml(ref, v) for _col, ref, v in sorted(by_row[r]))
+        cells = "".join(_cell_xml(ref, v, sheet.styles.get(ref), cm) for _col, ref, v in
+                        sorted(by_row[r], key=lambda t: t[0]))
         if cells:
             rows.append(f'<row r="{r}">{cells}</row>')
-    refs = [range_boundaries(ref) for ref in sheet.cells]
+    refs = [range_boundaries(ref) for ref in {**sheet.styles, **sheet.cells}]
     dim = "A1"
     if refs:
         dim = (f"{get_column_letter(min(c for c, *_ in refs))}{min(r for _c, r, *_ in refs)}:"
@@ -155,6 +213,29 @@ def _rels_xml(rels: list[tuple[str, str, str]]) -> bytes:
 
 
 # --------------------------------------------------------------------------- the package
+
+
+def dynamic_array_cm(pkg: Package) -> tuple[int | None, bool]:
+    """(the ``cm`` index that marks a dynamic array in this workbook, whether
+    xl/metadata.xml must be added for it). A workbook without a metadata part gets
+    ``METADATA_XML`` (index 1); one with a part that already has the dynamic-array entry
+    uses its index, and the part is not changed; one whose part has no such entry gets
+    no index (the formula is then an ordinary array formula over its range)."""
+    name = pkg.workbook_rel_target("sheetMetadata")
+    if name is None:
+        return 1, True
+    data = pkg.part(name)
+    types = re.findall(rb"<(?:\w+:)?metadataType\b[^>]*\bname=\"([^\"]*)\"", data)
+    if b"XLDAPR" not in types:
+        return None, False
+    t = types.index(b"XLDAPR") + 1
+    cell = re.search(rb"<(?:\w+:)?cellMetadata\b[^>]*>(.*?)</(?:\w+:)?cellMetadata>", data, re.S)
+    if cell is None or b"fDynamic=\"1\"" not in data:
+        return None, False
+    for i, bk in enumerate(re.findall(rb"<(?:\w+:)?bk\b[^>]*>(.*?)</(?:\w+:)?bk>", cell.group(1), re.S), 1):
+        if re.search(rb"<(?:\w+:)?rc\b[^>]*\bt=\"" + str(t).encode() + rb"\"", bk):
+            return i, False
+    return None, False
 
 
 def _free_part(pkg: Package, taken: set[str], folder: str, stem: str) -> str:
@@ -220,6 +301,21 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
     sheet_els, rel_els, overrides = [], [], []
 
     r_prefix = _r_prefix(wb)
+    cm = None
+    if any(isinstance(v, NewFormula) and v.spill for sheet in sheets for v in sheet.cells.values()):
+        cm, add_metadata = dynamic_array_cm(pkg)
+        if add_metadata:
+            meta = f"{wb_dir}/metadata.xml" if wb_dir else "metadata.xml"
+            if pkg.has(meta):
+                meta = _free_part(pkg, taken_parts, wb_dir or ".", "metadata")
+            changes[meta] = METADATA_XML
+            n = 1
+            while f"rId{n}" in rel_ids:
+                n += 1
+            rel_ids.add(f"rId{n}")
+            rel_els.append(f'<Relationship Id="rId{n}" Type="{REL_METADATA}" '
+                           f'Target={quoteattr(posixpath.relpath(meta, wb_dir or "."))}/>')
+            overrides.append(f'<Override PartName="/{meta}" ContentType="{CT_METADATA}"/>')
     for sheet in sheets:
         part = _free_part(pkg, taken_parts, f"{wb_dir}/worksheets" if wb_dir else "worksheets", "sheet")
         table_rels = []
@@ -229,7 +325,7 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
             next_table_id += 1
             table_rels.append((f"rId{i}", REL_TABLE, posixpath.relpath(tpart, posixpath.dirname(part))))
             overrides.append(f'<Override PartName="/{tpart}" ContentType="{CT_TABLE}"/>')
-        changes[part] = sheet_xml(sheet, [rid for rid, _t, _target in table_rels])
+        changes[part] = sheet_xml(sheet, [rid for rid, _t, _target in table_rels], cm)
         if table_rels:
             changes[rels_part_for(part)] = _rels_xml(table_rels)
         n = 1
@@ -272,11 +368,65 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
         raise WorkbookError("paketets innehållsförteckning kan inte läsas: inga nya blad kan läggas till", path=pkg.where)
     changes[rels_name] = new_rels
     changes[CONTENT_TYPES] = new_ct
+    app = app_properties_with(pkg, [s.name for s in sheets])
+    if app is not None:
+        changes[app[0]] = app[1]
     out = pkg.with_parts(changes)
     for name, data in changes.items():
         if data is not None:
             out.ensure_well_formed(name, data)
     return out
+
+
+_APP_TYPE = "/extended-properties"
+_VT = rb"(?:[\w.-]+:)?"
+
+
+def app_properties_with(pkg: Package, names: list[str]) -> tuple[str, bytes] | None:
+    """docProps/app.xml with the new sheets' ``names`` added to its list of sheet names
+    (``TitlesOfParts``, after the last worksheet) and the worksheet count of
+    ``HeadingPairs`` raised, so the file's properties stay true; None when the package
+    has no such list (LibreOffice writes none), or one that does not count exactly the
+    workbook's worksheets (then it is left as it was)."""
+    part = next((r.target for r in pkg.relationships("") if r.type.endswith(_APP_TYPE) and not r.external), None)
+    if part is None or not pkg.has(part) or not names:
+        return None
+    part = pkg.actual_name(part)
+    data = pkg.part(part)
+    pairs = re.search(rb"<(?:\w+:)?HeadingPairs\b[^>]*>(.*?)</(?:\w+:)?HeadingPairs>", data, re.S)
+    titles = re.search(rb"<(?:\w+:)?TitlesOfParts\b[^>]*>(.*?)</(?:\w+:)?TitlesOfParts>", data, re.S)
+    if pairs is None or titles is None:
+        return None
+    groups = re.findall(rb"<" + _VT + rb"lpstr>([^<]*)</" + _VT + rb"lpstr>\s*</" + _VT + rb"variant>\s*<" + _VT
+                        + rb"variant>\s*<" + _VT + rb"i4>(\d+)</" + _VT + rb"i4>", pairs.group(1))
+    sheets = sum(1 for s in pkg.sheets if s.kind == "worksheet")
+    at, first = None, 0
+    for i, (_label, count) in enumerate(groups):
+        if int(count) == sheets:
+            at = i
+            break
+        first += int(count)
+    if at is None:
+        return None
+    lpstrs = list(re.finditer(rb"<(" + _VT + rb")lpstr>[^<]*</" + _VT + rb"lpstr>", titles.group(1)))
+    if len(lpstrs) < first + sheets or sheets == 0:
+        return None
+    last = lpstrs[first + sheets - 1]
+    vt = last.group(1)
+    added = b"".join(b"<" + vt + b"lpstr>" + escape(n).encode("utf-8") + b"</" + vt + b"lpstr>" for n in names)
+    end = titles.start(1) + last.end()
+    new = data[:end] + added + data[end:]
+    # the vector's size, then the group's count (HeadingPairs comes before TitlesOfParts)
+    vec = re.compile(rb"(<" + _VT + rb"vector\b[^>]*\bsize=\")(\d+)(\")")
+    head = vec.search(new, titles.start())
+    if head is None:
+        return None
+    new = new[:head.start(2)] + str(int(head.group(2)) + len(names)).encode() + new[head.end(2):]
+    counts = list(re.finditer(rb"<" + _VT + rb"i4>(\d+)</", new[pairs.start(1):pairs.end(1)]))
+    c = counts[at]
+    start = pairs.start(1) + c.start(1)
+    new = new[:start] + str(sheets + len(names)).encode() + new[pairs.start(1) + c.end(1):]
+    return part, new
 
 
 def workbook_sheet_names(pkg: Package) -> set[str]:

@@ -36,7 +36,7 @@ from xlmodel.workbook.explain.model import (
 def explain_frametable(cells, base: Explanation) -> Explanation | None:
     from xlmodel.workbook import frames as F
 
-    block = L.FRAMETABLE_BLOCK
+    block = F.frame_place(cells)  # where its defined name puts it (a moved table is explained there)
     if base.sheet != block.sheet:
         return None
     row, col = rc(base.cell)
@@ -53,10 +53,10 @@ def explain_frametable(cells, base: Explanation) -> Explanation | None:
             "rule_text": RULE_TEXT["ramtabell.text"][0], "source": RULE_TEXT["ramtabell.text"][1],
             "arithmetic": [f"Rubriken följer budgetåret {table.year} (Parametrar: Budgetar)."],
         })
-    index = row - L.FIRST_DATA_ROW
+    index = row - (block.header_row + 1)
     if index > len(rows):
         return None
-    ctx = _FrameContext(cells, src, table)
+    ctx = _FrameContext(cells, src, table, block)
     if index == len(rows):
         return ctx.sum_row(base, key, row)
     return ctx.row_cell(base, rows[index], key, row)
@@ -65,19 +65,19 @@ def explain_frametable(cells, base: Explanation) -> Explanation | None:
 class _FrameContext:
     """The frame table of one workbook with the input cells of every row and change."""
 
-    def __init__(self, cells, src, table) -> None:
+    def __init__(self, cells, src, table, block=L.FRAMETABLE_BLOCK) -> None:
         from xlmodel.workbook import frames as F
 
         self.cells, self.src, self.table = cells, src, table
         self.rows = F.ordered_rows(table)
         self.frames = {r["id"]: r for r in src.frames.typed(F.RULE)}
         self.changes = src.changes.typed(F.RULE)
-        self.sheet_row = {r.id: L.FIRST_DATA_ROW + i for i, r in enumerate(self.rows)}
+        self.sheet_row = {r.id: block.header_row + 1 + i for i, r in enumerate(self.rows)}
         self.children: dict[str, list[str]] = {r.id: [] for r in self.rows}
         for r in self.rows:
             if r.parent is not None:
                 self.children[r.parent].append(r.id)
-        self.block = L.FRAMETABLE_BLOCK
+        self.block = block
 
     def at(self, key: str, row_id: str) -> str:
         return f"{self.block.col_letter(key)}{self.sheet_row[row_id]}"

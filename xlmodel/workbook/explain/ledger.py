@@ -29,9 +29,12 @@ def explain_ledger(cells, base: Explanation) -> Explanation | None:
     from xlmodel.workbook.cells import read_table
 
     T = L.BALANSKRAV_TABLE
-    if base.sheet != T.sheet:
+    if cells.table(T.table) is None:
         return None
-    a_row, a_col = rc(L.LEDGER_ANCHOR)
+    sheet, anchor = B.ledger_place(cells)  # where its defined name puts it
+    if base.sheet != sheet:
+        return None
+    a_row, a_col = rc(anchor)
     row, col = rc(base.cell)
     if row < a_row or col < a_col or col >= a_col + len(_LEDGER_COLUMNS):
         return None
@@ -45,7 +48,7 @@ def explain_ledger(cells, base: Explanation) -> Explanation | None:
     common = {"status": "beräknad", "rule": "aterstallning", "rule_text": text, "source": source}
     if row == a_row:
         return base.model_copy(update={**common, "title": "Rubrik i återställningstabellen",
-                                       "arithmetic": [f"{L.LEDGER_ANCHOR} = ={base.formula or cells.formula(base.sheet, L.LEDGER_ANCHOR)}"
+                                       "arithmetic": [f"{anchor} = ={base.formula or cells.formula(base.sheet, anchor)}"
                                                       " spiller ut tabellen med en rad per underskott."]})
     i = row - a_row - 1
     if i >= len(ledger.deficits):

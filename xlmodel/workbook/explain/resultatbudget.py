@@ -31,16 +31,22 @@ def explain_resultatbudget(cells, base: Explanation) -> Explanation | None:
     from xlmodel.workbook import resultatbudget as R
     from xlmodel.workbook.cells import read_table
 
+    from xlmodel.workbook import block_names
+    from xlmodel.workbook.block_place import table_letters, table_sheet
+
     T, G = L.RESULTBUDGET_TABLE, L.GOALS_TABLE
-    if base.sheet != T.sheet:
-        return None
+    rb_loc, g_loc = cells.table(T.table), cells.table(G.table)
+    if base.sheet not in {loc.sheet for loc in (rb_loc, g_loc) if loc is not None}:
+        return None  # the computed columns stand in their tables, wherever those are
     row, col = rc(base.cell)
     letter = get_column_letter(col)
     raw = read_table(cells, T, R.RULE)
-    _, _, years, row_of = R.resultatbudget_cells(raw)
-    key = next((k for k in _RB_FORMULAS if T.col_letter(k) == letter), None)
+    sheet = table_sheet(cells, raw, T, block_names.RESULTATBUDGET, R.RULE)
+    letters = table_letters(cells, T, raw)
+    _, _, years, row_of = R.resultatbudget_cells(raw, letters)
+    key = next((k for k in _RB_FORMULAS if letters[k] == letter), None)
     year_of_row = {n: y for y, n in row_of.items()}
-    if key is not None and row in year_of_row:
+    if key is not None and row in year_of_row and base.sheet == sheet:
         year = year_of_row[row]
         typed = {r["year"]: r for r in raw.typed(R.RULE)}[year]
         y = next(v for v in years if v.year == year)
@@ -54,7 +60,7 @@ def explain_resultatbudget(cells, base: Explanation) -> Explanation | None:
         inputs, values, addrs = [], [], []
         for k in operands:
             if k in computed:
-                where = (T.sheet, f"{T.col_letter(k)}{row}")
+                where = (sheet, f"{letters[k]}{row}")
                 v = computed[k]
                 label = f"{header[k]} {year} (beräknad)"
             else:
@@ -80,12 +86,16 @@ def explain_resultatbudget(cells, base: Explanation) -> Explanation | None:
             "rule_text": text, "source": source, "inputs": inputs, "arithmetic": arithmetic, "notes": notes,
         })
     graw = read_table(cells, G, R.RULE_GOAL, optional=True)
-    if graw is None or letter not in (G.col_letter("share"), G.col_letter("status")):
+    if graw is None or base.sheet != graw.sheet:
         return None
-    return _explain_goal(cells, base, graw, years, row_of, row, letter)
+    g_letters = table_letters(cells, G, graw)
+    if letter not in (g_letters["share"], g_letters["status"]):
+        return None
+    return _explain_goal(cells, base, graw, years, row_of, row, letter, sheet, letters, g_letters)
 
 
-def _explain_goal(cells, base, graw, years, row_of, row: int, letter: str) -> Explanation | None:
+def _explain_goal(cells, base, graw, years, row_of, row: int, letter: str, sheet: str,
+                  letters: dict[str, str], g_letters: dict[str, str]) -> Explanation | None:
     from xlmodel.rules.goals import check_resultatbudget, evaluate_goal
     from xlmodel.workbook import resultatbudget as R
 
@@ -98,14 +108,14 @@ def _explain_goal(cells, base, graw, years, row_of, row: int, letter: str) -> Ex
         checks = {c.year: c for c in check_resultatbudget(years)}
         measure_col = {"verksamhetens_resultat": "verksamhetens_resultat", "resultat": "resultat",
                        "arets_resultat": "resultat"}[goal.measure]
-        m, s = T.col_letter(measure_col), T.col_letter("summa")
+        m, s = letters[measure_col], letters["summa"]
         measure_label = next(c.header for c in T.columns if c.key == measure_col)
         inputs = []
         for y in goal.years:
             n = row_of[y]
             chk = checks[y]
-            inputs.append(inp(f"{measure_label} {y} (beräknad)", (T.sheet, f"{m}{n}"), getattr(chk, measure_col)))
-            inputs.append(inp(f"Summa skatter och statsbidrag {y} (beräknad)", (T.sheet, f"{s}{n}"),
+            inputs.append(inp(f"{measure_label} {y} (beräknad)", (sheet, f"{m}{n}"), getattr(chk, measure_col)))
+            inputs.append(inp(f"Summa skatter och statsbidrag {y} (beräknad)", (sheet, f"{s}{n}"),
                               chk.summa_skatter_statsbidrag))
         limits = []
         if goal.min_share is not None:
@@ -121,7 +131,7 @@ def _explain_goal(cells, base, graw, years, row_of, row: int, letter: str) -> Ex
         if not goal.over_period and len(results) > 1:
             arithmetic.append("Målet gäller varje år för sig: uppfyllt bara om alla år uppfyller det; "
                               "andelen i cellen är det lägsta årets.")
-        status_key = "share" if letter == G.col_letter("share") else "status"
+        status_key = "share" if letter == g_letters["share"] else "status"
         text, source = RULE_TEXT["finansiella_mal"]
         return base.model_copy(update={
             "status": "beräknad", "title": f"{'Utfall, andel' if status_key == 'share' else 'Status'}: {goal.name}",
