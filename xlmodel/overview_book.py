@@ -93,20 +93,26 @@ def _overview_sheet(book, rows) -> None:
 
 
 def _chart(book, ws, rows, first: int, result_col: int) -> None:
-    """One column series per file: balanskravsresultat by year."""
-    chart = book.add_chart({"type": "column"})
+    """One column series per file: balanskravsresultat by year. No chart when no file
+    has a balanskravsresultat (an empty chart is not a valid one)."""
     year_col = list(rows.columns).index("År")
+    series = []
     for name in dict.fromkeys(rows["Fil"]):
         idx = [i for i, f in enumerate(rows["Fil"]) if f == name and _cell(rows.iloc[i, result_col]) is not None]
         if not idx:
             continue
         # contiguous in the table (overview keeps each file's years together)
         r0, r1 = first + 1 + idx[0], first + 1 + idx[-1]
-        chart.add_series({
+        series.append({
             "name": name,
             "categories": [SHEET, r0, year_col, r1, year_col],
             "values": [SHEET, r0, result_col, r1, result_col],
         })
+    if not series:
+        return
+    chart = book.add_chart({"type": "column"})
+    for s in series:
+        chart.add_series(s)
     chart.set_title({"name": "Balanskravsresultat per år, mkr"})
     chart.set_y_axis({"name": "mkr"})
     chart.set_legend({"position": "bottom"})

@@ -50,17 +50,18 @@ def cmd_overview(args: argparse.Namespace) -> int:
     goals = []
     for f in args.files:
         book = analysis.open_workbook(f)
-        if book.kind == "regionplan":
-            try:
-                g = book.goals()
-            except InputError as err:
-                raise err.at(None, None) if err.sheet else err
+        try:
+            g = book.goals()
+        except InputError as err:
+            raise err.at(None, None) if err.sheet else err
+        if len(g):
             g.insert(0, "Fil", book.path.name)
             goals.append(g)
     rows = analysis.overview(args.files)
     goal_frame = pd.concat(goals, ignore_index=True) if goals else pd.DataFrame(columns=["Fil", "Mål"])
     write_overview(out, rows, goal_frame, overwrite=args.overwrite)
     print(f"{out}: {len(rows)} rader ur {len(args.files)} arbetsböcker")
-    for _, r in rows[rows["Återställning"] == analysis.NO_BALANSKRAV].iterrows():
-        print(f"  {r['Fil']}: {analysis.NO_BALANSKRAV}")
+    for name, note in dict(zip(rows["Fil"], rows["Anmärkning"])).items():
+        if isinstance(note, str):
+            print(f"  {name}: {note}")
     return 0
