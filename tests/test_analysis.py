@@ -245,3 +245,61 @@ def test_sammanstall_of_vasternorrland_alone(tmp_path):
                                                   (2021, 12, None), (2022, 51, None)]
     with zipfile.ZipFile(out) as zf:
         assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
+
+
+# --------------------------------------------------------------- the shared drive (issue 13 p1-3)
+
+
+def test_sammanstall_skriv_over_keeps_the_shared_drive_protections(tmp_path):
+    """--skriv-over wrote over a chmod 444 file (mode came back 600), replaced a symlink
+    with a regular file and ignored Excel's ~$ owner file. It now writes as bygg and ny
+    do: refused, the link's target written with its mode, refused while Excel has it."""
+    import os
+    import stat
+
+    protected = tmp_path / "skyddad.xlsx"
+    protected.write_bytes(b"a colleague's overview")
+    protected.chmod(0o444)
+    run = xlmodel("sammanstall", DELAR, "--ut", protected, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 2 and "skrivskyddad" in run.stderr
+    assert protected.read_bytes() == b"a colleague's overview" and stat.S_IMODE(protected.stat().st_mode) == 0o444
+
+    (tmp_path / "delad").mkdir()
+    target = tmp_path / "delad" / "oversikt.xlsx"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    link = tmp_path / "lank.xlsx"
+    link.symlink_to(target)
+    run = xlmodel("sammanstall", DELAR, "--ut", link, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert zipfile.is_zipfile(target) and stat.S_IMODE(target.stat().st_mode) == 0o640
+
+    opened = tmp_path / "oppen.xlsx"
+    opened.write_bytes(b"open in Excel")
+    (tmp_path / "~$oppen.xlsx").write_bytes(b"\x05Karin")
+    run = xlmodel("sammanstall", DELAR, "--ut", opened, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 2 and "öppen i Excel av Karin" in run.stderr and "--trots-excel-las" in run.stderr
+    assert opened.read_bytes() == b"open in Excel"
+    run = xlmodel("sammanstall", DELAR, "--ut", opened, "--skriv-over", "--trots-excel-las", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert zipfile.is_zipfile(opened)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["delad", "lank.xlsx", "oppen.xlsx", "skyddad.xlsx", "~$oppen.xlsx"]  # no temp or lock file
+
+
+def test_sammanstall_new_file_is_readable_by_others_and_a_dangling_link_is_not_replaced(tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "ny.xlsx"
+    assert xlmodel("sammanstall", DELAR, "--ut", out, cwd=tmp_path).returncode == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask  # not the temporary file's 0600
+    dangling = tmp_path / "borta.xlsx"
+    dangling.symlink_to(tmp_path / "finns-inte.xlsx")
+    run = xlmodel("sammanstall", DELAR, "--ut", dangling, cwd=tmp_path)
+    assert run.returncode == 2 and "finns redan" in run.stderr and dangling.is_symlink()
+    run = xlmodel("sammanstall", DELAR, "--ut", dangling, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 2 and "länken pekar på" in run.stderr and dangling.is_symlink()
