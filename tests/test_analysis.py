@@ -303,3 +303,21 @@ def test_sammanstall_new_file_is_readable_by_others_and_a_dangling_link_is_not_r
     assert run.returncode == 2 and "finns redan" in run.stderr and dangling.is_symlink()
     run = xlmodel("sammanstall", DELAR, "--ut", dangling, "--skriv-over", cwd=tmp_path)
     assert run.returncode == 2 and "länken pekar på" in run.stderr and dangling.is_symlink()
+
+
+def test_ny_and_bygg_accept_the_flag_their_excel_refusal_names(tmp_path):
+    """ny --skriv-over and bygg refused a book with a ~$ file and told the user to run with
+    --trots-excel-las, which they did not accept ("okända argument")."""
+    out = tmp_path / "plan.xlsx"
+    assert xlmodel("ny", *NEW_PLAN_ARGS, "--ut", out, cwd=tmp_path).returncode == 0
+    (tmp_path / "~$plan.xlsx").write_bytes(b"\x05Karin")
+    run = xlmodel("ny", *NEW_PLAN_ARGS, "--ut", out, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 2 and "--trots-excel-las" in run.stderr
+    run = xlmodel("ny", *NEW_PLAN_ARGS, "--ut", out, "--skriv-over", "--trots-excel-las", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    src = WB / "src" / "vasternorrland_regionplan_2020_2022"
+    assert xlmodel("bygg", src, "--ut", tmp_path, cwd=tmp_path).returncode == 0
+    (tmp_path / "~$vasternorrland_regionplan_2020_2022.xlsx").write_bytes(b"\x05Karin")
+    run = xlmodel("bygg", src, "--ut", tmp_path, cwd=tmp_path)
+    assert run.returncode == 2 and "--trots-excel-las" in run.stderr
+    assert xlmodel("bygg", src, "--ut", tmp_path, "--trots-excel-las", cwd=tmp_path).returncode == 0

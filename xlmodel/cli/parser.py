@@ -302,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     _completes(p.add_argument("source", metavar="KÄLLA", help="bokkatalog eller katalog med bokkataloger"), "dir")
     _completes(p.add_argument("--ut", "--out", metavar="KATALOG", dest="out", default=".",
                               help="katalog att skriva arbetsböckerna i (standard: aktuell katalog)"), "dir")
+    add_excel_lock_flag(p)
     p.set_defaults(handler=build.cmd_build)
 
     p = sub.add_parser(
