@@ -56,8 +56,9 @@ def test_restoration_utredning_and_goals_of_the_regionplan():
 def test_utredning_of_the_delarsrapport():
     df = analysis.open_workbook(DELAR).utredning()
     assert len(df) == 10 and df.iloc[-1].tolist() == ["Balanskravsresultat", 168.0]
-    with pytest.raises(InputError, match="finns bara i en regionplan; vasterbotten_delarsrapport_2021_08.xlsm är delårsrapport"):
+    with pytest.raises(InputError, match=r"vasterbotten_delarsrapport_2021_08.xlsm har inte ramtabellen \(delårsrapport\)"):
         analysis.open_workbook(DELAR).frame_table()
+    assert analysis.open_workbook(DELAR).restoration().empty and analysis.open_workbook(DELAR).goals().empty
 
 
 def test_validate_many_gives_one_dataframe_with_unreadable_files_as_rows(tmp_path):
@@ -82,7 +83,15 @@ def test_overview_of_many_books():
     plan = df[df["Typ"] == "regionplan"]
     assert plan["År"].tolist() == [2019, 2020, 2021, 2022, 2023]
     assert plan["Återställning"].tolist()[:2] == ["återställd", "återställd"]
-    assert df[df["Typ"] == "resursramar"].iloc[0]["Återställning"] == analysis.NO_BALANSKRAV
+    resurs = df[df["Typ"] == "resursramar"]
+    assert resurs["År"].tolist() == [2017, 2019, 2020, 2021, 2022]
+    assert resurs["Balanskravsresultat"].tolist()[1:] == [97.0, 54.0, 12.0, 51.0]
+    assert resurs.iloc[0]["Återställning"] == "återställd" and resurs.iloc[0]["Underskott kvar att återställa"] == 0.0
+    # the goal over 2020–2023 counts in each year it covers, not in 2019
+    assert plan["Mål totalt"].tolist()[1:] == [1, 1, 1, 1] and pd.isna(plan["Mål totalt"].iloc[0])
+    assert plan["Mål uppfyllda"].tolist()[1:] == [1, 1, 1, 1] and plan["Anmärkning"].isna().all()
+    assert resurs["Anmärkning"].iloc[0] == ("arbetsboken saknar resultatbudget med finansiella mål "
+                                            "(tabellerna tblResultatbudget, tblMal)")
 
 
 def test_an_openpyxl_saved_copy_reads_the_same(tmp_path):
@@ -102,7 +111,8 @@ def test_sammanstall_writes_an_overview_with_a_chart_and_cached_values(tmp_path)
     out = tmp_path / "oversikt.xlsx"
     run = xlmodel("sammanstall", PLAN, DELAR, RESURS, "--ut", out, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert "7 rader ur 3 arbetsböcker" in run.stdout and analysis.NO_BALANSKRAV in run.stdout
+    assert "11 rader ur 3 arbetsböcker" in run.stdout
+    assert f"{RESURS.name}: arbetsboken saknar resultatbudget med finansiella mål" in run.stdout
     with zipfile.ZipFile(out) as zf:
         assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
     ws = openpyxl.load_workbook(out, data_only=True)["Översikt"]
@@ -129,3 +139,185 @@ def test_sammanstall_never_overwrites_silently_and_reports_unreadable_files(tmp_
     fresh = tmp_path / "ny.xlsx"
     run = xlmodel("sammanstall", DELAR, broken, "--ut", fresh, cwd=tmp_path)
     assert run.returncode == 2 and "trasig.xlsx" in run.stderr and not fresh.exists()
+
+
+# --------------------------------------------------------------- books other commands made (issue 18)
+
+NEW_PLAN_ARGS = ("--namn", "Testregion", "--ar", "2026", "--namnd", "Regionstyrelsen=100",
+                 "--namnd", "Hälso- och sjukvårdsnämnden=500", "--index", "2,9 %",
+                 "--indexkalla", "SKR:s prognos augusti 2025", "--skatteintakter", "400", "--statsbidrag", "300")
+
+
+def _team_book_with_frame_table(tmp_path: Path) -> Path:
+    """A team's own book (XlsxWriter) given the frame table by `xlmodel anslut`."""
+    import xlsxwriter
+
+    team = tmp_path / "team.xlsx"
+    wb = xlsxwriter.Workbook(team)
+    wb.add_worksheet("Ekonomi").write_row("A1", ["Resultat", 120])
+    ws = wb.add_worksheet("Nämndramar")
+    ws.write_row("A1", ["Nämnd", "Ram 2025"])
+    for i, (name, frame) in enumerate([("Kommunstyrelsen", 210.5), ("Socialnämnden", 540.2)], 2):
+        ws.write_row(f"A{i}", [name, frame])
+    wb.close()
+    run = xlmodel("anslut", team, "--delar", "ramtabell", "--ramar", "Nämndramar!A2:B3", "--budgetar", "2026",
+                  "--index", "3,1 %", "--indexkalla", "SKR:s prognos augusti 2025", "--ingen-backup", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    return team
+
+
+def test_sammanstall_reads_books_from_ny_and_anslut_and_says_what_they_lack(tmp_path):
+    """`validera` passes a book from `ny` (no tblMal) and a team's book after `anslut`
+    (no resultatbudget, no balanskrav); `sammanstall` failed on both with exit 2. Now the
+    missing part is absent: no goals, no restoration, and a note naming what is missing."""
+    new = tmp_path / "ny.xlsx"
+    run = xlmodel("ny", *NEW_PLAN_ARGS, "--ut", new, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    team = _team_book_with_frame_table(tmp_path)
+    for book in (new, team):
+        assert xlmodel("validera", book, cwd=tmp_path).returncode == 0
+    out = tmp_path / "oversikt.xlsx"
+    run = xlmodel("sammanstall", new, team, PLAN, "--ut", out, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "ny.xlsx: arbetsboken saknar finansiella mål (tabellen tblMal)" in run.stdout
+    assert ("team.xlsx: arbetsboken saknar balanskrav (tabellen tblBalanskrav) och resultatbudget med finansiella "
+            "mål (tabellerna tblResultatbudget, tblMal)") in run.stdout
+    assert PLAN.name not in run.stdout  # the shipped plan has every part: no note
+
+    ws = openpyxl.load_workbook(out, data_only=True)["Översikt"]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    header, data = rows[0], [r for r in rows[1:] if r[0]]
+    col = {h: i for i, h in enumerate(header)}
+    by_file = {}
+    for r in data:
+        by_file.setdefault(r[col["Fil"]], []).append(r)
+    (ny_row,) = by_file["ny.xlsx"]
+    assert (ny_row[col["År"]], ny_row[col["Mål totalt"]]) == (2026, None)
+    assert ny_row[col["Balanskravsresultat"]] == pytest.approx(82.6)  # the year's result in tblBalanskrav
+    (team_row,) = by_file["team.xlsx"]
+    assert team_row[col["År"]] == 2026 and team_row[col["Balanskravsresultat"]] is None
+    assert team_row[col["Anmärkning"]].startswith("arbetsboken saknar balanskrav")
+    assert [r[col["Mål totalt"]] for r in by_file[PLAN.name]] == [None, 1, 1, 1, 1]
+
+    new_book, team_book = analysis.open_workbook(new), analysis.open_workbook(team)
+    assert new_book.goals().empty and list(new_book.goals().columns) == list(analysis.GOAL_COLUMNS)
+    assert team_book.goals().empty and team_book.restoration().empty
+    assert team_book.lacks() and not analysis.open_workbook(PLAN).lacks()
+    assert len(team_book.frame_table()) == 3  # its own two nämnder and the sum row
+
+
+def test_vasternorrland_balanskrav_and_frames_are_read_from_its_own_tables():
+    """The resursramar plan holds tblBalanskravsresultat (97/54/12/51) and the 146 mkr
+    deficit from 2017 restored by 2020: restoration(), utredning() and frame_table() read
+    them (they raised "finns bara i en regionplan"), checked against the sheet as stored."""
+    book = analysis.open_workbook(RESURS)
+    stored = openpyxl.load_workbook(RESURS, data_only=True)
+    ledger = book.restoration()
+    assert ledger[["Underskottsår", "Underskott", "Återställt", "Kvar att återställa", "Sista år", "Status"]
+                  ].values.tolist() == [[2017, 146.0, 146.0, 0.0, 2020, "återställd"]]
+    sheet_ledger = [r[:9] for r in stored["Återställning"].iter_rows(values_only=True) if r[0] == 2017 and r[1] == 146]
+    assert sheet_ledger == [(2017, 146, 146, 0, 0, 0, 2020, 2020, "återställd")]
+    years = book.utredning()
+    assert years[["År", "Balanskravsresultat"]].values.tolist() == [[2019, 97.0], [2020, 54.0], [2021, 12.0],
+                                                                    [2022, 51.0]]
+    frames = book.frame_table()
+    ws = stored["Resursramar"]
+    assert list(frames.columns) == [c.value for c in ws[4]]
+    sheet_rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if any(v is not None for v in r)]
+    assert len(sheet_rows) == len(frames) == 15 + 3  # the table's rows, then Summa, Summa enligt planen, Differens
+    for row, sheet_row in zip(frames.itertuples(index=False), sheet_rows):
+        for got, want in zip(row, sheet_row):
+            got = None if not isinstance(got, str) and pd.isna(got) else got
+            assert got == (pytest.approx(want, rel=1e-12) if isinstance(want, float) else want)
+    assert frames.iloc[-3]["Post"] == "Summa" and frames.iloc[-3]["Resursram 2022"] == pytest.approx(8280.9)
+
+
+def test_sammanstall_of_vasternorrland_alone(tmp_path):
+    """It printed "inga balanskravsuppgifter" (and alone failed with an internal error
+    about an empty chart): its years and restoration are now in the overview."""
+    out = tmp_path / "oversikt.xlsx"
+    run = xlmodel("sammanstall", RESURS, "--ut", out, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "inga balanskravsuppgifter" not in run.stdout and "5 rader ur 1 arbetsböcker" in run.stdout
+    ws = openpyxl.load_workbook(out, data_only=True)["Översikt"]
+    data = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [(r[2], r[3], r[5]) for r in data] == [(2017, None, "återställd"), (2019, 97, None), (2020, 54, None),
+                                                  (2021, 12, None), (2022, 51, None)]
+    with zipfile.ZipFile(out) as zf:
+        assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
+
+
+# --------------------------------------------------------------- the shared drive (issue 13 p1-3)
+
+
+def test_sammanstall_skriv_over_keeps_the_shared_drive_protections(tmp_path):
+    """--skriv-over wrote over a chmod 444 file (mode came back 600), replaced a symlink
+    with a regular file and ignored Excel's ~$ owner file. It now writes as bygg and ny
+    do: refused, the link's target written with its mode, refused while Excel has it."""
+    import os
+    import stat
+
+    protected = tmp_path / "skyddad.xlsx"
+    protected.write_bytes(b"a colleague's overview")
+    protected.chmod(0o444)
+    run = xlmodel("sammanstall", DELAR, "--ut", protected, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 2 and "skrivskyddad" in run.stderr
+    assert protected.read_bytes() == b"a colleague's overview" and stat.S_IMODE(protected.stat().st_mode) == 0o444
+
+    (tmp_path / "delad").mkdir()
+    target = tmp_path / "delad" / "oversikt.xlsx"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    link = tmp_path / "lank.xlsx"
+    link.symlink_to(target)
+    run = xlmodel("sammanstall", DELAR, "--ut", link, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert zipfile.is_zipfile(target) and stat.S_IMODE(target.stat().st_mode) == 0o640
+
+    opened = tmp_path / "oppen.xlsx"
+    opened.write_bytes(b"open in Excel")
+    (tmp_path / "~$oppen.xlsx").write_bytes(b"\x05Karin")
+    run = xlmodel("sammanstall", DELAR, "--ut", opened, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 2 and "öppen i Excel av Karin" in run.stderr and "--trots-excel-las" in run.stderr
+    assert opened.read_bytes() == b"open in Excel"
+    run = xlmodel("sammanstall", DELAR, "--ut", opened, "--skriv-over", "--trots-excel-las", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert zipfile.is_zipfile(opened)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["delad", "lank.xlsx", "oppen.xlsx", "skyddad.xlsx", "~$oppen.xlsx"]  # no temp or lock file
+
+
+def test_sammanstall_new_file_is_readable_by_others_and_a_dangling_link_is_not_replaced(tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "ny.xlsx"
+    assert xlmodel("sammanstall", DELAR, "--ut", out, cwd=tmp_path).returncode == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask  # not the temporary file's 0600
+    dangling = tmp_path / "borta.xlsx"
+    dangling.symlink_to(tmp_path / "finns-inte.xlsx")
+    run = xlmodel("sammanstall", DELAR, "--ut", dangling, cwd=tmp_path)
+    assert run.returncode == 2 and "finns redan" in run.stderr and dangling.is_symlink()
+    run = xlmodel("sammanstall", DELAR, "--ut", dangling, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 2 and "länken pekar på" in run.stderr and dangling.is_symlink()
+
+
+def test_ny_and_bygg_accept_the_flag_their_excel_refusal_names(tmp_path):
+    """ny --skriv-over and bygg refused a book with a ~$ file and told the user to run with
+    --trots-excel-las, which they did not accept ("okända argument")."""
+    out = tmp_path / "plan.xlsx"
+    assert xlmodel("ny", *NEW_PLAN_ARGS, "--ut", out, cwd=tmp_path).returncode == 0
+    (tmp_path / "~$plan.xlsx").write_bytes(b"\x05Karin")
+    run = xlmodel("ny", *NEW_PLAN_ARGS, "--ut", out, "--skriv-over", cwd=tmp_path)
+    assert run.returncode == 2 and "--trots-excel-las" in run.stderr
+    run = xlmodel("ny", *NEW_PLAN_ARGS, "--ut", out, "--skriv-over", "--trots-excel-las", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    src = WB / "src" / "vasternorrland_regionplan_2020_2022"
+    assert xlmodel("bygg", src, "--ut", tmp_path, cwd=tmp_path).returncode == 0
+    (tmp_path / "~$vasternorrland_regionplan_2020_2022.xlsx").write_bytes(b"\x05Karin")
+    run = xlmodel("bygg", src, "--ut", tmp_path, cwd=tmp_path)
+    assert run.returncode == 2 and "--trots-excel-las" in run.stderr
+    assert xlmodel("bygg", src, "--ut", tmp_path, "--trots-excel-las", cwd=tmp_path).returncode == 0

@@ -37,9 +37,10 @@ from xlmodel.errors import InputError
 RESTORATION_COLUMNS = ("Underskottsår", "Underskott", "Återställt", "Avskrivet (synnerliga skäl)",
                        "Kvar att återställa", "Sista år", "Status")
 FINDING_COLUMNS = ("Fil", "Typ", "Allvar", "Regel", "Blad", "Cell", "Meddelande", "Förväntat", "Funnet")
+GOAL_COLUMNS = ("Mål", "Period", "Belopp", "Skatter och statsbidrag", "Andel", "Lägst", "Högst", "Status")
 OVERVIEW_COLUMNS = ("Fil", "Typ", "År", "Balanskravsresultat", "Underskott kvar att återställa",
-                    "Återställning", "Mål uppfyllda", "Mål totalt")
-NO_BALANSKRAV = "inga balanskravsuppgifter i arbetsboken"
+                    "Återställning", "Mål uppfyllda", "Mål totalt", "Anmärkning")
+LACKS = "arbetsboken saknar "
 KIND_NAMES = {"regionplan": "regionplan", "delarsrapport": "delårsrapport", "resursramar": "resursramar"}
 
 
@@ -53,40 +54,58 @@ def _frame(rows: Iterable[Iterable[Any]], columns: Iterable[str]) -> pd.DataFram
 
 @dataclass
 class Workbook:
-    """One workbook, read once (the lossless reader, as ``validera`` reads it)."""
+    """One workbook, read once (the lossless reader, as ``validera`` reads it).
+
+    Each method reads its part from whichever of xlmodel's parts the workbook holds
+    (``xlmodel.workbook.parts``, by the part's Excel Tables), whatever its kind: the
+    balanskrav of a regionplan (tblBalanskrav) or of a resursramar plan
+    (tblBalanskravsresultat with tblIngaendeUnderskott), the goals where tblMal is. A
+    book made by ``xlmodel ny`` has no tblMal, one ``xlmodel anslut`` gave only the
+    frame table has neither resultatbudget nor balanskrav: ``goals()`` and
+    ``restoration()`` are then empty and ``lacks()`` says what is missing."""
 
     path: Path
     cells: Any = field(repr=False)
     kind: str | None
+    _computed_resursramar: Any = field(default=None, init=False, repr=False)
 
     # ------------------------------------------------------------------ parts
 
     def frame_table(self) -> pd.DataFrame:
-        """The frame table as the Ramtabell sheet shows it: header row as the columns,
-        one row per nämnd and varav row, the sum row last. Regionplans only."""
-        from xlmodel.workbook import frames
-        from xlmodel.workbook.frame_values import frame_table_values
+        """The frame table as its sheet shows it: header row as the columns, one row per
+        nämnd and varav row, the sum rows last. The Ramtabell of a regionplan, or the
+        Resursramar table of a resursramar plan with its computed columns."""
+        from xlmodel.workbook import parts
 
-        self._require("regionplan", "ramtabellen")
-        grid = frame_table_values(frames.computed(self.cells)[1])
-        return pd.DataFrame(grid[1:], columns=grid[0])
+        if parts.FRAMETABLE.found_in(self.cells):
+            from xlmodel.workbook import frames
+            from xlmodel.workbook.frame_values import frame_table_values
+
+            grid = frame_table_values(frames.computed(self.cells)[1])
+            return pd.DataFrame(grid[1:], columns=grid[0])
+        if parts.RESURSRAMAR.found_in(self.cells):
+            return self._resursramar_frames()
+        raise self._absent("ramtabellen")
 
     def restoration(self) -> pd.DataFrame:
-        """One row per deficit: the ledger the Balanskrav sheet spills. Regionplans only."""
-        from xlmodel.rules.restoration import restoration_ledger
-
-        self._require("regionplan", "återställningen")
+        """One row per deficit: the restoration ledger (KL 11 kap. 12 §) of the workbook's
+        balanskrav, as its sheet shows it. Empty when the workbook holds no balanskrav
+        with a restoration (a delårsrapport, a book with only the frame table)."""
+        ledger = self._ledger()
+        if ledger is None:
+            return pd.DataFrame(columns=list(RESTORATION_COLUMNS))
         return _frame(([d.origin_year, d.amount, d.restored, d.written_off, d.remaining, d.deadline, d.status]
-                       for d in restoration_ledger(self._ledger_input()).deficits), RESTORATION_COLUMNS)
+                       for d in ledger.deficits), RESTORATION_COLUMNS)
 
     def utredning(self) -> pd.DataFrame:
         """A delårsrapport's balanskravsutredning (Post, Belopp: the ten lines in the law's
-        order); a regionplan's balanskravsresultat per year (År, Balanskravsresultat,
-        synnerliga skäl, förlängt till, källa: the Balanskrav table)."""
+        order); otherwise the balanskravsresultat per year (År, Balanskravsresultat, …:
+        the regionplan's Balanskrav table or the resursramar plan's tblBalanskravsresultat)."""
         from xlmodel.workbook import layout as L
+        from xlmodel.workbook import parts
         from xlmodel.workbook.cells import read_table
 
-        if self.kind == "delarsrapport":
+        if parts.UTREDNING.found_in(self.cells):
             from xlmodel.rules.balanskrav import balanskravsutredning_rows
             from xlmodel.workbook.delarsrapport import RULE, utredning_inputs
 
@@ -95,33 +114,45 @@ class Workbook:
             rows = balanskravsutredning_rows(*(values[k] for k in L.UTREDNING_KEYS), values.get(L.UTREDNING_RUR_KEY),
                                              year=year)
             return _frame(rows, ("Post", "Belopp"))
-        self._require("regionplan", "balanskravsutredningen")
-        from xlmodel.workbook.balanskrav_sheet import RULE
+        if parts.BALANSKRAV.found_in(self.cells):
+            from xlmodel.workbook.balanskrav_sheet import RULE
 
-        raw = read_table(self.cells, L.BALANSKRAV_TABLE, RULE)
-        cols = L.BALANSKRAV_TABLE.inputs
-        return _frame(([r[c.key] for c in cols] for r in raw.typed(RULE)), [c.header for c in cols])
+            spec = L.BALANSKRAV_TABLE
+        elif parts.RESURSRAMAR.found_in(self.cells):
+            from xlmodel.workbook import layout_resursramar as LR
+            from xlmodel.workbook.resursramar import RULE_RESTORATION as RULE
+
+            spec = LR.RESULTS_TABLE
+        else:
+            raise self._absent("balanskravsutredningen och balanskravsresultaten")
+        raw = read_table(self.cells, spec, RULE)
+        return _frame(([r[c.key] for c in spec.inputs] for r in raw.typed(RULE)), [c.header for c in spec.inputs])
 
     def goals(self) -> pd.DataFrame:
         """Each financial goal per year (or for its period): the measure, its share of
-        skatter och statsbidrag, the bounds and the status. Regionplans only."""
-        from xlmodel.rules.goals import evaluate_goal
-        from xlmodel.workbook import layout as L
-        from xlmodel.workbook import resultatbudget as R
-        from xlmodel.workbook.cells import read_table
-
-        self._require("regionplan", "de finansiella målen")
-        years, _ = R.years_from(read_table(self.cells, L.RESULTBUDGET_TABLE, R.RULE))
-        rows = []
-        for _, goal in R.goals_from(read_table(self.cells, L.GOALS_TABLE, R.RULE_GOAL)):
-            for g in evaluate_goal(goal, years)[0]:
-                rows.append([g.goal, g.period, g.amount, g.base, g.share, g.required_min, g.required_max, g.status])
-        return _frame(rows, ("Mål", "Period", "Belopp", "Skatter och statsbidrag", "Andel", "Lägst", "Högst",
-                             "Status"))
+        skatter och statsbidrag, the bounds and the status. Empty when the workbook has no
+        goals table (tblMal) beside its resultatbudget."""
+        return _frame(([g.goal, g.period, g.amount, g.base, g.share, g.required_min, g.required_max, g.status]
+                       for g in self._goal_results()), GOAL_COLUMNS)
 
     def findings(self) -> pd.DataFrame:
         """What ``xlmodel validera`` reports for this file, one row per finding."""
         return validate_many([self.path])
+
+    def lacks(self) -> list[str]:
+        """What of the overview's parts the workbook does not hold, as a user reads it:
+        the balanskrav and the financial goals (empty when it holds both)."""
+        from xlmodel.workbook import layout as L
+        from xlmodel.workbook import parts
+
+        out = []
+        if not self._has_balanskrav():
+            out.append(f"balanskrav (tabellen {L.BALANSKRAV_TABLE.table})")
+        if not self._has_goals():
+            out.append(f"finansiella mål (tabellen {L.GOALS_TABLE.table})" if parts.RESULTATBUDGET.found_in(self.cells)
+                       else f"resultatbudget med finansiella mål (tabellerna {L.RESULTBUDGET_TABLE.table}, "
+                            f"{L.GOALS_TABLE.table})")
+        return out
 
     # ------------------------------------------------------------------ helpers
 
@@ -137,19 +168,81 @@ class Workbook:
         spec = next(p for p in params[0] if p.name == params[1])
         return read_param(self.cells, spec, "analys")
 
-    def _ledger_input(self):
+    def _has_balanskrav(self) -> bool:
+        from xlmodel.workbook import parts
+
+        return any(p.found_in(self.cells) for p in (parts.BALANSKRAV, parts.RESURSRAMAR, parts.UTREDNING))
+
+    def _has_goals(self) -> bool:
         from xlmodel.workbook import layout as L
-        from xlmodel.workbook.balanskrav_sheet import RULE, ledger_input
+        from xlmodel.workbook import parts
+
+        return parts.RESULTATBUDGET.found_in(self.cells) and self.cells.table(L.GOALS_TABLE.table) is not None
+
+    def _goal_results(self) -> list:
+        """The core's GoalResult of every goal (each with the years it covers)."""
+        if not self._has_goals():
+            return []
+        from xlmodel.rules.goals import evaluate_goal
+        from xlmodel.workbook import layout as L
+        from xlmodel.workbook import resultatbudget as R
         from xlmodel.workbook.cells import read_table
 
-        raw = read_table(self.cells, L.BALANSKRAV_TABLE, RULE)
-        stated = read_table(self.cells, L.STATED_DEADLINES_TABLE, RULE, optional=True)
-        return ledger_input(raw, stated)[0]
+        years, _ = R.years_from(read_table(self.cells, L.RESULTBUDGET_TABLE, R.RULE))
+        return [g for _, goal in R.goals_from(read_table(self.cells, L.GOALS_TABLE, R.RULE_GOAL))
+                for g in evaluate_goal(goal, years)[0]]
 
-    def _require(self, kind: str, what: str) -> None:
-        if self.kind != kind:
-            have = KIND_NAMES.get(self.kind or "", "ingen av xlmodels typer")
-            raise InputError(f"{what} finns bara i en {KIND_NAMES[kind]}; {self.path.name} är {have}")
+    def _ledger(self):
+        """The restoration ledger of whichever balanskrav part the workbook holds, or None."""
+        from xlmodel.workbook import parts
+
+        if parts.BALANSKRAV.found_in(self.cells):
+            from xlmodel.rules.restoration import restoration_ledger
+            from xlmodel.workbook import layout as L
+            from xlmodel.workbook.balanskrav_sheet import RULE, ledger_input
+            from xlmodel.workbook.cells import read_table
+
+            raw = read_table(self.cells, L.BALANSKRAV_TABLE, RULE)
+            stated = read_table(self.cells, L.STATED_DEADLINES_TABLE, RULE, optional=True)
+            return restoration_ledger(ledger_input(raw, stated)[0])
+        if parts.RESURSRAMAR.found_in(self.cells):
+            return self._resursramar().ledger
+        return None
+
+    def _resursramar(self):
+        """The resursramar part computed once (frames, footnotes and restoration together)."""
+        if self._computed_resursramar is None:
+            from xlmodel.workbook import resursramar
+
+            self._computed_resursramar = resursramar.compute(resursramar.inputs_from_cells(self.cells))
+        return self._computed_resursramar
+
+    def _resursramar_frames(self) -> pd.DataFrame:
+        """tblResursramar as the sheet shows it after ``regenerera``: the inputs as typed,
+        the computed columns and the sum rows below from the part's computation."""
+        from openpyxl.utils import get_column_letter, range_boundaries
+
+        from xlmodel.workbook import block_names
+        from xlmodel.workbook import layout_resursramar as LR
+
+        loc = self.cells.table(LR.FRAMES_TABLE_NAME)
+        comp = self._resursramar()
+        computed = {c.ref: c.value for sheet, c in comp.cells if sheet == loc.sheet}
+        min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
+        letters = [get_column_letter(c) for c in range(min_col, max_col + 1)]
+
+        def value(ref: str) -> Any:
+            v = computed[ref] if ref in computed else self.cells.value(loc.sheet, ref)
+            return None if v == "" else v
+
+        rows = list(range(min_row + 1, max_row + 1))
+        rows += [r for b in comp.blocks if b.name == block_names.RESURSRAMAR for r in b.rows]
+        header = [self.cells.value(loc.sheet, f"{c}{min_row}") for c in letters]
+        return _frame(([value(f"{c}{r}") for c in letters] for r in rows), header)
+
+    def _absent(self, what: str) -> InputError:
+        have = KIND_NAMES.get(self.kind or "", "ingen av xlmodels typer")
+        return InputError(f"{self.path.name} har inte {what} ({have})")
 
 
 def open_workbook(path: str | Path) -> Workbook:
@@ -182,36 +275,45 @@ def validate_many(paths: Iterable[str | Path], *, strict: bool = False) -> pd.Da
 
 def overview(paths: Iterable[str | Path]) -> pd.DataFrame:
     """One row per file and year: balanskravsresultat, what is left of that year's deficit
-    and its status, and how many financial goals for that year are met. A regionplan
-    gives its years (the Balanskrav table), a delårsrapport its fiscal year."""
+    and its status, and how many financial goals for that year are met. A regionplan or a
+    resursramar plan gives the years of its balanskrav table and of its deficits (an
+    opening deficit from before the plan, Västernorrland's 146 mkr from 2017, is a row of
+    its own), a delårsrapport its fiscal year, a workbook without balanskrav one row with
+    its year. A goal over a period ("2020–2023") counts in every year the period covers,
+    with the period's status; a yearly goal in its year. "Anmärkning" says which part a
+    workbook lacks (balanskrav, financial goals), so an empty column is never unexplained."""
     rows: list[list[Any]] = []
     for p in paths:
-        book = open_workbook(p)
-        kind = KIND_NAMES.get(book.kind or "", "okänd")
-        if book.kind == "delarsrapport":
-            result = book.utredning()["Belopp"].iloc[-1]
-            rows.append([book.path.name, kind, book.year(), result, None, None, None, None])
-        elif book.kind == "regionplan":
-            rows += _regionplan_rows(book, kind)
-        else:  # a resursramar book (or another): listed, not dropped, but it has no balanskrav
-            rows.append([book.path.name, kind, book.year(), None, None, NO_BALANSKRAV, None, None])
+        rows += _book_rows(open_workbook(p))
     return pd.DataFrame(rows, columns=list(OVERVIEW_COLUMNS))
 
 
-def _regionplan_rows(book: Workbook, kind: str) -> list[list[Any]]:
-    results = book.utredning()
+def _book_rows(book: Workbook) -> list[list[Any]]:
+    from xlmodel.rules.goals import STATUS_MET
+    from xlmodel.workbook import parts
+
+    kind = KIND_NAMES.get(book.kind or "", "okänd")
+    lacks = book.lacks()
+    note = LACKS + " och ".join(lacks) if lacks else None
+    goals = book._goal_results()
+    results: dict[int, Any] = {}
     ledger = book.restoration().set_index("Underskottsår")
-    goals = book.goals()
+    if parts.UTREDNING.found_in(book.cells):
+        results[book.year()] = book.utredning()["Belopp"].iloc[-1]
+    elif book._has_balanskrav():
+        years = book.utredning()
+        results = dict(zip((int(y) for y in years["År"]), years["Balanskravsresultat"]))
     out = []
-    for year, result in zip(results["År"], results["Balanskravsresultat"]):
+    for year in sorted(set(results) | {int(y) for y in ledger.index}) or [book.year()]:
         deficit = ledger.loc[year] if year in ledger.index else None
-        year_goals = goals[goals["Period"] == str(year)]
+        covering = [g for g in goals if year in g.years]
         out.append([
-            book.path.name, kind, int(year), result,
+            book.path.name, kind, year, results.get(year),
             None if deficit is None else deficit["Kvar att återställa"],
             None if deficit is None else deficit["Status"],
-            int((year_goals["Status"] == "uppfyllt").sum()) if len(year_goals) else None,
-            len(year_goals) if len(year_goals) else None,
+            sum(g.status == STATUS_MET for g in covering) if covering else None,
+            len(covering) if covering else None,
+            note,
         ])
     return out
 

@@ -3,8 +3,13 @@ balanskravsresultat, restoration status and financial goals, with a chart.
 
 Written with XlsxWriter, every formula with its cached value, so that any reader
 (calamine, pandas, a mail preview) sees the figures without Excel recalculating; the
-file is written under a temporary name and renamed, so a failed run leaves no half
-file, and an existing file is only replaced when the caller says so.
+file is written under a temporary name beside the target and put in place under the
+workbook's write lock, as ``bygg`` and ``ny`` do (``xlsx.lock.write_lock``,
+``xlsx.atomic.install_file``): an existing file is only replaced when the caller says
+so, and then a write-protected one is refused, its mode, owner and group are kept, a
+symlink's target is written (the link stays a link), and a file Excel has open (its
+``~$`` owner file) is refused unless ``ignore_excel_lock``. A failed run leaves no half
+file.
 """
 
 from __future__ import annotations
@@ -33,29 +38,59 @@ def _cell(x: Any) -> Any:
     return x.item() if hasattr(x, "item") else x
 
 
-def write_overview(path: Path, rows, goals, *, overwrite: bool = False) -> Path:
+def write_overview(path: Path, rows, goals, *, overwrite: bool = False, ignore_excel_lock: bool = False) -> Path:
     """Write ``rows`` (analysis.overview) and ``goals`` (one DataFrame of every
     regionplan's goals, with a Fil column) to ``path``."""
     import xlsxwriter
 
+    from xlmodel.xlsx.atomic import install_file
+    from xlmodel.xlsx.lock import write_lock
+
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise WorkbookError("sammanställningen skrivs som .xlsx", path=str(path))
-    if path.exists() and not overwrite:
-        raise WorkbookError("filen finns redan; ange en ny fil eller --skriv-over", path=str(path))
+    if os.path.lexists(path) and not overwrite:
+        raise WorkbookError(EXISTS, path=str(path))
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=folder)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     os.close(fd)
+    tmp = Path(name)
     try:
-        book = xlsxwriter.Workbook(tmp)
+        book = xlsxwriter.Workbook(str(tmp))
         _overview_sheet(book, rows)
         _goals_sheet(book, goals)
         book.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with write_lock(path, ignore_excel_lock=ignore_excel_lock):
+            if os.path.lexists(path):
+                if not overwrite:  # it appeared while the overview was written
+                    raise WorkbookError(EXISTS, path=str(path))
+                install_file(tmp, path)
+            else:
+                _new_file_mode(tmp)
+                try:
+                    os.link(tmp, path)  # fails if the name exists: never a silent overwrite
+                except FileExistsError:
+                    raise WorkbookError(EXISTS, path=str(path)) from None
+                except OSError:
+                    if os.path.lexists(path):
+                        raise WorkbookError(EXISTS, path=str(path)) from None
+                    os.replace(tmp, path)  # a file system without hard links; checked under the lock
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
+
+
+EXISTS = "filen finns redan; ange en ny fil eller --skriv-over"
+
+
+def _new_file_mode(tmp: Path) -> None:
+    """A new overview gets the mode any new file gets (0666 less the umask), not the
+    temporary file's private 0600: others in a shared folder can read it."""
+    if os.name != "posix":
+        return
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
 
 
 def _overview_sheet(book, rows) -> None:
@@ -93,20 +128,26 @@ def _overview_sheet(book, rows) -> None:
 
 
 def _chart(book, ws, rows, first: int, result_col: int) -> None:
-    """One column series per file: balanskravsresultat by year."""
-    chart = book.add_chart({"type": "column"})
+    """One column series per file: balanskravsresultat by year. No chart when no file
+    has a balanskravsresultat (an empty chart is not a valid one)."""
     year_col = list(rows.columns).index("År")
+    series = []
     for name in dict.fromkeys(rows["Fil"]):
         idx = [i for i, f in enumerate(rows["Fil"]) if f == name and _cell(rows.iloc[i, result_col]) is not None]
         if not idx:
             continue
         # contiguous in the table (overview keeps each file's years together)
         r0, r1 = first + 1 + idx[0], first + 1 + idx[-1]
-        chart.add_series({
+        series.append({
             "name": name,
             "categories": [SHEET, r0, year_col, r1, year_col],
             "values": [SHEET, r0, result_col, r1, result_col],
         })
+    if not series:
+        return
+    chart = book.add_chart({"type": "column"})
+    for s in series:
+        chart.add_series(s)
     chart.set_title({"name": "Balanskravsresultat per år, mkr"})
     chart.set_y_axis({"name": "mkr"})
     chart.set_legend({"position": "bottom"})

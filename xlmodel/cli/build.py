@@ -22,7 +22,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     try:
         out.mkdir(parents=True, exist_ok=True)
-        written = build_books(src, out)
+        written = build_books(src, out, ignore_excel_lock=args.ignore_excel_lock)
     except XlmodelError as exc:
         complain(str(exc))
         return EXIT_UNREADABLE

@@ -21,6 +21,14 @@ PROGRESS_MIN_FILES = 4
 
 
 
+def add_excel_lock_flag(p) -> None:
+    """--trots-excel-las: the one spelling every command that writes a workbook accepts
+    (the refusal of an Excel-open workbook names it)."""
+    p.add_argument("--trots-excel-las", "--trots-excel-lås", "--ignore-excel-lock", action="store_true",
+                   dest="ignore_excel_lock",
+                   help="skriv även om Excels låsfil (~$FIL) finns, t.ex. kvar efter en krasch")
+
+
 # =========================================================================== output helpers
 
 

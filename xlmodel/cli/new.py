@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from xlmodel.cli.common import EXIT_OK, EXIT_UNREADABLE, complain, say
+from xlmodel.cli.common import EXIT_OK, EXIT_UNREADABLE, add_excel_lock_flag, complain, say
 
 EPILOG = """\
 Exempel:
@@ -84,6 +84,7 @@ def register(sub, formatter, add_help, completes) -> None:
               "file")
     p.add_argument("--skriv-over", "--skriv-över", "--overwrite", action="store_true", dest="overwrite",
                    help="ersätt filen om den redan finns")
+    add_excel_lock_flag(p)
     completes(p.add_argument("--spara-indata", metavar="KATALOG", dest="save_source",
                              help="skriv också indata (bok.toml och CSV) som 'xlmodel bygg' läser"), "dir")
     p.set_defaults(handler=cmd_new)
@@ -375,7 +376,8 @@ def cmd_new(args: argparse.Namespace) -> int:
             folder = Path(args.save_source)
             if (folder / "bok.toml").exists():
                 raise _Usage(f"{folder / 'bok.toml'} finns redan; välj en tom katalog för --spara-indata")
-        written = new_plan.write_workbook(source, out, overwrite=args.overwrite)
+        written = new_plan.write_workbook(source, out, overwrite=args.overwrite,
+                                           ignore_excel_lock=args.ignore_excel_lock)
         saved = new_plan.write_source(source, Path(args.save_source)) if args.save_source else []
     except _Usage as exc:
         complain(str(exc))

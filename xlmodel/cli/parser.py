@@ -7,7 +7,7 @@ import argparse
 
 from xlmodel import __version__
 from xlmodel.cli import build, diff, explain, rewrite, validate
-from xlmodel.cli.common import EXIT_OK, PROG, say
+from xlmodel.cli.common import EXIT_OK, PROG, add_excel_lock_flag, say
 from xlmodel.cli.completion import bash_completion, fish_completion, zsh_completion
 
 
@@ -230,9 +230,7 @@ def _add_write_options(p: argparse.ArgumentParser) -> None:
                    help="visa vad som skulle ändras, men skriv inget")
     p.add_argument("--ingen-backup", "--no-backup", action="store_true", dest="no_backup",
                    help="gör ingen säkerhetskopia före skrivningen")
-    p.add_argument("--trots-excel-las", "--trots-excel-lås", "--ignore-excel-lock", action="store_true",
-                   dest="ignore_excel_lock",
-                   help="skriv även om Excels låsfil (~$FIL) finns, t.ex. kvar efter en krasch")
+    add_excel_lock_flag(p)
     _completes(p.add_argument("--vanta", "--vänta", "--wait", type=_seconds, metavar="SEK", dest="lock_wait",
                               default=None,
                               help="hur länge en annan pågående skrivning av samma bok väntas ut (standard: 30)"),
@@ -304,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     _completes(p.add_argument("source", metavar="KÄLLA", help="bokkatalog eller katalog med bokkataloger"), "dir")
     _completes(p.add_argument("--ut", "--out", metavar="KATALOG", dest="out", default=".",
                               help="katalog att skriva arbetsböckerna i (standard: aktuell katalog)"), "dir")
+    add_excel_lock_flag(p)
     p.set_defaults(handler=build.cmd_build)
 
     p = sub.add_parser(

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
+
+from xlmodel.cli.common import add_excel_lock_flag
 
 EPILOG = """\
 Exempel:
@@ -17,7 +20,8 @@ som är uppfyllda, samt ett diagram. Bladet Mål: varje regionplans mål per år
 
 Slutkoder:
   0  sammanställningen skrevs
-  2  en fil kunde inte läsas, utfilen finns redan (utan --skriv-over) eller kommandoraden var fel"""
+  2  en fil kunde inte läsas, utfilen finns redan (utan --skriv-over), är skrivskyddad
+     eller öppen i Excel (utan --trots-excel-las), eller kommandoraden var fel"""
 
 
 def register(sub, formatter, add_help, completes) -> None:
@@ -32,6 +36,7 @@ def register(sub, formatter, add_help, completes) -> None:
                              help="översikten att skriva (.xlsx)"), "file")
     p.add_argument("--skriv-over", "--overwrite", action="store_true", dest="overwrite",
                    help="ersätt utfilen om den finns")
+    add_excel_lock_flag(p)
     p.set_defaults(handler=cmd_overview)
 
 
@@ -43,24 +48,30 @@ def cmd_overview(args: argparse.Namespace) -> int:
     from xlmodel.overview_book import write_overview
 
     out = Path(args.out)
-    if out.exists() and not args.overwrite:  # before reading anything
+    if os.path.lexists(out):  # before reading anything (write_overview checks again under the lock)
         from xlmodel.errors import WorkbookError
+        from xlmodel.overview_book import EXISTS
+        from xlmodel.xlsx.lock import check_not_open_in_excel
 
-        raise WorkbookError("filen finns redan; ange en ny fil eller --skriv-over", path=str(out))
+        if not args.overwrite:
+            raise WorkbookError(EXISTS, path=str(out))
+        if not args.ignore_excel_lock:
+            check_not_open_in_excel(out)
     goals = []
     for f in args.files:
         book = analysis.open_workbook(f)
-        if book.kind == "regionplan":
-            try:
-                g = book.goals()
-            except InputError as err:
-                raise err.at(None, None) if err.sheet else err
+        try:
+            g = book.goals()
+        except InputError as err:
+            raise err.at(None, None) if err.sheet else err
+        if len(g):
             g.insert(0, "Fil", book.path.name)
             goals.append(g)
     rows = analysis.overview(args.files)
     goal_frame = pd.concat(goals, ignore_index=True) if goals else pd.DataFrame(columns=["Fil", "Mål"])
-    write_overview(out, rows, goal_frame, overwrite=args.overwrite)
+    write_overview(out, rows, goal_frame, overwrite=args.overwrite, ignore_excel_lock=args.ignore_excel_lock)
     print(f"{out}: {len(rows)} rader ur {len(args.files)} arbetsböcker")
-    for _, r in rows[rows["Återställning"] == analysis.NO_BALANSKRAV].iterrows():
-        print(f"  {r['Fil']}: {analysis.NO_BALANSKRAV}")
+    for name, note in dict(zip(rows["Fil"], rows["Anmärkning"])).items():
+        if isinstance(note, str):
+            print(f"  {name}: {note}")
     return 0

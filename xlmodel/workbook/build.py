@@ -14,7 +14,9 @@ from xlmodel.workbook import kinds
 from xlmodel.workbook.sources import find_sources, load_source
 
 
-def build_books(src: Path, out_dir: Path) -> list[Path]:
+def build_books(src: Path, out_dir: Path, *, ignore_excel_lock: bool = False) -> list[Path]:
+    """Build every book under ``src`` into ``out_dir``. A book open in Excel (its ``~$``
+    owner file) is refused unless ``ignore_excel_lock`` (the owner file left by a crash)."""
     folders = find_sources(Path(src))
     if not folders:
         raise InputError(f"inga bokkällor (bok.toml) hittades under {src}", rule="bygg")
@@ -35,11 +37,11 @@ def build_books(src: Path, out_dir: Path) -> list[Path]:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
-    _install_staged(staged)
+    _install_staged(staged, ignore_excel_lock=ignore_excel_lock)
     return [path for _, path in staged]
 
 
-def _install_staged(staged: list[tuple[Path, Path]]) -> None:
+def _install_staged(staged: list[tuple[Path, Path]], *, ignore_excel_lock: bool = False) -> None:
     """Move the built books over their targets, each under its write lock, as a save
     would (xlsx.atomic.install_file: a symlink's target is written, a write-protected
     or Excel-open workbook refused, mode and owner kept). The staged files are built
@@ -50,11 +52,11 @@ def _install_staged(staged: list[tuple[Path, Path]]) -> None:
 
     try:
         for _, path in staged:  # all refusals Excel can cause, before the first book is moved
-            if os.path.lexists(path):
+            if os.path.lexists(path) and not ignore_excel_lock:
                 check_not_open_in_excel(path)
         for tmp, path in staged:
             if os.path.lexists(path):
-                with write_lock(path):
+                with write_lock(path, ignore_excel_lock=ignore_excel_lock):
                     install_file(tmp, path)
             else:
                 tmp.replace(path)

@@ -496,7 +496,8 @@ def _toml_value(v: Any) -> str:
 # =========================================================================== the workbook
 
 
-def write_workbook(source: BookSource, path: Path, *, overwrite: bool = False) -> Path:
+def write_workbook(source: BookSource, path: Path, *, overwrite: bool = False,
+                   ignore_excel_lock: bool = False) -> Path:
     """Build the plan into a temporary file beside ``path`` and put it in place under the
     workbook's write lock, as ``bygg`` and ``regenerera`` do (``xlsx.atomic.install_file``:
     a write-protected or Excel-open workbook refused, mode and owner kept). An existing
@@ -523,7 +524,7 @@ def write_workbook(source: BookSource, path: Path, *, overwrite: bool = False) -
     tmp = Path(name)
     try:
         kinds.builder_for("regionplan")(source, tmp)
-        with write_lock(path):
+        with write_lock(path, ignore_excel_lock=ignore_excel_lock):
             if overwrite and os.path.lexists(path):
                 install_file(tmp, path)
             else:
