@@ -253,16 +253,6 @@ def test_a_team_s_own_vba_project_is_kept_and_the_button_runs_the_imported_macro
 # ----------------------------------------------------------------------------- an independent reader
 
 
-@pytest.fixture(scope="module")
-def soffice():
-    from xlmodel.testing.libreoffice import find_soffice
-
-    found = find_soffice()
-    if found is None:
-        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh")
-    return found
-
-
 def test_libreoffice_reads_the_prepared_project_and_button(tmp_path, soffice):
     from xlmodel.testing.libreoffice import convert
 

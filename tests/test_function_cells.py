@@ -191,16 +191,6 @@ def test_openpyxl_save_loses_cached_values_which_is_a_warning_per_cell(tmp_path)
     assert run_cli("validera", "--strikt", str(path)).returncode == 1
 
 
-@pytest.fixture(scope="module")
-def soffice():
-    from xlmodel.testing.libreoffice import find_soffice
-
-    found = find_soffice()
-    if found is None:
-        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh")
-    return found
-
-
 def test_libreoffice_save_keeps_cached_values_and_lowercases_names(tmp_path, soffice):
     """A real LibreOffice save with its default settings for .xlsx (cached values kept):
     the names come back lower case; every function cell is still checked and only the

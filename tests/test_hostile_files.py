@@ -210,19 +210,6 @@ def test_an_xlsb_is_named_so(tmp_path):
     assert_refused(path, "binära format (.xlsb)", "spara den i Excel som .xlsx")
 
 
-@pytest.fixture(scope="module")
-def soffice() -> str:
-    from xlmodel.testing import libreoffice as lo
-
-    exe = lo.find_soffice()
-    if exe is None:
-        message = "LibreOffice (soffice) saknas; installera libreoffice-calc-nogui"
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(message + " (CI=true: testerna får inte hoppas över)")
-        pytest.skip(message)
-    return exe
-
-
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("fmt,words", [("xls", "gamla binära Excel-formatet .xls (BIFF)"),
                                        ("ods", "OpenDocument-kalkylblad (.ods)")])

@@ -26,17 +26,6 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
 
-@pytest.fixture(scope="module")
-def soffice() -> str:
-    exe = lo.find_soffice()
-    if exe is None:
-        message = "LibreOffice (soffice) saknas; installera libreoffice-calc-nogui"
-        if _in_ci():
-            pytest.fail(message + " (CI=true: testerna får inte hoppas över)")
-        pytest.skip(message)
-    return exe
-
-
 def _build(path: Path, a1: float) -> Path:
     """A workbook whose every formula has a wrong cached value, as Excel could leave it."""
     wb = xlsxwriter.Workbook(str(path))

@@ -39,16 +39,6 @@ def run_cli(*args) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def soffice():
-    from xlmodel.testing.libreoffice import find_soffice
-
-    found = find_soffice()
-    if found is None:
-        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh")
-    return found
-
-
-@pytest.fixture(scope="module")
 def lo_saved(tmp_path_factory, soffice) -> Path:
     """The shipped book opened and saved again by LibreOffice (its own chart and drawing XML)."""
     from xlmodel.testing.libreoffice import convert

@@ -68,16 +68,6 @@ def test_shipped_button_runs_a_fixed_command_and_no_stale_compilation():
     assert f"[0]!{ENTRY_MACRO}".encode() in drawing  # the form button calls it
 
 
-@pytest.fixture(scope="module")
-def soffice():
-    from xlmodel.testing.libreoffice import find_soffice
-
-    found = find_soffice()
-    if found is None:
-        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh")
-    return found
-
-
 def test_libreoffice_reads_the_vba_project_of_a_renamed_copy(tmp_path, soffice):
     """An independent reader of the container and the compression: LibreOffice imports
     the VBA modules of the workbook (saved under a name with spaces) into its Basic."""
