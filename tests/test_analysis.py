@@ -58,7 +58,22 @@ def test_utredning_of_the_delarsrapport():
     assert len(df) == 10 and df.iloc[-1].tolist() == ["Balanskravsresultat", 168.0]
     with pytest.raises(InputError, match=r"vasterbotten_delarsrapport_2021_08.xlsm har inte ramtabellen \(delårsrapport\)"):
         analysis.open_workbook(DELAR).frame_table()
-    assert analysis.open_workbook(DELAR).restoration().empty and analysis.open_workbook(DELAR).goals().empty
+    assert analysis.open_workbook(DELAR).goals().empty
+
+
+def test_restoration_of_the_delarsrapport_is_the_ledger_its_prognos_sheet_spills():
+    """The delårsrapport follows its deficits on the Prognos sheet (=ATERSTALLNING() over
+    tblBalanskravAr's used balanskravsresultat): restoration() gives that ledger, equal to
+    the values the shipped file caches in the spill."""
+    df = analysis.open_workbook(DELAR).restoration()
+    assert df["Underskottsår"].tolist() == [2019, 2020]
+    ws = openpyxl.load_workbook(DELAR, data_only=True)["Prognos"]
+    header = next(r for r in ws.iter_rows(values_only=True) if "Underskottsår" in r)
+    start = header.index("Underskottsår")
+    spilled = [r[start:start + len(analysis.RESTORATION_COLUMNS)] for r in ws.iter_rows(values_only=True)
+               if isinstance(r[start], int)]
+    assert tuple(header[start:start + len(analysis.RESTORATION_COLUMNS)]) == analysis.RESTORATION_COLUMNS
+    assert [tuple(x) for x in df.itertuples(index=False)] == [tuple(r) for r in spilled]
 
 
 def test_validate_many_gives_one_dataframe_with_unreadable_files_as_rows(tmp_path):
@@ -78,8 +93,11 @@ def test_validate_many_gives_one_dataframe_with_unreadable_files_as_rows(tmp_pat
 def test_overview_of_many_books():
     df = analysis.overview([PLAN, DELAR, RESURS])
     assert list(df.columns) == list(analysis.OVERVIEW_COLUMNS)
-    delar = df[df["Typ"] == "delårsrapport"].iloc[0]
-    assert (delar["År"], delar["Balanskravsresultat"]) == (2021, 168.0)
+    delar = df[df["Typ"] == "delårsrapport"]
+    # tblBalanskravAr's years with the figure each uses; the fiscal year's is the utredning's
+    assert delar["År"].tolist() == [2019, 2020, 2021, 2022, 2023]
+    assert delar["Balanskravsresultat"].tolist() == [-333.0, -203.0, 168.0, 312.0, 284.0]
+    assert delar["Återställning"].tolist()[:2] == ["återställd", "återställd"]
     plan = df[df["Typ"] == "regionplan"]
     assert plan["År"].tolist() == [2019, 2020, 2021, 2022, 2023]
     assert plan["Återställning"].tolist()[:2] == ["återställd", "återställd"]
@@ -111,7 +129,7 @@ def test_sammanstall_writes_an_overview_with_a_chart_and_cached_values(tmp_path)
     out = tmp_path / "oversikt.xlsx"
     run = xlmodel("sammanstall", PLAN, DELAR, RESURS, "--ut", out, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert "11 rader ur 3 arbetsböcker" in run.stdout
+    assert "15 rader ur 3 arbetsböcker" in run.stdout
     assert f"{RESURS.name}: arbetsboken saknar resultatbudget med finansiella mål" in run.stdout
     with zipfile.ZipFile(out) as zf:
         assert any(n.startswith("xl/charts/chart") for n in zf.namelist())

@@ -5,7 +5,7 @@
     from xlmodel import analysis
     bok = analysis.open_workbook("vasterbotten_regionplan_2021.xlsm")
     bok.frame_table()      # Ramtabell: the same rows and headers the sheet and =RAMTABELL() show
-    bok.restoration()      # the restoration ledger (=ATERSTALLNING() over the Balanskrav table)
+    bok.restoration()      # the restoration ledger (=ATERSTALLNING() over the Balanskrav table or tblBalanskravAr)
     bok.utredning()        # the balanskravsutredning (delårsrapport) or the years' results (regionplan)
     bok.goals()            # the financial goals, per year or period
     bok.findings()         # what `xlmodel validera` reports, one row per finding
@@ -89,8 +89,9 @@ class Workbook:
 
     def restoration(self) -> pd.DataFrame:
         """One row per deficit: the restoration ledger (KL 11 kap. 12 §) of the workbook's
-        balanskrav, as its sheet shows it. Empty when the workbook holds no balanskrav
-        with a restoration (a delårsrapport, a book with only the frame table)."""
+        balanskrav, as its sheet shows it: a regionplan's Balanskrav table, a resursramar
+        plan's, or the ledger a delårsrapport's Prognos sheet spills beside tblBalanskravAr.
+        Empty when the workbook holds none of them (a book with only the frame table)."""
         ledger = self._ledger()
         if ledger is None:
             return pd.DataFrame(columns=list(RESTORATION_COLUMNS))
@@ -207,6 +208,10 @@ class Workbook:
             return restoration_ledger(ledger_input(raw, stated)[0])
         if parts.RESURSRAMAR.found_in(self.cells):
             return self._resursramar().ledger
+        if parts.FOLLOWUP.found_in(self.cells):
+            from xlmodel.workbook.followup import forecast
+
+            return forecast.ledger(self.cells)
         return None
 
     def _resursramar(self):
@@ -299,6 +304,10 @@ def _book_rows(book: Workbook) -> list[list[Any]]:
     results: dict[int, Any] = {}
     ledger = book.restoration().set_index("Underskottsår")
     if parts.UTREDNING.found_in(book.cells):
+        if parts.FOLLOWUP.found_in(book.cells):
+            from xlmodel.workbook.followup import forecast
+
+            results = {y: _number(used) for y, used in forecast.balance_results(book.cells) or () if used is not None}
         results[book.year()] = book.utredning()["Belopp"].iloc[-1]
     elif book._has_balanskrav():
         years = book.utredning()

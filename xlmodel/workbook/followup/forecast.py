@@ -156,6 +156,45 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
     part.block = None
 
 
+def balance_results(cells) -> list[tuple[int, Decimal | None]] | None:
+    """tblBalanskravAr's years with the balanskravsresultat each uses (utfall, else
+    prognos, else budget; the fiscal year's prognos is the utredning's
+    balanskravsresultat): the figures ``ledger_cells`` writes in the "används" column,
+    for readers such as ``xlmodel.analysis`` that want the figures rather than the cells.
+    None when the workbook has no tblBalanskravAr."""
+    from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
+    from xlmodel.workbook import delarsrapport as D
+    from xlmodel.workbook.cells import read_param, read_table
+    from xlmodel.workbook.followup.reading import read_source_table
+
+    years = read_source_table(cells, F.YEARS_TABLE, RULE, optional=True)
+    if years is None:
+        return None
+    year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], D.RULE)
+    utr_table = read_table(cells, L.UTREDNING_TABLE, D.RULE, optional=True)
+    utr_result = None
+    if utr_table is not None:
+        utr_result = balanskravsutredning(BalanskravInput(**D.utredning_inputs(utr_table, year)), year).balanskravsresultat
+    out = []
+    for r in years.typed(RULE):
+        prognos = utr_result if r["year"] == year and utr_result is not None else r["prognos"]
+        chosen = R.balance_basis(r["budget"], prognos, r["utfall"])
+        out.append((r["year"], chosen[1] if chosen else None))
+    return out
+
+
+def ledger(cells):
+    """The restoration ledger the Prognos sheet spills from ``=ATERSTALLNING()`` over
+    ``balance_results``, or None when there is no tblBalanskravAr, it is empty, or a year
+    has no amount yet (the spill then shows the function's own message)."""
+    from xlmodel.rules.restoration import ledger_from_columns
+
+    results = balance_results(cells)
+    if not results or any(used is None for _, used in results):
+        return None
+    return ledger_from_columns([y for y, _ in results], [used for _, used in results], check_atgardsplan=False)
+
+
 def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr, year_cell) -> None:
     from xlmodel.workbook.udf_cells import argument, call, spill_cells
 
