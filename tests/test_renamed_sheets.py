@@ -182,6 +182,25 @@ def test_without_rename_the_helper_changes_nothing(tmp_path, shipped):
     assert findings(path) == shipped[REGIONPLAN]
 
 
+@pytest.mark.parametrize(("book", "old", "new", "cell", "title"), [
+    (DELARSRAPPORT, "Driftredovisning", "Drift 2021", "L5", "Avvikelse: Regionstyrelsen"),
+    (DELARSRAPPORT, "Balanskravsutredning", "BKU 2021", "C16", "Balanskravsresultat"),
+    (REGIONPLAN, "Resultatbudget", "RB", "K5", "Verksamhetens resultat, Bokslut 2019"),
+])
+def test_forklara_on_a_renamed_sheet(tmp_path, book, old, new, cell, title):
+    """``forklara`` explains a computed cell on the renamed sheet as on the shipped one."""
+    from xlmodel.workbook.forklara import explain_file
+
+    path = tmp_path / book
+    rename_sheet(WORKBOOKS / book, path, old, new)
+    shipped = explain_file(WORKBOOKS / book, f"{formula_sheet(old)}!{cell}")
+    renamed = explain_file(path, f"{formula_sheet(new)}!{cell}")
+    assert shipped.title == renamed.title == title
+    assert renamed.rule == shipped.rule and renamed.rule
+    assert [i.cell for i in renamed.inputs] == [i.cell for i in shipped.inputs]
+    assert {i.sheet for i in renamed.inputs} - {i.sheet for i in shipped.inputs} <= {new}
+
+
 def test_cli_on_a_renamed_sheet(tmp_path):
     """The two commands as a user runs them, on a delårsrapport whose Driftredovisning is
     now 'Drift 2021': validera reads it (it used to say the sheet is missing) and names
