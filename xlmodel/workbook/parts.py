@@ -151,6 +151,7 @@ FOLLOWUP = Part(
     plans=followup.sheet_plans,
     explain=explain_followup,
     function_cells=((FL.SHEET_FORECAST, FL.LEDGER_ANCHOR),),
+    placed_function_cells=lambda cells: ((home_sheet(cells, FL.YEARS_TABLE), FL.LEDGER_ANCHOR),),
 )
 
 # Fullmäktige's guidelines for the reserves beside the law's limits (tblReservriktlinjer,

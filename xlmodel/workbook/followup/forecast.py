@@ -63,7 +63,7 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
 
     origin = origin or FORECAST
 
-    S = F.SHEET_FORECAST
+    S = home_sheet(cells, F.FORECAST_TABLE)  # Prognos, or the name the user has given it
     # The utredning's own parameter and table, read under its rule: a bad cell there is
     # then the same finding as the utredning's and reported once (validate_cells).
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], D.RULE)
@@ -156,15 +156,15 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
             utr_result = balanskravsutredning(BalanskravInput(**utr_values), year).balanskravsresultat
         part.block = B.FU_YEARS
         ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]),
-                     utr_sheet)
+                     utr_sheet, home_sheet(cells, F.YEARS_TABLE))
     part.block = None
 
 
 def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr, year_cell,
-                 utr_sheet: str = L.UTREDNING_TABLE.sheet) -> None:
+                 utr_sheet: str = L.UTREDNING_TABLE.sheet, sheet: str = F.SHEET_FORECAST) -> None:
     from xlmodel.workbook.udf_cells import argument, call, spill_cells
 
-    S, T = F.SHEET_FORECAST, F.YEARS_TABLE
+    S, T = sheet, F.YEARS_TABLE
     rows = raw.typed(RULE)
     col = {k: get_column_letter(raw.columns[k]) if raw.columns and k in raw.columns else T.col_letter(k)
            for k in ("year", "budget", "prognos", "utfall")}

@@ -89,6 +89,8 @@ class Inputs:
     printed_omst: RawTable | None
     origins: Origins = field(default_factory=Origins)
     params: dict[str, Location] = field(default_factory=dict)  # parameter name → its cell
+    # Uppföljning, or the name the user has given it (the reconciliation's computed cells).
+    summary_sheet: str = F.SHEET_SUMMARY
 
     def param(self, p) -> Location:
         return self.params.get(p.name) or Location(sheet=p.sheet, cell=p.cell, argument=p.label)
@@ -111,8 +113,11 @@ def present(cells) -> bool:
 def read_inputs(cells) -> Inputs:
     from xlmodel.workbook.cells import read_param, require_sheet
 
+    from xlmodel.workbook.block_place import home_sheet
+
     drift = read_source_table(cells, F.DRIFT_TABLE, RULE)
-    require_sheet(cells, F.SHEET_SUMMARY, RULE)
+    found = origins(cells)
+    require_sheet(cells, found.summary.sheet, RULE)
     params = {p.name: param_at(cells, p) for p in F.PARAMS}
     method = _method(read_param(cells, F.P_METHOD, RULE), params[F.P_METHOD.name])
     return Inputs(
@@ -125,7 +130,8 @@ def read_inputs(cells) -> Inputs:
         omst=read_source_table(cells, F.OMST_TABLE, RULE_OMST, optional=True),
         printed_drift=read_source_table(cells, F.PRINTED_DRIFT_TABLE, RULE, optional=True),
         printed_omst=read_source_table(cells, F.PRINTED_OMST_TABLE, RULE_OMST, optional=True),
-        origins=origins(cells),
+        origins=found,
+        summary_sheet=home_sheet(cells, F.RESULTATRAKNING_TABLE),
     )
 
 
@@ -394,7 +400,7 @@ def _row_value(inp: Inputs, result: R.Driftredovisning, row_id: str, fld: str) -
 
 
 def rr_cells(inp: Inputs, part: Part, result: R.Driftredovisning) -> None:
-    T, raw, S = F.RESULTATRAKNING_TABLE, inp.rr, F.SHEET_SUMMARY
+    T, raw, S = F.RESULTATRAKNING_TABLE, inp.rr, inp.summary_sheet
     rows = raw.typed(RULE)
     lines: dict[str, Decimal] = {}
     for r in rows:
