@@ -138,6 +138,7 @@ CASES = [
     (DELARSRAPPORT, "Uppföljning", "Uppf 2021", ("xlmodel_Uppfoljning_Summering", "xlmodel_Uppfoljning_Avstamning")),
     (DELARSRAPPORT, "Prognos", "2026", ("xlmodel_Prognos", "xlmodel_Prognos_Aterstallning", "xlmodel_Prognos_Balanskrav",
                                         "xlmodel_Prognos_Diff")),
+    (REGIONPLAN, "Ramtabell", "Ramtabell O'Neil", ()),   # the Diagram's formulas name it, apostrophe doubled
     (RESURSRAMAR, "Resursramar", "Resursramar 2020", ()),
     (RESURSRAMAR, "Parametrar", "Param 2020", ()),
 ]
