@@ -108,10 +108,12 @@ def _values(cells, sheet: str) -> dict[str, Any]:
 def ledger_place(cells) -> tuple[str, str]:
     """(sheet, anchor) of the ledger: where its defined name ``xlmodel_Balanskrav`` puts
     it (a ledger cut and pasted elsewhere, or placed by ``xlmodel anslut``), else
-    Balanskrav!G4 as the builder lays it out."""
-    from xlmodel.workbook.block_place import anchor_place
+    Balanskrav!G4 as the builder lays it out; a workbook without a Balanskrav sheet (the
+    user renamed it, in a book built before the name) has it at G4 of the sheet
+    tblBalanskrav stands on (``block_place.home_sheet``)."""
+    from xlmodel.workbook.block_place import anchor_place, home_sheet
 
-    return anchor_place(cells, block_names.BALANSKRAV, T.sheet, L.LEDGER_ANCHOR, RULE)
+    return anchor_place(cells, block_names.BALANSKRAV, home_sheet(cells, T), L.LEDGER_ANCHOR, RULE)
 
 
 def sheet_plans(cells) -> list:

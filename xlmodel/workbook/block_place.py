@@ -67,6 +67,17 @@ def table_sheet(cells: Any, raw: RawTable, spec: InputTable, name: str, rule: st
     return raw.sheet or spec.sheet
 
 
+def home_sheet(cells: Any, spec: InputTable) -> str:
+    """The sheet a part's blocks stand on when no defined name places them: the layout's
+    sheet (``spec.sheet``) when the workbook has it, else the sheet the part's table
+    ``spec`` stands on (the layout's sheet renamed by the user, e.g. "Balanskrav" to
+    "Balanskrav 2026"; the table identifies the part, not the sheet's name)."""
+    if spec.sheet in cells.sheet_names():
+        return spec.sheet
+    loc = cells.table(spec.table)
+    return loc.sheet if loc is not None else spec.sheet
+
+
 def anchor_place(cells: Any, name: str, sheet: str, anchor: str, rule: str) -> tuple[str, str]:
     """(sheet, top-left cell) of a block of its own: where its defined name says, else
     ``sheet``!``anchor`` (which must exist)."""

@@ -19,7 +19,7 @@ its block (rule ``diagram.intervall``); a new deficit (a new column) needs ``xlm
 
 from __future__ import annotations
 
-from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string, get_column_letter
+from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string, get_column_letter, quote_sheet
 
 from xlmodel.findings import Finding
 from xlmodel.rules.restoration import restoration_ledger
@@ -57,7 +57,7 @@ def committee_block(year: int, rows, ft=L.FRAMETABLE_BLOCK, top_left: str = L.CH
     ]
     r = r0 + 1
     for src, row in rows:
-        sheet = f"'{ft.sheet}'!"
+        sheet = f"{quote_sheet(ft.sheet)}!"  # an apostrophe in the name doubled
         cells += [
             OwnedCell(f"{letters[0]}{r}", row.label, formula=f"{sheet}{ft.col_letter('label')}{src}", style="text"),
             OwnedCell(f"{letters[1]}{r}", row.prior_frame, formula=f"{sheet}{ft.col_letter('prior_frame')}{src}", style="amount"),

@@ -23,6 +23,7 @@ from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.workbook.udf_cells import argument, as_stored, call, spill_cells
+from xlmodel.workbook.block_place import home_sheet
 from xlmodel.workbook.cells import read_param, read_table, require_sheet
 from xlmodel.workbook.reserve_guidelines import guidelines_of
 
@@ -80,7 +81,7 @@ def line_keys(n: int) -> tuple[str, ...]:
 
 
 def expected_cells(values: dict[str, Decimal], year: int | None,
-                   guidelines=None) -> tuple[list[OwnedCell], list[Finding]]:
+                   guidelines=None, sheet: str = T.sheet) -> tuple[list[OwnedCell], list[Finding]]:
     """The computed block: two native totals (rule core) and the two xlwings function
     cells, whose values come from calling ``udfs.BALANSKRAV`` / ``BALANSKRAV_UTREDNING``
     with the input cells as Excel passes them (``udf_cells``): one answer for both paths.
@@ -113,7 +114,7 @@ def expected_cells(values: dict[str, Decimal], year: int | None,
     where = {k: _amount_ref(i + 1) for i, k in enumerate(keys)}
     for f in utr.findings:
         ref = where.get(f.field or f.subject or "")
-        findings.append(f.at(T.sheet, ref) if f.sheet is None else f)
+        findings.append(f.at(sheet, ref) if f.sheet is None else f)
     if year is not None:
         # Reserve use (lines 8–9) against the law of the year and fullmäktige's guidelines
         # (the workbook's tblReservriktlinjer, else the common local rule).
@@ -121,7 +122,7 @@ def expected_cells(values: dict[str, Decimal], year: int | None,
 
         for f in use_findings(year, utr.resultat_efter_justeringar, values["anvandning"],
                               values.get(L.UTREDNING_RUR_KEY, ZERO), guidelines or DEFAULT):
-            findings.append(f.at(T.sheet, where.get(f.field or "", _amount_ref(8))))
+            findings.append(f.at(sheet, where.get(f.field or "", _amount_ref(8))))
     return cells, findings
 
 
@@ -133,17 +134,18 @@ def _in_range(ref: str, rng: str) -> bool:
 
 def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
     table = read_table(cells, T, RULE)
-    require_sheet(cells, T.sheet, RULE)  # the computed cells live there even if the table moved
+    sheet = home_sheet(cells, T)
+    require_sheet(cells, sheet, RULE)  # the computed cells live there even if the table moved
     year, published = (read_param(cells, p, RULE) for p in L.DELARSRAPPORT_PARAMS)
     values = utredning_inputs(table, year)
-    expected, findings = expected_cells(values, year, guidelines_of(cells, year))
+    expected, findings = expected_cells(values, year, guidelines_of(cells, year), sheet)
     for oc in expected:
-        f = compare_cell(cells, T.sheet, oc, RULE)
+        f = compare_cell(cells, sheet, oc, RULE)
         if f is not None:
             findings.append(f)
     result = expected[1].value
     if published is not None and published != result:
-        sheet, ref = cells.defined_name(L.DELARSRAPPORT_PARAMS[1].name) or (T.sheet, L.DELARSRAPPORT_PARAMS[1].cell)
+        sheet, ref = cells.defined_name(L.DELARSRAPPORT_PARAMS[1].name) or (sheet, L.DELARSRAPPORT_PARAMS[1].cell)
         findings.append(
             Finding(
                 rule=f"{RULE}.publicerad",
@@ -161,9 +163,10 @@ def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
 def sheet_plans(cells) -> list:
     """The utredning's owned cells, for regenerate."""
     raw = read_table(cells, T, RULE)
-    require_sheet(cells, T.sheet, RULE)  # the computed cells live there even if the table moved
+    sheet = home_sheet(cells, T)
+    require_sheet(cells, sheet, RULE)  # the computed cells live there even if the table moved
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], RULE)
     values = utredning_inputs(raw, year)
-    owned, findings = expected_cells(values, year, guidelines_of(cells, year))
+    owned, findings = expected_cells(values, year, guidelines_of(cells, year), sheet)
     named = [NamedBlock(block_names.UTREDNING, ref) for ref in [block_names.extent_of(owned)] if ref]
-    return [SheetPlan(sheet=T.sheet, cells=owned, findings=findings, blocks=named)]
+    return [SheetPlan(sheet=sheet, cells=owned, findings=findings, blocks=named)]

@@ -37,6 +37,7 @@ from xlmodel.workbook import balanskrav_sheet, charts_sheet, delarsrapport, fram
 from xlmodel.workbook import layout as L
 from xlmodel.workbook import layout_resursramar as LR
 from xlmodel.workbook import followup, index_year, reserve_guidelines, resultatbudget, resursramar
+from xlmodel.workbook.block_place import home_sheet
 from xlmodel.workbook.explain.frametable import explain_frametable
 from xlmodel.workbook.explain.ledger import explain_ledger
 from xlmodel.workbook.explain.model import Explanation
@@ -105,6 +106,9 @@ CHARTS = Part(
     plans=charts_sheet.sheet_plans,
 )
 
+UTREDNING_FUNCTION_CELLS = ((L.UTREDNING_TABLE.sheet, f"{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_UDF_ROW}"),
+                            (L.UTREDNING_TABLE.sheet, f"{L.UTREDNING_TABLE.col_letter('label')}{L.UTREDNING_SPILL_ROW}"))
+
 UTREDNING = Part(
     name="balanskravsutredning",
     signature=(L.UTREDNING_TABLE.table,),
@@ -112,8 +116,10 @@ UTREDNING = Part(
     validate=delarsrapport.validate_delarsrapport,
     plans=delarsrapport.sheet_plans,
     explain=explain_utredning,
-    function_cells=((L.UTREDNING_TABLE.sheet, f"{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_UDF_ROW}"),
-                    (L.UTREDNING_TABLE.sheet, f"{L.UTREDNING_TABLE.col_letter('label')}{L.UTREDNING_SPILL_ROW}")),
+    function_cells=UTREDNING_FUNCTION_CELLS,
+    # On the sheet tblUtredning stands on when the user has renamed Balanskravsutredning.
+    placed_function_cells=lambda cells: tuple((home_sheet(cells, L.UTREDNING_TABLE), ref) for _, ref in
+                                              UTREDNING_FUNCTION_CELLS),
 )
 
 RESURSRAMAR = Part(
@@ -145,6 +151,7 @@ FOLLOWUP = Part(
     plans=followup.sheet_plans,
     explain=explain_followup,
     function_cells=((FL.SHEET_FORECAST, FL.LEDGER_ANCHOR),),
+    placed_function_cells=lambda cells: ((home_sheet(cells, FL.YEARS_TABLE), FL.LEDGER_ANCHOR),),
 )
 
 # Fullmäktige's guidelines for the reserves beside the law's limits (tblReservriktlinjer,

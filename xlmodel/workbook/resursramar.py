@@ -42,7 +42,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from xlmodel.xlsx.refs import get_column_letter
+from xlmodel.xlsx.refs import formula_sheet, get_column_letter
 
 from xlmodel import params as dated
 from xlmodel.errors import InputError
@@ -375,8 +375,9 @@ def _frame_cells(inp: Inputs, s: Settings, years: dict[int, PlanYear], out: Comp
     flag = _col(raw, "reduced")
     cu, cr = spec.col_letter("unreduced"), spec.col_letter("reduction")
     pl = R.PLANAR_TABLE
-    share_ref = {y: f"{R.SHEET_PARAMS}!${pl.col_letter('share')}${years[y].row}" for y in years}
-    factor_ref = {y: f"{R.SHEET_PARAMS}!${pl.col_letter('factor')}${years[y].row}" for y in years}
+    on = formula_sheet(_sheet(inp.planar))  # tblPlanar's sheet, as the user has named it
+    share_ref = {y: f"{on}!${pl.col_letter('share')}${years[y].row}" for y in years}
+    factor_ref = {y: f"{on}!${pl.col_letter('factor')}${years[y].row}" for y in years}
     rates = {y: years[y].rate for y in plan_years}
     last = s.last
 
@@ -422,13 +423,14 @@ def _frame_cells(inp: Inputs, s: Settings, years: dict[int, PlanYear], out: Comp
         by_id[row.id] = row
 
     out.findings += rr.varav_findings(checked.by_id.values(), all_years, {y: R.frame_year_key(y) for y in all_years})
-    _sum_rows(raw, by_id, all_years, ycol, years, out)
+    _sum_rows(raw, by_id, all_years, ycol, years, out, _sheet(inp.planar))
     return by_id
 
 
 def _sum_rows(raw: RawTable, by_id: dict[str, FrameRow], years: list[int], ycol: dict[int, str],
-              plan: dict[int, PlanYear], out: Computed) -> None:
-    """Summa (the nämnder, not their varav rows), the printed Summa and the difference."""
+              plan: dict[int, PlanYear], out: Computed, plan_sheet: str = R.SHEET_PARAMS) -> None:
+    """Summa (the nämnder, not their varav rows), the printed Summa and the difference;
+    ``plan_sheet``: tblPlanar's sheet, where the printed Summa is."""
     sheet = _sheet(raw)
     label = _col(raw, "label")
     s = _table_end(raw) + 2
@@ -445,7 +447,7 @@ def _sum_rows(raw: RawTable, by_id: dict[str, FrameRow], years: list[int], ycol:
         formula = "+".join(f"{c}{row.row}" for row in top) or "0"
         out.add(sheet, f"{c}{s}", total, formula, "amount_sum")
         published = plan[y].published_sum
-        pub_ref = f"{R.SHEET_PARAMS}!{plan[y].published_cell}"
+        pub_ref = f"{formula_sheet(plan_sheet)}!{plan[y].published_cell}"
         out.add(sheet, f"{c}{s + 1}", published if published is not None else "",
                 f'IF({pub_ref}="","",{pub_ref})', "amount")
         out.add(sheet, f"{c}{s + 2}", (total - published) if published is not None else "",
@@ -454,7 +456,7 @@ def _sum_rows(raw: RawTable, by_id: dict[str, FrameRow], years: list[int], ycol:
             rec = reconcile_total({row.id: row.frames[y] for row in top}, published, subject=str(y),
                                   rule=f"{RULE}.summa")
             if rec.finding is not None:
-                out.findings.append(rec.finding.at(R.SHEET_PARAMS, plan[y].published_cell))
+                out.findings.append(rec.finding.at(plan_sheet, plan[y].published_cell))
 
 
 # --- Fotnoter ----------------------------------------------------------------------------
@@ -491,7 +493,7 @@ def _footnote_cells(inp: Inputs, s: Settings, frames: dict[str, FrameRow], out: 
         if rec.finding is not None:
             out.findings.append(rec.finding.at(sheet, f"{amount}{n}"))
         p = _places(printed)
-        out.add(sheet, f"{cc}{n}", target.reduction, f"{frame_sheet}!{reduction_col}{target.row}", "amount")
+        out.add(sheet, f"{cc}{n}", target.reduction, f"{formula_sheet(frame_sheet)}!{reduction_col}{target.row}", "amount")
         out.add(sheet, f"{cs}{n}", R.STATUS_AGREES if rec.finding is None else R.STATUS_DIFFERS,
                 f'IF(ROUND({cc}{n},{p})=ROUND({amount}{n},{p}),"{R.STATUS_AGREES}","{R.STATUS_DIFFERS}")', "text")
 
@@ -828,7 +830,7 @@ def chart_layout(cells: Any) -> RC.Layout | None:
     ycol = [_col(raw, R.frame_year_key(y)) for y in years]
     label_col = _col(raw, "label")
     sheet = _sheet(raw)
-    token = RC.sheet_token(sheet)
+    token = formula_sheet(sheet)
     header = (raw.header_row or raw.spec.header_row)
     rows = []
     for r in raw.typed(RULE):

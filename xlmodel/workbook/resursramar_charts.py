@@ -83,11 +83,6 @@ class Layout:
     panels: list[list[Series]]
 
 
-def sheet_token(sheet: str) -> str:
-    """A sheet's name as a chart formula writes it (quoted where it must be)."""
-    return sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
-
-
 def _charts_in_order(pkg: Any, sheet: str) -> list[str]:
     """The chart parts drawn on ``sheet``, top to bottom (then left to right)."""
     placed = []

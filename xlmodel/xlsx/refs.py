@@ -25,7 +25,9 @@ __all__ = [
     "MAX_COLUMN",
     "column_index_from_string",
     "coordinate_from_string",
+    "formula_sheet",
     "get_column_letter",
+    "quote_sheet",
     "range_boundaries",
 ]
 
@@ -115,3 +117,27 @@ def quote_sheet(sheet: str) -> str:
     """A sheet's name as a defined name or formula writes it: always in single quotes, an
     apostrophe doubled (valid for every name, so no rule for when quotes may be left out)."""
     return "'" + sheet.replace("'", "''") + "'"
+
+
+# A sheet name Excel writes bare before "!": letters (any script), digits, "_" and "."
+# (not first: a digit or "." first needs quotes), and not something Excel would read as a
+# reference of its own: a cell ("BK1", up to XFD1048576), a row-column cell ("R1C1",
+# "R", "C") or a boolean.
+_BARE_SHEET_RE = re.compile(r"[^\W\d.][\w.]*")
+_A1_LIKE_RE = re.compile(r"[A-Za-z]{1,3}\d+")
+_R1C1_LIKE_RE = re.compile(r"[Rr](\d*)([Cc]\d*)?|[Cc]\d*")
+
+
+def formula_sheet(sheet: str) -> str:
+    """A sheet's name as formula text writes it before "!": bare where Excel allows it
+    ("Balanskrav", "Förändringar"), else in single quotes with an apostrophe doubled
+    ("'Balanskrav 2026'", "'2026'", "'O''Neil'"), as Excel itself writes the name after a
+    rename. Formulas xlmodel generates name a sheet through this, so a renamed sheet is
+    written the way the user's Excel writes it (and compares equal to it)."""
+    bare = (
+        _BARE_SHEET_RE.fullmatch(sheet) is not None
+        and _A1_LIKE_RE.fullmatch(sheet) is None
+        and _R1C1_LIKE_RE.fullmatch(sheet) is None
+        and sheet.upper() not in ("TRUE", "FALSE")
+    )
+    return sheet if bare else quote_sheet(sheet)

@@ -20,8 +20,11 @@ def explain_utredning(cells, base: Explanation) -> Explanation | None:
     from xlmodel.workbook import delarsrapport as D
     from xlmodel.workbook.cells import read_param, read_table
 
+    from xlmodel.workbook.block_place import home_sheet
+
     T = L.UTREDNING_TABLE
-    if base.sheet != T.sheet:
+    sheet = home_sheet(cells, T)  # Balanskravsutredning, or the name the user has given it
+    if base.sheet != sheet:
         return None
     row, col = rc(base.cell)
     amount_col = T.col_letter("amount")
@@ -43,7 +46,7 @@ def explain_utredning(cells, base: Explanation) -> Explanation | None:
 
     def line_input(key: str) -> InputRef:
         n = line_keys.index(key) + 1
-        return inp(f"Rad {n}: {label_of.get(key, key)}", (T.sheet, ref_of[key]), values[key])
+        return inp(f"Rad {n}: {label_of.get(key, key)}", (sheet, ref_of[key]), values[key])
 
     first6, last2 = line_keys[:6], line_keys[6:]   # last2: the reserve lines 7–8 (and 9)
     adjusted = f"{amount_col}{L.UTREDNING_ADJUSTED_ROW}"

@@ -68,11 +68,24 @@ class Origins:
     chart: Origin = CHART
 
 
+# name -> the input table on the block's sheet in the layout: without the block's name, and
+# with that sheet renamed by the user, the block stands on the table's sheet.
+HOME_TABLE = {B.FU_SUMMARY: F.RESULTATRAKNING_TABLE, B.FU_OMST_TOTAL: F.OMST_TABLE, B.FU_FORECAST: F.FORECAST_TABLE}
+
+
 def origin_of(cells, name: str) -> Origin:
-    """Where block ``name`` stands: the top-left of its defined name, else the layout's place."""
+    """Where block ``name`` stands: the top-left of its defined name, else the layout's
+    place (on the sheet of its sheet's input table when the layout's sheet is not there:
+    renamed by the user in a book built before the names)."""
     place = B.read_block(cells, name)
     if place is None:
-        return MOVABLE[name]
+        default = MOVABLE[name]
+        spec = HOME_TABLE.get(name)
+        if spec is not None and default.sheet not in cells.sheet_names():
+            loc = cells.table(spec.table)
+            if loc is not None:
+                return Origin(loc.sheet, default.col, default.row)
+        return default
     c1, r1, _, _ = place.bounds
     return Origin(place.sheet, c1, r1)
 

@@ -14,7 +14,8 @@ def explain_followup(cells, base: Explanation) -> Explanation | None:
 
     from xlmodel.workbook.followup.blocks import moved_to
 
-    if not P.present(cells) or (base.sheet not in F.SHEETS and not moved_to(cells, base.sheet)):
+    if not P.present(cells) or (base.sheet not in F.SHEETS and not moved_to(cells, base.sheet)
+                                and base.sheet not in _table_sheets(cells)):
         return None
     why = P.compute(cells).why.get((base.sheet, base.cell))
     if why is None:
@@ -24,3 +25,10 @@ def explain_followup(cells, base: Explanation) -> Explanation | None:
         "inputs": [inp(label, where, value) for label, where, value in why.inputs],
         "arithmetic": why.arithmetic,
     })
+
+
+def _table_sheets(cells) -> set[str]:
+    """The sheets the part's input tables stand on (a renamed Driftredovisning: its table's sheet)."""
+    from xlmodel.workbook.parts import FOLLOWUP
+
+    return {loc.sheet for loc in (cells.table(t.table) for t in FOLLOWUP.tables) if loc is not None}

@@ -24,8 +24,9 @@ from xlmodel.money import fmt_mkr
 from xlmodel.rules import followup as R
 from xlmodel.rules.years import AscendingYears
 from xlmodel.workbook import layout as L
+from xlmodel.workbook.block_place import home_sheet
 from xlmodel.workbook.followup import layout as F
-from xlmodel.xlsx.refs import get_column_letter
+from xlmodel.xlsx.refs import formula_sheet, get_column_letter
 
 RULE = R.RULE
 SOURCE = "Delårsrapport augusti 2021 (Region Västerbotten), avsnitt 2.6 Prognos och 2.8 Balanskravsresultat"
@@ -62,12 +63,14 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
 
     origin = origin or FORECAST
 
-    S = F.SHEET_FORECAST
+    S = home_sheet(cells, F.FORECAST_TABLE)  # Prognos, or the name the user has given it
     # The utredning's own parameter and table, read under its rule: a bad cell there is
     # then the same finding as the utredning's and reported once (validate_cells).
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], D.RULE)
     utr_table = read_table(cells, L.UTREDNING_TABLE, D.RULE, optional=True)
     utr_values = D.utredning_inputs(utr_table, year) if utr_table is not None else None
+    # The utredning's computed cells stand on its sheet, whatever the user has named it.
+    utr_sheet = home_sheet(cells, L.UTREDNING_TABLE)
     prognos_resultat = None
     from xlmodel.workbook.followup.reading import read_source_table
 
@@ -145,14 +148,15 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
                 message=(f"Balanskravsutredningen utgår från årets resultat {fmt_mkr(utr_values['arets_resultat'])} mkr men "
                          f"prognosen ger {fmt_mkr(prognos_resultat)} mkr ({BS}!{block_letter(2, origin)}{block_row('resultat', origin)}): "
                          "utredningen ska göras på årets prognos."),
-                expected=prognos_resultat, found=utr_values["arets_resultat"], sheet=L.UTREDNING_TABLE.sheet, cell=cell))
+                expected=prognos_resultat, found=utr_values["arets_resultat"], sheet=utr_sheet, cell=cell))
     years = read_source_table(cells, F.YEARS_TABLE, RULE, optional=True)
     if years is not None:
         utr_result = None
         if utr_values is not None:
             utr_result = balanskravsutredning(BalanskravInput(**utr_values), year).balanskravsresultat
         part.block = B.FU_YEARS
-        ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]))
+        ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]),
+                     utr_sheet, home_sheet(cells, F.YEARS_TABLE))
     part.block = None
 
 
@@ -195,10 +199,11 @@ def ledger(cells):
     return ledger_from_columns([y for y, _ in results], [used for _, used in results], check_atgardsplan=False)
 
 
-def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr, year_cell) -> None:
+def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr, year_cell,
+                 utr_sheet: str = L.UTREDNING_TABLE.sheet, sheet: str = F.SHEET_FORECAST) -> None:
     from xlmodel.workbook.udf_cells import argument, call, spill_cells
 
-    S, T = F.SHEET_FORECAST, F.YEARS_TABLE
+    S, T = sheet, F.YEARS_TABLE
     rows = raw.typed(RULE)
     col = {k: get_column_letter(raw.columns[k]) if raw.columns and k in raw.columns else T.col_letter(k)
            for k in ("year", "budget", "prognos", "utfall")}
@@ -206,7 +211,8 @@ def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr
     first = (raw.header_row or T.header_row) + 1
     values: dict[str, Any] = {}
     years = AscendingYears(RULE)
-    utr_ref = f"{L.UTREDNING_TABLE.sheet}!{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_RESULT_ROW}"
+    utr_cell = f"{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_RESULT_ROW}"
+    utr_ref = f"{formula_sheet(utr_sheet)}!{utr_cell}"
     for r in rows:
         n = first + r["_row"]
         years.add(r["year"], raw.location(r, "year"))
@@ -215,7 +221,7 @@ def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr
             prognos = utr_result
             own(S, f"{col['prognos']}{n}", prognos, utr_ref, "amount",
                 Why(f"{RULE}.prognos_balanskrav", f"Prognos {year}: balanskravsresultat", TEXT_BASIS, SOURCE,
-                    [("Balanskravsresultat enligt utredningen", (L.UTREDNING_TABLE.sheet, utr_ref.split("!")[1]), utr_result),
+                    [("Balanskravsresultat enligt utredningen", (utr_sheet, utr_cell), utr_result),
                      ("Räkenskapsår", year_cell, year)], [f"{col['prognos']}{n} = {utr_ref} = {mkr(utr_result)}"]))
         chosen = R.balance_basis(r["budget"], prognos, r["utfall"])
         basis, used = chosen if chosen else (None, None)

@@ -29,7 +29,7 @@ from xlmodel.workbook.followup.blocks import Origins, origins
 from xlmodel.workbook.followup.reading import read_source_table
 from xlmodel.workbook.owned import OwnedCell, compare_cell
 from xlmodel.workbook.tables import RawTable
-from xlmodel.xlsx.refs import get_column_letter, quote_sheet
+from xlmodel.xlsx.refs import formula_sheet, get_column_letter, quote_sheet
 
 RULE = R.RULE
 RULE_OMST = R.RULE_OMST
@@ -89,9 +89,17 @@ class Inputs:
     printed_omst: RawTable | None
     origins: Origins = field(default_factory=Origins)
     params: dict[str, Location] = field(default_factory=dict)  # parameter name → its cell
+    # Uppföljning, or the name the user has given it (the reconciliation's computed cells).
+    summary_sheet: str = F.SHEET_SUMMARY
 
     def param(self, p) -> Location:
         return self.params.get(p.name) or Location(sheet=p.sheet, cell=p.cell, argument=p.label)
+
+
+def drift_sheet(inp: "Inputs") -> str:
+    """The sheet tblDrift stands on: Driftredovisning as built, or whatever the user has
+    renamed it to (the table, not the sheet's name, identifies the driftredovisning)."""
+    return inp.drift.sheet or F.SHEET_DRIFT
 
 
 def present(cells) -> bool:
@@ -105,8 +113,11 @@ def present(cells) -> bool:
 def read_inputs(cells) -> Inputs:
     from xlmodel.workbook.cells import read_param, require_sheet
 
+    from xlmodel.workbook.block_place import home_sheet
+
     drift = read_source_table(cells, F.DRIFT_TABLE, RULE)
-    require_sheet(cells, F.SHEET_SUMMARY, RULE)
+    found = origins(cells)
+    require_sheet(cells, found.summary.sheet, RULE)
     params = {p.name: param_at(cells, p) for p in F.PARAMS}
     method = _method(read_param(cells, F.P_METHOD, RULE), params[F.P_METHOD.name])
     return Inputs(
@@ -119,7 +130,8 @@ def read_inputs(cells) -> Inputs:
         omst=read_source_table(cells, F.OMST_TABLE, RULE_OMST, optional=True),
         printed_drift=read_source_table(cells, F.PRINTED_DRIFT_TABLE, RULE, optional=True),
         printed_omst=read_source_table(cells, F.PRINTED_OMST_TABLE, RULE_OMST, optional=True),
-        origins=origins(cells),
+        origins=found,
+        summary_sheet=home_sheet(cells, F.RESULTATRAKNING_TABLE),
     )
 
 
@@ -239,7 +251,7 @@ TEXT_PROGNOS = "Prognosavvikelse = prognos för helåret − budget för helåre
 
 
 def drift_cells(inp: Inputs, part: Part) -> None:
-    T, raw, S = F.DRIFT_TABLE, inp.drift, F.SHEET_DRIFT
+    T, raw, S = F.DRIFT_TABLE, inp.drift, drift_sheet(inp)
     d_inp = drift_input(inp)
     result = R.driftredovisning(d_inp)
     col = {k: _letter(raw, T, k) for k in [c.key for c in T.columns]}
@@ -300,7 +312,7 @@ def drift_cells(inp: Inputs, part: Part) -> None:
     part.block = B.FU_SUMMARY
     summary_cells(inp, part, result, where_row, col)
     part.block = B.FU_CHART
-    chart_cells(part, d_inp, result, where_row, col, inp.origins.chart)
+    chart_cells(part, d_inp, result, where_row, col, inp.origins.chart, drift_sheet(inp))
     part.block = B.FU_RECONCILIATION
     if inp.rr is not None:
         rr_cells(inp, part, result)
@@ -331,7 +343,8 @@ TOTAL_TEXT = (
 
 def summary_cells(inp: Inputs, part: Part, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str]) -> None:
     o = inp.origins.summary
-    S, D = o.sheet, F.SHEET_DRIFT
+    S, D = o.sheet, drift_sheet(inp)
+    DF = formula_sheet(D)
     h = o.row
     for key, header, _style in F.SUMMARY_COLUMNS:
         _own(part, S, f"{summary_letter(key, o)}{h}", header, None, "header")
@@ -348,7 +361,7 @@ def summary_cells(inp: Inputs, part: Part, result: R.Driftredovisning, where_row
                 _own(part, S, ref, None, None, "amount")
                 continue
             if t.rows:
-                refs = [f"{D}!{src}{where_row[i]}" for i in t.rows]
+                refs = [f"{DF}!{src}{where_row[i]}" for i in t.rows]
                 label_of = {r["id"]: r["label"] for r in inp.drift_rows}
                 terms = [(label_of[i], (D, f"{src}{where_row[i]}"), _row_value(inp, result, i, fld)) for i in t.rows]
             else:
@@ -387,7 +400,7 @@ def _row_value(inp: Inputs, result: R.Driftredovisning, row_id: str, fld: str) -
 
 
 def rr_cells(inp: Inputs, part: Part, result: R.Driftredovisning) -> None:
-    T, raw, S = F.RESULTATRAKNING_TABLE, inp.rr, F.SHEET_SUMMARY
+    T, raw, S = F.RESULTATRAKNING_TABLE, inp.rr, inp.summary_sheet
     rows = raw.typed(RULE)
     lines: dict[str, Decimal] = {}
     for r in rows:
@@ -463,20 +476,21 @@ def printed_drift(inp: Inputs, part: Part, d_inp: R.DriftInput, result: R.Driftr
 
 
 def chart_cells(part: Part, d_inp: R.DriftInput, result: R.Driftredovisning, where_row: dict[str, int], col: dict[str, str],
-                origin) -> None:
-    S, D = origin.sheet, F.SHEET_DRIFT
+                origin, drift: str = F.SHEET_DRIFT) -> None:
+    S, D = origin.sheet, drift
+    DF = formula_sheet(D)
     r0 = origin.row
     a, b = origin.letter(0), origin.letter(1)
     _own(part, S, f"{a}{r0}", "Nämnd", None, "header")
     _own(part, S, f"{b}{r0}", "Avvikelse mot budget t.o.m. perioden, mkr", None, "header")
     for i, ln in enumerate(x for x in d_inp.lines if x.kind == "namnd"):
         n, src = r0 + 1 + i, where_row[ln.id]
-        _own(part, S, f"{a}{n}", ln.label, f"{D}!{col['label']}{src}", "text")
+        _own(part, S, f"{a}{n}", ln.label, f"{DF}!{col['label']}{src}", "text")
         avv = result.row(ln.id).avvikelse
-        _own(part, S, f"{b}{n}", avv, f"{D}!{col['avvikelse']}{src}", "amount",
+        _own(part, S, f"{b}{n}", avv, f"{DF}!{col['avvikelse']}{src}", "amount",
              Why(f"{RULE}.diagram", f"Diagrammets avvikelse: {ln.label}", "Diagrammets data hämtas från driftredovisningens "
                  "avvikelsekolumn (formel), så diagrammet följer varje ny period.", SOURCE_DRIFT,
-                 [("Avvikelse", (D, f"{col['avvikelse']}{src}"), avv)], [f"{b}{n} = {D}!{col['avvikelse']}{src} = {_mkr(avv)}"]))
+                 [("Avvikelse", (D, f"{col['avvikelse']}{src}"), avv)], [f"{b}{n} = {DF}!{col['avvikelse']}{src} = {_mkr(avv)}"]))
 
 
 def chart_rows(part: Part) -> int:
@@ -495,7 +509,7 @@ TEXT_OMST = (
 
 
 def omst_cells(inp: Inputs, part: Part) -> None:
-    T, raw, S = F.OMST_TABLE, inp.omst, F.SHEET_OMST
+    T, raw, S = F.OMST_TABLE, inp.omst, inp.omst.sheet or F.SHEET_OMST
     o_inp, rows = omst_input(inp)
     result = R.omstallning_followup(o_inp)
     col = {k: _letter(raw, T, k) for k in [c.key for c in T.columns]}
