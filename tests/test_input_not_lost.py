@@ -78,3 +78,15 @@ def test_a_percent_in_an_mkr_cell_is_refused(tmp_path):
     proc = regenerate(path)
     assert proc.returncode == 2
     assert "'7 %' är en procentsats" in proc.stderr and "cell D6" in proc.stderr, proc.stderr
+
+
+def test_regenerate_reports_a_nämnd_typed_under_the_table_after_a_blank_row(tmp_path):
+    # validera fails on the row; regenerera, which computes the Ramtabell from the table
+    # as it stands, must say the row is left out rather than pass over it in silence.
+    row = last_row(Package.open(REGIONPLAN)) + 2
+    path = edited(tmp_path, [CellWrite(f"A{row}", "NY"), CellWrite(f"B{row}", "Ny nämnd"), CellWrite(f"D{row}", 5)])
+    proc = regenerate(path)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [ln for ln in proc.stdout.splitlines() if "indata.utanfor_tabell" in ln]
+    assert line.split()[:3] == ["varning", "Ramar", f"A{row}"], proc.stdout
+    assert "tblRamar" in line and f"B{row}" in line, line

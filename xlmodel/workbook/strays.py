@@ -7,6 +7,11 @@ silently it is simply not there, and ``validera`` passed. ``stray_findings`` rep
 each non-blank cell in the ``BELOW`` rows under an input table (within its columns and
 the one to its right) and in the column right of it, unless the cell belongs to another
 table.
+
+The commands that write a workbook (``regenerera``, ``rulla-fram``, ``anslut``, through
+``regenerate.regenerate_package``) compute from the table as it stands and report the same
+findings as warnings (``stray_warnings``): the write goes ahead, the row is named, and
+``validera`` still fails on it.
 """
 
 from __future__ import annotations
@@ -72,6 +77,12 @@ def stray_findings(cells) -> list[Finding]:
                 _, ref, value = filled[0]
                 found.append(_finding(loc, ref, value, "under", row_cells=[r for _, r, _ in filled]))
     return found
+
+
+def stray_warnings(cells) -> list[Finding]:
+    """``stray_findings`` as warnings, for a command that writes the computed cells from
+    the tables as they stand: it says which input it left out instead of passing over it."""
+    return [f.model_copy(update={"severity": Severity.WARNING}) for f in stray_findings(cells)]
 
 
 def _tables(cells) -> list:
