@@ -90,3 +90,17 @@ def test_regenerate_reports_a_nämnd_typed_under_the_table_after_a_blank_row(tmp
     (line,) = [ln for ln in proc.stdout.splitlines() if "indata.utanfor_tabell" in ln]
     assert line.split()[:3] == ["varning", "Ramar", f"A{row}"], proc.stdout
     assert "tblRamar" in line and f"B{row}" in line, line
+
+
+DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
+
+
+def test_a_nämnd_typed_under_the_follow_up_drift_table_after_a_blank_row_is_an_error(tmp_path):
+    # tblDrift is A4:O20 on Driftredovisning; row 21 left blank, the new nämnd on row 22
+    path = tmp_path / "delar.xlsm"
+    writes = [CellWrite("A22", "NY"), CellWrite("B22", "Ny nämnd"), CellWrite("C22", "nämnd"), CellWrite("E22", -5)]
+    path.write_bytes(patch_sheet(Package.open(DELARSRAPPORT), "Driftredovisning", writes).to_bytes())
+    report = validate(path)
+    (f,) = [f for f in report["findings"] if f["rule"] == "indata.utanfor_tabell"]
+    assert (f["sheet"], f["cell"], f["severity"]) == ("Driftredovisning", "A22", "fel")
+    assert "tblDrift" in f["message"] and "A4:O20" in f["message"]

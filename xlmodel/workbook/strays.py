@@ -26,15 +26,16 @@ BELOW = 3
 
 
 def _input_tables() -> list:
-    from xlmodel.workbook import layout, layout_resursramar
-    from xlmodel.workbook.layout import InputTable
+    """The input tables of every part (``parts.PARTS``: the plan's, Västernorrland's
+    resursramar, the follow-up part's tblDrift, tblPrognos …), each once."""
+    from xlmodel.workbook.parts import PARTS
 
     seen, out = set(), []
-    for module in (layout, layout_resursramar):
-        for value in vars(module).values():
-            if isinstance(value, InputTable) and value.table not in seen:
-                seen.add(value.table)
-                out.append(value)
+    for part in PARTS:
+        for spec in part.tables:
+            if spec.table not in seen:
+                seen.add(spec.table)
+                out.append(spec)
     return out
 
 
