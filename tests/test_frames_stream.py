@@ -21,6 +21,7 @@ from xlmodel.rules.frametable import (
     aggregate_changes,
     compute_frame_block,
     compute_frame_table,
+    id_key,
 )
 from xlmodel.workbook import frames_stream
 from xlmodel.workbook.cells import PackageCells
@@ -185,10 +186,11 @@ def test_blocks_sum_to_the_whole_table(inp):
                 compute_frame_block(b, {}, default_index_rate=inp.default_index_rate)
         return
     own = aggregate_changes(inp.changes, {r.id for r in inp.rows})
+    # keyed by id_key (aggregate_changes): a block takes the changes of its rows
     totals = FrameTotals(inp)
     rows = []
     for b, ids in zip(blocks, ids_in):
-        block = compute_frame_block(b, {k: v for k, v in own.items() if k in ids},
+        block = compute_frame_block(b, {k: v for k, v in own.items() if k in {id_key(i) for i in ids}},
                                     default_index_rate=inp.default_index_rate)
         totals.add(block)
         rows += block.rows
@@ -221,7 +223,7 @@ def test_blocks_with_published_and_announced_index():
     totals = FrameTotals(inp)
     for b in _blocks_of(inp):
         ids = {r.id for r in b}
-        totals.add(compute_frame_block(b, {k: v for k, v in own.items() if k in ids},
+        totals.add(compute_frame_block(b, {k: v for k, v in own.items() if k in {id_key(i) for i in ids}},
                                        default_index_rate=inp.default_index_rate))
     whole = compute_frame_table(inp)
     total, findings, residual = totals.finish()

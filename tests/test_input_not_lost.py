@@ -78,3 +78,50 @@ def test_a_percent_in_an_mkr_cell_is_refused(tmp_path):
     proc = regenerate(path)
     assert proc.returncode == 2
     assert "'7 %' är en procentsats" in proc.stderr and "cell D6" in proc.stderr, proc.stderr
+
+
+def test_regenerate_reports_a_nämnd_typed_under_the_table_after_a_blank_row(tmp_path):
+    # validera fails on the row; regenerera, which computes the Ramtabell from the table
+    # as it stands, must say the row is left out rather than pass over it in silence.
+    row = last_row(Package.open(REGIONPLAN)) + 2
+    path = edited(tmp_path, [CellWrite(f"A{row}", "NY"), CellWrite(f"B{row}", "Ny nämnd"), CellWrite(f"D{row}", 5)])
+    proc = regenerate(path)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [ln for ln in proc.stdout.splitlines() if "indata.utanfor_tabell" in ln]
+    assert line.split()[:3] == ["varning", "Ramar", f"A{row}"], proc.stdout
+    assert "tblRamar" in line and f"B{row}" in line, line
+
+
+DELARSRAPPORT = ROOT / "workbooks" / "vasterbotten_delarsrapport_2021_08.xlsm"
+
+
+def test_a_nämnd_typed_under_the_follow_up_drift_table_after_a_blank_row_is_an_error(tmp_path):
+    # tblDrift is A4:O20 on Driftredovisning; row 21 left blank, the new nämnd on row 22
+    path = tmp_path / "delar.xlsm"
+    writes = [CellWrite("A22", "NY"), CellWrite("B22", "Ny nämnd"), CellWrite("C22", "nämnd"), CellWrite("E22", -5)]
+    path.write_bytes(patch_sheet(Package.open(DELARSRAPPORT), "Driftredovisning", writes).to_bytes())
+    report = validate(path)
+    (f,) = [f for f in report["findings"] if f["rule"] == "indata.utanfor_tabell"]
+    assert (f["sheet"], f["cell"], f["severity"]) == ("Driftredovisning", "A22", "fel")
+    assert "tblDrift" in f["message"] and "A4:O20" in f["message"]
+
+
+def test_a_change_on_a_row_id_typed_in_other_case_or_with_spaces_is_on_that_row(tmp_path):
+    # Förändringar row 5 is omst_rs on 'RS'; ' rs ' is the same nämnd as a person reads it
+    assert read_cells(Package.open(REGIONPLAN), "Förändringar")["D5"].value == "RS"
+    path = edited(tmp_path, [CellWrite("D5", " rs ")], sheet="Förändringar")
+    proc = regenerate(path)
+    assert proc.returncode == 0, proc.stderr
+    assert "inga celler behöver ändras" in proc.stdout, proc.stdout  # the Ramtabell is as before
+    before, after = validate(REGIONPLAN), validate(path)
+    assert after["findings"] == before["findings"]
+    explained = subprocess.run([sys.executable, "-m", "xlmodel", "forklara", str(path), "Ramtabell!D9"],
+                               capture_output=True, text=True, cwd=ROOT, timeout=180)  # A9 is RS
+    assert explained.returncode == 0 and "Förändringar!E5" in explained.stdout, explained.stdout + explained.stderr
+
+
+def test_a_change_on_a_row_that_does_not_exist_in_any_case_is_still_refused(tmp_path):
+    path = edited(tmp_path, [CellWrite("D5", "rsx")], sheet="Förändringar")
+    proc = regenerate(path)
+    assert proc.returncode == 2
+    assert "pekar på raden 'rsx' som inte finns" in proc.stderr, proc.stderr

@@ -43,7 +43,7 @@ def write_overview(path: Path, rows, goals, *, overwrite: bool = False, ignore_e
     regionplan's goals, with a Fil column) to ``path``."""
     import xlsxwriter
 
-    from xlmodel.xlsx.atomic import install_file
+    from xlmodel.xlsx.atomic import give_new_file_mode, install_file
     from xlmodel.xlsx.lock import write_lock
 
     path = Path(path)
@@ -66,7 +66,7 @@ def write_overview(path: Path, rows, goals, *, overwrite: bool = False, ignore_e
                     raise WorkbookError(EXISTS, path=str(path))
                 install_file(tmp, path)
             else:
-                _new_file_mode(tmp)
+                give_new_file_mode(tmp)  # not mkstemp's 0600: others in a shared folder can read it
                 try:
                     os.link(tmp, path)  # fails if the name exists: never a silent overwrite
                 except FileExistsError:
@@ -81,16 +81,6 @@ def write_overview(path: Path, rows, goals, *, overwrite: bool = False, ignore_e
 
 
 EXISTS = "filen finns redan; ange en ny fil eller --skriv-over"
-
-
-def _new_file_mode(tmp: Path) -> None:
-    """A new overview gets the mode any new file gets (0666 less the umask), not the
-    temporary file's private 0600: others in a shared folder can read it."""
-    if os.name != "posix":
-        return
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
 
 
 def _overview_sheet(book, rows) -> None:

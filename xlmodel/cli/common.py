@@ -55,12 +55,23 @@ def complain(text: str) -> None:
 
 def write_file_atomically(path: str, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, so a CI
-    job never picks up half a report."""
+    job never picks up half a report. A new file gets the mode of a new file
+    (``xlsx.atomic.new_file_mode``), a file written over keeps its mode."""
+    import stat
+
+    from xlmodel.xlsx.atomic import new_file_mode
+
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        if os.name == "posix":
+            try:
+                mode = stat.S_IMODE(os.stat(target).st_mode)
+            except FileNotFoundError:
+                mode = new_file_mode()
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         try:

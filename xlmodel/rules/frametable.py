@@ -371,14 +371,19 @@ class _Tree:
 
 # --------------------------------------------------------------------------- compute
 
-OwnChanges = Mapping[str, Mapping[str, Decimal]]  # row id -> change kind -> Σ amount
+OwnChanges = Mapping[str, Mapping[str, Decimal]]  # id_key(row id) -> change kind -> Σ amount
 
 
 def aggregate_changes(changes: Iterable[FrameChange], row_ids: Container[str]) -> dict[str, dict[str, Decimal]]:
-    """Each row's own changes summed per kind. A change id used twice, an unknown kind
-    or a change on a row that does not exist is an InputError (the same ones, in the
-    same order, whether the table is computed at once or in blocks)."""
+    """Each row's own changes summed per kind, keyed by the row's ``id_key``: a change
+    on 'rs' or ' RS ' is on the row 'RS', as the rows' own ids are compared
+    (``UniqueIds``). A change id used twice, an unknown kind or a change on a row that
+    does not exist in any case is an InputError (the same ones, in the same order,
+    whether the table is computed at once or in blocks). ``row_ids``: the rows' ids, or
+    a container that holds every id (the one pass checks them as the rows come)."""
     own: dict[str, dict[str, Decimal]] = {}
+    if isinstance(row_ids, Iterable):
+        row_ids = {id_key(r) for r in row_ids}
     change_ids: set[str] = set()
     for ch in changes:
         if ch.id in change_ids:
@@ -388,15 +393,16 @@ def aggregate_changes(changes: Iterable[FrameChange], row_ids: Container[str]) -
         change_ids.add(ch.id)
         if ch.kind not in CHANGE_KINDS and ch.kind not in ONE_OFF_KINDS:  # a model built without validation
             parse_change_kind(ch.kind, argument=f"typ[{ch.id}]")
-        if ch.row not in row_ids:
+        row = id_key(ch.row)
+        if row not in row_ids:
             raise located(InputError(
                 f"budgetförändringen '{ch.id}' pekar på raden '{ch.row}' som inte finns",
                 rule=f"{RULE}.forandring",
                 argument="rad",
             ), ch, "row")
-        sums = own.get(ch.row)
+        sums = own.get(row)
         if sums is None:
-            sums = own[ch.row] = {k: ZERO for k in CHANGE_KINDS}
+            sums = own[row] = {k: ZERO for k in CHANGE_KINDS}
         column = ONE_OFF_KINDS.get(ch.kind)
         if column is None:
             sums[ch.kind] += ch.amount
@@ -483,14 +489,15 @@ def fold_frame_rows(
     each followed by its own (depth first) - only the chain of unfinished parents is
     held: memory for one chain, not for the table (frames_stream, issue 6). A row whose
     parent is not in that chain raises ``OutOfOrder``; a duplicate id or a bad row the
-    same InputError ``compute_frame_table`` gives. ``own``'s entries are taken out as
-    their rows are computed; what is left at the end names rows that never came."""
+    same InputError ``compute_frame_table`` gives. ``own`` (``aggregate_changes``, keyed
+    by ``id_key``): its entries are taken out as their rows are computed; what is left at
+    the end names rows that never came."""
     stack: list[tuple[int, FrameRow, VaravSums, bool]] = []  # (position, row, its varav sums, indexed)
     ids = UniqueIds()
 
     def close() -> tuple[int, FrameTableRow, list[Finding]]:
         at, row, varav, indexed = stack.pop()
-        result, found = frame_row(row, own.pop(row.id, None), varav, indexed=indexed,
+        result, found = frame_row(row, own.pop(id_key(row.id), None), varav, indexed=indexed,
                                   default_index_rate=default_index_rate)
         if stack:
             stack[-1][2].add(result)
@@ -533,13 +540,14 @@ def compute_frame_block(
     computes the whole table as one block. Sums are exact (Decimal), so their order
     does not change a digit."""
     tree = _Tree(rows, total_id)  # structure errors come before change errors
-    own = changes if isinstance(changes, Mapping) else aggregate_changes(changes, tree.rows)
+    own = ({id_key(rid): sums for rid, sums in changes.items()} if isinstance(changes, Mapping) else
+           aggregate_changes(changes, tree.rows))
     varav = {rid: VaravSums() for rid in tree.rows}
     done: dict[str, FrameTableRow] = {}
     findings: list[Finding] = []
     for rid in tree.post_order:
         r = tree.rows[rid]
-        out, found = frame_row(r, own.get(rid), varav[rid], indexed=tree.effectively_indexed(rid),
+        out, found = frame_row(r, own.get(id_key(rid)), varav[rid], indexed=tree.effectively_indexed(rid),
                                default_index_rate=default_index_rate)
         findings += found
         done[rid] = out

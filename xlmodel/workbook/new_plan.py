@@ -507,7 +507,7 @@ def write_workbook(source: BookSource, path: Path, *, overwrite: bool = False,
     import tempfile
 
     from xlmodel.workbook import kinds
-    from xlmodel.xlsx.atomic import install_file
+    from xlmodel.xlsx.atomic import give_new_file_mode, install_file
     from xlmodel.xlsx.lock import write_lock
 
     path = Path(path)
@@ -528,6 +528,7 @@ def write_workbook(source: BookSource, path: Path, *, overwrite: bool = False,
             if overwrite and os.path.lexists(path):
                 install_file(tmp, path)
             else:
+                give_new_file_mode(tmp)  # not mkstemp's 0600: others in a shared folder can read it
                 try:
                     os.link(tmp, path)  # fails if the name exists: never a silent overwrite
                 except FileExistsError:

@@ -153,6 +153,7 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
         _kind, plans = sheet_plans(cells)
         plans = owned_blocks.prepare(cells, plans)  # stale rows of the named blocks; the user's cells refused
         diffs = [diff_sheet(cells, p) for p in plans]
+        diffs.extend(_strays(cells))
     except InputError as err:
         from xlmodel.workbook.missing_output import explain_missing_output
         from xlmodel.workbook.uncomputed import explain_uncomputed
@@ -179,6 +180,17 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
 
         new = set_defined_names(new, owned_blocks.name_updates(cells, plans))  # each block's name to its extent
     return new, diffs
+
+
+def _strays(cells) -> list[FramePlan]:
+    """Input typed just outside an input table, which the plans above did not read: a
+    warning per row or cell (``strays.stray_warnings``), as a plan that writes nothing."""
+    from xlmodel.workbook.strays import stray_warnings
+
+    by_sheet: dict[str, list[Finding]] = {}
+    for f in stray_warnings(cells):
+        by_sheet.setdefault(f.sheet, []).append(f)
+    return [FramePlan(sheet, [], [], [], found, {}) for sheet, found in by_sheet.items()]
 
 
 def regenerate_file(path: str | Path, *, dry_run: bool = False, backup: bool = True,

@@ -7,6 +7,11 @@ silently it is simply not there, and ``validera`` passed. ``stray_findings`` rep
 each non-blank cell in the ``BELOW`` rows under an input table (within its columns and
 the one to its right) and in the column right of it, unless the cell belongs to another
 table.
+
+The commands that write a workbook (``regenerera``, ``rulla-fram``, ``anslut``, through
+``regenerate.regenerate_package``) compute from the table as it stands and report the same
+findings as warnings (``stray_warnings``): the write goes ahead, the row is named, and
+``validera`` still fails on it.
 """
 
 from __future__ import annotations
@@ -21,15 +26,16 @@ BELOW = 3
 
 
 def _input_tables() -> list:
-    from xlmodel.workbook import layout, layout_resursramar
-    from xlmodel.workbook.layout import InputTable
+    """The input tables of every part (``parts.PARTS``: the plan's, Västernorrland's
+    resursramar, the follow-up part's tblDrift, tblPrognos …), each once."""
+    from xlmodel.workbook.parts import PARTS
 
     seen, out = set(), []
-    for module in (layout, layout_resursramar):
-        for value in vars(module).values():
-            if isinstance(value, InputTable) and value.table not in seen:
-                seen.add(value.table)
-                out.append(value)
+    for part in PARTS:
+        for spec in part.tables:
+            if spec.table not in seen:
+                seen.add(spec.table)
+                out.append(spec)
     return out
 
 
@@ -72,6 +78,12 @@ def stray_findings(cells) -> list[Finding]:
                 _, ref, value = filled[0]
                 found.append(_finding(loc, ref, value, "under", row_cells=[r for _, r, _ in filled]))
     return found
+
+
+def stray_warnings(cells) -> list[Finding]:
+    """``stray_findings`` as warnings, for a command that writes the computed cells from
+    the tables as they stand: it says which input it left out instead of passing over it."""
+    return [f.model_copy(update={"severity": Severity.WARNING}) for f in stray_findings(cells)]
 
 
 def _tables(cells) -> list:

@@ -254,6 +254,23 @@ def _put_in_place(tmp: Path, target: Path) -> bool:
     return False
 
 
+def new_file_mode() -> int:
+    """The mode a program's new file gets: 0666 less the user's umask (0644 under the
+    usual 022, 0664 under a shared folder's 002). A file written through a temporary file
+    from ``tempfile.mkstemp`` would otherwise keep its private 0600, so colleagues could
+    not read a workbook made for them."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def give_new_file_mode(path: str | os.PathLike[str]) -> None:
+    """Set ``new_file_mode`` on ``path`` (a finished temporary file about to become a new
+    file). On Windows, where there is no umask, nothing changes."""
+    if os.name == "posix":
+        os.chmod(path, new_file_mode())
+
+
 def _resolve(path: Path) -> Path:
     """A symlink's final target: the link stays a link, the file it names is written.
     A dangling link is refused (writing would replace the link with a file)."""
@@ -336,6 +353,7 @@ def install_file(tmp: Path, path: str | os.PathLike[str]) -> Path:
         try:
             st = target.stat()
         except FileNotFoundError:
+            give_new_file_mode(tmp)
             os.replace(tmp, target)
             return target
         _refuse_read_only(st, shown)
@@ -469,9 +487,7 @@ def save_package(
                         "filen ändrades på disk medan den sparades; ingenting skrevs över", path=shown
                     )
         else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
+            mode = new_file_mode()
         os.chmod(tmp, mode)
         if guard is not None:
             guard()

@@ -14,6 +14,7 @@ from xlmodel.xlsx.refs import get_column_letter
 
 from xlmodel import params
 from xlmodel.money import ZERO, decimals_text, fmt_mkr, round_half_up
+from xlmodel.rules.frametable import id_key
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.explain.model import (
     RULE_TEXT,
@@ -97,13 +98,13 @@ class _FrameContext:
         return L.CHANGE_KINDS_SV.get(str(c["kind"]).strip().lower())
 
     def changes_of(self, rid: str, kind: str) -> list[dict]:
-        rows = set(self.subtree(rid))
-        return [c for c in self.changes if c["row"] in rows and self.change_kind(c) == kind]
+        rows = {id_key(r) for r in self.subtree(rid)}  # 'rs' is the row 'RS', as the rules read it
+        return [c for c in self.changes if id_key(c["row"]) in rows and self.change_kind(c) == kind]
 
     def change_inputs(self, rid: str, kind: str) -> list[InputRef]:
         out = []
         for c in self.changes_of(rid, kind):
-            on = "" if c["row"] == rid else f" (på varav-raden {c['row']})"
+            on = "" if id_key(c["row"]) == id_key(rid) else f" (på varav-raden {c['row']})"
             out.append(inp(f"{c['id']}: {c['label']}{on}", self.src.changes.where(c, "amount"), c["amount"]))
         return out
 
