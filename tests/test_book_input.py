@@ -60,7 +60,7 @@ def test_misspelt_key_is_refused_with_the_nearest_name(tmp_path):
     set_key(folder, "nettoram", None, rename="netoram")
     p = build(folder, tmp_path)
     assert p.returncode == 2, p.stderr
-    assert "okänd nyckel 'netoram'" in p.stderr and "menade du nettoram?" in p.stderr
+    assert "okänd nyckel 'netoram'" in p.stderr and "menade du 'nettoram'?" in p.stderr
     assert not (tmp_path / "ut" / "vasterbotten_regionplan_2021.xlsm").exists()
 
 
@@ -74,7 +74,7 @@ def test_misspelt_key_is_refused_with_the_nearest_name(tmp_path):
     ("title", '""', "'title' ska vara en text som inte är tom"),
     ("file", '"plan.ods"', "ska sluta på .xlsx eller .xlsm"),
     ("file", '"../plan.xlsx"', "får inte innehålla en sökväg"),
-    ("kind", '"regionplam"', "menade du regionplan?"),
+    ("kind", '"regionplam"', "menade du 'regionplan'?"),
     ("index_note", "3", "'index_note' ska vara en text"),
 ])
 def test_user_mistakes_in_bok_toml_are_named_never_internal(tmp_path, key, value, expected):
@@ -95,7 +95,7 @@ def test_other_kinds_are_strict_too(tmp_path):
     set_key(folder, "fiscal_year", None, rename="fiscal_yaer")
     p = build(folder, tmp_path)
     assert p.returncode == 2
-    assert "okänd nyckel 'fiscal_yaer' – menade du fiscal_year?" in p.stderr
+    assert "okänd nyckel 'fiscal_yaer' – menade du 'fiscal_year'?" in p.stderr
     assert "nyckeln 'fiscal_year' saknas" in p.stderr
 
 
@@ -125,13 +125,13 @@ def test_unknown_csv_file_and_column_are_refused_with_the_nearest_name(tmp_path)
     folder = copy_source(tmp_path)
     (folder / "publicerat.csv").rename(folder / "publicerad.csv")
     p = build(folder, tmp_path)
-    assert p.returncode == 2 and "publicerad.csv" in p.stderr and "menade du publicerat?" in p.stderr
+    assert p.returncode == 2 and "publicerad.csv" in p.stderr and "menade du 'publicerat'?" in p.stderr
     (folder / "publicerad.csv").rename(folder / "publicerat.csv")
     text = (folder / "ramar.csv").read_text(encoding="utf-8")
     (folder / "ramar.csv").write_text(text.replace("Indexsats", "Index sats", 1), encoding="utf-8")
     p = build(folder, tmp_path)
     assert p.returncode == 2
-    assert "okänd kolumn 'Index sats' – menade du Indexsats?" in p.stderr
+    assert "okänd kolumn 'Index sats' – menade du 'Indexsats'?" in p.stderr
 
 
 def test_broken_csv_rows_and_bad_values_are_located(tmp_path):
@@ -167,3 +167,29 @@ def test_indata_reference_names_every_key_and_column():
                 for col in spec.inputs:
                     if "{" not in col.header and not re.search(r"\d{4}$", col.header):
                         assert f"`{col.header}`" in doc, (spec.table, col.header)
+
+
+def test_a_bok_toml_key_is_located_as_file_line_and_key_never_as_sheet_and_cell(tmp_path):
+    """The location of a bok.toml mistake names the file as the user gave it, the line and the
+    key (with its section), not "Blad 'bok.toml', cell netoram" (issue 12 item 5)."""
+    folder = copy_source(tmp_path)
+    set_key(folder, "nettoram", None, rename="netoram")
+    line = next(n for n, x in enumerate((folder / "bok.toml").read_text(encoding="utf-8").splitlines(), 1)
+                if x.startswith("netoram"))
+    p = subprocess.run([sys.executable, "-m", "xlmodel", "bygg", "src/vasterbotten_regionplan_2021", "--ut", "ut"],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert (f"Fil 'src/vasterbotten_regionplan_2021/bok.toml', rad {line}, nyckel 'netoram', regel bygg: "
+            "okänd nyckel 'netoram' – menade du 'nettoram'?") in p.stderr, p.stderr
+    assert "Blad" not in p.stderr and "cell" not in p.stderr and str(tmp_path) not in p.stderr
+
+    folder = copy_source(tmp_path / "b", "vasterbotten_delarsrapport_2021_08")
+    text = (folder / "bok.toml").read_text(encoding="utf-8")
+    (folder / "bok.toml").write_text(text.replace("\nmanader =", "\nmanadr ="), encoding="utf-8")
+    line = next(n for n, x in enumerate(text.splitlines(), 1) if x.startswith("manader"))
+    p = subprocess.run([sys.executable, "-m", "xlmodel", "bygg", "src/vasterbotten_delarsrapport_2021_08",
+                        "--ut", "ut"], capture_output=True, text=True, cwd=tmp_path / "b")
+    assert p.returncode == 2, p.stderr
+    assert (f"Fil 'src/vasterbotten_delarsrapport_2021_08/bok.toml', rad {line}, nyckel 'uppfoljning.manadr', "
+            "regel bygg: okänd nyckel 'uppfoljning.manadr' – menade du 'manader'?") in p.stderr, p.stderr
+    assert "Blad" not in p.stderr

@@ -310,11 +310,11 @@ def test_an_existing_file_is_refused_and_replaced_only_with_skriv_over(kommun, t
 
 @pytest.mark.parametrize("content, expected", [
     ('namn = "K"\nar = 2026\nskatteintakter = 1\ngenerella_statsbidrag = 1\nindx = "3 %"\n',
-     "okänd nyckel 'indx' – menade du index?"),
+     "okänd nyckel 'indx' – menade du 'index'?"),
     ('namn = "K"\nar = 2026\nskatteintakter = "tio"\ngenerella_statsbidrag = 1\n', "'skatteintakter'"),
     ('namn = "K"\nar = "nästa år"\nskatteintakter = 1\ngenerella_statsbidrag = 1\n', "'ar' ska vara ett årtal"),
     ('namn = "K"\nar = 2026\nskatteintakter = 1\ngenerella_statsbidrag = 1\n[[namnd]]\nnamn = "KS"\nrm = 5\n',
-     "okänd nyckel 'namnd.rm' – menade du ram?"),
+     "okänd nyckel 'namnd.rm' – menade du 'ram'?"),
     ('namn = "K\n[[namnd]]', "är ingen giltig TOML"),
 ])
 def test_a_mistake_in_the_answers_file_is_one_swedish_line_and_exit_2(tmp_path, content, expected):

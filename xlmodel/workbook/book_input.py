@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
 
 from xlmodel.errors import InputError
+from xlmodel.location import file_key, toml_key_line
 
 RULE = "bygg"
 
@@ -207,7 +208,7 @@ def _nearest(word: str, choices: list[str]) -> str:
     if not near:
         near = difflib.get_close_matches(word.casefold(), [c.casefold() for c in choices], n=1, cutoff=0.6)
         near = [next(c for c in choices if c.casefold() == near[0])] if near else []
-    return f" – menade du {near[0]}?" if near else ""
+    return f" – menade du '{near[0]}'?" if near else ""
 
 
 def checked_meta(meta: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -217,23 +218,36 @@ def checked_meta(meta: dict[str, Any], path: Path) -> dict[str, Any]:
     if kind not in MODELS:
         got = f"'{kind}'" if isinstance(kind, str) else "ingen"
         hint = _nearest(kind, list(MODELS)) if isinstance(kind, str) else ""
-        raise InputError(f"{path}: nyckeln 'kind' anger {got} arbetsbokstyp{hint} (tillåtna: "
-                         f"{', '.join(MODELS)})", rule=RULE, argument="kind")
+        raise InputError(f"nyckeln 'kind' anger {got} arbetsbokstyp{hint} (tillåtna: "
+                         f"{', '.join(MODELS)})", rule=RULE, argument="kind").at(*key_location(path, "kind"))
     model = MODELS[kind]
     try:
         book = BookToml.model_validate(meta).root
     except ValidationError as exc:
-        key = _first_key(exc)
-        raise InputError(f"{path}: " + "; ".join(_problem(e, model) for e in exc.errors()), rule=RULE,
-                         argument=key).at(path.name, key) from None
+        # An unknown key first: a misspelt key is what also makes its right name "missing".
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        key = _first_key(errors)
+        raise InputError("; ".join(_problem(e, model) for e in errors), rule=RULE,
+                         argument=key).at(*key_location(path, key)) from None
     return book.model_dump(exclude_none=True)
 
 
-def _first_key(exc: ValidationError) -> str | None:
-    for e in exc.errors():
+def key_location(path: Path, key: str | None) -> tuple[str, str | None]:
+    """(sheet, cell) of a key of ``path`` for ``InputError.at``: "Fil 'plan/bok.toml', rad 9,
+    nyckel 'nettoram'" (the path as the user gave it; the line when the file has the key)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return file_key(str(path), key, toml_key_line(text, key) if key else None)
+
+
+def _first_key(errors: list[Any]) -> str | None:
+    """The dotted key of the first problem ("uppfoljning.manader")."""
+    for e in errors:
         loc = [x for x in e["loc"] if isinstance(x, str) and x not in MODELS]
         if loc:
-            return loc[0]
+            return ".".join(loc)
     return None
 
 

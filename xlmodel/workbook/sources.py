@@ -49,13 +49,15 @@ def load_source(folder: Path) -> BookSource:
             meta = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path} är ingen giltig TOML ({exc})", rule="bygg") from None
+    from xlmodel.workbook.book_input import check_csv_names, checked_meta, key_location, read_csv
+
     for key in ("kind", "file"):
         if not isinstance(meta.get(key), str) or not meta[key].strip():
-            raise InputError(f"{path} saknar nyckeln '{key}'", rule="bygg", argument=key)
+            raise InputError(f"nyckeln '{key}' saknas eller är tom", rule="bygg",
+                             argument=key).at(*key_location(path, key))
     if "/" in meta["file"] or "\\" in meta["file"] or meta["file"].startswith("."):
-        raise InputError(f"{path}: filnamnet '{meta['file']}' får inte innehålla en sökväg", rule="bygg",
-                         argument="file")
-    from xlmodel.workbook.book_input import check_csv_names, checked_meta, read_csv
+        raise InputError(f"filnamnet '{meta['file']}' får inte innehålla en sökväg", rule="bygg",
+                         argument="file").at(*key_location(path, "file"))
 
     meta = checked_meta(meta, path)  # the strict format (docs/indata.md)
     csv_paths = sorted(folder.glob("*.csv"))
