@@ -193,3 +193,35 @@ def test_a_bok_toml_key_is_located_as_file_line_and_key_never_as_sheet_and_cell(
     assert (f"Fil 'src/vasterbotten_delarsrapport_2021_08/bok.toml', rad {line}, nyckel 'uppfoljning.manadr', "
             "regel bygg: okänd nyckel 'uppfoljning.manadr' – menade du 'manader'?") in p.stderr, p.stderr
     assert "Blad" not in p.stderr
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("budget_year = = 2021", "ogiltig TOML: ogiltigt värde"),
+    ("default_index_rate = 3,1 %", "ogiltig TOML: mer text efter värdet på samma rad"),
+    ('title = "Regionplan', "ogiltig TOML: en text saknar sitt avslutande citattecken"),
+    ("budget_year 2021", "ogiltig TOML: '=' saknas efter nyckeln"),
+])
+def test_a_toml_syntax_error_is_one_swedish_line_with_file_line_and_column(tmp_path, line, expected):
+    """tomllib's English message, translated, located at the file as given, its line and column."""
+    folder = copy_source(tmp_path)
+    toml = folder / "bok.toml"
+    lines = toml.read_text(encoding="utf-8").splitlines()
+    key = line.split(" ")[0]
+    n = next(i for i, x in enumerate(lines) if x.startswith(key + " "))
+    lines[n] = line
+    toml.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "xlmodel", "bygg", "src/vasterbotten_regionplan_2021", "--ut", "ut"],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stderr.startswith(f"xlmodel: Fil 'src/vasterbotten_regionplan_2021/bok.toml', rad {n + 1}, kolumn "), p.stderr
+    assert expected in p.stderr and p.stderr.count("\n") == 1, p.stderr
+    assert not re.search(r"[Ii]nvalid|Expected|Illegal|at line", p.stderr), p.stderr
+
+
+def test_a_bok_toml_not_saved_as_utf8_is_named(tmp_path):
+    folder = copy_source(tmp_path)
+    toml = folder / "bok.toml"
+    toml.write_bytes(toml.read_text(encoding="utf-8").encode("cp1252"))
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "bok.toml" in p.stderr and "UTF-8" in p.stderr and "internt fel" not in p.stderr

@@ -315,7 +315,7 @@ def test_an_existing_file_is_refused_and_replaced_only_with_skriv_over(kommun, t
     ('namn = "K"\nar = "nästa år"\nskatteintakter = 1\ngenerella_statsbidrag = 1\n', "'ar' ska vara ett årtal"),
     ('namn = "K"\nar = 2026\nskatteintakter = 1\ngenerella_statsbidrag = 1\n[[namnd]]\nnamn = "KS"\nrm = 5\n',
      "okänd nyckel 'namnd.rm' – menade du 'ram'?"),
-    ('namn = "K\n[[namnd]]', "är ingen giltig TOML"),
+    ('namn = "K\n[[namnd]]', "svar.toml', rad 1, kolumn"),
 ])
 def test_a_mistake_in_the_answers_file_is_one_swedish_line_and_exit_2(tmp_path, content, expected):
     if "[[namnd]]" not in content:

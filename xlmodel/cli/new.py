@@ -387,7 +387,14 @@ def cmd_new(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     except XlmodelError as exc:
         # ny's own messages speak of the answers; a builder's also name where in its input
-        complain(exc.message if getattr(exc, "rule", None) == new_plan.RULE else str(exc))
+        # (without "regel ny", but with the file, line and column of a TOML syntax error).
+        if getattr(exc, "rule", None) == new_plan.RULE:
+            from xlmodel.errors import InputError
+
+            sheet, cell = getattr(exc, "sheet", None), getattr(exc, "cell", None)
+            complain(str(InputError(exc.message, sheet=sheet, cell=cell)) if sheet else exc.message)
+        else:
+            complain(str(exc))
         return EXIT_UNREADABLE
     except OSError as exc:
         complain(f"kan inte skriva {getattr(exc, 'filename', '') or ''} ({exc.strerror or exc})".replace("  ", " "))

@@ -44,12 +44,13 @@ def load_source(folder: Path) -> BookSource:
     path = folder / BOOK_FILE
     if not path.exists():
         raise InputError(f"{path} saknas", rule="bygg")
+    from xlmodel.workbook.book_input import check_csv_names, checked_meta, key_location, read_csv, toml_error
+
     try:
         with path.open("rb") as fh:
             meta = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path} är ingen giltig TOML ({exc})", rule="bygg") from None
-    from xlmodel.workbook.book_input import check_csv_names, checked_meta, key_location, read_csv
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise toml_error(path, exc) from None
 
     for key in ("kind", "file"):
         if not isinstance(meta.get(key), str) or not meta[key].strip():
