@@ -225,3 +225,21 @@ def test_a_bok_toml_not_saved_as_utf8_is_named(tmp_path):
     p = build(folder, tmp_path)
     assert p.returncode == 2, (p.returncode, p.stderr)
     assert "bok.toml" in p.stderr and "UTF-8" in p.stderr and "internt fel" not in p.stderr
+
+
+@pytest.mark.parametrize("content", ["", "header"])
+def test_an_empty_ramar_csv_says_it_holds_no_namnder(tmp_path, content):
+    """0 bytes, or the header only: the file is named and said to hold no nämnder, exit 2 (not
+    what a later rule makes of the missing rows: a change pointing at a row "that does not exist")."""
+    folder = copy_source(tmp_path)
+    header = (folder / "ramar.csv").read_text(encoding="utf-8").splitlines()[0]
+    (folder / "ramar.csv").write_text(header + "\n" if content else "", encoding="utf-8")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stderr.startswith("xlmodel: Fil 'ramar.csv', regel bygg: ") and "inga nämnder" in p.stderr, p.stderr
+    if content:
+        assert f"bara rubrikraden ({header.replace(',', ', ')})" in p.stderr, p.stderr
+    else:
+        assert "filen är tom" in p.stderr
+    assert "forandringar" not in p.stderr
+    assert not (tmp_path / "ut").exists() or not any((tmp_path / "ut").iterdir())
