@@ -93,15 +93,15 @@ def test_validate_many_gives_one_dataframe_with_unreadable_files_as_rows(tmp_pat
 def test_overview_of_many_books():
     df = analysis.overview([PLAN, DELAR, RESURS])
     assert list(df.columns) == list(analysis.OVERVIEW_COLUMNS)
-    delar = df[df["Typ"] == "delårsrapport"]
+    delar = df[df["Arbetsbok"] == "Delårsrapport"]
     # tblBalanskravAr's years with the figure each uses; the fiscal year's is the utredning's
     assert delar["År"].tolist() == [2019, 2020, 2021, 2022, 2023]
     assert delar["Balanskravsresultat"].tolist() == [-333.0, -203.0, 168.0, 312.0, 284.0]
     assert delar["Återställning"].tolist()[:2] == ["återställd", "återställd"]
-    plan = df[df["Typ"] == "regionplan"]
+    plan = df[df["Arbetsbok"] == "Regionplan"]
     assert plan["År"].tolist() == [2019, 2020, 2021, 2022, 2023]
     assert plan["Återställning"].tolist()[:2] == ["återställd", "återställd"]
-    resurs = df[df["Typ"] == "resursramar"]
+    resurs = df[df["Arbetsbok"] == "Resursramar"]
     assert resurs["År"].tolist() == [2017, 2019, 2020, 2021, 2022]
     assert resurs["Balanskravsresultat"].tolist()[1:] == [97.0, 54.0, 12.0, 51.0]
     assert resurs.iloc[0]["Återställning"] == "återställd" and resurs.iloc[0]["Underskott kvar att återställa"] == 0.0
@@ -136,8 +136,8 @@ def test_sammanstall_writes_an_overview_with_a_chart_and_cached_values(tmp_path)
     ws = openpyxl.load_workbook(out, data_only=True)["Översikt"]
     rows = list(ws.iter_rows(min_row=3, values_only=True))
     header, data = rows[0], rows[1:]
-    assert header[:4] == ("Fil", "Typ", "År", "Balanskravsresultat") and header[-1] == "Balanskravet uppfyllt"
-    assert [(r[2], r[3], r[-1]) for r in data if r[1] == "regionplan"] == [
+    assert header[:4] == ("Fil", "Arbetsbok", "År", "Balanskravsresultat") and header[-1] == "Balanskravet uppfyllt"
+    assert [(r[2], r[3], r[-1]) for r in data if r[1] == "Regionplan"] == [
         (2019, -333, "nej"), (2020, -203, "nej"), (2021, 158, "ja"), (2022, 312, "ja"), (2023, 284, "ja")]
     formulas = openpyxl.load_workbook(out)["Översikt"]
     assert str(formulas.cell(4, len(header)).value).startswith("=IF(")
@@ -339,3 +339,20 @@ def test_ny_and_bygg_accept_the_flag_their_excel_refusal_names(tmp_path):
     run = xlmodel("bygg", src, "--ut", tmp_path, cwd=tmp_path)
     assert run.returncode == 2 and "--trots-excel-las" in run.stderr
     assert xlmodel("bygg", src, "--ut", tmp_path, "--trots-excel-las", cwd=tmp_path).returncode == 0
+
+
+def test_sammanstall_names_each_books_kind_in_the_column_arbetsbok(tmp_path):
+    """The column says what the file is, "Kommunplan" for a kommun's plan (issue 12 item 5)."""
+    made = xlmodel("ny", "--kommun", "--namn", "Exempel kommun", "--ar", "2026", "--index", "2,9 %",
+                   "--indexkalla", "SKR", "--skatteintakter", "500", "--statsbidrag", "100",
+                   "--namnd", "Kommunstyrelsen=100", "--namnd", "Barn- och utbildningsnämnden=300",
+                   "--ut", "kommun.xlsx", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    run = xlmodel("sammanstall", "kommun.xlsx", PLAN, DELAR, RESURS, "--ut", "oversikt.xlsx", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    ws = openpyxl.load_workbook(tmp_path / "oversikt.xlsx", data_only=True)["Översikt"]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert rows[0][:2] == ("Fil", "Arbetsbok") and "Typ" not in rows[0]
+    kinds = {r[0]: r[1] for r in rows[1:] if r[0]}
+    assert kinds == {"kommun.xlsx": "Kommunplan", PLAN.name: "Regionplan", DELAR.name: "Delårsrapport",
+                     RESURS.name: "Resursramar"}

@@ -60,7 +60,7 @@ def test_misspelt_key_is_refused_with_the_nearest_name(tmp_path):
     set_key(folder, "nettoram", None, rename="netoram")
     p = build(folder, tmp_path)
     assert p.returncode == 2, p.stderr
-    assert "okänd nyckel 'netoram'" in p.stderr and "menade du nettoram?" in p.stderr
+    assert "okänd nyckel 'netoram'" in p.stderr and "menade du 'nettoram'?" in p.stderr
     assert not (tmp_path / "ut" / "vasterbotten_regionplan_2021.xlsm").exists()
 
 
@@ -74,7 +74,7 @@ def test_misspelt_key_is_refused_with_the_nearest_name(tmp_path):
     ("title", '""', "'title' ska vara en text som inte är tom"),
     ("file", '"plan.ods"', "ska sluta på .xlsx eller .xlsm"),
     ("file", '"../plan.xlsx"', "får inte innehålla en sökväg"),
-    ("kind", '"regionplam"', "menade du regionplan?"),
+    ("kind", '"regionplam"', "menade du 'regionplan'?"),
     ("index_note", "3", "'index_note' ska vara en text"),
 ])
 def test_user_mistakes_in_bok_toml_are_named_never_internal(tmp_path, key, value, expected):
@@ -95,7 +95,7 @@ def test_other_kinds_are_strict_too(tmp_path):
     set_key(folder, "fiscal_year", None, rename="fiscal_yaer")
     p = build(folder, tmp_path)
     assert p.returncode == 2
-    assert "okänd nyckel 'fiscal_yaer' – menade du fiscal_year?" in p.stderr
+    assert "okänd nyckel 'fiscal_yaer' – menade du 'fiscal_year'?" in p.stderr
     assert "nyckeln 'fiscal_year' saknas" in p.stderr
 
 
@@ -125,13 +125,13 @@ def test_unknown_csv_file_and_column_are_refused_with_the_nearest_name(tmp_path)
     folder = copy_source(tmp_path)
     (folder / "publicerat.csv").rename(folder / "publicerad.csv")
     p = build(folder, tmp_path)
-    assert p.returncode == 2 and "publicerad.csv" in p.stderr and "menade du publicerat?" in p.stderr
+    assert p.returncode == 2 and "publicerad.csv" in p.stderr and "menade du 'publicerat'?" in p.stderr
     (folder / "publicerad.csv").rename(folder / "publicerat.csv")
     text = (folder / "ramar.csv").read_text(encoding="utf-8")
     (folder / "ramar.csv").write_text(text.replace("Indexsats", "Index sats", 1), encoding="utf-8")
     p = build(folder, tmp_path)
     assert p.returncode == 2
-    assert "okänd kolumn 'Index sats' – menade du Indexsats?" in p.stderr
+    assert "okänd kolumn 'Index sats' – menade du 'Indexsats'?" in p.stderr
 
 
 def test_broken_csv_rows_and_bad_values_are_located(tmp_path):
@@ -167,3 +167,79 @@ def test_indata_reference_names_every_key_and_column():
                 for col in spec.inputs:
                     if "{" not in col.header and not re.search(r"\d{4}$", col.header):
                         assert f"`{col.header}`" in doc, (spec.table, col.header)
+
+
+def test_a_bok_toml_key_is_located_as_file_line_and_key_never_as_sheet_and_cell(tmp_path):
+    """The location of a bok.toml mistake names the file as the user gave it, the line and the
+    key (with its section), not "Blad 'bok.toml', cell netoram" (issue 12 item 5)."""
+    folder = copy_source(tmp_path)
+    set_key(folder, "nettoram", None, rename="netoram")
+    line = next(n for n, x in enumerate((folder / "bok.toml").read_text(encoding="utf-8").splitlines(), 1)
+                if x.startswith("netoram"))
+    p = subprocess.run([sys.executable, "-m", "xlmodel", "bygg", "src/vasterbotten_regionplan_2021", "--ut", "ut"],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert (f"Fil 'src/vasterbotten_regionplan_2021/bok.toml', rad {line}, nyckel 'netoram', regel bygg: "
+            "okänd nyckel 'netoram' – menade du 'nettoram'?") in p.stderr, p.stderr
+    assert "Blad" not in p.stderr and "cell" not in p.stderr and str(tmp_path) not in p.stderr
+
+    folder = copy_source(tmp_path / "b", "vasterbotten_delarsrapport_2021_08")
+    text = (folder / "bok.toml").read_text(encoding="utf-8")
+    (folder / "bok.toml").write_text(text.replace("\nmanader =", "\nmanadr ="), encoding="utf-8")
+    line = next(n for n, x in enumerate(text.splitlines(), 1) if x.startswith("manader"))
+    p = subprocess.run([sys.executable, "-m", "xlmodel", "bygg", "src/vasterbotten_delarsrapport_2021_08",
+                        "--ut", "ut"], capture_output=True, text=True, cwd=tmp_path / "b")
+    assert p.returncode == 2, p.stderr
+    assert (f"Fil 'src/vasterbotten_delarsrapport_2021_08/bok.toml', rad {line}, nyckel 'uppfoljning.manadr', "
+            "regel bygg: okänd nyckel 'uppfoljning.manadr' – menade du 'manader'?") in p.stderr, p.stderr
+    assert "Blad" not in p.stderr
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("budget_year = = 2021", "ogiltig TOML: ogiltigt värde"),
+    ("default_index_rate = 3,1 %", "ogiltig TOML: mer text efter värdet på samma rad"),
+    ('title = "Regionplan', "ogiltig TOML: en text saknar sitt avslutande citattecken"),
+    ("budget_year 2021", "ogiltig TOML: '=' saknas efter nyckeln"),
+])
+def test_a_toml_syntax_error_is_one_swedish_line_with_file_line_and_column(tmp_path, line, expected):
+    """tomllib's English message, translated, located at the file as given, its line and column."""
+    folder = copy_source(tmp_path)
+    toml = folder / "bok.toml"
+    lines = toml.read_text(encoding="utf-8").splitlines()
+    key = line.split(" ")[0]
+    n = next(i for i, x in enumerate(lines) if x.startswith(key + " "))
+    lines[n] = line
+    toml.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "xlmodel", "bygg", "src/vasterbotten_regionplan_2021", "--ut", "ut"],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stderr.startswith(f"xlmodel: Fil 'src/vasterbotten_regionplan_2021/bok.toml', rad {n + 1}, kolumn "), p.stderr
+    assert expected in p.stderr and p.stderr.count("\n") == 1, p.stderr
+    assert not re.search(r"[Ii]nvalid|Expected|Illegal|at line", p.stderr), p.stderr
+
+
+def test_a_bok_toml_not_saved_as_utf8_is_named(tmp_path):
+    folder = copy_source(tmp_path)
+    toml = folder / "bok.toml"
+    toml.write_bytes(toml.read_text(encoding="utf-8").encode("cp1252"))
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "bok.toml" in p.stderr and "UTF-8" in p.stderr and "internt fel" not in p.stderr
+
+
+@pytest.mark.parametrize("content", ["", "header"])
+def test_an_empty_ramar_csv_says_it_holds_no_namnder(tmp_path, content):
+    """0 bytes, or the header only: the file is named and said to hold no nämnder, exit 2 (not
+    what a later rule makes of the missing rows: a change pointing at a row "that does not exist")."""
+    folder = copy_source(tmp_path)
+    header = (folder / "ramar.csv").read_text(encoding="utf-8").splitlines()[0]
+    (folder / "ramar.csv").write_text(header + "\n" if content else "", encoding="utf-8")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stderr.startswith("xlmodel: Fil 'ramar.csv', regel bygg: ") and "inga nämnder" in p.stderr, p.stderr
+    if content:
+        assert f"bara rubrikraden ({header.replace(',', ', ')})" in p.stderr, p.stderr
+    else:
+        assert "filen är tom" in p.stderr
+    assert "forandringar" not in p.stderr
+    assert not (tmp_path / "ut").exists() or not any((tmp_path / "ut").iterdir())

@@ -108,6 +108,18 @@ def test_a_kommun_plan_from_options_validates_clean(kommun):
     assert "0 fel, 0 varningar" in check.stdout
 
 
+def test_validera_names_a_kommun_plan_a_kommunplan_and_a_region_plan_a_regionplan(kommun, region):
+    """The text report's label is the body's plan, not always "regionplan"; the JSON's "kind"
+    stays the kind's key (what scripts match on)."""
+    path, _ = kommun
+    check = run("validera", path.name, str(region), cwd=path.parent)
+    assert check.returncode == 0, check.stdout
+    assert f"{path.name} (kommunplan, " in check.stdout and "regionplan" not in check.stdout.split("\n")[0]
+    assert f"{region.name} (regionplan, " in check.stdout, check.stdout
+    as_json = run("validera", path.name, "--format", "json", cwd=path.parent)
+    assert '"kind": "regionplan"' in as_json.stdout
+
+
 def _index_rows(wb) -> list[tuple]:
     """The filled rows of tblIndex (other tables stand below it on Parametrar)."""
     ws = wb["Parametrar"]
@@ -310,12 +322,12 @@ def test_an_existing_file_is_refused_and_replaced_only_with_skriv_over(kommun, t
 
 @pytest.mark.parametrize("content, expected", [
     ('namn = "K"\nar = 2026\nskatteintakter = 1\ngenerella_statsbidrag = 1\nindx = "3 %"\n',
-     "okänd nyckel 'indx' – menade du index?"),
+     "okänd nyckel 'indx' – menade du 'index'?"),
     ('namn = "K"\nar = 2026\nskatteintakter = "tio"\ngenerella_statsbidrag = 1\n', "'skatteintakter'"),
     ('namn = "K"\nar = "nästa år"\nskatteintakter = 1\ngenerella_statsbidrag = 1\n', "'ar' ska vara ett årtal"),
     ('namn = "K"\nar = 2026\nskatteintakter = 1\ngenerella_statsbidrag = 1\n[[namnd]]\nnamn = "KS"\nrm = 5\n',
-     "okänd nyckel 'namnd.rm' – menade du ram?"),
-    ('namn = "K\n[[namnd]]', "är ingen giltig TOML"),
+     "okänd nyckel 'namnd.rm' – menade du 'ram'?"),
+    ('namn = "K\n[[namnd]]', "svar.toml', rad 1, kolumn"),
 ])
 def test_a_mistake_in_the_answers_file_is_one_swedish_line_and_exit_2(tmp_path, content, expected):
     if "[[namnd]]" not in content:

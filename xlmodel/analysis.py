@@ -36,12 +36,21 @@ from xlmodel.errors import InputError
 
 RESTORATION_COLUMNS = ("Underskottsår", "Underskott", "Återställt", "Avskrivet (synnerliga skäl)",
                        "Kvar att återställa", "Sista år", "Status")
-FINDING_COLUMNS = ("Fil", "Typ", "Allvar", "Regel", "Blad", "Cell", "Meddelande", "Förväntat", "Funnet")
+FINDING_COLUMNS = ("Fil", "Arbetsbok", "Allvar", "Regel", "Blad", "Cell", "Meddelande", "Förväntat", "Funnet")
 GOAL_COLUMNS = ("Mål", "Period", "Belopp", "Skatter och statsbidrag", "Andel", "Lägst", "Högst", "Status")
-OVERVIEW_COLUMNS = ("Fil", "Typ", "År", "Balanskravsresultat", "Underskott kvar att återställa",
+OVERVIEW_COLUMNS = ("Fil", "Arbetsbok", "År", "Balanskravsresultat", "Underskott kvar att återställa",
                     "Återställning", "Mål uppfyllda", "Mål totalt", "Anmärkning")
 LACKS = "arbetsboken saknar "
 KIND_NAMES = {"regionplan": "regionplan", "delarsrapport": "delårsrapport", "resursramar": "resursramar"}
+# The column "Arbetsbok" of findings and overview: the workbook's kind as a title says it,
+# "Regionplan", "Kommunplan" (a regionplan whose Organ is kommun), "Delårsrapport",
+# "Resursramar"; "Okänd" for none of xlmodel's kinds. ("Typ" was taken for a row's type in
+# resultatbudget and forandringar.)
+UNKNOWN_KIND = "Okänd"
+
+
+def _kind_title(label: str | None) -> str:
+    return label[:1].upper() + label[1:] if label else UNKNOWN_KIND
 
 
 def _number(x: Any) -> Any:
@@ -269,7 +278,7 @@ def validate_many(paths: Iterable[str | Path], *, strict: bool = False) -> pd.Da
     rows = []
     for p in paths:
         rep = validate_file(p, strict=strict)
-        kind = KIND_NAMES.get(rep.kind or "", rep.kind)
+        kind = _kind_title(rep.label or KIND_NAMES.get(rep.kind or "", rep.kind))
         if rep.error:
             rows.append([str(p), kind, "fel", "läsfel", None, None, rep.error, None, None])
         for f in rep.findings:
@@ -297,7 +306,9 @@ def _book_rows(book: Workbook) -> list[list[Any]]:
     from xlmodel.rules.goals import STATUS_MET
     from xlmodel.workbook import parts
 
-    kind = KIND_NAMES.get(book.kind or "", "okänd")
+    from xlmodel.workbook.body_cells import kind_label
+
+    kind = _kind_title(kind_label(book.kind, book.cells))
     lacks = book.lacks()
     note = LACKS + " och ".join(lacks) if lacks else None
     goals = book._goal_results()

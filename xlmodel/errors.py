@@ -9,6 +9,10 @@ is one sentence or two, never a traceback.
 from __future__ import annotations
 
 
+# The files a location may name instead of a sheet (the sources of ``xlmodel bygg``).
+FILE_SUFFIXES = (".csv", ".toml")
+
+
 class XlmodelError(Exception):
     """Base class of every error xlmodel raises on purpose."""
 
@@ -49,13 +53,15 @@ class InputError(XlmodelError, ValueError):
 
     def location(self) -> str:
         parts = []
-        # A CSV source of ``xlmodel bygg`` is located as sheet "name.csv", cell "rad 2,
-        # kolumn 'Belopp'": say "fil" and "rad", not "blad" and "cell".
-        is_file = bool(self.sheet) and self.sheet.lower().endswith(".csv")
+        # A source file of ``xlmodel bygg`` is located as sheet "name.csv", cell "rad 2,
+        # kolumn 'Belopp'", or sheet "…/bok.toml", cell "rad 9, nyckel 'nettoram'"
+        # (``location.file_key``): say "fil", "rad" and "nyckel", not "blad" and "cell".
+        is_file = bool(self.sheet) and self.sheet.lower().endswith(FILE_SUFFIXES)
         if self.sheet:
             parts.append(f"{'fil' if is_file else 'blad'} '{self.sheet}'")
         if self.cell:
-            parts.append(self.cell if self.cell.startswith("rad ") else f"cell {self.cell}")
+            as_is = self.cell.startswith("rad ") or (is_file and self.cell.startswith("nyckel "))
+            parts.append(self.cell if as_is else f"cell {self.cell}")
         if self.argument and not self.cell:
             parts.append(f"argument '{self.argument}'")
         if self.rule:

@@ -7,6 +7,9 @@ such as ``series.1.year``. Three kinds of origin, as ``InputError`` shows them:
 - a workbook cell: ``Location(sheet="Ramar", cell="B14")`` → "Blad 'Ramar', cell B14";
 - a row of a CSV source of ``xlmodel bygg``: ``Location(sheet="ramar.csv",
   cell="rad 3, kolumn 'År'")`` → "Fil 'ramar.csv', rad 3, kolumn 'År'";
+- a key of a ``bok.toml``: ``file_key("plan/bok.toml", "uppfoljning.manader", line=14)``
+  → "Fil 'plan/bok.toml', rad 14, nyckel 'uppfoljning.manader'" (the line when the key
+  is found in the text; a section's key with its section);
 - an Excel function's argument and the element of its range:
   ``Location(argument="ar[2]")`` → "Argument 'ar', värde nr 2" (``xlmodel.excel``).
 
@@ -33,6 +36,33 @@ class Location:
     def error(self, message: str, *, rule: str | None) -> InputError:
         """An ``InputError`` at this location."""
         return InputError(message, rule=rule, argument=self.argument, sheet=self.sheet, cell=self.cell)
+
+
+def file_key(file: str, key: str | None, line: int | None = None) -> tuple[str, str | None]:
+    """(sheet, cell) of a key of a TOML file, for ``InputError.at``: the file by the name the
+    user gave, the line when known, the key dotted with its section."""
+    parts = ([f"rad {line}"] if line else []) + ([f"nyckel '{key}'"] if key else [])
+    return file, ", ".join(parts) or None
+
+
+def toml_key_line(text: str, key: str) -> int | None:
+    """The line (from 1) where ``key`` ("nettoram", "uppfoljning.manader") is set in a TOML
+    text, or where its section begins when the key itself is not there (a missing key); None
+    when neither is found. Plain ``key = value`` lines and ``[section]`` headers only,
+    which is what a bok.toml holds."""
+    *section, name = key.split(".")
+    want = ".".join(section)
+    current, header_line = "", None
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("[") and not line.startswith("[["):
+            current = line.strip("[] \t").split("]")[0].strip()
+            if current == want and header_line is None:
+                header_line = n
+            continue
+        if current == want and "=" in line and line.split("=", 1)[0].strip().strip('"\'') == name:
+            return n
+    return header_line if want else None
 
 
 def at_field(path: str) -> Location:

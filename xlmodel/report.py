@@ -62,6 +62,7 @@ class FileResult:
     error: str | None = None
     checked_cells: int = 0
     parts: tuple[str, ...] = ()   # the parts found in a book that is none of xlmodel's own kinds
+    label: str | None = None      # the kind as the text names it ("kommunplan"); None: the kind itself
 
     @classmethod
     def of(cls, report: Any) -> "FileResult":
@@ -83,6 +84,7 @@ class FileResult:
             error=get("error"),
             checked_cells=int(get("checked_cells") or 0),
             parts=tuple(get("parts") or ()),
+            label=get("label"),
         )
 
     def count(self, severity: Severity) -> int:
@@ -258,7 +260,7 @@ def _file_header(r: FileResult, strict: bool, paint: _Paint) -> str:
         return f"{paint(_one_line(r.path), 'bold')}: {paint('kunde inte läsas', 'red')} – {_one_line(r.error)}"
     about = []
     if r.kind:
-        about.append(r.kind)
+        about.append(r.label or r.kind)
     elif r.parts:
         about.append(f"{'delar' if len(r.parts) > 1 else 'del'}: {', '.join(r.parts)}")
     about.append(_n(r.checked_cells, "cell kontrollerad", "celler kontrollerade"))

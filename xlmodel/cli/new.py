@@ -11,6 +11,7 @@ never waits for input. The answers become ``new_plan.NewPlan`` and then the inpu
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -125,7 +126,9 @@ def option_keys(args: argparse.Namespace) -> set[str]:
 def _as_options(message: str, keys: set[str]) -> str:
     """A message about answer keys, with the keys the options gave named as those options."""
     for key in sorted(keys, key=len, reverse=True):
-        message = message.replace(f"'{key}'", OPTION_OF[key]).replace(f"'{key}.", f"'{OPTION_OF[key]} ")
+        # Not the nearest-name hint ("menade du 'index'?"): that names the file's key to write.
+        message = re.sub(rf"(?<!menade du )'{re.escape(key)}'", OPTION_OF[key], message)
+        message = message.replace(f"'{key}.", f"'{OPTION_OF[key]} ")
     return message
 
 
@@ -384,7 +387,14 @@ def cmd_new(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     except XlmodelError as exc:
         # ny's own messages speak of the answers; a builder's also name where in its input
-        complain(exc.message if getattr(exc, "rule", None) == new_plan.RULE else str(exc))
+        # (without "regel ny", but with the file, line and column of a TOML syntax error).
+        if getattr(exc, "rule", None) == new_plan.RULE:
+            from xlmodel.errors import InputError
+
+            sheet, cell = getattr(exc, "sheet", None), getattr(exc, "cell", None)
+            complain(str(InputError(exc.message, sheet=sheet, cell=cell)) if sheet else exc.message)
+        else:
+            complain(str(exc))
         return EXIT_UNREADABLE
     except OSError as exc:
         complain(f"kan inte skriva {getattr(exc, 'filename', '') or ''} ({exc.strerror or exc})".replace("  ", " "))

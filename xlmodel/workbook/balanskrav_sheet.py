@@ -140,7 +140,7 @@ def validate_balanskrav(cells) -> tuple[list[Finding], int]:
 def build_balanskrav(book, source) -> None:
     from xlmodel.workbook.book import csv_table
 
-    raw = csv_table(source, "balanskrav", T)
+    raw = csv_table(source, "balanskrav", T, rows_of=("år", "år"))
     stated = csv_table(source, "frister", S, optional=True)
     book.input_table(T, raw.rows)
     if stated is not None:

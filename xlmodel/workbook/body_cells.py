@@ -6,6 +6,9 @@ nothing is computed from it; what follows from it is the index's name (LPIK or P
 the dated series xlmodel looks the budget year's rate up in (``index.lpik`` or
 ``index.pkv``), which ``forklara`` and ``rulla-fram`` use. A workbook without the cell
 (every plan made before it existed) is a region's.
+
+``kind_label`` is how a report names the workbook's kind: a kommun's plan is a
+"kommunplan", not a "regionplan" (the kind's key, which stays "regionplan").
 """
 
 from __future__ import annotations
@@ -32,3 +35,22 @@ def workbook_body(cells: Any) -> BodyType:
         return body_type(str(value))
     except InputError as err:
         raise err.at(*param_location(cells, ORGAN_PARAM)) from None
+
+
+# The kinds (``kinds.KINDS``) as a report names them, in lower case.
+KIND_LABELS = {"regionplan": "regionplan", "delarsrapport": "delårsrapport", "resursramar": "resursramar"}
+
+
+def kind_label(kind: str | None, cells: Any = None) -> str | None:
+    """The workbook's kind as a controller reads it: "kommunplan" for a regionplan whose Organ
+    is kommun, else the kind's Swedish name; None for none of xlmodel's kinds. An unreadable
+    Organ cell (a finding of its own) names the kind as the region's."""
+    if kind is None:
+        return None
+    if kind == "regionplan" and cells is not None:
+        try:
+            if workbook_body(cells).key == "kommun":
+                return "kommunplan"
+        except InputError:
+            pass
+    return KIND_LABELS.get(kind, kind)

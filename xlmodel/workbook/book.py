@@ -30,13 +30,24 @@ from xlmodel.workbook.tables import RawTable
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc).replace(tzinfo=None)
 
 
-def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bool = False) -> RawTable | None:
+def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bool = False,
+              rows_of: tuple[str, str] | None = None) -> RawTable | None:
     """A CSV of the source folder as a RawTable keyed by the layout's column keys, with the
     geometry the table will have in the built workbook (the layout's position), so code that
-    computes formulas from a table's cells works the same on a CSV source and on a workbook."""
+    computes formulas from a table's cells works the same on a CSV source and on a workbook.
+    ``rows_of`` (plural and singular, ("nämnder", "nämnd")): the table must have rows; an empty file, or one with only
+    its header, is refused saying so (not with what a later rule makes of an empty table)."""
     if optional and name not in source.tables:
         return None
     rows = source.table(name)
+    if rows_of and not rows:
+        header = source.headers.get(name) or []
+        wanted = ", ".join(c.header for c in spec.inputs)
+        many, one = rows_of
+        what = (f"filen har bara rubrikraden ({', '.join(header)}) och inga {many}: skriv en rad per {one} "
+                f"under den" if header else
+                f"filen är tom och har inga {many}: den ska ha rubrikraden ({wanted}) och en rad per {one}")
+        raise InputError(what, rule="bygg").at(f"{name}.csv")
     by_header = {c.header: c.key for c in spec.inputs}
     if name in source.headers:
         from xlmodel.workbook.book_input import check_columns

@@ -25,6 +25,8 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
+import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -32,6 +34,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
 
 from xlmodel.errors import InputError
+from xlmodel.location import file_key, toml_key_line
 
 RULE = "bygg"
 
@@ -207,7 +210,7 @@ def _nearest(word: str, choices: list[str]) -> str:
     if not near:
         near = difflib.get_close_matches(word.casefold(), [c.casefold() for c in choices], n=1, cutoff=0.6)
         near = [next(c for c in choices if c.casefold() == near[0])] if near else []
-    return f" – menade du {near[0]}?" if near else ""
+    return f" – menade du '{near[0]}'?" if near else ""
 
 
 def checked_meta(meta: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -217,23 +220,90 @@ def checked_meta(meta: dict[str, Any], path: Path) -> dict[str, Any]:
     if kind not in MODELS:
         got = f"'{kind}'" if isinstance(kind, str) else "ingen"
         hint = _nearest(kind, list(MODELS)) if isinstance(kind, str) else ""
-        raise InputError(f"{path}: nyckeln 'kind' anger {got} arbetsbokstyp{hint} (tillåtna: "
-                         f"{', '.join(MODELS)})", rule=RULE, argument="kind")
+        raise InputError(f"nyckeln 'kind' anger {got} arbetsbokstyp{hint} (tillåtna: "
+                         f"{', '.join(MODELS)})", rule=RULE, argument="kind").at(*key_location(path, "kind"))
     model = MODELS[kind]
     try:
         book = BookToml.model_validate(meta).root
     except ValidationError as exc:
-        key = _first_key(exc)
-        raise InputError(f"{path}: " + "; ".join(_problem(e, model) for e in exc.errors()), rule=RULE,
-                         argument=key).at(path.name, key) from None
+        # An unknown key first: a misspelt key is what also makes its right name "missing".
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        key = _first_key(errors)
+        raise InputError("; ".join(_problem(e, model) for e in errors), rule=RULE,
+                         argument=key).at(*key_location(path, key)) from None
     return book.model_dump(exclude_none=True)
 
 
-def _first_key(exc: ValidationError) -> str | None:
-    for e in exc.errors():
+def key_location(path: Path, key: str | None) -> tuple[str, str | None]:
+    """(sheet, cell) of a key of ``path`` for ``InputError.at``: "Fil 'plan/bok.toml', rad 9,
+    nyckel 'nettoram'" (the path as the user gave it; the line when the file has the key)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return file_key(str(path), key, toml_key_line(text, key) if key else None)
+
+
+# tomllib's messages (Python 3.11–3.13) in Swedish; the text after the known start is kept.
+_TOML_MESSAGES = [
+    ("Invalid value", "ogiltigt värde: en text, och ett tal med decimalkomma eller procent, skrivs inom "
+                      "citattecken, t.ex. \"3,1 %\""),
+    ("Invalid statement", "ogiltig rad: skriv nyckel = värde eller [avsnitt]"),
+    ("Expected '=' after a key in a key/value pair", "'=' saknas efter nyckeln"),
+    ("Expected newline or end of document after a statement", "mer text efter värdet på samma rad (en text, och ett tal "
+                                                              "med decimalkomma eller procent, skrivs inom "
+                                                              "citattecken; en kommentar börjar med #)"),
+    ("Expected ']' at the end of a table declaration", "']' saknas i slutet av avsnittets rubrik"),
+    ("Expected ']]' at the end of an array declaration", "']]' saknas i slutet av rubriken"),
+    ("Expected", "ett tecken saknas:"),
+    ("Invalid initial character for a key part", "en nyckel får inte börja med det tecknet"),
+    ("Unterminated string", "en text saknar sitt avslutande citattecken"),
+    ("Unclosed array", "en lista saknar sin avslutande ']'"),
+    ("Unclosed inline table", "en tabell saknar sin avslutande '}'"),
+    ("Cannot overwrite a value", "nyckeln är redan satt"),
+    ("Cannot declare", "anges två gånger:"),
+    ("Cannot mutate immutable namespace", "kan inte ändras här:"),
+    ("Cannot redefine namespace", "avsnittet anges två gånger:"),
+    ("Duplicate inline table key", "nyckeln anges två gånger:"),
+    ("Invalid date or datetime", "ogiltigt datum"),
+    ("Invalid hex value", "ogiltig \\u-kod i en text"),
+    ("Escaped character is not a Unicode scalar value", "ogiltig \\u-kod i en text"),
+    ("Unescaped '\\' in a string", "ett '\\' i en text ska skrivas '\\\\' (eller använd enkla citattecken)"),
+    ("Illegal character", "otillåtet tecken"),
+    ("Found invalid character", "otillåtet tecken"),
+]
+
+
+def toml_error(path: Path | str, exc: Exception, rule: str = RULE) -> InputError:
+    """A TOML file that cannot be read, as one Swedish line naming the file, line and column:
+    "Fil 'plan/bok.toml', rad 8, kolumn 15, regel bygg: ogiltig TOML: ogiltigt värde …"."""
+    if isinstance(exc, UnicodeDecodeError):
+        return InputError("filen är inte sparad som UTF-8; spara om den som UTF-8", rule=rule).at(str(path))
+    if not isinstance(exc, tomllib.TOMLDecodeError):
+        return InputError(f"filen kan inte läsas ({getattr(exc, 'strerror', None) or exc})", rule=rule).at(str(path))
+    text = str(exc)
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", text)
+    line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+    column = getattr(exc, "colno", None) or (int(found.group(2)) if found else None)
+    english = getattr(exc, "msg", None) or (text[:found.start()] if found else text)
+    what = "ogiltigt innehåll"
+    if english.startswith("Illegal character") and english.endswith(repr("\n")):
+        english = "Unterminated string"  # a newline inside a string: its closing quote is missing
+    for start, swedish in _TOML_MESSAGES:
+        if english.startswith(start):
+            rest = english[len(start):].strip()
+            what = f"{swedish} {rest}".strip() if swedish.endswith(":") else swedish
+            break
+    where = ", ".join(([f"rad {line}"] if line else []) + ([f"kolumn {column}"] if column else []))
+    return InputError(f"ogiltig TOML: {what}", rule=rule).at(str(path), where or None)
+
+
+def _first_key(errors: list[Any]) -> str | None:
+    """The dotted key of the first problem ("uppfoljning.manader")."""
+    for e in errors:
         loc = [x for x in e["loc"] if isinstance(x, str) and x not in MODELS]
         if loc:
-            return loc[0]
+            return ".".join(loc)
     return None
 
 

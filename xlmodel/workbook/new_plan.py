@@ -152,7 +152,9 @@ def answers_from_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InputError(f"{path} finns inte", rule=RULE) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} är ingen giltig TOML ({exc})", rule=RULE) from None
+        from xlmodel.workbook.book_input import toml_error
+
+        raise toml_error(path, exc, RULE) from None
     except OSError as exc:
         raise InputError(f"{path} kan inte läsas ({exc.strerror or exc})", rule=RULE) from None
     if isinstance(data.get("ramfil"), str) and not Path(data["ramfil"]).is_absolute():

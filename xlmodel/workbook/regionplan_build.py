@@ -15,7 +15,7 @@ from xlmodel.workbook.vba import ENTRY_MACRO, xlwings_vba_project
 def frame_sources_from_csv(source: BookSource) -> F.FrameSources:
     meta = source.meta
     return F.FrameSources(
-        frames=csv_table(source, "ramar", L.FRAMES_TABLE),
+        frames=csv_table(source, "ramar", L.FRAMES_TABLE, rows_of=("nämnder", "nämnd")),
         changes=csv_table(source, "forandringar", L.CHANGES_TABLE),
         published=csv_table(source, "publicerat", L.PUBLISHED_TABLE, optional=True),
         year=int(meta["budget_year"]),

@@ -205,7 +205,7 @@ def validate_resultatbudget(cells) -> tuple[list[Finding], int]:
 def build_resultatbudget(book, source) -> None:
     from xlmodel.workbook.book import csv_table
 
-    raw = csv_table(source, "resultatbudget", T)
+    raw = csv_table(source, "resultatbudget", T, rows_of=("år", "år"))
     book.input_table(T, raw.rows)
     computed, _, years, row_of = resultatbudget_cells(raw)
     for c in computed:

@@ -159,7 +159,10 @@ def inputs_from_source(source) -> Inputs:
     meta = source.meta
     raw_params = {name: meta.get(key) for name, key in PARAM_META_KEYS.items()}
     raw_params = {k: (str(v) if isinstance(v, float) else v) for k, v in raw_params.items()}
-    where = {name: ("bok.toml", key) for name, key in PARAM_META_KEYS.items()}
+    from xlmodel.workbook.book_input import key_location
+    from xlmodel.workbook.sources import BOOK_FILE
+
+    where = {name: key_location(source.folder / BOOK_FILE, key) for name, key in PARAM_META_KEYS.items()}
     first = convert_at(raw_params, where, R.P_FIRST_YEAR)
     last = convert_at(raw_params, where, R.P_LAST_YEAR)
     first, last = _plan_years(first, last, where[R.P_LAST_YEAR.name])

@@ -44,18 +44,21 @@ def load_source(folder: Path) -> BookSource:
     path = folder / BOOK_FILE
     if not path.exists():
         raise InputError(f"{path} saknas", rule="bygg")
+    from xlmodel.workbook.book_input import check_csv_names, checked_meta, key_location, read_csv, toml_error
+
     try:
         with path.open("rb") as fh:
             meta = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path} är ingen giltig TOML ({exc})", rule="bygg") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise toml_error(path, exc) from None
+
     for key in ("kind", "file"):
         if not isinstance(meta.get(key), str) or not meta[key].strip():
-            raise InputError(f"{path} saknar nyckeln '{key}'", rule="bygg", argument=key)
+            raise InputError(f"nyckeln '{key}' saknas eller är tom", rule="bygg",
+                             argument=key).at(*key_location(path, key))
     if "/" in meta["file"] or "\\" in meta["file"] or meta["file"].startswith("."):
-        raise InputError(f"{path}: filnamnet '{meta['file']}' får inte innehålla en sökväg", rule="bygg",
-                         argument="file")
-    from xlmodel.workbook.book_input import check_csv_names, checked_meta, read_csv
+        raise InputError(f"filnamnet '{meta['file']}' får inte innehålla en sökväg", rule="bygg",
+                         argument="file").at(*key_location(path, "file"))
 
     meta = checked_meta(meta, path)  # the strict format (docs/indata.md)
     csv_paths = sorted(folder.glob("*.csv"))

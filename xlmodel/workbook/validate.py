@@ -33,6 +33,8 @@ class FileReport(BaseModel):
     # The parts found in a workbook that is not one of xlmodel's own kinds (holding):
     # what was checked in the team's own book. Empty for xlmodel's own books.
     parts: list[str] = []
+    # How the text report names the kind ("kommunplan", "delårsrapport"; body_cells.kind_label).
+    label: str | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -130,6 +132,9 @@ def validate_file(path: str | Path, *, strict: bool = False) -> FileReport:
             # memory bound); regenerate, which patches them, opens its package whole.
             cells = PackageCells.open(path, lazy=True)
             report.kind, report.findings, report.checked_cells = validate_cells(cells, strict=strict)
+            from xlmodel.workbook.body_cells import kind_label
+
+            report.label = kind_label(report.kind, cells)
             if report.kind is None:
                 from xlmodel.workbook.holding import parts_in
 
