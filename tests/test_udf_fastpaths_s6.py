@@ -67,3 +67,52 @@ def test_parse_rate_text_cached_same_as_parsed(text):
     want = outcome(lambda: _rate(text, "sats", "upprakning", None))
     for _ in range(2):
         assert outcome(lambda: parse_rate(text, argument="sats", rule="upprakning")) == want
+
+
+# --------------------------------------------------------------------------- FilledDown
+
+from xlmodel.formula.template import _DIGITS, FilledDown  # noqa: E402
+
+
+def _find_number_by_number(fd: FilledDown, formula: str, row: int, col: int):
+    """``FilledDown.find`` as it was before the per-column text (every number compared)."""
+    parts = _DIGITS.split(formula)
+    entry = fd._known.get((col, tuple(parts[0::2])))
+    if entry is None:
+        return None
+    value, row0, numbers, relative = entry
+    dr = row - row0
+    for got, first, rel in zip(parts[1::2], numbers, relative):
+        if (int(got) != int(first) + dr) if rel else (got != first):
+            return None
+    return value, row0
+
+
+_refs = st.tuples(st.sampled_from(["", "$"]), st.sampled_from(["A", "B", "Utfall!C", "'Blad 2'!D"]),
+                  st.sampled_from(["", "$"]), st.integers(0, 30), st.sampled_from(["", "0"]))
+
+
+def _formula(args, text):
+    shown = [f"{sheet_col[:0]}{ca}{sheet_col}{ra}{lead}{r}" for ca, sheet_col, ra, r, lead in args]
+    return "BALANSKRAV(" + ";".join(shown) + (f';"{text}"' if text else "") + ")"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.lists(_refs, min_size=1, max_size=4), st.sampled_from(["", "3,1 %", "{0}", "x}{"]),
+                          st.integers(1, 40), st.integers(1, 3)), min_size=1, max_size=30))
+def test_filled_down_same_answers(cells):
+    """Formulas with relative and absolute rows, leading zeros, rows that would go below
+    0, braces in text, in a few columns: ``find`` gives what the number-by-number
+    comparison gives, whichever entry was found last in the column."""
+    fd = FilledDown()
+    for args, text, row, col in cells:
+        formula = _formula(args, text)
+        want = _find_number_by_number(fd, formula, row, col)
+        assert fd.find(formula, row, col) == want
+        if want is None:
+            fd.add(formula, row, col, (formula, row))
+        # the same formula shifted a few rows, up and down, found again
+        for dr in (-2, 1, 5):
+            moved = _formula([(ca, sc, ra, r + dr if not ra and r + dr >= 0 else r, lead)
+                              for ca, sc, ra, r, lead in args], text)
+            assert fd.find(moved, row + dr, col) == _find_number_by_number(fd, moved, row + dr, col)
