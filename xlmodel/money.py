@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, getcontext
 from typing import Any
 
@@ -130,6 +131,14 @@ def parse_rate(value: Any, *, argument: str, rule: str | None = None, blank: Dec
     """A rate as a fraction. Text "1,9 %" gives 0.019; a number is taken as a fraction
     (Excel stores 1,9 % as 0.019). Rates outside -100 %..+100 % are refused: an index or
     a cut of more than the whole frame is a typo (1.9 typed for 1,9 %)."""
+    if type(value) is str:
+        # The same text in thousands of cells (=UPPRAKNING(B2;"3,1 %") filled down):
+        # parsed once. A Decimal is immutable; a refused text raises every time.
+        return _text_rate(value, argument, rule, blank)
+    return _rate(value, argument, rule, blank)
+
+
+def _rate(value: Any, argument: str, rule: str | None, blank: Decimal | None) -> Decimal:
     r = parse_amount(value, argument=argument, rule=rule, blank=blank)
     if r <= -1 or r >= 1:
         as_percent = _swedish(r * 100) + " %"
@@ -142,6 +151,9 @@ def parse_rate(value: Any, *, argument: str, rule: str | None = None, blank: Dec
                     f"(skrev du {typed} i stället för {typed} %?)")
         raise InputError(hint, rule=rule, argument=argument)
     return r
+
+
+_text_rate = lru_cache(maxsize=256)(_rate)
 
 
 def _swedish(x: Decimal) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from xlmodel.errors import InputError
-from xlmodel.money import fmt_figure
+from xlmodel.money import _MAX_ABS_FLOAT, ZERO as _ZERO, fmt_figure
 
 from xlmodel.excel import arguments as c
 
@@ -53,6 +53,11 @@ def _balanskrav_amounts(values, rule="balanskrav"):
     The function then gives blank, as BALANSKRAV_KOLUMN does for such a row. A blank
     årets resultat beside a non-zero line is still an error: half a year's figures."""
     names = BALANSKRAV_LINES
+    # What COM passes for nearly every cell: eight numbers (floats) in range. Each gives
+    # what ``c.amount`` gives it (``money.parse_amount``'s float path), without the eight
+    # calls; anything else (a range, blank, text, NaN, too large) takes the path below.
+    if all(type(v) is float and -_MAX_ABS_FLOAT <= v <= _MAX_ABS_FLOAT for v in values):
+        return [Decimal(repr(v)) + _ZERO for v in values]
     if c.cell_count(values[0]) > 1:
         lines = c.vector(values[0], names[0], rule)
         if len(lines) != len(names):
@@ -403,6 +408,10 @@ def UPPRAKNING(belopp, sats, ar=None):
         if year is None:
             raise InputError("sats saknas; ange en sats eller ett budgetår i argumentet ar", rule=rule, argument="sats")
         r = uplift.resolve_rate(None, year, argument="sats")
+    if type(belopp) is float:
+        # One cell (a number, never blank): what ``_elementwise`` gives for its 1×1 grid,
+        # the element named as there, without building the grid.
+        return c.to_excel(uplift.uplift_amount(c.amount(belopp, "belopp[1]", rule), r))
     return _elementwise(belopp, "belopp", rule, lambda base: uplift.uplift_amount(base, r))
 
 

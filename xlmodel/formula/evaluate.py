@@ -538,12 +538,27 @@ class CallPlan:
 
     def run(self, book: Workbook, dr: int) -> Any:
         value = book.value
+        cell = book.cells.cell
+        letters = book._letters
         passed = []
         for home, r, c, relative, constant in self.args:
             if home is None:
                 passed.append(constant)
                 continue
-            x = value(home, r + dr * relative, c)
+            row = r + dr * relative
+            # ``book.value`` inlined for what nearly every argument cell is: missing (None)
+            # or a number without a date format (its double); anything else through it.
+            got = letters.get(c)
+            found = cell(home, f"{got}{row}") if got is not None else False
+            if found is None:
+                passed.append(None)
+                continue
+            if found is not False:
+                v = found.value
+                if type(v) is Decimal and not (found.style and found.style in book.cells.date_styles()):
+                    passed.append(float(v))
+                    continue
+            x = value(home, row, c)
             passed.append(x if type(x) is float or x is None else _to_udf(x))
         result = self.fn(*passed)
         if isinstance(result, (list, tuple)):

@@ -49,11 +49,18 @@ class FilledDown:
 
     def __init__(self) -> None:
         self._known: dict[tuple[int, tuple[str, ...]], tuple[Any, int, tuple[str, ...], tuple[bool, ...]]] = {}
+        # Per column, the entry found last, as a text to fill in (``_Filled``): the next
+        # cell down is nearly always the same formula one row further.
+        self._last: dict[int, _Filled] = {}
 
     def find(self, formula: str, row: int, col: int) -> tuple[Any, int] | None:
         """(what was stored for the formula, the row it was stored at) or None."""
+        last = self._last.get(col)
+        if last is not None and last.matches(formula, row):
+            return last.value, last.row0
         parts = _DIGITS.split(formula)
-        entry = self._known.get((col, tuple(parts[0::2])))
+        skeleton = tuple(parts[0::2])
+        entry = self._known.get((col, skeleton))
         if entry is None:
             return None
         value, row0, numbers, relative = entry
@@ -61,8 +68,46 @@ class FilledDown:
         for got, first, rel in zip(parts[1::2], numbers, relative):
             if (int(got) != int(first) + dr) if rel else (got != first):
                 return None
+        if last is None or last.entry is not entry:
+            self._last[col] = _Filled(entry, skeleton)
         return value, row0
 
     def add(self, formula: str, row: int, col: int, value: Any) -> None:
         parts = _DIGITS.split(formula)
         self._known.setdefault((col, tuple(parts[0::2])), (value, row, tuple(parts[1::2]), relative_rows(formula)))
+
+
+class _Filled:
+    """One ``FilledDown`` entry as the text it has at any row: its pieces between the
+    numbers, each absolute number as written and each relative row as a slot for that
+    row plus the distance. ``matches`` says yes only where ``find``'s comparison, number by
+    number, would (the text it builds splits into the same pieces and numbers, each
+    relative one ``int(first) + dr``); anything else (a row written with a leading zero,
+    a row that would be below 0) is left to that comparison."""
+
+    __slots__ = ("entry", "value", "row0", "template", "bases", "lowest")
+
+    def __init__(self, entry: tuple, skeleton: tuple[str, ...]) -> None:
+        value, row0, numbers, relative = entry
+        self.entry, self.value, self.row0 = entry, value, row0
+        bases: list[int] = []
+        out = []
+        for i, piece in enumerate(skeleton):
+            out.append(piece.replace("{", "{{").replace("}", "}}"))
+            if i < len(numbers):
+                if relative[i]:
+                    base = int(numbers[i])
+                    if base not in bases:
+                        bases.append(base)
+                    out.append("{%d}" % bases.index(base))
+                else:
+                    out.append(numbers[i])
+        self.template = "".join(out)
+        self.bases = tuple(bases)
+        self.lowest = min(bases) if bases else 0
+
+    def matches(self, formula: str, row: int) -> bool:
+        dr = row - self.row0
+        if self.lowest + dr < 0:
+            return False
+        return formula == self.template.format(*[b + dr for b in self.bases])
