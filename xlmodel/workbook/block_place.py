@@ -9,7 +9,9 @@ Two kinds of owned block:
   header has it at the layout's place, counted from the table's first column).
 - **a block of its own** (the restoration ledger spilled by ``=ATERSTALLNING()``): at the
   top-left cell of its defined name, on the name's sheet; without the name at the
-  layout's place.
+  layout's place, on the layout's sheet or, when the user has renamed that sheet, on
+  the sheet the part's table stands on (``home_sheet``: the table identifies the part,
+  not the sheet's name; Excel keeps tables and names with a renamed sheet).
 
 A name that points at a sheet the workbook no longer has (a sheet renamed outside Excel,
 so the name kept the old sheet's name) is reported as that sheet missing, as before the

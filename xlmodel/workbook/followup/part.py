@@ -111,9 +111,8 @@ def present(cells) -> bool:
 
 
 def read_inputs(cells) -> Inputs:
-    from xlmodel.workbook.cells import read_param, require_sheet
-
     from xlmodel.workbook.block_place import home_sheet
+    from xlmodel.workbook.cells import read_param, require_sheet
 
     drift = read_source_table(cells, F.DRIFT_TABLE, RULE)
     found = origins(cells)
