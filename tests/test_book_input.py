@@ -213,7 +213,8 @@ def test_a_toml_syntax_error_is_one_swedish_line_with_file_line_and_column(tmp_p
     p = subprocess.run([sys.executable, "-m", "xlmodel", "bygg", "src/vasterbotten_regionplan_2021", "--ut", "ut"],
                        capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 2, (p.returncode, p.stderr)
-    assert p.stderr.startswith(f"xlmodel: Fil 'src/vasterbotten_regionplan_2021/bok.toml', rad {n + 1}, kolumn "), p.stderr
+    where = f"xlmodel: Fil 'src/vasterbotten_regionplan_2021/bok.toml', rad {n + 1}, kolumn "
+    assert p.stderr.startswith(where), p.stderr
     assert expected in p.stderr and p.stderr.count("\n") == 1, p.stderr
     assert not re.search(r"[Ii]nvalid|Expected|Illegal|at line", p.stderr), p.stderr
 

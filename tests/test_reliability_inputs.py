@@ -603,7 +603,8 @@ def test_bygg_stores_a_label_starting_with_equals_as_text(source_copy: Path, tmp
 def test_bygg_refuses_a_broken_bok_toml_and_non_utf8_csv(source_copy: Path, tmp_path: Path):
     (source_copy / "bok.toml").write_text('kind = "regionplan"\nfile = \n', encoding="utf-8")
     proc = run_cli("bygg", str(source_copy.parent), "--ut", str(tmp_path / "ut1"))
-    assert proc.returncode == 2 and "ogiltig TOML" in proc.stderr and "rad 2, kolumn" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "ogiltig TOML" in proc.stderr and "rad 2, kolumn" in proc.stderr
+    assert "Traceback" not in proc.stderr
     shutil.copy(REGIONPLAN_SRC / "bok.toml", source_copy / "bok.toml")
     # Windows-1252 is what Swedish Excel's "CSV (semikolonavgränsad)" writes: read (issue 12);
     # UTF-16 ("Unicode-text") is not, and is refused rather than misread.

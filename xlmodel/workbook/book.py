@@ -35,8 +35,9 @@ def csv_table(source: BookSource, name: str, spec: L.InputTable, *, optional: bo
     """A CSV of the source folder as a RawTable keyed by the layout's column keys, with the
     geometry the table will have in the built workbook (the layout's position), so code that
     computes formulas from a table's cells works the same on a CSV source and on a workbook.
-    ``rows_of`` (plural and singular, ("nämnder", "nämnd")): the table must have rows; an empty file, or one with only
-    its header, is refused saying so (not with what a later rule makes of an empty table)."""
+    ``rows_of`` (plural and singular: ("nämnder", "nämnd")): the table must have rows; an
+    empty file, or one with only its header, is refused saying so (not with what a later
+    rule makes of an empty table)."""
     if optional and name not in source.tables:
         return None
     rows = source.table(name)

@@ -250,9 +250,9 @@ _TOML_MESSAGES = [
                       "citattecken, t.ex. \"3,1 %\""),
     ("Invalid statement", "ogiltig rad: skriv nyckel = värde eller [avsnitt]"),
     ("Expected '=' after a key in a key/value pair", "'=' saknas efter nyckeln"),
-    ("Expected newline or end of document after a statement", "mer text efter värdet på samma rad (en text, och ett tal "
-                                                              "med decimalkomma eller procent, skrivs inom "
-                                                              "citattecken; en kommentar börjar med #)"),
+    ("Expected newline or end of document after a statement",
+     "mer text efter värdet på samma rad (en text, och ett tal med decimalkomma eller procent, skrivs inom "
+     "citattecken; en kommentar börjar med #)"),
     ("Expected ']' at the end of a table declaration", "']' saknas i slutet av avsnittets rubrik"),
     ("Expected ']]' at the end of an array declaration", "']]' saknas i slutet av rubriken"),
     ("Expected", "ett tecken saknas:"),
