@@ -369,3 +369,39 @@ def test_ledger_properties(case):
             for d in ledger.deficits:
                 if d.origin_year < year:
                     assert d.remaining_after(year) == 0
+
+
+# --- Locations: the core's findings name the cell of the input row they are about -------------
+
+def _at(cell: str):
+    from xlmodel.location import Location, Locator
+
+    return Locator(lambda key: Location(sheet="Balanskrav", cell=f"{cell}:{key}"))
+
+
+def test_findings_lie_on_the_located_rows_the_deficit_and_the_statement_came_from():
+    from xlmodel.rules.restoration import YearResult
+
+    series = (YearResult(year=2019, balanskravsresultat=D(-10), where=_at("B5")),
+              YearResult(year=2020, balanskravsresultat=D(1), where=_at("B6")),
+              YearResult(year=2023, balanskravsresultat=D(1), where=_at("B9")))
+    ledger = restoration_ledger(RestorationInput(
+        series=series,
+        opening=(OpeningDeficit(origin_year=2017, amount=D(5), where=_at("H3")),),
+        stated_deadlines=(StatedDeadline(origin_year=2019, last_year=2023, where=_at("C20")),),
+    ))
+    placed = {(f.rule, f.subject): (f.sheet, f.cell) for f in ledger.findings}
+    assert placed[("aterstallning.frist_passerad", "2019")] == ("Balanskrav", "B5:result")
+    assert placed[("aterstallning.frist_passerad", "2017")] == ("Balanskrav", "H3:amount")
+    assert placed[("aterstallning.frist_felaktig", "2019")] == ("Balanskrav", "C20:last_year")
+    assert placed[("aterstallning.atgardsplan", "2019")] == ("Balanskrav", "B5:result")
+    assert placed[("aterstallning.serie_lucka", None)] == (None, None)   # the whole series: the shell's
+
+
+def test_findings_without_a_source_and_from_the_excel_function_name_no_cell():
+    from xlmodel.rules.restoration import YearResult
+
+    series = (YearResult(year=2019, balanskravsresultat=D(-10)), YearResult(year=2023, balanskravsresultat=D(1)))
+    for ledger in (restoration_ledger(RestorationInput(series=series)),
+                   ledger_from_columns([2019, 2023], [-10, 1])):
+        assert ledger.findings and all(f.sheet is None and f.cell is None for f in ledger.findings)

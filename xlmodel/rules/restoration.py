@@ -37,6 +37,14 @@ What the ledger reports (findings, never exceptions):
 - ``aterstallning.serie_lucka`` (INFO): years missing inside the series (their results
   are unknown, so nothing is restored or created in them).
 
+Each finding about a deficit carries the input's location (``xlmodel.location``): the
+cell its row came from, as the workbook layer gives it in ``where`` (a series year's
+``where("result")``, an opening deficit's ``where("amount")``); a stated last year's
+findings lie at ``where("last_year")`` of the statement (a plan's at
+``where("restore_by")``), else at the deficit's. Inputs without a source (a test, the
+Excel function, whose argument locations name no cell) give findings without a cell, and
+findings about the whole series (``serie_lucka``) have none: the shell places those.
+
 Series values are balanskravsresultat (outcomes or budgeted/planned figures; for a
 plan, "late" means planned late). No rounding: every amount is an input at its printed
 precision and the ledger only adds and subtracts them.
@@ -47,15 +55,16 @@ over 50 years must stay around a millisecond).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from xlmodel import params
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
-from xlmodel.location import at_field
+from xlmodel.location import NOWHERE, Location, Locator, at_field
 from xlmodel.money import ZERO, fmt_mkr, parse_amount
 from xlmodel.rules.base import Amount, OptionalAmount, OptionalYear, RuleModel, Year, parse_year
 from xlmodel.rules import ledger_table
@@ -78,18 +87,24 @@ STATUS_RESTORED_PART_WRITTEN_OFF = "återställd (delvis avskriven)"
 
 
 class YearResult(RuleModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     rule_id: ClassVar[str] = RULE
     year: Year
     balanskravsresultat: Amount
+    # Where the row came from (keys "year", "result"); not data (left out of dumps, equal
+    # whatever the place).
+    where: Locator = Field(default=NOWHERE, exclude=True, repr=False)
 
 
 class OpeningDeficit(RuleModel):
     """Ingående ej återställt underskott: what remains of a deficit of ``origin_year``
     at the start of the series (e.g. seed 002: 146 mkr per bokslut 2018)."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     rule_id: ClassVar[str] = RULE
     origin_year: Year
     amount: Amount  # positive: the amount still to restore
+    where: Locator = Field(default=NOWHERE, exclude=True, repr=False)   # keys "origin_year", "amount"
 
     @model_validator(mode="after")
     def _positive(self) -> "OpeningDeficit":
@@ -160,10 +175,12 @@ class Atgardsplan(RuleModel):
     it covers every deficit from before that year. ``restore_by`` is the last year the
     plan states: a claim checked against the law, never an extension."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     rule_id: ClassVar[str] = RULE
     budget_year: Year
     origin_years: tuple[Year, ...] = ()
     restore_by: OptionalYear = None
+    where: Locator = Field(default=NOWHERE, exclude=True, repr=False)   # key "restore_by"
 
     def covers(self, origin_year: int) -> bool:
         return origin_year in self.origin_years if self.origin_years else origin_year < self.budget_year
@@ -172,10 +189,12 @@ class Atgardsplan(RuleModel):
 class StatedDeadline(RuleModel):
     """A last year for restoring a deficit as a document states it (a claim to check)."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     rule_id: ClassVar[str] = RULE
     origin_year: Year
     last_year: Year
     source: str = ""
+    where: Locator = Field(default=NOWHERE, exclude=True, repr=False)   # key "last_year"
 
 
 class RestorationInput(RuleModel):
@@ -310,6 +329,20 @@ class _Account:
         self.cleared: int | None = None
 
 
+def _found(loc: Location | None, **finding: Any) -> Finding:
+    """A finding at the cell ``loc`` names (none without a source)."""
+    if loc is not None and loc.sheet is not None:
+        finding.update(sheet=loc.sheet, cell=loc.cell)
+    return Finding(**finding)
+
+
+def _origins(inp: "RestorationInput") -> dict[int, Location]:
+    """Where each deficit's row came from: an opening deficit's amount, a negative year's result."""
+    at = {op.origin_year: op.where("amount") for op in inp.opening}
+    at.update((s.year, s.where("result")) for s in inp.series if s.balanskravsresultat < 0)
+    return at
+
+
 def _horizon(origin: int) -> int:
     return int(params.value("aterstallning.horisont_ar", origin))
 
@@ -331,6 +364,7 @@ def restoration_ledger(inp: RestorationInput) -> Ledger:
     apply write-offs decided that year, and let each positive result restore open deficits
     from earlier years, oldest first. Then check deadlines, stated deadlines and plans."""
     findings: list[Finding] = []
+    origin_at = _origins(inp)
     extensions = {e.origin_year: e for e in inp.extensions}
     accounts: dict[int, _Account] = {}
 
@@ -343,8 +377,8 @@ def restoration_ledger(inp: RestorationInput) -> Ledger:
             if ext.to_year > legal:
                 deadline = ext.to_year
             else:
-                findings.append(Finding(
-                    rule="aterstallning.forlangning", severity=Severity.INFO, subject=str(origin),
+                findings.append(_found(
+                    origin_at.get(origin), rule="aterstallning.forlangning", severity=Severity.INFO, subject=str(origin),
                     message=(f"Beslutet om förlängning till {ext.to_year} för underskottet från {origin} ändrar "
                              f"inte fristen: lagens sista år är {legal}."),
                 ))
@@ -372,7 +406,7 @@ def restoration_ledger(inp: RestorationInput) -> Ledger:
         if result is not None and result < 0:
             open_account(year, -result, False)
         for w in write_offs_by_year.get(year, ()):
-            _apply_write_off(w, accounts, findings)
+            _apply_write_off(w, accounts, findings, origin_at.get(w.origin_year))
         if result is not None and result > 0:
             left = result
             for acc in accounts.values():   # insertion order = origin order (checked below)
@@ -388,8 +422,8 @@ def restoration_ledger(inp: RestorationInput) -> Ledger:
                 if acc.remaining == 0:
                     acc.cleared = year
                 if not on_time:
-                    findings.append(Finding(
-                        rule="aterstallning.forsenad", severity=Severity.ERROR, subject=str(acc.origin),
+                    findings.append(_found(
+                        origin_at.get(acc.origin), rule="aterstallning.forsenad", severity=Severity.ERROR, subject=str(acc.origin),
                         field=str(year), expected=str(acc.deadline), found=str(year),  # years, not amounts
                         message=(f"Underskottet från {acc.origin} återställs med {fmt_mkr(take)} mkr år {year}, "
                                  f"{_years_late(year, acc.deadline)} efter sista året {acc.deadline} "
@@ -404,11 +438,11 @@ def restoration_ledger(inp: RestorationInput) -> Ledger:
             raise InputError(f"det finns inget underskott från {origin} att förlänga återställningen för",
                              rule=RULE, argument="extensions")
     ordered = sorted(accounts.values(), key=lambda a: a.origin)
-    _check_overdue(ordered, last, findings)
+    _check_overdue(ordered, last, findings, origin_at)
     claims = _claims(inp)
-    _check_claims(claims, accounts, extensions, last, findings)
+    _check_claims(claims, accounts, extensions, last, findings, origin_at)
     if inp.check_atgardsplan:
-        _check_plans(inp.plans, ordered, first, last, findings)
+        _check_plans(inp.plans, ordered, first, last, findings, origin_at)
 
     return Ledger(
         first_year=first,
@@ -419,7 +453,8 @@ def restoration_ledger(inp: RestorationInput) -> Ledger:
     )
 
 
-def _apply_write_off(w: WriteOff, accounts: dict[int, _Account], findings: list[Finding]) -> None:
+def _apply_write_off(w: WriteOff, accounts: dict[int, _Account], findings: list[Finding],
+                     at: Location | None) -> None:
     acc = accounts.get(w.origin_year)
     if acc is None:
         raise InputError(
@@ -429,8 +464,8 @@ def _apply_write_off(w: WriteOff, accounts: dict[int, _Account], findings: list[
     wanted = acc.remaining if w.amount is None else w.amount
     take = min(wanted, acc.remaining)
     if wanted > acc.remaining:
-        findings.append(Finding(
-            rule="aterstallning.avskrivning", severity=Severity.WARNING, subject=str(w.origin_year),
+        findings.append(_found(
+            at, rule="aterstallning.avskrivning", severity=Severity.WARNING, subject=str(w.origin_year),
             expected=acc.remaining, found=wanted,
             message=(f"Beslutet år {w.year} skriver av {fmt_mkr(wanted)} mkr av underskottet från {w.origin_year}, "
                      f"men bara {fmt_mkr(acc.remaining)} mkr var kvar; {fmt_mkr(take)} mkr skrivs av."),
@@ -442,20 +477,23 @@ def _apply_write_off(w: WriteOff, accounts: dict[int, _Account], findings: list[
             acc.cleared = w.year
 
 
-def _check_overdue(accounts: list[_Account], last: int, findings: list[Finding]) -> None:
+def _check_overdue(accounts: list[_Account], last: int, findings: list[Finding],
+                   origin_at: dict[int, Location]) -> None:
     for acc in accounts:
         if acc.remaining > 0 and last >= acc.deadline:
-            findings.append(Finding(
-                rule="aterstallning.frist_passerad", severity=Severity.ERROR, subject=str(acc.origin),
+            findings.append(_found(
+                origin_at.get(acc.origin), rule="aterstallning.frist_passerad", severity=Severity.ERROR, subject=str(acc.origin),
                 expected=ZERO, found=acc.remaining,
                 message=(f"Av underskottet från {acc.origin} återstår {fmt_mkr(acc.remaining)} mkr efter sista året "
                          f"{acc.deadline} för återställning."),
             ))
 
 
-def _claims(inp: RestorationInput) -> list[tuple[int, int, str]]:
-    """(origin, stated last year, source) from stated deadlines and plans' restore_by."""
-    claims = [(c.origin_year, c.last_year, c.source or "angiven frist") for c in inp.stated_deadlines]
+def _claims(inp: RestorationInput) -> list[tuple[int, int, str, Location]]:
+    """(origin, stated last year, source, where it is stated) from stated deadlines and
+    plans' restore_by."""
+    claims = [(c.origin_year, c.last_year, c.source or "angiven frist", c.where("last_year"))
+              for c in inp.stated_deadlines]
     for plan in inp.plans:
         if plan.restore_by is None:
             continue
@@ -463,13 +501,16 @@ def _claims(inp: RestorationInput) -> list[tuple[int, int, str]]:
             [op.origin_year for op in inp.opening]
             + [s.year for s in inp.series if s.balanskravsresultat < 0 and s.year < plan.budget_year]
         )
-        claims += [(o, plan.restore_by, f"åtgärdsplan i budget {plan.budget_year}") for o in origins]
+        claims += [(o, plan.restore_by, f"åtgärdsplan i budget {plan.budget_year}", plan.where("restore_by"))
+                   for o in origins]
     return claims
 
 
-def _check_claims(claims: list[tuple[int, int, str]], accounts: dict[int, _Account],
-                  extensions: dict[int, Extension], last: int, findings: list[Finding]) -> None:
-    for origin, stated, source in claims:
+def _check_claims(claims: list[tuple[int, int, str, Location]], accounts: dict[int, _Account],
+                  extensions: dict[int, Extension], last: int, findings: list[Finding],
+                  origin_at: dict[int, Location]) -> None:
+    for origin, stated, source, stated_at in claims:
+        at = stated_at if stated_at.sheet is not None else origin_at.get(origin)
         acc = accounts.get(origin)
         if acc is None:
             raise InputError(f"det finns inget underskott från {origin} som fristen ({source}) kan gälla",
@@ -477,8 +518,8 @@ def _check_claims(claims: list[tuple[int, int, str]], accounts: dict[int, _Accou
         if stated > acc.deadline:
             basis = (f"beslutet om förlängning ger {acc.deadline}" if origin in extensions
                      else f"enligt {_statute(origin)} är sista året {acc.legal} och inget beslut om förlängning finns")
-            findings.append(Finding(
-                rule="aterstallning.frist_felaktig", severity=Severity.WARNING, subject=str(origin),
+            findings.append(_found(
+                at, rule="aterstallning.frist_felaktig", severity=Severity.WARNING, subject=str(origin),
                 field=source, expected=str(acc.deadline), found=str(stated),  # years, not amounts
                 message=(f"{source[0].upper()}{source[1:]} anger {stated} som sista år för att återställa "
                          f"underskottet från {origin}, men {basis}: {_years_late(stated, acc.deadline)} för sent."),
@@ -486,8 +527,8 @@ def _check_claims(claims: list[tuple[int, int, str]], accounts: dict[int, _Accou
         elif last >= stated:
             left = _remaining_after(acc, stated)
             if left > 0:
-                findings.append(Finding(
-                    rule="aterstallning.mal_ej_uppnatt", severity=Severity.WARNING, subject=str(origin),
+                findings.append(_found(
+                    at, rule="aterstallning.mal_ej_uppnatt", severity=Severity.WARNING, subject=str(origin),
                     field=source, expected=ZERO, found=left,
                     message=(f"{source[0].upper()}{source[1:]} anger att underskottet från {origin} ska vara "
                              f"återställt {stated}, men {fmt_mkr(left)} mkr återstår då."),
@@ -501,7 +542,7 @@ def _remaining_after(acc: _Account, year: int) -> Decimal:
 
 
 def _check_plans(plans: tuple[Atgardsplan, ...], accounts: list[_Account], first: int, last: int,
-                 findings: list[Finding]) -> None:
+                 findings: list[Finding], origin_at: dict[int, Location]) -> None:
     for acc in accounts:
         if params.text("aterstallning.atgardsplan", acc.origin) != "ja":
             continue   # no åtgärdsplan was required for deficits before FY2005 (prop. 2003/04:105)
@@ -519,7 +560,7 @@ def _check_plans(plans: tuple[Atgardsplan, ...], accounts: list[_Account], first
         else:
             message = (f"Ingen åtgärdsplan är registrerad för underskottet från {acc.origin}; beslut om "
                        f"reglering ska fattas senast i budgeten för {due} ({_statute(acc.origin)}).")
-        findings.append(Finding(rule="aterstallning.atgardsplan", severity=Severity.WARNING,
+        findings.append(_found(origin_at.get(acc.origin), rule="aterstallning.atgardsplan", severity=Severity.WARNING,
                                 subject=str(acc.origin), message=message))
 
 
@@ -546,10 +587,13 @@ def _freeze(acc: _Account, last: int) -> DeficitAccount:
     )
 
 
-def ledger_from_columns(years: Any, results: Any, **options: Any) -> Ledger:
+def ledger_from_columns(years: Any, results: Any, where: Sequence[Locator] | None = None,
+                        **options: Any) -> Ledger:
     """The ledger from two columns of cell values (years, balanskravsresultat), as the
     Excel function ATERSTALLNING passes them; blank rows at the end are ignored.
-    ``options`` are the other fields of RestorationInput (opening, write_offs, ...)."""
+    ``where``: each row's locator (keys "year", "result") when the caller knows its cells;
+    else each row is located at its arguments' elements ("ar[i]", "resultat[i]"), which
+    name no cell. ``options`` are the other fields of RestorationInput (opening, ...)."""
     years, results = list(years), list(results)
     if len(years) != len(results):
         raise InputError(f"{len(years)} år men {len(results)} resultat", rule=RULE, argument="resultat")
@@ -560,10 +604,16 @@ def ledger_from_columns(years: Any, results: Any, **options: Any) -> Ledger:
         YearResult.model_construct(
             year=parse_year(y, argument=f"ar[{i + 1}]", rule=RULE),
             balanskravsresultat=parse_amount(r, argument=f"resultat[{i + 1}]", rule=RULE),
+            where=where[i] if where is not None else _argument_locator(i + 1),
         )
         for i, (y, r) in enumerate(zip(years, results))
     )
     return restoration_ledger(RestorationInput(series=series, **options))
+
+
+def _argument_locator(n: int) -> Locator:
+    """Row ``n`` of the Excel function's ranges: its elements of ``ar`` and ``resultat``."""
+    return Locator(lambda key: Location(argument=f"ar[{n}]" if key == "year" else f"resultat[{n}]"))
 
 
 def _blank(value: Any) -> bool:

@@ -11,10 +11,12 @@ stated last year later than the law allows is a warning on that statement's cell
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
+from xlmodel.location import Locator
 from xlmodel.rules.restoration import (
     Extension,
     RestorationInput,
@@ -51,7 +53,7 @@ def ledger_input(raw: RawTable, stated: RawTable | None) -> tuple[RestorationInp
     years = AscendingYears(RULE)
     for r in rows:
         years.add(r["year"], raw.location(r, "year"))
-        series.append(YearResult(year=r["year"], balanskravsresultat=r["result"]))
+        series.append(YearResult(year=r["year"], balanskravsresultat=r["result"], where=Locator(partial(raw.location, r))))
         reason = f"Beslut angivet i arbetsboken ({r['source'] or 'ingen källa'})"
         if r["write_off"]:
             text = str(r["write_off"]).strip()
@@ -66,7 +68,8 @@ def ledger_input(raw: RawTable, stated: RawTable | None) -> tuple[RestorationInp
             except InputError as err:
                 raise err.at(*raw.where(r, "extended_to")) from None
     stated_rows = stated.typed(RULE) if stated is not None else []
-    claims = [StatedDeadline(origin_year=s["origin_year"], last_year=s["last_year"], source=s["source"] or "")
+    claims = [StatedDeadline(origin_year=s["origin_year"], last_year=s["last_year"], source=s["source"] or "",
+                             where=Locator(partial(stated.location, s)))
               for s in stated_rows]
     try:
         inp = RestorationInput(series=tuple(series), write_offs=tuple(write_offs), extensions=tuple(extensions),
@@ -80,24 +83,15 @@ def sheet_cells(raw: RawTable, stated: RawTable | None, values: dict[str, Any], 
                 table_sheet: str | None = None) -> tuple[list[OwnedCell], list[Finding]]:
     """The ledger's cells spilled from ``anchor``; ``table_sheet``: the input table's
     sheet when the ledger stands on another (its formula then names it)."""
-    inp, rows, stated_rows = ledger_input(raw, stated)
-    ledger = restoration_ledger(inp)
+    ledger = restoration_ledger(ledger_input(raw, stated)[0])
     n = len(raw.rows)  # the whole table, blank rows included, as the sheet's formula covers it
     refs = [_range(raw, k, n) for k in ("year", "result", "write_off", "extended_to")]
     result = call("ATERSTALLNING", *(argument(values, r) for r in refs))
     on = f"{quote_sheet(table_sheet)}!" if table_sheet else ""
     cells = spill_cells(anchor, f"ATERSTALLNING({','.join(on + r for r in refs)})", result, styles=LEDGER_STYLES)
-    row_of_year = {r["year"]: r for r in rows}
-    claim_of_year = {s["origin_year"]: s for s in stated_rows}
-    findings = []
-    for f in ledger.findings:
-        year = int(f.subject) if (f.subject or "").isdigit() else None
-        if f.rule in ("aterstallning.frist_felaktig", "aterstallning.mal_ej_uppnatt") and year in claim_of_year and stated:
-            findings.append(f.at(*stated.where(claim_of_year[year], "last_year")))
-        elif year in row_of_year:
-            findings.append(f.at(*raw.where(row_of_year[year], "result")))
-        else:
-            findings.append(f.at(raw.sheet or T.sheet, T.top_left))
+    # The ledger's findings lie on their rows' cells (the deficit's result, a stated last
+    # year); one about the whole series on the table.
+    findings = [f if f.sheet is not None else f.at(raw.sheet or T.sheet, T.top_left) for f in ledger.findings]
     return cells, findings
 
 

@@ -241,14 +241,17 @@ def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr
     last = first + max(r["_row"] for r in rows)
     refs = (f"{col['year']}{first}:{col['year']}{last}", f"{used_col}{first}:{used_col}{last}")
     result = call("ATERSTALLNING", *(argument(values, x) for x in refs))
-    # The ledger's own findings (a deficit not restored in time), on the year's cell.
+    # The ledger's own findings (a deficit not restored in time) lie on the year's cell of
+    # the balanskravsresultat used, as its row's locator gives it; one about the whole
+    # series on the table.
+    from xlmodel.location import Location, Locator
     from xlmodel.rules.restoration import ledger_from_columns
 
     used = [values[f"{used_col}{first + r['_row']}"] for r in rows]
     if all(u is not None for u in used):
-        for f in ledger_from_columns([r["year"] for r in rows], used, check_atgardsplan=False).findings:
-            row = next((r for r in rows if str(r["year"]) == (f.subject or "")), None)
-            part.findings.append(f.at(S, f"{used_col}{first + row['_row']}" if row else T.top_left))
+        where = [Locator(lambda key, at=Location(sheet=S, cell=f"{used_col}{first + r['_row']}"): at) for r in rows]
+        for f in ledger_from_columns([r["year"] for r in rows], used, where=where, check_atgardsplan=False).findings:
+            part.findings.append(f if f.sheet is not None else f.at(S, T.top_left))
     styles = L.LEDGER_FUNCTION_STYLES
     from xlmodel.workbook.explain.model import RULE_TEXT
 
