@@ -228,3 +228,28 @@ def test_chart_data_blocks_followed_in_a_built_plan(tmp_path):
     assert report["checked_cells"] == shipped["checked_cells"]
     regen = run_cli("regenerera", book.name, cwd=tmp_path)
     assert regen.returncode == 0 and "inga celler behöver ändras" in regen.stdout, regen.stdout + regen.stderr
+
+
+def test_a_note_where_a_block_moved_to_another_sheet_stood_is_not_written_over(tmp_path):
+    """Västernorrland's Summa rows under the resursramar (``xlmodel_Resursramar``, B21:H23)
+    cut and pasted on the sheet Info: the part computes them under the table, so
+    ``regenerera`` writes them back there, and their name points at Info. A note typed
+    where the block stood (Resursramar!B21) is the user's: regenerera refuses, naming the
+    cell, and the note stays (before, a name on another sheet was passed over, and the
+    note was replaced by "Summa" without a word)."""
+    from test_followup_blocks import VN, _copy, _move_block_to_sheet, _type, _value, _xlmodel
+
+    from xlmodel.workbook import block_names
+
+    book = _copy(VN, tmp_path)
+    assert _move_block_to_sheet(book, "Resursramar", block_names.RESURSRAMAR, "Info", "A40") == "A40:G42"
+    assert _value(book, "Info", "A40") == "Summa" and _value(book, "Resursramar", "B21") is None
+    _type(book, "Resursramar", {"B21": "Kontrollerad av revisorerna"})
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "Resursramar!B21" in proc.stderr and "regenerera.egna_celler" in proc.stderr, proc.stdout + proc.stderr
+    assert _value(book, "Resursramar", "B21") == "Kontrollerad av revisorerna"
+    _type(book, "Resursramar", {"B21": None})  # the note moved away: regenerate writes the block back
+    proc = _xlmodel("regenerera", str(book))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _value(book, "Resursramar", "B21") == "Summa"

@@ -12,7 +12,9 @@ Excel macro) writes a plan, ``prepare``:
   user's. That is a filled cell outside the block's old extent (a note under the
   Ramtabell that the grown table would cover), or inside it on a row whose first cell
   is empty (a row the user inserted into the block and typed into: xlmodel fills the
-  first column of every row it writes). Cells inside an Excel Table are never the user's here: a table's computed
+  first column of every row it writes), or, when the block's name points at another
+  sheet (cut and pasted there, for a part that writes it at its layout's place), any
+  filled cell that the write would change. Cells inside an Excel Table are never the user's here: a table's computed
   columns are xlmodel's by the layout, and Excel fills them itself when a row is added.
   The refusal is one Swedish message naming every such cell (``Ramtabell!B21``); nothing
   is written. Refusing, not moving: a moved note loses its place next to what it was
@@ -112,7 +114,11 @@ def _range_cells(ref: str):
 def old_place(cells: Any, plan: SheetPlan, block: NamedBlock) -> tuple[int, int, int, int] | None:
     """The block's extent in the workbook as it is: its name, and what the part's own
     detection finds beyond it (the frame table's rows that run on with ids), else the
-    detection alone (a workbook without the name), else the block as computed now."""
+    detection alone (a workbook without the name), else the block as computed now.
+    None when the name is on another sheet than the plan's (the block cut and pasted
+    there, for a part that writes it at its layout's place): no cell of the plan's sheet
+    is the block's, so ``prepare`` clears nothing and counts every filled cell the block
+    would change as the user's."""
     named = B.read_block(cells, block.name)
     detected = B.ref_bounds(block.detected) if block.detected else None
     if named is not None:
@@ -137,16 +143,20 @@ def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
         tables = None
         for block in plan.blocks:
             old = old_place(cells, plan, block)
-            if old is None:
-                continue
             new = B.ref_bounds(block.ref)
+            if tables is None:
+                tables = _table_bounds(cells, plan.sheet)
+            if old is None:
+                # The name points at another sheet (the block cut and pasted there, for a part
+                # that writes it at its layout's place): no cell here is the block's, so
+                # every filled cell the block would change is the user's; nothing to clear.
+                found += _user_cells(cells, plan, block, None, new, covered, tables)
+                continue
             for rng in stale_ranges(old, new):
                 cells_of = set(_range_cells(rng))
                 if not cells_of <= covered:
                     plan.clear.append(rng)
                     covered |= cells_of
-            if tables is None:
-                tables = _table_bounds(cells, plan.sheet)
             found += _user_cells(cells, plan, block, old, new, covered, tables)
     if found:
         raise refusal(found)
@@ -164,7 +174,8 @@ def _user_cells(cells: Any, plan: SheetPlan, block: NamedBlock, old, new, cleare
     # are compared inline (bench/EXPLANATION.md).
     sheet = plan.sheet
     owned_at = {_row_col(oc.ref): oc for oc in plan.cells}
-    oc1, or1, oc2, or2 = old
+    # ``old`` None: the block stood nowhere on this sheet (its name is on another), an extent no cell is in.
+    oc1, or1, oc2, or2 = old if old is not None else (1, 1, 0, 0)
     nc1, nr1, nc2, nr2 = new
     touched = {rc for rc in owned_at if nr1 <= rc[0] <= nr2 and nc1 <= rc[1] <= nc2}
     touched.update((r, c) for c, r in cleared if oc1 <= c <= oc2 and or1 <= r <= or2)

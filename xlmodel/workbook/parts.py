@@ -44,6 +44,7 @@ from xlmodel.workbook.explain.model import Explanation
 from xlmodel.workbook.explain.resultatbudget import explain_resultatbudget
 from xlmodel.workbook.explain.utredning import explain_utredning
 from xlmodel.workbook.followup.explain import explain_followup
+from xlmodel.workbook.followup import forecast as followup_forecast
 from xlmodel.workbook.followup import layout as FL
 from xlmodel.workbook.owned import SheetPlan
 
@@ -151,7 +152,7 @@ FOLLOWUP = Part(
     plans=followup.sheet_plans,
     explain=explain_followup,
     function_cells=((FL.SHEET_FORECAST, FL.LEDGER_ANCHOR),),
-    placed_function_cells=lambda cells: ((home_sheet(cells, FL.YEARS_TABLE), FL.LEDGER_ANCHOR),),
+    placed_function_cells=lambda cells: (followup_forecast.ledger_place(cells),),
 )
 
 # Fullmäktige's guidelines for the reserves beside the law's limits (tblReservriktlinjer,

@@ -15,8 +15,10 @@ that points into it (the reconciliation's "Enligt driftredovisningen" reads the
 summary's utfall) and, on another sheet, its references to its own sheet's table
 qualified with that sheet (``ref_from``). No name (a workbook built before the names)
 leaves the block at the layout's place. The blocks inside a table (its computed columns) move with the
-table. The restoration ledger's anchor stays at ``layout.LEDGER_ANCHOR``: the
-function-cell check knows it there.
+table. The restoration ledger spilled by ``=ATERSTALLNING()`` beside tblBalanskravAr
+follows its name too (``forecast.ledger_place``): its anchor is the name's top-left
+cell, on another sheet its formula names Prognos, and the function-cell check is told
+where it stands (``Part.placed_function_cells``).
 """
 
 from __future__ import annotations
@@ -54,10 +56,11 @@ SUMMARY = _at(F.SHEET_SUMMARY, f"A{F.SUMMARY_HEADER_ROW}")
 OMST_TOTAL = Origin(F.SHEET_OMST, F.OMST_TOTAL_COL, F.OMST_TOTAL_HEADER_ROW)
 FORECAST = Origin(F.SHEET_FORECAST, F.FORECAST_BLOCK_COL, F.FORECAST_BLOCK_HEADER_ROW)
 CHART = _at(F.SHEET_CHART, F.CHART_TOP_LEFT)
+LEDGER = _at(F.SHEET_FORECAST, F.LEDGER_ANCHOR)
 
 # name -> the layout's place
 MOVABLE: dict[str, Origin] = {B.FU_SUMMARY: SUMMARY, B.FU_OMST_TOTAL: OMST_TOTAL, B.FU_FORECAST: FORECAST,
-                              B.FU_CHART: CHART}
+                              B.FU_CHART: CHART, B.FU_LEDGER: LEDGER}
 
 
 @dataclass(frozen=True)

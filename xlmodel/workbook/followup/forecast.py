@@ -156,8 +156,19 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
             utr_result = balanskravsutredning(BalanskravInput(**utr_values), year).balanskravsresultat
         part.block = B.FU_YEARS
         ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]),
-                     utr_sheet, home_sheet(cells, F.YEARS_TABLE))
+                     utr_sheet, home_sheet(cells, F.YEARS_TABLE), ledger_place(cells))
     part.block = None
+
+
+def ledger_place(cells) -> tuple[str, str]:
+    """(sheet, anchor) of the =ATERSTALLNING() ledger: where its defined name
+    ``xlmodel_Prognos_Aterstallning`` puts it (cut and pasted elsewhere in Excel, on
+    Prognos or another sheet), else I14 of tblBalanskravAr's sheet (Prognos, or the name
+    the user has given it) as the builder lays it out."""
+    from xlmodel.workbook import block_names as B
+    from xlmodel.workbook.block_place import anchor_place
+
+    return anchor_place(cells, B.FU_LEDGER, home_sheet(cells, F.YEARS_TABLE), F.LEDGER_ANCHOR, RULE)
 
 
 def balance_results(cells) -> list[tuple[int, Decimal | None]] | None:
@@ -200,7 +211,11 @@ def ledger(cells):
 
 
 def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr, year_cell,
-                 utr_sheet: str = L.UTREDNING_TABLE.sheet, sheet: str = F.SHEET_FORECAST) -> None:
+                 utr_sheet: str = L.UTREDNING_TABLE.sheet, sheet: str = F.SHEET_FORECAST,
+                 place: tuple[str, str] | None = None) -> None:
+    """tblBalanskravAr's computed cells (on ``sheet``, the table's) and the restoration
+    ledger spilled from ``place`` (sheet, anchor; ``ledger_place``; I14 of ``sheet`` when
+    None): on another sheet than the table its formula names the table's sheet."""
     from xlmodel.workbook.udf_cells import argument, call, spill_cells
 
     S, T = sheet, F.YEARS_TABLE
@@ -257,20 +272,31 @@ def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr
 
     text, law = RULE_TEXT["aterstallning"]
     headers = result[0] if isinstance(result, list) and result else []
-    anchor_col, anchor_row = F.LEDGER_ANCHOR[0], int(F.LEDGER_ANCHOR[1:])
+    LS, anchor = place or (S, F.LEDGER_ANCHOR)  # the ledger's sheet and anchor: Prognos!I14 unless its name has moved it
+    anchor_col, anchor_row = _col_row(anchor)
     ins = [(f"{r['year']}: balanskravsresultat som används", (S, f"{used_col}{first + r['_row']}"),
             values[f"{used_col}{first + r['_row']}"]) for r in rows]
     from xlmodel.workbook import block_names as B
 
+    on = f"{formula_sheet(S)}!" if LS != S else ""
     part.block = B.FU_LEDGER
-    for c in spill_cells(F.LEDGER_ANCHOR, f"ATERSTALLNING({','.join(refs)})", result, styles=styles):
-        part.add(S, c)
-        part.spills.setdefault(S, []).append(c)
-        j, i = ord(c.ref[0]) - ord(anchor_col), int(c.ref[1:]) - anchor_row
+    for c in spill_cells(anchor, f"ATERSTALLNING({','.join(on + x for x in refs)})", result, styles=styles):
+        part.add(LS, c)
+        part.spills.setdefault(LS, []).append(c)
+        cc, cr = _col_row(c.ref)
+        j, i = cc - anchor_col, cr - anchor_row
         if i > 0 and j < len(headers):
             origin = result[i][0]
-            part.why[(S, c.ref)] = Why(
+            part.why[(LS, c.ref)] = Why(
                 "aterstallning", f"Återställning: {str(headers[j]).lower()} för underskottet {origin}", text,
                 f"{law}; delårsrapport augusti 2021, avsnitt 2.8", ins,
                 [f"{c.ref} = {mkr(c.value) if isinstance(c.value, Decimal) else c.value} "
-                 f"(rad {i} av =ATERSTALLNING() som spiller ut från {F.LEDGER_ANCHOR})"])
+                 f"(rad {i} av =ATERSTALLNING() som spiller ut från {anchor})"])
+
+
+def _col_row(ref: str) -> tuple[int, int]:
+    """(1-based column, row) of ``ref`` ("I14")."""
+    from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string
+
+    col, row = coordinate_from_string(ref)
+    return column_index_from_string(col), row
