@@ -83,8 +83,15 @@ def _balanskrav_amounts(values, rule="balanskrav"):
 def BALANSKRAV(arets_resultat, realisationsvinster=None, undantag_vinster=None, undantag_forluster=None,
                orealiserade=None, aterforing=None, reservering=None, anvandning=None, ar=None, anvandning_rur=None):
     """Balanskravsresultatet enligt balanskravsutredningen (LKBR 11:10, RKR R15): årets resultat plus de justeringar som anges, med tecken som de redovisas. Tomma rader räknas som 0. Med år: årets lydelse."""
-    from xlmodel.rules.balanskrav import balanskravsresultat
+    from xlmodel.rules.balanskrav import balanskravsresultat, balanskravsresultat_of_parsed
 
+    values = (arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
+              orealiserade, aterforing, reservering, anvandning)
+    if ar is None and anvandning_rur is None and all(
+            type(v) is float and -_MAX_ABS_FLOAT <= v <= _MAX_ABS_FLOAT for v in values):
+        # Eight numbers and nothing else, as COM passes a filled-down cell's lines: each
+        # parsed as ``c.amount`` parses a float, the figure as below (no year, no RUR).
+        return c.to_excel(balanskravsresultat_of_parsed([Decimal(repr(v)) + _ZERO for v in values]))
     lines = _balanskrav_amounts((arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
                                  orealiserade, aterforing, reservering, anvandning))
     rur = c.amount(anvandning_rur, "anvandning_rur", "balanskrav", blank=Decimal(0))

@@ -361,6 +361,14 @@ def balanskravsresultat(
     return balanskravsutredning(_input_from_raw(*raw), year, strict=strict).balanskravsresultat
 
 
+def balanskravsresultat_of_parsed(lines: list[Decimal]) -> Decimal:
+    """What ``balanskravsresultat(*lines)`` gives (no year, not strict, no RUR line) for the
+    eight lines as ``money.parse_amount`` has already given them (Decimals, finite, within
+    MAX_ABS, + ZERO applied), without testing them again: =BALANSKRAV() over eight numbers,
+    in thousands of cells of a team's own workbook (bench/EXPLANATION.md)."""
+    return _line_totals(*lines, ZERO)[1]
+
+
 def balanskravsutredning_rows(
     arets_resultat: Any,
     realisationsvinster: Any = None,
