@@ -364,6 +364,11 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     header = [h.strip() for h in lines[0]]
     while header and not header[-1]:
         header.pop()  # an empty trailing header: a separator at the end of the line
+    if not header and any(any(x.strip() for x in line) for line in lines[1:]):
+        # Located as the file's first line (``load_source`` adds the headers its table has),
+        # not as a count of values against no headers on the first row under it.
+        raise InputError("rubrikraden är tom men filen har rader under den: skriv tabellens rubriker på "
+                         "första raden", rule=RULE).at(path.name, "rad 1")
     rows = []
     for n, line in enumerate(lines[1:], start=2):
         if not any(x.strip() for x in line):
