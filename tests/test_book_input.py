@@ -134,6 +134,17 @@ def test_unknown_csv_file_and_column_are_refused_with_the_nearest_name(tmp_path)
     assert "okänd kolumn 'Index sats' – menade du 'Indexsats'?" in p.stderr
 
 
+def test_an_unknown_column_is_located_as_the_files_header_line(tmp_path):
+    """A typo'd header names the file and its line 1, as every other CSV mistake names its file."""
+    folder = copy_source(tmp_path, "vasternorrland_regionplan_2020_2022")
+    text = (folder / "underskott.csv").read_text(encoding="utf-8")
+    (folder / "underskott.csv").write_text(text.replace("Underskottsår", "Underskotsår", 1), encoding="utf-8")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("xlmodel: Fil 'underskott.csv', rad 1, regel bygg: okänd kolumn 'Underskotsår' "
+                               "– menade du 'Underskottsår'?"), p.stderr
+
+
 def test_broken_csv_rows_and_bad_values_are_located(tmp_path):
     folder = copy_source(tmp_path)
     lines = (folder / "ramar.csv").read_text(encoding="utf-8").splitlines()

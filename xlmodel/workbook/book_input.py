@@ -395,8 +395,8 @@ def check_columns(file: str, header: list[str], allowed: list[str]) -> None:
     """Every column of a CSV is one its table has (matched as the builder matches them)."""
     for h in header:
         if h not in allowed:
-            raise InputError(f"{file}: okänd kolumn '{h}'{_nearest(h, allowed)} (kolumner: {', '.join(allowed)})",
-                             rule=RULE)
+            raise InputError(f"okänd kolumn '{h}'{_nearest(h, allowed)} (kolumner: {', '.join(allowed)})",
+                             rule=RULE).at(file, "rad 1")  # the header row: located as the file's line 1
 
 
 # For other input shells that share this schema's forms and messages (``new_plan``).
