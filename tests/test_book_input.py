@@ -134,6 +134,15 @@ def test_unknown_csv_file_and_column_are_refused_with_the_nearest_name(tmp_path)
     assert "okänd kolumn 'Index sats' – menade du 'Indexsats'?" in p.stderr
 
 
+def test_a_misspelt_kind_key_is_named_with_the_key_it_should_be(tmp_path):
+    """'kindd' for 'kind' names the key the file has, not only that 'kind' is missing."""
+    folder = copy_source(tmp_path)
+    set_key(folder, "kind", None, rename="kindd")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert ", nyckel 'kindd', regel bygg: okänd nyckel 'kindd' – menade du 'kind'?" in p.stderr, p.stderr
+
+
 def test_an_unknown_column_is_located_as_the_files_header_line(tmp_path):
     """A typo'd header names the file and its line 1, as every other CSV mistake names its file."""
     folder = copy_source(tmp_path, "vasternorrland_regionplan_2020_2022")

@@ -8,6 +8,7 @@ headers. The format is strict and documented in docs/indata.md (``book_input``).
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,11 @@ def load_source(folder: Path) -> BookSource:
 
     for key in ("kind", "file"):
         if not isinstance(meta.get(key), str) or not meta[key].strip():
+            typo = next((k for k in meta if key not in meta and isinstance(k, str)
+                         and difflib.get_close_matches(key, [k], n=1, cutoff=0.6)), None)
+            if typo:  # 'kindd' for 'kind': name the key the file has, where it has it
+                raise InputError(f"okänd nyckel '{typo}' – menade du '{key}'? (nyckeln '{key}' saknas)",
+                                 rule="bygg", argument=key).at(*key_location(path, typo))
             raise InputError(f"nyckeln '{key}' saknas eller är tom", rule="bygg",
                              argument=key).at(*key_location(path, key))
     if "/" in meta["file"] or "\\" in meta["file"] or meta["file"].startswith("."):
