@@ -134,6 +134,26 @@ def test_unknown_csv_file_and_column_are_refused_with_the_nearest_name(tmp_path)
     assert "okänd kolumn 'Index sats' – menade du 'Indexsats'?" in p.stderr
 
 
+def test_a_misspelt_kind_key_is_named_with_the_key_it_should_be(tmp_path):
+    """'kindd' for 'kind' names the key the file has, not only that 'kind' is missing."""
+    folder = copy_source(tmp_path)
+    set_key(folder, "kind", None, rename="kindd")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert ", nyckel 'kindd', regel bygg: okänd nyckel 'kindd' – menade du 'kind'?" in p.stderr, p.stderr
+
+
+def test_an_unknown_column_is_located_as_the_files_header_line(tmp_path):
+    """A typo'd header names the file and its line 1, as every other CSV mistake names its file."""
+    folder = copy_source(tmp_path, "vasternorrland_regionplan_2020_2022")
+    text = (folder / "underskott.csv").read_text(encoding="utf-8")
+    (folder / "underskott.csv").write_text(text.replace("Underskottsår", "Underskotsår", 1), encoding="utf-8")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("xlmodel: Fil 'underskott.csv', rad 1, regel bygg: okänd kolumn 'Underskotsår' "
+                               "– menade du 'Underskottsår'?"), p.stderr
+
+
 def test_broken_csv_rows_and_bad_values_are_located(tmp_path):
     folder = copy_source(tmp_path)
     lines = (folder / "ramar.csv").read_text(encoding="utf-8").splitlines()
@@ -244,3 +264,42 @@ def test_an_empty_ramar_csv_says_it_holds_no_namnder(tmp_path, content):
         assert "filen är tom" in p.stderr
     assert "forandringar" not in p.stderr
     assert not (tmp_path / "ut").exists() or not any((tmp_path / "ut").iterdir())
+
+
+def test_an_empty_header_row_over_data_rows_is_located_as_the_files_first_line(tmp_path):
+    """A CSV whose header row is empty but has rows under it names the file and its line 1 and
+    the headers its table has, not a count of values against no headers on line 2."""
+    folder = copy_source(tmp_path)
+    rows = (folder / "ramar.csv").read_text(encoding="utf-8").splitlines()[1:]
+    (folder / "ramar.csv").write_text("\n".join([""] + rows) + "\n", encoding="utf-8")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.strip() == (
+        "xlmodel: Fil 'ramar.csv', rad 1, regel bygg: rubrikraden är tom men filen har rader under den: "
+        "skriv tabellens rubriker på första raden "
+        "(Id, Post, Förälder, Budgetram föregående år, Indexsats, Indexeras, Decimaler)")
+
+
+@pytest.mark.parametrize("name,file,what", [
+    ("vasterbotten_delarsrapport_2021_08", "utredning.csv", "poster"),
+    ("vasterbotten_delarsrapport_2021_08", "drift.csv", "poster"),
+    ("vasterbotten_delarsrapport_2021_08", "prognos.csv", "poster"),
+    ("vasternorrland_regionplan_2020_2022", "planar.csv", "år"),
+    ("vasternorrland_regionplan_2020_2022", "resursramar.csv", "nämnder"),
+    ("vasternorrland_regionplan_2020_2022", "balanskravsresultat.csv", "år"),
+])
+@pytest.mark.parametrize("header_only", [False, True])
+def test_an_empty_required_csv_of_the_other_kinds_says_so_located_as_the_file(tmp_path, name, file, what,
+                                                                             header_only):
+    """As ramar.csv: a file that must hold rows (or, as prognos.csv, must when it is there) and is
+    empty or only its header says so, naming the file, not a sheet and cell of the built book."""
+    folder = copy_source(tmp_path, name)
+    header = (folder / file).read_text(encoding="utf-8").splitlines()[0]
+    (folder / file).write_text(header + "\n" if header_only else "", encoding="utf-8")
+    p = build(folder, tmp_path)
+    assert p.returncode == 2, p.stderr
+    message = p.stderr.strip()
+    assert message.startswith(f"xlmodel: Fil '{file}', regel bygg: "), message
+    assert (f"filen har bara rubrikraden ({header.replace(',', ', ')}) och inga {what}" if header_only
+            else f"filen är tom och har inga {what}") in message, message
+    assert "Blad" not in message and "cell" not in message, message

@@ -364,6 +364,11 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     header = [h.strip() for h in lines[0]]
     while header and not header[-1]:
         header.pop()  # an empty trailing header: a separator at the end of the line
+    if not header and any(any(x.strip() for x in line) for line in lines[1:]):
+        # Located as the file's first line (``load_source`` adds the headers its table has),
+        # not as a count of values against no headers on the first row under it.
+        raise InputError("rubrikraden är tom men filen har rader under den: skriv tabellens rubriker på "
+                         "första raden", rule=RULE).at(path.name, "rad 1")
     rows = []
     for n, line in enumerate(lines[1:], start=2):
         if not any(x.strip() for x in line):
@@ -390,8 +395,8 @@ def check_columns(file: str, header: list[str], allowed: list[str]) -> None:
     """Every column of a CSV is one its table has (matched as the builder matches them)."""
     for h in header:
         if h not in allowed:
-            raise InputError(f"{file}: okänd kolumn '{h}'{_nearest(h, allowed)} (kolumner: {', '.join(allowed)})",
-                             rule=RULE)
+            raise InputError(f"okänd kolumn '{h}'{_nearest(h, allowed)} (kolumner: {', '.join(allowed)})",
+                             rule=RULE).at(file, "rad 1")  # the header row: located as the file's line 1
 
 
 # For other input shells that share this schema's forms and messages (``new_plan``).

@@ -18,7 +18,7 @@ from xlmodel.workbook.vba import ENTRY_MACRO, xlwings_vba_project
 
 def build_delarsrapport(source, path: Path) -> None:
     meta = source.meta
-    table = csv_table(source, "utredning", T)
+    table = csv_table(source, "utredning", T, rows_of=("poster", "post i balanskravsutredningen"))
     year = int(meta["fiscal_year"])
     values = utredning_inputs(table, year)  # the year's lines: 1–8, and 9 from 2024
     cells, _ = expected_cells(values, year)

@@ -167,14 +167,14 @@ def inputs_from_source(source) -> Inputs:
     last = convert_at(raw_params, where, R.P_LAST_YEAR)
     first, last = _plan_years(first, last, where[R.P_LAST_YEAR.name])
 
-    def table(name: str, spec: InputTable) -> RawTable:
-        raw = csv_table(source, name, spec)
+    def table(name: str, spec: InputTable, rows_of: tuple[str, str] | None = None) -> RawTable:
+        raw = csv_table(source, name, spec, rows_of=rows_of)
         raw.header_row = spec.header_row
         raw.columns = {c.key: spec.first_col + i for i, c in enumerate(spec.columns)}
         raw.sheet = spec.sheet
         return raw
 
-    planar = table("planar", R.PLANAR_TABLE)
+    planar = table("planar", R.PLANAR_TABLE, ("år", "år"))
     series = meta.get("uplift_series")
     for i, row in enumerate(planar.rows):
         if _blank(row.get("index_rate")):
@@ -193,9 +193,9 @@ def inputs_from_source(source) -> Inputs:
         params=raw_params,
         param_cells=where,
         planar=planar,
-        frames=table("resursramar", R.resursramar_table(first, last)),
+        frames=table("resursramar", R.resursramar_table(first, last), ("nämnder", "nämnd")),
         footnotes=table("fotnoter", R.FOOTNOTES_TABLE),
-        results=table("balanskravsresultat", R.RESULTS_TABLE),
+        results=table("balanskravsresultat", R.RESULTS_TABLE, ("år", "år")),
         opening=table("underskott", R.OPENING_TABLE),
     )
 

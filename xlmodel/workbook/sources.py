@@ -8,6 +8,7 @@ headers. The format is strict and documented in docs/indata.md (``book_input``).
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,11 @@ def load_source(folder: Path) -> BookSource:
 
     for key in ("kind", "file"):
         if not isinstance(meta.get(key), str) or not meta[key].strip():
+            typo = next((k for k in meta if key not in meta and isinstance(k, str)
+                         and difflib.get_close_matches(key, [k], n=1, cutoff=0.6)), None)
+            if typo:  # 'kindd' for 'kind': name the key the file has, where it has it
+                raise InputError(f"okänd nyckel '{typo}' – menade du '{key}'? (nyckeln '{key}' saknas)",
+                                 rule="bygg", argument=key).at(*key_location(path, typo))
             raise InputError(f"nyckeln '{key}' saknas eller är tom", rule="bygg",
                              argument=key).at(*key_location(path, key))
     if "/" in meta["file"] or "\\" in meta["file"] or meta["file"].startswith("."):
@@ -66,8 +72,36 @@ def load_source(folder: Path) -> BookSource:
     tables: dict[str, list[dict[str, str]]] = {}
     headers: dict[str, list[str]] = {}
     for csv_path in csv_paths:
-        headers[csv_path.stem], tables[csv_path.stem] = read_csv(csv_path)
+        try:
+            headers[csv_path.stem], tables[csv_path.stem] = read_csv(csv_path)
+        except InputError as exc:
+            wanted = expected_headers(meta["kind"], csv_path.stem)
+            if exc.cell != "rad 1" or not wanted:
+                raise
+            raise InputError(f"{exc.message} ({', '.join(wanted)})", rule=exc.rule).at(exc.sheet, exc.cell) from None
     return BookSource(folder=folder, meta=meta, tables=tables, headers=headers)
+
+
+def expected_headers(kind: str, stem: str) -> list[str] | None:
+    """The headers of the table a kind reads from ``stem``.csv (None where they depend on
+    bok.toml, as the years of resursramar.csv, or the file is not one the kind reads)."""
+    from xlmodel.workbook import layout as L
+    from xlmodel.workbook import layout_resursramar as R
+    from xlmodel.workbook import reserve_guidelines
+    from xlmodel.workbook.followup import build as followup
+
+    specs = {
+        "regionplan": {"ramar": L.FRAMES_TABLE, "forandringar": L.CHANGES_TABLE, "publicerat": L.PUBLISHED_TABLE,
+                       "resultatbudget": L.RESULTBUDGET_TABLE, "mal": L.GOALS_TABLE,
+                       "balanskrav": L.BALANSKRAV_TABLE, "frister": L.STATED_DEADLINES_TABLE,
+                       "index": L.INDEX_TABLE, "reservriktlinjer": reserve_guidelines.TABLE},
+        "delarsrapport": {"utredning": L.UTREDNING_TABLE, "reservriktlinjer": reserve_guidelines.TABLE,
+                          **{followup.CSV[s.table]: s for s in followup.SPECS if s.table in followup.CSV}},
+        "resursramar": {"planar": R.PLANAR_TABLE, "fotnoter": R.FOOTNOTES_TABLE,
+                        "balanskravsresultat": R.RESULTS_TABLE, "underskott": R.OPENING_TABLE},
+    }
+    spec = specs.get(kind, {}).get(stem)
+    return [c.header for c in spec.inputs] if spec is not None else None
 
 
 def find_sources(src: Path) -> list[Path]:

@@ -31,6 +31,10 @@ CSV = {  # table → csv file name (without .csv) in the source folder
     F.YEARS_TABLE.table: "balanskrav_ar",
     L.UTREDNING_TABLE.table: "utredning",
 }
+ROWS_OF = {  # table → what its file must hold rows of, when it is there (csv_table rows_of)
+    F.DRIFT_TABLE.table: ("poster", "post"),
+    F.FORECAST_TABLE.table: ("poster", "post (nettoram, skatteintakter, statsbidrag)"),
+}
 SPECS = (F.DRIFT_TABLE, F.RESULTATRAKNING_TABLE, F.OMST_TABLE, F.FORECAST_TABLE, F.YEARS_TABLE, F.PRINTED_DRIFT_TABLE,
          F.PRINTED_OMST_TABLE)
 READ_ONLY = (L.UTREDNING_TABLE,)  # another part's table the follow-up reads (the delårsrapport builder writes it)
@@ -82,7 +86,8 @@ def source_cells(source) -> SourceCells:
 
     sc = SourceCells()
     for spec in (*SPECS, *READ_ONLY):
-        raw = csv_table(source, CSV[spec.table], spec, optional=spec is not F.DRIFT_TABLE)
+        raw = csv_table(source, CSV[spec.table], spec, optional=spec is not F.DRIFT_TABLE,
+                        rows_of=ROWS_OF.get(spec.table))
         if raw is None:
             continue
         sc.rows[spec.table] = raw.rows
