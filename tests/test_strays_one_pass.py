@@ -10,6 +10,7 @@ import pytest
 
 from xlmodel.workbook import strays
 from xlmodel.workbook.cells import PackageCells
+from xlmodel.workbook.parts import input_tables
 from xlmodel.workbook.validate import validate_cells
 from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.patch import CellWrite, patch_sheet
@@ -55,7 +56,7 @@ CASES = {
 def test_the_check_fed_by_the_frame_pass_finds_what_its_own_read_finds(tmp_path, case):
     table, writes = CASES[case]
     path = _edited(tmp_path, table, writes)
-    own_read = strays.stray_findings(PackageCells.open(path, lazy=True))  # nothing watched: streams itself
+    own_read = strays.stray_findings(PackageCells.open(path, lazy=True), input_tables())  # nothing watched: streams itself
     cells = PackageCells.open(path, lazy=True)
     _kind, findings, _n = validate_cells(cells)
     # the big sheets were seen by the frame pass, and the check used what it saw
@@ -71,4 +72,4 @@ def test_the_check_fed_by_the_frame_pass_finds_what_its_own_read_finds(tmp_path,
 def test_a_shipped_plan_has_no_strays_either_way():
     cells = PackageCells.open(REGIONPLAN, lazy=True)
     _kind, findings, _n = validate_cells(cells)
-    assert [f for f in findings if f.rule == strays.RULE] == strays.stray_findings(PackageCells.open(REGIONPLAN)) == []
+    assert [f for f in findings if f.rule == strays.RULE] == strays.stray_findings(PackageCells.open(REGIONPLAN), input_tables()) == []

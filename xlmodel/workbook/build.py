@@ -11,6 +11,7 @@ from pathlib import Path
 
 from xlmodel.errors import InputError
 from xlmodel.workbook import kinds
+from xlmodel.workbook.source_headers import expected_headers
 from xlmodel.workbook.sources import find_sources, load_source
 
 
@@ -27,7 +28,7 @@ def build_books(src: Path, out_dir: Path, *, ignore_excel_lock: bool = False) ->
     staged: list[tuple[Path, Path]] = []
     try:
         for folder in folders:
-            source = load_source(folder)
+            source = load_source(folder, expected_headers)
             builder = kinds.builder_for(source.kind)
             path = out_dir / source.file_name
             tmp = path.with_name(f".{path.name}.tmp")

@@ -146,8 +146,7 @@ INDEX = Part(
 FOLLOWUP = Part(
     name="uppfoljning",
     signature=(FL.DRIFT_TABLE.table,),
-    tables=(FL.DRIFT_TABLE, FL.RESULTATRAKNING_TABLE, FL.OMST_TABLE, FL.FORECAST_TABLE, FL.YEARS_TABLE,
-            FL.PRINTED_DRIFT_TABLE, FL.PRINTED_OMST_TABLE),
+    tables=FL.TABLES,
     validate=followup.validate,
     plans=followup.sheet_plans,
     explain=explain_followup,
@@ -169,6 +168,19 @@ RESERVE_GUIDELINES = Part(
 # Every part xlmodel knows, in the order the jobs run them.
 PARTS: tuple[Part, ...] = (FRAMETABLE, RESULTATBUDGET, BALANSKRAV, CHARTS, INDEX, UTREDNING, FOLLOWUP, RESURSRAMAR,
                            RESERVE_GUIDELINES)
+
+
+def input_tables() -> list:
+    """The input tables of every part (the plan's, Västernorrland's resursramar, the
+    follow-up part's tblDrift, tblPrognos …), each once: what the stray check
+    (``strays``) looks around."""
+    seen, out = set(), []
+    for part in PARTS:
+        for spec in part.tables:
+            if spec.table not in seen:
+                seen.add(spec.table)
+                out.append(spec)
+    return out
 
 
 def found_in(cells: Any) -> list[Part]:

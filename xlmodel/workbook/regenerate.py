@@ -185,10 +185,11 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
 def _strays(cells) -> list[FramePlan]:
     """Input typed just outside an input table, which the plans above did not read: a
     warning per row or cell (``strays.stray_warnings``), as a plan that writes nothing."""
+    from xlmodel.workbook import parts
     from xlmodel.workbook.strays import stray_warnings
 
     by_sheet: dict[str, list[Finding]] = {}
-    for f in stray_warnings(cells):
+    for f in stray_warnings(cells, parts.input_tables()):
         by_sheet.setdefault(f.sheet, []).append(f)
     return [FramePlan(sheet, [], [], [], found, {}) for sheet, found in by_sheet.items()]
 

@@ -12,6 +12,7 @@ import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from xlmodel.errors import InputError
@@ -41,7 +42,11 @@ class BookSource:
             raise InputError(f"filen {name}.csv saknas i {self.folder}", rule="bygg") from None
 
 
-def load_source(folder: Path) -> BookSource:
+def load_source(folder: Path, expected_headers: Callable[[str, str], list[str] | None] | None = None) -> BookSource:
+    """The source folder read: bok.toml (the strict format) and every CSV.
+    ``expected_headers(kind, stem)``: the headers the kind's table of ``stem``.csv has,
+    named in the message about a CSV whose header row is wrong (``source_headers``; given
+    by the build job, so this module needs no layout of any kind)."""
     path = folder / BOOK_FILE
     if not path.exists():
         raise InputError(f"{path} saknas", rule="bygg")
@@ -75,33 +80,11 @@ def load_source(folder: Path) -> BookSource:
         try:
             headers[csv_path.stem], tables[csv_path.stem] = read_csv(csv_path)
         except InputError as exc:
-            wanted = expected_headers(meta["kind"], csv_path.stem)
+            wanted = expected_headers(meta["kind"], csv_path.stem) if expected_headers else None
             if exc.cell != "rad 1" or not wanted:
                 raise
             raise InputError(f"{exc.message} ({', '.join(wanted)})", rule=exc.rule).at(exc.sheet, exc.cell) from None
     return BookSource(folder=folder, meta=meta, tables=tables, headers=headers)
-
-
-def expected_headers(kind: str, stem: str) -> list[str] | None:
-    """The headers of the table a kind reads from ``stem``.csv (None where they depend on
-    bok.toml, as the years of resursramar.csv, or the file is not one the kind reads)."""
-    from xlmodel.workbook import layout as L
-    from xlmodel.workbook import layout_resursramar as R
-    from xlmodel.workbook import reserve_guidelines
-    from xlmodel.workbook.followup import build as followup
-
-    specs = {
-        "regionplan": {"ramar": L.FRAMES_TABLE, "forandringar": L.CHANGES_TABLE, "publicerat": L.PUBLISHED_TABLE,
-                       "resultatbudget": L.RESULTBUDGET_TABLE, "mal": L.GOALS_TABLE,
-                       "balanskrav": L.BALANSKRAV_TABLE, "frister": L.STATED_DEADLINES_TABLE,
-                       "index": L.INDEX_TABLE, "reservriktlinjer": reserve_guidelines.TABLE},
-        "delarsrapport": {"utredning": L.UTREDNING_TABLE, "reservriktlinjer": reserve_guidelines.TABLE,
-                          **{followup.CSV[s.table]: s for s in followup.SPECS if s.table in followup.CSV}},
-        "resursramar": {"planar": R.PLANAR_TABLE, "fotnoter": R.FOOTNOTES_TABLE,
-                        "balanskravsresultat": R.RESULTS_TABLE, "underskott": R.OPENING_TABLE},
-    }
-    spec = specs.get(kind, {}).get(stem)
-    return [c.header for c in spec.inputs] if spec is not None else None
 
 
 def find_sources(src: Path) -> list[Path]:

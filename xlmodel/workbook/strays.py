@@ -25,27 +25,14 @@ RULE = "indata.utanfor_tabell"
 BELOW = 3
 
 
-def _input_tables() -> list:
-    """The input tables of every part (``parts.PARTS``: the plan's, Västernorrland's
-    resursramar, the follow-up part's tblDrift, tblPrognos …), each once."""
-    from xlmodel.workbook.parts import PARTS
-
-    seen, out = set(), []
-    for part in PARTS:
-        for spec in part.tables:
-            if spec.table not in seen:
-                seen.add(spec.table)
-                out.append(spec)
-    return out
-
-
 def _filled(c) -> bool:
     value = getattr(c, "value", None)
     return not (value is None or (isinstance(value, str) and not value.strip()))
 
 
-def stray_findings(cells) -> list[Finding]:
-    """One ERROR finding per row that looks like a row of an input table (its first
+def stray_findings(cells, specs) -> list[Finding]:
+    """``specs``: the input tables to check (``parts.input_tables()``: every part's; the
+    job passes them, so this module stays below the part registry). One ERROR finding per row that looks like a row of an input table (its first
     column and at least one more filled) within ``BELOW`` rows under the table, and per
     filled cell in the column right of a table's rows. Headings and computed summaries
     a builder puts under a table fill one cell or leave the first column empty."""
@@ -53,7 +40,7 @@ def stray_findings(cells) -> list[Finding]:
     if in_rows is None:
         return []  # a live workbook through xlwings: Excel shows the table's extent itself
     found: list[Finding] = []
-    tables = _tables(cells)
+    tables = _tables(cells, specs)
     watches = getattr(cells, "memo", {}).get(_MEMO, {})
     for loc in tables:
         min_col, min_row, max_col, max_row = range_boundaries(loc.ref)
@@ -80,20 +67,32 @@ def stray_findings(cells) -> list[Finding]:
     return found
 
 
-def stray_warnings(cells) -> list[Finding]:
+def stray_warnings(cells, specs) -> list[Finding]:
     """``stray_findings`` as warnings, for a command that writes the computed cells from
     the tables as they stand: it says which input it left out instead of passing over it."""
-    return [f.model_copy(update={"severity": Severity.WARNING}) for f in stray_findings(cells)]
+    return [f.model_copy(update={"severity": Severity.WARNING}) for f in stray_findings(cells, specs)]
 
 
-def _tables(cells) -> list:
-    return [loc for spec in _input_tables() if (loc := cells.table(spec.table)) is not None]
+def _tables(cells, specs) -> list:
+    return [loc for spec in specs if (loc := cells.table(spec.table)) is not None]
 
 
 # --------------------------------------------------------------------------- one pass
 
 # cells.memo key: {sheet: [_Watch, ...]} of the sheets a pass streamed with ``watched_rows``.
 _MEMO = "strays.watch"
+# cells.memo key: the input tables a pass should watch (``watch_tables``).
+_MEMO_SPECS = "strays.specs"
+
+
+def watch_tables(cells, specs) -> None:
+    """Tell the passes that stream a sheet anyway (``watched_rows``) which input tables
+    the stray check will look at: the job that runs the check says so before the parts
+    read the workbook. Without it a pass watches nothing and the check streams the
+    sheets itself (the same findings, one more read)."""
+    memo = getattr(cells, "memo", None)
+    if memo is not None:
+        memo[_MEMO_SPECS] = list(specs)
 
 
 class _Watch:
@@ -116,7 +115,7 @@ class _Watch:
         # per table still watched: [loc, first row, last row, min_col, max_col, max_row, cells kept]
         self._open: list[list] = []
         self._ended: dict[str, list] = {}
-        for loc in _tables(cells):
+        for loc in _tables(cells, getattr(cells, "memo", {}).get(_MEMO_SPECS, ())):
             if loc.sheet != sheet:
                 continue
             min_col, min_row, max_col, max_row = range_boundaries(loc.ref)

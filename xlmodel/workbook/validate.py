@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from xlmodel.errors import InputError, WorkbookError
 from xlmodel.findings import Finding, Severity
-from xlmodel.workbook import kinds
+from xlmodel.workbook import kinds, parts, strays
 from xlmodel.workbook.cells import PackageCells
 from xlmodel.workbook.collector import collector_paused
 
@@ -92,6 +92,7 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         ] + function_findings, strict), function_checked
     findings: list[Finding] = []
     checked = 0
+    strays.watch_tables(cells, parts.input_tables())  # the frame table's pass feeds the stray check
     for part in held:
         try:
             part_findings, n = part.validate(cells)
@@ -110,9 +111,7 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
     function_findings, function_checked = function_cells.check(cells, skip)
     findings.extend(function_findings)
     checked += function_checked
-    from xlmodel.workbook.strays import stray_findings
-
-    findings.extend(f for f in stray_findings(cells) if f not in findings)
+    findings.extend(f for f in strays.stray_findings(cells, parts.input_tables()) if f not in findings)
     return kind, _strict(findings, strict), checked
 
 

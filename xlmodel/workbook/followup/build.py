@@ -35,8 +35,7 @@ ROWS_OF = {  # table → what its file must hold rows of, when it is there (csv_
     F.DRIFT_TABLE.table: ("poster", "post"),
     F.FORECAST_TABLE.table: ("poster", "post (nettoram, skatteintakter, statsbidrag)"),
 }
-SPECS = (F.DRIFT_TABLE, F.RESULTATRAKNING_TABLE, F.OMST_TABLE, F.FORECAST_TABLE, F.YEARS_TABLE, F.PRINTED_DRIFT_TABLE,
-         F.PRINTED_OMST_TABLE)
+SPECS = F.TABLES
 READ_ONLY = (L.UTREDNING_TABLE,)  # another part's table the follow-up reads (the delårsrapport builder writes it)
 PARAM_KEYS = {  # bok.toml [uppfoljning] key → parameter
     "manader": F.P_MONTHS, "periodisering": F.P_METHOD, "profilandel": F.P_SHARE,

@@ -29,6 +29,4 @@ def explain_followup(cells, base: Explanation) -> Explanation | None:
 
 def _table_sheets(cells) -> set[str]:
     """The sheets the part's input tables stand on (a renamed Driftredovisning: its table's sheet)."""
-    from xlmodel.workbook.parts import FOLLOWUP
-
-    return {loc.sheet for loc in (cells.table(t.table) for t in FOLLOWUP.tables) if loc is not None}
+    return {loc.sheet for loc in (cells.table(t.table) for t in F.TABLES) if loc is not None}

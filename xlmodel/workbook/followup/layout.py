@@ -260,3 +260,8 @@ CHART_LAYOUT = SheetLayout(
     "Data: cellerna till vänster (formler mot bladet Driftredovisning, skrivs av xlmodel).",
     widths=((0, 0, 34), (1, 1, 24)),
 )
+
+# The part's input tables, in the order the builder writes them: its signature in the
+# part registry (``parts.FOLLOWUP``), the builder's and ``forklara``'s list.
+TABLES = (DRIFT_TABLE, RESULTATRAKNING_TABLE, OMST_TABLE, FORECAST_TABLE, YEARS_TABLE, PRINTED_DRIFT_TABLE,
+          PRINTED_OMST_TABLE)
