@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from xlmodel.errors import InputError
+from xlmodel.workbook.body_cells import kind_label
 
 RESTORATION_COLUMNS = ("Underskottsår", "Underskott", "Återställt", "Avskrivet (synnerliga skäl)",
                        "Kvar att återställa", "Sista år", "Status")
@@ -41,7 +42,6 @@ GOAL_COLUMNS = ("Mål", "Period", "Belopp", "Skatter och statsbidrag", "Andel", 
 OVERVIEW_COLUMNS = ("Fil", "Arbetsbok", "År", "Balanskravsresultat", "Underskott kvar att återställa",
                     "Återställning", "Mål uppfyllda", "Mål totalt", "Anmärkning")
 LACKS = "arbetsboken saknar "
-KIND_NAMES = {"regionplan": "regionplan", "delarsrapport": "delårsrapport", "resursramar": "resursramar"}
 # The column "Arbetsbok" of findings and overview: the workbook's kind as a title says it,
 # "Regionplan", "Kommunplan" (a regionplan whose Organ is kommun), "Delårsrapport",
 # "Resursramar"; "Okänd" for none of xlmodel's kinds. ("Typ" was taken for a row's type in
@@ -255,7 +255,7 @@ class Workbook:
         return _frame(([value(f"{c}{r}") for c in letters] for r in rows), header)
 
     def _absent(self, what: str) -> InputError:
-        have = KIND_NAMES.get(self.kind or "", "ingen av xlmodels typer")
+        have = kind_label(self.kind) or "ingen av xlmodels typer"
         return InputError(f"{self.path.name} har inte {what} ({have})")
 
 
@@ -278,7 +278,7 @@ def validate_many(paths: Iterable[str | Path], *, strict: bool = False) -> pd.Da
     rows = []
     for p in paths:
         rep = validate_file(p, strict=strict)
-        kind = _kind_title(rep.label or KIND_NAMES.get(rep.kind or "", rep.kind))
+        kind = _kind_title(rep.label or kind_label(rep.kind))
         if rep.error:
             rows.append([str(p), kind, "fel", "läsfel", None, None, rep.error, None, None])
         for f in rep.findings:
@@ -305,8 +305,6 @@ def overview(paths: Iterable[str | Path]) -> pd.DataFrame:
 def _book_rows(book: Workbook) -> list[list[Any]]:
     from xlmodel.rules.goals import STATUS_MET
     from xlmodel.workbook import parts
-
-    from xlmodel.workbook.body_cells import kind_label
 
     kind = _kind_title(kind_label(book.kind, book.cells))
     lacks = book.lacks()

@@ -43,6 +43,16 @@ _METHODS = {
 
 
 
+def _floats_in_range(values) -> list[Decimal] | None:
+    """What COM passes for nearly every cell: numbers (floats) in range. Each as
+    ``c.amount`` gives it (``money.parse_amount``'s float path), without a call per value;
+    None when any value is something else (a range, blank, text, NaN, too large), which
+    then takes the general path."""
+    if all(type(v) is float and -_MAX_ABS_FLOAT <= v <= _MAX_ABS_FLOAT for v in values):
+        return [Decimal(repr(v)) + _ZERO for v in values]
+    return None
+
+
 def _balanskrav_amounts(values, rule="balanskrav"):
     """The eight lines as Decimals; only årets resultat is required.
 
@@ -53,11 +63,9 @@ def _balanskrav_amounts(values, rule="balanskrav"):
     The function then gives blank, as BALANSKRAV_KOLUMN does for such a row. A blank
     årets resultat beside a non-zero line is still an error: half a year's figures."""
     names = BALANSKRAV_LINES
-    # What COM passes for nearly every cell: eight numbers (floats) in range. Each gives
-    # what ``c.amount`` gives it (``money.parse_amount``'s float path), without the eight
-    # calls; anything else (a range, blank, text, NaN, too large) takes the path below.
-    if all(type(v) is float and -_MAX_ABS_FLOAT <= v <= _MAX_ABS_FLOAT for v in values):
-        return [Decimal(repr(v)) + _ZERO for v in values]
+    parsed = _floats_in_range(values)
+    if parsed is not None:
+        return parsed
     if c.cell_count(values[0]) > 1:
         lines = c.vector(values[0], names[0], rule)
         if len(lines) != len(names):
@@ -87,13 +95,11 @@ def BALANSKRAV(arets_resultat, realisationsvinster=None, undantag_vinster=None, 
 
     values = (arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
               orealiserade, aterforing, reservering, anvandning)
-    if ar is None and anvandning_rur is None and all(
-            type(v) is float and -_MAX_ABS_FLOAT <= v <= _MAX_ABS_FLOAT for v in values):
-        # Eight numbers and nothing else, as COM passes a filled-down cell's lines: each
-        # parsed as ``c.amount`` parses a float, the figure as below (no year, no RUR).
-        return c.to_excel(balanskravsresultat_of_parsed([Decimal(repr(v)) + _ZERO for v in values]))
-    lines = _balanskrav_amounts((arets_resultat, realisationsvinster, undantag_vinster, undantag_forluster,
-                                 orealiserade, aterforing, reservering, anvandning))
+    if ar is None and anvandning_rur is None and (parsed := _floats_in_range(values)) is not None:
+        # Eight numbers and nothing else, as COM passes a filled-down cell's lines: the
+        # figure as below (no year, no RUR) without testing the parsed lines again.
+        return c.to_excel(balanskravsresultat_of_parsed(parsed))
+    lines = _balanskrav_amounts(values)
     rur = c.amount(anvandning_rur, "anvandning_rur", "balanskrav", blank=Decimal(0))
     if lines is None:
         if rur == 0:

@@ -592,8 +592,9 @@ def ledger_from_columns(years: Any, results: Any, where: Sequence[Locator] | Non
     """The ledger from two columns of cell values (years, balanskravsresultat), as the
     Excel function ATERSTALLNING passes them; blank rows at the end are ignored.
     ``where``: each row's locator (keys "year", "result") when the caller knows its cells;
-    else each row is located at its arguments' elements ("ar[i]", "resultat[i]"), which
-    name no cell. ``options`` are the other fields of RestorationInput (opening, ...)."""
+    else none (the Excel function: its arguments name no cell, so its findings have none;
+    a bad value is named by its element, "ar[i]", "resultat[i]", as parsed below).
+    ``options`` are the other fields of RestorationInput (opening, ...)."""
     years, results = list(years), list(results)
     if len(years) != len(results):
         raise InputError(f"{len(years)} år men {len(results)} resultat", rule=RULE, argument="resultat")
@@ -604,16 +605,11 @@ def ledger_from_columns(years: Any, results: Any, where: Sequence[Locator] | Non
         YearResult.model_construct(
             year=parse_year(y, argument=f"ar[{i + 1}]", rule=RULE),
             balanskravsresultat=parse_amount(r, argument=f"resultat[{i + 1}]", rule=RULE),
-            where=where[i] if where is not None else _argument_locator(i + 1),
+            where=where[i] if where is not None else NOWHERE,
         )
         for i, (y, r) in enumerate(zip(years, results))
     )
     return restoration_ledger(RestorationInput(series=series, **options))
-
-
-def _argument_locator(n: int) -> Locator:
-    """Row ``n`` of the Excel function's ranges: its elements of ``ar`` and ``resultat``."""
-    return Locator(lambda key: Location(argument=f"ar[{n}]" if key == "year" else f"resultat[{n}]"))
 
 
 def _blank(value: Any) -> bool:

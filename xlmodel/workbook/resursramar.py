@@ -558,40 +558,23 @@ def _restoration_cells(inp: Inputs, out: Computed) -> None:
                          argument="Balanskravsresultat").at(sheet, results.spec.top_left)
     check_ascending([r["year"] for r in res_rows], lambda i: results.location(res_rows[i], "year"),
                     rule=RULE_RESTORATION)
-    # The ledger under the tables: one row per deficit, oldest first (opening deficits and
-    # the series' negative years); the ledger's findings about a deficit lie on its row's
-    # status cell, which every input row about that deficit is located at.
-    title = max(_table_end(results), _table_end(opening)) + R.LEDGER_GAP + 1
-    col0 = results.spec.first_col
-    letters = [get_column_letter(col0 + i) for i in range(len(R.LEDGER_HEADERS))]
-    origins = sorted({r["origin_year"] for r in open_rows if isinstance(r["origin_year"], int)}
-                     | {r["year"] for r in res_rows if r["result"] is not None and r["result"] < 0})
-    ledger_row = {o: title + 2 + i for i, o in enumerate(origins)}
-
-    def at_deficit(origin: int) -> Locator:
-        n = ledger_row.get(origin)
-        at = Location(sheet=sheet, cell=f"{letters[-1]}{n}") if n else Location()
-        return Locator(lambda key: at)
-
     deficits, plans, stated = [], [], []
     for r in open_rows:
         try:
-            where = at_deficit(r["origin_year"])
-            deficits.append(OpeningDeficit(origin_year=r["origin_year"], amount=r["amount"], where=where))
+            deficits.append(OpeningDeficit(origin_year=r["origin_year"], amount=r["amount"]))
             if r["plan_year"] is not None:
                 plans.append(Atgardsplan(budget_year=r["plan_year"], origin_years=(r["origin_year"],),
-                                         restore_by=r["restore_by"], where=where))
+                                         restore_by=r["restore_by"]))
             elif r["restore_by"] is not None:
                 stated.append(StatedDeadline(origin_year=r["origin_year"], last_year=r["restore_by"],
-                                             source=r["source"] or "angiven frist", where=where))
+                                             source=r["source"] or "angiven frist"))
         except InputError as err:
             key = {"amount": "amount", "to_year": "restore_by", "restore_by": "restore_by"}.get(err.argument or "",
                                                                                                  "origin_year")
             raise err.at(*opening.where(r, key)) from None
     try:
         ledger = restoration_ledger(RestorationInput(
-            series=tuple(YearResult(year=r["year"], balanskravsresultat=r["result"], where=at_deficit(r["year"]))
-                         for r in res_rows),
+            series=tuple(YearResult(year=r["year"], balanskravsresultat=r["result"]) for r in res_rows),
             opening=tuple(deficits), plans=tuple(plans), stated_deadlines=tuple(stated),
         ))
     except InputError as err:
@@ -609,6 +592,9 @@ def _restoration_cells(inp: Inputs, out: Computed) -> None:
         out.add(sheet, f"{spec.col_letter('remaining')}{n}", remaining, style="amount")
         out.add(sheet, f"{spec.col_letter('unused')}{n}", unused.get(y, ZERO), style="amount")
 
+    title = max(_table_end(results), _table_end(opening)) + R.LEDGER_GAP + 1
+    col0 = results.spec.first_col
+    letters = [get_column_letter(col0 + i) for i in range(len(R.LEDGER_HEADERS))]
     out.add(sheet, f"{letters[0]}{title}", R.LEDGER_TITLE, style="label")
     for letter, header in zip(letters, R.LEDGER_HEADERS):
         out.add(sheet, f"{letter}{title + 1}", header, style="header")
@@ -617,15 +603,22 @@ def _restoration_cells(inp: Inputs, out: Computed) -> None:
     out.blocks.append(Block(sheet, letters[0], letters[-1], range(title, title + 2 + len(ledger.deficits)),
                             title - R.LEDGER_GAP, ((letters[0], frozenset({R.LEDGER_TITLE})), (letters[-1], statuses)),
                             block_names.ATERSTALLNING))
+    row_of: dict[str, int] = {}
     for i, d in enumerate(ledger.deficits):
         n = title + 2 + i
+        row_of[str(d.origin_year)] = n
         # years as the numbers a cell holds (Decimal, as the cells are compared)
         values = [Decimal(v) if kind == "year" and v is not None else v
                   for v, kind in zip(R.LEDGER_SHAPE.row(d), R.LEDGER_SHAPE.kinds)]
         for letter, value, style in zip(letters, values, R.LEDGER_STYLES):
             out.add(sheet, f"{letter}{n}", value, style=style)
-    for f in ledger.findings:   # on its deficit's row (see at_deficit); one about the whole series on the table
-        out.findings.append(f if f.sheet is not None else f.at(sheet, results.spec.top_left))
+    # A finding about a deficit lies on its row of the ledger above (an output cell, so
+    # placed here from the ledger's own rows, not given to the core as an input's place);
+    # one about the whole series on the table.
+    for f in ledger.findings:
+        n = row_of.get(f.subject or "")
+        cell = f"{letters[-1]}{n}" if n else results.spec.top_left
+        out.findings.append(f.at(sheet, cell) if f.sheet is None else f)
 
 
 # =========================================================================== public API

@@ -92,7 +92,8 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
         ] + function_findings, strict), function_checked
     findings: list[Finding] = []
     checked = 0
-    strays.watch_tables(cells, parts.input_tables())  # the frame table's pass feeds the stray check
+    input_tables = parts.input_tables()
+    strays.watch_tables(cells, input_tables)  # the frame table's pass feeds the stray check
     for part in held:
         try:
             part_findings, n = part.validate(cells)
@@ -111,7 +112,7 @@ def validate_cells(cells, *, strict: bool = False) -> tuple[str | None, list[Fin
     function_findings, function_checked = function_cells.check(cells, skip)
     findings.extend(function_findings)
     checked += function_checked
-    findings.extend(f for f in strays.stray_findings(cells, parts.input_tables()) if f not in findings)
+    findings.extend(f for f in strays.stray_findings(cells, input_tables) if f not in findings)
     return kind, _strict(findings, strict), checked
 
 
