@@ -1,0 +1,190 @@
+"""``xlmodel anslut --plats resultatbudget=Budget!H2 --plats balanskrav=Budget!A30``: the
+parts' input tables and output blocks written on a sheet of the team's own (issue 12,
+"Parts anywhere"), in a team book made by XlsxWriter. Every command is a real process.
+
+- the part stands from the cell named; every other part of the package keeps its bytes
+  except the bookkeeping parts docs/workbooks.md names (and the team's sheet, whose
+  every cell, merged range and column width is kept);
+- ``validera`` passes, ``regenerera`` has nothing to write, ``forklara`` explains a cell
+  of the placed blocks, ``rulla-fram`` rolls the year with the parts there;
+- a place whose area touches the team's filled cells, merged cells, an Excel Table or
+  another part's block is refused with one message naming sheet and cell, and the file
+  keeps every byte.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from test_adopt import BOOKKEEPING, COMMITTEES, parts_of, run_cli, styles_only_gained, validate_json
+from test_adopt_parts import BALANCE, YEARS
+
+PLACE = ("--plats", "resultatbudget=Budget!H2", "--plats", "balanskrav=Budget!A30")
+
+
+def team_book(path: Path, *, table: str | None = None, note: str | None = None, frames: bool = False) -> None:
+    """A controller's book whose sheet 'Budget' has their own notes (A1, B2), a merged
+    range (A25:C26), a column width; with ``table`` an Excel Table of theirs there, with
+    ``note`` one more filled cell. The parts' inputs on RB, Mål, Balans (and Nämndramar)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Budget")
+    ws.set_column("A:A", 30)
+    ws.write("A1", "Budget 2026, kontrollantens anteckningar")
+    ws.write_number("B2", 123)
+    ws.merge_range("A25:C26", "Sammanfattning")
+    if table:
+        ws.add_table(table, {"name": "tblEgen", "columns": [{"header": "Post"}, {"header": "Belopp"}]})
+    if note:
+        ws.write(note, "min anteckning")
+    if frames:
+        fr = wb.add_worksheet("Nämndramar")
+        for i, (name, frame) in enumerate(COMMITTEES, 2):
+            fr.write(f"A{i}", name)
+            fr.write_number(f"B{i}", float(frame))
+    rb = wb.add_worksheet("RB")
+    for i, row in enumerate(YEARS, 1):
+        rb.write_row(i, 0, row)
+    goals = wb.add_worksheet("Mål")
+    goals.write_row(1, 0, ["Resultat minst 2 %", "resultat", 0.02, None, 2026, 2027, "Ja"])
+    bal = wb.add_worksheet("Balans")
+    for i, (year, result) in enumerate(BALANCE, 2):
+        bal.write(f"A{i}", year)
+        bal.write_number(f"B{i}", result)
+    wb.close()
+
+
+def adopt(path: Path, *extra: str, parts: str = "resultatbudget,balanskrav"):
+    return run_cli("anslut", path.name, "--delar", parts, "--resultatbudget", "RB!A2:E5", "--mal", "Mål!A2:G2",
+                   "--balanskrav", "Balans!A2:B5", *extra, cwd=path.parent)
+
+
+def budget_part(path: Path) -> str:
+    from xlmodel.workbook.cells import PackageCells
+
+    return next(s.part for s in PackageCells.open(path).pkg.sheets if s.name == "Budget")
+
+
+def team_cells(path: Path) -> dict[str, object]:
+    from xlmodel.workbook.cells import PackageCells
+
+    cells = PackageCells.open(path)
+    return {ref: (cells.formula("Budget", ref), cells.value("Budget", ref)) for ref in cells.cells("Budget")}
+
+
+def test_resultatbudget_and_balanskrav_on_the_teams_own_sheet(tmp_path):
+    from xlmodel.workbook.cells import PackageCells
+
+    book = tmp_path / "budget.xlsx"
+    team_book(book)
+    before = parts_of(book)
+    theirs = team_cells(book)
+    run = adopt(book, *PLACE)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "resultatbudgeten skrivs på ert blad 'Budget' från H2" in run.stdout
+    assert "nya blad: xlwings.conf" in run.stdout  # no sheet of the parts' own
+
+    after = parts_of(book)
+    sheet = budget_part(book)
+    changed = sorted(n for n in before if n not in BOOKKEEPING | {sheet} and after[n] != before[n])
+    assert changed == [], changed
+    styles_only_gained(before["xl/styles.xml"], after["xl/styles.xml"])
+    # the team's sheet: every cell of theirs as it was, the merged range and width kept
+    now = team_cells(book)
+    assert {ref: now[ref] for ref in theirs} == theirs
+    for keep in (rb"<mergeCells.*?</mergeCells>", rb"<cols>.*?</cols>"):
+        assert re.search(keep, before[sheet], re.S).group(0) == re.search(keep, after[sheet], re.S).group(0)
+
+    cells = PackageCells.open(book)
+    assert [cells.table(t).sheet for t in ("tblResultatbudget", "tblMal", "tblBalanskrav", "tblFrister")] == ["Budget"] * 4
+    assert cells.table("tblResultatbudget").ref.startswith("H2:")
+    assert cells.table("tblBalanskrav").ref.startswith("A30:")
+    # 2026 (the third year, row 5): resultat = -7200 + 5400 + 2000 = 200
+    assert cells.formula("Budget", "U5") == "R5+T5" and cells.value("Budget", "U5") == Decimal("200")
+    assert cells.formula("Budget", "G30").startswith("ATERSTALLNING(A31:A")
+    assert cells.value("Budget", "G31") == 2023 and cells.value("Budget", "K31") == Decimal("15")
+    assert b't="array"' in after[sheet] and b'cm="1"' in after[sheet]  # a dynamic array, as Excel 365 keeps it
+    assert cells.value("Budget", "A29") is None and cells.value("Budget", "F1") is None  # nothing above the cell
+
+    code, report = validate_json(book)
+    assert code == 0 and report["findings"] == [] and report["parts"] == ["resultatbudget", "balanskrav"], report
+    regen = run_cli("regenerera", book.name, cwd=tmp_path)
+    assert regen.returncode == 0 and "inga celler behöver ändras" in regen.stdout, regen.stdout + regen.stderr
+    explain = run_cli("forklara", book.name, "Budget!U5", cwd=tmp_path)
+    assert explain.returncode == 0 and "resultatbudget.resultat" in explain.stdout, explain.stdout + explain.stderr
+    assert "Budget!R5" in explain.stdout
+    ledger = run_cli("forklara", book.name, "Budget!K31", cwd=tmp_path)
+    assert ledger.returncode == 0 and "underskottet 2023" in ledger.stdout, ledger.stdout + ledger.stderr
+    assert "Budget!B32" in ledger.stdout
+
+    # an input changed in the placed table: found stale, brought up to date
+    from xlmodel.xlsx.patch import CellWrite, patch_sheet
+    from xlmodel.xlsx.package import Package
+
+    pkg = Package.open(book)
+    book.write_bytes(patch_sheet(pkg, "Budget", [CellWrite("K5", Decimal("5500"))]).to_bytes())
+    assert validate_json(book)[0] == 1
+    assert run_cli("regenerera", book.name, cwd=tmp_path).returncode == 0
+    assert PackageCells.open(book).value("Budget", "U5") == Decimal("300")
+    assert validate_json(book)[0] == 0
+
+
+def test_all_three_parts_on_one_sheet_then_roll_forward(tmp_path):
+    """The frame table beside the two parts on the team's sheet, computed in the same
+    save; the year rolls forward with all three there."""
+    book = tmp_path / "budget.xlsx"
+    team_book(book, frames=True)
+    run = adopt(book, *PLACE, "--plats", "ramtabell=Budget!N30", "--ramar", "Nämndramar!A2:B8", "--budgetar", "2026",
+                "--index", "3,1 %", "--indexkalla", "SKR", parts="ramtabell,resultatbudget,balanskrav")
+    assert run.returncode == 0, run.stdout + run.stderr
+    code, report = validate_json(book)
+    assert [f for f in report["findings"] if f["severity"] == "fel"] == [], report
+    assert {"ramtabell", "resultatbudget", "balanskrav"} <= set(report["parts"])
+    roll = run_cli("rulla-fram", book.name, "--index", "2,9 %", "--indexkalla", "SKR", cwd=tmp_path)
+    assert roll.returncode == 0 and "2026 → 2027" in roll.stdout, roll.stdout + roll.stderr
+    assert [f for f in validate_json(book)[1]["findings"] if f["severity"] == "fel"] == []
+    assert run_cli("regenerera", book.name, cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("book_kw, place, told", [
+    ({}, "resultatbudget=Budget!A1", "cell A1"),                         # their note in the table's corner
+    ({}, "resultatbudget=Budget!A2", "cell B2"),                         # their number inside the table
+    ({"note": "J13"}, "resultatbudget=Budget!H2", "cell J13"),           # inside the goal table under it
+    ({}, "balanskrav=Budget!A20", "sammanfogade cellerna A25:C26"),      # a merged range
+    ({"table": "J20:K23"}, "balanskrav=Budget!H19", "Excel-tabellen tblEgen"),  # their own Excel Table
+    ({"note": "L31"}, "balanskrav=Budget!A30", "cell L31"),              # where the ledger spills
+    ({}, "balanskrav=Budget!H4", "ingår i resultatbudgeten"),            # the other part placed there
+])
+def test_a_place_that_is_not_free_is_refused_and_nothing_changes(tmp_path, book_kw, place, told):
+    book = tmp_path / "budget.xlsx"
+    team_book(book, **book_kw)
+    before = book.read_bytes()
+    run = adopt(book, "--plats", "resultatbudget=Budget!H2" if place.startswith("balanskrav") else
+                "resultatbudget=Budget!H40", "--plats", place)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert told in run.stderr and "Blad 'Budget'" in run.stderr and "inget har ändrats" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert book.read_bytes() == before
+
+
+def test_the_frame_tables_block_is_not_covered(tmp_path):
+    """The frame table placed on the team's sheet in the same run: a part placed where the
+    table's rows will stand is refused."""
+    book = tmp_path / "budget.xlsx"
+    team_book(book, frames=True)
+    before = book.read_bytes()
+    run = adopt(book, "--plats", "ramtabell=Budget!H40", "--plats", "resultatbudget=Budget!H44", "--ramar",
+                "Nämndramar!A2:B8", "--budgetar", "2026", "--index", "3,1 %", "--indexkalla", "SKR",
+                parts="ramtabell,resultatbudget,balanskrav")
+    assert run.returncode == 2 and "ramtabellen" in run.stderr and "inget har ändrats" in run.stderr, run.stderr
+    assert book.read_bytes() == before
+
+
+def test_the_help_texts_last_example_continues_its_line():
+    run = run_cli("anslut", "--help", cwd=Path(__file__).parent)
+    assert "--delar resultatbudget,balanskrav \\\n" in run.stdout, run.stdout
