@@ -188,3 +188,32 @@ def test_the_frame_tables_block_is_not_covered(tmp_path):
 def test_the_help_texts_last_example_continues_its_line():
     run = run_cli("anslut", "--help", cwd=Path(__file__).parent)
     assert "--delar resultatbudget,balanskrav \\\n" in run.stdout, run.stdout
+
+
+def test_placed_on_a_sheet_of_a_book_saved_by_libreoffice(tmp_path):
+    """The team's book saved by a real LibreOffice (its own sheet XML, no app.xml sheet
+    list) gets the parts on its sheet; LibreOffice opens the result with the tables there."""
+    from xlmodel.testing.libreoffice import convert, find_soffice
+    from xlmodel.workbook.cells import PackageCells
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh --libreoffice")
+    src = tmp_path / "egen.xlsx"
+    team_book(src)
+    book = tmp_path / "sparad.xlsx"
+    book.write_bytes(convert([src], tmp_path / "lo", recalc=False)[src].read_bytes())
+    before = parts_of(book)
+    theirs = team_cells(book)
+    run = adopt(book, *PLACE)
+    assert run.returncode == 0, run.stdout + run.stderr
+    after = parts_of(book)
+    sheet = budget_part(book)
+    assert sorted(n for n in before if n not in BOOKKEEPING | {sheet, "xl/calcChain.xml"} and after.get(n) != before[n]) == []
+    now = team_cells(book)
+    assert {ref: now[ref] for ref in theirs} == theirs
+    code, report = validate_json(book)
+    assert code == 0 and report["findings"] == [], report
+    again = convert([book], tmp_path / "lo2", recalc=False)[book]
+    cells = PackageCells.open(again)
+    assert cells.table("tblResultatbudget").sheet == "Budget" and cells.table("tblBalanskrav").ref.startswith("A30:")
+    assert cells.value("Budget", "A1") == "Budget 2026, kontrollantens anteckningar"

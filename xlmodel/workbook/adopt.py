@@ -20,7 +20,10 @@ Parts ``anslut`` adds (``ADOPTABLE``; any other part is refused with that list):
 frame table (``ramtabell``: tblRamar, tblForandringar, the parameters Budgetar,
 Standardindex, AviseratIndex, Nettoram with tblIndex, and the Ramtabell sheet), the
 resultatbudget with the financial goals and the balanskrav with the restoration ledger
-(``adopt_parts``). The frame table's output block is found by its defined name
+(``adopt_parts``), on new sheets or, with ``--plats resultatbudget=Budget!H2``, on a
+sheet of the team's from that cell where the cells it needs are free (``adopt_place``:
+refused, nothing written, when they touch the team's filled or merged cells, an Excel
+Table or another part's block). The frame table's output block is found by its defined name
 (``block_names.FRAMETABLE``, ``xlmodel_Ramtabell``): on a new sheet Ramtabell (or
 "Ramtabell (2)") at the layout's place, or where ``--plats ramtabell=Blad!H2`` puts it, on
 a sheet of the team's (which then changes where the table is written, and only there:
@@ -291,10 +294,11 @@ def frametable_block(opts: AdoptOptions, taken: set[str], result: AdoptResult) -
 
 
 def _part_place(part: str, sheet: str, top_left: str, opts: AdoptOptions, taken: set[str],
-                existing: set[str] | None = None) -> tuple[str, str, bool]:
+                existing: set[str] | None = None, sheets_of: set[str] = frozenset()) -> tuple[str, str, bool]:
     """(sheet, its table's top-left cell, whether the sheet is the team's) of the
-    resultatbudget or the balanskrav: where --plats puts it (a sheet of the team's, or a
-    new one of that name), else the layout's sheet name (numbered when taken) and place."""
+    resultatbudget or the balanskrav: where --plats puts it (a worksheet of the team's,
+    ``existing``, or a new one of that name), else the layout's sheet name (numbered when
+    taken) and place. ``sheets_of``: every sheet of the package (chart sheets too)."""
     place = opts.places.get(part)
     if place is None:
         name = free_sheet_name(sheet, taken)
@@ -304,9 +308,10 @@ def _part_place(part: str, sheet: str, top_left: str, opts: AdoptOptions, taken:
     if name.casefold() in {t.casefold() for t in (existing or set())}:
         return name, cell, True
     if name.casefold() in {t.casefold() for t in taken}:
-        raise InputError(f"--plats {part}={name}!{cell}: bladet '{name}' läggs till av en annan del i samma "
-                         "körning; välj ett av era befintliga blad eller ett annat nytt bladnamn (inget har ändrats)",
-                         rule=RULE, argument="--plats")
+        why = ("är inget kalkylblad (ett diagramblad)" if name.casefold() in {t.casefold() for t in sheets_of}
+               else "läggs till av en annan del i samma körning")
+        raise InputError(f"--plats {part}={name}!{cell}: bladet '{name}' {why}; välj ett av era kalkylblad eller ett "
+                         "nytt bladnamn (inget har ändrats)", rule=RULE, argument="--plats")
     taken.add(name)
     return name, cell, False
 
@@ -384,6 +389,7 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
     tables, defined = taken_names(pkg)
     taken = set(cells.sheet_names()) | {s.name for s in pkg.sheets}
     existing = set(cells.sheet_names())   # the team's worksheets: a part --plats puts there is written into it
+    package_sheets = {s.name for s in pkg.sheets}
     sheets: list[NewSheet] = []
     placed: list[tuple[str, str, NewSheet]] = []   # (part, its cell, its cells) on a sheet of the team's
     names: dict[str, str] = {}
@@ -413,7 +419,7 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
             from xlmodel.workbook.adopt_parts import resultatbudget_sheet
 
             name, top_left, own = _part_place(part, L.SHEET_RESULTBUDGET, L.RESULTBUDGET_TABLE.top_left, opts, taken,
-                                          existing)
+                                            existing, package_sheets)
             made = resultatbudget_sheet(cells, opts, name, result, top_left, own_sheet=own)
             if own:
                 placed.append((part, top_left, made))
@@ -423,7 +429,7 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
             from xlmodel.workbook.adopt_parts import balanskrav_sheet
 
             name, top_left, own = _part_place(part, L.SHEET_BALANSKRAV, L.BALANSKRAV_TABLE.top_left, opts, taken,
-                                          existing)
+                                            existing, package_sheets)
             ledger_sheet, anchor = balanskrav_sheet(cells, opts, name, result, top_left, own_sheet=own)
             if own:
                 placed.append((part, top_left, ledger_sheet))
