@@ -8,8 +8,9 @@ parts' input tables and output blocks written on a sheet of the team's own (issu
 - ``validera`` passes, ``regenerera`` has nothing to write, ``forklara`` explains a cell
   of the placed blocks, ``rulla-fram`` rolls the year with the parts there;
 - a place whose area touches the team's filled cells, merged cells, an Excel Table or
-  another part's block is refused with one message naming sheet and cell, and the file
-  keeps every byte.
+  another part's block, or has a filled cell right under or beside a placed table (which
+  ``validera`` would read as input outside it), is refused with one message naming sheet
+  and cell, and the file keeps every byte.
 """
 
 from __future__ import annotations
@@ -159,13 +160,15 @@ def test_all_three_parts_on_one_sheet_then_roll_forward(tmp_path):
     ({"table": "J20:K23"}, "balanskrav=Budget!H19", "Excel-tabellen tblEgen"),  # their own Excel Table
     ({"note": "L31"}, "balanskrav=Budget!A30", "cell L31"),              # where the ledger spills
     ({}, "balanskrav=Budget!H4", "ingår i resultatbudgeten"),            # the other part placed there
+    ({"note": "A49"}, "balanskrav=Budget!A30", "direkt under tabellen tblFrister"),  # read as a stray row
+    ({"note": "W3"}, "balanskrav=Budget!A30", "direkt bredvid tabellen tblResultatbudget"),
 ])
 def test_a_place_that_is_not_free_is_refused_and_nothing_changes(tmp_path, book_kw, place, told):
     book = tmp_path / "budget.xlsx"
     team_book(book, **book_kw)
     before = book.read_bytes()
     run = adopt(book, "--plats", "resultatbudget=Budget!H2" if place.startswith("balanskrav") else
-                "resultatbudget=Budget!H40", "--plats", place)
+                "resultatbudget=Budget!H60", "--plats", place)
     assert run.returncode == 2, run.stdout + run.stderr
     assert told in run.stderr and "Blad 'Budget'" in run.stderr and "inget har ändrats" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
@@ -217,3 +220,47 @@ def test_placed_on_a_sheet_of_a_book_saved_by_libreoffice(tmp_path):
     cells = PackageCells.open(again)
     assert cells.table("tblResultatbudget").sheet == "Budget" and cells.table("tblBalanskrav").ref.startswith("A30:")
     assert cells.value("Budget", "A1") == "Budget 2026, kontrollantens anteckningar"
+
+
+def test_a_sheet_with_its_own_table_data_bar_and_sparkline_keeps_them(tmp_path):
+    """The team's sheet already has an Excel Table (its tableParts) and x14 extensions
+    (a data bar, a sparkline: its extLst): the new tables join its tableParts, before
+    the extLst, and what the team had stays."""
+    import xlsxwriter
+
+    from xlmodel.workbook.cells import PackageCells
+
+    book = tmp_path / "budget.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    ws = wb.add_worksheet("Budget")
+    ws.write_column("A60", [1, 2, 3])
+    ws.conditional_format("A60:A62", {"type": "data_bar", "bar_solid": True})
+    ws.add_table("C60:D62", {"name": "tblEgen", "columns": [{"header": "Post"}, {"header": "Belopp"}]})
+    ws.add_sparkline("F60", {"range": "Budget!A60:A62"})
+    rb = wb.add_worksheet("RB")
+    for i, row in enumerate(YEARS, 1):
+        rb.write_row(i, 0, row)
+    bal = wb.add_worksheet("Balans")
+    for i, (year, result) in enumerate(BALANCE, 2):
+        bal.write(f"A{i}", year)
+        bal.write_number(f"B{i}", result)
+    wb.close()
+    before = parts_of(book)
+    run = run_cli("anslut", book.name, "--delar", "resultatbudget,balanskrav", "--resultatbudget", "RB!A2:E5",
+                  "--balanskrav", "Balans!A2:B5", *PLACE, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    after = parts_of(book)
+    sheet = budget_part(book)
+    rels = sheet.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    assert sorted(n for n in before if n not in BOOKKEEPING | {sheet, rels} and after[n] != before[n]) == []
+    old_rel = re.search(rb"<Relationship [^>]*/>", before[rels]).group(0)
+    assert old_rel in after[rels] and after[rels].count(b"<Relationship ") == 5  # the team's table's relation kept
+    xml = after[sheet]
+    assert xml.count(b"<tablePart ") == 5 and b'<tableParts count="5">' in xml
+    assert b"</tableParts><extLst>" in xml and xml.rstrip().endswith(b"</extLst></worksheet>")  # schema order
+    for kept in (rb"</tableParts>(<extLst>.*</extLst>)", rb"<conditionalFormatting.*?</conditionalFormatting>"):
+        assert re.search(kept, before[sheet], re.S).group(0) == re.search(kept, xml, re.S).group(0)
+    cells = PackageCells.open(book)
+    assert cells.table("tblEgen").ref == "C60:D62" and cells.table("tblBalanskrav").sheet == "Budget"
+    code, report = validate_json(book)
+    assert code == 0 and report["findings"] == [], report

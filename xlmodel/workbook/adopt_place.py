@@ -13,7 +13,9 @@ naming the sheet and the first cell in the way, when the area the part needs (it
 tables, the ledger's spill, its labels) touches a cell of the team's that holds
 something, a merged cell, an Excel Table, or another part's block (a defined name
 ``xlmodel_…`` on that sheet, or a part placed there in the same run): the team's work is
-never overwritten. A cell that only has a format (no value, no formula) counts as free;
+never overwritten. A filled cell of the team's in the three rows under a placed table or
+in the column right of it is refused too (``margins``): ``validera`` would read it as
+input typed outside the table (``strays``) and fail. A cell that only has a format (no value, no formula) counts as free;
 it gets the part's format.
 
 ``write_placed`` writes the cells losslessly (``patch.patch_sheet``: only the part's
@@ -46,6 +48,20 @@ def area(sheet: NewSheet) -> list[Rect]:
         rects.append(B.ref_bounds(value.spill if isinstance(value, NewFormula) and value.spill else ref))
     rects += [B.ref_bounds(ref) for ref in sheet.styles]
     return rects
+
+
+def margins(sheet: NewSheet) -> list[tuple[Rect, str]]:
+    """The cells next to each placed input table that the stray check reads as input
+    typed outside it (``strays``: the ``BELOW`` rows under it, the column right of it):
+    a cell of the team's there would make ``validera`` fail, so it must be empty too."""
+    from xlmodel.workbook.strays import BELOW
+
+    out = []
+    for t in sheet.tables:
+        c1, r1, c2, r2 = B.ref_bounds(t.ref)
+        out.append(((c1, r2 + 1, c2, r2 + BELOW), f"under tabellen {t.name}"))
+        out.append(((c2 + 1, r1 + 1, c2 + 1, r2), f"bredvid tabellen {t.name}"))
+    return out
 
 
 def _overlap(a: Rect, b: Rect) -> Rect | None:
@@ -90,7 +106,8 @@ def obstacles(cells: Any, pkg: Any, sheet: str, placed: list[tuple[str, list[Rec
 
 
 def check_free(cells: Any, pkg: Any, part: str, sheet: str, top_left: str, rects: list[Rect],
-               placed: list[tuple[str, list[Rect]]], new_names: dict[str, str]) -> None:
+               placed: list[tuple[str, list[Rect]]], new_names: dict[str, str],
+               margin: list[tuple[Rect, str]] = ()) -> None:
     """Refuse ``part`` at ``sheet!top_left`` when its ``rects`` touch the team's filled
     cells, merged cells, an Excel Table or another part's block: one message naming the
     sheet and the first such cell (rows first), nothing written."""
@@ -106,6 +123,12 @@ def check_free(cells: Any, pkg: Any, part: str, sheet: str, top_left: str, rects
                 if _filled(cells, sheet, _cell(c, r)):
                     found.append((r, c, "är inte tom"))
                     break
+    for (c1, r1, c2, r2), where in margin:
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if _filled(cells, sheet, _cell(c, r)):
+                    found.append((r, c, f"är inte tom och står direkt {where}, så att den skulle läsas som indata "
+                                        "utanför tabellen"))
     if not found:
         return
     r, c, why = min(found)
@@ -128,7 +151,7 @@ def check_all(cells: Any, pkg: Any, placed: list[tuple[str, str, NewSheet]],
     areas: dict[str, list[tuple[str, list[Rect]]]] = {}
     for part, cell, sheet in placed:
         rects = area(sheet)
-        check_free(cells, pkg, part, sheet.name, cell, rects, areas.get(sheet.name, []), new_names)
+        check_free(cells, pkg, part, sheet.name, cell, rects, areas.get(sheet.name, []), new_names, margins(sheet))
         areas.setdefault(sheet.name, []).append((part, rects))
     return areas
 
