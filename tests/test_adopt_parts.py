@@ -305,14 +305,15 @@ def test_a_book_with_dynamic_arrays_keeps_its_metadata_part(tmp_path):
 def test_placed_on_new_sheets_the_user_names(tmp_path):
     """--plats resultatbudget=Plan!C3 and balanskrav=Återställning!B2: the parts stand on
     new sheets of those names from those cells (the ledger beside its table as the layout
-    has it), and every job finds them there; a sheet of the team's is refused for them."""
+    has it), and every job finds them there; on a sheet of the team's, cells of theirs
+    in the way are refused (tests/test_adopt_place.py)."""
     from xlmodel.workbook.cells import PackageCells
 
     book = tmp_path / "budget.xlsx"
     team_book(book)
     before = parts_of(book)
-    refused = adopt(book, "--plats", "balanskrav=Balans!D10")
-    assert refused.returncode == 2 and "bladet 'Balans' finns redan" in refused.stderr
+    refused = adopt(book, "--plats", "balanskrav=Balans!A1")   # a sheet of the team's: only where it is free
+    assert refused.returncode == 2 and "cellen A2 är inte tom" in refused.stderr, refused.stderr
     assert parts_of(book) == before
     run = adopt(book, "--plats", "resultatbudget=Plan!C3", "--plats", "balanskrav=Återställning!B2")
     assert run.returncode == 0, run.stderr

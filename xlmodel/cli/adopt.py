@@ -13,15 +13,16 @@ Exempel:
   xlmodel anslut budget_2026.xlsx --delar ramtabell --ramar "Nämndramar!A2:B8" \\
       --budgetar 2026 --index "3,1 %" --indexkalla "SKR cirkulär 25:40, oktober 2025"
   xlmodel anslut budget_2026.xlsx --delar ramtabell --plats ramtabell=Budget!H2
-  xlmodel anslut budget_2026.xlsx --delar resultatbudget,balanskrav \
+  xlmodel anslut budget_2026.xlsx --delar resultatbudget,balanskrav \\
       --resultatbudget "RB!A2:E6" --mal "Mål!A2:G3" --balanskrav "Balans!A2:B6"
 
 Delarnas indatatabeller, namngivna parameterceller och utdatablad läggs till på nya blad
 efter arbetsbokens sista blad (Parametrar, Ramar, Förändringar, Ramtabell; finns redan ett
 blad med namnet får det nya namnet ett nummer, t.ex. "Ramar (2)"). Allt som redan finns i
-arbetsboken lämnas orört; med --plats skrivs ramtabellen på ert eget blad från cellen,
-och bara i dess celler (resultatbudgeten och balanskravet placeras med --plats på ett
-nytt blad med det namn ni anger, från cellen). --ramar fyller tabellen tblRamar ur ett område med två kolumner
+arbetsboken lämnas orört; med --plats skrivs en del på ert eget blad från cellen, och
+bara i dess celler (finns något av ert, sammanfogade celler, en Excel-tabell eller en
+annan del där den behöver stå vägras platsen), eller på ett nytt blad med det namn ni
+anger. --ramar fyller tabellen tblRamar ur ett område med två kolumner
 (nämnd, budgetram föregående år) eller tre (id, nämnd, budgetram föregående år);
 --forandringar fyller tblForandringar (beskrivning, typ, rad, belopp). --resultatbudget
 fyller tblResultatbudget (år, typ, nettoram, skatteintäkter, generella statsbidrag, och
@@ -65,7 +66,7 @@ def register(sub, formatter, add_help, completes, add_lock_options) -> None:
                              default=None, help="varifrån satsen kommer; skrivs i tabellen Index"), "none")
     completes(p.add_argument("--plats", "--place", metavar="DEL=BLAD!CELL", dest="places", action="append",
                              default=[], help="var delen ska stå, t.ex. ramtabell=Budget!H2 (också på ert "
-                                              "eget blad) eller balanskrav=Återställning!A4 (ett nytt blad); "
+                                              "eget blad), resultatbudget=Budget!H30 eller balanskrav=Återställning!A4 (ett nytt blad); "
                                               "standard: ett nytt blad med delens namn"), "none")
     add_lock_options(p)
     p.set_defaults(handler=cmd_adopt)

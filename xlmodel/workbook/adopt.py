@@ -20,7 +20,10 @@ Parts ``anslut`` adds (``ADOPTABLE``; any other part is refused with that list):
 frame table (``ramtabell``: tblRamar, tblForandringar, the parameters Budgetar,
 Standardindex, AviseratIndex, Nettoram with tblIndex, and the Ramtabell sheet), the
 resultatbudget with the financial goals and the balanskrav with the restoration ledger
-(``adopt_parts``). The frame table's output block is found by its defined name
+(``adopt_parts``), on new sheets or, with ``--plats resultatbudget=Budget!H2``, on a
+sheet of the team's from that cell where the cells it needs are free (``adopt_place``:
+refused, nothing written, when they touch the team's filled or merged cells, an Excel
+Table or another part's block). The frame table's output block is found by its defined name
 (``block_names.FRAMETABLE``, ``xlmodel_Ramtabell``): on a new sheet Ramtabell (or
 "Ramtabell (2)") at the layout's place, or where ``--plats ramtabell=Blad!H2`` puts it, on
 a sheet of the team's (which then changes where the table is written, and only there:
@@ -53,11 +56,9 @@ RULE = "anslut"
 
 # The parts anslut can add (name as in parts.PARTS).
 ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav")
-# The parts --plats can place: the frame table on any sheet (the team's own, or a new
-# one); the resultatbudget and the balanskrav, whose Excel Tables need a sheet part
-# xlmodel writes, on a new sheet of the name given, from the cell given.
+# The parts --plats can place, each on a sheet of the team's (only where the cells it
+# needs are free: adopt_place) or on a new sheet of the name given, from the cell given.
 PLACEABLE = ("ramtabell", "resultatbudget", "balanskrav")
-NEW_SHEET_ONLY = ("resultatbudget", "balanskrav")
 
 
 @dataclass
@@ -292,22 +293,27 @@ def frametable_block(opts: AdoptOptions, taken: set[str], result: AdoptResult) -
     return sheets, names
 
 
-def _new_sheet_place(part: str, sheet: str, top_left: str, opts: AdoptOptions, taken: set[str]) -> tuple[str, str]:
-    """(new sheet, its table's top-left cell) of a part that stands on a sheet of its
-    own: where --plats names a new sheet, else the layout's sheet name (numbered when
-    taken) and place."""
+def _part_place(part: str, sheet: str, top_left: str, opts: AdoptOptions, taken: set[str],
+                existing: set[str] | None = None, sheets_of: set[str] = frozenset()) -> tuple[str, str, bool]:
+    """(sheet, its table's top-left cell, whether the sheet is the team's) of the
+    resultatbudget or the balanskrav: where --plats puts it (a worksheet of the team's,
+    ``existing``, or a new one of that name), else the layout's sheet name (numbered when
+    taken) and place. ``sheets_of``: every sheet of the package (chart sheets too)."""
     place = opts.places.get(part)
     if place is None:
         name = free_sheet_name(sheet, taken)
         taken.add(name)
-        return name, top_left
+        return name, top_left, False
     name, cell = place
+    if name.casefold() in {t.casefold() for t in (existing or set())}:
+        return name, cell, True
     if name.casefold() in {t.casefold() for t in taken}:
-        raise InputError(f"--plats {part}={name}!{cell}: bladet '{name}' finns redan; delen {part} läggs på ett nytt "
-                         "blad (dess Excel-tabeller kan inte läggas in på ett befintligt blad): ange ett nytt "
-                         "bladnamn (inget har ändrats)", rule=RULE, argument="--plats")
+        why = ("är inget kalkylblad (ett diagramblad)" if name.casefold() in {t.casefold() for t in sheets_of}
+               else "läggs till av en annan del i samma körning")
+        raise InputError(f"--plats {part}={name}!{cell}: bladet '{name}' {why}; välj ett av era kalkylblad eller ett "
+                         "nytt bladnamn (inget har ändrats)", rule=RULE, argument="--plats")
     taken.add(name)
-    return name, cell
+    return name, cell, False
 
 
 def frametable_output_missing(cells: Any) -> bool:
@@ -382,7 +388,10 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
     present = {p.name for p in PARTS if p.found_in(cells)}
     tables, defined = taken_names(pkg)
     taken = set(cells.sheet_names()) | {s.name for s in pkg.sheets}
+    existing = set(cells.sheet_names())   # the team's worksheets: a part --plats puts there is written into it
+    package_sheets = {s.name for s in pkg.sheets}
     sheets: list[NewSheet] = []
+    placed: list[tuple[str, str, NewSheet]] = []   # (part, its cell, its cells) on a sheet of the team's
     names: dict[str, str] = {}
     for part in opts.parts:
         if part == "ramtabell" and part in present and frametable_output_missing(cells):
@@ -409,14 +418,23 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
         elif part == "resultatbudget":
             from xlmodel.workbook.adopt_parts import resultatbudget_sheet
 
-            name, top_left = _new_sheet_place(part, L.SHEET_RESULTBUDGET, L.RESULTBUDGET_TABLE.top_left, opts, taken)
-            sheets.append(resultatbudget_sheet(cells, opts, name, result, top_left))
+            name, top_left, own = _part_place(part, L.SHEET_RESULTBUDGET, L.RESULTBUDGET_TABLE.top_left, opts, taken,
+                                            existing, package_sheets)
+            made = resultatbudget_sheet(cells, opts, name, result, top_left, own_sheet=own)
+            if own:
+                placed.append((part, top_left, made))
+            else:
+                sheets.append(made)
         elif part == "balanskrav":
             from xlmodel.workbook.adopt_parts import balanskrav_sheet
 
-            name, top_left = _new_sheet_place(part, L.SHEET_BALANSKRAV, L.BALANSKRAV_TABLE.top_left, opts, taken)
-            ledger_sheet, anchor = balanskrav_sheet(cells, opts, name, result, top_left)
-            sheets.append(ledger_sheet)
+            name, top_left, own = _part_place(part, L.SHEET_BALANSKRAV, L.BALANSKRAV_TABLE.top_left, opts, taken,
+                                            existing, package_sheets)
+            ledger_sheet, anchor = balanskrav_sheet(cells, opts, name, result, top_left, own_sheet=own)
+            if own:
+                placed.append((part, top_left, ledger_sheet))
+            else:
+                sheets.append(ledger_sheet)
             names[block_names.BALANSKRAV] = block_names.name_value(name, f"{anchor}:{anchor}")
     if {"ramtabell", "resultatbudget"} <= set(opts.parts) and "Nettoram" in names:
         result.todo_notes.append(f"verksamhetens nettoram för budgetåret i cellen {names['Nettoram']} (namnet "
@@ -441,23 +459,44 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
     # A first draft of the package (unstyled) tells what the parts compute on the new
     # sheets: the ledger, written here with its cached values (adopt_parts.add_ledger),
     # and the style of every computed cell, as the builder styles it.
-    draft = add_sheets(pkg, sheets, names)
+    from xlmodel.workbook import adopt_place
+
+    for _part, _cell, s in placed:
+        for t in s.tables:
+            if t.name.casefold() in tables:
+                raise InputError(f"arbetsboken har redan en tabell som heter {t.name}; byt namn på den först "
+                                 "(inget har ändrats)", rule=RULE)
+            result.tables.append(t.name)
+    others = {n: v for n, v in names.items() if n != block_names.BALANSKRAV}  # the frame table's block, if placed
+    adopt_place.check_all(cells, pkg, placed, others)   # before the draft: the tables and cells (the ledger's inputs)
+    draft = adopt_place.write_placed(add_sheets(pkg, sheets, names), [s for _p, _c, s in placed])
     if block_names.BALANSKRAV in names:
         from xlmodel.workbook.adopt_parts import add_ledger
 
-        ledger_sheet = next(s for s in sheets if any(t.name == L.BALANSKRAV_TABLE.table for t in s.tables))
+        ledger_sheet = next(s for s in sheets + [s for _p, _c, s in placed]
+                            if any(t.name == L.BALANSKRAV_TABLE.table for t in s.tables))
         extent = add_ledger(draft, ledger_sheet)
         names[block_names.BALANSKRAV] = block_names.name_value(ledger_sheet.name, extent)
+    # A part on a sheet of the team's: the area it needs must be free (after the ledger is
+    # known: its spill is part of it); parts on the same sheet become one set of cells.
+    areas = adopt_place.check_all(cells, pkg, placed, {**others, **adopt_place.planned_blocks(draft)} if placed else others)
+    own: dict[str, NewSheet] = {}
+    for part, cell, s in placed:
+        own[s.name] = adopt_place.merge(own.get(s.name), s)
+        result.todo_notes.append(f"{adopt_place.PART_LABELS[part]} skrivs på ert blad '{s.name}' från {cell}")
     from xlmodel.workbook.adopt_parts import computed_styles
     from xlmodel.workbook.house_styles import HOUSE
     from xlmodel.xlsx.new_styles import add_styles
 
-    computed_styles(draft, sheets)
+    computed_styles(draft, sheets + list(own.values()))
+    for name, s in own.items():
+        adopt_place.keep_inside(s, [r for _p, rects in areas[name] for r in rects])
+    every = sheets + list(own.values())
     styled, index = add_styles(pkg, {k: v for k, v in HOUSE.items()
-                                     if any(k == key for s in sheets for key in s.styles.values())})
-    for s in sheets:
+                                     if any(k == key for s in every for key in s.styles.values())})
+    for s in every:
         s.styles = {ref: index[key] for ref, key in s.styles.items() if isinstance(key, str) and key in index}
-    new = add_sheets(styled, sheets, names)
+    new = adopt_place.write_placed(add_sheets(styled, sheets, names), list(own.values()))
     result.sheets = [s.name for s in sheets]
     result.names = list(names)
     result.excel_note = excel_note(path)

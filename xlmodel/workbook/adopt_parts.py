@@ -16,9 +16,9 @@
   required (``--balanskrav``).
 
 ``--plats resultatbudget=Plan!C3`` (or ``balanskrav=…``) puts the part on a new sheet of
-that name with its table from that cell, the rest laid out relative to it as above; an
-existing sheet is refused (``adopt._new_sheet_place``): an Excel Table needs a sheet part
-xlmodel writes.
+that name with its table from that cell, the rest laid out relative to it as above; on a
+sheet of the team's the same cells are written there, if they are free
+(``adopt_place``).
 
 Each value from a team's range is read as the part's column declares (a year, an
 amount in Swedish or Excel form, a share "2 %", Ja/Nej), and a cell that cannot be read
@@ -114,8 +114,10 @@ def _cell(col: int, row: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def resultatbudget_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: str | None = None) -> NewSheet:
-    """The Resultatbudget sheet: the year table from ``top_left`` (A4), the goal table under it."""
+def resultatbudget_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: str | None = None, *,
+                         own_sheet: bool = False) -> NewSheet:
+    """The Resultatbudget sheet: the year table from ``top_left`` (A4), the goal table
+    under it; ``own_sheet``: on a sheet of the team's (no title above the cell)."""
     T, G = L.RESULTBUDGET_TABLE, L.GOALS_TABLE
     c0, r0, _c, _r = range_boundaries(top_left or T.top_left)
     years = (rows_from_range(cells, opts.resultatbudget_range, "--resultatbudget", T, RESULTATBUDGET_WIDTHS)
@@ -129,7 +131,7 @@ def resultatbudget_sheet(cells: Any, opts: Any, name: str, result: Any, top_left
         result.filled.append(f"tabellen {G.table}: {len(goals)} finansiella mål ur {opts.goals_range}")
     sheet = NewSheet(name=name)
     title_row = max(r0 - 3, 1)
-    if title_row < r0:
+    if title_row < r0 and not own_sheet:
         sheet.cells[_cell(c0, title_row)] = T.title
         sheet.styles[_cell(c0, title_row)] = "title"
     _write_table(sheet, T, years, _cell(c0, r0))
@@ -140,11 +142,12 @@ def resultatbudget_sheet(cells: Any, opts: Any, name: str, result: Any, top_left
     return sheet
 
 
-def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: str | None = None) \
-        -> tuple[NewSheet, str]:
+def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: str | None = None, *,
+                     own_sheet: bool = False) -> tuple[NewSheet, str]:
     """The Balanskrav sheet: the year table from ``top_left`` (A4), tblFrister under it,
     the ledger's label and anchor beside it as the layout has them (G3, G4 for A4);
-    returns the sheet and the ledger's anchor."""
+    returns the sheet and the ledger's anchor. ``own_sheet``: on a sheet of the team's
+    (no title or label above the cell, the team's column widths kept)."""
     T, S = L.BALANSKRAV_TABLE, L.STATED_DEADLINES_TABLE
     c0, r0, _c, _r = range_boundaries(top_left or T.top_left)
     a_col, a_row, _c, _r = range_boundaries(L.LEDGER_ANCHOR)
@@ -160,7 +163,7 @@ def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: st
     result.filled.append(f"tabellen {T.table}: {len(years)} år ur {opts.balanskrav_range}")
     sheet = NewSheet(name=name)
     title_row = max(r0 - 3, 1)
-    if title_row < r0 - 1:  # the ledger's label stands on the row above the header
+    if title_row < r0 - 1 and not own_sheet:  # the ledger's label stands on the row above the header
         sheet.cells[_cell(c0, title_row)] = T.title
         sheet.styles[_cell(c0, title_row)] = "title"
     _write_table(sheet, T, years, _cell(c0, r0), spare=BALANSKRAV_SPARE_ROWS)
@@ -168,6 +171,9 @@ def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: st
     sheet.cells[_cell(c0, frister_row - 1)] = "Sista år som planen anger för att återställa ett underskott"
     sheet.styles[_cell(c0, frister_row - 1)] = "label"
     _write_table(sheet, S, [], _cell(c0, frister_row))
+    if own_sheet:
+        sheet.widths.clear()
+        return sheet, anchor
     if r0 > 1:
         sheet.cells[label_at] = L.LEDGER_LABEL[1]
         sheet.styles[label_at] = "label"

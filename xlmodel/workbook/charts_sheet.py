@@ -96,10 +96,16 @@ def block_places(cells) -> tuple[tuple[str, str], tuple[str, str]]:
     defined names put them (cut and pasted elsewhere in Excel), else the Diagram sheet's
     layout places."""
     out = []
+    home = L.SHEET_CHARTS
     for name, top_left in ((block_names.DIAGRAM_FRAMES, L.CHART_FRAMES_TOP_LEFT),
                            (block_names.DIAGRAM_BURNDOWN, L.CHART_BURNDOWN_TOP_LEFT)):
         named = block_names.read_block(cells, name)
-        out.append((named.sheet, named.ref.split(":")[0]) if named is not None else (L.SHEET_CHARTS, top_left))
+        if named is None and home == L.SHEET_CHARTS and home not in cells.sheet_names():
+            # the Diagram sheet renamed in a workbook without the names: found by its header row
+            from xlmodel.workbook.signatures import CHARTS, find_sheet
+
+            home = find_sheet(cells, CHARTS) or home
+        out.append((named.sheet, named.ref.split(":")[0]) if named is not None else (home, top_left))
     return out[0], out[1]
 
 

@@ -155,10 +155,17 @@ def frame_place(cells) -> Any:
     """Where the frame table stands in a workbook: the layout's ``FRAMETABLE_BLOCK``
     moved to the sheet and top-left cell of its defined name ``xlmodel_Ramtabell``
     (``block_names``) when the workbook has one, so a controller may cut the table and
-    paste it anywhere; the layout's place in an older workbook without the name."""
+    paste it anywhere; the layout's place in an older workbook without the name, or, when
+    that workbook has no sheet of the layout's name (renamed by the controller), the one
+    sheet with the frame table's header row there (``signatures``)."""
     named = block_names.read_block(cells, block_names.FRAMETABLE)
     if named is None:
-        return FRAMETABLE_BLOCK
+        if FRAMETABLE_BLOCK.sheet in cells.sheet_names():
+            return FRAMETABLE_BLOCK
+        from xlmodel.workbook.signatures import FRAMETABLE, find_sheet
+
+        found = find_sheet(cells, FRAMETABLE)
+        return FRAMETABLE_BLOCK if found is None else replace(FRAMETABLE_BLOCK, sheet=found)
     first = named.ref.split(":")[0]
     if named.sheet == FRAMETABLE_BLOCK.sheet and first == FRAMETABLE_BLOCK.top_left:
         return FRAMETABLE_BLOCK

@@ -21,11 +21,23 @@ from xlmodel.workbook.holding import built_by_xlmodel
 
 def explain_missing_output(err: InputError, cells: Any) -> InputError:
     """``err`` itself, or, for "bladet 'Ramtabell' saknas" in a team's book holding the
-    frame table's inputs without its output block, the message that says so."""
+    frame table's inputs without its output block, the message that says so; in a built
+    book (its Ramtabell renamed and not found by its header row), what to do."""
     if err.rule != "ramtabell" or not err.message.startswith(f"bladet '{L.SHEET_FRAMETABLE}' saknas"):
         return err
-    if built_by_xlmodel(cells) or block_names.read_block(cells, block_names.FRAMETABLE) is not None:
+    if block_names.read_block(cells, block_names.FRAMETABLE) is not None:
         return err
+    if built_by_xlmodel(cells):
+        # A built book whose Ramtabell was renamed, without the name xlmodel_Ramtabell and
+        # without the frame table's header row at A4 of the renamed sheet (signatures):
+        # say how the table is found again, not only that the sheet is missing.
+        return InputError(
+            f"{err.message}, och inget namn {block_names.FRAMETABLE} anger var ramtabellen står. Har ni bytt namn på "
+            f"bladet: döp tillbaka det till '{L.SHEET_FRAMETABLE}', eller ge ramtabellens område (rubrikraden till "
+            f"SUMMA-raden, t.ex. ='Nytt namn'!$A$4:$H$20) namnet {block_names.FRAMETABLE} i Excel (Formler → "
+            "Namnhanteraren). Ramtabellen hittas också på ett blad med ett annat namn om dess rubrikrad står kvar "
+            "från A4",
+            rule=err.rule, sheet=err.sheet, cell=err.cell)
     if cells.table(L.FRAMES_TABLE.table) is None:
         return err
     where = getattr(getattr(cells, "pkg", None), "where", None)

@@ -205,7 +205,7 @@ def table_xml(table: NewTable, table_id: int) -> bytes:
             f'showRowStripes="1" showColumnStripes="0"/></table>').encode("utf-8")
 
 
-def _rels_xml(rels: list[tuple[str, str, str]]) -> bytes:
+def rels_xml(rels: list[tuple[str, str, str]]) -> bytes:
     body = "".join(f'<Relationship Id="{i}" Type="{t}" Target={quoteattr(target)}/>' for i, t, target in rels)
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{body}'
@@ -238,7 +238,7 @@ def dynamic_array_cm(pkg: Package) -> tuple[int | None, bool]:
     return None, False
 
 
-def _free_part(pkg: Package, taken: set[str], folder: str, stem: str) -> str:
+def free_part(pkg: Package, taken: set[str], folder: str, stem: str) -> str:
     n = 1
     while True:
         name = f"{folder}/{stem}{n}.xml"
@@ -248,7 +248,7 @@ def _free_part(pkg: Package, taken: set[str], folder: str, stem: str) -> str:
         n += 1
 
 
-def _table_ids(pkg: Package) -> set[int]:
+def table_ids(pkg: Package) -> set[int]:
     ids = set()
     for name in pkg.names:
         if name.startswith("xl/tables/") and name.endswith(".xml"):
@@ -258,7 +258,7 @@ def _table_ids(pkg: Package) -> set[int]:
     return ids
 
 
-def _insert_before_close(data: bytes, tag: bytes, prefix: bytes, text: bytes) -> bytes | None:
+def insert_before_close(data: bytes, tag: bytes, prefix: bytes, text: bytes) -> bytes | None:
     """``text`` just before ``</prefix:tag>``, or the self-closed ``<prefix:tag/>`` opened; None if absent."""
     p = re.escape(prefix)
     close = re.search(rb"</" + p + tag + rb"\s*>", data)
@@ -285,7 +285,7 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
     pkg.ensure_well_formed(wb_name, wb)
     prefix = root_prefix(wb, wb_name, pkg.where)
     rels_name = pkg.actual_name(rels_part_for(wb_name))
-    rels = pkg.part(rels_name) if pkg.has(rels_name) else _rels_xml([])
+    rels = pkg.part(rels_name) if pkg.has(rels_name) else rels_xml([])
     ct = pkg.part(CONTENT_TYPES)
     for part, data in ((rels_name, rels), (CONTENT_TYPES, ct)):
         pkg.ensure_well_formed(part, data)
@@ -294,8 +294,8 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
     rel_ids = {x.id for x in pkg.workbook_rels}
     sheet_ids = [s.sheet_id for s in pkg.sheets]
     next_sheet_id = max(sheet_ids, default=0) + 1
-    table_ids = _table_ids(pkg)
-    next_table_id = max(table_ids, default=0) + 1
+    existing_ids = table_ids(pkg)
+    next_table_id = max(existing_ids, default=0) + 1
     taken_parts: set[str] = set()
     changes: dict[str, bytes | None] = {}
     sheet_els, rel_els, overrides = [], [], []
@@ -307,7 +307,7 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
         if add_metadata:
             meta = f"{wb_dir}/metadata.xml" if wb_dir else "metadata.xml"
             if pkg.has(meta):
-                meta = _free_part(pkg, taken_parts, wb_dir or ".", "metadata")
+                meta = free_part(pkg, taken_parts, wb_dir or ".", "metadata")
             changes[meta] = METADATA_XML
             n = 1
             while f"rId{n}" in rel_ids:
@@ -317,17 +317,17 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
                            f'Target={quoteattr(posixpath.relpath(meta, wb_dir or "."))}/>')
             overrides.append(f'<Override PartName="/{meta}" ContentType="{CT_METADATA}"/>')
     for sheet in sheets:
-        part = _free_part(pkg, taken_parts, f"{wb_dir}/worksheets" if wb_dir else "worksheets", "sheet")
+        part = free_part(pkg, taken_parts, f"{wb_dir}/worksheets" if wb_dir else "worksheets", "sheet")
         table_rels = []
         for i, table in enumerate(sheet.tables, 1):
-            tpart = _free_part(pkg, taken_parts, f"{wb_dir}/tables" if wb_dir else "tables", "table")
+            tpart = free_part(pkg, taken_parts, f"{wb_dir}/tables" if wb_dir else "tables", "table")
             changes[tpart] = table_xml(table, next_table_id)
             next_table_id += 1
             table_rels.append((f"rId{i}", REL_TABLE, posixpath.relpath(tpart, posixpath.dirname(part))))
             overrides.append(f'<Override PartName="/{tpart}" ContentType="{CT_TABLE}"/>')
         changes[part] = sheet_xml(sheet, [rid for rid, _t, _target in table_rels], cm)
         if table_rels:
-            changes[rels_part_for(part)] = _rels_xml(table_rels)
+            changes[rels_part_for(part)] = rels_xml(table_rels)
         n = 1
         while f"rId{n}" in rel_ids:
             n += 1
@@ -344,13 +344,13 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
         sheet_els.append(f"<{p}sheet name={quoteattr(sheet.name)} sheetId=\"{next_sheet_id}\" {rattr}/>")
         next_sheet_id += 1
 
-    new_wb = _insert_before_close(wb, b"sheets", prefix, "".join(sheet_els).encode("utf-8"))
+    new_wb = insert_before_close(wb, b"sheets", prefix, "".join(sheet_els).encode("utf-8"))
     if new_wb is None:
         raise WorkbookError("arbetsboken har inget <sheets>-element: den kan inte få nya blad", path=pkg.where)
     if names:
         p = prefix.decode()
         els = "".join(f"<{p}definedName name={quoteattr(n)}>{escape(v)}</{p}definedName>" for n, v in names.items())
-        with_names = _insert_before_close(new_wb, b"definedNames", prefix, els.encode("utf-8"))
+        with_names = insert_before_close(new_wb, b"definedNames", prefix, els.encode("utf-8"))
         if with_names is None:
             block = f"<{p}definedNames>{els}</{p}definedNames>".encode("utf-8")
             for tag in (b"externalReferences", b"functionGroups", b"sheets"):
@@ -360,9 +360,9 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
                     break
         new_wb = with_names
     changes[wb_name] = new_wb
-    new_rels = _insert_before_close(rels, b"Relationships", root_prefix(rels, rels_name, pkg.where),
+    new_rels = insert_before_close(rels, b"Relationships", root_prefix(rels, rels_name, pkg.where),
                                     "".join(rel_els).encode("utf-8"))
-    new_ct = _insert_before_close(ct, b"Types", root_prefix(ct, CONTENT_TYPES, pkg.where),
+    new_ct = insert_before_close(ct, b"Types", root_prefix(ct, CONTENT_TYPES, pkg.where),
                                   "".join(overrides).encode("utf-8"))
     if new_rels is None or new_ct is None:
         raise WorkbookError("paketets innehållsförteckning kan inte läsas: inga nya blad kan läggas till", path=pkg.where)

@@ -113,8 +113,15 @@ class CellWrite:
     # attributes (cm, s) are copied byte for byte; only t and <v> change. Used to bring
     # the cached results of xlwings functions up to date without touching the formula.
     keep_formula: bool = False
+    # A new dynamic-array formula anchored here (``anslut`` writing the ledger on a sheet
+    # of the team's): ``spill`` is its range (``<f t="array" ref=…>``), ``cm`` the cell
+    # metadata entry that marks it dynamic (``add_sheets.dynamic_array_cm``), if any.
+    spill: str | None = field(default=None, repr=False)
+    cm: int | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.spill is not None and self.formula is None:
+            raise InputError("ett spillområde kräver en formel", rule=RULE, argument="spill", cell=self.ref)
         if self.keep_formula and self.formula is not None:
             raise InputError("keep_formula och formula kan inte anges samtidigt", rule=RULE, argument="formula",
                              cell=self.ref)
@@ -236,10 +243,15 @@ def cell_xml(w: CellWrite, style: int | None, P: bytes = b"") -> bytes:
     """The complete <c> element for a write."""
     t, inner = _value_xml(w.value, P, formula=w.formula is not None)
     if w.formula is not None:
-        inner = b"<" + P + b"f>" + escape_text(w.formula).encode("utf-8") + b"</" + P + b"f>" + inner
+        f_open = b"<" + P + b"f>"
+        if w.spill is not None:
+            f_open = b"<" + P + b'f t="array" ref="' + w.spill.encode("ascii") + b'">'
+        inner = f_open + escape_text(w.formula).encode("utf-8") + b"</" + P + b"f>" + inner
     head = b"<" + P + b'c r="' + w.ref.encode("ascii") + b'"'
     if style:
         head += b' s="' + str(style).encode("ascii") + b'"'
+    if w.spill is not None and w.cm:
+        head += b' cm="' + str(w.cm).encode("ascii") + b'"'
     if t is not None:
         head += b' t="' + t + b'"'
     if not inner:
