@@ -137,6 +137,11 @@ class FakeTable:
         self.range = FakeRange(sheet, ref)
         self.show_totals = show_totals
 
+    def resize(self, rng: FakeRange) -> None:
+        """``Table.resize(range)`` as xlwings has it (ListObject.Resize)."""
+        self.range = rng
+        self.range.sheet.book.log.append((self.range.sheet.name, self.name, "resize", rng.address))
+
 
 class FakeName:
     def __init__(self, name: str, refers_to: str) -> None:

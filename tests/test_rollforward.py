@@ -60,6 +60,13 @@ def sheet_parts(path: Path, names) -> set[str]:
     return {pkg.sheet_part(n) for n in names}
 
 
+def table_parts(path: Path, names) -> set[str]:
+    from xlmodel.xlsx.package import Package
+
+    pkg = Package.open(path)
+    return {t.part for s in pkg.sheets if s.kind == "worksheet" for t in pkg.tables(s.name) if t.name in names}
+
+
 def test_roll_2021_to_2022(built):
     before = PackageCells.open(built)
     printed_2021 = {r["Id"]: r["Budgetram"] for r in table_rows(before, "tblPublicerat")}
@@ -110,7 +117,17 @@ def test_roll_2021_to_2022(built):
     assert set(ROLLED_SHEETS) <= reported
     rolled = parts(built)
     changed = {n for n in set(original) | set(rolled) if original.get(n) != rolled.get(n)}
-    assert changed - BOOKKEEPING == sheet_parts(built, reported)
+    # ... and the two year tables' parts, whose range grew by the new year's row
+    assert changed - BOOKKEEPING == sheet_parts(built, reported) | table_parts(built, ("tblResultatbudget",
+                                                                                        "tblBalanskrav"))
+    # the year tables moved one year forward: each has the year after its last, to be filled in
+    assert before.table("tblResultatbudget").ref == "A4:O10" and after.table("tblResultatbudget").ref == "A4:O11"
+    assert after.value("Resultatbudget", "A11") == 2025 and after.value("Resultatbudget", "B11") == "Plan"
+    assert before.table("tblBalanskrav").ref == "A4:E9" and after.table("tblBalanskrav").ref == "A4:E10"
+    assert after.value("Balanskrav", "A10") == 2024 and after.value("Balanskrav", "B10") is None
+    assert after.formula("Balanskrav", "G4") == "ATERSTALLNING(A5:A10,B5:B10,C5:C10,D5:D10)"
+    assert {(f.rule, f.cell) for f in report.findings if f.rule.endswith("ar_ej_ifyllt")} == {
+        ("resultatbudget.ar_ej_ifyllt", "C11"), ("aterstallning.ar_ej_ifyllt", "B10")}
 
 
 def test_dry_run_writes_nothing_and_reports_the_same(built):

@@ -39,7 +39,7 @@ from xlmodel.findings import Finding, Severity
 from xlmodel.money import EXCEL_ERRORS, excel_precision
 from xlmodel.workbook.cells import TableLocation, single_cell_target
 from xlmodel.workbook.regenerate import diff_sheet, sheet_plans
-from xlmodel.workbook.rollforward import plan_roll_forward
+from xlmodel.workbook.rollforward import plan_roll_forward, spilled_formulas, spills_to_follow
 from xlmodel.xlsx.cellref import make_ref, parse_range, split_ref
 from xlmodel.xlsx.values import ExcelError
 
@@ -306,8 +306,16 @@ def roll_forward_book(book: Any, confirm: Callable[[str], bool] | None = None) -
                 f"spara en kopia först.")
     if confirm is not None and not confirm(question):
         return MacroReport("Rulla fram", ["Avbrutet; ingenting ändrades."], ok=True)
+    grown = [n for n in plan.new_years if n.grow_to]
+    before = spilled_formulas(XlwingsCells(book)) if grown else None
+    for new in grown:  # the year table grows by the new year's row (its ListObject resized)
+        ws = book.sheets[new.sheet]
+        next(t for t in ws.tables if t.name.casefold() == new.table.casefold()).resize(ws.range(new.grow_to))
     for sheet in plan.sheets():
         write_owned_cells(book, sheet, plan.writes.get(sheet, []), plan.clear.get(sheet, []))
+    if grown:  # the ledger's spilled formula over the grown table, as headless (rollforward.spills_to_follow)
+        for sheet, owned in spills_to_follow(before, XlwingsCells(book)).items():
+            write_owned_cells(book, sheet, owned)
     frame = regenerate_book(book)
     lines = [f"Arbetsboken är framrullad till {plan.next_year}: {len(plan.changes)} ändring(ar) i indata."]
     lines += _summary(plan.changes, plan.findings)

@@ -148,7 +148,11 @@ det nya året: satsen i --index (skrivs med sin källa i tabellen Index på blad
 Parametrar); utan --index frågar kommandot i en terminal, annars hämtas satsen ur
 xlmodels publicerade parametrar om året finns där. Finns ingen står förra årets sats kvar
 med en varning, och 'xlmodel validera' rapporterar den som fel tills årets sats skrivs in.
-Ramtabellen räknas om. Samma logik som makrot RULLA_FRAM i Excel.
+Resultatbudgetens och balanskravets tabeller (tblResultatbudget, tblBalanskrav) får året
+efter sitt sista, på vilket blad de än står; beloppen fyller ni i, och 'xlmodel validera'
+varnar tills de är ifyllda. Har tabellen ingen tom rad kvar utökas den med en rad, om raden
+under den är tom; annars vägrar kommandot och nämner cellen. Ramtabellen räknas om. Samma
+logik som makrot RULLA_FRAM i Excel.
 
 {EXIT_CODES_HELP}"""
 

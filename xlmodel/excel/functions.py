@@ -244,8 +244,10 @@ def ATERSTALLNING(ar, balanskravsresultat, synnerliga_skal=None, forlangt_till=N
     write_offs_raw = c.optional_vector(synnerliga_skal, "synnerliga_skal", rule, n, "ar")
     extended_raw = c.optional_vector(forlangt_till, "forlangt_till", rule, n, "ar")
 
-    # Rows at the end of the ranges that are blank in every column are unused rows.
-    while n and all(c.is_blank(col[n - 1]) for col in (years_v.values, results_v.values, write_offs_raw, extended_raw)):
+    # Rows at the end of the ranges that are blank in every column are unused rows; so are
+    # those with a year and nothing else, years not yet filled in (rulla-fram adds the
+    # new year's row so; validera warns until its result is entered).
+    while n and all(c.is_blank(col[n - 1]) for col in (results_v.values, write_offs_raw, extended_raw)):
         n -= 1
     if n == 0:
         raise InputError("inga år angivna", rule=rule, argument="ar")

@@ -33,6 +33,7 @@ from xlmodel.workbook.tables import RawTable, convert
 from xlmodel.workbook.udf_cells import argument, call, spill_cells
 from xlmodel.xlsx.refs import get_column_letter, quote_sheet
 from xlmodel.workbook.cells import read_table
+from xlmodel.workbook.year_rows import unfilled_findings
 
 RULE = "aterstallning"
 T = L.BALANSKRAV_TABLE
@@ -117,6 +118,7 @@ def sheet_plans(cells) -> list:
     table_sheet = raw.sheet or T.sheet
     owned, findings = sheet_cells(raw, stated, _values(cells, table_sheet), anchor,
                                   table_sheet if table_sheet != sheet else None)
+    findings += unfilled_findings(raw, RULE)  # a year rulla-fram added, not yet filled in
     named = [NamedBlock(block_names.BALANSKRAV, ref) for ref in [block_names.extent_of(owned)] if ref]
     return [SheetPlan(sheet=sheet, cells=owned, findings=findings, blocks=named)]
 

@@ -75,6 +75,11 @@ class InputTable(_Block):
     columns: tuple[Col, ...]
     top_left: str = f"A{HEADER_ROW}"
     title: str = ""
+    # A table with one row a year: the columns ``rulla-fram`` fills in a new year's row
+    # (the year first). Such rows at the end of the table, with nothing else filled in,
+    # are years not yet entered: the rules skip them and ``validera`` warns
+    # (``tables.RawTable.unfilled_years``).
+    year_keys: tuple[str, ...] = ()
 
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
@@ -342,6 +347,7 @@ RESULTBUDGET_TABLE = InputTable(
         Col("resultat", "Resultat", "amount", width=11, computed=True, style="amount_bold"),
         Col("resultat_andel", "Resultat, andel", "rate", width=11, computed=True, style="pct1"),
     ),
+    year_keys=("year", "label"),
 )
 
 GOALS_TABLE = InputTable(
@@ -379,6 +385,7 @@ BALANSKRAV_TABLE = InputTable(
             help="På underskottsårets rad: sista år enligt beslut om förlängd återställning (synnerliga skäl)."),
         Col("source", "Källa", "text", required=False, width=24, style="input_wrap"),
     ),
+    year_keys=("year",),
 )
 STATED_DEADLINES_TABLE = InputTable(
     sheet=SHEET_BALANSKRAV,

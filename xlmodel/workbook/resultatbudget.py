@@ -30,6 +30,7 @@ from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.workbook.cells import param_location, read_param, read_table
+from xlmodel.workbook.year_rows import unfilled_findings
 
 RULE = "resultatbudget"
 RULE_GOAL = "finansiella_mal"
@@ -242,6 +243,7 @@ def sheet_plans(cells) -> list:
     sheet = table_sheet(cells, raw, T, block_names.RESULTATBUDGET, RULE)
     letters = table_letters(cells, T, raw)
     owned, findings, years, row_of = resultatbudget_cells(raw, letters)
+    findings += unfilled_findings(raw, RULE)  # a year rulla-fram added, not yet filled in
     named = [NamedBlock(block_names.RESULTATBUDGET, ref) for ref in [block_names.extent_of(owned)] if ref]
     plans = [SheetPlan(sheet=sheet, cells=owned, findings=findings, blocks=named)]
     graw = read_table(cells, G, RULE_GOAL, optional=True)

@@ -51,6 +51,7 @@ from xlmodel.workbook import frames as F
 from xlmodel.workbook.cells import PackageCells, param_location
 from xlmodel.workbook.layout import CHANGES_TABLE, FRAMES_TABLE, PUBLISHED_TABLE, REGIONPLAN_PARAMS
 from xlmodel.workbook.regenerate import CellChange, regenerate_package
+from xlmodel.workbook.year_rows import NewYearRow, added_finding, plan_new_years
 from xlmodel.xlsx.patch import CellWrite, patch_sheet
 from xlmodel.xlsx.atomic import save_package
 from xlmodel.xlsx.package import Package
@@ -67,6 +68,7 @@ class RollForwardPlan:
     changes: list[CellChange] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     next_input: FrameTableInput | None = None   # the next year's frame-table input, as planned
+    new_years: list[NewYearRow] = field(default_factory=list)  # the year tables' new rows (year_rows)
 
     def sheets(self) -> list[str]:
         return list(dict.fromkeys([*self.writes, *self.clear]))
@@ -181,6 +183,15 @@ def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_so
         old = cells.value(sheet, ref)
         if not _blank(old):
             plan._clear(sheet, ref, _text(old))
+
+    # The year tables (resultatbudget, balanskrav), wherever they stand: the next year's row.
+    new_years, notes = plan_new_years(cells)
+    for new in new_years:
+        for ref, value in new.values.items():
+            plan._write(new.sheet, ref, None, value)
+        plan.new_years.append(new)
+        plan.findings.append(added_finding(new))
+    plan.findings += notes
     return plan
 
 
@@ -239,11 +250,78 @@ def roll_forward_package(pkg: Any, *, index_rate: Decimal | None = None,
 
         raise explain_uncomputed(err, cells) from None
     new = pkg
+    styles = _new_row_styles(cells, plan.new_years)
     for sheet in plan.sheets():
-        writes = [CellWrite(ref=oc.ref, value=oc.value) for oc in plan.writes.get(sheet, [])]
+        writes = [CellWrite(ref=oc.ref, value=oc.value, style=styles.pop((sheet, oc.ref), None))
+                  for oc in plan.writes.get(sheet, [])]
+        writes += [CellWrite(ref=ref, style=style) for (s, ref), style in list(styles.items()) if s == sheet]
         new = patch_sheet(new, sheet, writes, plan.clear.get(sheet, []))
+    grown = [n for n in plan.new_years if n.grow_to]
+    if grown:
+        from xlmodel.xlsx.table_ref import resize_table
+
+        for n in grown:
+            new = resize_table(new, n.sheet, n.table, n.grow_to)
+        new = _follow_spills(cells, new)
     new, diffs = regenerate_package(new)
     return new, plan, diffs
+
+
+def _new_row_styles(cells: PackageCells, new_years: list[NewYearRow]) -> dict[tuple[str, str], int]:
+    """(sheet, cell) → style of each cell of a row a year table grows by: the style of the
+    cell above it (the table's last row), so the new row looks like the others."""
+    out = {}
+    for n in new_years:
+        if not n.grow_to:
+            continue
+        min_col, _r, max_col, _r2 = range_boundaries(n.grow_to)
+        for col in range(min_col, max_col + 1):
+            above = cells.cell(n.sheet, f"{get_column_letter(col)}{n.row - 1}")
+            if above is not None and above.style:
+                out[(n.sheet, f"{get_column_letter(col)}{n.row}")] = above.style
+    return out
+
+
+def spilled_formulas(cells: Any) -> dict[tuple[str, str], Any]:
+    """(sheet, cell) → each spilled formula the parts own, as planned on ``cells``
+    (read before the roll's writes: ``spills_to_follow``)."""
+    from xlmodel.workbook.regenerate import sheet_plans
+
+    return {(p.sheet, oc.ref): oc for p in sheet_plans(cells)[1] for oc in p.cells if oc.spill}
+
+
+def spills_to_follow(expected_before: dict[tuple[str, str], Any], after: Any) -> dict[str, list[Any]]:
+    """sheet → the spilled formulas (owned cells) over a year table that grew (the
+    restoration ledger's =ATERSTALLNING(A5:A9 …)), with the table's new range, from the
+    workbook before (``spilled_formulas``) and ``after`` the roll's writes: only those that were xlmodel's
+    formula before and whose spilled range stays the same (a new year not yet filled in
+    adds no deficit). Any other changed array keeps ``regenerera``'s rule (not rewritten
+    without Excel); without this step the roll would stop at that rule."""
+    from xlmodel.workbook.owned import normalize_formula
+    from xlmodel.workbook.regenerate import sheet_plans
+
+    def same(a: str | None, b: str | None) -> bool:
+        return a == b or normalize_formula(a) == normalize_formula(b)
+
+    out: dict[str, list[Any]] = {}
+    for p in sheet_plans(after)[1]:
+        for oc in p.cells:
+            old = expected_before.get((p.sheet, oc.ref))
+            if not oc.spill or old is None or old.spill != oc.spill:
+                continue
+            stored = after.formula(p.sheet, oc.ref)
+            if stored is not None and same(stored, old.formula) and not same(stored, oc.formula):
+                out.setdefault(p.sheet, []).append(oc)
+    return out
+
+
+def _follow_spills(before: PackageCells, pkg: Any) -> Any:
+    """``spills_to_follow`` written headless: the array's formula text and cached value
+    replaced, the array itself kept (``CellWrite.keep_array``)."""
+    for sheet, owned in spills_to_follow(spilled_formulas(before), PackageCells(pkg)).items():
+        pkg = patch_sheet(pkg, sheet, [CellWrite(ref=oc.ref, value=oc.value, formula=oc.formula, keep_array=True)
+                                       for oc in owned], [])
+    return pkg
 
 
 def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = False,

@@ -36,11 +36,31 @@ class RawTable:
     columns: dict[str, int] | None = None
     sheet: str | None = None
 
+    def unfilled_years(self) -> list[int]:
+        """The rows (indexes) at the end of a year table that hold a year and nothing
+        but the spec's ``year_keys`` (what ``rulla-fram`` writes for a new year): years
+        not yet filled in. A row like that before a filled one is read as usual, so its
+        missing amount is an error at its cell."""
+        keys = self.spec.year_keys
+        if not keys:
+            return []
+        out: list[int] = []
+        for i in range(len(self.rows) - 1, -1, -1):
+            row = self.rows[i]
+            filled = [c.key for c in self.spec.inputs if not _is_blank(row.get(c.key))]
+            if not filled:
+                continue
+            if keys[0] not in filled or not set(filled) <= set(keys):
+                break
+            out.append(i)
+        return out[::-1]
+
     def typed(self, rule: str) -> list[dict[str, Any]]:
         out = []
+        unfilled = set(self.unfilled_years())
         for i, row in enumerate(self.rows):
-            if all(_is_blank(row.get(c.key)) for c in self.spec.inputs):
-                continue  # an empty row at the end of a table is not an error
+            if i in unfilled or all(_is_blank(row.get(c.key)) for c in self.spec.inputs):
+                continue  # an empty row at the end of a table is not an error, nor a year not yet filled in
             typed_row = {"_row": i}
             for col in self.spec.inputs:
                 try:

@@ -118,6 +118,11 @@ class CellWrite:
     # metadata entry that marks it dynamic (``add_sheets.dynamic_array_cm``), if any.
     spill: str | None = field(default=None, repr=False)
     cm: int | None = field(default=None, repr=False)
+    # Replace the formula text of an existing array anchor (a spilled formula) and its
+    # cached value, keeping its <f> attributes (t="array", ref, aca) and the cell's (cm,
+    # s) byte for byte: the same array over the same range with other arguments (the
+    # restoration ledger over a year table that grew by a row, ``rulla-fram``).
+    keep_array: bool = False
 
     def __post_init__(self) -> None:
         if self.spill is not None and self.formula is None:
@@ -125,6 +130,9 @@ class CellWrite:
         if self.keep_formula and self.formula is not None:
             raise InputError("keep_formula och formula kan inte anges samtidigt", rule=RULE, argument="formula",
                              cell=self.ref)
+        if self.keep_array and (self.formula is None or self.keep_formula):
+            raise InputError("keep_array kräver den nya formeln (och inte keep_formula)", rule=RULE,
+                             argument="keep_array", cell=self.ref)
         # The position is parsed once, here, and kept for patch_sheet (``position``). A
         # reference in canonical form (what every layout in xlmodel produces) is checked by
         # one pattern; anything else - '$B$4', 'b4', ' B4', out of the grid, not a str - by
@@ -263,7 +271,8 @@ _T_ATTR = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
 
 
 def _refresh_cached(old: bytes, w: "CellWrite", P: bytes) -> bytes:
-    """``old`` (a whole <c> element with a formula) with its cached value replaced."""
+    """``old`` (a whole <c> element with a formula) with its cached value replaced (and,
+    for ``keep_array``, the text of its <f> element, the element's attributes kept)."""
     open_end = old.index(b">") + 1
     head = old[:open_end]
     if head.endswith(b"/>"):  # pragma: no cover - a formula cell always has content
@@ -275,12 +284,18 @@ def _refresh_cached(old: bytes, w: "CellWrite", P: bytes) -> bytes:
     else:
         close = b"</" + P + b"f>"
         f_end = old.index(close, f_open_end) + len(close)
+    f_xml = old[f_start:f_end]
+    if w.keep_array:
+        if f_open_end == f_end or not re.search(rb'\bt\s*=\s*["\']array["\']', old[f_start:f_open_end]):
+            raise InputError("cellen är inte huvudcell i en matrisformel", rule=RULE, argument="keep_array",
+                             cell=w.ref)
+        f_xml = old[f_start:f_open_end] + escape_text(w.formula).encode("utf-8") + b"</" + P + b"f>"
     t, inner = _value_xml(w.value, P, formula=True)
     head = head[:-1]
     if b"t" in head:  # else there is no t attribute to remove (the usual number result: r, s only)
         head = _T_ATTR.sub(b"", head)
     head += (b' t="' + t + b'"' if t is not None else b"") + b">"
-    return head + old[f_start:f_end] + inner + b"</" + P + b"c>"
+    return head + f_xml + inner + b"</" + P + b"c>"
 
 
 # ------------------------------------------------------------- sheet index
@@ -647,7 +662,8 @@ def patch_sheet_detailed(
             # it changes the array's structure and must cover all of it.
             anchor = (r1, c1)
             touched = any(
-                _in(f.range, r, c) and (w.formula is not None or ((r, c) == anchor and not w.keep_formula))
+                _in(f.range, r, c) and ((w.formula is not None and not ((r, c) == anchor and w.keep_array))
+                                        or ((r, c) == anchor and not (w.keep_formula or w.keep_array)))
                 for (r, c), w in by_pos.items()
             ) or any(not (rc[2] < r1 or rc[0] > r2 or rc[3] < c1 or rc[1] > c2) for rc in clear_rects)
             if touched and not all(covered(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)):
@@ -680,7 +696,7 @@ def patch_sheet_detailed(
         row = rows[i] if i < len(rows) and row_nums[i] == rnum else None
         targets = sorted(wanted_rows.get(rnum, ()), key=_first)
         if row is None:
-            if any(w.keep_formula for _c, w in targets):
+            if any(w.keep_formula or w.keep_array for _c, w in targets):
                 raise InputError("raden finns inte; ett cachat värde kan bara uppdateras i en befintlig formelcell",
                                  rule=RULE, argument="keep_formula", sheet=sheet.name, cell=targets[0][1].ref)
             new_rows[rnum] = [cell_xml(w, w.style, P) for _c, w in targets]
@@ -692,7 +708,7 @@ def patch_sheet_detailed(
         inserts: list[tuple[int, bytes]] = []
         for col, w in targets:
             old = by_col.get(col)
-            if old is not None and w.keep_formula:
+            if old is not None and (w.keep_formula or w.keep_array):
                 if not old.has_formula:
                     raise InputError("cellen har ingen formel vars värde kan uppdateras", rule=RULE,
                                      argument="keep_formula", sheet=sheet.name, cell=w.ref)
@@ -703,7 +719,7 @@ def patch_sheet_detailed(
                 formula_set_changed |= old.has_formula != (w.formula is not None)
                 if old.has_formula:
                     affected_formula_cells.add(old.ref)
-            elif w.keep_formula:
+            elif w.keep_formula or w.keep_array:
                 raise InputError("cellen finns inte; ett cachat värde kan bara uppdateras i en befintlig formelcell",
                                  rule=RULE, argument="keep_formula", sheet=sheet.name, cell=w.ref)
             else:
