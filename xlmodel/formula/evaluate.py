@@ -538,9 +538,10 @@ class CallPlan:
 
     def run(self, book: Workbook, dr: int) -> Any:
         value = book.value
-        cell = book.cells.cell
+        sheet_cells = book.cells.cells  # the sheet's cells by reference: ``cell(s, ref)`` is ``cells(s).get(ref)``
         letters = book._letters
         passed = []
+        last_home = on_home = None
         for home, r, c, relative, constant in self.args:
             if home is None:
                 passed.append(constant)
@@ -549,7 +550,12 @@ class CallPlan:
             # ``book.value`` inlined for what nearly every argument cell is: missing (None)
             # or a number without a date format (its double); anything else through it.
             got = letters.get(c)
-            found = cell(home, f"{got}{row}") if got is not None else False
+            if got is not None:
+                if home is not last_home:  # the arguments of a filled-down call are mostly on one sheet
+                    on_home, last_home = sheet_cells(home), home
+                found = on_home.get(f"{got}{row}")
+            else:
+                found = False
             if found is None:
                 passed.append(None)
                 continue

@@ -96,6 +96,24 @@ def _display(value: Any, formula: str | None, style: str = "") -> str | None:
     return str(value)
 
 
+_new_model = CellChange.__new__
+_set_attr = object.__setattr__
+
+
+def _change(sheet: str, cell: str, old: str | None, new: str | None) -> CellChange:
+    """``CellChange.model_construct(sheet=…, cell=…, old=…, new=…)``: the same instance
+    (``__dict__``, fields set, no extra, no private attributes) without model_construct's
+    generic loop over aliases and defaults, which the change list of a large regenerate
+    ran 3 200 times (bench/EXPLANATION.md). Tested against model_construct in
+    tests/test_perf_equivalence_s7.py."""
+    m = _new_model(CellChange)
+    _set_attr(m, "__dict__", {"sheet": sheet, "cell": cell, "old": old, "new": new})
+    _set_attr(m, "__pydantic_fields_set__", {"sheet", "cell", "old", "new"})
+    _set_attr(m, "__pydantic_extra__", None)
+    _set_attr(m, "__pydantic_private__", None)
+    return m
+
+
 def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     """The owned cells of ``plan`` that differ from what the workbook stores.
 
@@ -119,11 +137,10 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
                 rule="regenerera.matrisformel", sheet=plan.sheet, cell=oc.ref,
             )
         writes.append(Write(oc, keep_formula=oc.formula is not None and same_formula))
-        # model_construct: the fields are a sheet name, a reference and two texts (or None)
+        # unvalidated: the fields are a sheet name, a reference and two texts (or None)
         # made here, so validating them for each of thousands of changed cells checks nothing
-        changes.append(CellChange.model_construct(
-            sheet=plan.sheet, cell=oc.ref, old=_display(stored_value, stored_formula, oc.style),
-            new=_display(oc.value, oc.formula, oc.style)))
+        changes.append(_change(sheet, oc.ref, _display(stored_value, stored_formula, oc.style),
+                               _display(oc.value, oc.formula, oc.style)))
     for rng in plan.clear:
         changes.append(CellChange(sheet=plan.sheet, cell=rng, old="(rader som inte längre finns)", new=None))
     return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))

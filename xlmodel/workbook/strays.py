@@ -49,10 +49,14 @@ def stray_findings(cells, specs) -> list[Finding]:
         seen = None
         if loc.sheet in watches and not cells.read_whole(loc.sheet):
             seen = next((got for w in watches[loc.sheet] if (got := w.seen(loc)) is not None), None)
+        beside = max_col + 1
         for c in in_rows(loc.sheet, min_row + 1, max_row + BELOW) if seen is None else seen:
+            row, col = c.row, c.col
+            if row <= max_row and col != beside:
+                continue  # inside the table's rows and not beside them: neither test below can hold
             if not _filled(c):
                 continue
-            ref, row, col = c.ref, c.row, c.col
+            ref = c.ref
             if any(a <= col <= c2 and b <= row <= d for a, b, c2, d in others):
                 continue
             if max_row < row <= max_row + BELOW and min_col <= col <= max_col:
