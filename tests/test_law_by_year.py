@@ -27,7 +27,7 @@ from xlmodel.money import round_half_up
 from xlmodel.rules.balanskrav import BalanskravInput, balanskravsresultat, balanskravsutredning
 from xlmodel.rules.reserve_ledger import ReserveYear, reserve_ledger
 from xlmodel.rules.reserves import ReserveRoomInput, ReserveUseInput, UseGuidelines, reserve_room, reserve_use
-from xlmodel.rules.restoration import RestorationInput, YearResult, restoration_ledger
+from xlmodel.rules.restoration import Extension, RestorationInput, WriteOff, YearResult, restoration_ledger
 
 
 def ledger(series, **kw):
@@ -141,6 +141,34 @@ def test_grastorp_arsredovisning_2019_lkbr_wording_and_a_positive_reducering():
     assert (utr.resultat_efter_justeringar, utr.balanskravsresultat) == (12383, 11383)
     assert [f.rule for f in utr.findings] == ["balanskrav.tecken"]
     assert balanskravsresultat(13119, reservering=-2000, year=2017) == 11119
+
+
+def test_vansbro_arsredovisning_2019_deficits_2017_2019_and_synnerliga_skal():
+    """Vansbro kommun, Årsredovisning 2019, 'Balanskravsresultat'
+    (https://finansiellinfo.se/Vansbro_2019/Balanskravsresultat.html), tkr, the five-year
+    utredning and the table 'Ackumulerade negativa resultat':
+    2015: 8 960 − 280 = 8 680; reservering till RUR −4 904; balanskravsresultat 3 776.
+    2016: 6 877; reservering −2 882; 3 995.   2017: −3 617 − 57 = −3 674.
+    2018: −13 507; användning av RUR +7 786; −5 721.   2019: −35 507.
+    Synnerliga skäl: 16 064 of 2019's deficit is not restored (the sale of the bioenergy plant,
+    a one-off) and 19 443 is restored over a longer time, 'senast 2025'. Outgoing: 2017's
+    3 674 by 2020, 2018's 5 721 by 2021, in all 28 838 to restore. Not a pre-2013 case (issue
+    14 asks for one; none was found): the published restoration ledger with both kinds of
+    synnerliga skäl, held figure by figure."""
+    assert balanskravsresultat(8960, -280, reservering=-4904, year=2015) == 3776
+    assert balanskravsresultat(6877, reservering=-2882, year=2016) == 3995
+    assert balanskravsresultat(-3617, -57, year=2017) == -3674
+    assert balanskravsresultat(-13507, anvandning=7786, year=2018) == -5721
+    assert balanskravsresultat(-35507, year=2019) == -35507
+    led = restoration_ledger(RestorationInput(
+        series=tuple(YearResult(year=y, balanskravsresultat=r)
+                     for y, r in ((2015, 3776), (2016, 3995), (2017, -3674), (2018, -5721), (2019, -35507))),
+        write_offs=(WriteOff(origin_year=2019, amount=16064, reason="försäljningen av bioenergianläggningen"),),
+        extensions=(Extension(origin_year=2019, to_year=2025, reason="synnerliga skäl att återställa över längre tid"),)))
+    assert [(d.origin_year, d.deadline, d.written_off, d.remaining) for d in led.deficits] == [
+        (2017, 2020, 0, 3674), (2018, 2021, 0, 5721), (2019, 2025, 16064, 19443)]
+    assert led.deficit(2019).legal_deadline == 2022 and led.total_remaining == 28838
+    assert not led.findings                      # nothing is overdue at the end of 2019
 
 
 def test_vannas_arsredovisning_2019_rur_reservation_within_the_printed_rounding():
