@@ -8,7 +8,8 @@ proposition instead (no invented "published" figures):
 - before 2013 with a 2010 deficit: no published utredning with a 2010 deficit was found
   through the search available here; the pre-2013 wording is held against Malmö stad's
   delårsrapport 1 2012 (a forecast), the two-year rule of FY2000–2004 against prop.
-  2003/04:105 itself;
+  2003/04:105 itself and against Gotland's 2001 deficit (balanskravsresultat only, as its
+  fullmäktige minutes give it);
 - regions: no published regional utredning outside the project's own plans (Region
   Västerbotten, Region Västernorrland, tested elsewhere) was found; the cases here are
   municipalities.
@@ -50,6 +51,21 @@ def test_fy2000_2004_two_year_restoration_and_no_atgardsplan_prop_2003_04_105():
     new = ledger([(2005, D(-10)), (2006, 0), (2007, 0), (2008, 0), (2009, D(10))])
     assert new.deficit(2005).legal_deadline == 2008
     assert [f.rule for f in new.findings if f.rule == "aterstallning.atgardsplan"] == ["aterstallning.atgardsplan"]
+
+
+def test_gotland_arsredovisning_2002_the_2001_deficit_due_within_two_years():
+    """Gotlands kommun (today Region Gotland), kommunfullmäktige 2003-04-28 § 89 'Årsredovisning
+    2002. Ansvarsfrihet' (https://www.gotland.se/9314), mnkr: 'Balanskravsresultatet 2002
+    innebär att 45 mnkr av 2001 års negativa balanskravsresultat (-76 mnkr) har reglerats.
+    Senast under 2003 ska återstoden, 31 mnkr, återställas.' A published deficit under the
+    two-year rule of FY2000–2004: due Y+2 = 2003 (three years would give 2004). The
+    document gives the balanskravsresultat, not the utredning's lines."""
+    led = ledger([(2001, D(-76)), (2002, D(45))])
+    d = led.deficit(2001)
+    assert (d.legal_deadline, d.restored_on_time, d.remaining) == (2003, 45, 31)
+    assert not led.findings                      # 2003, the last year, is still to come
+    late = ledger([(2001, D(-76)), (2002, D(45)), (2003, 0)])
+    assert [f.rule for f in late.findings] == ["aterstallning.frist_passerad"]   # 31 left after 2003
 
 
 def test_no_reserve_lines_before_fy2010():
