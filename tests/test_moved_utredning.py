@@ -279,3 +279,22 @@ def test_the_function_cells_of_the_moved_block_are_the_parts(built, tmp_path):
     assert {("Info", "D12"), ("Info", "C15")} <= owned_by_parts([UTREDNING], PackageCells.open(book))
     assert re.fullmatch(r"BALANSKRAV\(Balanskravsutredning!C5,.*Balanskravsutredning!G5\)",
                         PackageCells.open(book).formula("Info", "D12"))
+
+
+def test_a_name_on_a_sheet_the_book_lacks_is_reported_and_the_rest_checked(built, tmp_path):
+    """The name rewritten to a sheet the book does not have (renamed outside Excel, which
+    left the name behind): validera reports that sheet missing under the utredning's rule,
+    once, and still checks the follow-up (whose prognos cell reads the utredning's result);
+    forklara on the old place gives no computed explanation on a guess."""
+    code, as_built = _validate(built)
+    book = _copy(built, tmp_path)
+    pkg = Package.open(book)
+    save_package(set_defined_names(pkg, {B.UTREDNING: B.name_value("Borta", "B15:C29")}), book,
+                 expect_sha256=pkg.sha256, backup=False)
+    code, report = _validate(book)
+    errors = [f for f in report["findings"] if f["severity"] == "fel"]
+    assert code == 1 and [(f["rule"], f["sheet"]) for f in errors] == [("balanskrav", "Borta")], errors
+    assert "Bladet 'Borta' saknas" in errors[0]["message"]
+    assert report["checked_cells"] > as_built["checked_cells"] // 2, report["checked_cells"]
+    told = _xlmodel("forklara", "--format", "json", book.name, f"{HOME}!C16", cwd=tmp_path)
+    assert told.returncode == 0 and json.loads(told.stdout)["explanation"]["status"] != "beräknad", told.stdout

@@ -16,6 +16,7 @@ from xlmodel.workbook.explain.model import RULE_TEXT, Explanation, InputRef, inp
 
 
 def explain_utredning(cells, base: Explanation) -> Explanation | None:
+    from xlmodel.errors import InputError
     from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
     from xlmodel.workbook import delarsrapport as D
     from xlmodel.workbook.cells import read_param, read_table
@@ -23,7 +24,10 @@ def explain_utredning(cells, base: Explanation) -> Explanation | None:
     T = L.UTREDNING_TABLE
     if cells.table(T.table) is None:
         return None
-    at = D.utredning_place(cells)  # where its defined name puts it, else the layout's place
+    try:
+        at = D.utredning_place(cells)  # where its defined name puts it, else the layout's place
+    except InputError:
+        return None  # its name points at a sheet the book lacks: no cell is the block's (validera says so)
     sheet = at.inputs  # the lines' sheet: Balanskravsutredning, or the name the user has given it
     if base.sheet != at.sheet:
         return None

@@ -18,6 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.location import Location
 from xlmodel.money import fmt_mkr
@@ -155,8 +156,14 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
         if utr_values is not None:
             utr_result = balanskravsutredning(BalanskravInput(**utr_values), year).balanskravsresultat
         part.block = B.FU_YEARS
-        # The utredning's balanskravsresultat where its block stands (its name may have moved it).
-        utr_at = D.result_cell(cells) if utr_table is not None else None
+        # The utredning's balanskravsresultat where its block stands (its name may have moved
+        # it); a name on a sheet the book lacks is the utredning's finding, the rest is checked.
+        utr_at = None
+        if utr_table is not None:
+            try:
+                utr_at = D.result_cell(cells)
+            except InputError:
+                pass
         ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]),
                      utr_sheet, home_sheet(cells, F.YEARS_TABLE), ledger_place(cells), utr_at)
     part.block = None
