@@ -5,10 +5,16 @@ the text output of every command on the shipped books (real CLI processes), is s
 for: research-file references ("seed", "rad 2706"), repository paths and file names
 ("shared/", ".md", "RULES"), Python reprs ("Decimal(", "None)", "(None"), English
 number text ("3281.1724", "158.0") and long unrounded decimals ("136,539518").
+
+Text that reaches a user by other ways is held to the same rule: the docstrings of the
+Python API and of the Excel functions (help(), the function wizard, `forklara`), the
+dated parameters' notes, and the Swedish user docs cite the user's documents and the
+law, never the project's research files or their line numbers.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -125,3 +131,53 @@ def test_no_command_output_on_the_shipped_books_shows_internals(tmp_path):
         found = offending(text, skip=skip)
         assert not found, (command, found[:5])
     assert len(outputs) > 20
+
+
+# References to the project's research material: what a docstring or a user doc may not cite.
+RESEARCH_REFS = re.compile(r"\bseeds?\b|seed-tables|shared/|(?-i:RULES\.md)|INDEX\.md|law\.md|excel-facts"
+                           r"|\blines? \d{3,}|\brad(?:er)? \d{3,}|\b00[0-4] (?:rad|tabellen|fotnot)\w* \d", re.I)
+# Docs written for the project's own developers (English), not for users.
+DEVELOPER_DOCS = {"architecture.md", "development.md", "reliability.md"}
+
+
+def _docstrings(path: Path) -> list[tuple[str, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in [tree, *ast.walk(tree)]:
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            doc = ast.get_docstring(node)
+            if doc:
+                found.append((getattr(node, "name", "module"), doc))
+    return found
+
+
+def test_the_research_pattern_catches_what_the_issue_saw():
+    for bad in ("(shared/reference/law.md §2)", "RULES.md A1, seed 000 lines 2724–2729", "seed 002 footnotes",
+                "the seeds' tables", "004 rad 2373–2402", "000 tabellen 2855–2912"):
+        assert RESEARCH_REFS.search(bad), bad
+    for good in ("KL 11 kap. 12–13 §§", "Region Västerbottens Regionplan 2021, avsnitt Balanskravsutredning",
+                 "lines 1..6", "lines 7–8", "rad 9", "avsnitt 7.4 Resursramar", "12 000 tkr",
+                 "2 000 rader mellan Excel och Python", "se rules.md"):
+        assert not RESEARCH_REFS.search(good), good
+
+
+def test_no_docstring_a_user_can_read_cites_research_files():
+    sources = [p for p in sorted((ROOT / "xlmodel").rglob("*.py")) if "testing" not in p.relative_to(ROOT).parts]
+    sources += sorted((ROOT / "udfs").rglob("*.py"))
+    checked = 0
+    for path in sources:
+        for name, doc in _docstrings(path):
+            m = RESEARCH_REFS.search(doc)
+            assert not m, (str(path.relative_to(ROOT)), name, doc[max(0, m.start() - 60): m.end() + 60])
+            checked += 1
+    assert checked > 500
+
+
+def test_no_parameter_note_or_user_doc_cites_research_files():
+    texts = [*sorted((ROOT / "xlmodel" / "params").glob("*.toml")), ROOT / "README.md",
+             *(p for p in sorted((ROOT / "docs").glob("*.md")) if p.name not in DEVELOPER_DOCS)]
+    assert len(texts) > 8
+    for path in texts:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            m = RESEARCH_REFS.search(line)
+            assert not m, (str(path.relative_to(ROOT)), number, line[:200])

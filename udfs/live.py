@@ -20,7 +20,7 @@ formula), ``range.clear_contents()``,
 
 Reading is a snapshot: each sheet's used range is read in two COM calls (values and
 formulas) the first time the sheet is asked for, instead of two calls per cell (the
-per-call COM cost is xlwings' known bottleneck, excel-facts §1.7). A used range larger
+per-call COM cost is xlwings' known bottleneck). A used range larger
 than ``max_snapshot_cells`` (a sheet formatted down to row 1 048 576) is read cell by
 cell instead. Write, then read again with a new ``XlwingsCells``.
 """

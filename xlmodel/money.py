@@ -2,11 +2,12 @@
 
 Rounding rules (each used by name, never ad hoc):
 - ``round_half_up(x, places)``: round half away from zero, as Excel's ROUND and
-  as the seeds' published tables evidently do (e.g. seed 000: 169,2 × 1,9 % =
-  3,2148 printed 3,2; seed 002: 424,43 × 3 % = 12,73 printed 12,7). The seeds do
-  not state a method; half-up is also what Swedish public accounts (RKR) use in
-  practice, and it is what a controller's =AVRUNDA() gives, so the sheet and the
-  rule agree.
+  as the published plans' tables evidently do (e.g. Region Västerbottens Regionplan 2021, tabellen
+  under Ekonomiska ramar per nämnd: 169,2 × 1,9 % = 3,2148 printed 3,2; Region
+  Västernorrlands Regionplan 2020–2022, avsnitt 7.4 Resursramar: 424,43 × 3 % = 12,73
+  printed 12,7). The plans do not state a method; half-up is also what Swedish public
+  accounts (RKR) use in practice, and it is what a controller's =AVRUNDA() gives, so the
+  sheet and the rule agree.
 - The core never rounds an intermediate amount: rounding happens only where a
   figure is *published* (a frame table cell at its printed precision) and the
   precision is part of the input (``places``).
@@ -59,7 +60,7 @@ def parse_amount(
 
     Accepts int, Decimal, finite float, and text as printed in Swedish reports:
     "1 234,5", "−716", "– 5", "12,7 ", "1.9". A lone dash ("–") is zero, as in the
-    seeds' tables. ``blank`` is returned for None / "" (if ``blank`` is None, a
+    published plans' tables. ``blank`` is returned for None / "" (if ``blank`` is None, a
     blank is an error). Everything else raises InputError naming ``argument``.
     """
     # Fast paths for what nearly every call gets: a float from Excel (COM passes every

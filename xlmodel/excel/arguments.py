@@ -2,7 +2,7 @@
 turned into what the rule core accepts; and results turned into what Excel can show.
 
 Why this module exists: the rule core refuses bad values with an ``InputError``; in a
-cell, xlwings would show an exception as its whole traceback (excel-facts §1.5). So
+cell, xlwings would show an exception as its whole traceback (as measured with xlwings). So
 every UDF is wrapped in ``excel_safe``, which turns an ``InputError`` into one short
 Swedish line naming the argument::
 
@@ -25,7 +25,7 @@ Swedish text ("1 234,5", "−716"), 1-D or 2-D lists/tuples: the same functions 
 
 Nothing here rounds: amounts go to the core exact (money.parse_amount) and come back
 as float, the only number type Excel has (a Decimal would reach Excel as Currency
-with 4 decimals, excel-facts / xlwings_harness.com_return_problems).
+with 4 decimals; see xlwings_harness.com_return_problems).
 """
 
 from __future__ import annotations

@@ -2,18 +2,18 @@
 
 Law: LKBR (2018:597) 11 kap. 10 § requires the reconciliation in the
 förvaltningsberättelse; RKR R15 fixes the order and printed signs of its lines
-(shared/reference/law.md §2). The lines are *signed as printed*: a reduction is
+(RKR R15, Balanskravsutredning). The lines are *signed as printed*: a reduction is
 entered negative, an addition positive, and the statutory figures are plain sums:
 
     resultat efter balanskravsjusteringar = lines 1..6
     balanskravsresultat                   = that + line 7 + line 8 (+ line 9 from FY2024)
 
-The wording follows the fiscal year (params, law.md §4b): the reserve lines name the
-resultatutjämningsreserv for FY2010–2023 and the resultatreserv from FY2024; before
-FY2010 there was no reserve and lines 7–8 must be empty. From FY2024 an old RUR is a
-bucket of its own beside the resultatreserv (usable for its original purpose during the
-transition), so its use is a line of its own, 9 "Användning av medel från
-resultatutjämningsreserv (RUR)", printed after the resultatreserv lines; a 2024 budget
+The wording follows the fiscal year (params; KL 11 kap. 14 §, prop. 2011/12:172, prop.
+2022/23:119): the reserve lines name the resultatutjämningsreserv for FY2010–2023 and the
+resultatreserv from FY2024; before FY2010 there was no reserve and lines 7–8 must be empty.
+From FY2024 an old RUR is a bucket of its own beside the resultatreserv (usable for its
+original purpose during the transition), so its use is a line of its own, 9 "Användning av
+medel från resultatutjämningsreserv (RUR)", printed after the resultatreserv lines; a 2024 budget
 that says "Medel från resultatutjämningsreserv" belongs on line 9, not line 8. Line 9
 is shown for FY2024 onwards (and without a year when it is not empty); before 2024 the
 single reserve's use is line 8 and line 9 must be empty.
@@ -68,7 +68,7 @@ RULE_SIGN = "balanskrav.tecken"
 
 
 class BalanskravInput(RuleModel):
-    """The signed lines of a balanskravsutredning, exactly as printed (law.md §2)."""
+    """The signed lines of a balanskravsutredning, exactly as printed (RKR R15)."""
 
     rule_id: ClassVar[str] = RULE
 
@@ -88,7 +88,7 @@ class UtredningLine(BaseModel):
 
     number: str          # "1".."9" for input lines, "=" for the two statutory totals
     key: str             # field name of BalanskravInput, or the total's name
-    label: str           # Swedish, as printed (law.md §2)
+    label: str           # Swedish, as printed (RKR R15)
     amount: Decimal      # signed as printed
 
     @property
@@ -157,7 +157,7 @@ def _labels(year: int | None) -> dict[str, str]:
     """Line labels for the fiscal year: the LKBR wording from FY2019 (unrealised gains
     and losses) or the older one (only unrealised losses), and the reserve's name from
     the regime in force (params 'reserv.regim'). Without a year both reserve names are
-    shown, as in law.md."""
+    shown, as in RKR R15's layout."""
     old_wording = year is not None and params.text("balanskrav.uppstallning", year) != "lkbr"
     if year is None:
         reserve = "resultatutjämningsreserv / resultatreserv"
@@ -240,7 +240,7 @@ def _line_totals(
     anvandning: Decimal,
     anvandning_rur: Decimal = ZERO,
 ) -> tuple[Decimal, Decimal]:
-    """The two statutory totals (law.md §2): lines 1–6 give the resultat efter
+    """The two statutory totals (LKBR 11 kap. 10 §, RKR R15): lines 1–6 give the resultat efter
     balanskravsjusteringar, lines 7–9 added to it the balanskravsresultat."""
     adjusted = (
         arets_resultat

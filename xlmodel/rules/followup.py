@@ -7,10 +7,10 @@ each beside the document it comes from:
 
 - **Budget to date** (``budget_to_date``): the year's budget × months / 12 (linear
   months; the delårsrapport augusti 2021 does so for the omställning plan: 175 × 8/12
-  = 117, RULES.md A11), or × the body's own cumulative share of the year through the
-  period (its monthly profile), or the body's own periodised amount as reported (the
-  driftredovisning's "Budget 2021–08" column, which is not 8/12 of any frame). Which
-  one is an input of the workbook, stated on the sheet.
+  = 117, avsnitt 2.4, Omställning till hållbar ekonomi), or × the body's own cumulative
+  share of the year through the period (its monthly profile), or the body's own periodised
+  amount as reported (the driftredovisning's "Budget 2021–08" column, which is not 8/12 of
+  any frame). Which one is an input of the workbook, stated on the sheet.
 - **Avvikelse** (``deviation``): utfall − budget to date, in mkr and, for net costs (a
   nämnd, its varav rows, verksamhetens nettokostnader), as a share of the budget's
   magnitude (the report gives no share for skatter and finansiella poster); net costs are negative, so a negative avvikelse is an overrun

@@ -1,6 +1,7 @@
 """The frame table (ramtabell): last year's frames, the year's named changes, index.
 
-Per row (RULES.md A1, seed 000 lines 2724–2729 and the table 2855–2912):
+Per row (Region Västerbottens Regionplan 2021, avsnitt Ekonomiska ramar per nämnd and its table of
+budgetramar per nämnd):
 
     frame = prior_frame + omstallning + omfordelning + utokad + index
 
@@ -14,16 +15,17 @@ grant for one year) is shown in the Utökad budget column, "tillfällig" (a temp
 reduction returned in a later year) in the Omställning column; each row keeps their sum
 as ``one_off`` (its own plus its varav rows'), and ``roll_forward`` takes it out of the
 next prior frame: next base = frame (printed or computed) − one_off. A withholding
-returned within the same year (seed 003's 0,4 %) changes neither the year's frame nor
-the next base and stays outside the table (``omstallning.temporary_withholding``).
+returned within the same year (the 0,4 % of Hälso- och sjukvårdsnämndens plan 2022 (Region
+Västerbotten)) changes neither the year's frame nor the next base and stays outside the
+table (``omstallning.temporary_withholding``).
 
-Index (RULES.md A2, via xlmodel.rules.uplift): on the PRIOR frame, before the year's
+Index (via xlmodel.rules.uplift): on the PRIOR frame, before the year's
 additions. A row's own index base is its prior frame less its children's prior frames
 (the "övrigt" part); its index is own base × its rate plus its children's index. A row
 with ``indexed=False`` gets none, and its prior frame is still taken out of the
-parent's own base (seed 000: RS övrigt = 3 205 − 1 326 − 169,2 − 1 008 − 417 = 284,8).
-A non-indexed row's varav rows are not indexed either: excluding pensions excludes
-every part of them.
+parent's own base (Region Västerbottens Regionplan 2021: RS övrigt = 3 205 − 1 326 − 169,2
+− 1 008 − 417 = 284,8). A non-indexed row's varav rows are not indexed either: excluding
+pensions excludes every part of them.
 
 Checks returned as findings (never raised):
 - ``ramtabell.varav_overstiger`` (fel): the varav rows' prior or resulting frames sum
@@ -34,13 +36,13 @@ Checks returned as findings (never raised):
   nettoram at the sum row's printed precision;
 - ``ramtabell.publicerad`` (varning): a published figure is not reproduced;
 - ``ramtabell.radidentitet`` (varning): a published row's own printed figures do not
-  add up (the ±1 of integer-rounded components, seed 000 HSN 5 078,4 vs 5 079);
+  add up (the ±1 of integer-rounded components, the Regionplan 2021's HSN 5 078,4 vs 5 079);
 - ``upprakning.residual`` (info/varning): announced index total − Σ row index.
 
 Rounding: amounts are exact. A published figure is compared at its printed precision
 (the row's ``places``, or more decimals if the published value itself shows more, as
 RS omfördelning −17,7 on an integer row); both sides are rounded with
-money.round_half_up (Excel ROUND), the rounding the seeds' tables evidently use.
+money.round_half_up (Excel ROUND), the rounding the plans' tables evidently use.
 """
 
 from __future__ import annotations
@@ -250,8 +252,9 @@ def _check_places(places: int, argument: str) -> None:
 # --------------------------------------------------------------------------- structure
 
 def id_key(row_id: str) -> str:
-    """A row id as a person reads it: 'PN', 'pn' and ' PN ' are one nämnd (RULES.md A1:
-    each row of the printed table is one nämnd or one varav line, named once)."""
+    """A row id as a person reads it: 'PN', 'pn' and ' PN ' are one nämnd (the Regionplan
+    2021's table of budgetramar per nämnd: each row of the printed table is one nämnd or
+    one varav line, named once)."""
     return str(row_id).strip().casefold()
 
 
@@ -778,8 +781,8 @@ def roll_forward(
     ``prior_basis`` chooses the starting frames:
     - "published" (default): the printed frame where one is published, else the
       computed frame at the row's printed precision. The frame fullmäktige decides is
-      the printed one, and next year's work starts from it: seed 003 starts HSN 2022
-      from the decided 5 079 (000 table), not from the 5 078,4 the rounded components
+      the printed one, and next year's work starts from it: the HSN plan 2022 starts HSN
+      from the decided 5 079 (Regionplan 2021's table), not from the 5 078,4 the rounded components
       give.
     - "rounded": the computed frame at each row's printed precision;
     - "exact": the computed frame at full precision (for model-internal chaining).

@@ -2,7 +2,7 @@
 
 The resultatbudget is checked row by row as a reader checks a printed table: each
 printed subtotal against the printed figures it is the sum of (sign convention as
-printed in the seeds: nettoram/nettokostnad and finansiella kostnader negative):
+printed in the regions' plans: nettoram/nettokostnad and finansiella kostnader negative):
 
     summa skatter och statsbidrag = skatteintäkter + generella statsbidrag
     nettoram                      = nettokostnad före avskrivningar + avskrivningar
@@ -18,7 +18,7 @@ Tolerance (documented choice): every printed figure is rounded to its last print
 digit u, so a printed total of n printed operands can differ from their sum by at most
 (n + 1)·u/2; as the difference is a whole number of units, it is accepted as rounding
 when |diff| ≤ floor((n + 1)/2)·u (two operands: ±1 u; three: ±2 u). Within tolerance →
-INFO ``resultatbudget.avrundning`` (the seeds' ±1 differences); beyond → ERROR
+INFO ``resultatbudget.avrundning`` (the published plans' ±1 differences); beyond → ERROR
 ``resultatbudget.identitet``. Percent rows are compared after rounding the computed
 share half up (money.round_half_up, Excel ROUND) to the printed decimals; one unit off
 is INFO, more is ERROR.

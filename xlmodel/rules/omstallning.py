@@ -1,26 +1,30 @@
 """Omställning: restructuring cuts, absolute or as a percentage, and temporary withholding.
 
-Three kinds of rule, each as the seeds state it:
+Three kinds of rule, each as the regions' plans state it:
 
-1. **Absolute cuts per nämnd** (seed 000, RULES.md A3). An omställningsplan gives each
+1. **Absolute cuts per nämnd** (Region Västerbottens Regionplan 2021, avsnitt Omställning
+   till hållbar ekonomi 2020–2022). An omställningsplan gives each
    nämnd an amount in two parts:
    - *budgetreducering* cuts the nämnd's frame and becomes a frame-table change of
      kind "omstallning" (a negative amount in the column "Omställning reducering");
    - *underskottshantering* is the cost reduction needed to close an existing deficit
      against the frame; it does NOT change the frame.
-   2021: RS 5 + 7 = 12, HSN 45 + 118 = 163, total 175 of which frame cut 50. 2022 (seed
-   003): HSN 152 = 45 + 107, and the action table sums to 152.
+   2021: RS 5 + 7 = 12, HSN 45 + 118 = 163, total 175 of which frame cut 50. 2022 (Hälso-
+   och sjukvårdsnämndens plan 2022 (Region Västerbotten), avsnitt 4.1): HSN 152 = 45 + 107,
+   and the action table sums to 152.
 
-2. **Percentage cuts per year** (seed 002, RULES.md B2). With a yearly rate r and k
-   years of cutting, the reduced frame is the indexed (unreduced) frame times (1 − s_k):
-   - "additive" (cumulative-additive, what seed 002 states: "en procent varje år, dvs
+2. **Percentage cuts per year** (Region Västernorrlands Regionplan 2020–2022, avsnitt 7.4
+   Resursramar). With a yearly rate r and k years of cutting, the reduced frame is the
+   indexed (unreduced) frame times (1 − s_k):
+   - "additive" (cumulative-additive, what the plan states: "en procent varje år, dvs
      tre procent ackumulerat för år 2022"): s_k = k·r;
    - "compounding": s_k = 1 − (1 − r)^k.
    For 0 < r < 1 and k ≥ 2 the additive share is the larger (Bernoulli's inequality).
    The same applies to an avkastningskrav: a requirement on a unit's revenues instead of
-   its net frame (seed 002 footnotes 6, 8, 10, 11).
+   its net frame (the same plan's footnotes 6, 8, 10, 11).
 
-3. **Temporary withholding** (seed 003, RULES.md A10): a share of the areas' frames is
+3. **Temporary withholding** (Hälso- och sjukvårdsnämndens plan 2022 (Region Västerbotten),
+   avsnitt 4.4 Fördelade budgetramar 2022): a share of the areas' frames is
    held back at the start of the year and returned during it; net zero over the year and
    not carried into next year's base.
 
@@ -85,7 +89,8 @@ class OmstallningPart(BaseModel):
 
 
 class OmstallningAction(BaseModel):
-    """One line of an action table (åtgärder), e.g. seed 003 'Omstrukturering av vården 45'."""
+    """One line of an action table (åtgärder), e.g. the HSN plan 2022's 'Omstrukturering av
+    vården 45'."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -222,7 +227,8 @@ def _check_cut_args(rate: Decimal, k: int, method: str, rule: str) -> None:
 
 def cumulative_cut_share(rate: Decimal, k: int, method: CutMethod = "additive") -> Decimal:
     """Share of the indexed frame cut after k years at ``rate`` per year:
-    additive k·r (seed 002: 1 %, 2 %, 3 %) or compounding 1 − (1 − r)^k."""
+    additive k·r (Västernorrland's Regionplan 2020–2022: 1 %, 2 %, 3 %) or compounding 1 −
+    (1 − r)^k."""
     rule = f"{RULE}.procent"
     _check_cut_args(rate, k, method, rule)
     share = rate * k if method == "additive" else ONE - (ONE - rate) ** k
@@ -239,18 +245,20 @@ def reduced_frame(indexed_frame: Decimal, rate: Decimal, k: int, method: CutMeth
 
 
 def cut_amount(indexed_frame: Decimal, rate: Decimal, k: int, method: CutMethod = "additive") -> Decimal:
-    """indexed_y × s_k: the accumulated reduction in year y (seed 002 footnote amounts)."""
+    """indexed_y × s_k: the accumulated reduction in year y (the footnote amounts of
+    Västernorrland's Regionplan 2020–2022)."""
     return indexed_frame * cumulative_cut_share(rate, k, method)
 
 
 def unreduced_frame(reduced: Decimal, rate: Decimal, k: int, method: CutMethod = "additive") -> Decimal:
     """The indexed frame before the cut, from a printed reduced frame: reduced / (1 − s_k)
-    (seed 002 NHU: 411,7 / 0,97 = 424,43)."""
+    (Västernorrland's Regionplan 2020–2022, NHU: 411,7 / 0,97 = 424,43)."""
     return reduced / (ONE - cumulative_cut_share(rate, k, method))
 
 
 def avkastningskrav(revenue: Decimal, rate: Decimal, k: int, method: CutMethod = "additive") -> Decimal:
-    """The return requirement on revenues after k years: revenue × s_k. Seed 002 puts the
+    """The return requirement on revenues after k years: revenue × s_k. Västernorrland's
+    Regionplan 2020–2022 (avsnitt 7.4, footnotes 6, 8, 10, 11) puts the
     revenue-financed units under "en procent per år" on their revenues instead of a cut
     of their (net) frame; the amount improves the net result by this much."""
     return revenue * cumulative_cut_share(rate, k, method)
@@ -331,7 +339,7 @@ def cut_path_from_reduced(
     method: CutMethod = "additive",
 ) -> CutPath:
     """As ``percentage_cut_path`` but anchored on a printed REDUCED frame: the unreduced
-    anchor is reconstructed first (RULES.md B2 back-cast from the 2022 frame)."""
+    anchor is reconstructed first (the back-cast from the plan's 2022 frame)."""
     k = max(0, anchor_year - first_cut_year + 1)
     anchor = unreduced_frame(reduced_anchor, cut_rate, k, method)
     return percentage_cut_path(
@@ -389,8 +397,9 @@ class TotalReconciliation(BaseModel):
 def reconcile_total(
     parts: Mapping[str, Decimal], announced: Decimal, *, subject: str, rule: str = f"{RULE}.summa"
 ) -> TotalReconciliation:
-    """Σ parts against an announced total (seed 002: 34,3 + 41,6 + 118,1 = 194), compared
-    at the announced figure's printed precision."""
+    """Σ parts against an announced total (Region Västernorrlands Regionplan 2020–2022,
+    avsnitt 7.2 and 7.4: 34,3 + 41,6 + 118,1 = 194), compared at the announced figure's
+    printed precision."""
     total = sum(parts.values(), ZERO)
     ok, mine = _agrees(total, announced)
     finding = None
@@ -422,10 +431,11 @@ class TemporaryWithholding(BaseModel):
 
 
 def temporary_withholding(base: Decimal, rate: Decimal) -> TemporaryWithholding:
-    """Seed 003 (003 lines 1018–1020): "En reducering av verksamhetens ramar görs med 0,4
-    procent … och återförs till verksamheten under 2022". 0,4 % × 5 279 = 21,116 mkr is
-    withheld and returned within the year: no net effect on the year, none on the next
-    year's base. (The seed does not state the base; 5 279 is the decided frame.)"""
+    """Hälso- och sjukvårdsnämndens plan 2022 (Region Västerbotten), avsnitt 4.4: "En
+    reducering av verksamhetens ramar görs med 0,4 procent … och återförs till verksamheten
+    under 2022". 0,4 % × 5 279 = 21,116 mkr is withheld and returned within the year: no
+    net effect on the year, none on the next year's base. (The plan does not state the
+    base; 5 279 is the decided frame.)"""
     rule = f"{RULE}.tillfallig"
     uplift.check_rate(rate, argument="andel", rule=rule)
     if rate < ZERO:

@@ -1,6 +1,7 @@
 """Fullmäktige's guidelines for the reserves as a parameter table: local rules beside the law.
 
-Law (KL 11 kap. 14 §, shared/reference/law.md §4 and §4b): the statute limits
+Law (KL 11 kap. 14 §, in the wording before and from 2024-01-01; prop. 2011/12:172 and
+prop. 2022/23:119): the statute limits
 *reservation* (only the part of the lower of årets resultat and the adjusted result that
 exceeds 1 % of skatteintäkter + generella statsbidrag + utjämning, 2 % with a negative
 eget kapital including the pension ansvarsförbindelse), caps the resultatreserv at 5 % of
@@ -85,7 +86,7 @@ class LawValue:
 
 
 def law_value(row: GuidelineRow, year: int) -> LawValue:
-    """The statute's value of a law row for ``year`` (dated parameters, law.md §4)."""
+    """The statute's value of a law row for ``year`` (dated parameters, KL 11 kap. 14 §)."""
     if not params.has(row.param, year):
         return LawValue(None, f"gäller inte år {year}")
     p = params.lookup(row.param, year)

@@ -1,6 +1,6 @@
 """The two reserve buckets year by year: the old resultatutjämningsreserv and the resultatreserv.
 
-Law (KL 11 kap. 14 §, shared/reference/law.md §4 and §4b), by fiscal year through params
+Law (KL 11 kap. 14 §, prop. 2011/12:172 and prop. 2022/23:119), by fiscal year through params
 'reserv.regim':
 
 - FY2010–2023: one bucket, the RUR. Lines 7 (reservering, printed −) and 8 (användning,
@@ -8,7 +8,7 @@ Law (KL 11 kap. 14 §, shared/reference/law.md §4 and §4b), by fiscal year thr
 - From FY2024: the resultatreserv is a new bucket; lines 7 and 8 move it, and it may
   total at most params 'reserv.tak_andel' (5 %) of skatteintäkter + generella
   statsbidrag + utjämning. The RUR built up before 2024 stays a bucket of its own,
-  *outside* the cap (SKR 2023-10-25, law.md §4), that can only be used (line 9, printed +)
+  *outside* the cap (SKR 2023-10-25), that can only be used (line 9, printed +)
   for its original purpose during the transition (params 'reserv.rur_overgang_sista_ar',
   last year unverified); nothing can be reserved to it any more.
 - Before FY2010 there was no reserve: a non-zero line is refused by the utredning

@@ -1,7 +1,7 @@
 """Reserves: how much may be reserved to, and used from, the RUR / resultatreserv.
 
-Law (KL 11 kap. 14 §, shared/reference/law.md §4); the regime is chosen by the fiscal
-year through params 'reserv.regim':
+Law (KL 11 kap. 14 §, before and from 2024-01-01, prop. 2022/23:119); the regime is chosen
+by the fiscal year through params 'reserv.regim':
 
 - **Reservation room** (both regimes): the part of the *lower* of årets resultat and
   årets resultat efter balanskravsjusteringar that exceeds a share of the base
@@ -11,24 +11,24 @@ year through params 'reserv.regim':
 - **Cap** (resultatreserv, from FY2024): the resultatreserv may total at most
   params 'reserv.tak_andel' (5 %) of the same base, so room = min(room, cap − balance).
   The RUR built up before 2024 is kept as its own bucket *outside* the cap (SKR
-  2023-10-25, law.md §4: verified there); ``rur_inside_cap`` stays as an option for a
+  2023-10-25); ``rur_inside_cap`` stays as an option for a
   body that counts it in. Nothing is reserved to the old RUR from 2024
   (``reserve_ledger`` tracks both buckets year by year).
 - **Open deficits** (configurable, default off): some entities deduct deficits still to
   be restored from the room (``deduct_open_deficits``).
 - **Use** is *not* limited by the statute beyond the purpose: the RUR "får användas för
   att utjämna intäkter över en konjunkturcykel" per fullmäktige's guidelines, the
-  resultatreserv per the guidelines for good economic management (law.md §4, §4b). The
-  common rule "only when the adjusted result is negative, and at most up to zero" is a
-  *local guideline*: ``UseGuidelines`` holds it as the default (``only_when_negative``,
-  ``at_most_to_zero``, ``max_amount``), and a body with other guidelines changes them.
-  ``resultatreserv_use`` "som_rur" (default: the resultatreserv under the same local
-  rule) or "riktlinjer" (the resultatreserv up to its balance or ``guideline_max``).
-  The trigger of use (e.g. skatteunderlag growth below its 10-year average) is a local
-  guideline and is recorded as text, not checked. What *is* law here: no reserve before
-  FY2010 (params 'reserv.regim' "ingen"); reserved from FY2010 results but usable first
-  in FY2013 (params 'reserv.anvandning'); an old RUR usable after 2023 only during the
-  transition (params 'reserv.rur_overgang_sista_ar', last year unverified).
+  resultatreserv per the guidelines for good economic management (KL 11 kap. 14 §; prop.
+  2022/23:119). The common rule "only when the adjusted result is negative, and at most up
+  to zero" is a *local guideline*: ``UseGuidelines`` holds it as the default
+  (``only_when_negative``, ``at_most_to_zero``, ``max_amount``), and a body with other
+  guidelines changes them. ``resultatreserv_use`` "som_rur" (default: the resultatreserv
+  under the same local rule) or "riktlinjer" (the resultatreserv up to its balance or
+  ``guideline_max``). The trigger of use (e.g. skatteunderlag growth below its 10-year
+  average) is a local guideline and is recorded as text, not checked. What *is* law here:
+  no reserve before FY2010 (params 'reserv.regim' "ingen"); reserved from FY2010 results
+  but usable first in FY2013 (params 'reserv.anvandning'); an old RUR usable after 2023
+  only during the transition (params 'reserv.rur_overgang_sista_ar', last year unverified).
 
 Nothing is rounded: room and limits are exact; a region prints them at its own
 precision. Results are never negative. Each result lists the parameters it used, with
@@ -107,7 +107,7 @@ class ReserveRoomInput(RuleModel):
     eget_kapital_inkl_ansvarsforbindelse: OptionalAmount = None   # None = not stated
     resultatreserv_balance: AmountOrZero = ZERO    # ingående resultatreserv (inside the cap)
     rur_balance: AmountOrZero = ZERO               # RUR from before 2024 (own bucket)
-    rur_inside_cap: bool = False                   # law.md: unverified transitional rule
+    rur_inside_cap: bool = False                   # transitional rule not verified in the statute
     open_deficits: AmountOrZero = ZERO             # deficits still to restore (positive)
     deduct_open_deficits: bool = False
     planned_reservation: OptionalAmount = None     # positive: the amount a budget reserves
@@ -222,7 +222,7 @@ def reserve_room(inp: ReserveRoomInput) -> ReserveRoom:
 
 class UseGuidelines(RuleModel):
     """Fullmäktige's own guidelines for *using* a reserve: local rules, not law (KL 11:14
-    leaves use to the guidelines; law.md §4). The defaults are the common local rule."""
+    leaves use to the guidelines). The defaults are the common local rule."""
 
     rule_id: ClassVar[str] = RULE
 

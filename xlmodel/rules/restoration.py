@@ -1,6 +1,6 @@
 """Återställning: the ledger of negative balanskravsresultat and their restoration.
 
-Law (KL 11 kap. 12–13 §, shared/reference/law.md §3 and §4b), each deficit under the
+Law (KL 11 kap. 12–13 §§; before 2018 KL 1991:900 8 kap.), each deficit under the
 wording of its own year of origin:
 - a negative balanskravsresultat of year Y is regulated by positive balanskravsresultat
   of the following years Y+1..Y+h, h = params 'aterstallning.horisont_ar' (2 for
@@ -23,9 +23,10 @@ What the ledger reports (findings, never exceptions):
 - ``aterstallning.frist_passerad`` (ERROR): at the last year of the series the deadline
   has been reached or passed and part of the deficit remains.
 - ``aterstallning.frist_felaktig`` (WARNING): a plan or document states a last year
-  later than the legal deadline and no extension is recorded (seed 000 says 2023 for a
-  2019 deficit; the law gives 2022). A warning, because it is a statement that
-  contradicts the law; restoring late because of it is the ERROR above.
+  later than the legal deadline and no extension is recorded (Region Västerbottens
+  Regionplan 2021, avsnitt Balanskravsutredning, says 2023 for the 2019 deficit; the law
+  gives 2022). A warning, because it is a statement that contradicts the law; restoring
+  late because of it is the ERROR above.
 - ``aterstallning.mal_ej_uppnatt`` (WARNING): a stated last year inside the legal
   deadline is not met by the series (a local target missed, not a breach of law).
 - ``aterstallning.atgardsplan`` (WARNING): lighter design of the plan requirement. A
@@ -98,7 +99,8 @@ class YearResult(RuleModel):
 
 class OpeningDeficit(RuleModel):
     """Ingående ej återställt underskott: what remains of a deficit of ``origin_year``
-    at the start of the series (e.g. seed 002: 146 mkr per bokslut 2018)."""
+    at the start of the series (e.g. Region Västernorrlands Regionplan 2020–2022, avsnitt
+    7.2: 146 mkr per bokslut 2018)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     rule_id: ClassVar[str] = RULE

@@ -1,26 +1,27 @@
 """The resursramar's own checks: the plan period, the frame rows and the footnotes.
 
-Region Västernorrland's Regionplan 2020–2022 (seed 002) decides a resursram per nämnd
+Region Västernorrland's Regionplan 2020–2022 (avsnitt 7.4 Resursramar) decides a resursram per nämnd
 and year, with varav/därav rows, and explains the amounts in footnotes. The arithmetic
-of the general reduction and its back-cast is ``omstallning`` (RULES.md B2), the
+of the general reduction and its back-cast is ``omstallning``, the
 restoration ``restoration``; this module holds what only this table has:
 
 - **The plan period** (``check_period``, ``check_plan_years``): a plan covers the years
-  first..last (002: "för år 2020–2022"), and its year table holds the base year (the
+  first..last (the plan: "för år 2020–2022"), and its year table holds the base year (the
   year before the period, whose frames the plan starts from: 2019) and each plan year
-  in sequence, since the uplift is chained year to year (RULES.md B1: ×1,03 a year).
+  in sequence, since the uplift is chained year to year (avsnitt 7.4: "upp till 3,0 procent
+  per år", ×1,03).
 - **The frame rows** (``FrameRows``): each id once; a varav/därav row names a row above
   it as its parent (the plan prints a nämnd, then its "- därav" rows); whether a row is
   under the general reduction is "ja" or "nej" (the reductions apply to "verksamheterna
-  utanför vården", 002 lines 1708–1710, so it is a property of the row). Varav rows
+  utanför vården", avsnitt 7.4 Resursramar, so it is a property of the row). Varav rows
   together cannot exceed their row (``varav_findings``, the rule of ``varav``).
 - **The footnotes** (``check_footnotes``, ``footnote_totals``, ``transfers_finding``):
   each footnote amount is of a known kind and on an existing row; a reduction footnote is
-  only on a row under the general reduction (002's footnotes 1, 6, 7, 10, 11 give the
-  3 % of such rows); the transfers among them net to zero (RULES.md B4, sjukresor:
+  only on a row under the general reduction (the plan's footnotes 1, 6, 7, 10, 11 give the
+  3 % of such rows); the transfers among them net to zero (footnote 1, sjukresor:
   85,5 mkr leave six rows and arrive at NHU); reductions, avkastningskrav and the central
-  reductions make the decided net-cost reductions (RULES.md B3: 34,3 + 41,6 + 118,1 =
-  194, reconciled with ``omstallning.reconcile_total``).
+  reductions make the decided net-cost reductions (avsnitt 7.2 Kostnadsanpassning
+  och kostnadskontroll: 34,3 + 41,6 + 118,1 = 194, reconciled with ``omstallning.reconcile_total``).
 
 Each input value carries its ``Location`` (a cell of the workbook, or a row of a CSV
 source), so an error is raised where the user typed the value. Messages are Swedish.
@@ -207,7 +208,7 @@ def footnote_totals(footnotes: Iterable[Footnote]) -> FootnoteTotals:
 
 
 def transfers_finding(totals: FootnoteTotals) -> Finding | None:
-    """Transfers leave one row and arrive at another (RULES.md B4): they net to zero."""
+    """Transfers leave one row and arrive at another (footnote 1's sjukresor): they net to zero."""
     net = totals.transfers_net
     if net == ZERO:
         return None
@@ -220,7 +221,7 @@ def transfers_finding(totals: FootnoteTotals) -> Finding | None:
 
 
 def nettokostnadsreduceringar_parts(totals: FootnoteTotals, central: Decimal) -> dict[str, Decimal]:
-    """The parts of the decided net-cost reductions (RULES.md B3: the plan does not itemise
+    """The parts of the decided net-cost reductions (avsnitt 7.2: the plan does not itemise
     its 194 mkr; reductions + avkastningskrav + central reductions is an inference)."""
     return {"reduktioner": totals.by_kind[FOOTNOTE_REDUCTION], "avkastningskrav": totals.by_kind[FOOTNOTE_RETURN],
             "centrala kostnadsreduceringar": central}

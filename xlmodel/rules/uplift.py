@@ -1,11 +1,12 @@
 """Index uplift (uppräkning) of budget frames: scalar, chained, composite and differentiated.
 
 A frame for net costs is uplifted for expected wage and price increases by an index
-rate applied to the PRIOR-YEAR frame, before the year's additions (seed 000, RULES.md
-A2: tandvård 169,2 × 1,9 % = 3,21, printed 3,2; applying it after the +10 addition
-would give 3,40, which the table does not print). Some rows get no index at all
-(pensions, avskrivningar, kollektivtrafik in seed 000), and a region may use a
-"differentierat index": a different effective rate per unit (RULES.md A2.4).
+rate applied to the PRIOR-YEAR frame, before the year's additions (Region Västerbottens
+Regionplan 2021, avsnitt Ekonomiska ramar per nämnd: tandvård 169,2 × 1,9 % = 3,21, printed
+3,2; applying it after the +10 addition would give 3,40, which the table does not print).
+Some rows get no index at all (pensions, avskrivningar, kollektivtrafik in the same plan),
+and a region may use a "differentierat index": a different effective rate per unit (the
+same plan's table of budgetramar per nämnd gives effective rates between about 0,9 % and 2,0 %).
 
 What this module provides:
 - ``default_rate`` / ``resolve_rate``: the rate from the dated parameters when the
@@ -172,7 +173,8 @@ def composite_rate(
 
 def index_base(total: Decimal, excluded: Iterable[Decimal]) -> Decimal:
     """The base a headline rate applies to: the total less the frames that get no index
-    (seed 000: 8 598 − 1 008 pensions − 417 avskrivningar = 7 173; × 1,9 % = 136,3)."""
+    (Region Västerbottens Regionplan 2021: 8 598 − 1 008 pensions − 417 avskrivningar = 7
+    173; × 1,9 % = 136,3)."""
     return total - sum(excluded, ZERO)
 
 
@@ -235,11 +237,12 @@ def differentiated_uplift(
 ) -> DifferentiatedUplift:
     """Uplift each item by its own rate (or ``default_rate``); excluded items get 0.
 
-    When an ``announced_total`` is given (seed 000: "1,9 procent, 137 miljoner kronor"),
-    the residual announced − Σ amounts is returned and reported as a Finding when it is
-    not zero: INFO if it is within half a unit of the announced figure's printed
-    precision (137 printed as an integer covers 136,5..137,5), WARNING beyond that.
-    The item amounts are the rule's result and are never scaled to fit the total.
+    When an ``announced_total`` is given (Region Västerbottens Regionplan 2021: "1,9
+    procent, 137 miljoner kronor"), the residual announced − Σ amounts is returned and
+    reported as a Finding when it is not zero: INFO if it is within half a unit of the
+    announced figure's printed precision (137 printed as an integer covers 136,5..137,5),
+    WARNING beyond that. The item amounts are the rule's result and are never scaled to fit
+    the total.
     """
     check_rate(default_rate, argument="standardindex")
     seen: set[str] = set()

@@ -1,10 +1,11 @@
 """Varav rows are parts of their row: together they cannot exceed it.
 
 A "varav" (or "därav") row of a budget table states how much of its row's amount goes
-to a named part: "varav tandvård" under Regionstyrelsen in the ramtabell (seed 000, the
-table's level "varav = sub-row contained in parent"), "- därav Tandvård" under a
-nämnd's resursram (seed 002). The parts are contained in the whole, so their sum can
-be at most the row's own amount; more is a typing error in one of them (fel).
+to a named part: "varav tandvård" under Regionstyrelsen in the ramtabell (Region
+Västerbottens Regionplan 2021, avsnitt Ekonomiska ramar per nämnd: a varav row is contained
+in its parent), "- därav Tandvård" under a nämnd's resursram (Region Västernorrlands
+Regionplan 2020–2022, avsnitt 7.4 Resursramar). The parts are contained in the whole, so
+their sum can be at most the row's own amount; more is a typing error in one of them (fel).
 
 One rule for every table that has varav rows; each table keeps its own rule id
 (``ramtabell.varav_overstiger``, ``resursramar.varav_overstiger``), so a user's

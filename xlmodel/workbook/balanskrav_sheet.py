@@ -6,7 +6,8 @@ function (``udf_cells``). Checks come from ``xlmodel.rules.restoration`` on the 
 inputs plus what the plan states about deadlines (tblFrister): a restoration after
 the deadline and a deficit still open at it are errors on the deficit year's cell; a
 stated last year later than the law allows is a warning on that statement's cell
-(seed 000: 2023 for the 2019 deficit, the law gives 2022).
+(Region Västerbottens Regionplan 2021, avsnitt Balanskravsutredning: 2023 for the 2019 deficit,
+the law gives 2022).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ a source folder's CSV tables in the shape the built workbook will give them.
 
 XlsxWriter writes every formula together with its computed value (``<f>`` and ``<v>``),
 so a reader that does not recalculate (calamine, pandas, a CI job, a person previewing
-the file in a mail client) sees the numbers. openpyxl cannot do that (excel-facts §5).
+the file in a mail client) sees the numbers. openpyxl cannot do that (measured on openpyxl
+3.1.5: a load and save loses cached formula values).
 
 Builds are reproducible: document properties carry a fixed date, so building twice
 gives the same package parts and ``git diff`` of a rebuilt workbook means a real change.

@@ -6,13 +6,23 @@ native formulas (so LibreOffice and any reader computes them), and the same figu
 through ``=BALANSKRAV(...)`` and the whole utredning through a spilling
 ``=BALANSKRAV_UTREDNING(...)``, each with its cached value. ``validate`` recomputes all
 of them with the rule core from the workbook's own input cells.
+
+The computed block (the totals, =BALANSKRAV() and the spill, B15:C29) stands where its
+defined name ``xlmodel_Balanskravsutredning`` puts it (``utredning_place``): a user who
+cuts it and pastes it elsewhere, on the sheet or on another, has Excel move the name with
+it, and every job finds it there. Its references to the lines and the year stay on the
+sheet the table stands on, as Excel keeps them; its one reference inside the block
+(the balanskravsresultat's adjusted total) moves with it. A workbook without the name
+has the block at the layout's place.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from xlmodel.xlsx.refs import column_index_from_string, coordinate_from_string, range_boundaries
+from xlmodel.xlsx.refs import (column_index_from_string, coordinate_from_string, formula_sheet, get_column_letter,
+                               range_boundaries)
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
@@ -23,12 +33,73 @@ from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.workbook.udf_cells import argument, as_stored, call, spill_cells
-from xlmodel.workbook.block_place import home_sheet
+from xlmodel.workbook.block_place import anchor_place, home_sheet
 from xlmodel.workbook.cells import read_param, read_table, require_sheet
 from xlmodel.workbook.reserve_guidelines import guidelines_of
 
 RULE = "balanskrav"
 T = L.UTREDNING_TABLE
+
+
+# The block's top-left as the builder lays it out: the label of "Årets resultat efter
+# balanskravsjusteringar" (B15), left of its amount; a moved block is offset from it.
+BLOCK_TOP_LEFT = f"{T.col_letter('label')}{L.UTREDNING_ADJUSTED_ROW}"
+
+
+def _col_row(ref: str) -> tuple[int, int]:
+    col, row = coordinate_from_string(ref)
+    return column_index_from_string(col), row
+
+
+@dataclass(frozen=True)
+class BlockAt:
+    """Where the computed block stands: on ``sheet``, ``dc`` columns and ``dr`` rows from
+    the layout's place; ``inputs`` is the sheet its formulas' references to the lines and
+    the year point at (the sheet the block is laid out on, ``home_sheet``)."""
+
+    sheet: str
+    inputs: str
+    dc: int = 0
+    dr: int = 0
+
+    def ref(self, layout_ref: str) -> str:
+        """A block cell's place now, from its place in the layout."""
+        c, r = _col_row(layout_ref)
+        return f"{get_column_letter(c + self.dc)}{r + self.dr}"
+
+    def layout_ref(self, ref: str) -> str | None:
+        """The layout's cell for the block's cell ``ref`` (None: none, left of A or above 1)."""
+        c, r = _col_row(ref)
+        c, r = c - self.dc, r - self.dr
+        return f"{get_column_letter(c)}{r}" if c >= 1 and r >= 1 else None
+
+    def arg(self, ref: str) -> str:
+        """A reference to an input cell (or range) as the block's formula writes it: on
+        another sheet than the inputs' it names their sheet, as Excel keeps it after a cut."""
+        return ref if self.sheet == self.inputs else f"{formula_sheet(self.inputs)}!{ref}"
+
+
+def utredning_place(cells) -> BlockAt:
+    """Where the block stands: at the top-left of its defined name (on any sheet), else
+    at the layout's place on the utredning's sheet (``home_sheet``: Balanskravsutredning,
+    or the sheet tblUtredning stands on when the user has renamed it)."""
+    inputs = home_sheet(cells, T)
+    sheet, top_left = anchor_place(cells, block_names.UTREDNING, inputs, BLOCK_TOP_LEFT, RULE)
+    (c, r), (c0, r0) = _col_row(top_left), _col_row(BLOCK_TOP_LEFT)
+    return BlockAt(sheet, inputs, c - c0, r - r0)
+
+
+def result_cell(cells) -> tuple[str, str]:
+    """(sheet, cell) of the native balanskravsresultat (C16 as laid out), where the block stands."""
+    at = utredning_place(cells)
+    return at.sheet, at.ref(f"{T.col_letter('amount')}{L.UTREDNING_RESULT_ROW}")
+
+
+def function_cells_at(cells) -> tuple[tuple[str, str], ...]:
+    """The block's two function cells (=BALANSKRAV() and the spill's anchor) where it stands."""
+    at = utredning_place(cells)
+    return ((at.sheet, at.ref(f"{T.col_letter('amount')}{L.UTREDNING_UDF_ROW}")),
+            (at.sheet, at.ref(f"{T.col_letter('label')}{L.UTREDNING_SPILL_ROW}")))
 
 
 def _amount_ref(nr: int) -> str:
@@ -81,12 +152,15 @@ def line_keys(n: int) -> tuple[str, ...]:
 
 
 def expected_cells(values: dict[str, Decimal], year: int | None,
-                   guidelines=None, sheet: str = T.sheet) -> tuple[list[OwnedCell], list[Finding]]:
+                   guidelines=None, sheet: str = T.sheet, at: BlockAt | None = None) -> tuple[list[OwnedCell], list[Finding]]:
     """The computed block: two native totals (rule core) and the two xlwings function
     cells, whose values come from calling ``udfs.BALANSKRAV`` / ``BALANSKRAV_UTREDNING``
     with the input cells as Excel passes them (``udf_cells``): one answer for both paths.
     Both functions get the year (the wording and the reserve's name of that year) and,
-    from 2024, line 9 (use of an old RUR) as their last argument."""
+    from 2024, line 9 (use of an old RUR) as their last argument. ``sheet``: the inputs'
+    sheet, where the findings on the lines lie; ``at``: where the block stands (the
+    layout's place on ``sheet`` when None)."""
+    at = at or BlockAt(sheet, sheet)
     utr = balanskravsutredning(BalanskravInput(**values), year)
     keys = [k for k in line_keys(9) if k in values]
     refs = [_amount_ref(n) for n in range(1, len(keys) + 1)]
@@ -99,16 +173,19 @@ def expected_cells(values: dict[str, Decimal], year: int | None,
     line_args = [argument(by_ref, ref) for ref in refs[:8]]
     tail_refs = [year_ref] + refs[8:]       # ar; anvandning_rur (from 2024)
     tail_args = [argument(by_ref, ref) for ref in tail_refs]
-    args = ",".join(refs[:8] + tail_refs)
-    reserve_refs = "+".join(refs[6:])
+    args = ",".join(at.arg(r) for r in refs[:8] + tail_refs)
+    reserve_refs = "+".join(at.arg(r) for r in refs[6:])
+    adjusted = at.ref(f"{col}{L.UTREDNING_ADJUSTED_ROW}")  # inside the block: it moves with it
     cells = [
-        OwnedCell(f"{col}{L.UTREDNING_ADJUSTED_ROW}", utr.resultat_efter_justeringar, formula=f"SUM({refs[0]}:{refs[5]})", style="amount_bold"),
-        OwnedCell(f"{col}{L.UTREDNING_RESULT_ROW}", utr.balanskravsresultat, formula=f"{col}{L.UTREDNING_ADJUSTED_ROW}+{reserve_refs}", style="amount_sum"),
-        OwnedCell(f"{col}{L.UTREDNING_UDF_ROW}", as_stored(call("BALANSKRAV", *line_args, *tail_args)), formula=f"BALANSKRAV({args})", style="amount_bold"),
+        OwnedCell(adjusted, utr.resultat_efter_justeringar, formula=f"SUM({at.arg(f'{refs[0]}:{refs[5]}')})", style="amount_bold"),
+        OwnedCell(at.ref(f"{col}{L.UTREDNING_RESULT_ROW}"), utr.balanskravsresultat, formula=f"{adjusted}+{reserve_refs}", style="amount_sum"),
+        OwnedCell(at.ref(f"{col}{L.UTREDNING_UDF_ROW}"), as_stored(call("BALANSKRAV", *line_args, *tail_args)), formula=f"BALANSKRAV({args})", style="amount_bold"),
     ]
-    spilled = spill_cells(f"{label_col}{L.UTREDNING_SPILL_ROW}", f"BALANSKRAV_UTREDNING({args})",
+    anchor = at.ref(f"{label_col}{L.UTREDNING_SPILL_ROW}")
+    spilled = spill_cells(anchor, f"BALANSKRAV_UTREDNING({args})",
                           call("BALANSKRAV_UTREDNING", *line_args, *tail_args), styles=("text", "amount"))
-    cells += [OwnedCell(c.ref, c.value, c.formula, "text" if c.ref.startswith(label_col) else "amount", c.spill)
+    label_at = _col_row(anchor)[0]
+    cells += [OwnedCell(c.ref, c.value, c.formula, "text" if _col_row(c.ref)[0] == label_at else "amount", c.spill)
               for c in spilled]
     findings = []
     where = {k: _amount_ref(i + 1) for i, k in enumerate(keys)}
@@ -135,12 +212,13 @@ def _in_range(ref: str, rng: str) -> bool:
 def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
     table = read_table(cells, T, RULE)
     sheet = home_sheet(cells, T)
-    require_sheet(cells, sheet, RULE)  # the computed cells live there even if the table moved
+    require_sheet(cells, sheet, RULE)  # the computed cells' references point there even if the table moved
+    at = utredning_place(cells)
     year, published = (read_param(cells, p, RULE) for p in L.DELARSRAPPORT_PARAMS)
     values = utredning_inputs(table, year)
-    expected, findings = expected_cells(values, year, guidelines_of(cells, year), sheet)
+    expected, findings = expected_cells(values, year, guidelines_of(cells, year), sheet, at)
     for oc in expected:
-        f = compare_cell(cells, sheet, oc, RULE)
+        f = compare_cell(cells, at.sheet, oc, RULE)
         if f is not None:
             findings.append(f)
     result = expected[1].value
@@ -164,9 +242,10 @@ def sheet_plans(cells) -> list:
     """The utredning's owned cells, for regenerate."""
     raw = read_table(cells, T, RULE)
     sheet = home_sheet(cells, T)
-    require_sheet(cells, sheet, RULE)  # the computed cells live there even if the table moved
+    require_sheet(cells, sheet, RULE)  # the computed cells' references point there even if the table moved
+    at = utredning_place(cells)
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], RULE)
     values = utredning_inputs(raw, year)
-    owned, findings = expected_cells(values, year, guidelines_of(cells, year), sheet)
+    owned, findings = expected_cells(values, year, guidelines_of(cells, year), sheet, at)
     named = [NamedBlock(block_names.UTREDNING, ref) for ref in [block_names.extent_of(owned)] if ref]
-    return [SheetPlan(sheet=sheet, cells=owned, findings=findings, blocks=named)]
+    return [SheetPlan(sheet=at.sheet, cells=owned, findings=findings, blocks=named)]

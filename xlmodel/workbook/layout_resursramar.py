@@ -1,4 +1,4 @@
-"""Layout of the resursramar workbook (Region Västernorrland, Regionplan 2020–2022, seed 002).
+"""Layout of the resursramar workbook (Region Västernorrland, Regionplan 2020–2022).
 
 The one place for this kind's sheets: the builder, ``owned_cells``, ``validate`` and the
 lead's ``regenerate`` all take positions, headers, table names and defined names from

@@ -37,7 +37,6 @@ from xlmodel.workbook import balanskrav_sheet, charts_sheet, delarsrapport, fram
 from xlmodel.workbook import layout as L
 from xlmodel.workbook import layout_resursramar as LR
 from xlmodel.workbook import followup, index_year, reserve_guidelines, resultatbudget, resursramar
-from xlmodel.workbook.block_place import home_sheet
 from xlmodel.workbook.explain.frametable import explain_frametable
 from xlmodel.workbook.explain.ledger import explain_ledger
 from xlmodel.workbook.explain.model import Explanation
@@ -118,9 +117,9 @@ UTREDNING = Part(
     plans=delarsrapport.sheet_plans,
     explain=explain_utredning,
     function_cells=UTREDNING_FUNCTION_CELLS,
-    # On the sheet tblUtredning stands on when the user has renamed Balanskravsutredning.
-    placed_function_cells=lambda cells: tuple((home_sheet(cells, L.UTREDNING_TABLE), ref) for _, ref in
-                                              UTREDNING_FUNCTION_CELLS),
+    # Where the block's defined name puts it, else on the sheet tblUtredning stands on
+    # (Balanskravsutredning, or the name the user has given it).
+    placed_function_cells=delarsrapport.function_cells_at,
 )
 
 RESURSRAMAR = Part(

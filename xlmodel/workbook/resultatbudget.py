@@ -4,7 +4,7 @@ Inputs are the printed lines per year (an Excel Table, one row a year); the subt
 are native formulas inside the same table, each stored with its cached value; the goal
 table's share and status are native formulas too. ``validate`` recomputes them with
 ``xlmodel.rules.goals`` and checks formula and value of every computed cell, plus the
-plan's own printed resultat against the identity (the seeds' ±1 rounding → INFO).
+plan's own printed resultat against the identity (the published plans' ±1 rounding → INFO).
 """
 
 from __future__ import annotations

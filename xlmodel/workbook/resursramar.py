@@ -1,7 +1,7 @@
-"""The resursramar workbook (Region Västernorrland, Regionplan 2020–2022, seed 002).
+"""The resursramar workbook (Region Västernorrland, Regionplan 2020–2022).
 
 What it holds (layout in ``layout_resursramar``): the decided resursramar per nämnd with
-varav/därav rows, the general reduction of one per cent a year (RULES.md B2: additive
+varav/därav rows, the general reduction of one per cent a year (avsnitt 7.4 Resursramar: additive
 1 %, 2 %, 3 % of the uplifted frame; uplift 3,0 % a year from the dated parameter
 ``index.lone_och_prisforandring.vasternorrland``), the footnote amounts, and the
 restoration of the 146 mkr deficit open after bokslut 2018.
@@ -15,7 +15,7 @@ columns, the sum row, the footnote checks), so LibreOffice or any reader sees an
 recomputes the same numbers; the restoration ledger has no native formula and is
 written as values.
 
-The back-cast (RULES.md B2, worked example NHU): the printed last-year frame is the
+The back-cast (worked example: NHU): the printed last-year frame is the
 anchor; the unreduced frame is frame / (1 − s_k), the reduction is unreduced × s_k,
 and an earlier plan year's frame is unreduced / Π(1 + r_t over the later years) ×
 (1 − s_k of that year). The rule core (``omstallning.cut_path_from_reduced``) computes
@@ -25,9 +25,9 @@ Rounding: none in the computed cells (exact, as the rule core computes). Publish
 figures are compared at their printed precision with ``money.round_half_up`` (the
 rule core's ``reconcile_published``/``reconcile_total``); the footnote column
 "Avstämning" uses Excel's ROUND at the same precision, the precision being the number
-of decimals the footnote amount is printed with (seed 002 prints one: "12,7 mnkr").
+of decimals the footnote amount is printed with (the plan prints one: "12,7 mnkr").
 
-Source discrepancies this workbook reproduces on purpose (INDEX.md, seed 002) are
+Source discrepancies this workbook reproduces on purpose (in the plan itself) are
 WARNING findings: footnotes 6, 7 and 11 (1,6 / 1,3 / 12,3) are not 3 % of the unreduced
 net frame, and the back-cast gives some printed 2020/2021 frames within 0,1 (NHU 2021
 403,8 vs 403,9; tandvård 199,2/203,1 vs 199,3/203,2) or not at all (the rows whose

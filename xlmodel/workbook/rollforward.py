@@ -4,7 +4,8 @@ What changes (one plan, written by the Excel macro through xlwings or headless h
 - **Ramar**: "Budgetram föregående år" := this year's frames, by
   ``xlmodel.rules.frametable.roll_forward`` with its default basis "published": the
   printed frame where the Publicerat sheet has one (the frame fullmäktige decided,
-  seed 003 starts HSN 2022 from the decided 5 079), else the computed frame rounded
+  Hälso- och sjukvårdsnämndens plan 2022 (Region Västerbotten) starts HSN
+  from the decided 5 079), else the computed frame rounded
   half up at the row's printed precision. Structure, differentiated rates,
   exclusions and decimals are kept.
 - One-off and temporary changes (types "engångs", "tillfällig") are taken out of the

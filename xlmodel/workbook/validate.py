@@ -6,7 +6,7 @@ inputs, and compare with the stored cells (formula text and cached value). Each
 disagreement is a ``Finding`` naming sheet, cell, rule, expected and found value.
 
 Severity decides the exit code (the CLI's job): ERROR findings → 1; an unreadable
-file (``WorkbookError``) → 2. Discrepancies *of the source documents* that a seed
+file (``WorkbookError``) → 2. Discrepancies *of the source documents* that a shipped
 workbook reproduces on purpose (its published figures) are WARNING/INFO: the
 workbook is consistent, the printed plan is not, and the reader must see it.
 """

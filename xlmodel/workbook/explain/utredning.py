@@ -16,17 +16,25 @@ from xlmodel.workbook.explain.model import RULE_TEXT, Explanation, InputRef, inp
 
 
 def explain_utredning(cells, base: Explanation) -> Explanation | None:
+    from xlmodel.errors import InputError
     from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
     from xlmodel.workbook import delarsrapport as D
     from xlmodel.workbook.cells import read_param, read_table
 
-    from xlmodel.workbook.block_place import home_sheet
-
     T = L.UTREDNING_TABLE
-    sheet = home_sheet(cells, T)  # Balanskravsutredning, or the name the user has given it
-    if base.sheet != sheet:
+    if cells.table(T.table) is None:
         return None
-    row, col = rc(base.cell)
+    try:
+        at = D.utredning_place(cells)  # where its defined name puts it, else the layout's place
+    except InputError:
+        return None  # its name points at a sheet the book lacks: no cell is the block's (validera says so)
+    sheet = at.inputs  # the lines' sheet: Balanskravsutredning, or the name the user has given it
+    if base.sheet != at.sheet:
+        return None
+    layout_cell = at.layout_ref(base.cell)  # the cell as the layout has it (B15 … C30)
+    if layout_cell is None:
+        return None
+    row, col = rc(layout_cell)
     amount_col = T.col_letter("amount")
     label_col = T.col_letter("label")
     spill_rows = range(L.UTREDNING_SPILL_ROW, L.UTREDNING_SPILL_ROW + 11)  # 11 lines from 2024
@@ -49,14 +57,15 @@ def explain_utredning(cells, base: Explanation) -> Explanation | None:
         return inp(f"Rad {n}: {label_of.get(key, key)}", (sheet, ref_of[key]), values[key])
 
     first6, last2 = line_keys[:6], line_keys[6:]   # last2: the reserve lines 7–8 (and 9)
-    adjusted = f"{amount_col}{L.UTREDNING_ADJUSTED_ROW}"
+    adjusted = at.ref(f"{amount_col}{L.UTREDNING_ADJUSTED_ROW}")
+    shown = {k: at.arg(ref) for k, ref in ref_of.items()}  # as the block's formulas write them
 
     def adjusted_lines() -> list[str]:
-        return [f"Resultat efter balanskravsjusteringar = {' + '.join(ref_of[k] for k in first6)}",
+        return [f"Resultat efter balanskravsjusteringar = {' + '.join(shown[k] for k in first6)}",
                 f"= {sum_expr([values[k] for k in first6])} = {num(utr.resultat_efter_justeringar)}"]
 
     def result_lines() -> list[str]:
-        return [f"Balanskravsresultat = {adjusted} + {' + '.join(ref_of[k] for k in last2)}",
+        return [f"Balanskravsresultat = {adjusted} + {' + '.join(shown[k] for k in last2)}",
                 f"= {sum_expr([utr.resultat_efter_justeringar] + [values[k] for k in last2])} = "
                 f"{num(utr.balanskravsresultat)}"]
 
@@ -77,11 +86,11 @@ def explain_utredning(cells, base: Explanation) -> Explanation | None:
         return None
     line = utr.lines[i]
     what = "Benämning" if letter == label_col else "Belopp"
-    note = [f"Rad {i + 1} av =BALANSKRAV_UTREDNING() som spiller ut från {label_col}{L.UTREDNING_SPILL_ROW}."]
+    note = [f"Rad {i + 1} av =BALANSKRAV_UTREDNING() som spiller ut från {at.ref(f'{label_col}{L.UTREDNING_SPILL_ROW}')}."]
     if not line.is_total:
         key = line.key
         return base.model_copy(update={**common, "title": f"{what}: {line.label}", "inputs": [line_input(key)],
-                                       "arithmetic": [f"{base.cell} = {ref_of[key]} = {num(values[key])}"],
+                                       "arithmetic": [f"{base.cell} = {shown[key]} = {num(values[key])}"],
                                        "notes": note})
     lines = adjusted_lines() if line.key != "balanskravsresultat" else adjusted_lines() + result_lines()
     keys = first6 if line.key != "balanskravsresultat" else line_keys

@@ -18,6 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.location import Location
 from xlmodel.money import fmt_mkr
@@ -155,8 +156,16 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
         if utr_values is not None:
             utr_result = balanskravsutredning(BalanskravInput(**utr_values), year).balanskravsresultat
         part.block = B.FU_YEARS
+        # The utredning's balanskravsresultat where its block stands (its name may have moved
+        # it); a name on a sheet the book lacks is the utredning's finding, the rest is checked.
+        utr_at = None
+        if utr_table is not None:
+            try:
+                utr_at = D.result_cell(cells)
+            except InputError:
+                pass
         ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]),
-                     utr_sheet, home_sheet(cells, F.YEARS_TABLE), ledger_place(cells))
+                     utr_sheet, home_sheet(cells, F.YEARS_TABLE), ledger_place(cells), utr_at)
     part.block = None
 
 
@@ -212,10 +221,12 @@ def ledger(cells):
 
 def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr, year_cell,
                  utr_sheet: str = L.UTREDNING_TABLE.sheet, sheet: str = F.SHEET_FORECAST,
-                 place: tuple[str, str] | None = None) -> None:
+                 place: tuple[str, str] | None = None, utr_at: tuple[str, str] | None = None) -> None:
     """tblBalanskravAr's computed cells (on ``sheet``, the table's) and the restoration
     ledger spilled from ``place`` (sheet, anchor; ``ledger_place``; I14 of ``sheet`` when
-    None): on another sheet than the table its formula names the table's sheet."""
+    None): on another sheet than the table its formula names the table's sheet.
+    ``utr_at``: the utredning's balanskravsresultat (sheet, cell) where its block stands
+    (``delarsrapport.result_cell``); C16 of ``utr_sheet`` when None."""
     from xlmodel.workbook.udf_cells import argument, call, spill_cells
 
     S, T = sheet, F.YEARS_TABLE
@@ -226,8 +237,9 @@ def ledger_cells(raw, year: int, utr_result: Decimal | None, part, own, Why, mkr
     first = (raw.header_row or T.header_row) + 1
     values: dict[str, Any] = {}
     years = AscendingYears(RULE)
-    utr_cell = f"{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_RESULT_ROW}"
-    utr_ref = f"{formula_sheet(utr_sheet)}!{utr_cell}"
+    utr_sheet, utr_cell = utr_at or (utr_sheet, f"{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_RESULT_ROW}")
+    # As Excel writes the reference: bare on the table's own sheet (the block pasted there).
+    utr_ref = utr_cell if utr_sheet == S else f"{formula_sheet(utr_sheet)}!{utr_cell}"
     for r in rows:
         n = first + r["_row"]
         years.add(r["year"], raw.location(r, "year"))
