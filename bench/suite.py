@@ -393,7 +393,7 @@ def ramtabell_call(path: Path, repeats: int, *, label: str) -> Result:
     workbook, computed, laid out as the Ramtabell's cells). Both results are checked
     equal before timing."""
     from xlmodel.testing import xlwings_harness as h
-    from xlmodel.workbook import frames
+    from xlmodel.workbook.frametable import frames
     from xlmodel.workbook.cells import PackageCells, param_location
 
     from xlmodel.workbook.layout import REGIONPLAN_PARAMS

@@ -31,7 +31,7 @@ BALANCE = [(2022, 12.0), (2023, -45.0), (2024, 20.0), (2025, 10.0)]
 def team_book(path: Path, *, frames: bool = False) -> None:
     """A controller's book: the result budget on 'RB', the goals on 'Mål', the balance
     results on 'Balans' with =BALANSKRAV() in an ordinary cell (cached value); with
-    ``frames`` also last year's frames on 'Nämndramar'."""
+    ``frametable.frames`` also last year's frames on 'Nämndramar'."""
     import xlsxwriter
 
     from test_adopt import COMMITTEES

@@ -169,7 +169,8 @@ def test_broken_csv_rows_and_bad_values_are_located(tmp_path):
 
 def test_indata_reference_names_every_key_and_column():
     """docs/indata.md is the reference: every key of every kind and every CSV column."""
-    from xlmodel.workbook import book_input, layout, layout_resursramar
+    from xlmodel.workbook import book_input, layout
+    from xlmodel.workbook.resursramar import layout as layout_resursramar
     from xlmodel.workbook.followup import layout as layout_followup
 
     doc = (REPO / "docs" / "indata.md").read_text(encoding="utf-8")

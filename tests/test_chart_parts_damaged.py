@@ -1,6 +1,6 @@
 """A damaged chart part (issue 13, hostile files): not UTF-8, cut short, not XML at all, or
 missing. ``validera`` and ``regenerera`` read the charts that follow their tables
-(``chart_ranges``, ``resursramar_charts``); such a part must give ONE Swedish line naming
+(``charts.ranges``, ``resursramar.charts``); such a part must give ONE Swedish line naming
 the chart as Excel names it and its sheet, exit 2 (an unreadable file), the workbook
 unchanged - never a traceback, "internt fel", or a chart silently skipped.
 

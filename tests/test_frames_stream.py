@@ -1,4 +1,4 @@
-"""The frame table validated in one pass (``frames_stream``) reports exactly what the
+"""The frame table validated in one pass (``frametable.stream``) reports exactly what the
 whole-table validation reports: same findings in the same order, same cell count -
 on the shipped workbook, on generated plans, and on copies damaged in the ways a
 controller damages them. And it is really used (not silently the fallback) where it
@@ -23,7 +23,7 @@ from xlmodel.rules.frametable import (
     compute_frame_table,
     id_key,
 )
-from xlmodel.workbook import frames_stream
+from xlmodel.workbook.frametable import stream as frames_stream
 from xlmodel.workbook.cells import PackageCells
 from xlmodel.workbook.validate import validate_cells
 from xlmodel.workbook.regenerate import regenerate_file

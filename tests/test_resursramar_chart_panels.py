@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from xlmodel.workbook.resursramar_charts import TITLE_SMALLER
+from xlmodel.workbook.resursramar.charts import TITLE_SMALLER
 from xlmodel.xlsx import CellWrite, Package, patch_sheet, read_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def frames(book: Path, rows: tuple[int, ...], value: int) -> None:
 
 def charts(book: Path) -> list[tuple[str, str, list[str]]]:
     """(chart part, title, values refs) of the charts on the Resursramar sheet, top to bottom."""
-    from xlmodel.workbook.resursramar_charts import _charts_in_order
+    from xlmodel.workbook.resursramar.charts import _charts_in_order
 
     pkg = Package.open(book)
     out = []

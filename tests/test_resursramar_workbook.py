@@ -18,7 +18,7 @@ import pytest
 from xlmodel.errors import InputError
 from xlmodel.findings import Severity
 from xlmodel.money import excel_precision, round_half_up
-from xlmodel.workbook import resursramar as RR
+from xlmodel.workbook.resursramar import sheet as RR
 from xlmodel.workbook.build import build_books
 from xlmodel.workbook.cells import PackageCells, TableLocation
 from xlmodel.workbook.regenerate import regenerate_file

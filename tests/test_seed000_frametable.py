@@ -247,7 +247,7 @@ def test_the_shipped_workbook_has_exactly_these_inputs():
     from collections import Counter
     from pathlib import Path
 
-    from xlmodel.workbook import frames as F
+    from xlmodel.workbook.frametable import frames as F
     from xlmodel.workbook.regionplan_build import frame_sources_from_csv
     from xlmodel.workbook.sources import load_source
 

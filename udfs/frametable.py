@@ -7,7 +7,7 @@ nämnd and varav row, and the sum row: the same cells, value for value, that
 sheet. It is the same code: the table arguments become the ``RawTable`` rows the
 workbook reader makes (columns matched by header, so a controller may reorder them),
 the parameters go through the same conversion as the Parametrar cells, and
-``xlmodel.workbook.frames`` computes the table and lays out its cells. Only where the
+``xlmodel.workbook.frametable.frames`` computes the table and lays out its cells. Only where the
 rows come from differs.
 
 The tables arrive through xlwings' pandas DataFrame converter (``"df"``, header row
@@ -110,7 +110,7 @@ def frame_table_grid(ramar, forandringar, budgetar, standardindex, publicerat=No
                      nettoram=None) -> list[list[Any]]:
     """The frame table as rows of cell values, header first: exactly the cells
     ``frames.frametable_cells`` gives for the Ramtabell sheet, laid out by their references."""
-    from xlmodel.workbook import frames
+    from xlmodel.workbook.frametable import frames
     from xlmodel.workbook.layout import CHANGES_TABLE, FRAMES_TABLE, PUBLISHED_TABLE
 
     src = frames.FrameSources(
@@ -130,7 +130,7 @@ def frame_table_grid(ramar, forandringar, budgetar, standardindex, publicerat=No
         where = f"{err.cell}: " if err.cell else ""
         argument = err.sheet if err.sheet in ("ramar", "forandringar", "publicerat") else None
         raise InputError(where + err.message, rule=err.rule or RULE, argument=argument or err.argument) from None
-    from xlmodel.workbook.frame_values import frame_table_values
+    from xlmodel.workbook.frametable.values import frame_table_values
 
     return frame_table_values(table)
 

@@ -87,8 +87,8 @@ class Workbook:
         from xlmodel.workbook import parts
 
         if parts.FRAMETABLE.found_in(self.cells):
-            from xlmodel.workbook import frames
-            from xlmodel.workbook.frame_values import frame_table_values
+            from xlmodel.workbook.frametable import frames
+            from xlmodel.workbook.frametable.values import frame_table_values
 
             grid = frame_table_values(frames.computed(self.cells)[1])
             return pd.DataFrame(grid[1:], columns=grid[0])
@@ -117,7 +117,7 @@ class Workbook:
 
         if parts.UTREDNING.found_in(self.cells):
             from xlmodel.rules.balanskrav import balanskravsutredning_rows
-            from xlmodel.workbook.delarsrapport import RULE, utredning_inputs
+            from xlmodel.workbook.utredning.sheet import RULE, utredning_inputs
 
             year = self.year()
             values = utredning_inputs(read_table(self.cells, L.UTREDNING_TABLE, RULE), year)
@@ -125,12 +125,12 @@ class Workbook:
                                              year=year)
             return _frame(rows, ("Post", "Belopp"))
         if parts.BALANSKRAV.found_in(self.cells):
-            from xlmodel.workbook.balanskrav_sheet import RULE
+            from xlmodel.workbook.balanskrav.sheet import RULE
 
             spec = L.BALANSKRAV_TABLE
         elif parts.RESURSRAMAR.found_in(self.cells):
-            from xlmodel.workbook import layout_resursramar as LR
-            from xlmodel.workbook.resursramar import RULE_RESTORATION as RULE
+            from xlmodel.workbook.resursramar import layout as LR
+            from xlmodel.workbook.resursramar.sheet import RULE_RESTORATION as RULE
 
             spec = LR.RESULTS_TABLE
         else:
@@ -195,7 +195,7 @@ class Workbook:
             return []
         from xlmodel.rules.goals import evaluate_goal
         from xlmodel.workbook import layout as L
-        from xlmodel.workbook import resultatbudget as R
+        from xlmodel.workbook.resultatbudget import sheet as R
         from xlmodel.workbook.cells import read_table
 
         years, _ = R.years_from(read_table(self.cells, L.RESULTBUDGET_TABLE, R.RULE))
@@ -209,7 +209,7 @@ class Workbook:
         if parts.BALANSKRAV.found_in(self.cells):
             from xlmodel.rules.restoration import restoration_ledger
             from xlmodel.workbook import layout as L
-            from xlmodel.workbook.balanskrav_sheet import RULE, ledger_input
+            from xlmodel.workbook.balanskrav.sheet import RULE, ledger_input
             from xlmodel.workbook.cells import read_table
 
             raw = read_table(self.cells, L.BALANSKRAV_TABLE, RULE)
@@ -226,7 +226,7 @@ class Workbook:
     def _resursramar(self):
         """The resursramar part computed once (frames, footnotes and restoration together)."""
         if self._computed_resursramar is None:
-            from xlmodel.workbook import resursramar
+            from xlmodel.workbook.resursramar import sheet as resursramar
 
             self._computed_resursramar = resursramar.compute(resursramar.inputs_from_cells(self.cells))
         return self._computed_resursramar
@@ -237,7 +237,7 @@ class Workbook:
         from openpyxl.utils import get_column_letter, range_boundaries
 
         from xlmodel.workbook import block_names
-        from xlmodel.workbook import layout_resursramar as LR
+        from xlmodel.workbook.resursramar import layout as LR
 
         loc = self.cells.table(LR.FRAMES_TABLE_NAME)
         comp = self._resursramar()

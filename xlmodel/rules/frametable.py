@@ -447,7 +447,7 @@ def frame_row(
     """One row of the frame table from the row, its own changes (per kind) and the sums
     of its varav rows: the rule of the module docstring for a single row, and the
     varav check of that row. ``indexed``: the row and every parent of it are indexed.
-    Every way of computing the table (``compute_frame_block``, ``frames_stream``) is
+    Every way of computing the table (``compute_frame_block``, ``frametable.stream``) is
     this function applied children first."""
     kids = varav.sums
     base = row.prior_frame - kids["prior_frame"]

@@ -185,9 +185,9 @@ def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: st
 
 def add_ledger(pkg_with_sheet: Any, sheet: NewSheet) -> str:
     """The ledger's cells written into ``sheet`` (the new Balanskrav sheet, already
-    added to ``pkg_with_sheet`` without them) as ``balanskrav_sheet`` computes them from
+    added to ``pkg_with_sheet`` without them) as ``balanskrav.sheet`` computes them from
     the package; returns its extent for the name ``xlmodel_Balanskrav``."""
-    from xlmodel.workbook import balanskrav_sheet as B
+    from xlmodel.workbook.balanskrav import sheet as B
     from xlmodel.workbook.cells import PackageCells
 
     plan = B.sheet_plans(PackageCells(pkg_with_sheet))[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.book import Book, csv_table
-from xlmodel.workbook.delarsrapport import T, _in_range, expected_cells, utredning_inputs
+from xlmodel.workbook.utredning.sheet import T, _in_range, expected_cells, utredning_inputs
 from xlmodel.workbook.followup.build import build_followup, has_followup
 from xlmodel.workbook.followup.layout import SHEETS as FOLLOWUP_SHEETS
 from xlmodel.workbook.vba import ENTRY_MACRO, xlwings_vba_project

@@ -97,7 +97,7 @@ def _output_sheet(part: Any, cells: Any) -> str | None:
 
 def _fallback_sheet(part: Any, cells: Any) -> str | None:
     if part.name == "ramtabell":
-        from xlmodel.workbook.frames import frame_place
+        from xlmodel.workbook.frametable.frames import frame_place
 
         sheet = frame_place(cells).sheet
         if sheet in cells.sheet_names():

@@ -115,7 +115,7 @@ def _layout_specs() -> tuple[dict[str, L.InputTable], dict[str, L.Param]]:
 
     modules = [L, followup_layout]
     try:
-        from xlmodel.workbook import layout_resursramar
+        from xlmodel.workbook.resursramar import layout as layout_resursramar
 
         modules.append(layout_resursramar)
     except ImportError:  # pragma: no cover - optional kind

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlmodel.errors import InputError
-from xlmodel.workbook import delarsrapport_build, parts, regionplan_build, resursramar
+from xlmodel.workbook import delarsrapport_build, parts, regionplan_build
+from xlmodel.workbook.resursramar import sheet as resursramar
 from xlmodel.workbook.sources import BookSource
 
 

@@ -454,7 +454,7 @@ def book_source(plan: NewPlan) -> BookSource:
 
 def _frame_total(source: BookSource) -> Decimal:
     """The frame table's sum for the budget year (the core's, as the Ramtabell sheet shows it)."""
-    from xlmodel.workbook import frames as F
+    from xlmodel.workbook.frametable import frames as F
     from xlmodel.workbook.regionplan_build import frame_sources_from_csv
 
     return F.compute(frame_sources_from_csv(source)).total.frame

@@ -33,15 +33,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlmodel.findings import Finding
-from xlmodel.workbook import balanskrav_sheet, charts_sheet, delarsrapport, frames, frames_stream
+from xlmodel.workbook.balanskrav import sheet as balanskrav_sheet
+from xlmodel.workbook.charts import sheet as charts_sheet
+from xlmodel.workbook.utredning import sheet as delarsrapport
+from xlmodel.workbook.frametable import frames
+from xlmodel.workbook.frametable import stream as frames_stream
 from xlmodel.workbook import layout as L
-from xlmodel.workbook import layout_resursramar as LR
-from xlmodel.workbook import followup, index_year, reserve_guidelines, resultatbudget, resursramar
-from xlmodel.workbook.explain.frametable import explain_frametable
-from xlmodel.workbook.explain.ledger import explain_ledger
+from xlmodel.workbook.resursramar import layout as LR
+from xlmodel.workbook import followup, index_year, reserve_guidelines
+from xlmodel.workbook.resultatbudget import sheet as resultatbudget
+from xlmodel.workbook.resursramar import sheet as resursramar
+from xlmodel.workbook.frametable.explain import explain_frametable
+from xlmodel.workbook.balanskrav.explain import explain_ledger
 from xlmodel.workbook.explain.model import Explanation
-from xlmodel.workbook.explain.resultatbudget import explain_resultatbudget
-from xlmodel.workbook.explain.utredning import explain_utredning
+from xlmodel.workbook.resultatbudget.explain import explain_resultatbudget
+from xlmodel.workbook.utredning.explain import explain_utredning
 from xlmodel.workbook.followup.explain import explain_followup
 from xlmodel.workbook.followup import forecast as followup_forecast
 from xlmodel.workbook.followup import layout as FL

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 def _table_sheets() -> dict[str, str]:
     """Excel table name → the sheet it sits on in a workbook xlmodel builds."""
-    from xlmodel.workbook import layout, layout_resursramar
+    from xlmodel.workbook import layout
+    from xlmodel.workbook.resursramar import layout as layout_resursramar
     from xlmodel.workbook.layout import InputTable
 
     out: dict[str, str] = {}

@@ -187,10 +187,10 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
         ]
         new = patch_sheet(new, d.sheet, writes, d.clear)
     if new is not pkg:
-        from xlmodel.workbook import chart_ranges
+        from xlmodel.workbook.charts import ranges as chart_ranges
 
         new = chart_ranges.follow(new, plans)  # a chart over an owned block that grew or shrank
-        from xlmodel.workbook import resursramar
+        from xlmodel.workbook.resursramar import sheet as resursramar
 
         new = resursramar.follow_charts(new, cells)  # Västernorrland's frame charts: a series per nämnd
         from xlmodel.xlsx.defined_names import set_defined_names

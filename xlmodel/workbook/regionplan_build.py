@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from xlmodel.workbook import frames as F
+from xlmodel.workbook.frametable import frames as F
 from xlmodel.workbook import layout as L
 from xlmodel.workbook.book import Book, csv_table
 from xlmodel.workbook.sources import BookSource
@@ -51,11 +51,12 @@ def build_regionplan(source: BookSource, path: Path) -> None:
                    "(xlmodel bygg), så jämförs ramtabellen med planens siffror.")
     write_frametable(book, table)
 
-    from xlmodel.workbook import balanskrav_sheet, resultatbudget
+    from xlmodel.workbook.balanskrav import sheet as balanskrav_sheet
+    from xlmodel.workbook.resultatbudget import sheet as resultatbudget
 
     resultatbudget.build_resultatbudget(book, source)
     ledger = balanskrav_sheet.build_balanskrav(book, source)
-    from xlmodel.workbook import charts_sheet
+    from xlmodel.workbook.charts import sheet as charts_sheet
 
     charts_sheet.build_charts(book, table, ledger)
     book.conf_sheet()

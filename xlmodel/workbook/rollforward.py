@@ -48,7 +48,7 @@ from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import fmt_figure, fmt_mkr
 from xlmodel.rules.frametable import FrameTableInput, compute_frame_table, roll_forward
-from xlmodel.workbook import frames as F
+from xlmodel.workbook.frametable import frames as F
 from xlmodel.workbook.cells import PackageCells, param_location
 from xlmodel.workbook.layout import CHANGES_TABLE, FRAMES_TABLE, PUBLISHED_TABLE, REGIONPLAN_PARAMS
 from xlmodel.workbook.regenerate import CellChange, regenerate_package

@@ -9,7 +9,7 @@ the build job.
 from __future__ import annotations
 
 from xlmodel.workbook import layout as L
-from xlmodel.workbook import layout_resursramar as R
+from xlmodel.workbook.resursramar import layout as R
 from xlmodel.workbook import reserve_guidelines
 from xlmodel.workbook.followup import build as followup
 

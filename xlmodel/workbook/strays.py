@@ -101,7 +101,7 @@ def watch_tables(cells, specs) -> None:
 
 class _Watch:
     """What ``stray_findings`` looks at on one sheet, taken from a pass that streams the
-    sheet anyway (the frame table's, ``frames_stream``), so that the check does not
+    sheet anyway (the frame table's, ``frametable.stream``), so that the check does not
     stream a large input sheet a second time. For each input table on the sheet it keeps,
     in sheet order, the filled cells the check can report - in the ``BELOW`` rows under
     the table within its columns, and in the column right of its rows - of exactly the

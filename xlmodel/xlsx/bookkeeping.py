@@ -24,7 +24,7 @@ the user documentation of "lossless regeneration"):
    calcChain relationship / override element, together with case 1.
 
 (``regenerate`` also sets the defined names of its owned blocks in workbook.xml,
-``xlsx.defined_names``, and the ranges of charts over them, ``workbook.chart_ranges``.)
+``xlsx.defined_names``, and the ranges of charts over them, ``workbook.charts.ranges``.)
 
 Everything else (shared strings, styles, metadata.xml, drawings, VBA, ...) is never
 written: strings go in as inline strings, styles are referenced, not created.

@@ -182,7 +182,7 @@ def _omst_widths(book) -> None:
 
 
 def _chart(book, part) -> None:
-    from xlmodel.workbook.charts_sheet import _origin
+    from xlmodel.workbook.charts.sheet import _origin
 
     s = F.SHEET_CHART
     ws = book.sheet(s)

@@ -58,7 +58,7 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
     (``origin``: where the resultat block stands, ``blocks.origins``)."""
     from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
     from xlmodel.workbook import block_names as B
-    from xlmodel.workbook import delarsrapport as D
+    from xlmodel.workbook.utredning import sheet as D
     from xlmodel.workbook.cells import param_location, read_param, read_table
     from xlmodel.workbook.followup.blocks import FORECAST
 
@@ -187,7 +187,7 @@ def balance_results(cells) -> list[tuple[int, Decimal | None]] | None:
     for readers such as ``xlmodel.analysis`` that want the figures rather than the cells.
     None when the workbook has no tblBalanskravAr."""
     from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
-    from xlmodel.workbook import delarsrapport as D
+    from xlmodel.workbook.utredning import sheet as D
     from xlmodel.workbook.cells import read_param, read_table
     from xlmodel.workbook.followup.reading import read_source_table
 

@@ -3,7 +3,7 @@
 The builder draws the frames per nämnd as line charts under the table, one series per
 nämnd row (``Resursramar!$E$6:$H$6``, named by the row's label), the nämnder split into
 panels by size (``frame_panels``: next to HSN's 5 850 mkr a 6 mkr nämnd would be a flat
-line at zero). ``chart_ranges`` makes single-column ranges follow an owned block; these
+line at zero). ``charts.ranges`` makes single-column ranges follow an owned block; these
 series are rows of an *input* table, so a nämnd typed under the table (and taken into
 it) needs a series of its own, and a removed one must lose its series.
 
@@ -157,7 +157,7 @@ def _text(pkg: Any, part: str, sheet: str) -> str:
     """A drawing or chart part on ``sheet`` as text. A damaged or missing one is refused
     naming the chart and its sheet (``chart_ranges.chart_text``), never decoded into a
     traceback nor skipped silently."""
-    from xlmodel.workbook.chart_ranges import chart_text
+    from xlmodel.workbook.charts.ranges import chart_text
 
     return chart_text(pkg, sheet, part)
 

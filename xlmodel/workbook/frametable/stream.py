@@ -49,7 +49,7 @@ from xlmodel.workbook.layout import (
     REGIONPLAN_PARAMS,
     InputTable,
 )
-from xlmodel.workbook.frames import (
+from xlmodel.workbook.frametable.frames import (
     MAX_EXTENT,
     FrametableCells,
     change_of,
@@ -61,7 +61,7 @@ from xlmodel.workbook.frames import (
     validate_frames_whole,
 )
 from xlmodel.workbook.block_names import FRAMETABLE as FRAMETABLE_NAME, read_block
-from xlmodel.workbook.frames import frame_place
+from xlmodel.workbook.frametable.frames import frame_place
 from xlmodel.workbook import strays
 from xlmodel.workbook.owned import compare_cell
 from xlmodel.workbook.tables import RawTable

@@ -25,7 +25,7 @@ _LEDGER_COLUMNS = {
 
 def explain_ledger(cells, base: Explanation) -> Explanation | None:
     from xlmodel.rules.restoration import restoration_ledger
-    from xlmodel.workbook import balanskrav_sheet as B
+    from xlmodel.workbook.balanskrav import sheet as B
     from xlmodel.workbook.cells import read_table
 
     T = L.BALANSKRAV_TABLE

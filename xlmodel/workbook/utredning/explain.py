@@ -18,7 +18,7 @@ from xlmodel.workbook.explain.model import RULE_TEXT, Explanation, InputRef, inp
 def explain_utredning(cells, base: Explanation) -> Explanation | None:
     from xlmodel.errors import InputError
     from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
-    from xlmodel.workbook import delarsrapport as D
+    from xlmodel.workbook.utredning import sheet as D
     from xlmodel.workbook.cells import read_param, read_table
 
     T = L.UTREDNING_TABLE

@@ -13,7 +13,7 @@ charts read contiguous ranges, and ``validate``/``regenerate`` keep the blocks r
 
 The charts themselves are drawn by the builder (XlsxWriter) over these ranges. When the
 blocks grow or shrink (a nämnd added, a year more), ``regenerate`` sets the charts'
-ranges to them (``chart_ranges``) and ``validate`` reports a chart that does not cover
+ranges to them (``charts.ranges``) and ``validate`` reports a chart that does not cover
 its block (rule ``diagram.intervall``); a new deficit (a new column) needs ``xlmodel bygg``.
 """
 
@@ -23,7 +23,9 @@ from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string, 
 
 from xlmodel.findings import Finding
 from xlmodel.rules.restoration import restoration_ledger
-from xlmodel.workbook import balanskrav_sheet, frames, layout as L
+from xlmodel.workbook import layout as L
+from xlmodel.workbook.balanskrav import sheet as balanskrav_sheet
+from xlmodel.workbook.frametable import frames
 from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.cells import read_table
@@ -148,7 +150,7 @@ def validate_charts(cells) -> tuple[list[Finding], int]:
     pkg = getattr(cells, "pkg", None)
     if pkg is not None:
         from xlmodel.findings import Severity
-        from xlmodel.workbook import chart_ranges
+        from xlmodel.workbook.charts import ranges as chart_ranges
 
         for s in chart_ranges.stale(pkg, plans):
             first = s.old.split(":")[0]

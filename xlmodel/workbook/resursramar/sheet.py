@@ -1,6 +1,6 @@
 """The resursramar workbook (Region Västernorrland, Regionplan 2020–2022).
 
-What it holds (layout in ``layout_resursramar``): the decided resursramar per nämnd with
+What it holds (layout in ``resursramar.layout``): the decided resursramar per nämnd with
 varav/därav rows, the general reduction of one per cent a year (avsnitt 7.4 Resursramar: additive
 1 %, 2 %, 3 % of the uplifted frame; uplift 3,0 % a year from the dated parameter
 ``index.lone_och_prisforandring.vasternorrland``), the footnote amounts, and the
@@ -73,9 +73,9 @@ from xlmodel.rules.restoration import (
     restoration_ledger,
 )
 from xlmodel.rules.years import check_ascending
-from xlmodel.workbook import layout_resursramar as R
+from xlmodel.workbook.resursramar import layout as R
 from xlmodel.workbook import block_names
-from xlmodel.workbook import resursramar_charts as RC
+from xlmodel.workbook.resursramar import charts as RC
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.layout import InputTable, Param, SHEET_INFO
 from xlmodel.workbook.tables import RawTable, convert
@@ -757,7 +757,7 @@ def _frames_chart(book, inp: Inputs) -> None:
 
     It reads the input table's year columns ("Resursram 2019" …) row by row, so it shows
     what the plan decided; ``regenerate`` redraws the series and the number of panels
-    after a nämnd is added or removed (``resursramar_charts``), a new year needs
+    after a nämnd is added or removed (``resursramar.charts``), a new year needs
     ``xlmodel bygg`` to widen it."""
     spec = inp.frames.spec
     headers = [c.header for c in spec.columns]

@@ -28,7 +28,7 @@ _RB_FORMULAS: dict[str, tuple[tuple[str, ...], str]] = {
 
 def explain_resultatbudget(cells, base: Explanation) -> Explanation | None:
     from xlmodel.rules.goals import check_resultatbudget
-    from xlmodel.workbook import resultatbudget as R
+    from xlmodel.workbook.resultatbudget import sheet as R
     from xlmodel.workbook.cells import read_table
 
     from xlmodel.workbook import block_names
@@ -97,7 +97,7 @@ def explain_resultatbudget(cells, base: Explanation) -> Explanation | None:
 def _explain_goal(cells, base, graw, years, row_of, row: int, letter: str, sheet: str,
                   letters: dict[str, str], g_letters: dict[str, str]) -> Explanation | None:
     from xlmodel.rules.goals import check_resultatbudget, evaluate_goal
-    from xlmodel.workbook import resultatbudget as R
+    from xlmodel.workbook.resultatbudget import sheet as R
 
     T, G = L.RESULTBUDGET_TABLE, L.GOALS_TABLE
     first = graw.header_row or G.header_row

@@ -35,7 +35,7 @@ from xlmodel.workbook.explain.model import (
 
 
 def explain_frametable(cells, base: Explanation) -> Explanation | None:
-    from xlmodel.workbook import frames as F
+    from xlmodel.workbook.frametable import frames as F
 
     block = F.frame_place(cells)  # where its defined name puts it (a moved table is explained there)
     if base.sheet != block.sheet:
@@ -67,7 +67,7 @@ class _FrameContext:
     """The frame table of one workbook with the input cells of every row and change."""
 
     def __init__(self, cells, src, table, block=L.FRAMETABLE_BLOCK) -> None:
-        from xlmodel.workbook import frames as F
+        from xlmodel.workbook.frametable import frames as F
 
         self.cells, self.src, self.table = cells, src, table
         self.rows = F.ordered_rows(table)

@@ -188,7 +188,7 @@ COMPONENT_KEYS = ("prior_frame", "omstallning", "omfordelning", "utokad", "index
 
 class FrametableCells:
     """The owned cells of the frame table, piece by piece: the header, one row, the sum
-    row. ``frametable_cells`` puts them together for a whole table; ``frames_stream``
+    row. ``frametable_cells`` puts them together for a whole table; ``frametable.stream``
     asks for them row by row as each row is complete, so both produce exactly the same cells."""
 
     def __init__(self, year: int, block=FRAMETABLE_BLOCK) -> None:

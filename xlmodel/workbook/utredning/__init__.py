@@ -1,0 +1,3 @@
+"""The delårsrapport's balanskravsutredning part.
+
+See ``xlmodel.workbook.parts`` for the contract and docs/architecture.md for the map."""
