@@ -122,7 +122,7 @@ class CellWrite:
     # cached value, keeping its <f> attributes (t="array", ref, aca) and the cell's (cm,
     # s) byte for byte: the same array over the same range with other arguments (the
     # restoration ledger over a year table that grew by a row, ``rulla-fram``).
-    keep_array: bool = False
+    keep_array: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.spill is not None and self.formula is None:
