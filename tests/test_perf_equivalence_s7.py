@@ -227,8 +227,9 @@ def _typed_before(table, rule):
     from xlmodel.workbook.tables import _is_blank, convert
 
     out = []
+    unfilled = set(table.unfilled_years())  # years rulla-fram added, skipped by both versions
     for i, row in enumerate(table.rows):
-        if all(_is_blank(row.get(c.key)) for c in table.spec.inputs):
+        if i in unfilled or all(_is_blank(row.get(c.key)) for c in table.spec.inputs):
             continue
         typed_row = {"_row": i}
         for col in table.spec.inputs:
