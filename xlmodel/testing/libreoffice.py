@@ -3,7 +3,7 @@
 What it answers: "do the native formulas of this workbook compute, and to what?" It can
 never run the xlwings VBA/COM functions, so their cells come back as ``#NAME?`` (that
 is the expected result for ``=BALANSKRAV(...)``). Facts this module relies on were
-measured on LibreOffice 7.4 (shared/reference/excel-facts.md §4):
+measured on LibreOffice 7.4 (its headless recalculation and its OOXMLRecalcMode setting):
 
 * The shipped default ``OOXMLRecalcMode=1`` ("never") trusts the cached values of an
   xlsx: a stale cached 999 in ``=A1*2`` stays 999. Every run therefore uses a throw-away
