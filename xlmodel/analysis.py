@@ -130,7 +130,7 @@ class Workbook:
             spec = L.BALANSKRAV_TABLE
         elif parts.RESURSRAMAR.found_in(self.cells):
             from xlmodel.workbook.resursramar import layout as LR
-            from xlmodel.workbook.resursramar.sheet import RULE_RESTORATION as RULE
+            from xlmodel.workbook.resursramar.reading import RULE_RESTORATION as RULE
 
             spec = LR.RESULTS_TABLE
         else:
@@ -226,9 +226,10 @@ class Workbook:
     def _resursramar(self):
         """The resursramar part computed once (frames, footnotes and restoration together)."""
         if self._computed_resursramar is None:
-            from xlmodel.workbook.resursramar import sheet as resursramar
+            from xlmodel.workbook.resursramar.cells import compute
+            from xlmodel.workbook.resursramar.reading import inputs_from_cells
 
-            self._computed_resursramar = resursramar.compute(resursramar.inputs_from_cells(self.cells))
+            self._computed_resursramar = compute(inputs_from_cells(self.cells))
         return self._computed_resursramar
 
     def _resursramar_frames(self) -> pd.DataFrame:

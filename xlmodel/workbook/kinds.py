@@ -15,7 +15,7 @@ from pathlib import Path
 
 from xlmodel.errors import InputError
 from xlmodel.workbook import delarsrapport_build, parts, regionplan_build
-from xlmodel.workbook.resursramar import sheet as resursramar
+from xlmodel.workbook.resursramar import build as resursramar
 from xlmodel.workbook.sources import BookSource
 
 
