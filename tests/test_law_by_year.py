@@ -5,14 +5,17 @@ the published rounding (whole mkr, one decimal mnkr, or tkr as printed). Where n
 published case was found for a period, the test says so and checks the rule from the
 proposition instead (no invented "published" figures):
 
-- before 2013 with a 2010 deficit: no published utredning with a 2010 deficit was found
-  through the search available here; the pre-2013 wording is held against Malmö stad's
-  delårsrapport 1 2012 (a forecast), the two-year rule of FY2000–2004 against prop.
-  2003/04:105 itself and against Gotland's 2001 deficit (balanskravsresultat only, as its
-  fullmäktige minutes give it);
-- regions: no published regional utredning outside the project's own plans (Region
-  Västerbotten, Region Västernorrland, tested elsewhere) was found; the cases here are
-  municipalities.
+- before 2013: no published utredning *with its lines* and a deficit 2005–2012 was found
+  through the search available here. The three-year rule of FY2005–2017 is held against
+  Jämtlands läns landsting's deficits 2008 and 2009 as its revisorer stated them (a
+  newspaper's account: deficits and last years, no lines); the pre-2013 wording against
+  Malmö stad's delårsrapport 1 2012 (a forecast) and Göteborgs Stad's 2012 column; the
+  reservation of 2010–2012 surpluses made in the 2013 accounts against Göteborg's
+  utredning; the two-year rule of FY2000–2004 against prop. 2003/04:105 itself and against
+  Gotland's 2001 deficit (balanskravsresultat only, as its fullmäktige minutes give it);
+- regions: no published regional *utredning* outside the project's own plans (Region
+  Västerbotten, Region Västernorrland, tested elsewhere) was found; Jämtland's landsting is
+  held on its deficits only.
 """
 
 from __future__ import annotations
@@ -68,6 +71,28 @@ def test_gotland_arsredovisning_2002_the_2001_deficit_due_within_two_years():
     assert [f.rule for f in late.findings] == ["aterstallning.frist_passerad"]   # 31 left after 2003
 
 
+# --------------------------------------------------------------------------- FY2005–2009
+
+def test_jamtland_landsting_deficits_2008_and_2009_due_within_three_years():
+    """Jämtlands läns landsting (today Region Jämtland Härjedalen), the landsting's revisorer
+    on the year 2009 as Länstidningen Östersund reports them, 'Revisorerna kritiserar
+    landstinget för att inte ha klarat ekonomin trots omställningsarbetet'
+    (https://www.ltz.se/artikel/revisorerna-kritiserar-landstinget-for-att-inte-ha-klarat-ekonomin-trots-omstallningsarbetet),
+    mkr: 'Landstinget redovisar ett minus på 26,7 miljoner för 2009' and 'Senast 2011 måste
+    landstingets också återställa 2008 års underskott på 72,2 miljoner och senast år 2012
+    ytterligare 28,2 miljoner, som avser underskottet 2009, sammanlagt 100,4 miljoner.'
+    Published deficits of a landsting under the three-year rule of FY2005–2017 (prop.
+    2003/04:105): each due Y+3, where the two-year rule of FY2000–2004 would give 2010 and
+    2011. A newspaper's account of the revisorer's report, not the utredning: it gives the
+    deficits and their last years, not the lines (årets resultat −26,7 against a deficit of
+    28,2; the adjustments between them are not itemised, so none is entered here)."""
+    led = ledger([(2008, D("-72.2")), (2009, D("-28.2"))])
+    assert [(d.origin_year, d.legal_deadline, d.remaining) for d in led.deficits] == [
+        (2008, 2011, D("72.2")), (2009, 2012, D("28.2"))]
+    assert led.total_remaining == D("100.4")
+    assert not led.findings                      # at the end of 2009 nothing is due yet
+
+
 def test_no_reserve_lines_before_fy2010():
     with pytest.raises(InputError) as exc:
         balanskravsutredning(BalanskravInput(arets_resultat=50, reservering=-10), 2008)
@@ -91,6 +116,45 @@ def test_malmo_delarsrapport_1_2012_pre_2013_wording():
     assert "Orealiserade förluster i värdepapper" in labels and len(labels) == 10
     use = reserve_use(ReserveUseInput(year=2012, resultat_efter_justeringar=-16, rur_balance=100))
     assert use.max_total == 0 and "2013" in use.rule_text
+
+
+def test_goteborg_arsredovisning_2014_surpluses_2010_2012_reserved_in_the_2013_accounts():
+    """Göteborgs Stad, Årsredovisning 2014, 'Resultaträkning – kommunen' with the
+    'Balanskravsutredning' 2012–2014
+    (http://arsredovisning.goteborg.se/2014/block-3-goteborgs-kommun-finansiell-analys-och-rakenskaper/resultatrakning/),
+    mkr: 2012: 669 − 83 = 586, the reserve lines blank, balanskravsresultat 586.
+    2013: 9 595 − 8 905 = 690; 'Medel till resultatutjämningsreserv (RUR) avseende 2010–2012'
+    −108 and 'Medel till resultatutjämningsreserv (RUR) avseende 2013' −441; balanskravs-
+    resultat 141. 2014: 392 − 392 = 0. The resultaträkning 2013: skatteintäkter 21 806,
+    kommunalekonomisk utjämning m m 3 106.
+    The RUR rules entered into force 2013-01-01 and surpluses from FY2010 may be reserved
+    (prop. 2011/12:172): Göteborg reserved the 2010–2012 part in its 2013 accounts, on a line
+    of its own. The 2013 part is the room exactly: 690 − 1 % × 24 912 = 440,88, printed 441
+    (with 2 % it would be 191,76: the printed figure shows the 1 % case). The product checks
+    each year's room on its own year: the 108 belongs to the rooms of 2010–2012, so the whole
+    549 held against 2013's room alone is reported as beyond it (docs/rules.md)."""
+    y2012 = balanskravsutredning(BalanskravInput(arets_resultat=669, realisationsvinster=-83), 2012)
+    assert (y2012.resultat_efter_justeringar, y2012.balanskravsresultat) == (586, 586)
+    y2013 = balanskravsutredning(BalanskravInput(arets_resultat=9595, realisationsvinster=-8905,
+                                                 reservering=-(108 + 441)), 2013)
+    assert (y2013.resultat_efter_justeringar, y2013.balanskravsresultat) == (690, 141)
+    labels = [ln.label for ln in y2013.lines]    # the pre-2019 lines Göteborg prints
+    assert "Orealiserade förluster i värdepapper" in labels
+    assert "Justering för återföring av orealiserade förluster i värdepapper" in labels
+    assert balanskravsresultat(392, -392, year=2014) == 0
+
+    def room(year, arets, efter, skatter, utjamning, planned=None):
+        return reserve_room(ReserveRoomInput(year=year, arets_resultat=arets, resultat_efter_justeringar=efter,
+                                             skatteintakter=skatter, generella_statsbidrag=utjamning,
+                                             planned_reservation=planned))
+
+    r2013 = room(2013, 9595, 690, 21806, 3106)
+    assert r2013.threshold == D("249.12") and round_half_up(r2013.room, 0) == 441
+    assert [f.rule for f in r2013.findings] == ["reserv.eget_kapital"]   # not printed: the 1 % limit used
+    r2012 = room(2012, 669, 586, 20814, 3113)     # a 2012 surplus may be reserved (from FY2010)
+    assert round_half_up(r2012.room, 0) == 347
+    whole = room(2013, 9595, 690, 21806, 3106, planned=549)
+    assert [f.rule for f in whole.findings if f.is_error()] == ["reserv.utrymme"]
 
 
 def test_malmo_arsredovisning_2014_the_2012_outcome_and_the_rur_trigger_as_local_guideline():
