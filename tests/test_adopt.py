@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.team_book import COMMITTEES, FRAMES_HEADER, TeamBook
+
 ROOT = Path(__file__).resolve().parents[1]
 # The parts docs/workbooks.md names as what anslut changes: the package's lists of its
 # contents, the styles (which only gain entries: styles_only_gained) and the sheet list
@@ -67,10 +69,6 @@ def app_lists_sheets(path: Path, before: dict[str, bytes]) -> None:
     assert all(f"<vt:lpstr>{n}</vt:lpstr>" in text for n in names), text
     assert f"<vt:i4>{len(names)}</vt:i4>" in text
 
-COMMITTEES = [("Regionstyrelsen", "812.4"), ("Hälso- och sjukvårdsnämnden", "6120"), ("Kulturnämnden", "64.2"),
-              ("Kollektivtrafiknämnden", "410.5"), ("Patientnämnden", "6.1"), ("Revisionen", "12"),
-              ("Servicenämnden", "95.3")]
-
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
@@ -82,23 +80,14 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def team_workbook(path: Path, *, extra_sheet: str | None = None) -> None:
     """A controller's own budget book: committees and last year's frames on 'Nämndramar',
     a balance check with =BALANSKRAV() and its cached value on 'Balans'."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("Nämndramar")
-    ws.write("A1", "Nämnd")
-    ws.write("B1", "Ram 2025, mkr")
-    for i, (name, frame) in enumerate(COMMITTEES, 2):
-        ws.write(f"A{i}", name)
-        ws.write_number(f"B{i}", float(frame))
-    ws.write_formula("B9", "=SUM(B2:B8)", None, float(sum(Decimal(f) for _n, f in COMMITTEES)))
-    bal = wb.add_worksheet("Balans")
-    bal.write("A1", "Balanskravsresultat 2025")
-    bal.write_number("B1", -45.0)
-    bal.write_formula("B2", "=BALANSKRAV(B1)", None, -45.0)
-    if extra_sheet:
-        wb.add_worksheet(extra_sheet).write("A1", "teamets eget blad")
-    wb.close()
+    with TeamBook(path) as book:
+        book.frames(header=FRAMES_HEADER, total=True)
+        bal = book.sheet("Balans")
+        bal.write("A1", "Balanskravsresultat 2025")
+        bal.write_number("B1", -45.0)
+        bal.write_formula("B2", "=BALANSKRAV(B1)", None, -45.0)
+        if extra_sheet:
+            book.sheet(extra_sheet).write("A1", "teamets eget blad")
 
 
 def parts_of(path: Path) -> dict[str, bytes]:
@@ -315,30 +304,12 @@ def test_team_tables_on_own_sheets_are_validated_without_xlmodel_sheet_names(tmp
     book, on its own sheets, columns in its own order with an extra column. Only the part
     it holds is checked; a missing required header is one finding naming table, sheet and
     header; no sheet of xlmodel's other parts is asked for."""
-    import xlsxwriter
-
     def write(path: Path, headers: list[str]) -> None:
-        wb = xlsxwriter.Workbook(str(path))
-        ws = wb.add_worksheet("Våra ramar")
-        values = {"Id": "RS", "Post": "Regionstyrelsen", "Budgetram föregående år": 100, "Indexeras": "Ja",
-                  "Decimaler": 1, "Kommentar": "eget"}
-        rows = [[values.get(h) for h in headers]]
-        ws.add_table(3, 1, 4, len(headers), {"name": "tblRamar", "columns": [{"header": h} for h in headers],
-                                              "data": rows})
-        ch = wb.add_worksheet("Beslut")
-        ch.add_table(0, 0, 1, 4, {"name": "tblForandringar", "columns": [{"header": h} for h in
-                                                                          ("Id", "Beskrivning", "Typ", "Rad", "Belopp")],
-                                  "data": [["u1", "Satsning", "utökad", "RS", 5]]})
-        out = wb.add_worksheet("Ramtabell")
-        out.write("A1", "utdata")
-        p = wb.add_worksheet("Antaganden")
-        p.write("C5", 2026)
-        p.write("C6", 0.031)
-        wb.define_name("Budgetar", "=Antaganden!$C$5")
-        wb.define_name("Standardindex", "=Antaganden!$C$6")
-        wb.define_name("AviseratIndex", "=Antaganden!$C$7")
-        wb.define_name("Nettoram", "=Antaganden!$C$8")
-        wb.close()
+        with TeamBook(path) as book:
+            book.frame_table(headers=headers, first=(3, 1))
+            book.changes_table()
+            book.sheet("Ramtabell").write("A1", "utdata")
+            book.assumptions()
 
     good = tmp_path / "egen.xlsx"
     write(good, ["Kommentar", "Post", "Id", "Budgetram föregående år", "Indexeras", "Decimaler", "Förälder",
@@ -364,18 +335,10 @@ def test_team_tables_on_own_sheets_are_validated_without_xlmodel_sheet_names(tmp
 def test_team_tables_without_named_cells_are_told_which_name_is_missing(tmp_path):
     """tblRamar and tblForandringar typed in, but no named cells and no Parametrar sheet:
     one finding naming the missing name, not a demand for xlmodel's sheet."""
-    import xlsxwriter
-
     path = tmp_path / "utan namn.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("Våra ramar")
-    ws.add_table(0, 0, 1, 6, {"name": "tblRamar", "columns": [{"header": h} for h in (
-        "Id", "Post", "Förälder", "Budgetram föregående år", "Indexsats", "Indexeras", "Decimaler")],
-        "data": [["RS", "Regionstyrelsen", None, 100, None, "Ja", 1]]})
-    ws2 = wb.add_worksheet("Beslut")
-    ws2.add_table(0, 0, 1, 4, {"name": "tblForandringar", "columns": [{"header": h} for h in (
-        "Id", "Beskrivning", "Typ", "Rad", "Belopp")], "data": [["u1", "Satsning", "utökad", "RS", 5]]})
-    wb.close()
+    with TeamBook(path) as book:
+        book.frame_table()
+        book.changes_table()
     code, report = validate_json(path)
     assert code == 1 and report["parts"] == ["ramtabell", "index"]
     (finding,) = report["findings"]
@@ -385,19 +348,13 @@ def test_team_tables_without_named_cells_are_told_which_name_is_missing(tmp_path
 def test_adopt_an_xlsm_keeps_its_vba_project(tmp_path):
     """A macro-enabled team book: its VBA project is one of the parts kept byte for byte,
     and the command says how the button gets there (excel installera)."""
-    import xlsxwriter
-
     with zipfile.ZipFile(ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm") as zf:
         vba = zf.read("xl/vbaProject.bin")
     book = tmp_path / "budget.xlsm"
     (tmp_path / "vba.bin").write_bytes(vba)
-    wb = xlsxwriter.Workbook(str(book))
-    wb.add_vba_project(str(tmp_path / "vba.bin"))
-    ws = wb.add_worksheet("Nämndramar")
-    for i, (name, frame) in enumerate(COMMITTEES, 2):
-        ws.write(f"A{i}", name)
-        ws.write_number(f"B{i}", float(frame))
-    wb.close()
+    with TeamBook(book) as team:
+        team.workbook.add_vba_project(str(tmp_path / "vba.bin"))
+        team.frames()
     before = parts_of(book)
     run = adopt(book)
     assert run.returncode == 0, run.stderr

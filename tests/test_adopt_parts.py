@@ -21,39 +21,20 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.team_book import TeamBook
 from test_adopt import BOOKKEEPING, app_lists_sheets, parts_of, run_cli, styles_only_gained, validate_json
-
-YEARS = [(2024, "Bokslut", -7000, 5200, 1900), (2025, "Prognos", -7100, 5300, 1950),
-         (2026, "Budget", -7200, 5400, 2000), (2027, "Plan", -7300, 5500, 2050)]
-BALANCE = [(2022, 12.0), (2023, -45.0), (2024, 20.0), (2025, 10.0)]
 
 
 def team_book(path: Path, *, frames: bool = False) -> None:
     """A controller's book: the result budget on 'RB', the goals on 'Mål', the balance
     results on 'Balans' with =BALANSKRAV() in an ordinary cell (cached value); with
-    ``frametable.frames`` also last year's frames on 'Nämndramar'."""
-    import xlsxwriter
-
-    from test_adopt import COMMITTEES
-
-    wb = xlsxwriter.Workbook(str(path))
-    if frames:
-        ws = wb.add_worksheet("Nämndramar")
-        for i, (name, frame) in enumerate(COMMITTEES, 2):
-            ws.write(f"A{i}", name)
-            ws.write_number(f"B{i}", float(frame))
-    rb = wb.add_worksheet("RB")
-    rb.write_row(0, 0, ["År", "Typ", "Nettokostnad", "Skatter", "Statsbidrag"])
-    for i, row in enumerate(YEARS, 1):
-        rb.write_row(i, 0, row)
-    goals = wb.add_worksheet("Mål")
-    goals.write_row(1, 0, ["Resultat minst 2 %", "resultat", 0.02, None, 2026, 2027, "Ja"])
-    bal = wb.add_worksheet("Balans")
-    for i, (year, result) in enumerate(BALANCE, 2):
-        bal.write(f"A{i}", year)
-        bal.write_number(f"B{i}", result)
-    bal.write_formula("D2", "=BALANSKRAV(B5)", None, 10.0)
-    wb.close()
+    ``frames`` also last year's frames on 'Nämndramar'."""
+    with TeamBook(path) as book:
+        if frames:
+            book.frames()
+        book.years(header=True)
+        book.goals()
+        book.balance(check=True)
 
 
 def adopt(path: Path, *extra: str):
@@ -236,23 +217,11 @@ def test_input_tables_without_the_frame_tables_output_are_told_how_to_add_it(tmp
     """tblRamar and tblForandringar typed into the team's book with the named cells, but
     no Ramtabell: the message says the frame table's output is missing and names the
     command; that command adds only the output, and the frame table is computed."""
-    import xlsxwriter
-
     book = tmp_path / "egna tabeller.xlsx"
-    wb = xlsxwriter.Workbook(str(book))
-    ws = wb.add_worksheet("Våra ramar")
-    ws.add_table(0, 0, 1, 6, {"name": "tblRamar", "columns": [{"header": h} for h in (
-        "Id", "Post", "Förälder", "Budgetram föregående år", "Indexsats", "Indexeras", "Decimaler")],
-        "data": [["RS", "Regionstyrelsen", None, 100, None, "Ja", 1]]})
-    ch = wb.add_worksheet("Beslut")
-    ch.add_table(0, 0, 1, 4, {"name": "tblForandringar", "columns": [{"header": h} for h in (
-        "Id", "Beskrivning", "Typ", "Rad", "Belopp")], "data": [["u1", "Satsning", "utökad", "RS", 5]]})
-    p = wb.add_worksheet("Antaganden")
-    p.write("C5", 2026)
-    p.write("C6", 0.031)
-    for name, cell in (("Budgetar", "C5"), ("Standardindex", "C6"), ("AviseratIndex", "C7"), ("Nettoram", "C8")):
-        wb.define_name(name, f"=Antaganden!${cell[0]}${cell[1:]}")
-    wb.close()
+    with TeamBook(book) as team:
+        team.frame_table()
+        team.changes_table()
+        team.assumptions()
 
     regen = run_cli("regenerera", book.name, cwd=tmp_path)
     assert regen.returncode == 2
@@ -280,16 +249,9 @@ def test_a_book_with_dynamic_arrays_keeps_its_metadata_part(tmp_path):
     """A team's book that already has a spilled formula (XlsxWriter writes
     xl/metadata.xml for it): the ledger uses that part's dynamic-array entry, and the
     part keeps its bytes (it is not one of the bookkeeping parts)."""
-    import xlsxwriter
-
     book = tmp_path / "med matris.xlsx"
-    wb = xlsxwriter.Workbook(str(book))
-    bal = wb.add_worksheet("Balans")
-    for i, (year, result) in enumerate(BALANCE, 2):
-        bal.write(f"A{i}", year)
-        bal.write_number(f"B{i}", result)
-    bal.write_dynamic_array_formula("D2:D3", "=_xlfn.SORT(B2:B3)", None, -45)
-    wb.close()
+    with TeamBook(book) as team:
+        team.balance().write_dynamic_array_formula("D2:D3", "=_xlfn.SORT(B2:B3)", None, -45)
     before = parts_of(book)
     assert "xl/metadata.xml" in before
     run = run_cli("anslut", book.name, "--delar", "balanskrav", "--balanskrav", "Balans!A2:B5", cwd=tmp_path)

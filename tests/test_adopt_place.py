@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from test_adopt import BOOKKEEPING, COMMITTEES, parts_of, run_cli, styles_only_gained, validate_json
-from test_adopt_parts import BALANCE, YEARS
+from fixtures.team_book import TeamBook
+from test_adopt import BOOKKEEPING, parts_of, run_cli, styles_only_gained, validate_json
 
 PLACE = ("--plats", "resultatbudget=Budget!H2", "--plats", "balanskrav=Budget!A30")
 
@@ -31,33 +31,21 @@ def team_book(path: Path, *, table: str | None = None, note: str | None = None, 
     """A controller's book whose sheet 'Budget' has their own notes (A1, B2), a merged
     range (A25:C26), a column width; with ``table`` an Excel Table of theirs there, with
     ``note`` one more filled cell. The parts' inputs on RB, Mål, Balans (and Nämndramar)."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("Budget")
-    ws.set_column("A:A", 30)
-    ws.write("A1", "Budget 2026, kontrollantens anteckningar")
-    ws.write_number("B2", 123)
-    ws.merge_range("A25:C26", "Sammanfattning")
-    if table:
-        ws.add_table(table, {"name": "tblEgen", "columns": [{"header": "Post"}, {"header": "Belopp"}]})
-    if note:
-        ws.write(note, "min anteckning")
-    if frames:
-        fr = wb.add_worksheet("Nämndramar")
-        for i, (name, frame) in enumerate(COMMITTEES, 2):
-            fr.write(f"A{i}", name)
-            fr.write_number(f"B{i}", float(frame))
-    rb = wb.add_worksheet("RB")
-    for i, row in enumerate(YEARS, 1):
-        rb.write_row(i, 0, row)
-    goals = wb.add_worksheet("Mål")
-    goals.write_row(1, 0, ["Resultat minst 2 %", "resultat", 0.02, None, 2026, 2027, "Ja"])
-    bal = wb.add_worksheet("Balans")
-    for i, (year, result) in enumerate(BALANCE, 2):
-        bal.write(f"A{i}", year)
-        bal.write_number(f"B{i}", result)
-    wb.close()
+    with TeamBook(path) as book:
+        ws = book.sheet("Budget")
+        ws.set_column("A:A", 30)
+        ws.write("A1", "Budget 2026, kontrollantens anteckningar")
+        ws.write_number("B2", 123)
+        ws.merge_range("A25:C26", "Sammanfattning")
+        if table:
+            ws.add_table(table, {"name": "tblEgen", "columns": [{"header": "Post"}, {"header": "Belopp"}]})
+        if note:
+            ws.write(note, "min anteckning")
+        if frames:
+            book.frames()
+        book.years()
+        book.goals()
+        book.balance()
 
 
 def adopt(path: Path, *extra: str, parts: str = "resultatbudget,balanskrav"):
@@ -226,25 +214,17 @@ def test_a_sheet_with_its_own_table_data_bar_and_sparkline_keeps_them(tmp_path):
     """The team's sheet already has an Excel Table (its tableParts) and x14 extensions
     (a data bar, a sparkline: its extLst): the new tables join its tableParts, before
     the extLst, and what the team had stays."""
-    import xlsxwriter
-
     from xlmodel.workbook.cells import PackageCells
 
     book = tmp_path / "budget.xlsx"
-    wb = xlsxwriter.Workbook(str(book))
-    ws = wb.add_worksheet("Budget")
-    ws.write_column("A60", [1, 2, 3])
-    ws.conditional_format("A60:A62", {"type": "data_bar", "bar_solid": True})
-    ws.add_table("C60:D62", {"name": "tblEgen", "columns": [{"header": "Post"}, {"header": "Belopp"}]})
-    ws.add_sparkline("F60", {"range": "Budget!A60:A62"})
-    rb = wb.add_worksheet("RB")
-    for i, row in enumerate(YEARS, 1):
-        rb.write_row(i, 0, row)
-    bal = wb.add_worksheet("Balans")
-    for i, (year, result) in enumerate(BALANCE, 2):
-        bal.write(f"A{i}", year)
-        bal.write_number(f"B{i}", result)
-    wb.close()
+    with TeamBook(book) as team:
+        ws = team.sheet("Budget")
+        ws.write_column("A60", [1, 2, 3])
+        ws.conditional_format("A60:A62", {"type": "data_bar", "bar_solid": True})
+        ws.add_table("C60:D62", {"name": "tblEgen", "columns": [{"header": "Post"}, {"header": "Belopp"}]})
+        ws.add_sparkline("F60", {"range": "Budget!A60:A62"})
+        team.years()
+        team.balance()
     before = parts_of(book)
     run = run_cli("anslut", book.name, "--delar", "resultatbudget,balanskrav", "--resultatbudget", "RB!A2:E5",
                   "--balanskrav", "Balans!A2:B5", *PLACE, cwd=tmp_path)

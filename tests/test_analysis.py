@@ -15,6 +15,7 @@ import pytest
 
 pd = pytest.importorskip("pandas", reason="pandas is a dependency of xlmodel (pyproject.toml)")
 
+from fixtures.team_book import TeamBook  # noqa: E402
 from xlmodel import analysis  # noqa: E402
 from xlmodel.errors import InputError  # noqa: E402
 
@@ -168,16 +169,10 @@ NEW_PLAN_ARGS = ("--namn", "Testregion", "--ar", "2026", "--namnd", "Regionstyre
 
 def _team_book_with_frame_table(tmp_path: Path) -> Path:
     """A team's own book (XlsxWriter) given the frame table by `xlmodel anslut`."""
-    import xlsxwriter
-
     team = tmp_path / "team.xlsx"
-    wb = xlsxwriter.Workbook(team)
-    wb.add_worksheet("Ekonomi").write_row("A1", ["Resultat", 120])
-    ws = wb.add_worksheet("Nämndramar")
-    ws.write_row("A1", ["Nämnd", "Ram 2025"])
-    for i, (name, frame) in enumerate([("Kommunstyrelsen", 210.5), ("Socialnämnden", 540.2)], 2):
-        ws.write_row(f"A{i}", [name, frame])
-    wb.close()
+    with TeamBook(team) as book:
+        book.sheet("Ekonomi").write_row("A1", ["Resultat", 120])
+        book.frames(header=("Nämnd", "Ram 2025"), committees=[("Kommunstyrelsen", 210.5), ("Socialnämnden", 540.2)])
     run = xlmodel("anslut", team, "--delar", "ramtabell", "--ramar", "Nämndramar!A2:B3", "--budgetar", "2026",
                   "--index", "3,1 %", "--indexkalla", "SKR:s prognos augusti 2025", "--ingen-backup", cwd=tmp_path)
     assert run.returncode == 0, run.stderr

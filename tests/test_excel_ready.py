@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.team_book import TeamBook
 from xlmodel import excel_install as ei
 from xlmodel.workbook.vba import BUTTON_COMMANDS, ENTRY_MACRO
 from xlmodel.xlsx import macro_parts
@@ -169,18 +170,10 @@ def test_a_team_book_after_anslut_gets_the_button_where_the_frame_table_is(tmp_p
 
 
 def test_a_sheet_with_comments_keeps_them_and_gets_the_button_in_the_same_drawing(tmp_path):
-    import xlsxwriter
-
     book = tmp_path / "med kommentarer.xlsx"
-    wb = xlsxwriter.Workbook(str(book))
-    ws = wb.add_worksheet("Nämndramar")
-    ws.write("A1", "Nämnd")
-    ws.write("B1", "Ram")
-    for i, (name, frame) in enumerate((("Regionstyrelsen", 800), ("Kulturnämnden", 64)), 2):
-        ws.write(f"A{i}", name)
-        ws.write_number(f"B{i}", frame)
-    ws.write_comment("B2", "ram enligt beslut i juni")
-    wb.close()
+    with TeamBook(book) as team:
+        frames = team.frames(header=("Nämnd", "Ram"), committees=(("Regionstyrelsen", 800), ("Kulturnämnden", 64)))
+        frames.write_comment("B2", "ram enligt beslut i juni")
     run = run_cli("anslut", book.name, "--delar", "ramtabell", "--ramar", "Nämndramar!A2:B3", "--budgetar", "2026",
                   "--index", "3 %", "--indexkalla", "SKR", "--plats", "ramtabell=Nämndramar!E2", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr

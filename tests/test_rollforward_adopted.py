@@ -21,35 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from test_adopt import COMMITTEES, parts_of, run_cli, validate_json
+from fixtures.team_book import FRAMES_HEADER, TeamBook
+from test_adopt import parts_of, run_cli, validate_json
 
-YEARS = [(2024, "Bokslut", -7000, 5200, 1900), (2025, "Prognos", -7100, 5300, 1950),
-         (2026, "Budget", -7200, 5400, 2000), (2027, "Plan", -7300, 5500, 2050)]
-BALANCE = [(2022, 12.0), (2023, -45.0), (2024, 20.0), (2025, 10.0)]
 TEAM_SHEETS = ("Nämndramar", "RB", "Balans")
 
 
 def team_book(path: Path) -> None:
     """A controller's book: 7 nämnder with last year's frames on 'Nämndramar' (A1:B8),
     the resultatbudget's years on 'RB', the balanskravsresultat per year on 'Balans'."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("Nämndramar")
-    ws.write_row(0, 0, ["Nämnd", "Ram 2025, mkr"])
-    for i, (name, frame) in enumerate(COMMITTEES, 2):
-        ws.write(f"A{i}", name)
-        ws.write_number(f"B{i}", float(frame))
-    rb = wb.add_worksheet("RB")
-    rb.write_row(0, 0, ["År", "Typ", "Nettokostnad", "Skatter", "Statsbidrag"])
-    for i, row in enumerate(YEARS, 1):
-        rb.write_row(i, 0, row)
-    bal = wb.add_worksheet("Balans")
-    bal.write_row(0, 0, ["År", "Balanskravsresultat"])
-    for i, (year, result) in enumerate(BALANCE, 2):
-        bal.write(f"A{i}", year)
-        bal.write_number(f"B{i}", result)
-    wb.close()
+    with TeamBook(path) as book:
+        book.frames(header=FRAMES_HEADER)
+        book.years(header=True)
+        book.balance(header=True)
 
 
 def adopt(path: Path, *extra: str):

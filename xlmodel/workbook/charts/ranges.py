@@ -21,6 +21,7 @@ decoded into a traceback, or read by the range patterns as if it were whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -159,23 +160,10 @@ def _rewrite(xml: str, sheet: str, runs: _Runs) -> tuple[str, list[tuple[str, st
     return "".join(out), changes
 
 
-def stale(pkg: Any, plans: list) -> list[StaleRange]:
-    """The chart ranges on owned sheets that do not cover their owned block."""
-    found = []
-    for plan in plans:
-        if not plan.cells or plan.sheet not in [s.name for s in pkg.sheets]:
-            continue
-        charts = _charts_on(pkg, plan.sheet)
-        runs = _Runs(plan.cells) if charts else None
-        for part in charts:
-            _xml, changes = _rewrite(chart_text(pkg, plan.sheet, part), plan.sheet, runs)
-            found += [StaleRange(plan.sheet, part, old, new) for old, new in changes]
-    return found
-
-
-def follow(pkg: Any, plans: list) -> Any:
-    """``pkg`` with every stale chart range set to its owned block (``stale``)."""
-    updates: dict[str, bytes] = {}
+def _rewrites(pkg: Any, plans: list) -> Iterator[tuple[str, str, str, list[tuple[str, str]]]]:
+    """(sheet, chart part, its text with every range set to its owned block, the ranges
+    changed) for each chart on a sheet that a plan owns: what ``stale`` reports and
+    ``follow`` writes is the same walk, so the two cannot drift apart."""
     for plan in plans:
         if not plan.cells or plan.sheet not in [s.name for s in pkg.sheets]:
             continue
@@ -183,6 +171,16 @@ def follow(pkg: Any, plans: list) -> Any:
         runs = _Runs(plan.cells) if charts else None
         for part in charts:
             xml, changes = _rewrite(chart_text(pkg, plan.sheet, part), plan.sheet, runs)
-            if changes:
-                updates[part] = xml.encode("utf-8")
+            yield plan.sheet, part, xml, changes
+
+
+def stale(pkg: Any, plans: list) -> list[StaleRange]:
+    """The chart ranges on owned sheets that do not cover their owned block."""
+    return [StaleRange(sheet, part, old, new)
+            for sheet, part, _xml, changes in _rewrites(pkg, plans) for old, new in changes]
+
+
+def follow(pkg: Any, plans: list) -> Any:
+    """``pkg`` with every stale chart range set to its owned block (``stale``)."""
+    updates = {part: xml.encode("utf-8") for _sheet, part, xml, changes in _rewrites(pkg, plans) if changes}
     return pkg.with_parts(updates) if updates else pkg
