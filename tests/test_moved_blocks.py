@@ -232,12 +232,12 @@ def test_chart_data_blocks_followed_in_a_built_plan(tmp_path):
 
 def test_a_note_where_a_block_moved_to_another_sheet_stood_is_not_written_over(tmp_path):
     """Västernorrland's Summa rows under the resursramar (``xlmodel_Resursramar``, B21:H23)
-    cut and pasted on the sheet Info: the part computes them under the table, so
-    ``regenerera`` writes them back there, and their name points at Info. A note typed
-    where the block stood (Resursramar!B21) is the user's: regenerera refuses, naming the
-    cell, and the note stays (before, a name on another sheet was passed over, and the
-    note was replaced by "Summa" without a word)."""
-    from test_followup_blocks import VN, _copy, _move_block_to_sheet, _type, _value, _xlmodel
+    cut and pasted on the sheet Info: the block stands where its name says, so
+    ``regenerera`` leaves it on Info and writes nothing under the table. A note typed where
+    the block stood (Resursramar!B21) is the user's: it stays, and regenerera succeeds
+    (before the blocks followed their names, the block was written back under the table,
+    and regenerera refused because of the note)."""
+    from test_followup_blocks import VN, _copy, _move_block_to_sheet, _names, _type, _value, _xlmodel
 
     from xlmodel.workbook import block_names
 
@@ -246,10 +246,9 @@ def test_a_note_where_a_block_moved_to_another_sheet_stood_is_not_written_over(t
     assert _value(book, "Info", "A40") == "Summa" and _value(book, "Resursramar", "B21") is None
     _type(book, "Resursramar", {"B21": "Kontrollerad av revisorerna"})
     proc = _xlmodel("regenerera", str(book))
-    assert proc.returncode != 0, proc.stdout + proc.stderr
-    assert "Resursramar!B21" in proc.stderr and "regenerera.egna_celler" in proc.stderr, proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "inga celler behöver ändras" in proc.stdout, proc.stdout + proc.stderr
     assert _value(book, "Resursramar", "B21") == "Kontrollerad av revisorerna"
-    _type(book, "Resursramar", {"B21": None})  # the note moved away: regenerate writes the block back
-    proc = _xlmodel("regenerera", str(book))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert _value(book, "Resursramar", "B21") == "Summa"
+    assert _value(book, "Resursramar", "B22") is None and _value(book, "Resursramar", "E21") is None
+    assert _value(book, "Info", "A40") == "Summa"
+    assert _names(book)[block_names.RESURSRAMAR] == "'Info'!$A$40:$G$42"
+    assert _xlmodel("validera", str(book)).returncode == 0

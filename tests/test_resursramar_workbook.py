@@ -258,7 +258,9 @@ def test_bad_inputs_are_errors_at_their_cell(book, sheet, ref, value, where):
 
 
 class _ShorterFootnotes(PackageCells):
-    """The workbook as it reads after a controller deleted the last footnote row."""
+    """The workbook as it reads after a controller made tblFotnoter one row shorter with
+    Resize Table: the table ends a row higher, the cells under it (and the defined names)
+    stay where they were."""
 
     def table(self, name: str) -> TableLocation | None:
         loc = super().table(name)
@@ -267,8 +269,21 @@ class _ShorterFootnotes(PackageCells):
         return loc
 
 
-def test_a_shorter_table_moves_its_check_block_and_the_old_row_is_cleared(built):
-    cells = _ShorterFootnotes(Package.open(built))
+def _without_block_names(path: Path, to: Path) -> Path:
+    """A copy of the workbook at ``path`` as xlmodel wrote it before the block names."""
+    import re
+
+    pkg = Package.open(path)
+    xml = pkg.part(pkg.workbook_part).decode("utf-8")
+    xml = re.sub(r'<definedName name="xlmodel_[^"]*">[^<]*</definedName>', "", xml)
+    to.write_bytes(pkg.with_parts({pkg.workbook_part: xml.encode("utf-8")}).to_bytes())
+    return to
+
+
+def test_a_shorter_table_moves_its_check_block_and_the_old_row_is_cleared(built, tmp_path):
+    """A workbook without the block names: the check block stands under the table, so it
+    moves up a row, and its old last row is found by its text and cleared."""
+    cells = _ShorterFootnotes(Package.open(_without_block_names(built, tmp_path / NAME)))
     plans = {p.sheet: p for p in RR.sheet_plans(cells)}
     last = CHECK["diff"]
     assert plans["Fotnoter"].clear == [f"E{last}:G{last}"]          # the old "Differens" row
@@ -280,6 +295,22 @@ def test_a_shorter_table_moves_its_check_block_and_the_old_row_is_cleared(built)
     assert "resursramar.nettokostnadsreduceringar" in report_rules
     findings, _ = RR.validate_resursramar(cells)
     assert ("resursramar.inaktuell", "Fotnoter", f"E{last}") in {(f.rule, f.sheet, f.cell) for f in findings}
+
+
+def test_a_table_shortened_under_its_named_check_block_leaves_the_block_where_its_name_is(built):
+    """With the block names (as built): the name still points a row further down than the
+    place under the shortened table, which is where a block moved by the user would be, so
+    the block stays there (one blank row more above it) and nothing is cleared; its sums
+    cover the shortened table."""
+    cells = _ShorterFootnotes(Package.open(built))
+    plans = {p.sheet: p for p in RR.sheet_plans(cells)}
+    assert plans["Fotnoter"].clear == []
+    owned = {oc.ref: oc for oc in plans["Fotnoter"].cells}
+    assert owned[f"E{CHECK['in']}"].value == "Överföringar till mottagande rader"
+    assert owned[f"E{CHECK['diff']}"].value == "Differens" and f"E{CHECK['in'] - 1}" not in owned
+    assert owned[f"G{CHECK['in']}"].formula.startswith(f"SUMIFS(G5:G{F11_RED},D5:D{F11_RED},")
+    findings, _ = RR.validate_resursramar(cells)
+    assert not [f for f in findings if f.rule == "resursramar.inaktuell"]
 
 
 def _edit_source(tmp_path: Path, name: str, old: str, new: str) -> Path:

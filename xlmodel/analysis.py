@@ -250,10 +250,22 @@ class Workbook:
             v = computed[ref] if ref in computed else self.cells.value(loc.sheet, ref)
             return None if v == "" else v
 
-        rows = list(range(min_row + 1, max_row + 1))
-        rows += [r for b in comp.blocks if b.name == block_names.RESURSRAMAR for r in b.rows]
+        rows = [[value(f"{c}{r}") for c in letters] for r in range(min_row + 1, max_row + 1)]
+        for b in comp.blocks:
+            if b.name != block_names.RESURSRAMAR:
+                continue
+            if not b.moved:
+                rows += [[value(f"{c}{r}") for c in letters] for r in b.rows]
+                continue
+            # moved by the user (on another sheet, or elsewhere on this one): its rows under the
+            # table's columns as if it stood there, each cell from where it stands
+            at = b.at
+            placed = {c.ref: c.value for sheet, c in comp.cells if sheet == at.sheet}
+            for r in b.rows:
+                cells_at = (placed.get(at.ref(c, r - at.dr)) for c in letters)
+                rows.append([None if v == "" else v for v in cells_at])
         header = [self.cells.value(loc.sheet, f"{c}{min_row}") for c in letters]
-        return _frame(([value(f"{c}{r}") for c in letters] for r in rows), header)
+        return _frame(iter(rows), header)
 
     def _absent(self, what: str) -> InputError:
         have = kind_label(self.kind) or "ingen av xlmodels typer"

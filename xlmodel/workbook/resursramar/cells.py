@@ -53,8 +53,8 @@ from xlmodel.rules.restoration import (
 from xlmodel.rules.years import check_ascending
 from xlmodel.workbook.resursramar import layout as R
 from xlmodel.workbook import block_names
+from xlmodel.workbook.resursramar.places import Place, place
 from xlmodel.workbook.owned import OwnedCell
-from xlmodel.workbook.tables import RawTable
 from xlmodel.workbook.resursramar.reading import (
     Inputs,
     RULE,
@@ -90,9 +90,11 @@ class Computed:
 
 @dataclass(frozen=True)
 class Block:
-    """An owned block below an input table (sum rows, check lines, the ledger). When the
-    table above shrinks or grows the block moves; rows of its old position that the new
-    one does not cover are found by their marker texts and cleared by regenerate."""
+    """An owned block below an input table (sum rows, check lines, the ledger). At its
+    place under the table it moves when the table above shrinks or grows; rows of its old
+    position that the new one does not cover are found by its name and its marker texts
+    and cleared by regenerate. Moved by the user (``moved``, ``places``) it stands where
+    its name says, and only the rows of its name it no longer covers are its old rows."""
 
     sheet: str
     first_col: str
@@ -101,6 +103,12 @@ class Block:
     floor: int                                   # first row below the input table(s)
     markers: tuple[tuple[str, frozenset[str]], ...]  # (column, texts): a row showing one is the block's
     name: str = ""                               # its defined name (block_names)
+    at: Place | None = None                      # where it stands against its place in the layout
+
+    @property
+    def moved(self) -> bool:
+        """Whether the user has moved it away from its place under the table (``places``)."""
+        return self.at is not None and self.at.moved
 
     @property
     def ref(self) -> str:
@@ -263,35 +271,45 @@ def _frame_cells(inp: Inputs, s: Settings, years: dict[int, PlanYear], out: Comp
         by_id[row.id] = row
 
     out.findings += rr.varav_findings(checked.by_id.values(), all_years, {y: R.frame_year_key(y) for y in all_years})
-    _sum_rows(raw, by_id, all_years, ycol, years, out, table_sheet(inp.planar))
+    _sum_rows(inp, by_id, all_years, ycol, years, out, table_sheet(inp.planar))
     return by_id
 
 
-def _sum_rows(raw: RawTable, by_id: dict[str, FrameRow], years: list[int], ycol: dict[int, str],
+def _block(inp: Inputs, name: str, sheet: str, first_col: str, row: int, header_row: int) -> Place:
+    """Where block ``name``, laid out from ``first_col``/``row`` under its table on
+    ``sheet``, stands (``places``)."""
+    return place(inp.named.get(name), sheet, first_col, row, header_row)
+
+
+def _sum_rows(inp: Inputs, by_id: dict[str, FrameRow], years: list[int], ycol: dict[int, str],
               plan: dict[int, PlanYear], out: Computed, plan_sheet: str = R.SHEET_PARAMS) -> None:
     """Summa (the nämnder, not their varav rows), the printed Summa and the difference;
-    ``plan_sheet``: tblPlanar's sheet, where the printed Summa is."""
+    ``plan_sheet``: tblPlanar's sheet, where the printed Summa is. Laid out two rows
+    under the table, standing where the user has moved it (``places``)."""
+    raw = inp.frames
     sheet = table_sheet(raw)
     label = column_letter(raw, "label")
     s = table_end(raw) + 2
+    at = _block(inp, block_names.RESURSRAMAR, sheet, label, s, raw.header_row or raw.spec.header_row)
     top = [row for row in by_id.values() if row.parent is None]
-    out.blocks.append(Block(sheet, label, ycol[years[-1]], range(s, s + 3), table_end(raw) + 1, (
-        (label, frozenset({R.FRAMES_SUM_LABEL, R.FRAMES_PUBLISHED_LABEL, R.FRAMES_DIFF_LABEL})),),
-        block_names.RESURSRAMAR))
-    out.add(sheet, f"{label}{s}", R.FRAMES_SUM_LABEL, style="label_sum")
-    out.add(sheet, f"{label}{s + 1}", R.FRAMES_PUBLISHED_LABEL, style="label")
-    out.add(sheet, f"{label}{s + 2}", R.FRAMES_DIFF_LABEL, style="label")
+    out.blocks.append(Block(at.sheet, at.col(label), at.col(ycol[years[-1]]), range(s + at.dr, s + at.dr + 3),
+                            table_end(raw) + 1, (
+        (at.col(label), frozenset({R.FRAMES_SUM_LABEL, R.FRAMES_PUBLISHED_LABEL, R.FRAMES_DIFF_LABEL})),),
+        block_names.RESURSRAMAR, at))
+    out.add(at.sheet, at.ref(label, s), R.FRAMES_SUM_LABEL, style="label_sum")
+    out.add(at.sheet, at.ref(label, s + 1), R.FRAMES_PUBLISHED_LABEL, style="label")
+    out.add(at.sheet, at.ref(label, s + 2), R.FRAMES_DIFF_LABEL, style="label")
     for y in years:
         c = ycol[y]
         total = sum((row.frames[y] for row in top), ZERO)
-        formula = "+".join(f"{c}{row.row}" for row in top) or "0"
-        out.add(sheet, f"{c}{s}", total, formula, "amount_sum")
+        formula = "+".join(at.arg(f"{c}{row.row}") for row in top) or "0"
+        out.add(at.sheet, at.ref(c, s), total, formula, "amount_sum")
         published = plan[y].published_sum
         pub_ref = f"{formula_sheet(plan_sheet)}!{plan[y].published_cell}"
-        out.add(sheet, f"{c}{s + 1}", published if published is not None else "",
+        out.add(at.sheet, at.ref(c, s + 1), published if published is not None else "",
                 f'IF({pub_ref}="","",{pub_ref})', "amount")
-        out.add(sheet, f"{c}{s + 2}", (total - published) if published is not None else "",
-                f'IF({c}{s + 1}="","",{c}{s}-{c}{s + 1})', "amount")
+        out.add(at.sheet, at.ref(c, s + 2), (total - published) if published is not None else "",
+                f'IF({at.ref(c, s + 1)}="","",{at.ref(c, s)}-{at.ref(c, s + 1)})', "amount")
         if published is not None:
             rec = reconcile_total({row.id: row.frames[y] for row in top}, published, subject=str(y),
                                   rule=f"{RULE}.summa")
@@ -338,43 +356,47 @@ def _footnote_cells(inp: Inputs, s: Settings, frames: dict[str, FrameRow], out: 
                 f'IF(ROUND({cc}{n},{p})=ROUND({amount}{n},{p}),"{R.STATUS_AGREES}","{R.STATUS_DIFFERS}")', "text")
 
     first, end = first_data_row(raw), table_end(raw)
-    kinds_rng, amounts_rng = f"{kind_col}{first}:{kind_col}{end}", f"{amount}{first}:{amount}{end}"
     label = column_letter(raw, "label")
     b = end + 2
+    where = _block(inp, block_names.FOTNOTER, sheet, label, b, raw.header_row or spec.header_row)
+    kinds_rng = where.arg(f"{kind_col}{first}:{kind_col}{end}")
+    amounts_rng = where.arg(f"{amount}{first}:{amount}{end}")
     rows_at = {text: b + i for i, text in enumerate(R.CHECK_LABELS)}
-    out.blocks.append(Block(sheet, label, amount, range(b, b + len(R.CHECK_LABELS)), end + 1,
-                            ((label, frozenset(R.CHECK_LABELS)),), block_names.FOTNOTER))
+    out.blocks.append(Block(where.sheet, where.col(label), where.col(amount),
+                            range(b + where.dr, b + where.dr + len(R.CHECK_LABELS)), end + 1,
+                            ((where.col(label), frozenset(R.CHECK_LABELS)),), block_names.FOTNOTER, where))
     for text, r_ in rows_at.items():
-        out.add(sheet, f"{label}{r_}", text, style="label_sum" if text == R.CHECK_TOTAL else "label")
+        out.add(where.sheet, where.ref(label, r_), text, style="label_sum" if text == R.CHECK_TOTAL else "label")
 
     def at(text: str) -> str:
-        return f"{amount}{rows_at[text]}"
+        return where.ref(amount, rows_at[text])
 
     net = transfers_in + transfers_out
     central = s.central if s.central is not None else ZERO
     total = by_kind[R.FOOTNOTE_REDUCTION] + by_kind[R.FOOTNOTE_RETURN] + central
     announced = s.announced
-    out.add(sheet, at(R.CHECK_TRANSFER_IN), transfers_in,
+    on = where.sheet  # the check lines stand where the block stands
+    out.add(on, at(R.CHECK_TRANSFER_IN), transfers_in,
             f'SUMIFS({amounts_rng},{kinds_rng},"{R.FOOTNOTE_TRANSFER}",{amounts_rng},">0")', "amount")
-    out.add(sheet, at(R.CHECK_TRANSFER_OUT), transfers_out,
+    out.add(on, at(R.CHECK_TRANSFER_OUT), transfers_out,
             f'SUMIFS({amounts_rng},{kinds_rng},"{R.FOOTNOTE_TRANSFER}",{amounts_rng},"<0")', "amount")
-    out.add(sheet, at(R.CHECK_TRANSFER_NET), net, f"{at(R.CHECK_TRANSFER_IN)}+{at(R.CHECK_TRANSFER_OUT)}",
+    out.add(on, at(R.CHECK_TRANSFER_NET), net, f"{at(R.CHECK_TRANSFER_IN)}+{at(R.CHECK_TRANSFER_OUT)}",
             "amount_bold")
-    out.add(sheet, at(R.CHECK_REDUCTIONS), by_kind[R.FOOTNOTE_REDUCTION],
+    out.add(on, at(R.CHECK_REDUCTIONS), by_kind[R.FOOTNOTE_REDUCTION],
             f'SUMIF({kinds_rng},"{R.FOOTNOTE_REDUCTION}",{amounts_rng})', "amount")
-    out.add(sheet, at(R.CHECK_RETURNS), by_kind[R.FOOTNOTE_RETURN],
+    out.add(on, at(R.CHECK_RETURNS), by_kind[R.FOOTNOTE_RETURN],
             f'SUMIF({kinds_rng},"{R.FOOTNOTE_RETURN}",{amounts_rng})', "amount")
-    out.add(sheet, at(R.CHECK_CENTRAL), central, R.P_CENTRAL.name, "amount")
-    out.add(sheet, at(R.CHECK_TOTAL), total,
+    out.add(on, at(R.CHECK_CENTRAL), central, R.P_CENTRAL.name, "amount")
+    out.add(on, at(R.CHECK_TOTAL), total,
             f"{at(R.CHECK_REDUCTIONS)}+{at(R.CHECK_RETURNS)}+{at(R.CHECK_CENTRAL)}", "amount_sum")
-    out.add(sheet, at(R.CHECK_ANNOUNCED), announced if announced is not None else "",
+    out.add(on, at(R.CHECK_ANNOUNCED), announced if announced is not None else "",
             f'IF({R.P_ANNOUNCED.name}="","",{R.P_ANNOUNCED.name})', "amount")
-    out.add(sheet, at(R.CHECK_DIFF), (total - announced) if announced is not None else "",
+    out.add(on, at(R.CHECK_DIFF), (total - announced) if announced is not None else "",
             f'IF({at(R.CHECK_ANNOUNCED)}="","",{at(R.CHECK_TOTAL)}-{at(R.CHECK_ANNOUNCED)})', "amount")
 
     unbalanced = rr.transfers_finding(totals)
     if unbalanced is not None:
-        out.findings.append(unbalanced.at(sheet, at(R.CHECK_TRANSFER_NET)))
+        out.findings.append(unbalanced.at(on, at(R.CHECK_TRANSFER_NET)))
     if announced is not None:
         rec = reconcile_total(rr.nettokostnadsreduceringar_parts(totals, central), announced,
                               subject="nettokostnadsreduceringar", rule=f"{RULE}.nettokostnadsreduceringar")
@@ -432,14 +454,17 @@ def _restoration_cells(inp: Inputs, out: Computed) -> None:
     title = max(table_end(results), table_end(opening)) + R.LEDGER_GAP + 1
     col0 = results.spec.first_col
     letters = [get_column_letter(col0 + i) for i in range(len(R.LEDGER_HEADERS))]
-    out.add(sheet, f"{letters[0]}{title}", R.LEDGER_TITLE, style="label")
+    header_row = min(results.header_row or spec.header_row, opening.header_row or opening.spec.header_row)
+    at = _block(inp, block_names.ATERSTALLNING, sheet, letters[0], title, header_row)
+    out.add(at.sheet, at.ref(letters[0], title), R.LEDGER_TITLE, style="label")
     for letter, header in zip(letters, R.LEDGER_HEADERS):
-        out.add(sheet, f"{letter}{title + 1}", header, style="header")
+        out.add(at.sheet, at.ref(letter, title + 1), header, style="header")
     statuses = frozenset({STATUS_OPEN, STATUS_OVERDUE, STATUS_RESTORED, STATUS_RESTORED_LATE,
                           STATUS_RESTORED_PART_WRITTEN_OFF, STATUS_WRITTEN_OFF, R.LEDGER_HEADERS[-1]})
-    out.blocks.append(Block(sheet, letters[0], letters[-1], range(title, title + 2 + len(ledger.deficits)),
-                            title - R.LEDGER_GAP, ((letters[0], frozenset({R.LEDGER_TITLE})), (letters[-1], statuses)),
-                            block_names.ATERSTALLNING))
+    first, last = at.col(letters[0]), at.col(letters[-1])
+    out.blocks.append(Block(at.sheet, first, last, range(title + at.dr, title + at.dr + 2 + len(ledger.deficits)),
+                            title - R.LEDGER_GAP, ((first, frozenset({R.LEDGER_TITLE})), (last, statuses)),
+                            block_names.ATERSTALLNING, at))
     row_of: dict[str, int] = {}
     for i, d in enumerate(ledger.deficits):
         n = title + 2 + i
@@ -448,11 +473,11 @@ def _restoration_cells(inp: Inputs, out: Computed) -> None:
         values = [Decimal(v) if kind == "year" and v is not None else v
                   for v, kind in zip(R.LEDGER_SHAPE.row(d), R.LEDGER_SHAPE.kinds)]
         for letter, value, style in zip(letters, values, R.LEDGER_STYLES):
-            out.add(sheet, f"{letter}{n}", value, style=style)
+            out.add(at.sheet, at.ref(letter, n), value, style=style)
     # A finding about a deficit lies on its row of the ledger above (an output cell, so
     # placed here from the ledger's own rows, not given to the core as an input's place);
     # one about the whole series on the table.
     for f in ledger.findings:
         n = row_of.get(f.subject or "")
-        cell = f"{letters[-1]}{n}" if n else results.spec.top_left
-        out.findings.append(f.at(sheet, cell) if f.sheet is None else f)
+        where = (at.sheet, at.ref(letters[-1], n)) if n else (sheet, results.spec.top_left)
+        out.findings.append(f.at(*where) if f.sheet is None else f)

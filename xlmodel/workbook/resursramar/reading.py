@@ -6,7 +6,7 @@ geometry of a read table (which column and row a value stands in, where the tabl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from xlmodel.xlsx.refs import get_column_letter
@@ -14,6 +14,7 @@ from xlmodel import params as dated
 from xlmodel.errors import InputError
 from xlmodel.location import Location
 from xlmodel.rules import resursramar as rr
+from xlmodel.workbook import block_names
 from xlmodel.workbook.resursramar import layout as R
 from xlmodel.workbook.layout import InputTable, Param
 from xlmodel.workbook.tables import RawTable, convert
@@ -50,6 +51,12 @@ class Inputs:
     footnotes: RawTable
     results: RawTable
     opening: RawTable
+    # block name -> where its defined name puts it (``places``); none in a build
+    named: dict[str, block_names.BlockPlace] = field(default_factory=dict)
+
+
+# The part's owned blocks, each under its table unless the user has moved it (``places``).
+BLOCKS = (block_names.RESURSRAMAR, block_names.FOTNOTER, block_names.ATERSTALLNING)
 
 
 def plan_years(first: Any, last: Any, where: tuple[str, str]) -> tuple[int, int]:
@@ -78,6 +85,7 @@ def inputs_from_cells(cells) -> Inputs:
         footnotes=read_table(cells, R.FOOTNOTES_TABLE, RULE),
         results=read_table(cells, R.RESULTS_TABLE, RULE_RESTORATION),
         opening=read_table(cells, R.OPENING_TABLE, RULE_RESTORATION),
+        named={name: at for name in BLOCKS if (at := block_names.read_block(cells, name)) is not None},
     )
 
 

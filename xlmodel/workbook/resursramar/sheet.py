@@ -26,7 +26,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from xlmodel.xlsx.refs import formula_sheet
+from xlmodel.xlsx.refs import column_index_from_string, formula_sheet
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO
@@ -62,21 +62,35 @@ STALE_SCAN_ROWS = 500
 def stale_ranges(cells, comp: Computed) -> dict[str, list[str]]:
     """Per sheet, the ranges of rows that belonged to an owned block before the table
     above it changed length and that the block's new position does not cover: the rows
-    of its defined name (``block_names``) outside its new rows, and any row below the
-    table that still shows one of the block's marker texts (a workbook without names)."""
+    of its defined name (``block_names``) outside its new rows, and, for a block at its
+    place under the table, any row below the table that still shows one of the block's
+    marker texts (a workbook without names). A block the user has moved (``places``) has
+    only its name's rows: the rows under the table where it stood are the user's, and a
+    row there that shows "Summa" is the user's own sum. Nor is a row of another of the
+    part's blocks that the user has moved under this one stale (the Summa rows' and the
+    check lines' "Differens")."""
     out: dict[str, list[str]] = {}
     for b in comp.blocks:
         stale: set[int] = set()
         named = block_names.read_block(cells, b.name) if b.name else None
         if named is not None and named.sheet == b.sheet:
             stale |= {r for r in range(named.first_row, named.last_row + 1) if r not in b.rows}
-        for r in range(b.floor, b.rows.stop + STALE_SCAN_ROWS):
-            if r in b.rows:
-                continue
-            if any(str(cells.value(b.sheet, f"{col}{r}") or "").strip() in texts for col, texts in b.markers):
-                stale.add(r)
+        if not b.moved:
+            others = [o for o in comp.blocks if o is not b and o.sheet == b.sheet]
+            for r in range(b.floor, b.rows.stop + STALE_SCAN_ROWS):
+                if r in b.rows:
+                    continue
+                if any(str(cells.value(b.sheet, f"{col}{r}") or "").strip() in texts
+                       and not any(_covers(o, col, r) for o in others) for col, texts in b.markers):
+                    stale.add(r)
         out.setdefault(b.sheet, []).extend(f"{b.first_col}{r}:{b.last_col}{r}" for r in sorted(stale))
     return {sheet: ranges for sheet, ranges in out.items() if ranges}
+
+
+def _covers(block, col: str, row: int) -> bool:
+    """Whether ``block`` stands on cell ``col``/``row`` (of its sheet)."""
+    c = column_index_from_string(col)
+    return row in block.rows and column_index_from_string(block.first_col) <= c <= column_index_from_string(block.last_col)
 
 
 def sheet_plans(cells) -> list:
