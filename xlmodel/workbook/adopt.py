@@ -20,7 +20,9 @@ Parts ``anslut`` adds (``ADOPTABLE``; any other part is refused with that list):
 frame table (``ramtabell``: tblRamar, tblForandringar, the parameters Budgetar,
 Standardindex, AviseratIndex, Nettoram with tblIndex, and the Ramtabell sheet), the
 resultatbudget with the financial goals and the balanskrav with the restoration ledger
-(``adopt_parts``), on new sheets or, with ``--plats resultatbudget=Budget!H2``, on a
+(``adopt_parts``), and the delårsrapport's balanskravsutredning (``adopt_utredning``:
+always on a new sheet Balanskravsutredning, its formulas point at the lines there), on
+new sheets or, with ``--plats resultatbudget=Budget!H2``, on a
 sheet of the team's from that cell where the cells it needs are free (``adopt_place``:
 refused, nothing written, when they touch the team's filled or merged cells, an Excel
 Table or another part's block). The frame table's output block is found by its defined name
@@ -55,7 +57,7 @@ from xlmodel.xlsx.refs import get_column_letter, quote_sheet, range_boundaries
 RULE = "anslut"
 
 # The parts anslut can add (name as in parts.PARTS).
-ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav")
+ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav", "balanskravsutredning")
 # The parts --plats can place, each on a sheet of the team's (only where the cells it
 # needs are free: adopt_place) or on a new sheet of the name given, from the cell given.
 PLACEABLE = ("ramtabell", "resultatbudget", "balanskrav")
@@ -72,6 +74,8 @@ class AdoptOptions:
     resultatbudget_range: str | None = None  # "RB!A2:E6": år, typ, nettoram, skatteintäkter, statsbidrag (…)
     goals_range: str | None = None         # "Mål!A2:G3": the financial goals (tblMal's seven inputs)
     balanskrav_range: str | None = None    # "Balans!A2:B6": år, balanskravsresultat (…)
+    fiscal_year: int | None = None         # Räkenskapsår of the balanskravsutredning
+    utredning_range: str | None = None     # "Utredning!C5:C12": the utredning's amounts (post, nr optional)
     places: dict[str, tuple[str, str]] = field(default_factory=dict)  # part -> (sheet, top-left cell) of its block
 
 
@@ -436,6 +440,12 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
             else:
                 sheets.append(ledger_sheet)
             names[block_names.BALANSKRAV] = block_names.name_value(name, f"{anchor}:{anchor}")
+        elif part == "balanskravsutredning":
+            from xlmodel.workbook.adopt_utredning import utredning_sheet
+
+            made, made_names = utredning_sheet(cells, opts, taken, result)
+            sheets.append(made)
+            names.update(made_names)
     if {"ramtabell", "resultatbudget"} <= set(opts.parts) and "Nettoram" in names:
         result.todo_notes.append(f"verksamhetens nettoram för budgetåret i cellen {names['Nettoram']} (namnet "
                                  "Nettoram) är tom: skriv in resultatbudgetens nettoram där, så stäms ramtabellen "
