@@ -34,7 +34,8 @@ publicerat resultat), --mal de finansiella målen i tblMal, --balanskrav tblBala
 (delårsrapportens och årsredovisningens utredning, på ett nytt blad Balanskravsutredning)
 kräver --rakenskapsar; --utredning fyller tblUtredning med en rad per rad i utredningen
 (1–8, och 9 från 2024) och en kolumn (belopp), två (post, belopp) eller tre (nr, post,
-belopp). När indata är ifyllda räknas
+belopp). Delen diagram (diagrambladet över ramtabellen och återställningstabellen) kräver
+delarna ramtabell och balanskrav, nu eller tidigare, med indata ifyllda. När indata är ifyllda räknas
 delarna fram direkt; annars visas vad som ska fyllas i före 'xlmodel regenerera'.
 
 Slutkoder:
@@ -53,7 +54,7 @@ def register(sub, formatter, add_help, completes, add_lock_options) -> None:
     completes(p.add_argument("file", metavar="BOK", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
     completes(p.add_argument("--delar", "--parts", metavar="DELAR", dest="parts", required=True,
                              help="delarna att lägga till, kommaseparerade: ramtabell, resultatbudget, "
-                                  "balanskrav, balanskravsutredning"), "none")
+                                  "balanskrav, balanskravsutredning, diagram"), "none")
     completes(p.add_argument("--ramar", "--frames", metavar="OMRÅDE", dest="frames_range", default=None,
                              help='nämnderna och förra årets ramar, t.ex. "Nämndramar!A2:B8"'), "none")
     completes(p.add_argument("--forandringar", "--förändringar", "--changes", metavar="OMRÅDE", dest="changes_range",
@@ -161,7 +162,7 @@ def cmd_adopt(args: argparse.Namespace) -> int:
         lines.append("  att fylla i, sedan 'xlmodel regenerera " + args.file + "':")
         lines += [f"    - {t}" for t in result.todo]
     words = {"ramtabell": "ramtabellen", "resultatbudget": "resultatbudgeten", "balanskrav": "återställningstabellen",
-             "balanskravsutredning": "balanskravsutredningen"}
+             "balanskravsutredning": "balanskravsutredningen", "diagram": "diagrammen"}
     what = [words[p] for p in opts.parts]
     what_text = " och ".join([", ".join(what[:-1]), what[-1]] if len(what) > 1 else what)
     if result.todo:
@@ -169,7 +170,7 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     elif args.dry_run:
         lines.append(f"  {what_text} räknas fram när boken sparas")
     else:
-        lines.append(f"  {what_text} {'räknad' if len(what) == 1 else 'räknade'}: {result.computed} celler skrivna")
+        lines.append(f"  {what_text} {'räknad' if len(what) == 1 and what != ['diagrammen'] else 'räknade'}: {result.computed} celler skrivna")
     if result.backup:
         lines.append(f"  säkerhetskopia: {result.backup}")
     lines.append("  " + result.excel_note)

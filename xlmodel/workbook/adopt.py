@@ -21,8 +21,9 @@ frame table (``ramtabell``: tblRamar, tblForandringar, the parameters Budgetar,
 Standardindex, AviseratIndex, Nettoram with tblIndex, and the Ramtabell sheet), the
 resultatbudget with the financial goals and the balanskrav with the restoration ledger
 (``adopt_parts``), and the delårsrapport's balanskravsutredning (``adopt_utredning``:
-always on a new sheet Balanskravsutredning, its formulas point at the lines there), on
-new sheets or, with ``--plats resultatbudget=Budget!H2``, on a
+always on a new sheet Balanskravsutredning, its formulas point at the lines there), and
+the chart sheet over the frame table and the ledger (``adopt_charts``: both parts needed,
+now or before; a new sheet Diagram with the charts' drawing), on new sheets or, with ``--plats resultatbudget=Budget!H2``, on a
 sheet of the team's from that cell where the cells it needs are free (``adopt_place``:
 refused, nothing written, when they touch the team's filled or merged cells, an Excel
 Table or another part's block). The frame table's output block is found by its defined name
@@ -57,7 +58,7 @@ from xlmodel.xlsx.refs import get_column_letter, quote_sheet, range_boundaries
 RULE = "anslut"
 
 # The parts anslut can add (name as in parts.PARTS).
-ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav", "balanskravsutredning")
+ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav", "balanskravsutredning", "diagram")
 # The parts --plats can place, each on a sheet of the team's (only where the cells it
 # needs are free: adopt_place) or on a new sheet of the name given, from the cell given.
 PLACEABLE = ("ramtabell", "resultatbudget", "balanskrav")
@@ -395,6 +396,7 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
     existing = set(cells.sheet_names())   # the team's worksheets: a part --plats puts there is written into it
     package_sheets = {s.name for s in pkg.sheets}
     sheets: list[NewSheet] = []
+    charts: NewSheet | None = None                 # the chart sheet, filled from the first draft
     placed: list[tuple[str, str, NewSheet]] = []   # (part, its cell, its cells) on a sheet of the team's
     names: dict[str, str] = {}
     for part in opts.parts:
@@ -411,6 +413,18 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
             sheets += new
             names.update(new_names)
             result.filled.append("ramtabellens indatatabeller fanns redan; ramtabellens utdata har lagts till")
+            continue
+        if part == "diagram":
+            # The chart sheet owns no table: it is there when its sheet or its blocks' names are.
+            from xlmodel.workbook import adopt_charts
+            from xlmodel.workbook.holding import parts_in
+
+            if any(p.name == "diagram" for p in parts_in(cells)[1]):
+                raise InputError("arbetsboken har redan delen diagram (bladet Diagram eller dess namn finns); inget "
+                                 "har ändrats", rule=RULE, argument="--delar")
+            adopt_charts.check_prerequisites(present, opts.parts)
+            charts = adopt_charts.charts_sheet(taken)
+            sheets.append(charts)
             continue
         if part in present:
             raise InputError(f"arbetsboken har redan delen {part} (dess tabeller finns); inget har ändrats",
@@ -487,6 +501,14 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
                             if any(t.name == L.BALANSKRAV_TABLE.table for t in s.tables))
         extent = add_ledger(draft, ledger_sheet)
         names[block_names.BALANSKRAV] = block_names.name_value(ledger_sheet.name, extent)
+    if charts is not None:
+        from xlmodel.workbook import adopt_charts
+
+        for n in (chart_names := adopt_charts.fill(draft, charts)):
+            if n.casefold() in defined:
+                raise InputError(f"arbetsboken har redan namnet {n}; ta bort eller byt namn på det först "
+                                 "(inget har ändrats)", rule=RULE, argument=n)
+        names.update(chart_names)
     # A part on a sheet of the team's: the area it needs must be free (after the ledger is
     # known: its spill is part of it); parts on the same sheet become one set of cells.
     areas = adopt_place.check_all(cells, pkg, placed, {**others, **adopt_place.planned_blocks(draft)} if placed else others)
