@@ -91,6 +91,25 @@ def test_adopt_the_charts_with_both_parts_into_an_xlsxwriter_book(tmp_path):
     assert validate_json(book)[0] == 0
     assert any(PackageCells.open(book).value("Diagram", f"B{r}") == Decimal("70") for r in range(5, 12))
 
+    # A nämnd added to tblRamar (the table one row longer): the charts' ranges grow with the block.
+    table = PackageCells.open(book).table("tblRamar")
+    last = int(re.search(r"(\d+)$", table.ref).group(1))
+    pkg = Package.open(book)
+    part = next(n for n in pkg.names if n.startswith("xl/tables/") and b'name="tblRamar"' in pkg.part(n))
+    longer = re.sub(r"\d+$", str(last + 1), table.ref)
+    pkg = pkg.with_parts({part: pkg.part(part).replace(f'ref="{table.ref}"'.encode(), f'ref="{longer}"'.encode())})
+    r = last + 1
+    pkg = patch_sheet(pkg, table.sheet, [CellWrite(f"A{r}", "NY"), CellWrite(f"B{r}", "Ny nämnd"),
+                                         CellWrite(f"D{r}", Decimal("50")), CellWrite(f"F{r}", "Ja"),
+                                         CellWrite(f"G{r}", Decimal("1"))])
+    book.write_bytes(pkg.to_bytes())
+    code, report = validate_json(book)
+    assert code == 1 and "diagram.intervall" in {f["rule"] for f in report["findings"]}, report
+    assert run_cli("regenerera", book.name, cwd=tmp_path).returncode == 0
+    assert validate_json(book)[0] == 0
+    refs = chart_refs(book)
+    assert len([x for x in refs if x.endswith("$A$5:$A$12")]) == 3 and not any(x.endswith("$A$11") for x in refs), refs
+
 
 def test_the_charts_after_the_parts_and_beside_a_team_sheet_named_diagram(tmp_path):
     import xlsxwriter
