@@ -104,6 +104,7 @@ def test_adopt_the_utredning_into_an_xlsxwriter_book(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "tblUtredning: 8 rader ur Utredning!A5:C12" in run.stdout
     assert "balanskravsutredningen räknad" in run.stdout
+    assert "räknas de beräknade cellerna om med 'xlmodel regenerera" in run.stdout   # no frame table here
     check_adopted(book, before)
 
     # An input changed in the adopted table: validate finds it, regenerate follows.
@@ -184,6 +185,8 @@ def test_what_cannot_be_adopted_is_refused_and_changes_nothing(tmp_path):
     before = book.read_bytes()
     bad = run_cli("anslut", book.name, "--delar", "balanskravsutredning", cwd=tmp_path)
     assert bad.returncode == 2 and "--rakenskapsar" in bad.stderr and "inget har ändrats" in bad.stderr, bad.stderr
+    bad = run_cli("anslut", book.name, "--delar", "balanskravsutredning", "--rakenskapsar", "1990", cwd=tmp_path)
+    assert bad.returncode == 2 and "--rakenskapsar 1990" in bad.stderr, bad.stderr   # no parameters for that year
     bad = adopt(book, "--utredning", "Utredning!A5:C11")   # argparse: the last one counts
     assert bad.returncode == 2 and "8 rader" in bad.stderr and "inte 7" in bad.stderr, bad.stderr
     bad = run_cli("anslut", book.name, "--delar", "balanskravsutredning", "--rakenskapsar", "2024", "--utredning",

@@ -154,7 +154,8 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     verb = "skulle få" if args.dry_run else "har fått"
     lines = [f"{args.file} {verb} {'delen' if len(opts.parts) == 1 else 'delarna'} {', '.join(opts.parts)}:"]
     lines.append("  nya blad: " + ", ".join(result.sheets))
-    lines.append("  tabeller: " + ", ".join(result.tables))
+    if result.tables:  # the chart sheet alone adds none
+        lines.append("  tabeller: " + ", ".join(result.tables))
     lines.append("  namngivna celler: " + ", ".join(result.names))
     lines += [f"  ifyllt: {f}" for f in result.filled]
     lines += [f"  {n}" for n in result.todo_notes]

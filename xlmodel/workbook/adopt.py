@@ -368,7 +368,11 @@ def conf_sheet(taken: set[str]) -> NewSheet | None:
     return sheet
 
 
-def excel_note(path: Path) -> str:
+def excel_note(path: Path, frame_table: bool = True) -> str:
+    """What Excel needs; ``frame_table``: the workbook has the frame table (else the
+    button recomputes the other parts' cells, e.g. the balanskravsutredning's)."""
+    if not frame_table:
+        return excel_note(path).replace("räknas ramtabellen om", "räknas de beräknade cellerna om")
     if path.suffix.lower() == ".xlsm":
         return ("Excel: funktionerna och knappen \"Uppdatera ramtabell\" kräver xlwings tillägg och att makrona "
                 f"importeras: kör 'xlmodel excel installera {path.name}' på en Windows-dator med Excel.")
@@ -531,7 +535,7 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
     new = adopt_place.write_placed(add_sheets(styled, sheets, names), list(own.values()))
     result.sheets = [s.name for s in sheets]
     result.names = list(names)
-    result.excel_note = excel_note(path)
+    result.excel_note = excel_note(path, "ramtabell" in opts.parts or "ramtabell" in present)
     if not result.todo:
         from xlmodel.workbook.regenerate import regenerate_package
 

@@ -120,7 +120,12 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
             f"delen balanskravsutredning behöver räkenskapsåret: ange {YEAR_OPTION}, t.ex. {YEAR_OPTION} 2025 "
             "(året avgör utredningens rader och formlernas argument, som xlmodel bara kan skriva när delen läggs "
             "till); inget har ändrats", rule=RULE, argument=YEAR_OPTION)
-    numbers = input_line_numbers(year)
+    try:
+        numbers = input_line_numbers(year)
+        line_labels(year)
+    except InputError as err:
+        raise InputError(f"{YEAR_OPTION} {year}: {err.message}; inget har ändrats", rule=RULE,
+                         argument=YEAR_OPTION) from None
     if opts.utredning_range:
         rows = lines_from_range(cells, opts.utredning_range, year)
         result.filled.append(f"tabellen {T.table}: {len(rows)} rader ur {opts.utredning_range}")
