@@ -15,7 +15,7 @@ Exempel:
   xlmodel anslut budget_2026.xlsx --delar ramtabell --plats ramtabell=Budget!H2
   xlmodel anslut budget_2026.xlsx --delar resultatbudget,balanskrav \\
       --resultatbudget "RB!A2:E6" --mal "Mål!A2:G3" --balanskrav "Balans!A2:B6"
-  xlmodel anslut delarsrapport.xlsx --delar balanskravsutredning --rakenskapsar 2025 \
+  xlmodel anslut delarsrapport.xlsx --delar balanskravsutredning --rakenskapsar 2025 \\
       --utredning "Utredning!B5:C12"
 
 Delarnas indatatabeller, namngivna parameterceller och utdatablad läggs till på nya blad
@@ -35,8 +35,9 @@ publicerat resultat), --mal de finansiella målen i tblMal, --balanskrav tblBala
 kräver --rakenskapsar; --utredning fyller tblUtredning med en rad per rad i utredningen
 (1–8, och 9 från 2024) och en kolumn (belopp), två (post, belopp) eller tre (nr, post,
 belopp). Delen diagram (diagrambladet över ramtabellen och återställningstabellen) kräver
-delarna ramtabell och balanskrav, nu eller tidigare, med indata ifyllda. När indata är ifyllda räknas
-delarna fram direkt; annars visas vad som ska fyllas i före 'xlmodel regenerera'.
+delarna ramtabell och balanskrav, nu eller tidigare, med indata ifyllda. När indata är
+ifyllda räknas delarna fram direkt; annars visas vad som ska fyllas i före 'xlmodel
+regenerera'.
 
 Slutkoder:
   0  delarna lades till (eller, med --torrkorning, kan läggas till)
@@ -171,7 +172,8 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     elif args.dry_run:
         lines.append(f"  {what_text} räknas fram när boken sparas")
     else:
-        lines.append(f"  {what_text} {'räknad' if len(what) == 1 and what != ['diagrammen'] else 'räknade'}: {result.computed} celler skrivna")
+        plural = len(what) > 1 or what == ["diagrammen"]
+        lines.append(f"  {what_text} {'räknade' if plural else 'räknad'}: {result.computed} celler skrivna")
     if result.backup:
         lines.append(f"  säkerhetskopia: {result.backup}")
     lines.append("  " + result.excel_note)

@@ -20,11 +20,11 @@ Parts ``anslut`` adds (``ADOPTABLE``; any other part is refused with that list):
 frame table (``ramtabell``: tblRamar, tblForandringar, the parameters Budgetar,
 Standardindex, AviseratIndex, Nettoram with tblIndex, and the Ramtabell sheet), the
 resultatbudget with the financial goals and the balanskrav with the restoration ledger
-(``adopt_parts``), and the delårsrapport's balanskravsutredning (``adopt_utredning``:
-always on a new sheet Balanskravsutredning, its formulas point at the lines there), and
-the chart sheet over the frame table and the ledger (``adopt_charts``: both parts needed,
-now or before; a new sheet Diagram with the charts' drawing), on new sheets or, with ``--plats resultatbudget=Budget!H2``, on a
-sheet of the team's from that cell where the cells it needs are free (``adopt_place``:
+(``adopt_parts``), the delårsrapport's balanskravsutredning (``adopt_utredning``: always
+on a new sheet Balanskravsutredning, its formulas point at the lines there) and the chart
+sheet over the frame table and the ledger (``adopt_charts``: both parts needed, now or
+before; a new sheet Diagram with the charts' drawing); on new sheets or, with
+``--plats resultatbudget=Budget!H2``, on a sheet of the team's from that cell where the cells it needs are free (``adopt_place``:
 refused, nothing written, when they touch the team's filled or merged cells, an Excel
 Table or another part's block). The frame table's output block is found by its defined name
 (``block_names.FRAMETABLE``, ``xlmodel_Ramtabell``): on a new sheet Ramtabell (or

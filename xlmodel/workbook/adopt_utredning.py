@@ -56,10 +56,9 @@ def lines_from_range(cells: Any, text: str, year: int) -> list[dict[str, Any]]:
     """tblUtredning's rows from the team's range: one row per line of the year, in the
     law's order; one column (belopp), two (post, belopp) or three (nr, post, belopp).
     A value that cannot be read is an error naming the team's sheet and cell."""
+    from xlmodel.rules.balanskrav import input_line_numbers
     from xlmodel.workbook.tables import convert
     from xlmodel.workbook.team_ranges import cell_text, range_rows
-
-    from xlmodel.rules.balanskrav import input_line_numbers
 
     numbers = input_line_numbers(year)
     labels = line_labels(year)
@@ -106,7 +105,7 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
     the computed block's); refused before anything is written when the sheet name is
     taken or the year is missing."""
     from xlmodel.rules.balanskrav import input_line_numbers
-    from xlmodel.workbook.adopt_parts import _write_table
+    from xlmodel.workbook.adopt_parts import write_table
     from xlmodel.workbook.house_styles import input_style
     from xlmodel.workbook.utredning.sheet import expected_cells, line_keys
 
@@ -140,7 +139,7 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
     sheet.styles[f"A{L.TITLE_ROW}"] = "title"
     sheet.cells[f"A{L.TITLE_ROW + 1}"] = SUBTITLE
     sheet.styles[f"A{L.TITLE_ROW + 1}"] = "subtitle"
-    _write_table(sheet, T, rows, T.top_left)
+    write_table(sheet, T, rows, T.top_left)
     names: dict[str, str] = {}
     for p, value in zip(L.DELARSRAPPORT_PARAMS, (year, None)):
         c, r, _c, _r = range_boundaries(p.cell)
@@ -186,14 +185,14 @@ def guidelines_table(sheet: NewSheet, year: int) -> None:
     out when the workbook has the table, or a Budgetår (the table's law rows follow the
     workbook's year, and a budget year would come first)."""
     from xlmodel.workbook import reserve_guidelines as G
-    from xlmodel.workbook.adopt_parts import _write_table
+    from xlmodel.workbook.adopt_parts import write_table
 
     top_left = f"A{L.UTREDNING_SPILL_ROW + 14}"
     spec = G.spec_for(sheet.name, top_left)
     rows, values = G.table_rows({}, year)
     sheet.cells[f"A{spec.header_row - 1}"] = G.TITLE
     sheet.styles[f"A{spec.header_row - 1}"] = "label"
-    _write_table(sheet, spec, [{k: (v if v != "" else None) for k, v in r.items()} for r in rows], top_left)
+    write_table(sheet, spec, [{k: (v if v != "" else None) for k, v in r.items()} for r in rows], top_left)
     value_col, kind_col = spec.col_letter("value"), spec.col_letter("kind")
     for i, (shown, style, kind) in enumerate(values):
         n = spec.header_row + 1 + i
