@@ -194,11 +194,11 @@ def test_parts_that_cannot_be_adopted_are_refused_by_name(tmp_path):
     book = tmp_path / "budget.xlsx"
     team_book(book)
     before = book.read_bytes()
-    for part in ("resursramar", "diagram", "balanskravsutredning"):
+    for part in ("resursramar", "uppfoljning"):
         bad = run_cli("anslut", book.name, "--delar", f"resultatbudget,{part}", cwd=tmp_path)
         assert bad.returncode == 2, bad.stdout
         assert f"delen '{part}' kan ännu inte anslutas" in bad.stderr
-        assert "ramtabell, resultatbudget, balanskrav" in bad.stderr
+        assert "ramtabell, resultatbudget, balanskrav, balanskravsutredning, diagram" in bad.stderr
     bad = run_cli("anslut", book.name, "--delar", "balanskrav", cwd=tmp_path)
     assert bad.returncode == 2 and "--balanskrav" in bad.stderr and "inget har ändrats" in bad.stderr
     bad = run_cli("anslut", book.name, "--delar", "resultatbudget", "--balanskrav", "Balans!A2:B5", cwd=tmp_path)

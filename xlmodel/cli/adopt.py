@@ -15,6 +15,8 @@ Exempel:
   xlmodel anslut budget_2026.xlsx --delar ramtabell --plats ramtabell=Budget!H2
   xlmodel anslut budget_2026.xlsx --delar resultatbudget,balanskrav \\
       --resultatbudget "RB!A2:E6" --mal "Mål!A2:G3" --balanskrav "Balans!A2:B6"
+  xlmodel anslut delarsrapport.xlsx --delar balanskravsutredning --rakenskapsar 2025 \\
+      --utredning "Utredning!B5:C12"
 
 Delarnas indatatabeller, namngivna parameterceller och utdatablad läggs till på nya blad
 efter arbetsbokens sista blad (Parametrar, Ramar, Förändringar, Ramtabell; finns redan ett
@@ -28,8 +30,14 @@ anger. --ramar fyller tabellen tblRamar ur ett område med två kolumner
 fyller tblResultatbudget (år, typ, nettoram, skatteintäkter, generella statsbidrag, och
 eventuellt finansiella intäkter, finansiella kostnader, orealiserade vinster och
 publicerat resultat), --mal de finansiella målen i tblMal, --balanskrav tblBalanskrav
-(år, balanskravsresultat; krävs för delen balanskrav). När indata är ifyllda räknas
-delarna fram direkt; annars visas vad som ska fyllas i före 'xlmodel regenerera'.
+(år, balanskravsresultat; krävs för delen balanskrav). Delen balanskravsutredning
+(delårsrapportens och årsredovisningens utredning, på ett nytt blad Balanskravsutredning)
+kräver --rakenskapsar; --utredning fyller tblUtredning med en rad per rad i utredningen
+(1–8, och 9 från 2024) och en kolumn (belopp), två (post, belopp) eller tre (nr, post,
+belopp). Delen diagram (diagrambladet över ramtabellen och återställningstabellen) kräver
+delarna ramtabell och balanskrav, nu eller tidigare, med indata ifyllda. När indata är
+ifyllda räknas delarna fram direkt; annars visas vad som ska fyllas i före 'xlmodel
+regenerera'.
 
 Slutkoder:
   0  delarna lades till (eller, med --torrkorning, kan läggas till)
@@ -47,7 +55,7 @@ def register(sub, formatter, add_help, completes, add_lock_options) -> None:
     completes(p.add_argument("file", metavar="BOK", help="arbetsboken (.xlsx/.xlsm)"), "workbook")
     completes(p.add_argument("--delar", "--parts", metavar="DELAR", dest="parts", required=True,
                              help="delarna att lägga till, kommaseparerade: ramtabell, resultatbudget, "
-                                  "balanskrav"), "none")
+                                  "balanskrav, balanskravsutredning, diagram"), "none")
     completes(p.add_argument("--ramar", "--frames", metavar="OMRÅDE", dest="frames_range", default=None,
                              help='nämnderna och förra årets ramar, t.ex. "Nämndramar!A2:B8"'), "none")
     completes(p.add_argument("--forandringar", "--förändringar", "--changes", metavar="OMRÅDE", dest="changes_range",
@@ -58,6 +66,10 @@ def register(sub, formatter, add_help, completes, add_lock_options) -> None:
                              help='de finansiella målen, t.ex. "Mål!A2:G3"'), "none")
     completes(p.add_argument("--balanskrav", metavar="OMRÅDE", dest="balanskrav_range", default=None,
                              help='balanskravsresultat per år, t.ex. "Balans!A2:B6"'), "none")
+    completes(p.add_argument("--utredning", metavar="OMRÅDE", dest="utredning_range", default=None,
+                             help='balanskravsutredningens belopp i lagens ordning, t.ex. "Utredning!B5:C12"'), "none")
+    completes(p.add_argument("--rakenskapsar", "--räkenskapsår", "--fiscal-year", metavar="ÅR", dest="fiscal_year",
+                             default=None, help="balanskravsutredningens räkenskapsår, t.ex. 2025"), "none")
     completes(p.add_argument("--budgetar", "--budgetår", "--year", metavar="ÅR", dest="year", default=None,
                              help="budgetåret, t.ex. 2026"), "none")
     completes(p.add_argument("--index", metavar="SATS", dest="index_rate", default=None,
@@ -83,6 +95,9 @@ def _options(args: argparse.Namespace):
     year = None
     if args.year is not None:
         year = convert(args.year, Param("Budgetar", "", "", "--budgetar", "year"), rule="anslut")
+    fiscal_year = None
+    if args.fiscal_year is not None:
+        fiscal_year = convert(args.fiscal_year, Param("Rakenskapsar", "", "", "--rakenskapsar", "year"), rule="anslut")
     rate = parse_rate(args.index_rate, argument="--index", rule="anslut") if args.index_rate is not None else None
     source = args.index_source
     if rate is not None and not (source or "").strip():
@@ -106,13 +121,16 @@ def _options(args: argparse.Namespace):
                                  ("--forandringar", args.changes_range, "ramtabell"),
                                  ("--resultatbudget", args.resultatbudget_range, "resultatbudget"),
                                  ("--mal", args.goals_range, "resultatbudget"),
-                                 ("--balanskrav", args.balanskrav_range, "balanskrav")):
+                                 ("--balanskrav", args.balanskrav_range, "balanskrav"),
+                                 ("--utredning", args.utredning_range, "balanskravsutredning"),
+                                 ("--rakenskapsar", args.fiscal_year, "balanskravsutredning")):
         if value is not None and part not in parts:
             raise InputError(f"{option} fyller delen {part}, som inte finns i --delar", rule="anslut", argument=option)
     return AdoptOptions(places=places, parts=parts, frames_range=args.frames_range, changes_range=args.changes_range,
                         year=year, index_rate=rate, index_source=source,
                         resultatbudget_range=args.resultatbudget_range, goals_range=args.goals_range,
-                        balanskrav_range=args.balanskrav_range)
+                        balanskrav_range=args.balanskrav_range, fiscal_year=fiscal_year,
+                        utredning_range=args.utredning_range)
 
 
 def cmd_adopt(args: argparse.Namespace) -> int:
@@ -137,14 +155,16 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     verb = "skulle få" if args.dry_run else "har fått"
     lines = [f"{args.file} {verb} {'delen' if len(opts.parts) == 1 else 'delarna'} {', '.join(opts.parts)}:"]
     lines.append("  nya blad: " + ", ".join(result.sheets))
-    lines.append("  tabeller: " + ", ".join(result.tables))
+    if result.tables:  # the chart sheet alone adds none
+        lines.append("  tabeller: " + ", ".join(result.tables))
     lines.append("  namngivna celler: " + ", ".join(result.names))
     lines += [f"  ifyllt: {f}" for f in result.filled]
     lines += [f"  {n}" for n in result.todo_notes]
     if result.todo:
         lines.append("  att fylla i, sedan 'xlmodel regenerera " + args.file + "':")
         lines += [f"    - {t}" for t in result.todo]
-    words = {"ramtabell": "ramtabellen", "resultatbudget": "resultatbudgeten", "balanskrav": "återställningstabellen"}
+    words = {"ramtabell": "ramtabellen", "resultatbudget": "resultatbudgeten", "balanskrav": "återställningstabellen",
+             "balanskravsutredning": "balanskravsutredningen", "diagram": "diagrammen"}
     what = [words[p] for p in opts.parts]
     what_text = " och ".join([", ".join(what[:-1]), what[-1]] if len(what) > 1 else what)
     if result.todo:
@@ -152,7 +172,8 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     elif args.dry_run:
         lines.append(f"  {what_text} räknas fram när boken sparas")
     else:
-        lines.append(f"  {what_text} {'räknad' if len(what) == 1 else 'räknade'}: {result.computed} celler skrivna")
+        plural = len(what) > 1 or what == ["diagrammen"]
+        lines.append(f"  {what_text} {'räknade' if plural else 'räknad'}: {result.computed} celler skrivna")
     if result.backup:
         lines.append(f"  säkerhetskopia: {result.backup}")
     lines.append("  " + result.excel_note)

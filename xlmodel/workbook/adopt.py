@@ -20,8 +20,11 @@ Parts ``anslut`` adds (``ADOPTABLE``; any other part is refused with that list):
 frame table (``ramtabell``: tblRamar, tblForandringar, the parameters Budgetar,
 Standardindex, AviseratIndex, Nettoram with tblIndex, and the Ramtabell sheet), the
 resultatbudget with the financial goals and the balanskrav with the restoration ledger
-(``adopt_parts``), on new sheets or, with ``--plats resultatbudget=Budget!H2``, on a
-sheet of the team's from that cell where the cells it needs are free (``adopt_place``:
+(``adopt_parts``), the delårsrapport's balanskravsutredning (``adopt_utredning``: always
+on a new sheet Balanskravsutredning, its formulas point at the lines there) and the chart
+sheet over the frame table and the ledger (``adopt_charts``: both parts needed, now or
+before; a new sheet Diagram with the charts' drawing); on new sheets or, with
+``--plats resultatbudget=Budget!H2``, on a sheet of the team's from that cell where the cells it needs are free (``adopt_place``:
 refused, nothing written, when they touch the team's filled or merged cells, an Excel
 Table or another part's block). The frame table's output block is found by its defined name
 (``block_names.FRAMETABLE``, ``xlmodel_Ramtabell``): on a new sheet Ramtabell (or
@@ -55,7 +58,7 @@ from xlmodel.xlsx.refs import get_column_letter, quote_sheet, range_boundaries
 RULE = "anslut"
 
 # The parts anslut can add (name as in parts.PARTS).
-ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav")
+ADOPTABLE = ("ramtabell", "resultatbudget", "balanskrav", "balanskravsutredning", "diagram")
 # The parts --plats can place, each on a sheet of the team's (only where the cells it
 # needs are free: adopt_place) or on a new sheet of the name given, from the cell given.
 PLACEABLE = ("ramtabell", "resultatbudget", "balanskrav")
@@ -72,6 +75,8 @@ class AdoptOptions:
     resultatbudget_range: str | None = None  # "RB!A2:E6": år, typ, nettoram, skatteintäkter, statsbidrag (…)
     goals_range: str | None = None         # "Mål!A2:G3": the financial goals (tblMal's seven inputs)
     balanskrav_range: str | None = None    # "Balans!A2:B6": år, balanskravsresultat (…)
+    fiscal_year: int | None = None         # Räkenskapsår of the balanskravsutredning
+    utredning_range: str | None = None     # "Utredning!C5:C12": the utredning's amounts (post, nr optional)
     places: dict[str, tuple[str, str]] = field(default_factory=dict)  # part -> (sheet, top-left cell) of its block
 
 
@@ -363,7 +368,11 @@ def conf_sheet(taken: set[str]) -> NewSheet | None:
     return sheet
 
 
-def excel_note(path: Path) -> str:
+def excel_note(path: Path, frame_table: bool = True) -> str:
+    """What Excel needs; ``frame_table``: the workbook has the frame table (else the
+    button recomputes the other parts' cells, e.g. the balanskravsutredning's)."""
+    if not frame_table:
+        return excel_note(path).replace("räknas ramtabellen om", "räknas de beräknade cellerna om")
     if path.suffix.lower() == ".xlsm":
         return ("Excel: funktionerna och knappen \"Uppdatera ramtabell\" kräver xlwings tillägg och att makrona "
                 f"importeras: kör 'xlmodel excel installera {path.name}' på en Windows-dator med Excel.")
@@ -391,6 +400,7 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
     existing = set(cells.sheet_names())   # the team's worksheets: a part --plats puts there is written into it
     package_sheets = {s.name for s in pkg.sheets}
     sheets: list[NewSheet] = []
+    charts: NewSheet | None = None                 # the chart sheet, filled from the first draft
     placed: list[tuple[str, str, NewSheet]] = []   # (part, its cell, its cells) on a sheet of the team's
     names: dict[str, str] = {}
     for part in opts.parts:
@@ -407,6 +417,18 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
             sheets += new
             names.update(new_names)
             result.filled.append("ramtabellens indatatabeller fanns redan; ramtabellens utdata har lagts till")
+            continue
+        if part == "diagram":
+            # The chart sheet owns no table: it is there when its sheet or its blocks' names are.
+            from xlmodel.workbook import adopt_charts
+            from xlmodel.workbook.holding import parts_in
+
+            if any(p.name == "diagram" for p in parts_in(cells)[1]):
+                raise InputError("arbetsboken har redan delen diagram (bladet Diagram eller dess namn finns); inget "
+                                 "har ändrats", rule=RULE, argument="--delar")
+            adopt_charts.check_prerequisites(present, opts.parts)
+            charts = adopt_charts.charts_sheet(taken)
+            sheets.append(charts)
             continue
         if part in present:
             raise InputError(f"arbetsboken har redan delen {part} (dess tabeller finns); inget har ändrats",
@@ -436,6 +458,12 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
             else:
                 sheets.append(ledger_sheet)
             names[block_names.BALANSKRAV] = block_names.name_value(name, f"{anchor}:{anchor}")
+        elif part == "balanskravsutredning":
+            from xlmodel.workbook.adopt_utredning import utredning_sheet
+
+            made, made_names = utredning_sheet(cells, opts, taken, result)
+            sheets.append(made)
+            names.update(made_names)
     if {"ramtabell", "resultatbudget"} <= set(opts.parts) and "Nettoram" in names:
         result.todo_notes.append(f"verksamhetens nettoram för budgetåret i cellen {names['Nettoram']} (namnet "
                                  "Nettoram) är tom: skriv in resultatbudgetens nettoram där, så stäms ramtabellen "
@@ -477,6 +505,14 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
                             if any(t.name == L.BALANSKRAV_TABLE.table for t in s.tables))
         extent = add_ledger(draft, ledger_sheet)
         names[block_names.BALANSKRAV] = block_names.name_value(ledger_sheet.name, extent)
+    if charts is not None:
+        from xlmodel.workbook import adopt_charts
+
+        for n in (chart_names := adopt_charts.fill(draft, charts)):
+            if n.casefold() in defined:
+                raise InputError(f"arbetsboken har redan namnet {n}; ta bort eller byt namn på det först "
+                                 "(inget har ändrats)", rule=RULE, argument=n)
+        names.update(chart_names)
     # A part on a sheet of the team's: the area it needs must be free (after the ledger is
     # known: its spill is part of it); parts on the same sheet become one set of cells.
     areas = adopt_place.check_all(cells, pkg, placed, {**others, **adopt_place.planned_blocks(draft)} if placed else others)
@@ -499,7 +535,7 @@ def plan_adoption(pkg: Any, opts: AdoptOptions, path: Path) -> tuple[Any, AdoptR
     new = adopt_place.write_placed(add_sheets(styled, sheets, names), list(own.values()))
     result.sheets = [s.name for s in sheets]
     result.names = list(names)
-    result.excel_note = excel_note(path)
+    result.excel_note = excel_note(path, "ramtabell" in opts.parts or "ramtabell" in present)
     if not result.todo:
         from xlmodel.workbook.regenerate import regenerate_package
 

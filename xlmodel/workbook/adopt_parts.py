@@ -89,7 +89,7 @@ def rows_from_range(cells: Any, text: str, option: str, spec: L.InputTable,
     return out
 
 
-def _write_table(sheet: NewSheet, spec: L.InputTable, rows: list[dict[str, Any]], top_left: str,
+def write_table(sheet: NewSheet, spec: L.InputTable, rows: list[dict[str, Any]], top_left: str,
                  spare: int = 0) -> None:
     from xlmodel.xlsx.add_sheets import NewTable
     from xlmodel.workbook.house_styles import input_style
@@ -134,11 +134,11 @@ def resultatbudget_sheet(cells: Any, opts: Any, name: str, result: Any, top_left
     if title_row < r0 and not own_sheet:
         sheet.cells[_cell(c0, title_row)] = T.title
         sheet.styles[_cell(c0, title_row)] = "title"
-    _write_table(sheet, T, years, _cell(c0, r0))
+    write_table(sheet, T, years, _cell(c0, r0))
     goal_row = max(G.header_row - T.header_row + r0, r0 + max(len(years), 1) + 3)
     sheet.cells[_cell(c0, goal_row - 1)] = "Finansiella mål"
     sheet.styles[_cell(c0, goal_row - 1)] = "label"
-    _write_table(sheet, G, goals, _cell(c0, goal_row))
+    write_table(sheet, G, goals, _cell(c0, goal_row))
     return sheet
 
 
@@ -166,11 +166,11 @@ def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: st
     if title_row < r0 - 1 and not own_sheet:  # the ledger's label stands on the row above the header
         sheet.cells[_cell(c0, title_row)] = T.title
         sheet.styles[_cell(c0, title_row)] = "title"
-    _write_table(sheet, T, years, _cell(c0, r0), spare=BALANSKRAV_SPARE_ROWS)
+    write_table(sheet, T, years, _cell(c0, r0), spare=BALANSKRAV_SPARE_ROWS)
     frister_row = max(S.header_row - T.header_row + r0, r0 + len(years) + BALANSKRAV_SPARE_ROWS + 3)
     sheet.cells[_cell(c0, frister_row - 1)] = "Sista år som planen anger för att återställa ett underskott"
     sheet.styles[_cell(c0, frister_row - 1)] = "label"
-    _write_table(sheet, S, [], _cell(c0, frister_row))
+    write_table(sheet, S, [], _cell(c0, frister_row))
     if own_sheet:
         sheet.widths.clear()
         return sheet, anchor

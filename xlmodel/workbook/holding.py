@@ -70,8 +70,11 @@ def parts_in(cells: Any) -> tuple[str | None, tuple[parts.Part, ...]]:
 
 def _has_charts(cells: Any) -> bool:
     """The chart sheet owns no input table: a team's book with the frame table and the
-    balanskrav (``xlmodel anslut``) holds it only if it has the sheet or its blocks' names."""
+    balanskrav (``xlmodel anslut``) holds it only if it has its blocks' names, or a sheet
+    Diagram with the frames block's header row (a team sheet of that name is the team's)."""
     from xlmodel.workbook import block_names
     from xlmodel.workbook.layout import SHEET_CHARTS
+    from xlmodel.workbook.signatures import CHARTS, carries
 
-    return SHEET_CHARTS in cells.sheet_names() or block_names.read_block(cells, block_names.DIAGRAM_FRAMES) is not None
+    return (block_names.read_block(cells, block_names.DIAGRAM_FRAMES) is not None
+            or carries(cells, SHEET_CHARTS, CHARTS))

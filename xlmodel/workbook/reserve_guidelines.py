@@ -239,6 +239,20 @@ def build(book, source, sheet: str, top_left: str, year: int) -> None:
                 raise InputError(f"riktlinje nr {r['nr']} förekommer två gånger", rule=RULE, argument="Nr").at(*at)
             value = _typed_value(row, raw.rows[r["_row"]].get("value"), raw.where(r, "value"))
             given[r["nr"]] = {"value": value, "source": r["source"] or ""}
+    rows, values = table_rows(given, year)
+    book.write(sheet, f"A{spec.header_row - 1}", TITLE, "label")
+    book.input_table(spec, rows)
+    value_col, kind_col = spec.col_letter("value"), spec.col_letter("kind")
+    for i, (shown, style, kind) in enumerate(values):
+        n = spec.header_row + 1 + i
+        book.write(sheet, f"{value_col}{n}", shown, style)
+        book.write(sheet, f"{kind_col}{n}", kind, "text")
+
+
+def table_rows(given: dict[int, dict[str, Any]], year: int) -> tuple[list[dict[str, Any]], list[tuple[Any, str, str]]]:
+    """The table's rows (nr, label, source) and, per row, (the value shown, its style, its
+    kind): the local rows from ``given`` (nr -> value, source; blank = the default), the
+    law rows for ``year``. Used by ``build`` and by ``xlmodel anslut``."""
     rows, values = [], []
     for row in R.ROWS:
         if row.local:
@@ -254,10 +268,4 @@ def build(book, source, sheet: str, top_left: str, year: int) -> None:
             style = "rate" if row.kind == "rate" else "year"
         rows.append({"nr": row.nr, "label": row.label, "source": src})
         values.append((shown, style, R.LOCAL if row.local else R.LAW))
-    book.write(sheet, f"A{spec.header_row - 1}", TITLE, "label")
-    book.input_table(spec, rows)
-    value_col, kind_col = spec.col_letter("value"), spec.col_letter("kind")
-    for i, (shown, style, kind) in enumerate(values):
-        n = spec.header_row + 1 + i
-        book.write(sheet, f"{value_col}{n}", shown, style)
-        book.write(sheet, f"{kind_col}{n}", kind, "text")
+    return rows, values

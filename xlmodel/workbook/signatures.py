@@ -78,6 +78,13 @@ def find_sheet(cells: Any, which: str) -> str | None:
     return answer
 
 
+def carries(cells: Any, sheet: str, which: str) -> bool:
+    """True when ``sheet`` has the part's header shape (``which``: FRAMETABLE or CHARTS)."""
+    row, probe = _frametable_probe() if which == FRAMETABLE else _charts_probe()
+    return sheet in cells.sheet_names() and _matches(_row_values(cells, sheet, row, max(c for c, _t, _p in probe)),
+                                                     probe)
+
+
 def _row_values(cells: Any, sheet: str, row: int, last_col: int) -> dict[int, Any]:
     rows = getattr(cells, "cells_in_rows", None)
     if rows is not None:

@@ -17,8 +17,11 @@ from xlmodel.xlsx.refs import get_column_letter, range_boundaries
 RULE = "anslut"
 
 
-def range_rows(cells: Any, text: str, option: str) -> tuple[str, list[tuple[int, list[tuple[str, Any]]]]]:
-    """The cells of "Blad!A2:B8" row by row: (sheet, [(sheet row, [(ref, value)])]); blank rows left out."""
+def range_rows(cells: Any, text: str, option: str, *,
+               keep_blank: bool = False) -> tuple[str, list[tuple[int, list[tuple[str, Any]]]]]:
+    """The cells of "Blad!A2:B8" row by row: (sheet, [(sheet row, [(ref, value)])]); blank
+    rows left out unless ``keep_blank`` (a range whose every row is a line, e.g. the
+    balanskravsutredning's, where a blank amount is zero)."""
     sheet, sep, ref = text.strip().rpartition("!")
     sheet = sheet.strip()
     if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
@@ -41,7 +44,7 @@ def range_rows(cells: Any, text: str, option: str) -> tuple[str, list[tuple[int,
     for r in range(min_row, max_row + 1):
         row = [(f"{get_column_letter(c)}{r}", cells.value(sheet, f"{get_column_letter(c)}{r}"))
                for c in range(min_col, max_col + 1)]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for _ref, v in row):
+        if not keep_blank and all(v is None or (isinstance(v, str) and not v.strip()) for _ref, v in row):
             continue
         rows.append((r, row))
     return sheet, rows

@@ -47,6 +47,10 @@ REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 
+REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
+REL_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 REL_METADATA = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata"
 CT_METADATA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
 # The cell metadata that marks a formula as a dynamic array (Excel 365), as Excel and
@@ -89,6 +93,15 @@ class NewFormula:
 
 
 @dataclass
+class NewDrawing:
+    """The charts of a new sheet: its drawing part as XlsxWriter writes it (anchors and
+    frames, each naming its chart by a relationship id) and each chart's XML by that id."""
+
+    drawing: bytes
+    charts: dict[str, bytes] = field(default_factory=dict)   # relationship id in the drawing -> chart XML
+
+
+@dataclass
 class NewSheet:
     name: str
     cells: dict[str, Value | NewFormula] = field(default_factory=dict)   # "A1" -> value
@@ -97,6 +110,7 @@ class NewSheet:
     # "A1" -> cellXfs index (``new_styles.add_styles``); a caller may hold its own style
     # names here until it has the indexes, and passes only ints to ``add_sheets``.
     styles: dict[str, int | str] = field(default_factory=dict)
+    drawing: NewDrawing | None = None
 
 
 def check_sheet_name(name: str) -> str | None:
@@ -163,7 +177,8 @@ def _cell_xml(ref: str, value: Value | NewFormula, style: int | str | None = Non
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def sheet_xml(sheet: NewSheet, table_rel_ids: list[str], cm: int | None = None) -> bytes:
+def sheet_xml(sheet: NewSheet, table_rel_ids: list[str], cm: int | None = None,
+              drawing_rel_id: str | None = None) -> bytes:
     by_row: dict[int, list[tuple[int, str, Value | NewFormula]]] = {}
     for ref in {**sheet.styles, **sheet.cells}:
         col, row, _c, _r = range_boundaries(ref)
@@ -183,9 +198,9 @@ def sheet_xml(sheet: NewSheet, table_rel_ids: list[str], cm: int | None = None) 
     if sheet.widths:
         cols = "<cols>" + "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>'
                                   for c, w in sorted(sheet.widths.items())) + "</cols>"
-    parts = ""
+    parts = f'<drawing r:id="{drawing_rel_id}"/>' if drawing_rel_id else ""   # before tableParts, as the schema orders them
     if table_rel_ids:
-        parts = (f'<tableParts count="{len(table_rel_ids)}">'
+        parts += (f'<tableParts count="{len(table_rel_ids)}">'
                  + "".join(f'<tablePart r:id="{rid}"/>' for rid in table_rel_ids) + "</tableParts>")
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}"><dimension ref="{dim}"/>'
@@ -325,9 +340,24 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
             next_table_id += 1
             table_rels.append((f"rId{i}", REL_TABLE, posixpath.relpath(tpart, posixpath.dirname(part))))
             overrides.append(f'<Override PartName="/{tpart}" ContentType="{CT_TABLE}"/>')
-        changes[part] = sheet_xml(sheet, [rid for rid, _t, _target in table_rels], cm)
-        if table_rels:
-            changes[rels_part_for(part)] = rels_xml(table_rels)
+        sheet_rels = list(table_rels)
+        drawing_rid = None
+        if sheet.drawing is not None:
+            drawing_rid = f"rId{len(sheet_rels) + 1}"
+            dpart = free_part(pkg, taken_parts, f"{wb_dir}/drawings" if wb_dir else "drawings", "drawing")
+            chart_rels = []
+            for crid, chart in sheet.drawing.charts.items():
+                cpart = free_part(pkg, taken_parts, f"{wb_dir}/charts" if wb_dir else "charts", "chart")
+                changes[cpart] = chart
+                chart_rels.append((crid, REL_CHART, posixpath.relpath(cpart, posixpath.dirname(dpart))))
+                overrides.append(f'<Override PartName="/{cpart}" ContentType="{CT_CHART}"/>')
+            changes[dpart] = sheet.drawing.drawing
+            changes[rels_part_for(dpart)] = rels_xml(chart_rels)
+            overrides.append(f'<Override PartName="/{dpart}" ContentType="{CT_DRAWING}"/>')
+            sheet_rels.append((drawing_rid, REL_DRAWING, posixpath.relpath(dpart, posixpath.dirname(part))))
+        changes[part] = sheet_xml(sheet, [rid for rid, _t, _target in table_rels], cm, drawing_rid)
+        if sheet_rels:
+            changes[rels_part_for(part)] = rels_xml(sheet_rels)
         n = 1
         while f"rId{n}" in rel_ids:
             n += 1

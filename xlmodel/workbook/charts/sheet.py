@@ -176,11 +176,18 @@ def build_charts(book, table, ledger) -> None:
     book.widths(L.CHARTS_LAYOUT)
     ws.set_column(6, 6 + len(ledger.deficits), L.CHART_DEFICIT_WIDTH)
     ws.set_row(r0_header := _origin(L.CHART_FRAMES_TOP_LEFT)[1] - 1, 32)
+    draw_charts(book.wb, ws, s, table.year, sum(1 for r in table.rows if r.parent is None), ledger)
+
+
+def draw_charts(wb, ws, s: str, year: int, n: int, ledger) -> None:
+    """The three charts on XlsxWriter's sheet ``ws`` (named ``s``) of workbook ``wb``,
+    over the two blocks at the layout's places: ``n`` nämnder of the budget ``year``, the
+    ledger's deficits and years. The builder draws them on the Diagram sheet; ``xlmodel
+    anslut`` draws them in a scratch workbook and takes the chart parts from it."""
     c0, r0 = _origin(L.CHART_FRAMES_TOP_LEFT)
-    n = sum(1 for r in table.rows if r.parent is None)
     years = ledger.last_year - ledger.first_year + 1
     first, last = r0, r0 + n  # zero-based rows for XlsxWriter: header at r0-1
-    chart = book.wb.add_chart({"type": "bar"})
+    chart = wb.add_chart({"type": "bar"})
     for k, color in ((1, "#9DC3E6"), (2, "#2E75B6")):
         chart.add_series({
             "name": [s, r0 - 1, c0 - 1 + k],
@@ -188,7 +195,7 @@ def build_charts(book, table, ledger) -> None:
             "values": [s, first, c0 - 1 + k, last - 1, c0 - 1 + k],
             "fill": {"color": color},
         })
-    chart.set_title({"name": f"Budgetram per nämnd {table.year - 1} och {table.year}, mkr"})
+    chart.set_title({"name": f"Budgetram per nämnd {year - 1} och {year}, mkr"})
     chart.set_x_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
@@ -196,7 +203,7 @@ def build_charts(book, table, ledger) -> None:
     ws.insert_chart(f"A{r0 + max(n, years) + 3}", chart)
     bc0, br0 = _origin(L.CHART_BURNDOWN_TOP_LEFT)
     if ledger.deficits:  # a plan without deficits (a new plan) has nothing to draw here: no empty chart
-        burn = book.wb.add_chart({"type": "column"})
+        burn = wb.add_chart({"type": "column"})
         for j, d in enumerate(ledger.deficits):
             burn.add_series({
                 "name": [s, br0 - 1, bc0 + j],
@@ -208,7 +215,7 @@ def build_charts(book, table, ledger) -> None:
         burn.set_size({"width": 620, "height": 420})
         # Below the frame chart (420 px ≈ 21 rows of 20 px), not beside it: they would overlap.
         ws.insert_chart(f"A{r0 + max(n, years) + 3 + 23}", burn)
-    change = book.wb.add_chart({"type": "bar"})
+    change = wb.add_chart({"type": "bar"})
     change.add_series({
         "name": [s, r0 - 1, c0 + 2],
         "categories": [s, first, c0 - 1, last - 1, c0 - 1],
@@ -216,7 +223,7 @@ def build_charts(book, table, ledger) -> None:
         "fill": {"color": "#2E75B6"},
         "data_labels": {"value": True, "num_format": "0.0%"},
     })
-    change.set_title({"name": f"Förändring av budgetram {table.year - 1}–{table.year} per nämnd, %"})
+    change.set_title({"name": f"Förändring av budgetram {year - 1}–{year} per nämnd, %"})
     change.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True}})
     change.set_y_axis({"reverse": True})
     change.set_legend({"none": True})
