@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.team_book import TeamBook
 from test_adopt import parts_of, run_cli, validate_json
 from test_adopt_parts import check_kept, team_book
 
@@ -112,23 +113,11 @@ def test_adopt_the_charts_with_both_parts_into_an_xlsxwriter_book(tmp_path):
 
 
 def test_the_charts_after_the_parts_and_beside_a_team_sheet_named_diagram(tmp_path):
-    import xlsxwriter
-
-    from test_adopt import COMMITTEES
-    from test_adopt_parts import BALANCE
-
     book = tmp_path / "budget.xlsx"
-    wb = xlsxwriter.Workbook(str(book))
-    ws = wb.add_worksheet("Nämndramar")
-    for i, (name, frame) in enumerate(COMMITTEES, 2):
-        ws.write(f"A{i}", name)
-        ws.write_number(f"B{i}", float(frame))
-    bal = wb.add_worksheet("Balans")
-    for i, (year, result) in enumerate(BALANCE, 2):
-        bal.write(f"A{i}", year)
-        bal.write_number(f"B{i}", result)
-    wb.add_worksheet("Diagram").write("A1", "teamets egna diagram")
-    wb.close()
+    with TeamBook(book) as team:
+        team.frames()
+        team.balance()
+        team.sheet("Diagram").write("A1", "teamets egna diagram")
     assert adopt(book, "ramtabell,balanskrav").returncode == 0
     before = parts_of(book)
     run = adopt(book, "diagram")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.team_book import TeamBook
 from test_adopt import parts_of, run_cli, validate_json
 from test_adopt_parts import check_kept, style_of
 
@@ -35,20 +36,17 @@ LINES = [(1, "Årets resultat", 120.0), (2, "Realisationsvinster", -5.0), (3, "U
 def team_book(path: Path, *, extra_sheet: str | None = None) -> None:
     """A controller's book: the utredning typed on 'Utredning' (A5:C12) with =BALANSKRAV()
     in an ordinary cell (cached value)."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("Utredning")
-    ws.write_row(3, 0, ["Nr", "Post", "Belopp"])
-    for i, (nr, label, amount) in enumerate(LINES, 5):
-        ws.write(f"A{i}", nr)
-        ws.write(f"B{i}", label)
-        if amount is not None:
-            ws.write_number(f"C{i}", amount)
-    ws.write_formula("E5", "=BALANSKRAV(C5,C6,C7,C8,C9,C10,C11,C12)", None, 87.0)
-    if extra_sheet:
-        wb.add_worksheet(extra_sheet).write("A1", "teamets eget blad")
-    wb.close()
+    with TeamBook(path) as team:
+        ws = team.sheet("Utredning")
+        ws.write_row(3, 0, ["Nr", "Post", "Belopp"])
+        for i, (nr, label, amount) in enumerate(LINES, 5):
+            ws.write(f"A{i}", nr)
+            ws.write(f"B{i}", label)
+            if amount is not None:
+                ws.write_number(f"C{i}", amount)
+        ws.write_formula("E5", "=BALANSKRAV(C5,C6,C7,C8,C9,C10,C11,C12)", None, 87.0)
+        if extra_sheet:
+            team.sheet(extra_sheet).write("A1", "teamets eget blad")
 
 
 def adopt(path: Path, *extra: str):
@@ -218,22 +216,14 @@ def test_with_the_frame_table_in_the_same_run(tmp_path):
     """The utredning and the frame table together: the reserve guidelines follow the
     workbook's first year (a Budgetår), so the utredning's table leaves them out and uses
     the defaults; both parts validate."""
-    from test_adopt import COMMITTEES
-
-    import xlsxwriter
-
     book = tmp_path / "bok.xlsx"
-    wb = xlsxwriter.Workbook(str(book))
-    ws = wb.add_worksheet("Nämndramar")
-    for i, (name, frame) in enumerate(COMMITTEES, 2):
-        ws.write(f"A{i}", name)
-        ws.write_number(f"B{i}", float(frame))
-    ut = wb.add_worksheet("Utredning")
-    for i, (_nr, _label, amount) in enumerate(LINES, 5):
-        if amount is not None:
-            ut.write_number(f"C{i}", amount)
-    ut.write(f"D{5}", "egen anteckning")
-    wb.close()
+    with TeamBook(book) as team:
+        team.frames()
+        ut = team.sheet("Utredning")
+        for i, (_nr, _label, amount) in enumerate(LINES, 5):
+            if amount is not None:
+                ut.write_number(f"C{i}", amount)
+        ut.write("D5", "egen anteckning")
     before = parts_of(book)
     run = run_cli("anslut", book.name, "--delar", "ramtabell,balanskravsutredning", "--ramar", "Nämndramar!A2:B8",
                   "--budgetar", "2026", "--index", "3,1 %", "--indexkalla", "SKR", "--rakenskapsar", "2023",
