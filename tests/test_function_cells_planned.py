@@ -105,3 +105,52 @@ def test_the_validation_of_a_whole_book_is_unchanged_by_planning(book, monkeypat
     assert [f.model_dump() for f in planned[0]] == [f.model_dump() for f in unplanned[0]]
     assert planned[1] == unplanned[1]
     assert any(f.rule == "funktionscell.inaktuell" for f in planned[0])
+
+
+def _quick_book(path: Path) -> Path:
+    """A formula filled down with the cached values a reader of the quick comparison
+    must not take for agreeing: a date-formatted cell (its value is a date), an array
+    formula, a value a little off the double (close, not equal), a
+    stale value, a text; and plain agreeing cells around them."""
+    import xlsxwriter
+
+    import udfs
+
+    wb = xlsxwriter.Workbook(str(path))
+    date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws = wb.add_worksheet("Blad1")
+    for r in range(1, ROWS + 1):
+        # halves and quarters: every sum is exact, so a writer's digits read back as the double
+        ws.write_number(r - 1, 0, 100.5 * r)
+        ws.write_number(r - 1, 1, -3.25 * r)
+        right = udfs.BALANSKRAV(100.5 * r, -3.25 * r)
+        cached = {3: right + 1, 4: right * (1 + 1e-12), 5: "text"}.get(r, right)
+        fmt = date_format if r == 6 else None
+        if r == 7:
+            ws.write_array_formula(r - 1, 2, r - 1, 2, f"{{=BALANSKRAV(A{r},B{r})}}", None, right)
+        else:
+            ws.write_formula(r - 1, 2, f"=BALANSKRAV(A{r},B{r})", fmt, cached)
+    wb.close()
+    return path
+
+
+def test_the_quick_comparison_is_taken_only_where_it_would_find_nothing(tmp_path, monkeypatch):
+    path = _quick_book(tmp_path / "snabb.xlsx")
+    cells = PackageCells.open(path)
+    wb = Workbook(cells)
+    parsed = FilledDown()
+    quick = set()
+    for sheet, c in F.function_cells(cells):
+        got = F.check_cell(cells, wb, sheet, c, parsed=parsed, quick=True)
+        full = F.check_cell(cells, Workbook(cells), sheet, c)
+        if got is None:
+            assert full.findings == [] and full.compared == 1, c.ref
+            quick.add(c.row)
+        else:
+            assert _outcome(got) == _outcome(full), c.ref
+    # 3 (stale), 4 (a little off), 5 (text), 6 (a date), 7 (an array formula) are compared in full
+    assert quick == set(range(1, ROWS + 1)) - {3, 4, 5, 6, 7}
+    found = F.check(PackageCells.open(path))
+    monkeypatch.setattr("xlmodel.workbook.function_cells.plan_call", lambda *a, **k: None)
+    assert found == F.check(PackageCells.open(path))
+    assert [f.cell for f in found[0]] == ["C3", "C5", "C6"] and found[1] == ROWS
