@@ -154,3 +154,31 @@ def test_the_quick_comparison_is_taken_only_where_it_would_find_nothing(tmp_path
     monkeypatch.setattr("xlmodel.workbook.function_cells.plan_call", lambda *a, **k: None)
     assert found == F.check(PackageCells.open(path))
     assert [f.cell for f in found[0]] == ["C3", "C5", "C6"] and found[1] == ROWS
+
+
+def _one_sheet(tmp_path: Path, rows: str, prefix: str) -> PackageCells:
+    from xlsx_fixtures import minimal_xlsx, sheet
+
+    path = tmp_path / "blad.xlsx"
+    path.write_bytes(minimal_xlsx(sheet(rows, prefix=prefix)))
+    return PackageCells.open(path, lazy=True)
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_a_sheet_is_searched_for_names_from_its_first_formula(tmp_path, prefix):
+    """A name in a cell's text is in no formula; a formula calling a function far down
+    the sheet (past the pieces it is read in) is found, in any case of its name."""
+    p = f"{prefix}:" if prefix else ""
+    values = "".join(
+        f'<{p}row r="{r}"><{p}c r="A{r}" t="inlineStr"><{p}is><{p}t>BALANSKRAV(B{r})</{p}t></{p}is></{p}c>'
+        f'<{p}c r="B{r}"><{p}v>{r}.5</{p}v></{p}c></{p}row>' for r in range(1, 3000))
+    assert len(values) > 4 * 64 * 1024
+    last = '<{p}row r="3000"><{p}c r="C3000"><{p}f>{f}</{p}f><{p}v>{v}</{p}v></{p}c></{p}row>'
+    plain = _one_sheet(tmp_path, values, prefix)
+    assert not F._sheet_may_call(plain.pkg, "Blad1") and F.check(plain) == ([], 0)
+    other = _one_sheet(tmp_path, values + last.format(p=p, f="SUM(B1:B2)", v="3"), prefix)
+    assert F.check(other) == ([], 0)  # (its last piece, with a formula, is searched: text there is a name too)
+    call = _one_sheet(tmp_path, values + last.format(p=p, f="_xludf.balanskrav(B2999)", v="2999.5"), prefix)
+    assert F._sheet_may_call(call.pkg, "Blad1") and F.check(call) == ([], 1)
+    stale = _one_sheet(tmp_path, values + last.format(p=p, f="BALANSKRAV(B2999)", v="1"), prefix)
+    assert [(f.rule, f.cell) for f in F.check(stale)[0]] == [("funktionscell.inaktuell", "C3000")]

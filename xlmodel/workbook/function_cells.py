@@ -134,14 +134,25 @@ def _sheet_may_call(pkg, sheet: str) -> bool:
     """Whether a sheet's XML mentions a function name at all (in any case), read in
     pieces so a big sheet is never held whole (the frame table of a large plan has
     none). A plain search of the lower-cased bytes: a case-insensitive pattern over
-    megabytes of XML costs more than reading the sheet."""
+    megabytes of XML costs more than reading the sheet.
+
+    Names are searched for from the piece where the first formula element may open
+    (``<f`` or a prefixed ``:f``, a superset): a formula's text follows its opening tag,
+    so a name before it is in no formula, and a sheet of plain values (the inputs a
+    team's function cells read) is passed over without lowering its bytes. A sheet that
+    mentions a name only outside formulas yields no function cell either way."""
     names = _lower_names()
-    keep = max(len(n) for n in names)  # a name split between two pieces is still found
+    keep = max(len(n) for n in names)  # a name (or a tag) split between two pieces is still found
     tail = b""
+    formulas = False
     for chunk in pkg.iter_part(pkg.sheet_part(sheet)):
-        data = tail + chunk.lower()
-        if any(n in data for n in names):
-            return True
+        data = tail + chunk
+        if not formulas:
+            formulas = b"<f" in data or b":f" in data
+        if formulas:
+            lowered = data.lower()
+            if any(n in lowered for n in names):
+                return True
         tail = data[-keep:]
     return False
 
