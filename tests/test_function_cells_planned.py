@@ -105,3 +105,80 @@ def test_the_validation_of_a_whole_book_is_unchanged_by_planning(book, monkeypat
     assert [f.model_dump() for f in planned[0]] == [f.model_dump() for f in unplanned[0]]
     assert planned[1] == unplanned[1]
     assert any(f.rule == "funktionscell.inaktuell" for f in planned[0])
+
+
+def _quick_book(path: Path) -> Path:
+    """A formula filled down with the cached values a reader of the quick comparison
+    must not take for agreeing: a date-formatted cell (its value is a date), an array
+    formula, a value a little off the double (close, not equal), a
+    stale value, a text; and plain agreeing cells around them."""
+    import xlsxwriter
+
+    import udfs
+
+    wb = xlsxwriter.Workbook(str(path))
+    date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws = wb.add_worksheet("Blad1")
+    for r in range(1, ROWS + 1):
+        # halves and quarters: every sum is exact, so a writer's digits read back as the double
+        ws.write_number(r - 1, 0, 100.5 * r)
+        ws.write_number(r - 1, 1, -3.25 * r)
+        right = udfs.BALANSKRAV(100.5 * r, -3.25 * r)
+        cached = {3: right + 1, 4: right * (1 + 1e-12), 5: "text"}.get(r, right)
+        fmt = date_format if r == 6 else None
+        if r == 7:
+            ws.write_array_formula(r - 1, 2, r - 1, 2, f"{{=BALANSKRAV(A{r},B{r})}}", None, right)
+        else:
+            ws.write_formula(r - 1, 2, f"=BALANSKRAV(A{r},B{r})", fmt, cached)
+    wb.close()
+    return path
+
+
+def test_the_quick_comparison_is_taken_only_where_it_would_find_nothing(tmp_path, monkeypatch):
+    path = _quick_book(tmp_path / "snabb.xlsx")
+    cells = PackageCells.open(path)
+    wb = Workbook(cells)
+    parsed = FilledDown()
+    quick = set()
+    for sheet, c in F.function_cells(cells):
+        got = F.check_cell(cells, wb, sheet, c, parsed=parsed, quick=True)
+        full = F.check_cell(cells, Workbook(cells), sheet, c)
+        if got is None:
+            assert full.findings == [] and full.compared == 1, c.ref
+            quick.add(c.row)
+        else:
+            assert _outcome(got) == _outcome(full), c.ref
+    # 3 (stale), 4 (a little off), 5 (text), 6 (a date), 7 (an array formula) are compared in full
+    assert quick == set(range(1, ROWS + 1)) - {3, 4, 5, 6, 7}
+    found = F.check(PackageCells.open(path))
+    monkeypatch.setattr("xlmodel.workbook.function_cells.plan_call", lambda *a, **k: None)
+    assert found == F.check(PackageCells.open(path))
+    assert [f.cell for f in found[0]] == ["C3", "C5", "C6"] and found[1] == ROWS
+
+
+def _one_sheet(tmp_path: Path, rows: str, prefix: str) -> PackageCells:
+    from xlsx_fixtures import minimal_xlsx, sheet
+
+    path = tmp_path / "blad.xlsx"
+    path.write_bytes(minimal_xlsx(sheet(rows, prefix=prefix)))
+    return PackageCells.open(path, lazy=True)
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_a_sheet_is_searched_for_names_from_its_first_formula(tmp_path, prefix):
+    """A name in a cell's text is in no formula; a formula calling a function far down
+    the sheet (past the pieces it is read in) is found, in any case of its name."""
+    p = f"{prefix}:" if prefix else ""
+    values = "".join(
+        f'<{p}row r="{r}"><{p}c r="A{r}" t="inlineStr"><{p}is><{p}t>BALANSKRAV(B{r})</{p}t></{p}is></{p}c>'
+        f'<{p}c r="B{r}"><{p}v>{r}.5</{p}v></{p}c></{p}row>' for r in range(1, 3000))
+    assert len(values) > 4 * 64 * 1024
+    last = '<{p}row r="3000"><{p}c r="C3000"><{p}f>{f}</{p}f><{p}v>{v}</{p}v></{p}c></{p}row>'
+    plain = _one_sheet(tmp_path, values, prefix)
+    assert not F._sheet_may_call(plain.pkg, "Blad1") and F.check(plain) == ([], 0)
+    other = _one_sheet(tmp_path, values + last.format(p=p, f="SUM(B1:B2)", v="3"), prefix)
+    assert F.check(other) == ([], 0)  # (its last piece, with a formula, is searched: text there is a name too)
+    call = _one_sheet(tmp_path, values + last.format(p=p, f="_xludf.balanskrav(B2999)", v="2999.5"), prefix)
+    assert F._sheet_may_call(call.pkg, "Blad1") and F.check(call) == ([], 1)
+    stale = _one_sheet(tmp_path, values + last.format(p=p, f="BALANSKRAV(B2999)", v="1"), prefix)
+    assert [(f.rule, f.cell) for f in F.check(stale)[0]] == [("funktionscell.inaktuell", "C3000")]

@@ -71,6 +71,11 @@ _cell = st.one_of(
     # typical cells: the first alternative of the scanner
     st.tuples(_STYLES, st.sampled_from(["", ' t="n"']), st.sampled_from(["<v>1.5</v>", "<v>-47.1</v>", "<v>0</v>",
                                                                         "<v>1E+3</v>", "<v></v>", "", None])),
+    # on either side of the plain number the scanner tells apart (reader._PLAIN_NUMBER)
+    st.tuples(_STYLES, st.sampled_from(["", ' t="n"']), st.sampled_from([
+        "<v>5.</v>", "<v>-0</v>", "<v>0012</v>", "<v>1e5</v>", "<v>12345678901234567890</v>",
+        "<v>123456789012345678901</v>", "<v>1.123456789012345678901</v>", "<v>-.5</v>", "<v> 7</v>",
+        "<f>A1*2</f><v>-0.25</v>", "<f>A1*2</f><v>2.5E-3</v>", "<f>A1*2</f><v>12345678901234567890.5</v>"])),
     st.tuples(_STYLES, st.just(' t="s"'), st.sampled_from(["<v>0</v>", "<v>1</v>"])),
     st.tuples(_STYLES, st.just(' t="str"'), st.sampled_from(["<f>A1&amp;\"x\"</f><v>a&lt;b</v>", "<v>_x000D_x</v>",
                                                               "<f>B1</f><v></v>"])),

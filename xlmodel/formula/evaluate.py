@@ -534,37 +534,33 @@ class CallPlan:
 
     def __init__(self, fn: Callable[..., Any], args: tuple) -> None:
         self.fn = fn
-        self.args = args  # (home sheet, row, col, row is relative, constant): home None for a constant
+        # (home sheet, row, col, row is relative, constant, column letters): home None
+        # for a constant
+        self.args = args
 
     def run(self, book: Workbook, dr: int) -> Any:
-        value = book.value
         sheet_cells = book.cells.cells  # the sheet's cells by reference: ``cell(s, ref)`` is ``cells(s).get(ref)``
-        letters = book._letters
         passed = []
         last_home = on_home = None
-        for home, r, c, relative, constant in self.args:
+        for home, r, c, relative, constant, letters in self.args:
             if home is None:
                 passed.append(constant)
                 continue
             row = r + dr * relative
             # ``book.value`` inlined for what nearly every argument cell is: missing (None)
             # or a number without a date format (its double); anything else through it.
-            got = letters.get(c)
-            if got is not None:
-                if home is not last_home:  # the arguments of a filled-down call are mostly on one sheet
-                    on_home, last_home = sheet_cells(home), home
-                found = on_home.get(f"{got}{row}")
-            else:
-                found = False
+            # A Cell's value is its item 3, its style item 6 (xlsx.reader.Cell).
+            if home is not last_home:  # the arguments of a filled-down call are mostly on one sheet
+                on_home, last_home = sheet_cells(home), home
+            found = on_home.get(f"{letters}{row}")
             if found is None:
                 passed.append(None)
                 continue
-            if found is not False:
-                v = found.value
-                if type(v) is Decimal and not (found.style and found.style in book.cells.date_styles()):
-                    passed.append(float(v))
-                    continue
-            x = value(home, row, c)
+            v = found[3]
+            if type(v) is Decimal and not (found[6] and found[6] in book.cells.date_styles()):
+                passed.append(float(v))
+                continue
+            x = book.value(home, row, c)
             passed.append(x if type(x) is float or x is None else _to_udf(x))
         result = self.fn(*passed)
         if isinstance(result, (list, tuple)):
@@ -596,11 +592,11 @@ def plan_call(book: Workbook, sheet: str, tree, udf_names: frozenset[str],
             home, r1, c1, r2, c2, ra1, ca1, ra2, ca2 = known
             if r1 != r2 or c1 != c2 or ra1 != ra2:
                 return None
-            args.append((home, r1, c1, ra1, None))
+            args.append((home, r1, c1, ra1, None, get_column_letter(c1)))
         elif kind is P.Lit and not isinstance(a.value, (Grid, Area)):
-            args.append((None, 0, 0, 0, _to_udf(a.value)))
+            args.append((None, 0, 0, 0, _to_udf(a.value), None))
         elif kind is P.Missing:
-            args.append((None, 0, 0, 0, None))
+            args.append((None, 0, 0, 0, None, None))
         else:
             return None
     fn = resolve(tree.name, len(args))

@@ -134,14 +134,25 @@ def _sheet_may_call(pkg, sheet: str) -> bool:
     """Whether a sheet's XML mentions a function name at all (in any case), read in
     pieces so a big sheet is never held whole (the frame table of a large plan has
     none). A plain search of the lower-cased bytes: a case-insensitive pattern over
-    megabytes of XML costs more than reading the sheet."""
+    megabytes of XML costs more than reading the sheet.
+
+    Names are searched for from the piece where the first formula element may open
+    (``<f`` or a prefixed ``:f``, a superset): a formula's text follows its opening tag,
+    so a name before it is in no formula, and a sheet of plain values (the inputs a
+    team's function cells read) is passed over without lowering its bytes. A sheet that
+    mentions a name only outside formulas yields no function cell either way."""
     names = _lower_names()
-    keep = max(len(n) for n in names)  # a name split between two pieces is still found
+    keep = max(len(n) for n in names)  # a name (or a tag) split between two pieces is still found
     tail = b""
+    formulas = False
     for chunk in pkg.iter_part(pkg.sheet_part(sheet)):
-        data = tail + chunk.lower()
-        if any(n in data for n in names):
-            return True
+        data = tail + chunk
+        if not formulas:
+            formulas = b"<f" in data or b":f" in data
+        if formulas:
+            lowered = data.lower()
+            if any(n in lowered for n in names):
+                return True
         tail = data[-keep:]
     return False
 
@@ -190,15 +201,32 @@ def check(cells, skip: frozenset[tuple[str, str]] = frozenset()) -> tuple[list[F
             from xlmodel.formula.evaluate import Workbook
 
             book = Workbook(cells)
-        result = check_cell(cells, book, sheet, c, parsed=parsed)
+        result = check_cell(cells, book, sheet, c, parsed=parsed, quick=True)
+        if result is None:
+            compared += 1  # planned, and the stored number is the function's double
+            continue
         findings.extend(result.findings)
         compared += result.compared
     return findings, compared
 
 
-def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record: bool = False) -> Checked:
+# A double at most this large is finite (no inf, no NaN: both fail the comparison).
+_LARGEST = 1.7976931348623157e308
+
+
+def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record: bool = False,
+               quick: bool = False) -> Checked | None:
     """One function cell. ``parsed``: the formulas already parsed in this workbook
-    (``template.FilledDown``), so a formula filled down a column is parsed once."""
+    (``template.FilledDown``), so a formula filled down a column is parsed once.
+
+    ``quick`` (``check``, which needs only the findings and the count): None for a
+    planned call whose result is a finite double and whose cell stores a number (no
+    date format, no array formula) that reads as that very double. The comparison
+    would find nothing: the stored number is within half a unit in the last place of
+    the double, ``repr`` of it (the expected value) too, and Excel's 15 digits move it
+    by at most 5e-15 relative, far inside ``_close``'s 1e-9. Nearly every cell of a
+    team's workbook is such a cell; the expected rows, the stored value at Excel's
+    precision and the ``Checked`` are then not made."""
     names = function_names()
     hit = parsed.find(c.formula, c.row, c.col) if parsed is not None else None
     plans = None  # the formula's CallPlan per sheet, kept with its tree in ``parsed``
@@ -236,6 +264,11 @@ def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record
         if ev is None:
             ev = Evaluation(book, sheet, c.row, c.col, names, _call, shift=(c.row - row0, 0), record=record)
         return _note(sheet, c, name, str(err), ev)
+    if (quick and ev is None and type(result) is float and -_LARGEST <= result <= _LARGEST
+            and c.formula_kind != "array" and "RESERVANVANDNING" not in called):
+        v = c.value
+        if type(v) is Decimal and float(v) == result and not (c.style and c.style in cells.date_styles()):
+            return None
     expected = _rows(result, book) if isinstance(result, (tuple, Grid)) else [[_as_stored(result)]]
     stored = cells.value_of(c)
     found = _compare(cells, sheet, c, name, expected, stored)

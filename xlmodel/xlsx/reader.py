@@ -258,15 +258,20 @@ def _scanner(prefix: bytes) -> re.Pattern[bytes]:
     every piece in its own group, so the common cell needs no further pattern.
 
     Groups: 1 column letters, 2 row digits, 3 ``s``, 4 ``t`` (never ``inlineStr``: its
-    content is ``<is>``), 5 formula text, 6 value text; then the general alternatives of
-    ``row_or_cell``: 7 row attributes, 8 cell attributes, 9 cell content. Anything the
+    content is ``<is>``), 5 formula text, 6 value text when it is a plain number
+    (``_PLAIN_NUMBER`` matches it whole), 7 any other value text; then the general
+    alternatives of ``row_or_cell``: 8 row attributes, 9 cell attributes, 10 cell
+    content. The plain number is told apart by the pattern itself (it must be followed
+    by the closing tag, else the other group takes the text), so the usual cached value
+    needs no second match. Anything the
     first alternative does not match exactly (other attributes such as ``cm``, a shared
     or array formula, ``<is>``, ``<v>`` before ``<f>``) is matched by the general ones,
     at the same position and with the same extent, and read as before."""
     p = re.escape(prefix)
     typical = (
         rb"<" + p + rb'c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="([a-z]{1,3})")?'
-        rb"(?:/>|>(?:<" + p + rb"f>([^<]*)</" + p + rb"f>)?(?:<" + p + rb"v>([^<]*)</" + p + rb"v>)?</" + p + rb"c>)"
+        rb"(?:/>|>(?:<" + p + rb"f>([^<]*)</" + p + rb"f>)?(?:<" + p + rb"v>(?:(" + _PLAIN_NUMBER.pattern + rb")|([^<]*))</" + p + rb"v>)?</"
+        + p + rb"c>)"
     )
     return re.compile(typical + rb"|" + patterns(prefix).row_or_cell.pattern, re.DOTALL)
 
@@ -297,28 +302,49 @@ def _iter_bytes(
     # Python-level __new__ that NamedTuple generates (a third of this loop's time on a
     # large sheet, bench/RESULTS.md). Column numbers by letters, styles and types by
     # their bytes: cached per sheet (the same ints and strs as computing them per cell).
+    # The typical cell's reference is its column's letters as text and its row's digits
+    # as text, each decoded once (a row's cells follow one another): the same str as
+    # decoding the two together.
     make = tuple.__new__
     C = Cell
     col_of: dict[bytes, int] = {}
+    typical_col: dict[bytes, tuple[int, str]] = {}
+    row_b = None  # the row digits of the last typical cell, and them as int and text
+    row_i, row_s = 0, ""
     style_of: dict[bytes | None, int] = {None: 0}
     kind_of: dict[bytes | None, str] = {None: "n"}
     for m in _scanner(pat.prefix).finditer(data, start, end):
-        letters, digits, s_raw, t_raw, f_raw, raw_b, row_attrs, c_attrs_raw, content = m.groups()
+        letters, digits, s_raw, t_raw, f_raw, plain_b, raw_b, row_attrs, c_attrs_raw, content = m.groups()
         if letters is not None:  # the typical cell, every part in a group
             count += 1
             if count > max_cells:
                 raise WorkbookError(f"bladet har fler än {max_cells} celler", path=where)
-            row = int(digits)
-            col = col_of.get(letters)
-            if col is None:
-                col = col_of[letters] = col_index(letters.decode("ascii"))
-            ref = (letters + digits).decode("ascii")
+            if digits != row_b:
+                row_b, row_i, row_s = digits, int(digits), digits.decode("ascii")
+            row = row_i
+            known = typical_col.get(letters)
+            if known is None:
+                text = letters.decode("ascii")
+                known = typical_col[letters] = (col_index(text), text)
+            col = known[0]
+            ref = known[1] + row_s
             style = style_of.get(s_raw)
             if style is None:
                 style = style_of[s_raw] = int(s_raw)
             kind = kind_of.get(t_raw)
             if kind is None:
                 kind = kind_of[t_raw] = t_raw.decode("ascii")
+            if plain_b is not None:
+                if kind == "n":
+                    # a plain number (nearly every value): what the branches below give for it
+                    value = dec(plain_b.decode("ascii"))
+                    if f_raw is None:
+                        yield make(C, (ref, row, col, value, None, kind, style, None, False))
+                    else:
+                        yield make(C, (ref, row, col, value, xml_text(f_raw) if f_raw else "", kind, style,
+                                       "normal", False))
+                    continue
+                raw_b = plain_b  # a shared string's index, a boolean: read below as any other text
             if f_raw is None:
                 if raw_b is None:
                     yield make(C, (ref, row, col, None, None, kind, style, None, False))
