@@ -244,7 +244,9 @@ class PackageCells:
         into an amount cell as a datetime, numbers at Excel's 15 digits)."""
         v = c.value
         if isinstance(v, Decimal):
-            if c.style and c.style in self.date_styles():
+            style = c.style
+            dates = self._date_styles  # date_styles() without its call once read: once per number read
+            if style and style in (dates if dates is not None else self.date_styles()):
                 # A date typed into the cell: Excel stores a serial number and marks the
                 # date only by its format. Return a datetime, as xlwings does, so an amount
                 # cell holding a date is refused on both paths (xlsx.styles).
