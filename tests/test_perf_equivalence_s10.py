@@ -6,7 +6,9 @@ eighth round) give what the code before them gave.
   shipped workbook (text, numbers, formulas, a date typed into an amount cell, missing
   cells), and ``read_table``'s rows through it are the rows read cell by cell;
 - ``RawTable.typed`` with its text and empty-cell shortcuts gives what ``convert`` gives
-  for every cell, texts that start with '#' (Excel's error values typed as text) included.
+  for every cell, texts that start with '#' (Excel's error values typed as text) included;
+- ``money.excel_precision`` (one rounding to 15 digits in a context) is the quantize to
+  15 - (adjusted() + 1) places it was: the same value and the same digits and exponent.
 """
 
 from __future__ import annotations
@@ -147,3 +149,44 @@ def test_typed_shortcuts_as_convert(spec, data):
             return ("annat", type(err).__name__, str(err))
 
     assert outcome(lambda: table.typed("regel")) == outcome(lambda: _typed_before(table, "regel"))
+
+
+# --------------------------------------------------------------------------- excel_precision
+
+def _excel_precision_before(x: Decimal) -> Decimal:
+    """money.excel_precision as it was before this round (a quantize per number)."""
+    from decimal import ROUND_HALF_UP
+
+    from xlmodel.money import ZERO
+
+    if not x.is_finite() or x == 0:
+        return x + ZERO
+    places = 15 - (x.adjusted() + 1)
+    y = x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return y.normalize() + ZERO if y == y.to_integral_value() else y.normalize()
+
+
+_numbers = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.tuples(st.integers(-(10**40), 10**40), st.integers(-340, 320)).map(lambda t: Decimal(t[0]).scaleb(t[1])),
+    st.tuples(st.integers(1, 40), st.integers(-340, 320), st.sampled_from("49"), st.booleans()).map(
+        lambda t: Decimal(("-" if t[3] else "") + t[2] + "9" * t[0] + f"E{t[1]}")),  # carries: 9,99…95 -> 10
+    st.sampled_from(["0", "-0", "0E-10", "-0.000", "9.779999999999999", "0.6517500000000001", "1E+308",
+                     "9.999999999999995E+307", "5E-324", "999999999999999.5", "0.1000000000000000055511151231257827",
+                     "1234567890123456789", "-2.5E-7"]).map(Decimal),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_numbers)
+def test_excel_precision_as_before(x):
+    from xlmodel.money import excel_precision
+
+    def outcome(f):
+        try:
+            y = f(x)
+            return "ok", y.as_tuple(), str(y)
+        except Exception as err:  # the same refusal, if any
+            return type(err).__name__,
+
+    assert outcome(excel_precision) == outcome(_excel_precision_before)
