@@ -2,7 +2,8 @@
 eighth round) give what the code before them gave.
 
 - ``owned.owned_cell`` is ``OwnedCell(...)``: equal, same hash, repr and fields, still frozen;
-- ``PackageCells.values`` is ``[value(sheet, ref) for ref in refs]``, on every sheet of a
+- ``PackageCells.values`` is ``[value(sheet, ref) for ref in refs]`` and ``formulas_and_values``
+  is ``formula_and_value`` per cell, on every sheet of a
   shipped workbook (text, numbers, formulas, a date typed into an amount cell, missing
   cells), and ``read_table``'s rows through it are the rows read cell by cell;
 - ``RawTable.typed`` with its text and empty-cell shortcuts gives what ``convert`` gives
@@ -71,6 +72,9 @@ def test_values_is_value_per_cell(path):
         assert [(v, type(v)) for v in got] == [(v, type(v)) for v in want]
         assert [v.as_tuple() for v in got if isinstance(v, Decimal)] == [
             v.as_tuple() for v in want if isinstance(v, Decimal)]
+        both = PackageCells(Package.open(path)).formulas_and_values(sheet, refs)
+        assert both == [cells.formula_and_value(sheet, ref) for ref in refs]
+        assert [type(v) for _f, v in both] == [type(v) for v in want]
         seen += len(refs)
     assert seen > 200
 
