@@ -9,7 +9,9 @@ eighth round) give what the code before them gave.
 - ``RawTable.typed`` with its text and empty-cell shortcuts gives what ``convert`` gives
   for every cell, texts that start with '#' (Excel's error values typed as text) included;
 - ``money.excel_precision`` (one rounding to 15 digits in a context) is the quantize to
-  15 - (adjusted() + 1) places it was: the same value and the same digits and exponent.
+  15 - (adjusted() + 1) places it was: the same value and the same digits and exponent;
+- the reader's shortcut for a shared string's index (``int`` of its bytes) reads what
+  ``_typed`` reads from its text, or refuses it with the same error.
 """
 
 from __future__ import annotations
@@ -194,3 +196,40 @@ def test_excel_precision_as_before(x):
             return type(err).__name__,
 
     assert outcome(excel_precision) == outcome(_excel_precision_before)
+
+
+# --------------------------------------------------------------------------- shared-string index
+
+_indexes = st.one_of(
+    st.integers(-3, 40).map(lambda i: str(i).encode()),  # UTF-8 only: other bytes refuse the whole part first
+    st.sampled_from([b"", b" 3 ", b"3\r", b"\t4\n", b"+5", b"1_0", b"0x1", b"1e1", b"&#51;", b"3.0", b"\xd9\xa1",
+                     b"\xc3\xa5", b"99999999999999999999", b"--1", b" "]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_indexes)
+def test_shared_string_index_as_typed(raw):
+    import re
+
+    from xlmodel.errors import WorkbookError
+    from xlmodel.xlsx.reader import _typed, read_cells, shared_strings
+    from xlmodel.xlsx.sheetxml import xml_text
+
+    path = REPO / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
+    pkg = Package.open(path)
+    part = pkg.sheet_part("Ramar")
+    data = pkg.part(part)
+    m = re.search(rb'(<c r="(A5)"[^>]* t="s">)<v>[^<]*</v>', data)
+    assert m is not None
+    pkg = pkg.with_parts({part: data[:m.start()] + m.group(1) + b"<v>" + raw + b"</v>" + data[m.end():]})
+    sst = shared_strings(pkg)
+
+    def outcome(fn):
+        try:
+            return "ok", fn()
+        except WorkbookError as err:
+            return "fel", err.message.rsplit(": ", 1)[-1]  # the reader adds the sheet's name in front
+
+    assert outcome(lambda: read_cells(pkg, "Ramar")["A5"].value) == outcome(
+        lambda: _typed("s", xml_text(raw), sst, "A5", pkg.where))
