@@ -2,7 +2,7 @@
 eighth round) give what the code before them gave.
 
 - ``owned.owned_cell`` is ``OwnedCell(...)``: equal, same hash, repr and fields, still frozen;
-- ``PackageCells.values`` is ``[value(sheet, ref) for ref in refs]`` and ``formulas_and_values``
+- ``PackageCells.values_at`` is ``[value(sheet, ref) for ref in refs]`` and ``formulas_and_values``
   is ``formula_and_value`` per cell, on every sheet of a
   shipped workbook (text, numbers, formulas, a date typed into an amount cell, missing
   cells), and ``read_table``'s rows through it are the rows read cell by cell;
@@ -52,7 +52,7 @@ def test_owned_cell_is_the_constructor(ref, value, formula, style):
     assert owned_cell(ref, value).style == OwnedCell(ref, value).style == "text"
 
 
-# --------------------------------------------------------------------------- PackageCells.values
+# --------------------------------------------------------------------------- PackageCells.values_at
 
 def _every_ref(cells: PackageCells, sheet: str) -> list[str]:
     """Every cell of the sheet and the cells around them that are missing."""
@@ -70,7 +70,7 @@ def test_values_is_value_per_cell(path):
     for sheet in cells.sheet_names():
         refs = _every_ref(cells, sheet)
         want = [cells.value(sheet, ref) for ref in refs]
-        got = PackageCells(Package.open(path)).values(sheet, refs)  # a fresh source: its own first read
+        got = PackageCells(Package.open(path)).values_at(sheet, refs)  # a fresh source: its own first read
         assert [(v, type(v)) for v in got] == [(v, type(v)) for v in want]
         assert [v.as_tuple() for v in got if isinstance(v, Decimal)] == [
             v.as_tuple() for v in want if isinstance(v, Decimal)]
@@ -93,14 +93,14 @@ def test_values_gives_a_date_typed_into_an_amount_cell(tmp_path):
     out.write_bytes(pkg.to_bytes())
     cells = PackageCells(Package.open(out))
     refs = ["D5", "D6", "D7", "Q99"]
-    got = cells.values("Ramar", refs)
+    got = cells.values_at("Ramar", refs)
     assert isinstance(got[0], datetime) and got[1] == Decimal("9.78") and got[3] is None
     assert got == [PackageCells(Package.open(out)).value("Ramar", r) for r in refs]
 
 
 def test_read_table_rows_as_per_cell():
-    """read_table's rows through ``values`` are the rows read cell by cell (a source
-    without ``values``, as live Excel is), for every input table of the shipped books."""
+    """read_table's rows through ``values_at`` are the rows read cell by cell (a source
+    without ``values_at``, as live Excel is), for every input table of the shipped books."""
     from xlmodel.workbook.cells import read_table
 
     class PerCell:

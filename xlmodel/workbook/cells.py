@@ -67,10 +67,10 @@ def read_table(cells: CellSource, spec: InputTable, rule: str, *, optional: bool
     last = max_row - (1 if loc.has_totals else 0)
     letters = [(key, get_column_letter(c)) for key, c in col_of.items()]  # once per column, not per cell
     sheet = loc.sheet
-    values = getattr(cells, "values", None)  # a column in one call where the source offers it (PackageCells)
-    if values is not None and letters:
+    values_at = getattr(cells, "values_at", None)  # a column in one call where the source offers it (PackageCells)
+    if values_at is not None and letters:
         keys = [key for key, _letter in letters]
-        columns = [values(sheet, [f"{letter}{r}" for r in range(min_row + 1, last + 1)]) for _key, letter in letters]
+        columns = [values_at(sheet, [f"{letter}{r}" for r in range(min_row + 1, last + 1)]) for _key, letter in letters]
         rows = [dict(zip(keys, row)) for row in zip(*columns)]
     else:
         value = cells.value
@@ -201,7 +201,7 @@ class PackageCells:
         c = got.get(ref)
         return None if c is None else self.value_of(c)
 
-    def values(self, sheet: str, refs: list[str]) -> list[Any]:
+    def values_at(self, sheet: str, refs: list[str]) -> list[Any]:
         """``[value(sheet, ref) for ref in refs]`` with the sheet looked up once and
         ``value_of`` inlined: a table's column (``read_table``, 16 000 cells of a large
         plan's input tables)."""
