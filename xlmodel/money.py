@@ -238,23 +238,34 @@ _SHOWN_QUANTUM = {places: Decimal(1).scaleb(-places) for places in (SHOWN_PLACES
 
 
 def _figure_at_shown_places(d: Decimal) -> str | None:
-    """``fmt_figure(d)`` for a finite Decimal with no exponent above zero, the same steps
-    with one ``as_tuple`` and without the generic checks (the change list of a large
-    regenerate formats ~6 000 figures; bench/EXPLANATION.md); None for every other
-    number, which takes the general path. Tested against it in tests/test_perf_equivalence.py."""
+    """``fmt_figure(d)`` for a finite Decimal whose ``str`` has no exponent (the text of
+    nearly every amount), the same steps read off that text instead of ``as_tuple`` and
+    comparisons with ints, which cost more than the rest (the change list of a large
+    regenerate formats ~6 000 figures; bench/EXPLANATION.md): its decimals are the digits
+    after the point, ``|d| >= 1`` is ``adjusted() >= 0``, and below 1 000 the text with
+    a decimal comma is what ``format(d, ",f")`` gives. None for every other number,
+    which takes the general path. Tested against it in tests/test_perf_equivalence_s5.py."""
     if not d.is_finite():
         return None
-    exponent = d.as_tuple().exponent
-    if exponent > 0:
-        return None
-    limit = SHOWN_PLACES if d >= 1 or d <= -1 or not d else SHOWN_PLACES_SMALL
-    if -exponent > limit:
+    text = str(d)
+    if "E" in text:
+        return None  # an exponent (above zero, or a tiny number): the general path
+    point = text.find(".")
+    places = 0 if point < 0 else len(text) - point - 1
+    limit = SHOWN_PLACES if not d or d.adjusted() >= 0 else SHOWN_PLACES_SMALL
+    if places > limit:
         if max(d.adjusted(), 0) + limit + 2 > getcontext().prec:
             return None  # round_half_up's wide-context branch
         d = (d.quantize(_SHOWN_QUANTUM[limit], rounding=ROUND_HALF_UP) + ZERO).normalize()
-        if d.as_tuple().exponent > 0:
+        text = str(d)
+        if "E" in text and d.as_tuple().exponent > 0:
             d = round_half_up(d, 0)
-    return ("−" if d < 0 else "") + f"{abs(d):,f}".replace(",", " ").replace(".", ",")  # fmt_mkr(d)
+            text = str(d)
+    negative = d.is_signed() and not d.is_zero()  # d < 0
+    body = text[1:] if text.startswith("-") else text  # str(abs(d))
+    if "E" in body or (d and d.adjusted() >= 3):
+        return ("−" if negative else "") + f"{abs(d):,f}".replace(",", " ").replace(".", ",")  # fmt_mkr(d)
+    return ("−" if negative else "") + body.replace(".", ",")  # no thousands to group: str is format(d, "f")
 
 
 def fmt_percent(rate: Any, places: int | None = None) -> str:
@@ -280,6 +291,11 @@ def decimals_text(places: int) -> str:
     return f"{places} decimal" if places == 1 else f"{places} decimaler"
 
 
+# Excel's 15 significant digits, rounded half up (``excel_precision``). A constant: its
+# flags (Inexact, Rounded) are set by each rounding and read by nothing.
+_EXCEL_DIGITS = Context(prec=15, rounding=ROUND_HALF_UP)
+
+
 def excel_precision(x: Decimal) -> Decimal:
     """A number as Excel holds it: 15 significant digits.
 
@@ -288,10 +304,13 @@ def excel_precision(x: Decimal) -> Decimal:
     shows 15 (Excel specification and limits: "Number precision 15 digits"). Reading
     a workbook, we take numbers at that precision, so 9.779999999999999 is 9.78 again.
     """
-    if not x.is_finite() or x == 0:
+    if not x.is_finite() or not x:
         return x + ZERO
-    digits = x.adjusted() + 1  # digits before the decimal point (negative for 0.00x)
-    places = 15 - digits
-    q = Decimal(1).scaleb(-places)
-    y = x.quantize(q, rounding=ROUND_HALF_UP)
+    # Rounded to 15 significant digits, half up: the quantize to 15 - (adjusted() + 1)
+    # places that this was, in one operation (a third of its time; read ~11 000 times
+    # by a large regenerate, bench/EXPLANATION.md). The two differ only in trailing
+    # zeros (quantize pads a shorter number, and a carry 9,99…5 -> 10,0… has one
+    # more), which normalize() removes. Tested against the quantize in
+    # tests/test_perf_equivalence_s10.py.
+    y = _EXCEL_DIGITS.plus(x)
     return y.normalize() + ZERO if y == y.to_integral_value() else y.normalize()

@@ -24,6 +24,21 @@ class OwnedCell:
     spill: str | None = None   # for a dynamic-array anchor: the spilled range ("B20:C29")
 
 
+_new_object = object.__new__
+_set_attr = object.__setattr__
+
+
+def owned_cell(ref: str, value: Any, formula: str | None = None, style: str = "text") -> OwnedCell:
+    """``OwnedCell(ref, value, formula, style)``: the same frozen instance (its
+    ``__dict__`` in field order, no spill) without the frozen dataclass's ``__init__``,
+    which sets each field through ``object.__setattr__``; a large frame table has 16 000
+    owned cells (bench/EXPLANATION.md). Tested against the constructor in
+    tests/test_perf_equivalence_s10.py."""
+    c = _new_object(OwnedCell)
+    _set_attr(c, "__dict__", {"ref": ref, "value": value, "formula": formula, "style": style, "spill": None})
+    return c
+
+
 @dataclass(frozen=True)
 class NamedBlock:
     """An owned block and the defined name that bounds it (``block_names``): ``ref`` is

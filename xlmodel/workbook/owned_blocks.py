@@ -32,6 +32,7 @@ to set after the write: each block's name to its new extent (added where missing
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from xlmodel.errors import InputError
@@ -48,17 +49,17 @@ def _split(ref: str) -> tuple[int, int]:
     return column_index_from_string(col), row
 
 
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# The plain "C5" every owned cell has: one to three capital letters, ASCII digits
+# without a leading zero (for ``_row_col``).
+_PLAIN_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)").fullmatch
 
 
 def _row_col(ref: str) -> tuple[int, int]:
-    """(row, column) of ``ref``: ``_split``'s answer reversed. The plain "C5" that every
-    owned cell has (one to three capital letters, ASCII digits without a leading zero)
-    is split with string methods; anything else goes through ``_split``."""
-    digits = ref.lstrip(_LETTERS)
-    n = len(ref) - len(digits)
-    if 0 < n <= 3 and digits.isascii() and digits.isdigit() and digits[0] != "0":
-        letters = ref[:n]
+    """(row, column) of ``ref``: ``_split``'s answer reversed. A plain reference (see
+    ``_PLAIN_REF``) is split by one match; anything else goes through ``_split``."""
+    m = _PLAIN_REF(ref)
+    if m is not None:
+        letters, digits = m.groups()
         col = _COLUMN_OF.get(letters)
         if col is None:  # at most 18 278 entries (one to three letters)
             col = _COLUMN_OF[letters] = column_index_from_string(letters)

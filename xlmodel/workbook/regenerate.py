@@ -124,9 +124,10 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     writes: list[Write] = []
     changes: list[CellChange] = []
     sheet = plan.sheet
-    both = getattr(cells, "formula_and_value", None)  # owned.stored, with its lookup done once per sheet
-    for oc in plan.cells:
-        stored_formula, stored_value = both(sheet, oc.ref) if both is not None else stored(cells, sheet, oc.ref)
+    every = getattr(cells, "formulas_and_values", None)  # owned.stored of every cell, in one call (PackageCells)
+    found = (every(sheet, [oc.ref for oc in plan.cells]) if every is not None else
+             (stored(cells, sheet, oc.ref) for oc in plan.cells))
+    for oc, (stored_formula, stored_value) in zip(plan.cells, found):
         if unchanged(cells, sheet, oc, stored_formula, stored_value):
             continue
         same_formula = stored_formula == oc.formula or normalize_formula(stored_formula) == normalize_formula(oc.formula)

@@ -57,13 +57,18 @@ class RawTable:
 
     def typed(self, rule: str) -> list[dict[str, Any]]:
         # Runs once per cell of the input tables (53 000 on a large plan; bench/EXPLANATION.md):
-        # the blank test inlined, and an amount that is a Decimal in range (what the reader
-        # gives for nearly every amount cell) taken as ``convert`` takes it, without the call.
+        # the blank test inlined, and the usual cells taken as ``convert`` takes them, without
+        # the call: an amount that is a Decimal in range (what the reader gives for nearly
+        # every amount cell), a text that is not blank and starts with no '#' (its stripped
+        # text: convert's text path, whose error values all start with '#'), and an empty
+        # cell of an optional column that is no yes/no column (None).
         out = []
         unfilled = set(self.unfilled_years())  # years rulla-fram added, not yet filled in
         inputs = self.spec.inputs
         keys = [c.key for c in inputs]
         amounts = [c.kind == "amount" for c in inputs]
+        texts = [c.kind == "text" for c in inputs]
+        optional = [not c.required and c.kind != "bool" for c in inputs]
         for i, row in enumerate(self.rows):
             if i in unfilled:
                 continue
@@ -75,10 +80,18 @@ class RawTable:
             else:
                 continue  # an empty row at the end of a table is not an error
             typed_row = {"_row": i}
-            for col, is_amount in zip(inputs, amounts):
+            for col, is_amount, is_text, may_be_empty in zip(inputs, amounts, texts, optional):
                 value = get(col.key)
                 if is_amount and type(value) is Decimal and value.is_finite() and abs(value) <= MAX_ABS:
                     typed_row[col.key] = value + ZERO  # convert -> parse_amount's Decimal path: the same value
+                    continue
+                if is_text and type(value) is str:
+                    text = value.strip()
+                    if text and text[0] != "#":
+                        typed_row[col.key] = text
+                        continue
+                elif value is None and may_be_empty:
+                    typed_row[col.key] = None
                     continue
                 try:
                     typed_row[col.key] = convert(value, col, rule=rule)

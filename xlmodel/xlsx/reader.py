@@ -357,6 +357,14 @@ def _iter_bytes(
                         raise WorkbookError(f"cell {ref} har ett ogiltigt tal {raw_b!r}", path=where) from None
                     if value is not None and not plain_number(raw_b):
                         value = _number(raw_b.decode("ascii"), ref, where)  # exponent, NaN, INF: check the range
+                elif kind == "s":
+                    # a shared string's index (nearly every text cell): int() takes the
+                    # ASCII digits as _typed takes their text; anything else (an entity,
+                    # a bad index) goes to _typed, which reads it or names the error
+                    try:
+                        value = sst[int(raw_b)]
+                    except (ValueError, IndexError):
+                        value = _typed(kind, xml_text(raw_b), sst, ref, where)
                 else:
                     value = _typed(kind, xml_text(raw_b), sst, ref, where)
                 yield make(C, (ref, row, col, value, None, kind, style, None, False))

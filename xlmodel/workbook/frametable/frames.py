@@ -41,7 +41,7 @@ from xlmodel.workbook.layout import (
     frametable_header,
 )
 from xlmodel.workbook import block_names
-from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
+from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell, owned_cell
 from xlmodel.workbook.tables import RawTable
 from xlmodel.workbook.cells import read_param, read_table, require_sheet
 
@@ -211,14 +211,15 @@ class FrametableCells:
         letter = self.letter
         is_varav = row.parent is not None
         amount = "amount_varav" if is_varav else "amount"
+        # owned_cell: OwnedCell(...) without the frozen dataclass's __init__ (8 cells a row)
         cells = [
-            OwnedCell(f"{letter['id']}{r}", row.id, style="id"),
-            OwnedCell(f"{letter['label']}{r}", row.label, style="label_varav" if is_varav else "label"),
+            owned_cell(f"{letter['id']}{r}", row.id, style="id"),
+            owned_cell(f"{letter['label']}{r}", row.label, style="label_varav" if is_varav else "label"),
         ]
         for key in COMPONENT_KEYS:
-            cells.append(OwnedCell(f"{letter[key]}{r}", getattr(row, key), style=amount))
-        cells.append(OwnedCell(f"{letter['frame']}{r}", row.frame, formula=self._row_sum.format(r),
-                               style="amount_varav" if is_varav else "amount_bold"))
+            cells.append(owned_cell(f"{letter[key]}{r}", getattr(row, key), style=amount))
+        cells.append(owned_cell(f"{letter['frame']}{r}", row.frame, formula=self._row_sum.format(r),
+                                style="amount_varav" if is_varav else "amount_bold"))
         return cells
 
     def sum_row(self, total, r: int, top_level_rows: list[int]) -> list[OwnedCell]:
