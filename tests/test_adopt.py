@@ -26,9 +26,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from fixtures.team_book import COMMITTEES, FRAMES_HEADER, TeamBook
+from fixtures.team_book import COMMITTEES, FRAMES_HEADER, TeamBook, saved_by_libreoffice
 
 ROOT = Path(__file__).resolve().parents[1]
 # The parts docs/workbooks.md names as what anslut changes: the package's lists of its
@@ -177,15 +175,9 @@ def test_adopt_xlsxwriter_workbook_then_every_command_works(tmp_path):
 
 
 def test_adopt_workbook_saved_by_libreoffice(tmp_path):
-    from xlmodel.testing.libreoffice import convert, find_soffice
-
-    if find_soffice() is None:
-        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh --libreoffice")
     src = tmp_path / "egen.xlsx"
     team_workbook(src)
-    saved = tmp_path / "sparad av libreoffice.xlsx"
-    saved.write_bytes(convert([src], tmp_path / "lo", recalc=False)[src].read_bytes())
-    assert b"LibreOffice" in parts_of(saved)["docProps/app.xml"]
+    saved = saved_by_libreoffice(src, tmp_path / "sparad av libreoffice.xlsx")
     before = parts_of(saved)
     run = adopt(saved)
     assert run.returncode == 0, run.stderr

@@ -19,9 +19,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from fixtures.team_book import TeamBook
+from fixtures.team_book import TeamBook, saved_by_libreoffice
 from test_adopt import BOOKKEEPING, app_lists_sheets, parts_of, run_cli, styles_only_gained, validate_json
 
 
@@ -149,15 +147,11 @@ def test_adopt_resultatbudget_and_balanskrav_into_an_xlsxwriter_book(tmp_path):
 
 
 def test_adopt_into_a_book_saved_by_libreoffice(tmp_path):
-    from xlmodel.testing.libreoffice import convert, find_soffice
+    from xlmodel.testing.libreoffice import convert
 
-    if find_soffice() is None:
-        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh --libreoffice")
     src = tmp_path / "egen.xlsx"
     team_book(src)
-    saved = tmp_path / "sparad av libreoffice.xlsx"
-    saved.write_bytes(convert([src], tmp_path / "lo", recalc=False)[src].read_bytes())
-    assert b"LibreOffice" in parts_of(saved)["docProps/app.xml"]
+    saved = saved_by_libreoffice(src, tmp_path / "sparad av libreoffice.xlsx")
     before = parts_of(saved)
     run = adopt(saved)
     assert run.returncode == 0, run.stderr

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.team_book import TeamBook
+from fixtures.team_book import TeamBook, saved_by_libreoffice
 from test_adopt import BOOKKEEPING, parts_of, run_cli, styles_only_gained, validate_json
 
 PLACE = ("--plats", "resultatbudget=Budget!H2", "--plats", "balanskrav=Budget!A30")
@@ -184,15 +184,12 @@ def test_the_help_texts_last_example_continues_its_line():
 def test_placed_on_a_sheet_of_a_book_saved_by_libreoffice(tmp_path):
     """The team's book saved by a real LibreOffice (its own sheet XML, no app.xml sheet
     list) gets the parts on its sheet; LibreOffice opens the result with the tables there."""
-    from xlmodel.testing.libreoffice import convert, find_soffice
+    from xlmodel.testing.libreoffice import convert
     from xlmodel.workbook.cells import PackageCells
 
-    if find_soffice() is None:
-        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh --libreoffice")
     src = tmp_path / "egen.xlsx"
     team_book(src)
-    book = tmp_path / "sparad.xlsx"
-    book.write_bytes(convert([src], tmp_path / "lo", recalc=False)[src].read_bytes())
+    book = saved_by_libreoffice(src, tmp_path / "sparad.xlsx")
     before = parts_of(book)
     theirs = team_cells(book)
     run = adopt(book, *PLACE)

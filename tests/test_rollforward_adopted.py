@@ -19,9 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from fixtures.team_book import FRAMES_HEADER, TeamBook
+from fixtures.team_book import FRAMES_HEADER, TeamBook, saved_by_libreoffice
 from test_adopt import parts_of, run_cli, validate_json
 
 TEAM_SHEETS = ("Nämndramar", "RB", "Balans")
@@ -180,16 +178,10 @@ def test_the_users_data_under_a_full_table_is_refused_by_sheet_and_cell(tmp_path
 
 
 def test_roll_an_adopted_book_saved_by_libreoffice(tmp_path):
-    from xlmodel.testing.libreoffice import convert, find_soffice
-
-    if find_soffice() is None:
-        pytest.skip("LibreOffice (soffice) is not installed: run scripts/setup.sh --libreoffice")
     src = tmp_path / "egen.xlsx"
     team_book(src)
     adopt(src)
-    saved = tmp_path / "sparad av libreoffice.xlsx"
-    saved.write_bytes(convert([src], tmp_path / "lo", recalc=False)[src].read_bytes())
-    assert b"LibreOffice" in parts_of(saved)["docProps/app.xml"]
+    saved = saved_by_libreoffice(src, tmp_path / "sparad av libreoffice.xlsx")
     mine = team_parts(saved)
     run = roll(saved)
     assert run.returncode in (0, 1), run.stdout + run.stderr
