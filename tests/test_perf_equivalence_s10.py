@@ -157,6 +157,31 @@ def test_typed_shortcuts_as_convert(spec, data):
     assert outcome(lambda: table.typed("regel")) == outcome(lambda: _typed_before(table, "regel"))
 
 
+
+@pytest.mark.parametrize("value", [0.0, -0.0, 0.1, -716.4, 1e15, -1e15, 1.0000000000000002e15, float("nan"),
+                                   float("inf"), float("-inf"), 5e-324, 2.675])
+def test_typed_float_amounts_as_convert(value):
+    """An amount as Excel passes it through COM (=RAMTABELL()'s tables): a float, the
+    bounds and NaN/inf included, is typed as ``convert`` types it, or refused alike."""
+    from xlmodel.errors import InputError
+    from xlmodel.workbook.layout import FRAMES_TABLE
+    from xlmodel.workbook.tables import RawTable, convert
+
+    col = next(c for c in FRAMES_TABLE.inputs if c.kind == "amount")
+    filled = {"text": "RS", "bool": "Ja", "places": 1, "int": 1, "year": 2026, "amount": 1.5, "rate": 0.02}
+    row = {c.key: filled[c.kind] if c.required else None for c in FRAMES_TABLE.inputs} | {col.key: value}
+    table = RawTable(spec=FRAMES_TABLE, rows=[row], locate=lambda i, key: ("Blad", f"{key}{i}"))
+    try:
+        want = convert(value, col, rule="regel")
+    except InputError as err:
+        with pytest.raises(InputError) as got:
+            table.typed("regel")
+        assert got.value.message == err.message
+        return
+    got = table.typed("regel")[0][col.key]
+    assert (got, type(got), got.as_tuple()) == (want, type(want), want.as_tuple())
+
+
 # --------------------------------------------------------------------------- excel_precision
 
 def _excel_precision_before(x: Decimal) -> Decimal:
