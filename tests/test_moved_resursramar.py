@@ -217,3 +217,24 @@ def test_a_book_without_names_has_its_blocks_under_the_tables(tmp_path):
     proc = _xlmodel("regenerera", str(book))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert {n: _names(book)[n] for n in SHIPPED} == {n: B.name_value(s, ref) for n, (s, ref) in SHIPPED.items()}
+
+
+def test_a_name_on_a_sheet_the_book_lacks_is_reported_not_guessed(tmp_path):
+    """The Summa rows' name rewritten to a sheet the book does not have (the sheet renamed
+    outside Excel, which left the name behind): validera reports that sheet missing under
+    the part's rule and regenerera refuses, writing nothing, as for the other parts' blocks
+    (before, the block went back under its table without a word)."""
+    from xlmodel.xlsx.defined_names import set_defined_names
+
+    book = _copy(VN, tmp_path)
+    pkg = Package.open(book)
+    _save(book, pkg, set_defined_names(pkg, {B.RESURSRAMAR: B.name_value("Borta", "A40:G42")}))
+    kept = book.read_bytes()
+    proc = _xlmodel("validera", "--format", "json", str(book))
+    errors = [f for f in _findings(proc) if f["severity"] == "fel"]
+    assert proc.returncode == 1 and [(f["rule"], f["sheet"]) for f in errors] == [("resursramar", "Borta")], errors
+    assert "Bladet 'Borta' saknas" in errors[0]["message"]
+    regen = _xlmodel("regenerera", str(book))
+    assert regen.returncode != 0 and "Borta" in regen.stderr, regen.stdout + regen.stderr
+    assert book.read_bytes() == kept
+

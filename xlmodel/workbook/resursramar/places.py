@@ -25,8 +25,11 @@ where it stood are the user's: never written, never cleared. A table made shorte
 moving the rows under it (Resize Table) therefore leaves its block where the name says,
 one blank row further down, rather than guessing that the block was not moved.
 
-A name that points at no sheet of the workbook, or at no single range, is no place
-(``block_names.read_block``): the block stands under its table.
+A name that points at a sheet the workbook lacks (renamed outside Excel, which left the
+name behind) is that sheet missing (``reading.inputs_from_cells``, as ``block_place`` does for
+the other parts): the block is never looked for on a guess. A name at no single range (#REF!
+after the sheet was deleted in Excel) is no place (``block_names.read_block``): the block
+stands under its table.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from xlmodel.workbook import block_names
 from xlmodel.workbook.resursramar import layout as R
 from xlmodel.workbook.layout import InputTable, Param
 from xlmodel.workbook.tables import RawTable, convert
+from xlmodel.workbook.block_place import check_named_sheet
 from xlmodel.workbook.cells import param_location, read_table, require_sheet
 
 
@@ -77,6 +78,8 @@ def inputs_from_cells(cells) -> Inputs:
     first = convert_at(raw_params, where, R.P_FIRST_YEAR)
     last = convert_at(raw_params, where, R.P_LAST_YEAR)
     first, last = plan_years(first, last, where[R.P_LAST_YEAR.name])
+    for name in BLOCKS:  # a name left on a sheet renamed outside Excel: that sheet is missing, not guessed
+        check_named_sheet(cells, name, RULE)
     return Inputs(
         params=raw_params,
         param_cells=where,
