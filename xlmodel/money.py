@@ -45,7 +45,7 @@ _DASH_ONLY = {"-", "\u2013", "\u2014", "\u2212"}
 # (Region Stockholm's is about 1e11 kr), so anything larger is a typo or a date serial
 # gone wrong, not money.
 MAX_ABS = Decimal("1e15")
-_MAX_ABS_FLOAT = float(MAX_ABS)  # exactly 1e15: a double holds it, so the float test is the same test
+MAX_ABS_FLOAT = float(MAX_ABS)  # exactly 1e15: a double holds it, so the float test is the same test
 
 
 def parse_amount(
@@ -69,7 +69,7 @@ def parse_amount(
     # message. Why: =BALANSKRAV() in thousands of cells (bench/RESULTS.md, ≤ 20 µs a call).
     kind = type(value)
     if kind is float:
-        if -_MAX_ABS_FLOAT <= value <= _MAX_ABS_FLOAT:  # False for NaN
+        if -MAX_ABS_FLOAT <= value <= MAX_ABS_FLOAT:  # False for NaN
             return Decimal(repr(value)) + ZERO
     elif kind is Decimal:
         if value.is_finite() and abs(value) <= MAX_ABS:

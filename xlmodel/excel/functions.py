@@ -27,7 +27,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from xlmodel.errors import InputError
-from xlmodel.money import _MAX_ABS_FLOAT, ZERO as _ZERO, fmt_figure
+from xlmodel.money import MAX_ABS_FLOAT, ZERO as _ZERO, fmt_figure
 
 from xlmodel.excel import arguments as c
 
@@ -50,7 +50,7 @@ def _floats_in_range(values) -> list[Decimal] | None:
     then takes the general path."""
     out = []
     for v in values:  # one loop, no generator: eight values in each of thousands of cells
-        if type(v) is not float or not -_MAX_ABS_FLOAT <= v <= _MAX_ABS_FLOAT:
+        if type(v) is not float or not -MAX_ABS_FLOAT <= v <= MAX_ABS_FLOAT:
             return None
         out.append(Decimal(repr(v)) + _ZERO)
     return out

@@ -86,9 +86,7 @@ def fill(draft: Any, sheet: NewSheet) -> dict[str, str]:
             sheet.cells[oc.ref] = NewFormula(oc.formula, oc.value) if oc.formula else oc.value
         if oc.style:
             sheet.styles[oc.ref] = oc.style
-    for first, last, width in L.CHARTS_LAYOUT.widths:
-        for c in range(first + 1, last + 2):
-            sheet.widths[c] = width
+    sheet.widths.update(L.CHARTS_LAYOUT.column_widths())
     for c in range(7, 7 + len(ledger.deficits) + 1):
         sheet.widths[c] = L.CHART_DEFICIT_WIDTH
     sheet.drawing = drawn(sheet.name, year, len(rows), ledger)

@@ -177,9 +177,7 @@ def balanskrav_sheet(cells: Any, opts: Any, name: str, result: Any, top_left: st
     if r0 > 1:
         sheet.cells[label_at] = L.LEDGER_LABEL[1]
         sheet.styles[label_at] = "label"
-    for first, last, width in L.BALANSKRAV_LAYOUT.widths:
-        for c in range(first + 1, last + 2):
-            sheet.widths[c + c0 - T.first_col] = width
+    sheet.widths.update(L.BALANSKRAV_LAYOUT.column_widths(c0 - T.first_col))
     return sheet, anchor
 
 

@@ -152,9 +152,7 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
             sheet.cells[f"{get_column_letter(c + 1)}{r}"] = p.help
             sheet.styles[f"{get_column_letter(c + 1)}{r}"] = "note"
         names[p.name] = _name(sheet.name, p.cell)
-    for first, last, width in L.UTREDNING_LAYOUT.widths:
-        for c in range(first + 1, last + 2):
-            sheet.widths[c] = width
+    sheet.widths.update(L.UTREDNING_LAYOUT.column_widths())
     label_col = T.col_letter("label")
     for row, text, style in BLOCK_LABELS:
         sheet.cells[f"{label_col}{row}"] = text

@@ -80,12 +80,21 @@ def home_sheet(cells: Any, spec: InputTable) -> str:
     return loc.sheet if loc is not None else spec.sheet
 
 
+def named_place(cells: Any, name: str, rule: str) -> block_names.BlockPlace | None:
+    """Where block ``name``'s defined name puts it (``block_names.read_block``), or None
+    without a usable name; a name on a sheet the workbook lacks raises "bladet '…' saknas"
+    (``check_named_sheet``) rather than being passed over."""
+    named = block_names.read_block(cells, name)
+    if named is None:
+        check_named_sheet(cells, name, rule)
+    return named
+
+
 def anchor_place(cells: Any, name: str, sheet: str, anchor: str, rule: str) -> tuple[str, str]:
     """(sheet, top-left cell) of a block of its own: where its defined name says, else
     ``sheet``!``anchor`` (which must exist)."""
-    named = block_names.read_block(cells, name)
+    named = named_place(cells, name, rule)
     if named is not None:
         return named.sheet, named.ref.split(":")[0]
-    check_named_sheet(cells, name, rule)
     require_sheet(cells, sheet, rule)
     return sheet, anchor

@@ -205,10 +205,7 @@ class PackageCells:
         """``[value(sheet, ref) for ref in refs]`` with the sheet looked up once and
         ``value_of`` called for numbers only (the rest it returns as they are): a table's
         column (``read_table``, 16 000 cells of a large plan's input tables)."""
-        got = self._sheets.get(sheet)
-        if got is None:
-            got = self.cells(sheet)
-        get, value_of = got.get, self.value_of
+        get, value_of = self.cells(sheet).get, self.value_of
         out: list[Any] = []
         append = out.append
         for ref in refs:
@@ -233,10 +230,7 @@ class PackageCells:
         """``[formula_and_value(sheet, ref) for ref in refs]`` with the sheet looked up
         once: the stored side of every owned cell of a plan (``regenerate.diff_sheet``,
         16 000 cells of a large frame table)."""
-        got = self._sheets.get(sheet)
-        if got is None:
-            got = self.cells(sheet)
-        get, value_of = got.get, self.value_of
+        get, value_of = self.cells(sheet).get, self.value_of
         out: list[tuple[str | None, Any]] = []
         append = out.append
         for ref in refs:

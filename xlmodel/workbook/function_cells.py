@@ -42,6 +42,7 @@ with the formula it must have; they are left out here so nothing is reported twi
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from functools import lru_cache
@@ -210,10 +211,6 @@ def check(cells, skip: frozenset[tuple[str, str]] = frozenset()) -> tuple[list[F
     return findings, compared
 
 
-# A double at most this large is finite (no inf, no NaN: both fail the comparison).
-_LARGEST = 1.7976931348623157e308
-
-
 def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record: bool = False,
                quick: bool = False) -> Checked | None:
     """One function cell. ``parsed``: the formulas already parsed in this workbook
@@ -264,7 +261,7 @@ def check_cell(cells, book, sheet: str, c, *, parsed: dict | None = None, record
         if ev is None:
             ev = Evaluation(book, sheet, c.row, c.col, names, _call, shift=(c.row - row0, 0), record=record)
         return _note(sheet, c, name, str(err), ev)
-    if (quick and ev is None and type(result) is float and -_LARGEST <= result <= _LARGEST
+    if (quick and ev is None and type(result) is float and math.isfinite(result)
             and c.formula_kind != "array" and "RESERVANVANDNING" not in called):
         v = c.value
         if type(v) is Decimal and float(v) == result and not (c.style and c.style in cells.date_styles()):

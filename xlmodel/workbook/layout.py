@@ -124,6 +124,15 @@ class SheetLayout:
     subtitle: str = ""
     widths: tuple[tuple[int, int, float], ...] = ()
 
+    def column_widths(self, shift: int = 0) -> dict[int, float]:
+        """``widths`` as a width per 1-based column (a sheet's ``<cols>``, ``xlmodel
+        anslut``), in the layout's order (a later one wins), each ``shift`` columns right."""
+        out: dict[int, float] = {}
+        for first, last, width in self.widths:
+            for c in range(first + 1, last + 2):
+                out[c + shift] = width
+        return out
+
 
 CONF_SHEET = "xlwings.conf"
 # Keys in the order xlwings' quickstart template lists them (excel-facts §1.2); values

@@ -16,10 +16,8 @@ from typing import Any
 
 from xlmodel.errors import InputError
 from xlmodel.location import Location
-from xlmodel.money import MAX_ABS, ZERO, parse_amount, parse_rate
+from xlmodel.money import MAX_ABS, MAX_ABS_FLOAT, ZERO, parse_amount, parse_rate
 from xlmodel.workbook.layout import Col, InputTable, Param
-
-_MAX_ABS_FLOAT = float(MAX_ABS)  # exactly 1e15, as parse_amount's float test
 
 Locate = Callable[[int, str], tuple[str | None, str | None]]
 
@@ -87,7 +85,7 @@ class RawTable:
                 if is_amount and type(value) is Decimal and value.is_finite() and abs(value) <= MAX_ABS:
                     typed_row[col.key] = value + ZERO  # convert -> parse_amount's Decimal path: the same value
                     continue
-                if is_amount and type(value) is float and -_MAX_ABS_FLOAT <= value <= _MAX_ABS_FLOAT:  # not NaN
+                if is_amount and type(value) is float and -MAX_ABS_FLOAT <= value <= MAX_ABS_FLOAT:  # not NaN
                     # convert -> parse_amount's float path: every amount of a table that
                     # Excel passes to =RAMTABELL() through COM arrives as a float
                     typed_row[col.key] = Decimal(repr(value)) + ZERO

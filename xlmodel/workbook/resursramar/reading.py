@@ -18,7 +18,7 @@ from xlmodel.workbook import block_names
 from xlmodel.workbook.resursramar import layout as R
 from xlmodel.workbook.layout import InputTable, Param
 from xlmodel.workbook.tables import RawTable, convert
-from xlmodel.workbook.block_place import check_named_sheet
+from xlmodel.workbook.block_place import named_place
 from xlmodel.workbook.cells import param_location, read_table, require_sheet
 
 
@@ -78,8 +78,8 @@ def inputs_from_cells(cells) -> Inputs:
     first = convert_at(raw_params, where, R.P_FIRST_YEAR)
     last = convert_at(raw_params, where, R.P_LAST_YEAR)
     first, last = plan_years(first, last, where[R.P_LAST_YEAR.name])
-    for name in BLOCKS:  # a name left on a sheet renamed outside Excel: that sheet is missing, not guessed
-        check_named_sheet(cells, name, RULE)
+    # a name left on a sheet renamed outside Excel: that sheet is missing, not guessed
+    named = {name: at for name in BLOCKS if (at := named_place(cells, name, RULE)) is not None}
     return Inputs(
         params=raw_params,
         param_cells=where,
@@ -88,7 +88,7 @@ def inputs_from_cells(cells) -> Inputs:
         footnotes=read_table(cells, R.FOOTNOTES_TABLE, RULE),
         results=read_table(cells, R.RESULTS_TABLE, RULE_RESTORATION),
         opening=read_table(cells, R.OPENING_TABLE, RULE_RESTORATION),
-        named={name: at for name in BLOCKS if (at := block_names.read_block(cells, name)) is not None},
+        named=named,
     )
 
 
