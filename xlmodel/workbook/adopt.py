@@ -48,10 +48,9 @@ from typing import Any
 
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding
-from xlmodel.money import parse_amount
 from xlmodel.workbook import block_names
 from xlmodel.workbook import layout as L
-from xlmodel.workbook.team_ranges import cell_text as _text, range_rows as _range_rows
+from xlmodel.workbook.team_ranges import cell_amount as _amount, cell_text as _text, range_rows as _range_rows
 from xlmodel.xlsx.add_sheets import NewSheet, NewTable, check_sheet_name, free_sheet_name, taken_names
 from xlmodel.xlsx.refs import get_column_letter, quote_sheet, range_boundaries
 
@@ -131,10 +130,7 @@ def frames_from_range(cells: Any, text: str) -> list[dict[str, Any]]:
         *names, (amount_ref, amount) = row
         label = _text(names[-1][1], sheet, names[-1][0], "nämndens namn")
         ident = _text(names[0][1], sheet, names[0][0], "nämndens id") if len(names) == 2 else label
-        try:
-            prior = parse_amount(amount, argument="Budgetram föregående år", rule=RULE)
-        except InputError as err:
-            raise err.at(sheet, amount_ref) from None
+        prior = _amount(cells, amount, sheet, amount_ref, "Budgetram föregående år")
         out.append({"id": ident, "label": label, "parent": None, "prior_frame": prior, "index_rate": None,
                     "indexed": "Ja", "places": 1})
     if not out:
@@ -154,10 +150,7 @@ def changes_from_range(cells: Any, text: str) -> list[dict[str, Any]]:
                              argument="--forandringar")
         ident = _text(row[0][1], sheet, row[0][0], "förändringens id") if len(row) == 5 else f"F{n}"
         label_c, kind_c, row_c, amount_c = row[-4:]
-        try:
-            amount = parse_amount(amount_c[1], argument="Belopp", rule=RULE)
-        except InputError as err:
-            raise err.at(sheet, amount_c[0]) from None
+        amount = _amount(cells, amount_c[1], sheet, amount_c[0], "Belopp")
         out.append({"id": ident, "label": _text(label_c[1], sheet, label_c[0], "beskrivningen"),
                     "kind": _text(kind_c[1], sheet, kind_c[0], "typen"),
                     "row": _text(row_c[1], sheet, row_c[0], "raden förändringen gäller"), "amount": amount})

@@ -32,6 +32,7 @@ from typing import Any
 from xlmodel.errors import InputError
 from xlmodel.workbook import block_names
 from xlmodel.workbook import layout as L
+from xlmodel.workbook.cells import shown_as_percent
 from xlmodel.workbook.tables import convert
 from xlmodel.xlsx.add_sheets import NewFormula, NewSheet
 from xlmodel.xlsx.refs import get_column_letter, range_boundaries
@@ -77,7 +78,8 @@ def rows_from_range(cells: Any, text: str, option: str, spec: L.InputTable,
         for key, (ref, value) in zip(keys, row):
             col = cols[key]
             try:
-                typed = convert(value, col, rule=RULE)
+                typed = convert(value, col, rule=RULE,
+                                shown_as_percent=col.kind == "amount" and shown_as_percent(cells, sheet, ref))
             except InputError as err:
                 raise err.at(sheet, ref) from None
             if col.kind == "bool":

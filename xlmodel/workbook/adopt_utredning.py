@@ -57,6 +57,7 @@ def lines_from_range(cells: Any, text: str, year: int) -> list[dict[str, Any]]:
     law's order; one column (belopp), two (post, belopp) or three (nr, post, belopp).
     A value that cannot be read is an error naming the team's sheet and cell."""
     from xlmodel.rules.balanskrav import input_line_numbers
+    from xlmodel.workbook.cells import shown_as_percent
     from xlmodel.workbook.tables import convert
     from xlmodel.workbook.team_ranges import cell_text, range_rows
 
@@ -86,7 +87,7 @@ def lines_from_range(cells: Any, text: str, year: int) -> list[dict[str, Any]]:
             label = cell_text(row[-2][1], sheet, row[-2][0], "postens text")
         ref, value = row[-1]
         try:
-            amount = convert(value, amount_col, rule=RULE)
+            amount = convert(value, amount_col, rule=RULE, shown_as_percent=shown_as_percent(cells, sheet, ref))
         except InputError as err:
             raise err.at(sheet, ref) from None
         if nr == 1 and amount is None:

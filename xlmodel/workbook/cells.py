@@ -18,7 +18,7 @@ from xlmodel.xlsx.refs import range_boundaries, get_column_letter
 from xlmodel.errors import InputError
 from xlmodel.money import excel_precision
 from xlmodel.workbook.layout import InputTable, Param
-from xlmodel.workbook.tables import RawTable
+from xlmodel.workbook.tables import RawTable, percent_cells
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,11 @@ def read_table(cells: CellSource, spec: InputTable, rule: str, *, optional: bool
     def locate(i: int, key: str) -> tuple[str | None, str | None]:
         return loc.sheet, f"{get_column_letter(col_of[key])}{min_row + 1 + i}"
 
-    return RawTable(spec=spec, rows=rows, locate=locate, header_row=min_row, columns=col_of, sheet=loc.sheet)
+    shown_as_percent = getattr(cells, "shown_as_percent", None)  # formats: where the source can see them
+    percent = frozenset() if shown_as_percent is None else percent_cells(
+        rows, spec, lambda i, key: shown_as_percent(sheet, locate(i, key)[1]))
+    return RawTable(spec=spec, rows=rows, locate=locate, header_row=min_row, columns=col_of, sheet=loc.sheet,
+                    percent_cells=percent)
 
 
 def table_columns(spec: InputTable, loc: TableLocation, header_value: Callable[[str], Any], rule: str) -> dict[str, int]:
@@ -133,9 +137,16 @@ def read_param(cells: CellSource, p: Param, rule: str) -> Any:
             )
         require_sheet(cells, sheet, rule)
     try:
-        return convert(cells.value(sheet, ref), p, rule=rule)
+        return convert(cells.value(sheet, ref), p, rule=rule, shown_as_percent=shown_as_percent(cells, sheet, ref))
     except InputError as err:
         raise err.at(sheet, ref) from None
+
+
+def shown_as_percent(cells: CellSource, sheet: str, ref: str) -> bool:
+    """Whether the source shows the cell's number as a percentage; False where it cannot
+    see formats (xlwings passes values only)."""
+    shown = getattr(cells, "shown_as_percent", None)
+    return shown is not None and shown(sheet, ref)
 
 
 class PackageCells:
@@ -150,6 +161,7 @@ class PackageCells:
         self._tables: dict[str, TableLocation] | None = None
         self._names: dict[str, tuple[str, str]] | None = None
         self._date_styles: frozenset[int] | None = None
+        self._percent_styles: frozenset[int] | None = None
         # Results derived from this (immutable) package, shared by the validators of a
         # kind: e.g. the frame table, needed by two sheets (frames.computed).
         self.memo: dict[str, Any] = {}
@@ -263,6 +275,19 @@ class PackageCells:
 
             self._date_styles = date_style_ids(self.pkg)
         return self._date_styles
+
+    def percent_styles(self) -> frozenset[int]:
+        if self._percent_styles is None:
+            from xlmodel.xlsx.styles import percent_style_ids
+
+            self._percent_styles = percent_style_ids(self.pkg)
+        return self._percent_styles
+
+    def shown_as_percent(self, sheet: str, ref: str) -> bool:
+        """Whether the cell holds a number its format shows as a percentage ("7 %" typed
+        leaves 0.07 and the format "0%"): what an amount cell must refuse (``tables``)."""
+        c = self.cell(sheet, ref)
+        return c is not None and bool(c.style) and isinstance(c.value, Decimal) and c.style in self.percent_styles()
 
     def formula(self, sheet: str, ref: str) -> str | None:
         c = self.cell(sheet, ref)

@@ -68,13 +68,15 @@ def year_of(cells) -> int | None:
 # =========================================================================== reading
 
 
-def _typed_value(row: R.GuidelineRow, value: Any, where: tuple[str | None, str | None]) -> Any:
-    """One local row's value as the table holds it (Ja/Nej, mkr, a share, text)."""
+def _typed_value(row: R.GuidelineRow, value: Any, where: tuple[str | None, str | None], *,
+                 shown_as_percent: bool = False) -> Any:
+    """One local row's value as the table holds it (Ja/Nej, mkr, a share, text);
+    ``shown_as_percent``: the workbook shows the number as a percentage (refused for mkr)."""
     from xlmodel.workbook.tables import convert
 
     col = L.Col("value", "Värde", row.kind, required=False)
     try:
-        v = convert(value, col, rule=RULE)
+        v = convert(value, col, rule=RULE, shown_as_percent=shown_as_percent)
     except InputError as err:
         raise err.at(*where) from None
     if row.kind == "amount" and v is not None and v < 0:
@@ -100,7 +102,7 @@ class Read:
 
 
 def read(cells, year: int | None) -> Read:
-    from xlmodel.workbook.cells import read_table
+    from xlmodel.workbook.cells import read_table, shown_as_percent
     from xlmodel.xlsx.refs import get_column_letter
 
     table = read_table(cells, TABLE, RULE, optional=True)
@@ -127,7 +129,8 @@ def read(cells, year: int | None) -> Read:
         row_no = int(value_at[1][len(value_at[1].rstrip("0123456789")):])
         owned.append(OwnedCell(f"{kind_col}{row_no}", R.LOCAL if spec.local else R.LAW, style="text"))
         if spec.local:
-            local[nr] = _typed_value(spec, table.rows[r["_row"]].get("value"), value_at)
+            local[nr] = _typed_value(spec, table.rows[r["_row"]].get("value"), value_at,
+                                     shown_as_percent=shown_as_percent(cells, *value_at))
             if (r["source"] or "").strip() and r["source"].strip() not in sources:
                 sources.append(r["source"].strip())   # one decision for several rows is named once
         elif year is not None:

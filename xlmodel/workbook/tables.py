@@ -16,7 +16,7 @@ from typing import Any
 
 from xlmodel.errors import InputError
 from xlmodel.location import Location
-from xlmodel.money import MAX_ABS, MAX_ABS_FLOAT, ZERO, parse_amount, parse_rate
+from xlmodel.money import MAX_ABS, MAX_ABS_FLOAT, ZERO, fmt_mkr, fmt_percent, parse_amount, parse_rate
 from xlmodel.workbook.layout import Col, InputTable, Param
 
 Locate = Callable[[int, str], tuple[str | None, str | None]]
@@ -35,6 +35,10 @@ class RawTable:
     header_row: int | None = None
     columns: dict[str, int] | None = None
     sheet: str | None = None
+    # (row index, column key) of the amount cells whose number the workbook shows as a
+    # percentage ("7 %" typed leaves 0.07 and the format "0%"): refused by ``typed``,
+    # not read as 0,07 mkr. Only a workbook's reader can see formats (``percent_cells``).
+    percent_cells: frozenset[tuple[int, str]] = frozenset()
 
     def unfilled_years(self) -> list[int]:
         """The rows (indexes) at the end of a year table that hold a year and nothing
@@ -69,6 +73,7 @@ class RawTable:
         amounts = [c.kind == "amount" for c in inputs]
         texts = [c.kind == "text" for c in inputs]
         optional = [not c.required and c.kind != "bool" for c in inputs]
+        percent = self.percent_cells
         for i, row in enumerate(self.rows):
             if i in unfilled:
                 continue
@@ -82,6 +87,9 @@ class RawTable:
             typed_row = {"_row": i}
             for col, is_amount, is_text, may_be_empty in zip(inputs, amounts, texts, optional):
                 value = get(col.key)
+                if percent and is_amount and (i, col.key) in percent:
+                    sheet, cell = self.locate(i, col.key)
+                    raise percent_in_amount(value, col.header, rule).at(sheet, cell)
                 if is_amount and type(value) is Decimal and value.is_finite() and abs(value) <= MAX_ABS:
                     typed_row[col.key] = value + ZERO  # convert -> parse_amount's Decimal path: the same value
                     continue
@@ -117,12 +125,36 @@ class RawTable:
         return Location(sheet=sheet, cell=cell, argument=header)
 
 
+def percent_cells(rows: list[dict[str, Any]], spec: InputTable,
+                  shown_as_percent: Callable[[int, str], bool]) -> frozenset[tuple[int, str]]:
+    """The (row index, key) of the amount cells of ``rows`` that hold a number other than 0
+    shown as a percentage (``shown_as_percent(i, key)``, asked only of those): what
+    ``RawTable.percent_cells`` holds. A 0 shown as "0 %" is 0 mkr either way."""
+    keys = [c.key for c in spec.inputs if c.kind == "amount"]
+    return frozenset((i, key) for i, row in enumerate(rows) for key in keys
+                     if isinstance(row.get(key), Decimal) and row[key] and shown_as_percent(i, key))
+
+
+def percent_in_amount(value: Any, name: str, rule: str) -> InputError:
+    """An amount cell holding a percentage the user typed: the text "7 %", or the number
+    0.07 the workbook shows as 7 % (what Excel stores for "7 %" typed); either would be
+    read as 0,07 mkr."""
+    if isinstance(value, str):
+        return InputError(f"'{value.strip()}' är en procentsats, men '{name}' är ett belopp i mkr", rule=rule,
+                          argument=name)
+    return InputError(f"cellen visar {fmt_percent(value)} (talformatet är procent), men '{name}' är ett belopp "
+                      f"i mkr och skulle läsas som {fmt_mkr(value)} mkr: skriv beloppet i mkr och ta bort "
+                      f"procentformatet", rule=rule, argument=name)
+
+
 def _is_blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
 
 
-def convert(value: Any, col: Col | Param, *, rule: str) -> Any:
-    """Convert one raw cell value to the type the layout column declares."""
+def convert(value: Any, col: Col | Param, *, rule: str, shown_as_percent: bool = False) -> Any:
+    """Convert one raw cell value to the type the layout column declares. ``shown_as_percent``:
+    the workbook shows the cell's number as a percentage (``cells.shown_as_percent``),
+    which an amount refuses."""
     name = col.header if isinstance(col, Col) else col.label
     if _is_blank(value):
         if col.required and col.kind != "bool":
@@ -145,10 +177,10 @@ def convert(value: Any, col: Col | Param, *, rule: str) -> Any:
             raise InputError(f"cellen innehåller felvärdet {text}", rule=rule, argument=name)
         return text
     if kind == "amount":
+        if shown_as_percent and isinstance(value, Decimal) and value:
+            raise percent_in_amount(value, name, rule)
         if isinstance(value, str) and value.strip().endswith("%"):
-            # "7 %" would be read as 0,07 mkr: a rate typed in an amount column
-            raise InputError(f"'{value.strip()}' är en procentsats, men '{name}' är ett belopp i mkr", rule=rule,
-                             argument=name)
+            raise percent_in_amount(value, name, rule)  # "7 %" would be read as 0,07 mkr
         return parse_amount(value, argument=name, rule=rule)
     if kind == "rate":
         return parse_rate(value, argument=name, rule=rule)

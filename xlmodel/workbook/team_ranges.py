@@ -56,3 +56,20 @@ def cell_text(value: Any, sheet: str, ref: str, what: str) -> str:
     if isinstance(value, Decimal) and value == value.to_integral_value():
         value = int(value)
     return str(value).strip()
+
+
+def cell_amount(cells: Any, value: Any, sheet: str, ref: str, what: str) -> Decimal:
+    """An amount in mkr from the team's cell (``money.parse_amount``), refused where the
+    team typed a percentage: "7 %" as text, or 0.07 that the book shows as 7 %
+    (``tables.percent_in_amount``), either of which would be read as 0,07 mkr."""
+    from xlmodel.money import parse_amount
+    from xlmodel.workbook.cells import shown_as_percent
+    from xlmodel.workbook.tables import percent_in_amount
+
+    if (isinstance(value, Decimal) and value and shown_as_percent(cells, sheet, ref)) or \
+            (isinstance(value, str) and value.strip().endswith("%")):
+        raise percent_in_amount(value, what, RULE).at(sheet, ref)
+    try:
+        return parse_amount(value, argument=what, rule=RULE)
+    except InputError as err:
+        raise err.at(sheet, ref) from None

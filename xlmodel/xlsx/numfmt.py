@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BUILTIN_FORMATS", "is_date_format"]
+__all__ = ["BUILTIN_FORMATS", "is_date_format", "is_percent_format"]
 
 # ECMA-376 Part 1, §18.8.30: the ids Excel does not write into styles.xml.
 BUILTIN_FORMATS: dict[int, str] = {
@@ -71,3 +71,17 @@ def is_date_format(fmt: str | None) -> bool:
         return False
     first = fmt.split(";")[0]
     return _DATE_LETTER.search(_IGNORED.sub("", first)) is not None
+
+
+# A "%" that is not text in quotes and not escaped (\%) or a padding width (_%).
+_QUOTED = re.compile(r'".*?"')
+_PERCENT = re.compile(r"(?<![_\\])%")
+
+
+def is_percent_format(fmt: str | None) -> bool:
+    """True when the format's first section shows the number as a percentage: Excel then
+    shows 0,07 as "7 %" (ECMA-376 Part 1, §18.8.31: a "%" multiplies by 100)."""
+    if fmt is None:
+        return False
+    first = fmt.split(";")[0]
+    return _PERCENT.search(_QUOTED.sub("", first)) is not None

@@ -24,6 +24,7 @@ on the shipped workbook, generated plans, deeper varav trees and damaged copies.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from xlmodel.xlsx.refs import get_column_letter, range_boundaries
@@ -135,10 +136,13 @@ class _Cursor:
             finish()
 
 
-def _table_rows(cells, spec: InputTable) -> tuple[Any, dict[str, int], int, Iterator[tuple[int, dict[str, Any]]]]:
-    """(location, column of each key, first data row, iterator of (sheet row, raw row))
-    over an input table's data rows, every row of its range (blank ones too, as
-    ``read_table`` gives them)."""
+_Row = tuple[int, dict[str, Any], tuple[str, ...]]  # sheet row, raw row, amount keys shown as a percentage
+
+
+def _table_rows(cells, spec: InputTable) -> tuple[Any, dict[str, int], int, Iterator[_Row]]:
+    """(location, column of each key, first data row, iterator of (sheet row, raw row,
+    amount keys whose number is shown as a percentage)) over an input table's data rows,
+    every row of its range (blank ones too, as ``read_table`` gives them)."""
     loc = cells.table(spec.table)
     if loc is None:
         raise _GiveUp
@@ -156,25 +160,34 @@ def _table_rows(cells, spec: InputTable) -> tuple[Any, dict[str, int], int, Iter
 
     col_of = table_columns(spec, loc, header_value, RULE)
     keyed = list(col_of.items())
+    amounts = [(c.key, col_of[c.key]) for c in spec.inputs if c.kind == "amount"]
+    percent_styles = cells.percent_styles()
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+    def shown_as_percent(got: dict[int, Any]) -> tuple[str, ...]:  # as tables.percent_cells decides
+        return tuple(key for key, c in amounts
+                     if c in got and got[c].style in percent_styles and isinstance(got[c].value, Decimal)
+                     and got[c].value)
+
+    def rows() -> Iterator[_Row]:
         for r in range(min_row + 1, last + 1):
             got = cursor.row(r)
-            yield r, {key: (value_of(got[c]) if c in got else None) for key, c in keyed}
+            yield r, {key: (value_of(got[c]) if c in got else None) for key, c in keyed}, \
+                shown_as_percent(got) if percent_styles else ()
         cursor.finish()
 
     return loc, col_of, min_row + 1, rows()
 
 
-def _typed(spec: InputTable, loc, col_of: dict[str, int], rows: list[tuple[int, dict[str, Any]]]) -> list[dict]:
+def _typed(spec: InputTable, loc, col_of: dict[str, int], rows: list[_Row]) -> list[dict]:
     """``RawTable.typed`` over some rows of a table (errors located at their cells)."""
     letters = {key: get_column_letter(c) for key, c in col_of.items()}
     table = RawTable(
         spec=spec,
-        rows=[raw for _r, raw in rows],
+        rows=[raw for _r, raw, _percent in rows],
         locate=lambda i, key: (loc.sheet, f"{letters[key]}{rows[i][0]}"),
         columns=col_of,
         sheet=loc.sheet,
+        percent_cells=frozenset((i, key) for i, (_r, _raw, percent) in enumerate(rows) for key in percent),
     )
     return table.typed(RULE)
 
@@ -183,7 +196,7 @@ def _typed_rows(cells, spec: InputTable) -> Iterator[dict]:
     """An input table's typed rows in order (blank rows skipped, as ``RawTable.typed``
     does), typed ``CHUNK_ROWS`` at a time so that only a chunk is held."""
     loc, col_of, _first, rows = _table_rows(cells, spec)
-    chunk: list[tuple[int, dict[str, Any]]] = []
+    chunk: list[_Row] = []
     for item in rows:
         chunk.append(item)
         if len(chunk) >= CHUNK_ROWS:
