@@ -81,6 +81,11 @@ def _same_formula(a: str | None, b: str | None) -> bool:
 
 
 def _same_value(a: Any, b: Any) -> bool:
+    # An empty text and no value read alike: a formula whose result is "" (=IF(I6="ja";…;""))
+    # has no cached value in a book xlmodel or XlsxWriter wrote and an empty one after a
+    # LibreOffice save; the cell shows nothing either way.
+    if (a is None or a == "") and (b is None or b == ""):
+        return True
     # bool is an int subclass and ExcelError a dataclass: compare type first so that
     # TRUE never equals 1 and the text '#N/A' never equals the error #N/A.
     if type(a) is not type(b):
