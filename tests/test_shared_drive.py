@@ -434,6 +434,37 @@ def test_a_folder_without_write_access_is_exit_2_in_swedish(book, original, cmd)
 
 
 @needs_limit
+@pytest.mark.parametrize("cmd", ["regenerera", "rulla-fram"])
+def test_a_read_only_backup_folder_is_exit_2_in_swedish(book, original, cmd):
+    # The workbook and its folder may be written; the backup folder (made read-only by a
+    # colleague or a sync client) may not. Before: "arbetsboken kunde inte sparas
+    # ([Errno 13] Permission denied: '.xlmodel-backup/…tmp')".
+    backups = book.parent / BACKUP_DIR
+    backups.mkdir()
+    os.chmod(backups, 0o555)
+    try:
+        proc = limited_cli(cmd, str(book))
+    finally:
+        os.chmod(backups, 0o755)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert f"kan inte lägga säkerhetskopian i mappen {backups}" in line and "åtkomst nekad" in line, line
+    assert "Errno" not in line and "Permission" not in line and "ingenting skrevs" in line
+    assert book.read_bytes() == original
+    assert listing(book.parent) == [BACKUP_DIR, "bok.xlsm"] and listing(backups) == []
+
+
+def test_a_file_where_the_backup_folder_goes_is_exit_2_in_swedish(book, original):
+    (book.parent / BACKUP_DIR).write_text("inte en mapp")
+    proc = cli("regenerera", str(book))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "kan inte lägga säkerhetskopian i mappen" in line and "det finns redan en fil med det namnet" in line, line
+    assert "Errno" not in line
+    assert book.read_bytes() == original and (book.parent / BACKUP_DIR).read_text() == "inte en mapp"
+
+
+@needs_limit
 def test_no_temp_file_possible_is_a_swedish_refusal(book, original):
     """The save itself (an API caller without the lock): mkstemp fails, exit 2 style message."""
     os.chmod(book.parent, 0o555)

@@ -79,14 +79,28 @@ def test_failure_at_replace_leaves_original_and_no_temp(rich_xlsm: Path, monkeyp
     original = rich_xlsm.read_bytes()
     pkg, new = _patched(rich_xlsm)
 
-    def boom(src, dst):
+    def boom(src, dst):  # the disk fills as the new file is put in place (the backup went in)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(atomic.os, "replace", boom)
-    with pytest.raises(WorkbookError, match="originalet är orört"):
+    monkeypatch.setattr(atomic, "_put_in_place", boom)
+    with pytest.raises(WorkbookError, match=r"kunde inte sparas \(disken är full\); originalet är orört"):
         save_package(new, rich_xlsm, expect_sha256=pkg.sha256)
     assert rich_xlsm.read_bytes() == original
     assert _temps(rich_xlsm.parent) == []
+
+
+def test_a_full_disk_at_the_backup_leaves_original_and_no_temp(rich_xlsm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = rich_xlsm.read_bytes()
+    pkg, new = _patched(rich_xlsm)
+
+    def boom(src, dst):  # the backup's copy is renamed into place with os.replace
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", boom)
+    with pytest.raises(WorkbookError, match=r"kan inte lägga säkerhetskopian i mappen .*\(disken är full\)"):
+        save_package(new, rich_xlsm, expect_sha256=pkg.sha256)
+    assert rich_xlsm.read_bytes() == original
+    assert _temps(rich_xlsm.parent) == [] and list((rich_xlsm.parent / atomic.BACKUP_DIR).iterdir()) == []
 
 
 def test_failed_verification_leaves_original_and_no_temp(rich_xlsm: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -66,7 +66,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from xlmodel.errors import WorkbookError
-from xlmodel.xlsx.limits import check_zip_directory, read_part_bounded
+from xlmodel.xlsx.limits import check_zip_directory, read_part_bounded, write_reason
 from xlmodel.xlsx.package import Package, _Source
 
 BACKUP_DIR = ".xlmodel-backup"
@@ -184,7 +184,21 @@ def _verify(tmp: Path, pkg: Package) -> None:
 
 
 def _backup(path: Path) -> Path:
+    """A copy of ``path`` in its backup folder. A folder where it cannot be written (made
+    read-only, or a file of that name) refuses the save in Swedish, naming the folder."""
     folder = path.parent / BACKUP_DIR
+    try:
+        return _copy_to_backup(path, folder)
+    except OSError as exc:
+        raise WorkbookError(
+            f"kan inte lägga säkerhetskopian i mappen {folder} ({write_reason(exc)}); xlmodel sparar alltid "
+            "originalet där innan arbetsboken skrivs om – ge skrivrätt till mappen, eller ta bort den så skapas "
+            "den på nytt; ingenting skrevs",
+            path=str(path),
+        ) from None
+
+
+def _copy_to_backup(path: Path, folder: Path) -> Path:
     folder.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}-{stamp}{path.suffix}"
@@ -461,7 +475,7 @@ def save_package(
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
     except OSError as exc:
-        reason = "åtkomst nekad" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+        reason = write_reason(exc)
         raise WorkbookError(
             f"kan inte skapa en temporär fil i mappen {folder} ({reason}); arbetsboken sparas alltid via en "
             "temporär fil bredvid den – kontrollera skrivrättigheten till mappen, ingenting skrevs",
@@ -521,7 +535,8 @@ def save_package(
         raise
     except (OSError, zipfile.BadZipFile) as exc:
         tmp.unlink(missing_ok=True)
-        raise WorkbookError(f"arbetsboken kunde inte sparas ({exc}); originalet är orört", path=shown) from None
+        reason = write_reason(exc) if isinstance(exc, OSError) else "zip-arkivet blev fel"
+        raise WorkbookError(f"arbetsboken kunde inte sparas ({reason}); originalet är orört", path=shown) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

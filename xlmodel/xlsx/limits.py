@@ -83,6 +83,10 @@ _OS_REASONS = {
     errno.EIO: "läsfel på disken",
     errno.ENAMETOOLONG: "sökvägen är för lång",
     errno.ELOOP: "sökvägen går i cirkel (symboliska länkar)",
+    errno.EEXIST: "det finns redan en fil med det namnet",
+    errno.ENOTDIR: "en del av sökvägen är en fil, inte en mapp",
+    errno.ENOSPC: "disken är full",
+    errno.EROFS: "filsystemet är skrivskyddat",
 }
 
 
@@ -90,6 +94,12 @@ def os_reason(exc: OSError) -> str:
     """Why a file cannot be read, in Swedish; the system's own (English) text only quoted."""
     reason = _OS_REASONS.get(exc.errno or 0)
     return reason if reason else f"systemet säger {str(exc.strerror or exc)[:120]!r}"
+
+
+def write_reason(exc: OSError) -> str:
+    """Why a file or folder cannot be written, in Swedish (``os_reason``, with the
+    words the lock's and the save's messages use for a refused write)."""
+    return "åtkomst nekad" if isinstance(exc, PermissionError) else os_reason(exc)
 
 
 def _sniff(path: Path) -> bytes:

@@ -261,7 +261,9 @@ class WriteLock:
 
 
 def _cannot_create(lock: Path, exc: OSError, workbook: str) -> WorkbookError:
-    reason = "åtkomst nekad" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+    from xlmodel.xlsx.limits import write_reason
+
+    reason = write_reason(exc)
     return WorkbookError(
         f"kan inte skapa låsfilen i mappen {lock.parent} ({reason}); xlmodel skriver bara där den kan "
         "spärra arbetsboken för andra under tiden – kontrollera skrivrättigheten till mappen",
