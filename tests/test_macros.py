@@ -60,6 +60,10 @@ class FakeRange:
     def options(self, **options) -> "FakeRange":
         return FakeRange(self.sheet, format_range(*self.bounds), {**self._options, **options})
 
+    @property
+    def number_format(self) -> str:
+        return self.sheet.number_formats.get(self._single(), "General")
+
     # -- values
     def _read(self, ref: str):
         v = self.sheet.values.get(ref)
@@ -155,6 +159,7 @@ class FakeSheet:
         self.name = name
         self.values: dict[str, object] = {}
         self.formulas: dict[str, str] = {}
+        self.number_formats: dict[str, str] = {}   # what a test set; Excel's default elsewhere
         self.tables: list[FakeTable] = []
 
     def range(self, ref: str) -> FakeRange:
@@ -437,6 +442,21 @@ def test_bad_input_is_reported_with_its_cell_and_nothing_is_written(built):
     assert not report.ok and book.log == []
     assert "Ramar" in report.lines[0] and "D9" in report.lines[0] and "'tre tusen' är inget tal" in report.lines[0]
     assert book.app.alerts[0]["mode"] == "critical"
+
+
+def test_a_percentage_typed_into_an_mkr_cell_is_refused_by_the_macro(built):
+    # "7 %" typed in Excel: the cell holds 0.07 and the format 0%; read as 0,07 mkr before
+    book = FakeBook.load(built)
+    ramar = book.sheets["Ramar"]
+    ramar.values["D9"], ramar.number_formats["D9"] = 0.07, "0%"
+    report = X.run_macro(book, X.regenerate_book)
+    assert not report.ok and book.log == []
+    assert "Ramar" in report.lines[0] and "D9" in report.lines[0], report.lines
+    assert "cellen visar 7 % (talformatet är procent)" in report.lines[0], report.lines
+    # the same number without the percent format is 0,07 mkr, as the user then typed it
+    book = FakeBook.load(built)
+    book.sheets["Ramar"].values["D9"] = 0.07
+    assert X.run_macro(book, X.regenerate_book).ok
 
 
 def test_without_a_message_box_the_report_goes_to_the_info_sheet(built):

@@ -41,6 +41,7 @@ from xlmodel.workbook.cells import TableLocation, single_cell_target
 from xlmodel.workbook.regenerate import diff_sheet, sheet_plans
 from xlmodel.workbook.rollforward import plan_roll_forward, spilled_formulas, spills_to_follow
 from xlmodel.xlsx.cellref import make_ref, parse_range, split_ref
+from xlmodel.xlsx.numfmt import is_percent_format
 from xlmodel.xlsx.values import ExcelError
 
 # Where a macro leaves its report when Excel cannot show a message box (Info sheet,
@@ -109,6 +110,17 @@ class XlwingsCells:
 
     def formula(self, sheet: str, ref: str) -> str | None:
         return self._raw(sheet, ref)[1]
+
+    def shown_as_percent(self, sheet: str, ref: str) -> bool:
+        """Whether Excel shows the cell's number as a percentage ("7 %" typed: the value is
+        0.07), as ``PackageCells.shown_as_percent`` reads it from the file. Asked only of the
+        amount cells of input tables that hold a number other than 0; one COM call each, so
+        only for numbers a typed percentage can give (up to 1 000 %, i.e. |x| <= 10: a
+        frame of 10 mkr or more is never asked)."""
+        value = self.value(sheet, ref)
+        if not isinstance(value, Decimal) or abs(value) > 10:
+            return False
+        return is_percent_format(self.book.sheets[sheet].range(ref).number_format)
 
     def table(self, name: str) -> TableLocation | None:
         if self._tables is None:
