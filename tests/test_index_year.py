@@ -138,3 +138,50 @@ def test_prompt_on_a_terminal(book):
     cells = PackageCells.open(book)
     assert cells.value("Parametrar", "C6") == Decimal("0.025")
     assert cells.value("Parametrar", "D13") == "angiven i terminalen vid rulla-fram"
+
+
+def _overford_message(path: Path) -> str:
+    done = xlmodel("validera", "--format", "json", str(path))
+    found = [f for f in json.loads(done.stdout)["files"][0]["findings"] if f["rule"] == "index.overford"]
+    assert done.returncode == 1 and len(found) == 1, done.stdout
+    return found[0]["message"]
+
+
+def _follow(message: str, rate: float, source: str, *, extend_table: bool = False):
+    """An edit doing what the message says, cell by cell, read from the message itself."""
+    import re
+
+    rate_cell = re.search(r"Skriv 2022 års sats i Parametrar!([A-Z]+\d+) och", message)
+    row = re.search(r"rad (\d+): År 2022 i ([A-Z]+\d+), indexets namn i ([A-Z]+\d+), samma sats i ([A-Z]+\d+) "
+                    r"och dess källa eller beslut i ([A-Z]+\d+)", message)
+    assert rate_cell and row, message
+
+    def edit(ws):
+        ws[rate_cell.group(1)] = rate
+        year_at, name_at, rate_at, source_at = row.groups()[1:]
+        ws[year_at], ws[name_at], ws[rate_at], ws[source_at] = 2022, "LPIK", rate, source
+        if extend_table:   # as the message says when the table has no empty row (Excel does it itself)
+            table = ws.tables["tblIndex"]
+            table.ref = re.sub(r"\d+$", row.group(1), table.ref)
+    return edit
+
+
+def test_the_carried_over_index_message_names_the_cells_and_following_it_passes(book):
+    assert xlmodel("rulla-fram", "--ingen-backup", str(book)).returncode == 0
+    message = _overford_message(book)
+    assert "Parametrar!C6" in message and "rad 13" in message, message
+    save_with_openpyxl(book, _follow(message, 0.019, "Fullmäktiges beslut: 2021 års sats gäller 2022"))
+    assert rules_of(book) == (0, [])
+
+
+def test_a_full_index_table_is_told_to_take_in_the_row_under_it(book):
+    def fill_table(ws):   # the table's empty rows 13-16 used for earlier years
+        for r, year in zip(range(13, 17), range(2017, 2021)):
+            ws[f"A{r}"], ws[f"B{r}"], ws[f"C{r}"], ws[f"D{r}"] = year, "LPIK", 0.02, f"Regionplan {year}"
+
+    save_with_openpyxl(book, fill_table)
+    assert xlmodel("rulla-fram", "--ingen-backup", str(book)).returncode == 0
+    message = _overford_message(book)
+    assert "direkt under tabellen Index" in message and "rad 17" in message and "utökas" in message, message
+    save_with_openpyxl(book, _follow(message, 0.028, "SKR:s prognos februari 2021", extend_table=True))
+    assert rules_of(book) == (0, [])

@@ -67,6 +67,25 @@ def test_uncovered_year_raises_input_error():
         params.value("finns.inte", 2021)
 
 
+def test_a_missing_year_is_said_in_words_with_the_years_xlmodel_has():
+    def message(key: str, year: int) -> str:
+        with pytest.raises(InputError) as exc:
+            params.lookup(key, year)
+        return exc.value.message
+
+    assert message("index.lpik", 2022) == "ingen publicerad LPIK-sats för 2022 (xlmodel har uppgifter för 2021)"
+    assert message("aterstallning.horisont_ar", 1999) == (
+        "ingen tidsgräns i kommunallagen för att återställa ett negativt balanskravsresultat för 1999 "
+        "(xlmodel har uppgifter för 2000 och senare)")
+    assert message("index.lone_och_prisforandring.vasternorrland", 2023).endswith("(xlmodel har uppgifter för 2019–2022)")
+    assert message("reserv.tak_andel", 2020) == "inget tak i kommunallagen för resultatreserven för 2020 " \
+        "(xlmodel har uppgifter för 2024 och senare)"
+    # every shipped key has its words: none is ever shown to a user as a key
+    keys = {p.key for p in params.all_parameters()}
+    assert keys <= set(params.missing_words())
+    assert all(k not in message(k, 1900) for k in keys)
+
+
 def test_a_parameter_must_cover_the_whole_fiscal_year(monkeypatch):
     mid_year = (p("z", "1", date(2020, 1, 1), date(2021, 6, 30)), p("z", "2", date(2021, 7, 1)))
     monkeypatch.setattr(params, "all_parameters", lambda: mid_year)

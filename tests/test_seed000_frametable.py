@@ -226,7 +226,9 @@ def test_roll_forward_to_2022_starts_from_the_decided_frames(table):
     inp = build_input()
     with pytest.raises(InputError) as err:  # no LPIK 2022 in the parameters: never a silent default
         roll_forward(table, inp)
-    assert "index.lpik" in str(err.value)
+    # said in words, with the years xlmodel has, not as the parameter's key
+    assert "ingen publicerad LPIK-sats för 2022 (xlmodel har uppgifter för 2021)" in str(err.value)
+    assert "index.lpik" not in str(err.value)
     nxt = roll_forward(table, inp, next_default_index_rate=D("0.02"))
     priors = {r.id: r.prior_frame for r in nxt.rows}
     assert nxt.year == 2022

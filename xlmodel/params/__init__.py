@@ -66,6 +66,39 @@ def all_parameters() -> tuple[Parameter, ...]:
     return tuple(params)
 
 
+@lru_cache(maxsize=1)
+def missing_words() -> dict[str, str]:
+    """Key → what a look-up says, in words, when no entry covers the year ("ingen
+    publicerad LPIK-sats"): each file's table ``saknas``."""
+    words: dict[str, str] = {}
+    for path in sorted(_DIR.glob("*.toml")):
+        with path.open("rb") as fh:
+            words.update(tomllib.load(fh).get("saknas", {}))
+    return words
+
+
+def _years_text(entries: list[Parameter]) -> str:
+    """The fiscal years the entries cover, in words: "2021", "2019–2022", "2000 och senare"."""
+    spans: list[list[int | None]] = []
+    for p in sorted(entries, key=lambda p: p.valid_from):
+        start, end = p.valid_from.year, (p.valid_to.year if p.valid_to else None)
+        if spans and spans[-1][1] is not None and spans[-1][1] + 1 >= start:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    said = [f"{a} och senare" if b is None else (str(a) if a == b else f"{a}–{b}") for a, b in spans]
+    return ", ".join(said[:-1]) + " och " + said[-1] if len(said) > 1 else said[0]
+
+
+def missing_message(key: str, year: int) -> str:
+    """Why no parameter ``key`` is in force for ``year``, in words, with the years xlmodel has."""
+    what = missing_words().get(key, f"ingen parameter '{key}'")
+    entries = [p for p in all_parameters() if p.key == key]
+    if not entries:
+        return f"{what} för {year} (xlmodel har inga uppgifter ännu)"
+    return f"{what} för {year} (xlmodel har uppgifter för {_years_text(entries)})"
+
+
 def _check_no_overlap(params: list[Parameter]) -> None:
     by_key: dict[str, list[Parameter]] = {}
     for p in params:
@@ -84,7 +117,7 @@ def lookup(key: str, year: int) -> Parameter:
     for p in all_parameters():
         if p.key == key and p.covers(start) and p.covers(end):
             return p
-    raise InputError(f"ingen parameter '{key}' gäller för år {year}", rule="parametrar", argument="ar")
+    raise InputError(missing_message(key, year), rule="parametrar", argument="ar")
 
 
 def value(key: str, year: int) -> Decimal:

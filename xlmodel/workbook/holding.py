@@ -7,7 +7,8 @@ Two sorts of workbook reach the jobs (validate, regenerate, explain, diff, the m
   "xlmodel", comment "Byggd av xlmodel bygg": ``book.Book``; Excel and LibreOffice keep
   both when they save). Such a book is of a kind, and *every* part of the kind's bundle
   belongs in it: a part whose table was renamed or whose sheet was deleted is damage,
-  reported as it always was (``recognise``, the parts' own "tabellen … saknas").
+  reported as it always was (``recognise``, the parts' own "tabellen … saknas"). A part
+  ``xlmodel anslut`` added beyond the bundle is run after it, as in a team's book.
 - **Every other workbook**: the team's own book, with its own sheet names and layout,
   into which a controller (or ``xlmodel anslut``) put some of xlmodel's parts. It holds
   the parts whose Excel Tables it has (``parts.found_in``: each part by its own tables,
@@ -60,12 +61,23 @@ def _core_says_xlmodel(pkg: Any) -> bool:
 
 def parts_in(cells: Any) -> tuple[str | None, tuple[parts.Part, ...]]:
     """(kind, the parts the jobs run): for xlmodel's own book its kind and the kind's
-    bundle (none when no kind is recognised: the damaged-book messages follow); for any
-    other workbook no kind and the parts it holds, in registry order."""
+    bundle (none when no kind is recognised: the damaged-book messages follow), then the
+    parts it holds beyond the bundle (added by ``xlmodel anslut``); for any other
+    workbook no kind and the parts it holds, in registry order."""
     if built_by_xlmodel(cells):
         kind = kinds.detect(cells)
-        return kind, kinds.parts_of(kind)
-    return None, tuple(p for p in parts.found_in(cells) if p is not parts.CHARTS or _has_charts(cells))
+        bundle = kinds.parts_of(kind)
+        if not bundle:
+            return kind, bundle
+        # A part ``xlmodel anslut`` added beyond the bundle (the balanskravsutredning in a
+        # regionplan, the frame table in a delårsrapport) is run as in a team's book.
+        return kind, bundle + tuple(p for p in _held(cells) if p not in bundle)
+    return None, _held(cells)
+
+
+def _held(cells: Any) -> tuple[parts.Part, ...]:
+    """The parts the workbook holds by their tables, in registry order."""
+    return tuple(p for p in parts.found_in(cells) if p is not parts.CHARTS or _has_charts(cells))
 
 
 def _has_charts(cells: Any) -> bool:

@@ -31,6 +31,7 @@ from xlmodel.findings import Finding, Severity
 from xlmodel.money import fmt_mkr
 from xlmodel.workbook.cells import param_location, read_param, read_table
 from xlmodel.workbook.layout import INDEX_TABLE, REGIONPLAN_PARAMS
+from xlmodel.xlsx.refs import cell_name, get_column_letter
 
 RULE = "index"
 # The published series a body's Standardindex may come from (xlmodel/params/index.toml).
@@ -52,6 +53,28 @@ def published_rate(year: int, rate: Decimal) -> tuple[str, str] | None:
 def index_rows(cells: Any) -> tuple[Any, list[dict[str, Any]]]:
     table = read_table(cells, INDEX_TABLE, RULE, optional=True)
     return table, ([] if table is None else table.typed(RULE))
+
+
+def _row_to_fill(table: Any, year: int, where: str) -> str:
+    """What to write besides the rate: the year's row in the Index table, cell by cell
+    (its first empty row, else the row under it, which the table must take in); without
+    the table, the table to make."""
+    if table is None:
+        return f"satsen med källa i {where}"
+    blank = next((i for i, row in enumerate(table.rows) if all(_blank(v) for v in row.values())), None)
+    row = table.header_row + 1 + (len(table.rows) if blank is None else blank)
+    col = {key: f"{get_column_letter(c)}{row}" for key, c in (table.columns or {}).items()}
+    what = {"year": f"År {year}", "series": "indexets namn", "rate": "samma sats", "source": "dess källa eller beslut"}
+    said = [f"{what[c.key]} i {col[c.key]}" for c in INDEX_TABLE.columns if c.key in col]
+    cells_text = ", ".join(said[:-1]) + " och " + said[-1] if len(said) > 1 else "".join(said)
+    if blank is not None:
+        return f"en rad för {year} i {where}, rad {row}: {cells_text}"
+    return (f"en rad för {year} direkt under {where}, rad {row}: {cells_text}; tabellen ska utökas "
+            f"till raden (Excel gör det själv när raden skrivs direkt under tabellen)")
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def validate_index_year(cells: Any) -> tuple[list[Finding], int]:
@@ -81,8 +104,9 @@ def validate_index_year(cells: Any) -> tuple[list[Finding], int]:
     if last_year or (rate is not None and published_rate(year - 1, rate)):
         return [Finding(
             rule=f"{RULE}.overford", severity=Severity.ERROR, subject=str(year), sheet=sheet, cell=cell, found=rate,
-            message=(f"Standardindex {pct(rate)} är {year - 1} års sats och har inget beslut eller källa för {year}. "
-                     f"Skriv in {year} års sats med källa i {where} (eller kör 'xlmodel rulla-fram --index SATS')."),
+            message=(f"Standardindex {pct(rate)} i {cell_name(sheet, cell)} är {year - 1} års sats och har inget "
+                     f"beslut eller källa för {year}. Skriv {year} års sats i {cell_name(sheet, cell)} och "
+                     f"{_row_to_fill(table, year, where)}."),
         )], 1
     return [Finding(
         rule=f"{RULE}.saknas", severity=Severity.ERROR, subject=str(year), sheet=sheet, cell=cell, found=rate,

@@ -47,10 +47,16 @@ def signature_text() -> str:
 
 
 def detect(cells) -> str | None:
-    for kind, tables in SIGNATURES.items():
-        if all(cells.table(t) is not None for t in tables):
-            return kind
-    return None
+    """The kind whose identifying tables the workbook has. A book can have two kinds'
+    tables when ``xlmodel anslut`` added a part that identifies another kind (the frame
+    table into a delårsrapport or a resursramar book, the balanskravsutredning into a
+    regionplan): it is the kind of which it holds most of the bundle (fewest of its
+    parts missing), the first in ``KINDS`` of equals, and the added part is run beside
+    the bundle (``holding.parts_in``)."""
+    matching = [k for k in KINDS.values() if all(cells.table(t) is not None for t in k.signature)]
+    if len(matching) <= 1:
+        return matching[0].name if matching else None
+    return min(matching, key=lambda k: sum(not p.found_in(cells) for p in k.parts)).name
 
 
 def parts_of(kind: str | None) -> tuple[parts.Part, ...]:

@@ -39,7 +39,7 @@ from xml.sax.saxutils import escape, quoteattr
 from xlmodel.errors import WorkbookError
 from xlmodel.xlsx.package import CONTENT_TYPES, R_NS, Package, rels_part_for
 from xlmodel.xlsx.refs import get_column_letter, range_boundaries
-from xlmodel.xlsx.sheetxml import ATTRS, root_prefix
+from xlmodel.xlsx.sheetxml import ATTRS, rel_id_attr, root_prefix
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
@@ -285,12 +285,6 @@ def insert_before_close(data: bytes, tag: bytes, prefix: bytes, text: bytes) -> 
     return None
 
 
-def _r_prefix(data: bytes) -> bytes | None:
-    """The prefix workbook.xml binds to the relationships namespace, or None."""
-    m = re.search(rb'xmlns:([\w.-]+)="' + re.escape(R_NS.encode()) + rb'"', data)
-    return m.group(1) if m else None
-
-
 def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> Package:
     """``pkg`` with ``sheets`` appended after its last sheet and the workbook-scoped
     defined ``names`` (name -> formula text, e.g. ``'Parametrar'!$C$5``) added. The
@@ -315,7 +309,6 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
     changes: dict[str, bytes | None] = {}
     sheet_els, rel_els, overrides = [], [], []
 
-    r_prefix = _r_prefix(wb)
     cm = None
     if any(isinstance(v, NewFormula) and v.spill for sheet in sheets for v in sheet.cells.values()):
         cm, add_metadata = dynamic_array_cm(pkg)
@@ -366,10 +359,7 @@ def add_sheets(pkg: Package, sheets: list[NewSheet], names: dict[str, str]) -> P
         rel_els.append(f'<Relationship Id="{rid}" Type="{REL_WORKSHEET}" '
                        f'Target={quoteattr(posixpath.relpath(part, wb_dir or "."))}/>')
         overrides.append(f'<Override PartName="/{part}" ContentType="{CT_WORKSHEET}"/>')
-        if r_prefix is not None:
-            rattr = f'{r_prefix.decode()}:id="{rid}"'
-        else:
-            rattr = f'xmlns:r="{R_NS}" r:id="{rid}"'
+        rattr = rel_id_attr(wb, rid, wb_name, pkg.where)
         p = prefix.decode()
         sheet_els.append(f"<{p}sheet name={quoteattr(sheet.name)} sheetId=\"{next_sheet_id}\" {rattr}/>")
         next_sheet_id += 1

@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from xlmodel.errors import WorkbookError
 from xlmodel.xlsx.package import CONTENT_TYPES, R_NS, Package, rels_part_for
-from xlmodel.xlsx.sheetxml import root_prefix
+from xlmodel.xlsx.sheetxml import rel_id_attr, root_prefix
 
 REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
@@ -275,9 +275,7 @@ def _with_code_name(xml: bytes, part: str, pkg: Package) -> bytes:
 
 def _with_legacy_drawing(xml: bytes, part: str, pkg: Package, rid: str) -> bytes:
     prefix = root_prefix(xml, part, pkg.where)
-    m = re.search(rb'xmlns:([\w.-]+)="' + re.escape(R_NS.encode()) + rb'"', xml)
-    rattr = (m.group(1) + b':id="' + rid.encode() + b'"') if m else (
-        b'xmlns:r="' + R_NS.encode() + b'" r:id="' + rid.encode() + b'"')
+    rattr = rel_id_attr(xml, rid, part, pkg.where).encode("utf-8")
     element = b"<" + prefix + b"legacyDrawing " + rattr + b"/>"
     p = re.escape(prefix)
     for tag in _AFTER_LEGACY_DRAWING:

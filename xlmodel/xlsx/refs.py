@@ -141,3 +141,9 @@ def formula_sheet(sheet: str) -> str:
         and sheet.upper() not in ("TRUE", "FALSE")
     )
     return sheet if bare else quote_sheet(sheet)
+
+
+def cell_name(sheet: str, ref: str) -> str:
+    """A cell as the user finds it in Excel's name box and formulas: "Parametrar!C6",
+    "'Balanskrav 2026'!A5" (the sheet through ``formula_sheet``)."""
+    return f"{formula_sheet(sheet)}!{ref}"

@@ -37,7 +37,7 @@ from xlmodel.xlsx.add_sheets import (
     table_xml,
 )
 from xlmodel.xlsx.package import CONTENT_TYPES, Package, rels_part_for
-from xlmodel.xlsx.sheetxml import root_prefix
+from xlmodel.xlsx.sheetxml import rel_id_attr, root_prefix
 
 
 def merged_ranges(pkg: Package, sheet_name: str) -> list[str]:
@@ -97,10 +97,7 @@ def add_tables(pkg: Package, sheet_name: str, tables: list[NewTable], *, add_met
         new_rels.append(f'<Relationship Id="rId{n}" Type="{REL_TABLE}" '
                         f'Target="{posixpath.relpath(tpart, posixpath.dirname(part))}"/>')
         overrides.append(f'<Override PartName="/{tpart}" ContentType="{CT_TABLE}"/>')
-        r_ns = re.search(rb'xmlns:([\w.-]+)="http://schemas.openxmlformats.org/officeDocument/2006/relationships"',
-                         data)
-        rattr = (f'{r_ns.group(1).decode()}:id="rId{n}"' if r_ns else
-                 f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId{n}"')
+        rattr = rel_id_attr(data, f"rId{n}", part, pkg.where)
         parts_els.append(f"<{p}tablePart {rattr}/>")
 
     els = "".join(parts_els).encode("utf-8")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from xlmodel.errors import WorkbookError
+from xlmodel.xlsx.package import R_NS
 from xlmodel.xlsx.xmlsafe import _first_element, check_prolog
 
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
@@ -119,6 +120,30 @@ def root_prefix(data: bytes, part: str, path: str | None = None) -> bytes:
     if not m:
         raise WorkbookError(f"delen {part!r} har inget rotelement", path=path)
     return m.group(1) or b""
+
+
+# The root element's start tag: its name, then its attributes (either quote; a '>' may
+# stand inside a value), up to the '>' that closes it.
+_ROOT_START = re.compile(rb"""<[A-Za-z_][\w.:-]*((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
+_XMLNS_ATTR = re.compile(rb"""xmlns:([A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def rel_id_attr(data: bytes, rid: str, part: str, path: str | None = None) -> str:
+    """The attribute naming relationship ``rid`` on a new element of the part
+    (``<sheet>``, ``<tablePart>``, ``<legacyDrawing>``): ``r:id="rId5"`` with the prefix
+    the root element's own start tag binds to the relationships namespace, the only
+    declaration in scope wherever the element goes; else the element declares it
+    itself. A declaration further in is not in scope for a new element: openpyxl writes
+    ``xmlns:r`` on each ``<sheet>`` and ``<hyperlink>`` instead of on the root."""
+    check_prolog(data, part, path)
+    at = _first_element(data)
+    m = _ROOT_START.match(data, at) if at >= 0 else None
+    if not m:
+        raise WorkbookError(f"delen {part!r} har inget rotelement", path=path)
+    for decl in _XMLNS_ATTR.finditer(m.group(1)):
+        if (decl.group(2) if decl.group(2) is not None else decl.group(3)).decode("utf-8") == R_NS:
+            return f'{decl.group(1).decode("ascii")}:id="{rid}"'
+    return f'xmlns:r="{R_NS}" r:id="{rid}"'
 
 
 @dataclass(frozen=True)
