@@ -292,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="standardindex för det nya året, t.ex. 2,8%% eller 0,028")
     p.add_argument("--indexkalla", "--indexkälla", "--index-source", metavar="TEXT", dest="index_source", default=None,
                    help="varifrån satsen kommer (SKR:s prognos, fullmäktiges beslut); skrivs i tabellen Index")
+    p.add_argument("--radindex", "--row-index", metavar="ID=SATS", dest="row_rates", action="append", default=None,
+                   help="egen indexsats för det nya året för en rad på bladet Ramar, t.ex. RF=2,1%%; kan upprepas "
+                        "(en rad med egen sats som inte anges behåller sin sats och rapporteras av validera "
+                        "tills den ändras eller beslutet skrivs in i tabellen Index)")
 
     p = sub.add_parser(
         "bygg",

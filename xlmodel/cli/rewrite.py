@@ -70,7 +70,20 @@ def cmd_roll_forward(args: argparse.Namespace) -> int:
     source = args.index_source
     if rate is not None and source is None and args.index_rate is None:
         source = "angiven i terminalen vid rulla-fram"
-    job = partial(rollforward_file, index_rate=rate, index_source=source)
+    row_rates = {}
+    for item in args.row_rates or []:
+        ident, eq, text = item.partition("=")
+        ident = ident.strip()
+        try:
+            if not eq or not ident or not text.strip():
+                raise InputError(f"'{item}' ska skrivas ID=SATS, t.ex. RF=2,1%", rule="rullning")
+            if ident in row_rates:
+                raise InputError(f"raden {ident} anges två gånger", rule="rullning")
+            row_rates[ident] = parse_rate(text, argument="--radindex", rule="rullning")
+        except InputError as exc:
+            complain(f"--radindex: {exc.message}")
+            return EXIT_UNREADABLE
+    job = partial(rollforward_file, index_rate=rate, index_source=source, row_rates=row_rates)
     return _rewrite(args, job, lambda r: f"{args.file}: budgetår {r.year} → {r.next_year}\n")
 
 

@@ -773,6 +773,7 @@ def roll_forward(
     *,
     next_default_index_rate: Decimal | None = None,
     prior_basis: PriorBasis = "published",
+    next_index_rates: dict[str, Decimal] | None = None,
 ) -> FrameTableInput:
     """Next year's input: this year's frames become the prior frames; the varav
     structure, differentiated rates, exclusions and printed precision are kept; the
@@ -791,7 +792,9 @@ def roll_forward(
     taken out: next prior = the chosen frame − one_off.
 
     The default index rate is ``next_default_index_rate`` or the dated parameter
-    ('index.lpik', year + 1); without either it is an InputError.
+    ('index.lpik', year + 1); without either it is an InputError. ``next_index_rates``
+    (row id → rate) are the rows' own (differentiated) rates for the next year; a row
+    not in it keeps its rate.
     """
     if table.year != inp.year:
         raise InputError(
@@ -804,6 +807,12 @@ def roll_forward(
         raise InputError(
             "ramtabellen och indata har inte samma rader", rule=f"{RULE}.rullning", argument="rader"
         )
+    own_rates = dict(next_index_rates or {})
+    unknown = [i for i in own_rates if i not in computed]
+    if unknown:
+        raise InputError(f"raden {unknown[0]} finns inte i ramtabellen", rule=f"{RULE}.rullning", argument="indexsats")
+    for i, r in own_rates.items():
+        uplift.check_rate(r, argument=f"indexsats[{i}]", rule=f"{RULE}.index")
     printed = {p.id: p.frame for p in inp.published if p.frame is not None}
     rows: list[FrameRow] = []
     for r in inp.rows:
@@ -815,7 +824,10 @@ def roll_forward(
             prior = round_half_up(frame - one_off, r.places)
         else:
             prior = printed[r.id] - one_off  # type: ignore[operator]
-        rows.append(r.model_copy(update={"prior_frame": prior}))
+        update: dict[str, Decimal | None] = {"prior_frame": prior}
+        if r.id in own_rates:
+            update["index_rate"] = own_rates[r.id]
+        rows.append(r.model_copy(update=update))
     return FrameTableInput(
         year=next_year,
         default_index_rate=rate,

@@ -6,8 +6,13 @@ What changes (one plan, written by the Excel macro through xlwings or headless h
   printed frame where the Publicerat sheet has one (the frame fullmäktige decided,
   Hälso- och sjukvårdsnämndens plan 2022 (Region Västerbotten) starts HSN
   from the decided 5 079), else the computed frame rounded
-  half up at the row's printed precision. Structure, differentiated rates,
-  exclusions and decimals are kept.
+  half up at the row's printed precision. Structure, exclusions and decimals are kept.
+  A row's own (differentiated) rate := the one given for the new year (``row_rates``:
+  ``rulla-fram --radindex RF=2,1%``); a rate not given stays, and the new year's row of
+  the Index table (``index_year.ROW_RATES_SERIES``) says so in its Källa
+  (``index_year.carried_note``): ``validera`` reports each such rate as an ERROR
+  (``index.overford``, the same rule as the Standardindex) until it is changed in its
+  cell or the note is replaced by the decision to keep it. A WARNING lists them.
 - One-off and temporary changes (types "engångs", "tillfällig") are taken out of the
   next prior frames (``roll_forward``), and an INFO finding lists them per nämnd.
 - **Förändringar**: every data row emptied; the Table keeps its size (readers skip
@@ -102,20 +107,25 @@ def _index_series(cells: Any) -> str:
     return workbook_body(cells).index_series
 
 
-def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_source: str | None = None) -> RollForwardPlan:
+def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_source: str | None = None,
+                      row_rates: dict[str, Decimal] | None = None) -> RollForwardPlan:
     """Everything the roll forward writes, from a CellSource (file or live Excel).
     ``index_rate``: the new year's Standardindex (with ``index_source``, what it comes
-    from); None = xlmodel's published parameter for the year, else last year's stays."""
+    from); None = xlmodel's published parameter for the year, else last year's stays.
+    ``row_rates``: Ramar row id → the row's own rate for the new year; a row with an own
+    rate not given keeps it, recorded as carried over (``_carried_row_rates``)."""
     src = F.frame_sources_from_cells(cells)
     inp = F.frame_input(src)
     table = compute_frame_table(inp)
     plan = RollForwardPlan(year=src.year, next_year=src.year + 1)
+    row_rates = _checked_row_rates(src, row_rates or {})
+    index_table = _IndexTableRows(cells, plan)
 
     p = {x.name: x for x in REGIONPLAN_PARAMS}
     index_sheet, index_cell = param_location(cells, p["Standardindex"])
     if index_rate is not None:
         next_rate = index_rate
-        _index_row(cells, plan, index_rate, index_source)
+        _index_row(index_table, index_rate, index_source)
     elif params.has(series := _index_series(cells), plan.next_year):
         next_rate = params.value(series, plan.next_year)
     else:
@@ -128,7 +138,7 @@ def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_so
                      f"rapporterar det som fel tills {plan.next_year} års sats skrivs in med källa i tabellen Index "
                      "(eller ange den med 'xlmodel rulla-fram --index SATS')."),
         ))
-    nxt = roll_forward(table, inp, next_default_index_rate=next_rate)
+    nxt = roll_forward(table, inp, next_default_index_rate=next_rate, next_index_rates=row_rates)
     plan.next_input = nxt
     one_offs = [r for r in table.rows if r.parent is None and r.one_off != 0]
     if one_offs:
@@ -138,23 +148,18 @@ def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_so
             message=(f"Engångsbelopp och tillfälliga förändringar {plan.year} ingår inte i utgångsläget för "
                      f"{plan.next_year} (mkr): {listed}."),
         ))
-    own_rates = [r.id for r in inp.rows if r.index_rate is not None]
-    if own_rates:
-        sheet, ref = src.frames.where(next(r for r in src.frames.typed(F.RULE) if r["id"] == own_rates[0]),
-                                      "index_rate")
-        plan.findings.append(Finding(
-            rule=f"{RULE}.indexsatser", severity=Severity.WARNING, subject=str(plan.next_year), sheet=sheet, cell=ref,
-            message=(f"{len(own_rates)} rad(er) på bladet Ramar har en egen indexsats för {plan.year}; satserna "
-                     f"står kvar och gäller {plan.next_year} tills de ändras."),
-        ))
+    _carried_row_rates(src, plan, index_table, row_rates)
 
-    # Ramar: the prior frames.
+    # Ramar: the prior frames, and the own rates given for the new year.
     prior = {r.id: r.prior_frame for r in nxt.rows}
     for row in src.frames.typed(F.RULE):
         new = prior[row["id"]]
         if row["prior_frame"] != new:
             sheet, ref = src.frames.where(row, "prior_frame")
             plan._write(sheet, ref, row["prior_frame"], new)
+        if row["id"] in row_rates and row["index_rate"] != row_rates[row["id"]]:
+            sheet, ref = src.frames.where(row, "index_rate")
+            plan._write(sheet, ref, row["index_rate"], row_rates[row["id"]])
 
     # Förändringar: every non-blank data row emptied, the Table keeps its rows.
     loc = cells.table(CHANGES_TABLE.table)
@@ -196,34 +201,104 @@ def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_so
     return plan
 
 
-def _index_row(cells: Any, plan: RollForwardPlan, rate: Decimal, source: str | None) -> None:
-    """The new year's rate with its source in the first blank row of the Index table
-    (a workbook without the table, or with no blank row left, is refused: the rate would
-    otherwise have no source and validate would fail on it)."""
-    from xlmodel.errors import InputError
-    from xlmodel.workbook.index_year import INDEX_TABLE, RULE as INDEX_RULE, index_rows
+class _IndexTableRows:
+    """The Index table (``tblIndex``) as the roll writes new rows into it: each in the
+    next blank row (a workbook with no blank row left is refused: the rate or note would
+    otherwise have no place, and validate could not follow it)."""
 
-    table, rows = index_rows(cells)
-    if table is None:
-        raise InputError(f"arbetsboken saknar tabellen Index ({INDEX_TABLE.table}) på bladet {INDEX_TABLE.sheet}: "
-                         "den nya satsen kan inte skrivas in med sin källa", rule=INDEX_RULE, sheet=INDEX_TABLE.sheet)
-    if any(r["year"] == plan.next_year for r in rows):
-        raise InputError(f"tabellen Index har redan en rad för {plan.next_year}: ändra den i stället för att ange --index",
-                         rule=INDEX_RULE, sheet=table.sheet)
-    used = {r["_row"] for r in rows}
-    blank = next((i for i in range(len(table.rows)) if i not in used
-                  and all(_blank(v) for v in table.rows[i].values())), None)
-    if blank is None:
-        raise InputError("tabellen Index har ingen tom rad kvar: lägg till en rad i tabellen och kör igen",
-                         rule=INDEX_RULE, sheet=table.sheet)
+    def __init__(self, cells: Any, plan: RollForwardPlan) -> None:
+        from xlmodel.workbook.index_year import index_rows
+
+        self.cells = cells
+        self.plan = plan
+        self.table, self.rows = index_rows(cells)
+        used = {r["_row"] for r in self.rows}
+        self._blank = ([] if self.table is None else
+                       [i for i in range(len(self.table.rows))
+                        if i not in used and all(_blank(v) for v in self.table.rows[i].values())])
+
+    def refuse(self, message: str) -> InputError:
+        from xlmodel.workbook.index_year import INDEX_TABLE, RULE as INDEX_RULE
+
+        return InputError(message, rule=INDEX_RULE, sheet=INDEX_TABLE.sheet if self.table is None else self.table.sheet)
+
+    def write(self, values: dict[str, Any], what: str) -> None:
+        """``values`` in the next blank row (the table is there: the caller checked)."""
+        if not self._blank:
+            raise self.refuse(f"tabellen Index har ingen tom rad kvar{what}: lägg till en rad i tabellen och kör igen")
+        row = self._blank.pop(0)
+        for key, value in values.items():
+            sheet, ref = self.table.locate(row, key)
+            self.plan._write(sheet, ref, None, value)
+
+
+def _index_row(index_table: _IndexTableRows, rate: Decimal, source: str | None) -> None:
+    """The new year's Standardindex with its source in the first blank row of the Index
+    table (a workbook without the table is refused: the rate would otherwise have no
+    source and validate would fail on it)."""
     from xlmodel.workbook.body_cells import workbook_body
+    from xlmodel.workbook.index_year import INDEX_TABLE, is_row_rates
 
+    plan = index_table.plan
+    if index_table.table is None:
+        raise index_table.refuse(f"arbetsboken saknar tabellen Index ({INDEX_TABLE.table}) på bladet "
+                                 f"{INDEX_TABLE.sheet}: den nya satsen kan inte skrivas in med sin källa")
+    rows = [r for r in index_table.rows if not is_row_rates(r)]
+    if any(r["year"] == plan.next_year for r in rows):
+        raise index_table.refuse(f"tabellen Index har redan en rad för {plan.next_year}: ändra den i stället "
+                                 "för att ange --index")
     series = next((r["series"] for r in sorted(rows, key=lambda r: r["year"], reverse=True)),
-                  workbook_body(cells).index_name)
+                  workbook_body(index_table.cells).index_name)
     text = (source or "").strip() or f"angiven vid rulla-fram {plan.year} → {plan.next_year}"
-    for key, value in (("year", plan.next_year), ("series", series), ("rate", rate), ("source", text)):
-        sheet, ref = table.locate(blank, key)
-        plan._write(sheet, ref, None, value)
+    index_table.write({"year": plan.next_year, "series": series, "rate": rate, "source": text}, "")
+
+
+def _checked_row_rates(src: Any, given: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The own rates given for the new year (``--radindex``), each for a row of the Ramar
+    table that is indexed; anything else is refused naming the table."""
+    rows = {r["id"]: r for r in src.frames.typed(F.RULE)}
+    for ident in given:
+        if ident not in rows:
+            raise InputError(f"raden {ident} finns inte i tabellen {FRAMES_TABLE.table} på bladet "
+                             f"{src.frames.sheet or FRAMES_TABLE.sheet} (kolumnen Id)", rule=RULE,
+                             sheet=src.frames.sheet or FRAMES_TABLE.sheet, argument="--radindex")
+        if not rows[ident]["indexed"]:
+            sheet, ref = src.frames.where(rows[ident], "indexed")
+            raise InputError(f"raden {ident} indexeras inte (Indexeras = Nej): en egen indexsats för den används "
+                             "inte", rule=RULE, sheet=sheet, cell=ref, argument="--radindex")
+    return dict(given)
+
+
+def _carried_row_rates(src: Any, plan: RollForwardPlan, index_table: _IndexTableRows,
+                       given: dict[str, Decimal]) -> None:
+    """The rows' own rates carried into the new year without a new one given: listed in
+    a WARNING, and noted as carried in the new year's row of the Index table, which
+    ``validera`` follows (``index_year.carried_row_rates``)."""
+    from xlmodel.workbook.index_year import ROW_RATES_SERIES, carried_note, is_row_rates, pct
+
+    carried = [r for r in src.frames.typed(F.RULE) if r["index_rate"] is not None and r["id"] not in given]
+    if not carried:
+        return
+    decided = any(r["year"] == plan.next_year and is_row_rates(r) for r in index_table.rows)
+    if not decided and index_table.table is not None:
+        index_table.write({"year": plan.next_year, "series": ROW_RATES_SERIES,
+                           "source": carried_note(plan.year, {r["id"]: r["index_rate"] for r in carried})},
+                          " för de egna indexsatserna som förs över (eller ange dem med --radindex ID=SATS)")
+    listed = ", ".join(f"{r['id']} {pct(r['index_rate'])} ({src.frames.where(r, 'index_rate')[1]})" for r in carried)
+    if decided:
+        then = f"tabellen Index har redan en rad {plan.next_year} {ROW_RATES_SERIES}"
+    elif index_table.table is None:
+        then = "arbetsboken saknar tabellen Index, så 'xlmodel validera' kan inte följa dem"
+    else:
+        then = (f"'xlmodel validera' rapporterar dem som fel tills {plan.next_year} års satser skrivs in på bladet "
+                f"Ramar eller beslutet att behålla dem "
+                f"skrivs in i tabellen Index (raden {plan.next_year} {ROW_RATES_SERIES})")
+    sheet, ref = src.frames.where(carried[0], "index_rate")
+    plan.findings.append(Finding(
+        rule=f"{RULE}.indexsatser", severity=Severity.WARNING, subject=str(plan.next_year), sheet=sheet, cell=ref,
+        message=(f"{len(carried)} rad(er) på bladet Ramar har en egen indexsats för {plan.year} som står kvar "
+                 f"{plan.next_year}: {listed}; {then}."),
+    ))
 
 
 # --------------------------------------------------------------------------- headless
@@ -239,13 +314,13 @@ class RollForwardResult(BaseModel):
     lock_note: str | None = None   # a stale write lock removed to take ours (xlsx.lock)
 
 
-def roll_forward_package(pkg: Any, *, index_rate: Decimal | None = None,
-                         index_source: str | None = None) -> tuple[Any, RollForwardPlan, list[Any]]:
+def roll_forward_package(pkg: Any, *, index_rate: Decimal | None = None, index_source: str | None = None,
+                         row_rates: dict[str, Decimal] | None = None) -> tuple[Any, RollForwardPlan, list[Any]]:
     """The rolled package in memory: inputs patched sheet by sheet, then every owned cell
     regenerated on the result. Returns (new package, roll plan, regenerate diffs)."""
     cells = PackageCells(pkg)
     try:
-        plan = plan_roll_forward(cells, index_rate=index_rate, index_source=index_source)
+        plan = plan_roll_forward(cells, index_rate=index_rate, index_source=index_source, row_rates=row_rates)
     except InputError as err:
         from xlmodel.workbook.uncomputed import explain_uncomputed
 
@@ -327,13 +402,14 @@ def _follow_spills(before: PackageCells, pkg: Any) -> Any:
 
 def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = False,
                      index_rate: Decimal | None = None, index_source: str | None = None,
+                     row_rates: dict[str, Decimal] | None = None,
                      ignore_excel_lock: bool = False, lock_wait: float | None = None) -> RollForwardResult:
     """Roll the workbook at ``path`` forward one year, in place (atomic, with a backup),
     holding its write lock from the read to the save (``xlsx.lock.write_lock``)."""
     from xlmodel.xlsx.lock import write_lock
 
     path = Path(path)
-    rates = {"index_rate": index_rate, "index_source": index_source}
+    rates = {"index_rate": index_rate, "index_source": index_source, "row_rates": row_rates}
     if dry_run:
         return _rollforward_file(path, backup=backup, dry_run=True, **rates)
     with write_lock(path, ignore_excel_lock=ignore_excel_lock, wait=lock_wait) as held:
@@ -343,9 +419,11 @@ def rollforward_file(path: str | Path, *, backup: bool = True, dry_run: bool = F
 
 
 def _rollforward_file(path: Path, *, backup: bool, dry_run: bool, guard=None,
-                      index_rate: Decimal | None = None, index_source: str | None = None) -> RollForwardResult:
+                      index_rate: Decimal | None = None, index_source: str | None = None,
+                      row_rates: dict[str, Decimal] | None = None) -> RollForwardResult:
     pkg = Package.open(path)
-    new, plan, diffs = roll_forward_package(pkg, index_rate=index_rate, index_source=index_source)
+    new, plan, diffs = roll_forward_package(pkg, index_rate=index_rate, index_source=index_source,
+                                            row_rates=row_rates)
     result = RollForwardResult(
         path=str(path), year=plan.year, next_year=plan.next_year,
         changes=plan.changes + [c for d in diffs for c in d.changes],
