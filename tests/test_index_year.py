@@ -20,6 +20,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "workbooks" / "vasterbotten_regionplan_2021.xlsm"
+# The rows of the shipped plan's Ramar sheet with an own (differentiated) index rate.
+OWN_RATES = ("RF", "RF_ber_sodra_lappland", "RF_ber_skelleftea_norsjo", "RF_ber_umearegionen", "RS",
+             "RS_primarvard", "RS_tandvard", "HSN", "RUN", "FHS", "PN", "REV")
+# rulla-fram options giving each of them a 2022 rate: what is left is the Standardindex.
+NEW_ROW_RATES = tuple(a for i in OWN_RATES for a in ("--radindex", f"{i}=2,7%"))
 
 
 def xlmodel(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -62,23 +67,28 @@ def test_rolled_without_a_new_index_fails_validera_until_the_rate_is_given(book)
     assert "standardindex 1,9 % från 2021 står kvar" in done.stdout      # says what it carried over
     assert "12 rad(er) på bladet Ramar har en egen indexsats" in done.stdout
     code, errors = rules_of(book)
-    assert (code, errors) == (1, ["index.overford"])
+    # the Standardindex and each of the 12 rows' own rates carried over
+    assert (code, errors) == (1, ["index.overford"] * 13)
     text = xlmodel("validera", str(book)).stdout
     assert "Parametrar" in text and "C6" in text and "2021 års sats" in text
 
-    # The controller enters 2022's rate and its source in the Index table (openpyxl writes the file).
+    # The controller enters 2022's rate and its source in the Index table (row 13 holds the
+    # roll's note on the Ramar rates, so the message points at row 14), and the decision to
+    # keep the rows' own rates in place of the note (openpyxl writes the file).
     def enter_2022(ws):
         ws["C6"] = 0.028
-        ws["A13"], ws["B13"], ws["C13"], ws["D13"] = 2022, "LPIK", 0.028, "SKR:s prognos februari 2021"
+        ws["A14"], ws["B14"], ws["C14"], ws["D14"] = 2022, "LPIK", 0.028, "SKR:s prognos februari 2021"
+        ws["D13"] = "RF 2021-06-15 § 80: de egna indexsatserna behålls 2022"
 
     save_with_openpyxl(book, enter_2022)
     assert rules_of(book) == (0, [])
 
 
 def test_rolled_with_index_option_passes_and_records_the_source(book):
-    done = xlmodel("rulla-fram", "--index", "2,8%", "--indexkalla", "SKR cirkulär, april 2021", str(book))
+    done = xlmodel("rulla-fram", "--index", "2,8%", "--indexkalla", "SKR cirkulär, april 2021",
+                   *NEW_ROW_RATES, str(book))
     assert done.returncode == 0, done.stderr
-    assert "rullning.standardindex" not in done.stdout
+    assert "rullning.standardindex" not in done.stdout and "rullning.indexsatser" not in done.stdout
     assert rules_of(book) == (0, [])
     from xlmodel.workbook.cells import PackageCells
 
@@ -86,9 +96,9 @@ def test_rolled_with_index_option_passes_and_records_the_source(book):
     assert cells.value("Parametrar", "C6") == Decimal("0.028")
     assert [cells.value("Parametrar", f"{c}13") for c in "ABCD"] == [2022, "LPIK", Decimal("0.028"),
                                                                    "SKR cirkulär, april 2021"]
-    # a second roll without a rate: 2022's 2,8 % carried into 2023 is a finding again
+    # a second roll without rates: 2022's 2,8 % and 2,7 % carried into 2023 are findings again
     assert xlmodel("rulla-fram", str(book)).returncode == 0
-    assert rules_of(book) == (1, ["index.overford"])
+    assert rules_of(book) == (1, ["index.overford"] * 13)
 
 
 def test_a_rate_that_differs_from_the_years_row_and_a_year_with_no_source(book):
@@ -132,7 +142,8 @@ def test_prompt_on_a_terminal(book):
         out += chunk
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, out.decode(errors="replace")
-    assert rules_of(book) == (0, [])
+    # the Standardindex is given; the rows' own rates (not asked for) are carried and reported
+    assert rules_of(book) == (1, ["index.overford"] * 12)
     from xlmodel.workbook.cells import PackageCells
 
     cells = PackageCells.open(book)
@@ -167,7 +178,7 @@ def _follow(message: str, rate: float, source: str, *, extend_table: bool = Fals
 
 
 def test_the_carried_over_index_message_names_the_cells_and_following_it_passes(book):
-    assert xlmodel("rulla-fram", "--ingen-backup", str(book)).returncode == 0
+    assert xlmodel("rulla-fram", "--ingen-backup", *NEW_ROW_RATES, str(book)).returncode == 0
     message = _overford_message(book)
     assert "Parametrar!C6" in message and "rad 13" in message, message
     save_with_openpyxl(book, _follow(message, 0.019, "Fullmäktiges beslut: 2021 års sats gäller 2022"))
@@ -180,7 +191,7 @@ def test_a_full_index_table_is_told_to_take_in_the_row_under_it(book):
             ws[f"A{r}"], ws[f"B{r}"], ws[f"C{r}"], ws[f"D{r}"] = year, "LPIK", 0.02, f"Regionplan {year}"
 
     save_with_openpyxl(book, fill_table)
-    assert xlmodel("rulla-fram", "--ingen-backup", str(book)).returncode == 0
+    assert xlmodel("rulla-fram", "--ingen-backup", *NEW_ROW_RATES, str(book)).returncode == 0
     message = _overford_message(book)
     assert "direkt under tabellen Index" in message and "rad 17" in message and "utökas" in message, message
     save_with_openpyxl(book, _follow(message, 0.028, "SKR:s prognos februari 2021", extend_table=True))
