@@ -405,3 +405,52 @@ def test_findings_without_a_source_and_from_the_excel_function_name_no_cell():
     for ledger in (restoration_ledger(RestorationInput(series=series)),
                    ledger_from_columns([2019, 2023], [-10, 1])):
         assert ledger.findings and all(f.sheet is None and f.cell is None for f in ledger.findings)
+
+
+def test_a_deficit_from_before_the_balanskrav_is_refused_at_the_cell_of_its_year():
+    """No restoration rule before FY2000: the deficit's year is named (its cell, or its field)."""
+    from xlmodel.rules.restoration import YearResult
+
+    with pytest.raises(InputError) as exc:
+        RestorationInput(series=(YearResult(year=1999, balanskravsresultat=D(-5), where=_at("A5")),
+                                 YearResult(year=2000, balanskravsresultat=D(6), where=_at("A6"))))
+    err = exc.value
+    assert (err.sheet, err.cell, err.rule) == ("Balanskrav", "A5:year", "aterstallning")
+    assert "underskottet från 1999" in err.message and "räkenskapsåret 2000" in err.message
+    with pytest.raises(InputError) as exc:
+        RestorationInput(series=[{"year": 2000, "balanskravsresultat": 1}], opening=[{"origin_year": 1998, "amount": 5}])
+    assert exc.value.argument == "opening.0.origin_year" and "1998" in exc.value.message
+    # a surplus in 1999 asks for nothing, and a deficit from 2000 is under the law
+    RestorationInput(series=[{"year": 1999, "balanskravsresultat": 3}, {"year": 2000, "balanskravsresultat": -1}])
+
+
+def test_a_workbook_with_a_1999_deficit_names_balanskrav_a5(tmp_path):
+    """The shipped plan with its first year edited to 1999 by openpyxl: validera and
+    regenerera name the sheet, cell and rule; nothing is written."""
+    import shutil
+    import subprocess
+    import sys
+    import warnings
+
+    import openpyxl
+
+    root = Path(__file__).resolve().parent.parent
+    book = tmp_path / "plan.xlsm"
+    shutil.copy2(root / "workbooks" / "vasterbotten_regionplan_2021.xlsm", book)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(book, keep_vba=True)
+    wb["Balanskrav"]["A5"] = 1999          # the row holds −333 mkr
+    wb.save(book)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "xlmodel", *a], capture_output=True, text=True,
+                                    cwd=root, input="")
+    done = run("validera", "--format", "json", str(book))
+    import json
+
+    errors = [f for f in json.loads(done.stdout)["files"][0]["findings"] if f["severity"] == "fel"]
+    assert done.returncode == 1 and [(f["sheet"], f["cell"], f["rule"]) for f in errors] == [
+        ("Balanskrav", "A5", "aterstallning")], errors
+    data = book.read_bytes()
+    done = run("regenerera", str(book))
+    assert done.returncode == 2 and "Blad 'Balanskrav', cell A5, regel aterstallning" in done.stderr, done.stderr
+    assert book.read_bytes() == data

@@ -216,6 +216,7 @@ class RestorationInput(RuleModel):
             raise InputError("serien av balanskravsresultat är tom", rule=RULE, argument="series")
         check_ascending([item.year for item in self.series], lambda i: at_field(f"series.{i}.year"), rule=RULE)
         first = self.series[0].year
+        _check_deficits_under_the_law(self)
         seen: set[int] = set()
         for i, op in enumerate(self.opening):
             if op.origin_year >= first:
@@ -234,6 +235,27 @@ class RestorationInput(RuleModel):
                                  rule=RULE, argument=f"extensions.{i}.origin_year")
             extended.add(ext.origin_year)
         return self
+
+
+def _check_deficits_under_the_law(inp: "RestorationInput") -> None:
+    """A deficit from a year the restoration rule does not cover (before the balanskrav of
+    FY2000, law.toml 'aterstallning.horisont_ar') is refused at the cell of its year: the
+    law sets no time to restore it, so no ledger can be kept for it."""
+    years = [(s.year, s.where("year"), f"series.{i}.year")
+             for i, s in enumerate(inp.series) if s.balanskravsresultat < 0]
+    years += [(op.origin_year, op.where("origin_year"), f"opening.{i}.origin_year")
+              for i, op in enumerate(inp.opening)]
+    for year, loc, field in years:
+        if params.has("aterstallning.horisont_ar", year):
+            continue
+        if loc.sheet is None and loc.argument is None:
+            loc = at_field(field)
+        raise loc.error(
+            f"underskottet från {year}: {params.missing_message('aterstallning.horisont_ar', year)}. "
+            "Kommunallagens balanskrav gäller från räkenskapsåret 2000; ett underskott från före dess ska inte "
+            "återställas och hör inte hemma i tabellen",
+            rule=RULE,
+        )
 
 
 # ---------------------------------------------------------------------------
