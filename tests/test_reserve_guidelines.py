@@ -56,9 +56,19 @@ def test_a_local_rule_may_be_stricter_than_the_law_but_not_milder():
 
 
 def test_reserve_use_is_held_against_the_law_then_the_local_guidelines():
-    # 2011: a RUR could be reserved to but not used (rules from 2013-01-01): law, an error
-    (f,) = R.use_findings(2011, D(-20), D(5), D(0), R.DEFAULT)
-    assert (f.rule, f.severity) == ("reserv.anvandning_lag", Severity.ERROR)
+    # 2011: a RUR could be reserved to but not used (rules from 2013-01-01): law, refused by
+    # the utredning itself (naming the line), so the guidelines never see it
+    from xlmodel.errors import InputError
+    from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning
+
+    for line in ("anvandning", "anvandning_rur"):
+        with pytest.raises(InputError) as exc:
+            balanskravsutredning(BalanskravInput(arets_resultat=D(-20), **{line: D(5)}), 2011)
+        assert (exc.value.rule, exc.value.argument) == ("reserv.anvandning_lag", line)
+        assert "år 2011 kunde resultatutjämningsreserven inte användas" in exc.value.message
+    assert R.use_findings(2011, D(-20), D(5), D(0), R.DEFAULT) == []
+    balanskravsutredning(BalanskravInput(arets_resultat=D(20), reservering=D(-5)), 2011)   # reserving: allowed
+    balanskravsutredning(BalanskravInput(arets_resultat=D(-20), anvandning=D(5)), 2013)    # using: from 2013
     # 2021, adjusted result positive: beyond the common local rule, a warning saying it is local
     (f,) = R.use_findings(2021, D(168), D(10), D(0), R.DEFAULT)
     assert (f.rule, f.severity, f.expected, f.found) == ("reserv.anvandning_riktlinje", Severity.WARNING, 0, 10)

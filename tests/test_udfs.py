@@ -173,6 +173,24 @@ def test_balanskrav_kolumn_takes_the_year_like_balanskrav():
     assert msg == "#XLMODEL: argument 'ar': 2 värden men 'arets_resultat' har 3; områdena måste vara lika långa"
 
 
+def test_reserve_use_before_2013_is_refused_when_the_year_is_given():
+    """FY2010–2012: a surplus could be reserved to a RUR, but the rules on using it apply
+    from 2013-01-01 (prop. 2011/12:172). Dated, the functions refuse a use, as validera
+    does in a workbook's utredning; undated, they compute as before (no wording chosen)."""
+    use = (100, None, None, None, None, None, None, 5)
+    for year in (2010, 2011, 2012):
+        for fn in (BALANSKRAV, BALANSKRAV_UTREDNING):
+            msg = fn(*use, year)
+            assert msg.startswith(f"#XLMODEL: argument 'anvandning': år {year} kunde resultatutjämningsreserven "
+                                  "inte användas: reglerna gäller från 2013-01-01"), msg
+    assert BALANSKRAV(*use) == 105.0 and BALANSKRAV(*use, 2013) == 105.0
+    assert BALANSKRAV(100, None, None, None, None, None, -5, None, 2011) == 95.0       # reserving was allowed
+    lines = [[[100], [100]], None, None, None, None, None, None, [[5], [5]]]
+    assert BALANSKRAV_KOLUMN(*lines, [[2013], [2014]]) == [[105.0], [105.0]]
+    msg = BALANSKRAV_KOLUMN(*lines, [[2013], [2012]])
+    assert msg.startswith("#XLMODEL: argument 'anvandning', värde nr 2: år 2012 kunde resultatutjämningsreserven")
+
+
 def test_aterstallning_seed_000_both_deficits_restored_in_time():
     # seed 000: balanskravsresultat 2019 −333 (2706-2722), 2020 forecast −203 (2285-2290),
     # budget/plan 2021-2023 resultat 158, 312, 284 (no unrealised items budgeted, RULES A6)

@@ -135,6 +135,15 @@ def input_line_numbers(year: int | None) -> tuple[int, ...]:
     return tuple(range(1, 9))
 
 
+RULE_USE_LAW = "reserv.anvandning_lag"   # use of a reserve the law of the year did not allow
+
+
+def use_not_allowed(year: int) -> str:
+    """Why a reserve could not be used in ``year`` (FY2010–2012, params 'reserv.anvandning')."""
+    return (f"år {year} kunde resultatutjämningsreserven inte användas: reglerna gäller från 2013-01-01 "
+            "(överskott från 2010–2012 fick reserveras, prop. 2011/12:172)")
+
+
 def _check_reserve_lines(inp: "BalanskravInput", year: int | None) -> None:
     """Reserve lines the law of ``year`` has no place for are refused (never silently moved)."""
     if year is None:
@@ -147,6 +156,12 @@ def _check_reserve_lines(inp: "BalanskravInput", year: int | None) -> None:
                 raise InputError(f"år {year} fanns ingen resultatutjämningsreserv (reservering möjlig från "
                                  "räkenskapsåret 2010, prop. 2011/12:172): raden ska vara tom", rule=RULE,
                                  argument=field)
+    elif params.text("reserv.anvandning", year) != "ja" and (inp.anvandning != 0 or inp.anvandning_rur != 0):
+        # FY2010–2012: a surplus could be reserved, but the rules on using the reserve
+        # apply from 2013-01-01 (params 'reserv.anvandning'): the same refusal in a
+        # workbook's utredning and in =BALANSKRAV(...;ar) as in validera.
+        field = "anvandning" if inp.anvandning != 0 else "anvandning_rur"
+        raise InputError(use_not_allowed(year), rule=RULE_USE_LAW, argument=field)
     elif regime != "resultatreserv" and inp.anvandning_rur != 0:
         raise InputError(f"år {year} finns bara resultatutjämningsreserven: ange användningen på raden "
                          "'Användning av medel från resultatutjämningsreserv' (rad 8); rad 9 gäller från 2024",

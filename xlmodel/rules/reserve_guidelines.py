@@ -23,7 +23,9 @@ So a workbook's guideline table (``tblReservriktlinjer``) has two kinds of rows:
 A local rule that contradicts the law is an error naming its row
 (``reserv.riktlinje_mot_lag``): a reservation threshold below the law's, a cap above it.
 The use a balanskravsutredning shows (lines 8 and 9) is checked against both
-(``use_findings``): use in a year the law did not allow it is an error; use beyond the
+(``use_findings``): use in a year the law did not allow it is refused by the utredning
+itself (``balanskrav._check_reserve_lines``), use of an old RUR after the transition a
+warning; use beyond the
 local guidelines a warning that says the rule is local. Nothing is rounded.
 """
 
@@ -36,12 +38,14 @@ from typing import Any, Literal
 from xlmodel import params
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import fmt_mkr
+from xlmodel.rules.balanskrav import RULE_USE_LAW
 from xlmodel.rules.reserves import UseGuidelines, _guided_max
 
 RULE = "reserv.riktlinje"
 RULE_LAW = "reserv.riktlinje_mot_lag"       # a local rule contradicting the law (error)
 RULE_LAW_ROW = "reserv.lagens_grans"        # a law row changed in the workbook (error)
-RULE_USE_LAW = "reserv.anvandning_lag"      # use the law did not allow that year (error)
+# RULE_USE_LAW (imported): use the law did not allow that year; refused by the utredning
+# (2010–2012), a warning here after the assumed end of the RUR transition.
 RULE_USE_LOCAL = "reserv.anvandning_riktlinje"  # use beyond the local guidelines (warning)
 
 LOCAL = "lokal (inte lag)"
@@ -156,11 +160,7 @@ def use_findings(year: int, adjusted: Decimal, use: Decimal, use_rur: Decimal, g
     if regime == "ingen":
         return found   # refused by the utredning itself (balanskrav._check_reserve_lines)
     if params.text("reserv.anvandning", year) != "ja":
-        found.append(Finding(
-            rule=RULE_USE_LAW, severity=Severity.ERROR, subject=str(year), field="anvandning", found=use,
-            message=(f"År {year} kunde resultatutjämningsreserven inte användas: reglerna gäller från 2013-01-01 "
-                     "(överskott från 2010–2012 fick reserveras, prop. 2011/12:172).")))
-        return found
+        return found   # refused by the utredning itself (balanskrav._check_reserve_lines, RULE_USE_LAW)
     if use_rur > 0 and params.has("reserv.rur_overgang_sista_ar", year):
         last = int(params.value("reserv.rur_overgang_sista_ar", year))
         if year > last:

@@ -154,7 +154,10 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
     if years is not None:
         utr_result = None
         if utr_values is not None:
-            utr_result = balanskravsutredning(BalanskravInput(**utr_values), year).balanskravsresultat
+            try:
+                utr_result = balanskravsutredning(BalanskravInput(**utr_values), year).balanskravsresultat
+            except InputError:
+                pass   # a line the law of the year refuses: the utredning's finding (reported once)
         part.block = B.FU_YEARS
         # The utredning's balanskravsresultat where its block stands (its name may have moved
         # it); a name on a sheet the book lacks is the utredning's finding, the rest is checked.

@@ -161,8 +161,14 @@ def expected_cells(values: dict[str, Decimal], year: int | None,
     sheet, where the findings on the lines lie; ``at``: where the block stands (the
     layout's place on ``sheet`` when None)."""
     at = at or BlockAt(sheet, sheet)
-    utr = balanskravsutredning(BalanskravInput(**values), year)
     keys = [k for k in line_keys(9) if k in values]
+    where = {k: _amount_ref(i + 1) for i, k in enumerate(keys)}
+    try:
+        utr = balanskravsutredning(BalanskravInput(**values), year)
+    except InputError as err:
+        # a line the law of the year has no place for (a reserve before 2010, its use
+        # before 2013): refused at the line's amount cell
+        raise err.at(sheet, where.get(err.argument or "")) from None
     refs = [_amount_ref(n) for n in range(1, len(keys) + 1)]
     col = T.col_letter("amount")
     label_col = T.col_letter("label")
@@ -188,7 +194,6 @@ def expected_cells(values: dict[str, Decimal], year: int | None,
     cells += [OwnedCell(c.ref, c.value, c.formula, "text" if _col_row(c.ref)[0] == label_at else "amount", c.spill)
               for c in spilled]
     findings = []
-    where = {k: _amount_ref(i + 1) for i, k in enumerate(keys)}
     for f in utr.findings:
         ref = where.get(f.field or f.subject or "")
         findings.append(f.at(sheet, ref) if f.sheet is None else f)
