@@ -107,8 +107,13 @@ def test_roll_2021_to_2022(built):
     from xlmodel.workbook.validate import validate_file
 
     report = validate_file(built)
-    # the one error: 2021's rate carried into 2022 without a decision (issue 14)
-    assert [(f.rule, f.cell) for f in report.findings if f.severity is Severity.ERROR] == [("index.overford", "C6")]
+    # the errors: 2021's rates carried into 2022 without a decision (issue 14), the
+    # Standardindex and each row's own rate on Ramar (noted in tblIndex's row 2022)
+    own = [r for r in frames_before if r["Indexsats"] is not None]
+    assert [(f.rule, f.sheet, f.cell) for f in report.findings if f.severity is Severity.ERROR] == [
+        ("index.overford", "Parametrar", "C6")] + [("index.overford", "Ramar", f"E{5 + frames_before.index(r)}")
+                                                   for r in own]
+    assert len(own) == 12 and after.value("Parametrar", "B13") == "Egna indexsatser (bladet Ramar)"
 
     # lossless: only the sheets the result reports (the rolled inputs, the Ramtabell and the
     # other cells the kind owns that follow it, e.g. the Diagram data) and the documented
