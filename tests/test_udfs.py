@@ -31,6 +31,7 @@ from udfs import (
     OMSTALLNING_PROCENT,
     RESERVANVANDNING,
     RESERVUTRYMME,
+    RESERVER,
     TILLFALLIG_REDUCERING,
     UPPRAKNING,
     UPPRAKNING_KEDJA,
@@ -406,6 +407,15 @@ BAD = [
     (OMSTALLNING_PROCENT, (100, 0.2, 5), f"{NA}argument 'sats': en ackumulerad reduktion på 100% tar hela ramen"),
     (AVKASTNINGSKRAV, (False, 0.01, 1), f"{NA}argument 'intakter', värde nr 1: sant/falskt (False) är inget belopp"),
     (TILLFALLIG_REDUCERING, (5279, -0.004), f"{NA}argument 'andel': andelen −0,4 % är negativ"),
+    (RESERVER, ([[2021], [2022]], [[10], [None]], None),
+     f"{NA}argument 'reservering', värde nr 1: raden anges med minustecken som i balanskravsutredningen (angivet: 10)"),
+    (RESERVER, ([[2009]], [[-1]], None), f"{NA}argument 'reservering', värde nr 1: år 2009 fanns ingen "
+     "resultatutjämningsreserv (från räkenskapsåret 2010)"),
+    (RESERVER, ([[2023]], None, None, [[4]]), f"{NA}argument 'anvandning_rur', värde nr 1: år 2023 finns bara "
+     "resultatutjämningsreserven: användningen hör till rad 8"),
+    (RESERVER, ([[2022], [2021]], None, None), f"{NA}argument 'ar', värde nr 2: år 2021 kommer efter 2022: åren måste vara unika och i stigande ordning"),
+    (RESERVER, ([[2024]], [[-1]], None, None, None, -5), f"{NA}argument 'rur_ingaende': ingående reserv ska anges "
+     "som ett positivt belopp (angivet: −5)"),
 ]
 
 

@@ -155,6 +155,13 @@ CALLS = [
     ("RESERVUTRYMME", (2021.0, 158.0, 158.0, 6750.0, 2203.0), [[68.47]]),
     ("RESERVUTRYMME", (2021.0, 158.0, 158.0, 6750.0, 2203.0, -2603.0), [[0.0]]),
     ("RESERVANVANDNING", (2021.0, -50.0, 80.0), [[50.0]]),
+    # Vännäs kommun, årsredovisning 2019: RUR 24,7 + 9,5 = 34,2
+    ("RESERVER", (col(2019.0), col(-9.5), col(None), None, None, 24.7),
+     [["År", "RUR ingående", "RUR utgående", "Resultatreserv ingående", "Resultatreserv utgående",
+       "Tak resultatreserv", "Anmärkning"], [2019, 24.7, 34.2, 0.0, 0.0, "", ""]]),
+    ("RESERVER", (col(2011.0, 2012.0), col(-10.0, None), col(None, 5.0)),
+     [["#XLMODEL: argument 'anvandning', värde nr 2: år 2012 kunde resultatutjämningsreserven inte användas: "
+       "reglerna gäller från 2013-01-01 (överskott från 2010–2012 fick reserveras, prop. 2011/12:172)"]]),
     # the workbook's guidelines as a range (Nr, Värde): use without a negative result, at most 25
     ("RESERVANVANDNING", (2025.0, 10.0, 0.0, 100.0, None, None, (("Nr", "Värde"), (1.0, "Nej"), (2.0, "Nej"), (3.0, 25.0))),
      [[25.0]]),

@@ -200,6 +200,19 @@ OMSTALLNING_PROCENT = _udf(
 )
 
 
+RESERVER = _udf(
+    F.RESERVER,
+    xw.func(category=CATEGORY),
+    xw.arg("ar", ndim=2, err_to_str=True, doc="Kolumn med räkenskapsår i stigande ordning, ett år per rad."),
+    xw.arg("reservering", ndim=2, err_to_str=True, doc="Kolumn: reservering till RUR (t.o.m. 2023) eller resultatreserv (från 2024), mkr, med minustecken (rad 7). Tomt = 0."),
+    xw.arg("anvandning", ndim=2, err_to_str=True, doc="Kolumn: användning från RUR (från 2013) eller resultatreserv (från 2024), mkr (+) (rad 8). Tomt = 0."),
+    xw.arg("anvandning_rur", ndim=2, err_to_str=True, doc="Valfri kolumn, från 2024: användning av äldre resultatutjämningsreserv, mkr (+) (rad 9). Tomt = 0."),
+    xw.arg("underlag", ndim=2, err_to_str=True, doc="Valfri kolumn: skatteintäkter, generella statsbidrag och utjämning, mkr; ger taket 5 % för resultatreserven. Tomt = taket prövas inte."),
+    xw.arg("rur_ingaende", err_to_str=True, doc="Resultatutjämningsreserv vid första årets början, mkr. Tomt = 0."),
+    xw.arg("resultatreserv_ingaende", err_to_str=True, doc="Resultatreserv vid första årets början, mkr. Tomt = 0."),
+)
+
+
 AVKASTNINGSKRAV = _udf(
     F.AVKASTNINGSKRAV,
     xw.func(category=CATEGORY),
@@ -229,6 +242,7 @@ __all__ = [
     "OMSTALLNING",
     "OMSTALLNING_PROCENT",
     "RESERVANVANDNING",
+    "RESERVER",
     "RESERVUTRYMME",
     "TILLFALLIG_REDUCERING",
     "UPPRAKNING",

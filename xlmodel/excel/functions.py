@@ -366,6 +366,65 @@ def reserve_use_of(ar, resultat_efter_justeringar, rur_saldo=None, resultatreser
     return reserve_use(inp)
 
 
+RESERVER_HEADERS = ("År", "RUR ingående", "RUR utgående", "Resultatreserv ingående", "Resultatreserv utgående",
+                    "Tak resultatreserv", "Anmärkning")
+
+
+@c.excel_safe
+def RESERVER(ar, reservering, anvandning, anvandning_rur=None, underlag=None, rur_ingaende=None,
+             resultatreserv_ingaende=None):
+    """Reservernas saldon år för år: resultatutjämningsreserv (RUR) och från 2024 resultatreserv var för sig, med taket 5 % bara på resultatreserven. En rad per år; anmärkning vid övertrasserad reserv eller tak. Spiller ut."""
+    from xlmodel.rules.reserve_ledger import ReserveYear, reserve_ledger
+    from xlmodel.location import Location
+    from xlmodel.rules.years import check_ascending
+
+    rule = "reserv"
+    years_v = c.vector(ar, "ar", rule)
+    n = len(years_v)
+    columns = {"reservering": c.optional_vector(reservering, "reservering", rule, n, "ar"),
+               "anvandning": c.optional_vector(anvandning, "anvandning", rule, n, "ar"),
+               "anvandning_rur": c.optional_vector(anvandning_rur, "anvandning_rur", rule, n, "ar"),
+               "base": c.optional_vector(underlag, "underlag", rule, n, "ar")}
+    names = {"reservering": "reservering", "anvandning": "anvandning", "anvandning_rur": "anvandning_rur",
+             "base": "underlag"}
+    # Trailing rows blank in every column but the year are years not yet filled in.
+    while n and c.is_blank(years_v.values[n - 1]) and all(c.is_blank(col[n - 1]) for col in columns.values()):
+        n -= 1
+    if n == 0:
+        raise InputError("inga år angivna", rule=rule, argument="ar")
+    years = [c.year(years_v.values[i], c.element("ar", i), rule) for i in range(n)]
+    check_ascending(years, lambda i: Location(argument=c.element("ar", i)), rule=rule)
+    series = []
+    for i in range(n):
+        values = {}
+        for key, col in columns.items():
+            name = c.element(names[key], i)
+            if key == "base":
+                values[key] = c.optional_amount(col[i], name, rule)
+            else:
+                values[key] = c.amount(col[i], name, rule, blank=_ZERO)
+        try:
+            series.append(ReserveYear(year=years[i], **values))
+        except InputError as err:   # name the row: 'anvandning', värde nr 2
+            raise InputError(err.message, rule=err.rule,
+                             argument=c.element(names.get(err.argument or "", "ar"), i)) from None
+    openings = {name: c.amount(value, name, rule, blank=_ZERO)
+                for name, value in (("rur_ingaende", rur_ingaende), ("resultatreserv_ingaende", resultatreserv_ingaende))}
+    for name, value in openings.items():
+        if value < 0:
+            raise InputError(f"ingående reserv ska anges som ett positivt belopp (angivet: {fmt_figure(value)})",
+                             rule=rule, argument=name)
+    ledger = reserve_ledger(series, rur_opening=openings["rur_ingaende"],
+                            resultatreserv_opening=openings["resultatreserv_ingaende"])
+    notes: dict[str, list[str]] = {}
+    for f in ledger.findings:
+        notes.setdefault(f.subject or "", []).append(f.message)
+    rows = [RESERVER_HEADERS]
+    rows += [(y.year, y.rur_opening, y.rur_closing, y.resultatreserv_opening, y.resultatreserv_closing, y.cap,
+              " ".join(notes.get(str(y.year), [])) or None) for y in ledger.years]
+    return c.table(rows)
+
+
 def use_guidelines_of(endast_vid_underskott=None, hogst_till_noll=None, riktlinjer=None):
     """The guidelines for use RESERVANVANDNING applies (``rules.reserves.UseGuidelines``,
     local rules): the table in ``riktlinjer``, else the two Ja/Nej arguments, else the
@@ -618,6 +677,8 @@ __all__ = [
     "OMSTALLNING_HEADERS",
     "OMSTALLNING_PROCENT",
     "RESERVANVANDNING",
+    "RESERVER",
+    "RESERVER_HEADERS",
     "RESERVUTRYMME",
     "TILLFALLIG_REDUCERING",
     "UPPRAKNING",

@@ -11,8 +11,9 @@ Law (KL 11 kap. 14 §, prop. 2011/12:172 and prop. 2022/23:119), by fiscal year 
   *outside* the cap (SKR 2023-10-25), that can only be used (line 9, printed +)
   for its original purpose during the transition (params 'reserv.rur_overgang_sista_ar',
   last year unverified); nothing can be reserved to it any more.
-- Before FY2010 there was no reserve: a non-zero line is refused by the utredning
-  (``balanskrav``), and refused here too.
+- Before FY2010 there was no reserve, and before 2013 it could not be used: a non-zero
+  line the year has no place for is refused by the utredning (``balanskrav``), and
+  refused here too (``ReserveYear``), naming the line.
 
 What this module reports (findings, never exceptions, except for input it cannot use):
 - ``reserv.saldo_negativt`` (ERROR): a use larger than what the bucket holds;
@@ -59,7 +60,24 @@ class ReserveYear(RuleModel):
                 sign = "minustecken" if wrong > 0 else "plustecken"
                 raise InputError(f"raden anges med {sign} som i balanskravsutredningen (angivet: {fmt_mkr(amount)})",
                                  rule=RULE, argument=name)
+        self._lines_of_the_law()
         return self
+
+    def _lines_of_the_law(self) -> None:
+        """A line the law of the year has no place for is refused naming it (the same
+        refusals as the utredning, ``balanskrav._check_reserve_lines``)."""
+        from xlmodel.rules.balanskrav import RULE_USE_LAW, use_not_allowed
+
+        regime = params.text("reserv.regim", self.year)
+        given = [n for n in ("reservering", "anvandning", "anvandning_rur") if getattr(self, n) != 0]
+        if regime == "ingen" and given:
+            raise InputError(f"år {self.year} fanns ingen resultatutjämningsreserv (från räkenskapsåret 2010)",
+                             rule=RULE, argument=given[0])
+        if regime != "resultatreserv" and self.anvandning_rur != 0:
+            raise InputError(f"år {self.year} finns bara resultatutjämningsreserven: användningen hör till rad 8",
+                             rule=RULE, argument="anvandning_rur")
+        if self.anvandning != 0 and params.text("reserv.anvandning", self.year) != "ja":
+            raise InputError(use_not_allowed(self.year), rule=RULE_USE_LAW, argument="anvandning")
 
 
 class ReserveBalances(BaseModel):
@@ -99,13 +117,7 @@ def reserve_ledger(series: list[ReserveYear] | tuple[ReserveYear, ...], *, rur_o
     out: list[ReserveBalances] = []
     findings: list[Finding] = []
     for y in years:
-        regime = params.text("reserv.regim", y.year)
-        if regime == "ingen" and (y.reservering or y.anvandning or y.anvandning_rur):
-            raise InputError(f"år {y.year} fanns ingen resultatutjämningsreserv (från räkenskapsåret 2010)",
-                             rule=RULE, argument="ar")
-        if regime != "resultatreserv" and y.anvandning_rur:
-            raise InputError(f"år {y.year} finns bara resultatutjämningsreserven: användningen hör till rad 8",
-                             rule=RULE, argument="anvandning_rur")
+        regime = params.text("reserv.regim", y.year)   # its lines are the law's (ReserveYear)
         rur_in, rr_in = rur, rr
         cap = None
         if regime == "resultatreserv":

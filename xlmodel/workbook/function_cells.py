@@ -62,7 +62,7 @@ _RELATIVE = Decimal("1e-9")
 _RULE_OF: dict[str, str] = {
     "BALANSKRAV": "balanskrav", "BALANSKRAV_UTREDNING": "balanskrav", "BALANSKRAV_KOLUMN": "balanskrav",
     "ATERSTALLNING": "aterstallning",
-    "RESERVUTRYMME": "reserv", "RESERVANVANDNING": "reserv",
+    "RESERVUTRYMME": "reserv", "RESERVANVANDNING": "reserv", "RESERVER": "reserv",
     "UPPRAKNING": "upprakning", "UPPRAKNING_KEDJA": "upprakning", "UPPRAKNING_KEDJA_SLUT": "upprakning",
     "INDEXSATS_VAGD": "upprakning.sammanvagd",
     "OMSTALLNING": "omstallning.plan", "OMSTALLNING_PROCENT": "omstallning.procent",
