@@ -181,3 +181,21 @@ def test_roll_forward_takes_the_rows_new_rates_in_the_core():
     assert rates["HSN"] == Decimal("0.021") and rates["RS"] == Decimal("0.0169")
     with pytest.raises(InputError, match="raden NOPE finns inte"):
         roll_forward(table, inp, next_default_index_rate=Decimal("0.028"), next_index_rates={"NOPE": Decimal("0.02")})
+
+
+@pytest.mark.libreoffice
+def test_the_note_and_the_findings_survive_a_libreoffice_save(book, tmp_path, soffice):
+    """The rolled book opened and saved by a real LibreOffice: the note in tblIndex is
+    still read, each carried rate is still reported at its Ramar cell; the decision
+    written in place of the note (openpyxl, on LibreOffice's file) clears them."""
+    from xlmodel.testing.libreoffice import convert
+
+    assert xlmodel("rulla-fram", "--ingen-backup", *INDEX, str(book)).returncode == 0
+    saved = convert([book], tmp_path / "lo", soffice=soffice, recalc=False)[book]
+    code, found = overford(saved)
+    assert code == 1 and sorted(found) == sorted(f"Ramar!{c}" for c in OWN.values())
+
+    def decide(wb):
+        wb["Parametrar"]["D14"] = "RF 2021-06-15 § 80: nämndernas egna indexsatser gäller även 2022"
+    edit_with_openpyxl(saved, decide)
+    assert overford(saved) == (0, {})
