@@ -75,12 +75,12 @@ def test_a_line_the_year_has_no_place_for_is_refused_naming_the_row(args, messag
     assert isinstance(got, str) and got.startswith(f"#XLMODEL: {message}"), got
 
 
-def test_a_reserver_spill_in_a_controllers_workbook_is_checked_cell_by_cell(tmp_path):
-    """A workbook XlsxWriter wrote (cached values as Excel stores them), one spilled cell
-    stale: validera reports exactly that cell, as for the other functions."""
+def controllers_workbook(path: Path) -> tuple[int, int]:
+    """A workbook XlsxWriter writes (cached values as Excel stores them) with a RESERVER
+    spill at F2, its cell J5 (2025's resultatreserv at the end) stale. Returns the
+    spill's (rows, columns)."""
     import xlsxwriter
 
-    path = tmp_path / "reserver.xlsx"
     years, reserved, used = (2023, 2024, 2025), (-30, -40, None), (None, None, 15)
     table = udfs.RESERVER(col(*years), col(*reserved), col(*used), None, col(None, 1000, 1000), 120)
     wb = xlsxwriter.Workbook(str(path))
@@ -100,10 +100,40 @@ def test_a_reserver_spill_in_a_controllers_workbook_is_checked_cell_by_cell(tmp_
                 else:
                     ws.write(1 + i, 5 + j, 999 if stale else v)
     wb.close()
-    done = subprocess.run([sys.executable, "-m", "xlmodel", "validera", "--format", "json", str(path)],
-                          capture_output=True, text=True, cwd=REPO)
+    return rows, cols
+
+
+def xlmodel(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xlmodel", *args], capture_output=True, text=True, cwd=REPO)
+
+
+def test_a_reserver_spill_in_a_controllers_workbook_is_checked_cell_by_cell(tmp_path):
+    """One spilled cell stale: validera reports exactly that cell, as for the other functions."""
+    path = tmp_path / "reserver.xlsx"
+    rows, cols = controllers_workbook(path)
+    done = xlmodel("validera", "--format", "json", str(path))
     report = json.loads(done.stdout)["files"][0]
     assert done.returncode == 1, done.stdout + done.stderr
     assert [(f["rule"], f["sheet"], f["cell"]) for f in report["findings"]] == [
         ("funktionscell.inaktuell", "Reserver", "J5")]
     assert report["checked_cells"] == rows * cols
+
+
+def test_forklara_names_the_figure_of_a_spilled_cell_and_its_anchor(tmp_path):
+    """forklara on a cell of the spill (no formula of its own): which function's table it
+    belongs to, which figure it is (column header, the row's year), what the function
+    gives there and that the stored value disagrees; on the anchor, the years as years."""
+    path = tmp_path / "reserver.xlsx"
+    controllers_workbook(path)
+    out = json.loads(xlmodel("forklara", "--format", "json", str(path), "Reserver!J5").stdout)["explanation"]
+    assert out["title"] == "Del av tabellen som xlmodels funktion RESERVER i F2 spiller ut"
+    assert (out["status"], out["rule"], out["expected"], out["stored_value"]) == ("beräknad", "reserv", "25", "999")
+    assert "Resultatreserv utgående för 2025" in out["arithmetic"][0] and "J5: RESERVER i F2 ger 25" in out["mismatch"]
+    agreeing = json.loads(xlmodel("forklara", "--format", "json", str(path), "Reserver!H4").stdout)["explanation"]
+    assert agreeing["expected"] == agreeing["stored_value"] == "150" and agreeing["mismatch"] is None
+    assert "RUR utgående för 2024" in agreeing["arithmetic"][0]
+    text = xlmodel("forklara", str(path), "Reserver!F2").stdout
+    assert "3 celler: 2023; 2024; 2025" in text, text
+    # a value that is not in any spill stays a plain value
+    assert json.loads(xlmodel("forklara", "--format", "json", str(path), "Reserver!A3").stdout)[
+        "explanation"]["status"] == "text"

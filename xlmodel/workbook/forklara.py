@@ -97,6 +97,10 @@ def explain_cells(cells, target: str, *, sheet: str | None = None, path: str = "
         found = explain_function_cell(cells, base)
     if found is None and formula is not None:
         found = _generic_formula(cells, base, owned_by_kind=False)
+    if found is None and stored is not None and owned is None:
+        from xlmodel.workbook.explain.function_cell import explain_spilled_cell
+
+        found = explain_spilled_cell(cells, base)
     if found is None:
         found = _plain(cells, base, stored)
     if owned is not None and found.status == "beräknad":

@@ -37,13 +37,16 @@ def explain_function_cell(cells, base: Explanation) -> Explanation | None:
         for name, args in checked.evaluation.calls:
             params = list(inspect.signature(by_name()[name]).parameters)
             for i, (written, areas, passed, is_reference) in enumerate(args):
-                label = f"{name}: {params[i] if i < len(params) else f'argument {i + 1}'} = {written}"
+                param = params[i] if i < len(params) else f"argument {i + 1}"
+                label = f"{name}: {param} = {written}"
+                years = param in _YEAR_ARGUMENTS   # shown as years (2024), not amounts (2 024)
                 if is_reference:
-                    inputs.append(_input(label, areas[0], passed))
+                    inputs.append(_input(label, areas[0], passed, years=years))
                     continue
-                inputs.append(_input(label, None, passed))
+                inputs.append(_input(label, None, passed, years=years))
                 for area in areas:
-                    inputs.append(_input(f"  läses av {written}", area, checked.evaluation.argument(area)))
+                    inputs.append(_input(f"  läses av {written}", area, checked.evaluation.argument(area),
+                                         years=years))
     notes = []
     update: dict[str, Any] = {}
     for name, args in (checked.evaluation.calls if checked.evaluation is not None else ()):
@@ -71,6 +74,70 @@ def explain_function_cell(cells, base: Explanation) -> Explanation | None:
         "rule": rule, "rule_text": text, "source": F.SOURCES.get(rule),
         "inputs": inputs, "arithmetic": arithmetic, "notes": notes, **update,
     })
+
+
+def explain_spilled_cell(cells, base: Explanation) -> Explanation | None:
+    """A cell inside the table an xlmodel function spills from an array formula above or
+    to the left of it (=RESERVER(), =ATERSTALLNING() in a team's own workbook): what the
+    function gives at this place, from the anchor's evaluation, and whether the stored
+    value agrees. None when no such anchor's table covers the cell."""
+    from xlmodel.formula.evaluate import Workbook
+    from xlmodel.workbook import function_cells as F
+    from xlmodel.xlsx.refs import coordinate_from_string, column_index_from_string
+
+    if base.formula is not None or not hasattr(cells, "pkg"):
+        return None
+    col_letter, row = coordinate_from_string(base.cell)
+    col = column_index_from_string(col_letter)
+    anchors = [c for c in cells.cells(base.sheet).values()
+               if c.formula_kind == "array" and c.row <= row and c.col <= col and F.calls_xlmodel(c.formula)]
+    book = None
+    for c in sorted(anchors, key=lambda c: (row - c.row) + (col - c.col)):
+        book = book or Workbook(cells)
+        checked = F.check_cell(cells, book, base.sheet, c, record=True)
+        if checked is None or checked.name is None or not checked.expected:
+            continue
+        i, j = row - c.row, col - c.col
+        if i >= len(checked.expected) or j >= max(len(r) for r in checked.expected):
+            continue
+        value = checked.expected[i][j] if j < len(checked.expected[i]) else None
+        # A table with a header row (RESERVER, ATERSTALLNING): the column's header and the
+        # row's first value (its year) say which figure this is.
+        header = checked.expected[0][j] if i and j < len(checked.expected[0]) else None
+        key = checked.expected[i][0] if i and checked.expected[i] else None
+        where = f"rad {i + 1}, kolumn {j + 1}"
+        if isinstance(header, str) and header:
+            where += f": {header}" + (f" för {_row_key(key)}" if key is not None and j else "")
+        rule = F._RULE_OF.get(checked.name, checked.name.lower())
+        import inspect
+
+        from xlmodel.excel import by_name
+
+        text = RULE_TEXT.get(rule, (None, None))[0] or (inspect.getdoc(by_name().get(checked.name)) or "")
+        mismatch = [f for f in checked.findings if f.cell == base.cell and f.rule != f"{F.RULE}.ej_kontrollerad"]
+        update: dict[str, Any] = {"expected": scalar(value)}
+        if mismatch:
+            update["mismatch"] = f"{base.cell}: {mismatch[0].message}"
+        return base.model_copy(update={
+            "status": "beräknad", "title": f"Del av tabellen som xlmodels funktion {checked.name} i {c.ref} spiller ut",
+            "rule": rule, "rule_text": text, "source": F.SOURCES.get(rule),
+            "arithmetic": [f"{c.ref} = ={c.formula}: {where} i tabellen = {show(value)} (xlmodels beräkning med "
+                           "arbetsbokens värden)", f"Sparat värde i cellen: {base.stored_shown}"],
+            "notes": [f"Cellen ingår i resultatet av {checked.name} i {c.ref}; 'xlmodel forklara {base.sheet}!{c.ref}' "
+                      "visar funktionens indata. 'xlmodel validera' jämför hela tabellen med de sparade värdena."],
+            **update,
+        })
+    return None
+
+
+def _row_key(key: Any) -> str:
+    """A table row's first value as its name: a whole number (a year) without the
+    thousands space amounts get."""
+    from decimal import Decimal
+
+    if isinstance(key, (int, Decimal)) and not isinstance(key, bool) and key == int(key):
+        return str(int(key))
+    return show(key)
 
 
 def _reserve_use(passed: list[Any]):
@@ -106,22 +173,29 @@ def _reserve_use(passed: list[Any]):
 _DETAILS = {"RESERVANVANDNING": _reserve_use}
 
 
-def _input(label: str, area, passed: Any) -> InputRef:
+# The functions' arguments that hold years (ATERSTALLNING's forlangt_till too).
+_YEAR_ARGUMENTS = frozenset({"ar", "forsta_ar", "forlangt_till"})
+
+
+def _input(label: str, area, passed: Any, *, years: bool = False) -> InputRef:
     from xlmodel.xlsx.refs import get_column_letter
 
     if area is None:
         return InputRef(label=label, value=scalar(passed) if not isinstance(passed, tuple) else None,
-                        shown=_shown(passed))
+                        shown=_shown(passed, years=years))
     first = f"{get_column_letter(area.c1)}{area.r1}"
     ref = first if area.single else f"{first}:{get_column_letter(area.c2)}{area.r2}"
     return InputRef(label=label, sheet=area.sheet, cell=ref,
-                    value=scalar(passed) if not isinstance(passed, tuple) else None, shown=_shown(passed))
+                    value=scalar(passed) if not isinstance(passed, tuple) else None,
+                    shown=_shown(passed, years=years))
 
 
-def _shown(passed: Any) -> str:
+def _shown(passed: Any, *, years: bool = False) -> str:
     from decimal import Decimal
 
     def one(v):
+        if years and isinstance(v, (int, float)) and not isinstance(v, bool) and v == int(v):
+            return str(int(v))
         return show(Decimal(repr(v)).normalize() if isinstance(v, float) else v)
 
     if not isinstance(passed, tuple):
