@@ -79,7 +79,8 @@ def test_rows_that_do_not_follow_the_year_are_refused_naming_the_row(tmp_path):
     # a 2024 report without line 9
     done = build(tmp_path / "b", 2024, {n: "" for n in range(2, 9)} | {1: "10"})
     assert done.returncode == 2
-    assert "raderna 9 saknas i utredningen (från räkenskapsåret 2024 har utredningen rad 9" in done.stderr
+    assert "Rad 9 saknas i balanskravsutredningen för 2024" in done.stderr
+    assert "Lägg till raden i utredning.csv: Nr 9" in done.stderr
 
 
 def test_validate_names_an_old_report_whose_balanskrav_call_has_no_year(tmp_path):

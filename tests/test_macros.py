@@ -274,7 +274,7 @@ def headless_writes(path: Path) -> list[tuple]:
     for d in (diff_sheet(cells, p) for p in sheet_plans(cells)[1]):
         out += [(d.sheet, rng, "clear", None) for rng in d.clear]
         for w in d.writes:
-            if w.keep_formula:
+            if w.keep_formula or w.in_spill:  # a spilled cell: Excel fills it from the anchor
                 continue
             oc = w.cell
             if oc.formula is not None:

@@ -56,3 +56,30 @@ def test_keep_array_replaces_the_formula_text_and_keeps_the_array(tmp_path):
     plain = patch_sheet(pkg, "Årstabell", [CellWrite("F1", 2, formula="1+1")])
     with pytest.raises(InputError, match="matrisformel"):  # an ordinary formula neither
         patch_sheet(plain, "Årstabell", [CellWrite("F1", 3, formula="1+2", keep_array=True)])
+
+
+def test_keep_array_with_a_new_range_moves_the_array_and_clears_what_it_left(tmp_path):
+    """A spilled formula whose result grows or shrinks (``regenerera`` on a delårsrapport
+    whose year became 2024): the same array markup (cm kept) over the new range; every
+    cell of the new range must be written; the old range's cells outside it are cleared."""
+    from xlmodel.xlsx import read_cells
+
+    pkg = book(tmp_path / "b.xlsx")
+    grown = patch_sheet(pkg, "Årstabell", [CellWrite("D1", 1, formula="_xlfn.SORT(B2:B4)", keep_array=True, spill="D1:D3"),
+                                           CellWrite("D2", 2), CellWrite("D3", 3)])
+    cell = re.search(rb'<c r="D1".*?</c>', grown.part(grown.sheet_part("Årstabell"))).group(0)
+    assert b'ref="D1:D3"' in cell and b'cm="1"' in cell and b"SORT(B2:B4)" in cell
+    assert read_cells(grown, "Årstabell")["D3"].value == 3
+    with pytest.raises(InputError) as e:  # D3 of the new range not written: half an array
+        patch_sheet(pkg, "Årstabell", [CellWrite("D1", 1, formula="_xlfn.SORT(B2:B4)", keep_array=True, spill="D1:D3"),
+                                       CellWrite("D2", 2)])
+    assert e.value.rule == "xlsx.matrisformel" and "D3" in e.value.message
+    with pytest.raises(InputError, match="huvudcell"):  # the range starts at the anchor
+        patch_sheet(pkg, "Årstabell", [CellWrite("D1", 1, formula="1", keep_array=True, spill="E1:E2"),
+                                       CellWrite("E2", 1)])
+    shrunk = patch_sheet(grown, "Årstabell", [CellWrite("D1", 1, formula="_xlfn.SORT(B2:B2)", keep_array=True,
+                                                        spill="D1:D1")])
+    cells = read_cells(shrunk, "Årstabell")
+    assert b'ref="D1:D1"' in re.search(rb'<c r="D1".*?</c>', shrunk.part(shrunk.sheet_part("Årstabell"))).group(0)
+    assert all(cells.get(ref) is None or cells[ref].value is None for ref in ("D2", "D3"))
+    assert cells["A10"].value == "annat"

@@ -272,6 +272,8 @@ def regenerate_report(diffs: Sequence[Any]) -> MacroReport:
     written, stale = [], 0
     for d in diffs:
         for w, ch in zip(d.writes, d.changes):
+            if w.in_spill:
+                continue  # Excel's own result of the anchor's new formula
             if w.keep_formula:
                 stale += 1
             else:
@@ -301,7 +303,8 @@ def regenerate_book(book: Any) -> MacroReport:
     plans = owned_blocks.prepare(cells, plans)  # stale rows of the named blocks; the user's cells refused
     diffs = [diff_sheet(cells, p) for p in plans]
     for d in diffs:
-        write_owned_cells(book, d.sheet, [w.cell for w in d.writes if not w.keep_formula], d.clear)
+        # a spilled formula written anew: its anchor only, Excel spills it (a value in its range would block it)
+        write_owned_cells(book, d.sheet, [w.cell for w in d.writes if not (w.keep_formula or w.in_spill)], d.clear)
     if any(d.writes or d.clear for d in diffs):
         for name, value in owned_blocks.name_updates(cells, plans).items():
             book.names.add(name, "=" + value)  # each block's defined name to its new extent

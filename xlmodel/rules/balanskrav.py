@@ -168,6 +168,11 @@ def _check_reserve_lines(inp: "BalanskravInput", year: int | None) -> None:
                          rule=RULE, argument="anvandning_rur")
 
 
+def line_label(key: str, year: int | None) -> str:
+    """The wording of the utredning's line ``key`` (a field of ``BalanskravInput``) in ``year``."""
+    return _labels(year)[key]
+
+
 def _labels(year: int | None) -> dict[str, str]:
     """Line labels for the fiscal year: the LKBR wording from FY2019 (unrealised gains
     and losses) or the older one (only unrealised losses), and the reserve's name from

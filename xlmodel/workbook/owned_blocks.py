@@ -16,6 +16,12 @@ Excel macro) writes a plan, ``prepare``:
   sheet (cut and pasted there, for a part that writes it at its layout's place), any
   filled cell that the write would change. Cells inside an Excel Table are never the user's here: a table's computed
   columns are xlmodel's by the layout, and Excel fills them itself when a row is added.
+- **never clears an input column of an input table**: a block inside an input table
+  (tblBalanskravAr's computed columns and the fiscal year's link to the utredning) has an
+  extent that spans the table's input columns between them (Budget, Prognos, Utfall). When
+  the block's extent shrinks (the report's year is not in the table) the stale part is
+  such columns: they are the controller's figures, not xlmodel's, and are left as they
+  are (``input_cells``), in ``validate``'s findings too.
   The refusal is one Swedish message naming every such cell (``Ramtabell!B21``); nothing
   is written. Refusing, not moving: a moved note loses its place next to what it was
   written about, and a user who sees the message decides where it goes
@@ -112,6 +118,48 @@ def stale_ranges(old: tuple[int, int, int, int], new: tuple[int, int, int, int])
     return out
 
 
+def input_cells(cells: Any, sheet: str) -> list[tuple[int, int, int, int]]:
+    """(c1, r1, c2, r2) of each input column's data cells of every input table on ``sheet``
+    (``parts.input_tables``; columns found by their headers, as the readers find them):
+    cells ``prepare`` never clears. A table whose headers cannot be read is left out."""
+    from xlmodel.errors import XlmodelError
+    from xlmodel.workbook import parts
+    from xlmodel.workbook.cells import table_columns
+
+    out = []
+    for spec in parts.input_tables():
+        loc = cells.table(spec.table)
+        if loc is None or loc.sheet != sheet:
+            continue
+        try:
+            col_of = table_columns(spec, loc, lambda ref, at=loc: cells.value(at.sheet, ref), RULE)
+        except XlmodelError:
+            continue
+        _c1, r1, _c2, r2 = B.ref_bounds(loc.ref)
+        last = r2 - (1 if loc.has_totals else 0)
+        out += [(col_of[c.key], r1 + 1, col_of[c.key], last) for c in spec.inputs if c.key in col_of]
+    return out
+
+
+def without_inputs(rng: str, inputs: list[tuple[int, int, int, int]]) -> list[str]:
+    """``rng`` less the cells of ``inputs`` (``input_cells``): ``[rng]`` when it has none of
+    them, else the rest as one range per column and run of rows."""
+    c1, r1, c2, r2 = B.ref_bounds(rng)
+    if not any(x[0] <= c2 and x[2] >= c1 and x[1] <= r2 and x[3] >= r1 for x in inputs):
+        return [rng]
+    out = []
+    for c in range(c1, c2 + 1):
+        run = None
+        for r in range(r1, r2 + 2):
+            keep = r <= r2 and not any(_inside(x, c, r) for x in inputs)
+            if keep and run is None:
+                run = r
+            elif not keep and run is not None:
+                out.append(B.make_ref(c, run, c, r - 1))
+                run = None
+    return out
+
+
 def _range_cells(ref: str):
     c1, r1, c2, r2 = B.ref_bounds(ref)
     for r in range(r1, r2 + 1):
@@ -148,7 +196,7 @@ def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
         if not plan.blocks:
             continue
         covered = {cr for rng in plan.clear for cr in _range_cells(rng)}
-        tables = None
+        tables = inputs = None
         for block in plan.blocks:
             old = old_place(cells, plan, block)
             new = B.ref_bounds(block.ref)
@@ -160,7 +208,10 @@ def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
                 # every filled cell the block would change is the user's; nothing to clear.
                 found += _user_cells(cells, plan, block, None, new, covered, tables)
                 continue
-            for rng in stale_ranges(old, new):
+            stale = stale_ranges(old, new)
+            if stale and inputs is None:
+                inputs = input_cells(cells, plan.sheet)
+            for rng in (part for whole in stale for part in without_inputs(whole, inputs)):
                 cells_of = set(_range_cells(rng))
                 if not cells_of <= covered:
                     plan.clear.append(rng)
@@ -272,7 +323,9 @@ def stale_findings(cells: Any, plans: list[SheetPlan], rule: str) -> list:
             named = B.read_block(cells, block.name)
             if named is None or named.sheet != plan.sheet:
                 continue
-            for rng in stale_ranges(named.bounds, B.ref_bounds(block.ref)):
+            inputs = input_cells(cells, plan.sheet)
+            for rng in (part for stale in stale_ranges(named.bounds, B.ref_bounds(block.ref))
+                        for part in without_inputs(stale, inputs)):
                 if not any(_filled(cells, plan.sheet, f"{get_column_letter(c)}{r}") for c, r in _range_cells(rng)):
                     continue
                 out.append(Finding(

@@ -63,6 +63,13 @@ class RegenerateResult(BaseModel):
 class Write:
     cell: OwnedCell
     keep_formula: bool        # the stored formula is already right: refresh its cached value only
+    # A spilled formula written anew (its arguments changed, and with them, maybe, its
+    # size: ``respill``): the anchor is ``respill``, the cells of its range are ``in_spill``.
+    # Headless, the file gets the new array and every cached result; the Excel macro
+    # writes the anchor only, and Excel spills it.
+    respill: bool = False
+    in_spill: bool = False
+    array_stored: bool = False  # the anchor's stored cell is an array formula (t="array")
 
 
 @dataclass
@@ -127,17 +134,19 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     every = getattr(cells, "formulas_and_values", None)  # owned.stored of every cell, in one call (PackageCells)
     found = (every(sheet, [oc.ref for oc in plan.cells]) if every is not None else
              (stored(cells, sheet, oc.ref) for oc in plan.cells))
+    found = list(found)
+    respilled = _respilled(plan, found)
     for oc, (stored_formula, stored_value) in zip(plan.cells, found):
-        if unchanged(cells, sheet, oc, stored_formula, stored_value):
+        in_spill = any(_inside(oc.ref, rng) for rng in respilled) and oc.ref not in respilled.values()
+        if not in_spill and unchanged(cells, sheet, oc, stored_formula, stored_value):
             continue
         same_formula = stored_formula == oc.formula or normalize_formula(stored_formula) == normalize_formula(oc.formula)
         if oc.spill and not same_formula:
-            raise InputError(
-                f"cellen ska innehålla den spillande formeln ={oc.formula}; en ändrad matrisformel skrivs inte om "
-                "utan Excel – återställ formeln i Excel",
-                rule="regenerera.matrisformel", sheet=plan.sheet, cell=oc.ref,
-            )
-        writes.append(Write(oc, keep_formula=oc.formula is not None and same_formula))
+            stored_cell = getattr(cells, "cell", None)
+            kind = getattr(stored_cell(sheet, oc.ref), "formula_kind", None) if stored_cell else None
+            writes.append(Write(oc, keep_formula=False, respill=True, array_stored=kind == "array"))
+        else:
+            writes.append(Write(oc, keep_formula=oc.formula is not None and same_formula, in_spill=in_spill))
         # unvalidated: the fields are a sheet name, a reference and two texts (or None)
         # made here, so validating them for each of thousands of changed cells checks nothing
         changes.append(_change(sheet, oc.ref, _display(stored_value, stored_formula, oc.style),
@@ -145,6 +154,35 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     for rng in plan.clear:
         changes.append(CellChange(sheet=plan.sheet, cell=rng, old="(rader som inte längre finns)", new=None))
     return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))
+
+
+def _respilled(plan: SheetPlan, found: list[tuple[str | None, Any]]) -> dict[str, str]:
+    """The spilled formulas of ``plan`` whose stored formula differs (new arguments, and
+    maybe a new size: a delårsrapport whose year became 2024 has one line more): their
+    range → the anchor. Each is written anew with every cell of its range."""
+    return {oc.spill: oc.ref for oc, (stored_formula, _v) in zip(plan.cells, found)
+            if oc.spill and stored_formula != oc.formula
+            and normalize_formula(stored_formula) != normalize_formula(oc.formula)}
+
+
+def _inside(ref: str, rng: str) -> bool:
+    from xlmodel.xlsx.cellref import parse_range, split_ref
+
+    r1, c1, r2, c2 = parse_range(rng)
+    r, c = split_ref(ref)
+    return r1 <= r <= r2 and c1 <= c <= c2
+
+
+def _cell_write(w: Write, style: int | None, cm: int | None) -> CellWrite:
+    """The patch's write for one of ``diff_sheet``'s writes."""
+    value = stored_number(w.cell.value)
+    if w.keep_formula:
+        return CellWrite(ref=w.cell.ref, value=value, keep_formula=True)
+    if w.respill and w.array_stored:  # the stored array's markup (cm, aca) kept, its range the new one
+        return CellWrite(ref=w.cell.ref, value=value, formula=w.cell.formula, spill=w.cell.spill, keep_array=True)
+    if w.respill:  # no array stored there: a new dynamic array
+        return CellWrite(ref=w.cell.ref, value=value, formula=w.cell.formula, style=style, spill=w.cell.spill, cm=cm)
+    return CellWrite(ref=w.cell.ref, value=value, formula=w.cell.formula, style=style)
 
 
 # --- the whole workbook ------------------------------------------------------------
@@ -181,11 +219,15 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
     for d in diffs:
         if not d.writes and not d.clear:
             continue
-        writes = [
-            CellWrite(ref=w.cell.ref, value=stored_number(w.cell.value), keep_formula=True) if w.keep_formula else
-            CellWrite(ref=w.cell.ref, value=stored_number(w.cell.value), formula=w.cell.formula, style=d.styles.get(w.cell.ref))
-            for w in d.writes
-        ]
+        cm = None
+        if any(w.respill and not w.array_stored for w in d.writes):
+            from xlmodel.xlsx.add_sheets import dynamic_array_cm
+
+            # the workbook's dynamic-array entry; a workbook with no cell metadata part
+            # gets an ordinary array formula over the range, as it would open in Excel
+            cm, add_metadata = dynamic_array_cm(new)
+            cm = None if add_metadata else cm
+        writes = [_cell_write(w, d.styles.get(w.cell.ref), cm) for w in d.writes]
         new = patch_sheet(new, d.sheet, writes, d.clear)
     if new is not pkg:
         from xlmodel.workbook.charts import ranges as chart_ranges

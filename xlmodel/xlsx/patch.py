@@ -42,7 +42,12 @@ Formula structures the patch must respect:
   something Excel can open cleanly. Refreshing cached values only - the master with
   ``keep_formula=True``, the other cells with plain values - keeps the array and may
   touch any part of it. Arrays not touched keep
-  their ``cm`` attribute, and xl/metadata.xml is never changed.
+  their ``cm`` attribute, and xl/metadata.xml is never changed. A spilled formula
+  whose result changes size (``keep_array`` with a new ``spill``: the utredning of a
+  report whose year became 2024 has a line more) keeps its markup with the new range;
+  the patch must write every cell of the new range, and clears the old range's cells
+  outside it, which held the old array's results and nothing else (what Excel does
+  when a spilled result shrinks).
 - **Excel table headers**: a write or clear that would change the text of a table's
   header cell is refused (the table part repeats the column names; we never edit it).
 - Rows and cells without an ``r`` attribute (legal but never written by Excel) and
@@ -121,7 +126,10 @@ class CellWrite:
     # Replace the formula text of an existing array anchor (a spilled formula) and its
     # cached value, keeping its <f> attributes (t="array", ref, aca) and the cell's (cm,
     # s) byte for byte: the same array over the same range with other arguments (the
-    # restoration ledger over a year table that grew by a row, ``rulla-fram``).
+    # restoration ledger over a year table that grew by a row, ``rulla-fram``). With
+    # ``spill`` the array's range becomes ``spill`` (its ref attribute rewritten, nothing
+    # else): the patch must write every cell of the new range, and clears the cells of
+    # the old range outside it (the module's docstring).
     keep_array: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -268,6 +276,7 @@ def cell_xml(w: CellWrite, style: int | None, P: bytes = b"") -> bytes:
 
 
 _T_ATTR = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
+_ARRAY_REF = re.compile(rb'(\sref\s*=\s*)("[^"]*"|\'[^\']*\')')
 
 
 def _refresh_cached(old: bytes, w: "CellWrite", P: bytes) -> bytes:
@@ -289,7 +298,10 @@ def _refresh_cached(old: bytes, w: "CellWrite", P: bytes) -> bytes:
         if f_open_end == f_end or not re.search(rb'\bt\s*=\s*["\']array["\']', old[f_start:f_open_end]):
             raise InputError("cellen är inte huvudcell i en matrisformel", rule=RULE, argument="keep_array",
                              cell=w.ref)
-        f_xml = old[f_start:f_open_end] + escape_text(w.formula).encode("utf-8") + b"</" + P + b"f>"
+        f_head = old[f_start:f_open_end]
+        if w.spill is not None:  # the array over its new range (CellWrite.keep_array)
+            f_head = _ARRAY_REF.sub(b'\\1"' + w.spill.encode("ascii") + b'"', f_head, count=1)
+        f_xml = f_head + escape_text(w.formula).encode("utf-8") + b"</" + P + b"f>"
     t, inner = _value_xml(w.value, P, formula=True)
     head = head[:-1]
     if b"t" in head:  # else there is no t attribute to remove (the usual number result: r, s only)
@@ -653,6 +665,21 @@ def patch_sheet_detailed(
 
     # --- formula structures that constrain the patch
     formulas = _formula_structures(data, span.content_start, span.content_end, pat)
+    for f in formulas:  # a spilled formula over a new range (CellWrite.keep_array with spill)
+        w = by_pos.get((f.row, f.col))
+        if w is None or not (w.keep_array and w.spill is not None) or f.kind != "array" or f.range is None:
+            continue
+        new_range = parse_range(w.spill, argument="spill", rule=RULE)
+        if new_range[:2] != (f.row, f.col):
+            raise InputError(f"spillområdet {w.spill} börjar inte i matrisformelns huvudcell {f.ref}", rule=RULE,
+                             argument="spill", sheet=sheet.name, cell=f.ref)
+        unwritten = [make_ref(r, c) for r in range(new_range[0], new_range[2] + 1)
+                     for c in range(new_range[1], new_range[3] + 1) if (r, c) not in by_pos]
+        if unwritten:
+            raise InputError(f"matrisformeln får området {w.spill}; cellerna {', '.join(unwritten[:5])} i det skrivs "
+                             "inte", rule="xlsx.matrisformel", argument="writes", sheet=sheet.name, cell=f.ref)
+        if f.range != new_range:
+            clear_rects.append(f.range)  # the old results outside the new range; writes win over clears
     for f in formulas:
         if f.kind in ("array", "dataTable") and f.range is not None:
             r1, c1, r2, c2 = f.range

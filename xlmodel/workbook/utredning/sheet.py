@@ -27,7 +27,7 @@ from xlmodel.xlsx.refs import (column_index_from_string, coordinate_from_string,
 from xlmodel.errors import InputError
 from xlmodel.findings import Finding, Severity
 from xlmodel.money import ZERO, fmt_mkr
-from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning, input_line_numbers
+from xlmodel.rules.balanskrav import BalanskravInput, balanskravsutredning, input_line_numbers, line_label
 from xlmodel.workbook import layout as L
 from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
@@ -135,15 +135,35 @@ def utredning_inputs(table: RawTable, year: int | None = None) -> dict[str, Deci
             ).at(sheet, cell)
         by_nr[nr] = r
     missing = [n for n in numbers if n not in by_nr]
+    if missing == [9]:
+        raise _line_9_missing(table, year)
     if missing:
-        why = (f" (från räkenskapsåret 2024 har utredningen rad 9, användning av medel från äldre "
-               f"resultatutjämningsreserv)" if missing == [9] else "")
-        raise InputError(f"raderna {', '.join(map(str, missing))} saknas i utredningen{why}", rule=RULE).at(T.sheet, T.top_left)
+        raise InputError(f"raderna {', '.join(map(str, missing))} saknas i utredningen", rule=RULE).at(T.sheet, T.top_left)
     if by_nr[1]["amount"] is None:
         sheet, cell = table.where(by_nr[1], "amount")
         raise InputError("årets resultat (rad 1) saknas", rule=RULE, argument="arets_resultat").at(sheet, cell)
     keys = line_keys(len(numbers))
     return {key: (by_nr[n]["amount"] if by_nr[n]["amount"] is not None else ZERO) for n, key in zip(numbers, keys)}
+
+
+def _line_9_missing(table: RawTable, year: int | None) -> InputError:
+    """The error for a report whose year became 2024 or later with lines 1–8 only (what
+    a controller sees after typing the new year over last year's report): what the line
+    is, why the year needs it, and the cells where it goes (the table's next row, where
+    Excel extends the table as it is typed), at the row's Nr cell."""
+    label = line_label(L.UTREDNING_RUR_KEY, year)
+    cells = [table.locate(8, key) for key in ("nr", "label", "amount")]
+    sheet, first = cells[0]
+    if str(sheet).endswith(".csv"):  # a source folder (xlmodel bygg): the file's next line
+        where, what = "", sheet
+    else:
+        where, what = f" i {', '.join(cell for _s, cell in cells[:-1])} och {cells[-1][1]}", f"tabellen {T.table}"
+    return InputError(
+        f"Rad 9 saknas i balanskravsutredningen för {year}: från räkenskapsåret 2024 redovisas användning "
+        f"av medel från äldre resultatutjämningsreserv på en egen rad, skild från den nya resultatreserven "
+        f"(kommunallagen 11 kap. 14 § i lydelse från 2024 och dess övergångsbestämmelser). Lägg till raden i "
+        f"{what}: Nr 9, Post '{label}' och Belopp (tomt = 0){where}, direkt under rad 8",
+        rule=RULE, argument="Nr").at(sheet, first)
 
 
 def line_keys(n: int) -> tuple[str, ...]:
