@@ -119,20 +119,25 @@ def test_bad_index_option_is_refused_and_nothing_is_written(book):
     assert book.read_bytes() == data
 
 
-@pytest.mark.skipif(os.name != "posix", reason="the prompt is tested through a pseudo-terminal (POSIX pty)")
-def test_prompt_on_a_terminal(book):
-    """Without --index on a terminal, rulla-fram asks for the rate."""
+def on_a_terminal(book: Path, answers: list[str]) -> tuple[int, str]:
+    """``xlmodel rulla-fram BOOK`` with a pseudo-terminal as its terminal, each prompt
+    answered in turn (the Standardindex, then one per row with an own rate): its exit
+    code and everything it showed. A prompt that does not come within 60 s fails."""
     import pty
+    import select
+    import signal
 
     pid, fd = pty.fork()
     if pid == 0:   # the child: xlmodel with the pty as its terminal
         os.chdir(ROOT)
         os.execv(sys.executable, [sys.executable, "-m", "xlmodel", "rulla-fram", "--ingen-backup", str(book)])
-    out = b""
-    while b"standardindex" not in out:
-        out += os.read(fd, 1024)
-    os.write(fd, "2,5 %\n".encode())
+    out, given = b"", 0
     while True:
+        ready, _, _ = select.select([fd], [], [], 60)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("rulla-fram väntar utan fråga: " + out.decode(errors="replace"))
         try:
             chunk = os.read(fd, 4096)
         except OSError:
@@ -140,15 +145,44 @@ def test_prompt_on_a_terminal(book):
         if not chunk:
             break
         out += chunk
+        asked = out.count("standardindex för det nya året".encode()) + out.count(b"; 2022: ")
+        while given < min(asked, len(answers)):
+            os.write(fd, (answers[given] + "\n").encode())
+            given += 1
     _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, out.decode(errors="replace")
-    # the Standardindex is given; the rows' own rates (not asked for) are carried and reported
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the prompt is tested through a pseudo-terminal (POSIX pty)")
+def test_prompt_on_a_terminal(book):
+    """Without --index on a terminal, rulla-fram asks for the rate, then for each row's
+    own rate; blank answers carry the rows' rates over, which validate reports."""
+    code, shown = on_a_terminal(book, ["2,5 %"] + [""] * len(OWN_RATES))
+    assert code == 0, shown
+    assert "12 rad(er) på bladet Ramar har en egen indexsats för 2021" in shown
+    assert "RF (Regionfullmäktige), Ramar!E5: 2021: 1,78 %; 2022: " in shown
     assert rules_of(book) == (1, ["index.overford"] * 12)
     from xlmodel.workbook.cells import PackageCells
 
     cells = PackageCells.open(book)
     assert cells.value("Parametrar", "C6") == Decimal("0.025")
     assert cells.value("Parametrar", "D13") == "angiven i terminalen vid rulla-fram"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the prompt is tested through a pseudo-terminal (POSIX pty)")
+def test_the_rows_rates_given_at_the_prompt_pass_validera(book):
+    """Each row's new rate typed at its prompt (one typed wrong, asked again): the roll
+    takes them all and the 2022 plan passes."""
+    code, shown = on_a_terminal(book, ["2,5 %", "två"] + ["2,7 %"] * len(OWN_RATES))
+    assert code == 0, shown
+    assert "försök igen (tomt = för över" in shown
+    assert rules_of(book) == (0, [])
+    from xlmodel.workbook.cells import PackageCells
+    from xlmodel.workbook.frametable import frames as F
+
+    rows = F.frame_sources_from_cells(PackageCells.open(book)).frames.typed(F.RULE)
+    assert {r["id"]: r["index_rate"] for r in rows if r["index_rate"] is not None} == \
+        {i: Decimal("0.027") for i in OWN_RATES}
 
 
 def _overford_message(path: Path) -> str:

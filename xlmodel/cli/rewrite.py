@@ -83,8 +83,46 @@ def cmd_roll_forward(args: argparse.Namespace) -> int:
         except InputError as exc:
             complain(f"--radindex: {exc.message}")
             return EXIT_UNREADABLE
+    if args.row_rates is None and sys.stdin.isatty() and not args.dry_run:
+        row_rates = _prompt_row_rates(args.file)
     job = partial(rollforward_file, index_rate=rate, index_source=source, row_rates=row_rates)
     return _rewrite(args, job, lambda r: f"{args.file}: budgetår {r.year} → {r.next_year}\n")
+
+
+def _prompt_row_rates(path: str) -> dict:
+    """On a terminal without --radindex: the new year's rate for each row of the Ramar
+    table with an own rate, asked row by row (blank = carried over: the roll and the next
+    ``validera`` report it until a rate or the decision to keep it is written in). A rate
+    that cannot be read is asked again with what was wrong; at the end of input (Ctrl-D)
+    the rows not yet answered are carried over, as blank answers."""
+    from xlmodel.errors import InputError
+    from xlmodel.money import parse_rate
+    from xlmodel.workbook.index_year import pct
+    from xlmodel.workbook.rollforward import own_rate_rows
+
+    found = own_rate_rows(path)
+    if found is None or not found[1]:
+        return {}
+    year, rows = found
+    say(f"{path}: {len(rows)} rad(er) på bladet Ramar har en egen indexsats för {year}. Ange {year + 1} års sats "
+        f"för varje rad (tomt = {year} års sats förs över och rapporteras av 'xlmodel validera' tills ett beslut "
+        "skrivs in).\n")
+    out = {}
+    for row in rows:
+        while True:
+            try:
+                text = input(f"  {row.id} ({row.label}), {row.cell}: {year}: {pct(row.rate)}; {year + 1}: ")
+            except EOFError:
+                say("\n")
+                return out
+            if not text.strip():
+                break
+            try:
+                out[row.id] = parse_rate(text, argument=row.id, rule="rullning")
+                break
+            except InputError as exc:
+                say(f"  {exc.message}; försök igen (tomt = för över {pct(row.rate)})\n")
+    return out
 
 
 def _prompt_index_rate(path: str) -> str | None:

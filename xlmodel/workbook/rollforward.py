@@ -253,6 +253,35 @@ def _index_row(index_table: _IndexTableRows, rate: Decimal, source: str | None) 
     index_table.write({"year": plan.next_year, "series": series, "rate": rate, "source": text}, "")
 
 
+@dataclass(frozen=True)
+class OwnRateRow:
+    """A row of the Ramar table with its own (differentiated) index rate: what
+    ``rulla-fram`` asks a new rate for on a terminal."""
+
+    id: str
+    label: str
+    rate: Decimal
+    cell: str   # where the rate stands (Ramar!F12)
+
+
+def own_rate_rows(path: str | Path) -> tuple[int, list[OwnRateRow]] | None:
+    """(budget year, the indexed rows with an own rate) of the plan at ``path``; None when
+    it cannot be read as a plan (the roll itself then says why, naming the cell)."""
+    from xlmodel.errors import XlmodelError
+
+    try:
+        src = F.frame_sources_from_cells(PackageCells.open(path))
+        rows = src.frames.typed(F.RULE)
+    except XlmodelError:
+        return None
+    out = []
+    for r in rows:
+        if r["index_rate"] is not None and r["indexed"]:
+            sheet, ref = src.frames.where(r, "index_rate")
+            out.append(OwnRateRow(r["id"], r["label"], r["index_rate"], f"{sheet}!{ref}"))
+    return src.year, out
+
+
 def _checked_row_rates(src: Any, given: dict[str, Decimal]) -> dict[str, Decimal]:
     """The own rates given for the new year (``--radindex``), each for a row of the Ramar
     table that is indexed; anything else is refused naming the table."""
