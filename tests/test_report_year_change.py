@@ -8,7 +8,9 @@ reuses last year's report: the utredning needs line 9 from 2024, and its spilled
   (B20:C30, its dynamic-array markup kept), and the next ``validera`` passes; back in
   2021 the range shrinks and the old last row is cleared. The Prognos sheet's year table,
   whose computed block shrinks when the report's year is not in it, keeps every figure
-  the controller typed (Budget, Prognos, Utfall).
+  the controller typed (Budget, Prognos, Utfall); 2021's Prognos, still a link to the
+  utredning that now is 2024's, is an error at its cell until the controller types 2021's
+  figure there.
 - The Excel macro writes the anchor only (Excel spills it), never a value into the range.
 
 Real CLI processes on a report built by ``xlmodel bygg`` from the shipped source; line 9
@@ -17,6 +19,7 @@ added the way a program other than xlmodel does it (openpyxl, and a LibreOffice 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -50,10 +53,14 @@ def report(tmp_path) -> Path:
     return tmp_path / "ut" / BOOK
 
 
-def set_year(path: Path, year: int) -> None:
-    """The controller types the new year into G5 (written losslessly: only that cell changes)."""
+def set_cell(path: Path, sheet: str, ref: str, value) -> None:
+    """The controller types a value (written losslessly: only that cell changes)."""
     pkg = Package.open(path)
-    save_package(patch_sheet(pkg, US, [CellWrite("G5", year)]), path, expect_sha256=pkg.sha256, backup=False)
+    save_package(patch_sheet(pkg, sheet, [CellWrite(ref, value)]), path, expect_sha256=pkg.sha256, backup=False)
+
+
+def set_year(path: Path, year: int) -> None:
+    set_cell(path, US, "G5", year)
 
 
 def add_line_9(path: Path, amount: float | None = None) -> None:
@@ -114,7 +121,7 @@ def test_with_line_9_regenerate_writes_the_grown_spill_and_keeps_the_controllers
     set_year(report, 2024)
     add_line_9(report, 7.5)
     done = run("regenerera", str(report))
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr        # written; the one error below remains
     anchor = anchor_xml(report)
     assert 'ref="B20:C30"' in anchor and f'cm="{cm}"' in anchor     # the same dynamic array, one line longer
     assert "BALANSKRAV_UTREDNING(C5,C6,C7,C8,C9,C10,C11,C12,G5,C13)" in anchor
@@ -122,6 +129,14 @@ def test_with_line_9_regenerate_writes_the_grown_spill_and_keeps_the_controllers
     assert (cached["B29"].value, cached["C29"].value) == (RUR_LABEL, 7.5)
     assert (cached["B30"].value, cached["C30"].value) == ("Balanskravsresultat", pytest.approx(175.5))
     assert forecast_inputs(report) == typed                       # not one typed figure cleared
+    # 2021's row still links to the utredning, which is 2024's now: an error at the link
+    checked = run("validera", str(report), "--format", "json")
+    assert checked.returncode == 1
+    errors = [(f["sheet"], f["cell"], f["rule"]) for f in json.loads(checked.stdout)["files"][0]["findings"]
+              if f["severity"] == "fel"]
+    assert errors == [("Prognos", "C17", "uppfoljning.prognos_lank")]
+    assert "Skriv 2021 års prognos som ett belopp i C17" in checked.stdout
+    set_cell(report, "Prognos", "C17", 168)                        # the controller does what it says
     checked = run("validera", str(report))
     assert checked.returncode == 0, checked.stdout
     assert "godkänd" in checked.stdout
@@ -145,6 +160,7 @@ def test_the_grown_spill_survives_a_libreoffice_save(report, tmp_path, soffice):
 
     set_year(report, 2024)
     add_line_9(report, 7.5)
+    set_cell(report, "Prognos", "C17", 168)
     assert run("regenerera", str(report)).returncode == 0
     saved = convert([report], tmp_path / "lo", soffice=soffice, recalc=False)[report]
     ws = openpyxl.load_workbook(saved)[US]

@@ -169,7 +169,45 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
                 pass
         ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]),
                      utr_sheet, home_sheet(cells, F.YEARS_TABLE), ledger_place(cells), utr_at)
+        if utr_table is not None:
+            part.findings += links_of_other_years(cells, years, year, utr_at or (utr_sheet, _utr_result_cell()))
     part.block = None
+
+
+def _utr_result_cell() -> str:
+    return f"{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_RESULT_ROW}"
+
+
+def links_of_other_years(cells, raw, year: int, utr_at: tuple[str, str]) -> list[Finding]:
+    """A Prognos cell of tblBalanskravAr that links to the utredning's balanskravsresultat
+    in a row that is not the report's fiscal year: left by a report whose year was typed
+    over (2021 → 2022), that row would take the new year's result as its own prognos, and
+    the restoration ledger would follow a wrong figure. An ERROR at the cell; the figure
+    of that year is the controller's to type (xlmodel cannot know it)."""
+    from xlmodel.workbook.owned import normalize_formula
+
+    S = home_sheet(cells, F.YEARS_TABLE)
+    utr_sheet, utr_cell = utr_at
+    links = {normalize_formula(f"{formula_sheet(utr_sheet)}!{utr_cell}")}
+    if utr_sheet == S:
+        links.add(normalize_formula(utr_cell))
+    out = []
+    for r in raw.typed(RULE):
+        if r["year"] == year:
+            continue
+        sheet, ref = raw.where(r, "prognos")
+        formula = cells.formula(sheet, ref)
+        if formula is None or normalize_formula(formula) not in links:
+            continue
+        out.append(Finding(
+            rule=f"{RULE}.prognos_lank", severity=Severity.ERROR, subject=str(r["year"]), field="prognos",
+            sheet=sheet, cell=ref, found=r["prognos"],
+            message=(f"Prognos {r['year']} är formeln ={formula}, balanskravsutredningens resultat, men utredningen "
+                     f"gäller räkenskapsåret {year}: raden {r['year']} skulle räkna med {year} års balanskravsresultat "
+                     f"i återställningen. Skriv {r['year']} års prognos som ett belopp i {ref} (eller utfallet i "
+                     "kolumnen Utfall)."),
+        ))
+    return out
 
 
 def ledger_place(cells) -> tuple[str, str]:
