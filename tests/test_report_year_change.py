@@ -73,6 +73,16 @@ def add_line_9(path: Path, amount: float | None = None) -> None:
     save_package(resize_table(new, US, "tblUtredning", "A4:C13"), path, expect_sha256=pkg.sha256, backup=False)
 
 
+def add_year_row(path: Path, year: int, budget: float) -> None:
+    """A year typed under tblBalanskravAr's last (A20), the table extended over it."""
+    from xlmodel.xlsx.table_ref import resize_table
+
+    pkg = Package.open(path)
+    new = patch_sheet(pkg, "Prognos", [CellWrite("A20", year), CellWrite("B20", budget)])
+    save_package(resize_table(new, "Prognos", "tblBalanskravAr", "A14:G20"), path, expect_sha256=pkg.sha256,
+                 backup=False)
+
+
 def remove_line_9(path: Path) -> None:
     """Row 9 deleted and the table shrunk over it: saved by openpyxl (another program)."""
     wb = openpyxl.load_workbook(path, keep_vba=True)
@@ -129,14 +139,25 @@ def test_with_line_9_regenerate_writes_the_grown_spill_and_keeps_the_controllers
     assert (cached["B29"].value, cached["C29"].value) == (RUR_LABEL, 7.5)
     assert (cached["B30"].value, cached["C30"].value) == ("Balanskravsresultat", pytest.approx(175.5))
     assert forecast_inputs(report) == typed                       # not one typed figure cleared
-    # 2021's row still links to the utredning, which is 2024's now: an error at the link
+    # 2021's row still links to the utredning, which is 2024's now, and 2024 has no row
+    # in the year table: an error at each, saying what to type where
     checked = run("validera", str(report), "--format", "json")
     assert checked.returncode == 1
     errors = [(f["sheet"], f["cell"], f["rule"]) for f in json.loads(checked.stdout)["files"][0]["findings"]
               if f["severity"] == "fel"]
-    assert errors == [("Prognos", "C17", "uppfoljning.prognos_lank")]
+    assert errors == [("Prognos", "C17", "uppfoljning.prognos_lank"),
+                      ("Prognos", "A20", "uppfoljning.rakenskapsar_saknas")]
     assert "Skriv 2021 års prognos som ett belopp i C17" in checked.stdout
-    set_cell(report, "Prognos", "C17", 168)                        # the controller does what it says
+    assert "Lägg till raden År 2024 i tabellen tblBalanskravAr, från A20 direkt under 2023" in checked.stdout
+    # the controller does what they say: 2021's figure typed, 2024's row added with its budget
+    set_cell(report, "Prognos", "C17", 168)
+    add_year_row(report, 2024, 250)
+    done = run("regenerera", str(report))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "=ATERSTALLNING(A15:A20,F15:F20)" in done.stdout        # the ledger's spill over the grown table
+    assert "J15 " not in done.stdout                               # its unchanged cells are not listed
+    ws = openpyxl.load_workbook(report)["Prognos"]
+    assert ws["C20"].value == "=Balanskravsutredning!C16"         # 2024's prognos: the utredning's result
     checked = run("validera", str(report))
     assert checked.returncode == 0, checked.stdout
     assert "godkänd" in checked.stdout
@@ -144,6 +165,9 @@ def test_with_line_9_regenerate_writes_the_grown_spill_and_keeps_the_controllers
     # back to 2021: line 9 removed, the spill one line shorter and its old last row cleared
     set_year(report, 2021)
     remove_line_9(report)
+    done = run("validera", str(report))      # 2024's row, a later year now, still links to the utredning
+    assert done.returncode == 1 and "Skriv 2024 års prognos som ett belopp i C20" in done.stdout
+    set_cell(report, "Prognos", "C20", None)
     done = run("regenerera", str(report))
     assert done.returncode == 0, done.stdout + done.stderr
     assert 'ref="B20:C29"' in anchor_xml(report)
@@ -161,6 +185,7 @@ def test_the_grown_spill_survives_a_libreoffice_save(report, tmp_path, soffice):
     set_year(report, 2024)
     add_line_9(report, 7.5)
     set_cell(report, "Prognos", "C17", 168)
+    add_year_row(report, 2024, 250)
     assert run("regenerera", str(report)).returncode == 0
     saved = convert([report], tmp_path / "lo", soffice=soffice, recalc=False)[report]
     ws = openpyxl.load_workbook(saved)[US]

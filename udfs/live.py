@@ -266,19 +266,21 @@ def _summary(changes: Sequence[Any], findings: Sequence[Finding], *, shown: int 
 
 
 def regenerate_report(diffs: Sequence[Any]) -> MacroReport:
-    """What the macro wrote. ``diff_sheet`` lists one change per write, in order, then the
+    """What the macro wrote. ``diff_sheet`` lists the writes' changes (``Write.change``;
+    none for a cell of a rewritten spill that keeps its value), in order, then the
     cleared ranges; writes that only refresh a formula's cached value are not made in
     Excel (Excel computes its own values), so they are not counted as written."""
     written, stale = [], 0
     for d in diffs:
-        for w, ch in zip(d.writes, d.changes):
+        listed = [w for w in d.writes if w.change is not None]
+        for w in listed:
             if w.in_spill:
                 continue  # Excel's own result of the anchor's new formula
             if w.keep_formula:
                 stale += 1
             else:
-                written.append(ch)
-        written += d.changes[len(d.writes):]
+                written.append(w.change)
+        written += d.changes[len(listed):]  # the cleared ranges, after the writes
     findings = [f for d in diffs for f in d.findings]
     head = ("Ramtabellen och övriga beräknade celler är redan aktuella; inga celler ändrades." if not written
             else f"Ramtabellen uppdaterades: {len(written)} cell(er)/område(n) ändrades.")

@@ -70,6 +70,9 @@ class Write:
     respill: bool = False
     in_spill: bool = False
     array_stored: bool = False  # the anchor's stored cell is an array formula (t="array")
+    # The change list's line for this write; None for a cell of a rewritten spill that
+    # already holds its value (written so the file has the whole array, but not a change).
+    change: "CellChange | None" = None
 
 
 @dataclass
@@ -138,19 +141,24 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     respilled = _respilled(plan, found)
     for oc, (stored_formula, stored_value) in zip(plan.cells, found):
         in_spill = any(_inside(oc.ref, rng) for rng in respilled) and oc.ref not in respilled.values()
-        if not in_spill and unchanged(cells, sheet, oc, stored_formula, stored_value):
+        same = unchanged(cells, sheet, oc, stored_formula, stored_value)
+        if same and not in_spill:
             continue
         same_formula = stored_formula == oc.formula or normalize_formula(stored_formula) == normalize_formula(oc.formula)
         if oc.spill and not same_formula:
             stored_cell = getattr(cells, "cell", None)
             kind = getattr(stored_cell(sheet, oc.ref), "formula_kind", None) if stored_cell else None
-            writes.append(Write(oc, keep_formula=False, respill=True, array_stored=kind == "array"))
+            write = Write(oc, keep_formula=False, respill=True, array_stored=kind == "array")
         else:
-            writes.append(Write(oc, keep_formula=oc.formula is not None and same_formula, in_spill=in_spill))
+            write = Write(oc, keep_formula=oc.formula is not None and same_formula, in_spill=in_spill)
+        writes.append(write)
+        if same:
+            continue  # a cell of a rewritten spill that already holds its value: written, not a change
         # unvalidated: the fields are a sheet name, a reference and two texts (or None)
         # made here, so validating them for each of thousands of changed cells checks nothing
-        changes.append(_change(sheet, oc.ref, _display(stored_value, stored_formula, oc.style),
-                               _display(oc.value, oc.formula, oc.style)))
+        write.change = _change(sheet, oc.ref, _display(stored_value, stored_formula, oc.style),
+                               _display(oc.value, oc.formula, oc.style))
+        changes.append(write.change)
     for rng in plan.clear:
         changes.append(CellChange(sheet=plan.sheet, cell=rng, old="(rader som inte längre finns)", new=None))
     return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))

@@ -171,7 +171,34 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
                      utr_sheet, home_sheet(cells, F.YEARS_TABLE), ledger_place(cells), utr_at)
         if utr_table is not None:
             part.findings += links_of_other_years(cells, years, year, utr_at or (utr_sheet, _utr_result_cell()))
+            part.findings += year_not_in_table(years, year)
     part.block = None
+
+
+def year_not_in_table(raw, year: int) -> list[Finding]:
+    """The report's fiscal year with no row in tblBalanskravAr (a report typed over to
+    a year after the table's last): its prognos, the utredning's balanskravsresultat,
+    would be in no row, and a deficit of the year in no restoration. An ERROR naming the
+    row to add, where it goes (the table's next row, where Excel extends the table)."""
+    rows = raw.typed(RULE)
+    years = [r["year"] for r in rows]
+    if not rows or year in years:
+        return []
+    if year > years[-1]:
+        sheet, cell = raw.locate(max(r["_row"] for r in rows) + 1, "year")
+        missing = f"{years[-1] + 1}–{year}" if year > years[-1] + 1 else str(year)
+        todo = (f"Lägg till {'raderna' if year > years[-1] + 1 else 'raden'} År {missing} i tabellen "
+                f"{F.YEARS_TABLE.table}, från {cell} direkt under {years[-1]}, med årets budget")
+    else:
+        sheet, cell = raw.where(rows[0], "year") if year < years[0] else raw.where(
+            next(r for r in rows if r["year"] > year), "year")
+        todo = f"Lägg till raden År {year} i tabellen {F.YEARS_TABLE.table} i årsordning (före {cell})"
+    return [Finding(
+        rule=f"{RULE}.rakenskapsar_saknas", severity=Severity.ERROR, subject=str(year), sheet=sheet, cell=cell,
+        message=(f"Räkenskapsåret {year} har ingen rad i {F.YEARS_TABLE.table} (åren {years[0]}–{years[-1]}): årets "
+                 f"prognos, balanskravsutredningens resultat, kommer inte med i återställningen av underskott. "
+                 f"{todo}; xlmodel skriver prognosen där."),
+    )]
 
 
 def _utr_result_cell() -> str:
