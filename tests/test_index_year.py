@@ -230,3 +230,75 @@ def test_a_full_index_table_is_told_to_take_in_the_row_under_it(book):
     assert "direkt under tabellen Index" in message and "rad 17" in message and "utökas" in message, message
     save_with_openpyxl(book, _follow(message, 0.028, "SKR:s prognos februari 2021", extend_table=True))
     assert rules_of(book) == (0, [])
+
+
+def type_index_rows(path: Path, rows: list[tuple]) -> None:
+    """The controller types the new year's rows into the Index table (A13 on), before
+    rolling: written losslessly, only those cells change."""
+    from xlmodel.xlsx.atomic import save_package
+    from xlmodel.xlsx.package import Package
+    from xlmodel.xlsx.patch import CellWrite, patch_sheet
+
+    writes = [CellWrite(f"{col}{13 + i}", v) for i, row in enumerate(rows) for col, v in zip("ABCD", row)]
+    pkg = Package.open(path)
+    save_package(patch_sheet(pkg, "Parametrar", writes), path, expect_sha256=pkg.sha256, backup=False)
+
+
+def test_a_rate_already_in_the_index_table_is_the_new_standardindex(book):
+    """The way to give the rate in Excel, where the macro asks nothing: the new year's row
+    typed into the Index table first. The roll takes it (and says so), writes no second row,
+    and with the rows' rates given the 2022 plan passes."""
+    type_index_rows(book, [(2022, "LPIK", 0.026, "SKR:s prognos, cirkulär 21:10")])
+    done = xlmodel("rulla-fram", "--ingen-backup", *NEW_ROW_RATES, str(book))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Standardindex 2022: 2,6 % från tabellen Index (Parametrar!C13)" in done.stdout
+    assert "Ingen indexsats för 2022" not in done.stdout
+    from xlmodel.workbook.cells import PackageCells
+
+    cells = PackageCells.open(book)
+    assert cells.value("Parametrar", "C6") == Decimal("0.026")
+    assert cells.value("Parametrar", "A14") is None           # no second row for the same year
+    assert rules_of(book) == (0, [])
+
+
+def test_with_several_rates_for_the_year_the_roll_takes_the_series_of_this_years(book, tmp_path):
+    type_index_rows(book, [(2022, "LPIK inkl. läkemedel", 0.029, "SKR"), (2022, "LPIK", 0.026, "SKR")])
+    done = xlmodel("rulla-fram", "--ingen-backup", *NEW_ROW_RATES, str(book))
+    assert done.returncode == 0, done.stdout + done.stderr
+    from xlmodel.workbook.cells import PackageCells
+
+    assert PackageCells.open(book).value("Parametrar", "C6") == Decimal("0.026")   # 2021's LPIK
+    # two rates and neither of 2021's series: refused, nothing written
+    other = tmp_path / "other.xlsm"
+    shutil.copy2(BOOK, other)
+    type_index_rows(other, [(2022, "KPI", 0.02, "SCB"), (2022, "Egen vägd", 0.022, "beslut")])
+    data = other.read_bytes()
+    done = xlmodel("rulla-fram", str(other))
+    assert done.returncode == 2
+    assert "tabellen Index har flera satser för 2022 (2 % (KPI), 2,2 % (Egen vägd))" in done.stderr
+    assert "--index" in done.stderr
+    assert other.read_bytes() == data
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the prompt is tested through a pseudo-terminal (POSIX pty)")
+def test_on_a_terminal_a_rate_in_the_table_is_not_asked_for(book):
+    type_index_rows(book, [(2022, "LPIK", 0.026, "SKR:s prognos")])
+    code, shown = on_a_terminal(book, ["2,7 %"] * len(OWN_RATES))
+    assert code == 0, shown
+    assert "standardindex för det nya året" not in shown
+    assert "standardindex 2022: 2,6 %, från tabellen Index (Parametrar!C13)" in shown
+    assert rules_of(book) == (0, [])
+
+
+def test_the_excel_macro_takes_the_rate_in_the_table(book):
+    """The roll-forward macro (the xlwings double of test_macros) on the same book: the
+    Standardindex typed into the Index table is the new year's."""
+    from test_macros import FakeBook
+    from udfs import live as X
+
+    type_index_rows(book, [(2022, "LPIK", 0.026, "SKR:s prognos")])
+    fake = FakeBook.load(book)
+    report = X.roll_forward_book(fake)
+    assert report.ok
+    assert fake.sheets["Parametrar"].values["C6"] == pytest.approx(0.026)
+    assert any("Standardindex 2022: 2,6 % från tabellen Index" in line for line in report.lines)

@@ -59,7 +59,14 @@ def cmd_roll_forward(args: argparse.Namespace) -> int:
 
     text = args.index_rate
     if text is None and sys.stdin.isatty() and not args.dry_run:
-        text = _prompt_index_rate(args.file)
+        from xlmodel.workbook.index_year import pct
+        from xlmodel.workbook.rollforward import index_in_table
+
+        decided = index_in_table(args.file)
+        if decided is None:
+            text = _prompt_index_rate(args.file)
+        else:
+            say(f"{args.file}: standardindex {decided[0]}: {pct(decided[1])}, från tabellen Index ({decided[2]})\n")
     rate = None
     if text is not None and text.strip():
         try:

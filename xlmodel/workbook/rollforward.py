@@ -21,7 +21,9 @@ What changes (one plan, written by the Excel macro through xlwings or headless h
   figures go on the same rows).
 - **Parametrar**: Budgetår := year + 1; Standardindex := the rate given for the new year
   (``index_rate``: ``rulla-fram --index 2,8%`` or the prompt), written with its source in
-  the first blank row of the Index table (``tblIndex``); else the body's published series
+  the first blank row of the Index table (``tblIndex``); else the rate the Index table
+  already has for the new year (the controller typed it with its source before rolling:
+  the way to give it in Excel, where the macro asks nothing; ``decided_index``); else the body's published series
   for the new year if xlmodel has it ('index.lpik' for a region, 'index.pkv' for a kommun,
   ``body_cells``); else the old rate stays and a WARNING finding says so - and
   ``validera`` reports the carried-over rate as an ERROR (``index.overford``) until the
@@ -123,9 +125,17 @@ def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_so
 
     p = {x.name: x for x in REGIONPLAN_PARAMS}
     index_sheet, index_cell = param_location(cells, p["Standardindex"])
+    decided = decided_index(index_table.rows, plan.year, src.default_index_rate, index_table.table)
     if index_rate is not None:
         next_rate = index_rate
         _index_row(index_table, index_rate, index_source)
+    elif decided is not None:
+        next_rate, where = decided
+        plan.findings.append(Finding(
+            rule=f"{RULE}.standardindex", severity=Severity.INFO, subject=str(plan.next_year),
+            sheet=index_sheet, cell=index_cell, found=next_rate,
+            message=f"Standardindex {plan.next_year}: {fmt_mkr((next_rate * 100).normalize())} % från tabellen Index ({where}).",
+        ))
     elif params.has(series := _index_series(cells), plan.next_year):
         next_rate = params.value(series, plan.next_year)
     else:
@@ -230,6 +240,48 @@ class _IndexTableRows:
         for key, value in values.items():
             sheet, ref = self.table.locate(row, key)
             self.plan._write(sheet, ref, None, value)
+
+
+def decided_index(rows: list[dict[str, Any]], year: int, rate: Decimal, table: Any) -> tuple[Decimal, str] | None:
+    """(rate, its cell) of the next year's Standardindex that the Index table already
+    holds (typed ``rows``, ``index_year.index_rows``): the year's one rate, or, where the
+    year has several (LPIK with and without läkemedel), the one of the series this
+    year's Standardindex (``rate`` in ``year``) has. None: the table has none for the
+    year. Several rates and no series to choose by are refused: the roll would pick one."""
+    from xlmodel.workbook.index_year import INDEX_TABLE, RULE as INDEX_RULE, is_row_rates, pct
+
+    nxt = [r for r in rows if r["year"] == year + 1 and not is_row_rates(r) and r["rate"] is not None]
+    if not nxt:
+        return None
+    if len({r["rate"] for r in nxt}) > 1:
+        series = {str(r["series"]).casefold() for r in rows if r["year"] == year and r["rate"] == rate
+                  and not is_row_rates(r)}
+        nxt = [r for r in nxt if str(r["series"]).casefold() in series]
+        if len({r["rate"] for r in nxt}) != 1:
+            listed = ", ".join(f"{pct(r['rate'])} ({r['series']})" for r in rows
+                               if r["year"] == year + 1 and not is_row_rates(r) and r["rate"] is not None)
+            raise InputError(f"tabellen Index har flera satser för {year + 1} ({listed}) och ingen har samma index "
+                             f"som standardindex {year}: ange standardindex för {year + 1} med --index SATS",
+                             rule=INDEX_RULE, sheet=table.sheet if table is not None else INDEX_TABLE.sheet)
+    sheet, cell = table.where(nxt[0], "rate")
+    return nxt[0]["rate"], f"{sheet}!{cell}"
+
+
+def index_in_table(path: str | Path) -> tuple[int, Decimal, str] | None:
+    """(new year, rate, its cell) when the plan at ``path`` already has the new year's
+    Standardindex in its Index table (``decided_index``): ``rulla-fram`` does not ask
+    for it then. None when it has not, or the plan cannot be read (the roll says why)."""
+    from xlmodel.errors import XlmodelError
+    from xlmodel.workbook.index_year import index_rows
+
+    try:
+        cells = PackageCells.open(path)
+        src = F.frame_sources_from_cells(cells)
+        table, rows = index_rows(cells)
+        found = decided_index(rows, src.year, src.default_index_rate, table)
+    except XlmodelError:
+        return None
+    return None if found is None else (src.year + 1, *found)
 
 
 def _index_row(index_table: _IndexTableRows, rate: Decimal, source: str | None) -> None:
