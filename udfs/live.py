@@ -299,10 +299,11 @@ def regenerate_book(book: Any) -> MacroReport:
     headless path only refreshes the value the file caches for readers without Excel).
     """
     from xlmodel.workbook import owned_blocks
+    from xlmodel.workbook.parts import input_tables
 
     cells = XlwingsCells(book)
     _kind, plans = sheet_plans(cells)
-    plans = owned_blocks.prepare(cells, plans)  # stale rows of the named blocks; the user's cells refused
+    plans = owned_blocks.prepare(cells, plans, input_tables())  # stale rows; input columns and the user's cells kept
     diffs = [diff_sheet(cells, p) for p in plans]
     for d in diffs:
         # a spilled formula written anew: its anchor only, Excel spills it (a value in its range would block it)

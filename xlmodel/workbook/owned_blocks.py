@@ -21,7 +21,8 @@ Excel macro) writes a plan, ``prepare``:
   extent that spans the table's input columns between them (Budget, Prognos, Utfall). When
   the block's extent shrinks (the report's year is not in the table) the stale part is
   such columns: they are the controller's figures, not xlmodel's, and are left as they
-  are (``input_cells``), in ``validate``'s findings too.
+  are (``input_cells``, from the input tables the caller names: every part's for
+  ``regenerate``, the part's own for its ``validate``), in ``validate``'s findings too.
   The refusal is one Swedish message naming every such cell (``Ramtabell!B21``); nothing
   is written. Refusing, not moving: a moved note loses its place next to what it was
   written about, and a user who sees the message decides where it goes
@@ -39,6 +40,7 @@ to set after the write: each block's name to its new extent (added where missing
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from xlmodel.errors import InputError
@@ -118,16 +120,16 @@ def stale_ranges(old: tuple[int, int, int, int], new: tuple[int, int, int, int])
     return out
 
 
-def input_cells(cells: Any, sheet: str) -> list[tuple[int, int, int, int]]:
-    """(c1, r1, c2, r2) of each input column's data cells of every input table on ``sheet``
-    (``parts.input_tables``; columns found by their headers, as the readers find them):
-    cells ``prepare`` never clears. A table whose headers cannot be read is left out."""
+def input_cells(cells: Any, sheet: str, specs: Sequence[Any]) -> list[tuple[int, int, int, int]]:
+    """(c1, r1, c2, r2) of each input column's data cells of the input tables ``specs``
+    (layout ``InputTable``s) that stand on ``sheet`` (columns found by their headers, as
+    the readers find them): cells ``prepare`` never clears. A table whose headers cannot
+    be read is left out."""
     from xlmodel.errors import XlmodelError
-    from xlmodel.workbook import parts
     from xlmodel.workbook.cells import table_columns
 
     out = []
-    for spec in parts.input_tables():
+    for spec in specs:
         loc = cells.table(spec.table)
         if loc is None or loc.sheet != sheet:
             continue
@@ -187,10 +189,11 @@ def old_place(cells: Any, plan: SheetPlan, block: NamedBlock) -> tuple[int, int,
     return detected if detected is not None else B.ref_bounds(block.ref)
 
 
-def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
-    """``plans`` with each named block's stale rows to clear; raises the refusal
-    (``InputError``, rule ``regenerera.egna_celler``) if a write or a clear would
-    replace a cell the user typed (see the module docstring)."""
+def prepare(cells: Any, plans: list[SheetPlan], input_tables: Sequence[Any] = ()) -> list[SheetPlan]:
+    """``plans`` with each named block's stale rows to clear, never in an input column of
+    ``input_tables`` (``input_cells``); raises the refusal (``InputError``, rule
+    ``regenerera.egna_celler``) if a write or a clear would replace a cell the user typed
+    (see the module docstring)."""
     found: list[tuple[str, str]] = []
     for plan in plans:
         if not plan.blocks:
@@ -210,7 +213,7 @@ def prepare(cells: Any, plans: list[SheetPlan]) -> list[SheetPlan]:
                 continue
             stale = stale_ranges(old, new)
             if stale and inputs is None:
-                inputs = input_cells(cells, plan.sheet)
+                inputs = input_cells(cells, plan.sheet, input_tables)
             for rng in (part for whole in stale for part in without_inputs(whole, inputs)):
                 cells_of = set(_range_cells(rng))
                 if not cells_of <= covered:
@@ -312,9 +315,10 @@ def name_updates(cells: Any, plans: list[SheetPlan]) -> dict[str, str]:
     return out
 
 
-def stale_findings(cells: Any, plans: list[SheetPlan], rule: str) -> list:
+def stale_findings(cells: Any, plans: list[SheetPlan], rule: str, input_tables: Sequence[Any] = ()) -> list:
     """``validate``'s side of ``prepare``: one ERROR finding per range of a block's
-    defined name that the block no longer covers (rows left from a larger block)."""
+    defined name that the block no longer covers (rows left from a larger block), input
+    columns of ``input_tables`` left out as ``prepare`` leaves them."""
     from xlmodel.findings import Finding, Severity
 
     out = []
@@ -323,7 +327,7 @@ def stale_findings(cells: Any, plans: list[SheetPlan], rule: str) -> list:
             named = B.read_block(cells, block.name)
             if named is None or named.sheet != plan.sheet:
                 continue
-            inputs = input_cells(cells, plan.sheet)
+            inputs = input_cells(cells, plan.sheet, input_tables)
             for rng in (part for stale in stale_ranges(named.bounds, B.ref_bounds(block.ref))
                         for part in without_inputs(stale, inputs)):
                 if not any(_filled(cells, plan.sheet, f"{get_column_letter(c)}{r}") for c, r in _range_cells(rng)):

@@ -215,7 +215,7 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
     cells = PackageCells(pkg)
     try:
         _kind, plans = sheet_plans(cells)
-        plans = owned_blocks.prepare(cells, plans)  # stale rows of the named blocks; the user's cells refused
+        plans = owned_blocks.prepare(cells, plans, _input_tables())  # stale rows of the named blocks; the user's cells refused
         diffs = [diff_sheet(cells, p) for p in plans]
         diffs.extend(_strays(cells))
     except InputError as err:
@@ -248,6 +248,13 @@ def regenerate_package(pkg: Any) -> tuple[Any, list[FramePlan]]:
 
         new = set_defined_names(new, owned_blocks.name_updates(cells, plans))  # each block's name to its extent
     return new, diffs
+
+
+def _input_tables() -> list:
+    """Every part's input tables: their input columns are never stale (``owned_blocks``)."""
+    from xlmodel.workbook import parts
+
+    return parts.input_tables()
 
 
 def _strays(cells) -> list[FramePlan]:
