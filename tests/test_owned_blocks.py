@@ -382,3 +382,15 @@ def test_a_name_that_is_no_block_falls_back_to_the_detection():
         pkg = set_defined_names(Package.open(PLAN), {B.FRAMETABLE: value})
         assert B.read_block(PackageCells(pkg), B.FRAMETABLE) is None, value
     assert B.read_block(cells, B.FRAMETABLE) == B.BlockPlace("Ramtabell", "A4:H20")
+
+
+def test_a_stale_range_leaves_out_the_input_columns_it_spans():
+    """``without_inputs``: C15:D19 less Prognos (C16:C19) and Utfall (D15:D19) of a table
+    whose data rows are 15–19 is nothing; a range beside them is kept whole, and one that
+    runs past the table's last row keeps the rows below it."""
+    from xlmodel.workbook.owned_blocks import without_inputs
+
+    inputs = [(3, 15, 3, 19), (4, 15, 4, 19)]          # (c1, r1, c2, r2): columns C and D, rows 15-19
+    assert without_inputs("C15:D19", inputs) == []
+    assert without_inputs("E15:F19", inputs) == ["E15:F19"]
+    assert without_inputs("C18:E21", inputs) == ["C20:C21", "D20:D21", "E18:E21"]

@@ -16,6 +16,10 @@ Excel macro) writes a plan, ``prepare``:
   sheet (cut and pasted there, for a part that writes it at its layout's place), any
   filled cell that the write would change. Cells inside an Excel Table are never the user's here: a table's computed
   columns are xlmodel's by the layout, and Excel fills them itself when a row is added.
+  The refusal is one Swedish message naming every such cell (``Ramtabell!B21``); nothing
+  is written. Refusing, not moving: a moved note loses its place next to what it was
+  written about, and a user who sees the message decides where it goes
+  (docs/reliability.md, "Beräknade block").
 - **never clears an input column of an input table**: a block inside an input table
   (tblBalanskravAr's computed columns and the fiscal year's link to the utredning) has an
   extent that spans the table's input columns between them (Budget, Prognos, Utfall). When
@@ -23,10 +27,6 @@ Excel macro) writes a plan, ``prepare``:
   such columns: they are the controller's figures, not xlmodel's, and are left as they
   are (``input_cells``, from the input tables the caller names: every part's for
   ``regenerate``, the part's own for its ``validate``), in ``validate``'s findings too.
-  The refusal is one Swedish message naming every such cell (``Ramtabell!B21``); nothing
-  is written. Refusing, not moving: a moved note loses its place next to what it was
-  written about, and a user who sees the message decides where it goes
-  (docs/reliability.md, "Beräknade block").
 
 For a workbook without the name the old extent is what the part detects
 (``NamedBlock.detected``: the frame table down to its SUMMA row), and for a block
