@@ -313,7 +313,7 @@ class OwnRateRow:
     id: str
     label: str
     rate: Decimal
-    cell: str   # where the rate stands (Ramar!F12)
+    cell: str   # where the rate stands (Ramar!E5)
 
 
 def own_rate_rows(path: str | Path) -> tuple[int, list[OwnRateRow]] | None:
