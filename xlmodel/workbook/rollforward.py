@@ -452,8 +452,9 @@ def spills_to_follow(expected_before: dict[tuple[str, str], Any], after: Any) ->
     restoration ledger's =ATERSTALLNING(A5:A9 …)), with the table's new range, from the
     workbook before (``spilled_formulas``) and ``after`` the roll's writes: only those that were xlmodel's
     formula before and whose spilled range stays the same (a new year not yet filled in
-    adds no deficit). Any other changed array keeps ``regenerera``'s rule (not rewritten
-    without Excel); without this step the roll would stop at that rule."""
+    adds no deficit): their formula text is replaced in place, every other byte of the
+    array kept. Any other changed spill is ``regenerera``'s, which writes it anew over its
+    new range (``regenerate.diff_sheet``)."""
     from xlmodel.workbook.owned import normalize_formula
     from xlmodel.workbook.regenerate import sheet_plans
 
