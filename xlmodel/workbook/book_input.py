@@ -165,6 +165,12 @@ class DelarsrapportBook(_Book):
     fiscal_year: Year = Field(description="räkenskapsåret, t.ex. 2026")
     published_balanskravsresultat: Amount | None = Field(None, description="publicerat balanskravsresultat, mkr "
                                                                            "(avstäms)")
+    rur_ingaende: Amount | None = Field(None, description="resultatutjämningsreserven vid årets början, mkr (med "
+                                                          "den eller nästa: reservernas saldon enligt =RESERVER())")
+    resultatreserv_ingaende: Amount | None = Field(None, description="resultatreserven vid årets början, mkr "
+                                                                     "(från 2024)")
+    reservunderlag: Amount | None = Field(None, description="skatteintäkter, generella statsbidrag och utjämning, "
+                                                            "mkr: underlaget för resultatreservens tak")
     uppfoljning: FollowupSection | None = Field(None, description="uppföljningens parametrar (avsnittet "
                                                                  "[uppfoljning]; krävs när drift.csv finns)")
 

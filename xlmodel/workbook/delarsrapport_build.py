@@ -16,12 +16,24 @@ from xlmodel.workbook.followup.layout import SHEETS as FOLLOWUP_SHEETS
 from xlmodel.workbook.vba import ENTRY_MACRO, xlwings_vba_project
 
 
+def _reserves(meta: dict) -> dict[str, Decimal | None] | None:
+    """The reserves' balances of ``bok.toml`` (``rur_ingaende``, ``resultatreserv_ingaende``,
+    ``reservunderlag``, mkr), for the parameters ``layout.RESERVE_PARAMS``; None when the
+    source gives none of them (the report is built without the reserves' block)."""
+    keys = {"ReservRurIngaende": "rur_ingaende", "ReservResultatreservIngaende": "resultatreserv_ingaende",
+            "ReservUnderlag": "reservunderlag"}
+    if not any(k in meta for k in keys.values()):
+        return None
+    return {name: Decimal(str(meta[k])) if k in meta else None for name, k in keys.items()}
+
+
 def build_delarsrapport(source, path: Path) -> None:
     meta = source.meta
     table = csv_table(source, "utredning", T, rows_of=("poster", "post i balanskravsutredningen"))
     year = int(meta["fiscal_year"])
     values = utredning_inputs(table, year)  # the year's lines: 1–8, and 9 from 2024
-    cells, _ = expected_cells(values, year)
+    reserves = _reserves(meta)
+    cells, _ = expected_cells(values, year, reserves=reserves)
     # An .xlsm carries the VBA project the regionplan carries (``vba``): the sheet holds
     # =BALANSKRAV(), and only a macro workbook keeps the module "Import Functions" writes.
     is_macro_book = source.file_name.endswith(".xlsm")
@@ -58,12 +70,18 @@ def build_delarsrapport(source, path: Path) -> None:
     book.write(T.sheet, f"{label_col}{L.UTREDNING_RESULT_ROW}", "Balanskravsresultat", "label_sum")
     book.write(T.sheet, f"{label_col}{L.UTREDNING_UDF_ROW}", "Balanskravsresultat enligt =BALANSKRAV()", "label")
     book.write(T.sheet, f"{label_col}{L.UTREDNING_SPILL_TITLE_ROW}", "Hela utredningen enligt =BALANSKRAV_UTREDNING()", "label")
-    anchor = next(c for c in cells if c.spill)
-    spill = [c for c in cells if c.spill or _in_range(c.ref, anchor.spill)]
+    if reserves is not None:
+        for p in L.RESERVE_PARAMS:
+            book.param(p, reserves[p.name])
+        book.write(T.sheet, f"{L.RESERVE_ANCHOR[0]}{L.RESERVE_TITLE_ROW}", "Reservernas saldon enligt =RESERVER()", "label")
+    anchors = [c for c in cells if c.spill]   # the utredning, and =RESERVER() in a report with the reserves
+    spilled = {a.ref: [c for c in cells if c is a or _in_range(c.ref, a.spill)] for a in anchors}
+    in_a_spill = {id(c) for group in spilled.values() for c in group}
     for c in cells:
-        if c not in spill:
+        if id(c) not in in_a_spill:
             book.write(T.sheet, c.ref, c.value, c.style, c.formula)
-    book.spill(T.sheet, anchor.spill, spill)
+    for a in anchors:
+        book.spill(T.sheet, a.spill, spilled[a.ref])
     from xlmodel.workbook import block_names
 
     book.name_block(block_names.UTREDNING, T.sheet, block_names.extent_of(cells))

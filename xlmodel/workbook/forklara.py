@@ -90,6 +90,12 @@ def explain_cells(cells, target: str, *, sheet: str | None = None, path: str = "
             found = part.explain(cells, base)
     owned = _owned_cell(cells, held, sheet_name, ref)
     if found is None and owned is not None:
+        # a cell of an xlmodel function the book owns that no part explains line by line
+        # (the delårsrapport's =RESERVER()): the function's own account of it
+        from xlmodel.workbook.explain.function_cell import explain_function_cell, explain_spilled_cell
+
+        found = explain_function_cell(cells, base) if formula is not None else explain_spilled_cell(cells, base)
+    if found is None and owned is not None:
         found = _generic_formula(cells, base, owned_by_kind=True)
     if found is None and formula is not None:
         from xlmodel.workbook.explain.function_cell import explain_function_cell

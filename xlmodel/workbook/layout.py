@@ -325,6 +325,20 @@ DELARSRAPPORT_PARAMS = (
     Param("PubliceratBalanskravsresultat", SHEET_UTREDNING, "G6", "Publicerat balanskravsresultat, mkr", "amount",
           required=False, help="Det belopp rapporten anger; avvikelse redovisas."),
 )
+# The reserves' balances (optional: a report built with them, or given them): the two
+# buckets' balances at the start of the year and the base of the resultatreserv's cap,
+# under the year; =RESERVER() spills their year beside the utredning (rules.reserve_ledger).
+RESERVE_PARAMS = (
+    Param("ReservRurIngaende", SHEET_UTREDNING, "G8", "RUR vid årets början, mkr", "amount", required=False,
+          help="Resultatutjämningsreserven (från 2024 den äldre RUR, utanför taket) vid årets början."),
+    Param("ReservResultatreservIngaende", SHEET_UTREDNING, "G9", "Resultatreserv vid årets början, mkr", "amount",
+          required=False, help="Från 2024; tom före 2024."),
+    Param("ReservUnderlag", SHEET_UTREDNING, "G10", "Underlag för resultatreservens tak, mkr", "amount",
+          required=False, help="Skatteintäkter, generella statsbidrag och utjämning; tom = taket prövas inte."),
+)
+RESERVE_TITLE_ROW = 14
+RESERVE_ANCHOR = "F15"           # =RESERVER(...) spills a header row and the year's row, 7 columns
+RESERVE_STYLES = ("year", "amount", "amount", "amount", "amount", "amount", "text")
 # The computed block under the table (sheet rows): native formulas, then the xlwings functions.
 UTREDNING_ADJUSTED_ROW = 15      # Årets resultat efter balanskravsjusteringar = SUM(rad 1–6)
 UTREDNING_RESULT_ROW = 16        # Balanskravsresultat = justerat + rad 7 + rad 8 (+ rad 9 från 2024)

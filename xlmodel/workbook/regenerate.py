@@ -35,6 +35,7 @@ from xlmodel.workbook.cells import PackageCells, at_excel_precision
 from xlmodel.workbook.collector import collector_paused
 from xlmodel.workbook.owned import RATE_STYLES, OwnedCell, SheetPlan, normalize_formula, stored, unchanged
 from xlmodel.xlsx.atomic import remove_stale_temp_files, save_package
+from xlmodel.xlsx.cellref import parse_range, split_ref
 from xlmodel.xlsx.package import Package
 from xlmodel.xlsx.patch import CellWrite, patch_sheet
 
@@ -64,9 +65,10 @@ class Write:
     cell: OwnedCell
     keep_formula: bool        # the stored formula is already right: refresh its cached value only
     # A spilled formula written anew (its arguments changed, and with them, maybe, its
-    # size: ``respill``): the anchor is ``respill``, the cells of its range are ``in_spill``.
-    # Headless, the file gets the new array and every cached result; the Excel macro
-    # writes the anchor only, and Excel spills it.
+    # size): the anchor is ``respill``. A cell of a spilled range other than its anchor is
+    # ``in_spill``: headless, the file gets its cached value (every one of a rewritten
+    # spill); the Excel macro never writes it (Excel fills it from the anchor, and a value
+    # typed into the range would block the spill, #SPILL!).
     respill: bool = False
     in_spill: bool = False
     array_stored: bool = False  # the anchor's stored cell is an array formula (t="array")
@@ -139,10 +141,15 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
              (stored(cells, sheet, oc.ref) for oc in plan.cells))
     found = list(found)
     respilled = _respilled(plan, found)
+    spills = [(parse_range(oc.spill), oc.spill in respilled) for oc in plan.cells if oc.spill]
     for oc, (stored_formula, stored_value) in zip(plan.cells, found):
-        in_spill = any(_inside(oc.ref, rng) for rng in respilled) and oc.ref not in respilled.values()
+        in_spill = rewritten = False
+        if spills and not oc.spill:
+            r, c = split_ref(oc.ref)
+            inside = [again for (r1, c1, r2, c2), again in spills if r1 <= r <= r2 and c1 <= c <= c2]
+            in_spill, rewritten = bool(inside), any(inside)
         same = unchanged(cells, sheet, oc, stored_formula, stored_value)
-        if same and not in_spill:
+        if same and not rewritten:
             continue
         same_formula = stored_formula == oc.formula or normalize_formula(stored_formula) == normalize_formula(oc.formula)
         if oc.spill and not same_formula:
@@ -171,14 +178,6 @@ def _respilled(plan: SheetPlan, found: list[tuple[str | None, Any]]) -> dict[str
     return {oc.spill: oc.ref for oc, (stored_formula, _v) in zip(plan.cells, found)
             if oc.spill and stored_formula != oc.formula
             and normalize_formula(stored_formula) != normalize_formula(oc.formula)}
-
-
-def _inside(ref: str, rng: str) -> bool:
-    from xlmodel.xlsx.cellref import parse_range, split_ref
-
-    r1, c1, r2, c2 = parse_range(rng)
-    r, c = split_ref(ref)
-    return r1 <= r <= r2 and c1 <= c <= c2
 
 
 def _cell_write(w: Write, style: int | None, cm: int | None) -> CellWrite:

@@ -96,10 +96,26 @@ def result_cell(cells) -> tuple[str, str]:
 
 
 def function_cells_at(cells) -> tuple[tuple[str, str], ...]:
-    """The block's two function cells (=BALANSKRAV() and the spill's anchor) where it stands."""
+    """The block's function cells (=BALANSKRAV(), the spill's anchor and, in a report with
+    the reserves' balances, =RESERVER()) where it stands."""
     at = utredning_place(cells)
-    return ((at.sheet, at.ref(f"{T.col_letter('amount')}{L.UTREDNING_UDF_ROW}")),
-            (at.sheet, at.ref(f"{T.col_letter('label')}{L.UTREDNING_SPILL_ROW}")))
+    own = ((at.sheet, at.ref(f"{T.col_letter('amount')}{L.UTREDNING_UDF_ROW}")),
+           (at.sheet, at.ref(f"{T.col_letter('label')}{L.UTREDNING_SPILL_ROW}")))
+    return own + (((at.sheet, at.ref(L.RESERVE_ANCHOR)),) if has_reserves(cells) else ())
+
+
+def has_reserves(cells) -> bool:
+    """Whether the report holds the reserves' balances (``layout.RESERVE_PARAMS``): a
+    report built with them, whose first parameter's defined name it has."""
+    return cells.defined_name(L.RESERVE_PARAMS[0].name) is not None
+
+
+def reserve_inputs(cells) -> dict[str, Decimal | None] | None:
+    """The reserves' balances at the start of the year and the cap's base, by the cells
+    their defined names point at (blank = none given); None for a report without them."""
+    if not has_reserves(cells):
+        return None
+    return {p.name: read_param(cells, p, RULE) for p in L.RESERVE_PARAMS}
 
 
 def _amount_ref(nr: int) -> str:
@@ -172,14 +188,16 @@ def line_keys(n: int) -> tuple[str, ...]:
 
 
 def expected_cells(values: dict[str, Decimal], year: int | None,
-                   guidelines=None, sheet: str = T.sheet, at: BlockAt | None = None) -> tuple[list[OwnedCell], list[Finding]]:
+                   guidelines=None, sheet: str = T.sheet, at: BlockAt | None = None,
+                   reserves: dict[str, Decimal | None] | None = None) -> tuple[list[OwnedCell], list[Finding]]:
     """The computed block: two native totals (rule core) and the two xlwings function
     cells, whose values come from calling ``udfs.BALANSKRAV`` / ``BALANSKRAV_UTREDNING``
     with the input cells as Excel passes them (``udf_cells``): one answer for both paths.
     Both functions get the year (the wording and the reserve's name of that year) and,
     from 2024, line 9 (use of an old RUR) as their last argument. ``sheet``: the inputs'
     sheet, where the findings on the lines lie; ``at``: where the block stands (the
-    layout's place on ``sheet`` when None)."""
+    layout's place on ``sheet`` when None); ``reserves``: the reserves' balances
+    (``reserve_inputs``), for =RESERVER() beside the utredning, or None."""
     at = at or BlockAt(sheet, sheet)
     keys = [k for k in line_keys(9) if k in values]
     where = {k: _amount_ref(i + 1) for i, k in enumerate(keys)}
@@ -214,6 +232,10 @@ def expected_cells(values: dict[str, Decimal], year: int | None,
     cells += [OwnedCell(c.ref, c.value, c.formula, "text" if _col_row(c.ref)[0] == label_at else "amount", c.spill)
               for c in spilled]
     findings = []
+    if reserves is not None and year is not None:
+        more, found = _reserve_cells(values, year, reserves, by_ref, refs, year_ref, sheet, at)
+        cells += more
+        findings += found
     for f in utr.findings:
         ref = where.get(f.field or f.subject or "")
         findings.append(f.at(sheet, ref) if f.sheet is None else f)
@@ -226,6 +248,45 @@ def expected_cells(values: dict[str, Decimal], year: int | None,
                               values.get(L.UTREDNING_RUR_KEY, ZERO), guidelines or DEFAULT):
             findings.append(f.at(sheet, where.get(f.field or "", _amount_ref(8))))
     return cells, findings
+
+
+def _reserve_cells(values, year: int, reserves, by_ref: dict, refs: list[str], year_ref: str, sheet: str,
+                   at: BlockAt) -> tuple[list[OwnedCell], list[Finding]]:
+    """=RESERVER() over the year, the reserve lines (7, 8 and from 2024 9), the cap's base
+    and the two opening balances, spilled from ``layout.RESERVE_ANCHOR`` (the two buckets
+    side by side, the cap on the resultatreserv only: rules.reserve_ledger), and the
+    ledger's findings at the line that moves the bucket (a use larger than it holds, the
+    cap passed at the reservation, an old RUR after the transition at line 9)."""
+    from xlmodel.rules.reserve_ledger import ReserveYear, reserve_ledger
+
+    p = {x.name: x for x in L.RESERVE_PARAMS}
+    rur_ref, rr_ref, base_ref = (p[n].cell for n in ("ReservRurIngaende", "ReservResultatreservIngaende",
+                                                    "ReservUnderlag"))
+    values_at = dict(by_ref)
+    values_at.update({rur_ref: reserves["ReservRurIngaende"], rr_ref: reserves["ReservResultatreservIngaende"],
+                      base_ref: reserves["ReservUnderlag"]})
+    line9 = refs[8] if len(refs) > 8 else None
+    arg_refs = [year_ref, refs[6], refs[7], line9, base_ref, rur_ref, rr_ref]
+    args = [argument(values_at, r) if r is not None else None for r in arg_refs]
+    text = ",".join(at.arg(r) if r is not None else "" for r in arg_refs)
+    cells = spill_cells(at.ref(L.RESERVE_ANCHOR), f"RESERVER({text})", call("RESERVER", *args),
+                        styles=L.RESERVE_STYLES)
+    ledger = reserve_ledger(
+        [ReserveYear(year=year, reservering=values["reservering"], anvandning=values["anvandning"],
+                     anvandning_rur=values.get(L.UTREDNING_RUR_KEY, ZERO), base=reserves["ReservUnderlag"])],
+        rur_opening=reserves["ReservRurIngaende"] or ZERO,
+        resultatreserv_opening=reserves["ReservResultatreservIngaende"] or ZERO)
+    old_rur = line9 if year >= 2024 else refs[7]   # the line that takes from the RUR
+    # the cap passed: at the reservation, or at the opening balance when nothing was reserved
+    place = {"reserv.tak": refs[6] if values["reservering"] != 0 else rr_ref, "reserv.rur_overgang": line9 or refs[7]}
+    found = []
+    for f in ledger.findings:
+        if f.rule == "reserv.saldo_negativt":
+            ref = old_rur if "resultatutjämningsreserven" in f.message else refs[7]
+        else:
+            ref = place.get(f.rule, refs[6])
+        found.append(f.at(sheet, ref))
+    return cells, found
 
 
 def _in_range(ref: str, rng: str) -> bool:
@@ -241,7 +302,7 @@ def validate_delarsrapport(cells) -> tuple[list[Finding], int]:
     at = utredning_place(cells)
     year, published = (read_param(cells, p, RULE) for p in L.DELARSRAPPORT_PARAMS)
     values = utredning_inputs(table, year)
-    expected, findings = expected_cells(values, year, guidelines_of(cells, year), sheet, at)
+    expected, findings = expected_cells(values, year, guidelines_of(cells, year), sheet, at, reserve_inputs(cells))
     for oc in expected:
         f = compare_cell(cells, at.sheet, oc, RULE)
         if f is not None:
@@ -271,6 +332,6 @@ def sheet_plans(cells) -> list:
     at = utredning_place(cells)
     year = read_param(cells, L.DELARSRAPPORT_PARAMS[0], RULE)
     values = utredning_inputs(raw, year)
-    owned, findings = expected_cells(values, year, guidelines_of(cells, year), sheet, at)
+    owned, findings = expected_cells(values, year, guidelines_of(cells, year), sheet, at, reserve_inputs(cells))
     named = [NamedBlock(block_names.UTREDNING, ref) for ref in [block_names.extent_of(owned)] if ref]
     return [SheetPlan(sheet=at.sheet, cells=owned, findings=findings, blocks=named)]
