@@ -228,3 +228,34 @@ def test_with_the_frame_table_in_the_same_run(tmp_path):
     code, report = validate_json(book)
     assert code == 0, report
     assert report["parts"] == ["ramtabell", "index", "balanskravsutredning"]
+
+
+def test_the_reserves_balances_adopted_from_the_teams_cells(tmp_path):
+    """--rur-ingaende and --reservunderlag (a cell of the team's, an amount): the new sheet
+    has them as named parameters and =RESERVER() beside the utredning; the book passes. A
+    value that is no amount, or the option without the part, is refused and changes nothing."""
+    from xlmodel.workbook.cells import PackageCells
+
+    book = tmp_path / "delår.xlsx"
+    with TeamBook(book) as team:
+        ws = team.sheet("Utredning")
+        for i, (nr, label, amount) in enumerate(LINES, 5):
+            ws.write_row(f"A{i}", [nr, label] + ([amount] if amount is not None else []))
+        balans = team.sheet("Balans")
+        balans.write_row("A3", ["Resultatutjämningsreserv 1 jan", 64.0, "se not 12"])
+    before = book.read_bytes()
+    bad = adopt(book, "--rur-ingaende", "Balans!C3")
+    assert bad.returncode == 2 and "--rur-ingaende (Balans!C3)" in bad.stderr and "inget har ändrats" in bad.stderr
+    bad = run_cli("anslut", book.name, "--delar", "resultatbudget", "--rur-ingaende", "10", cwd=tmp_path)
+    assert bad.returncode == 2 and "--rur-ingaende fyller delen balanskravsutredning" in bad.stderr, bad.stderr
+    assert book.read_bytes() == before
+    run = adopt(book, "--rur-ingaende", "Balans!B3", "--reservunderlag", "900")
+    assert run.returncode == 0, run.stderr
+    assert "RUR vid årets början: 64 mkr ur Balans!B3" in run.stdout
+    cells = PackageCells.open(book)
+    assert cells.defined_name("ReservRurIngaende") == ("Balanskravsutredning", "G8")
+    assert cells.formula("Balanskravsutredning", "F15") == "RESERVER(G5,C11,C12,,G10,G8,G9)"
+    # 2023: one bucket, no reserve lines: the RUR stays 64
+    assert [cells.value("Balanskravsutredning", f"{c}16") for c in "FGH"] == [2023, Decimal("64"), Decimal("64")]
+    code, report = validate_json(book)
+    assert code == 0 and report["findings"] == [], report

@@ -70,6 +70,13 @@ def register(sub, formatter, add_help, completes, add_lock_options) -> None:
                              help='balanskravsutredningens belopp i lagens ordning, t.ex. "Utredning!B5:C12"'), "none")
     completes(p.add_argument("--rakenskapsar", "--räkenskapsår", "--fiscal-year", metavar="ÅR", dest="fiscal_year",
                              default=None, help="balanskravsutredningens räkenskapsår, t.ex. 2025"), "none")
+    for flag, dest, what in (("--rur-ingaende", "rur_opening", "resultatutjämningsreserven vid årets början"),
+                             ("--resultatreserv-ingaende", "rr_opening", "resultatreserven vid årets början (från 2024)"),
+                             ("--reservunderlag", "reserve_base", "skatteintäkter, generella statsbidrag och utjämning "
+                                                                 "(resultatreservens tak)")):
+        completes(p.add_argument(flag, metavar="BELOPP", dest=dest, default=None,
+                                 help=f"{what}, mkr: ett belopp eller en cell, t.ex. \"Balans!C12\"; med någon av "
+                                      "dem spiller =RESERVER() ut reservernas saldon bredvid utredningen"), "none")
     completes(p.add_argument("--budgetar", "--budgetår", "--year", metavar="ÅR", dest="year", default=None,
                              help="budgetåret, t.ex. 2026"), "none")
     completes(p.add_argument("--index", metavar="SATS", dest="index_rate", default=None,
@@ -123,14 +130,21 @@ def _options(args: argparse.Namespace):
                                  ("--mal", args.goals_range, "resultatbudget"),
                                  ("--balanskrav", args.balanskrav_range, "balanskrav"),
                                  ("--utredning", args.utredning_range, "balanskravsutredning"),
-                                 ("--rakenskapsar", args.fiscal_year, "balanskravsutredning")):
+                                 ("--rakenskapsar", args.fiscal_year, "balanskravsutredning"),
+                                 ("--rur-ingaende", args.rur_opening, "balanskravsutredning"),
+                                 ("--resultatreserv-ingaende", args.rr_opening, "balanskravsutredning"),
+                                 ("--reservunderlag", args.reserve_base, "balanskravsutredning")):
         if value is not None and part not in parts:
             raise InputError(f"{option} fyller delen {part}, som inte finns i --delar", rule="anslut", argument=option)
     return AdoptOptions(places=places, parts=parts, frames_range=args.frames_range, changes_range=args.changes_range,
                         year=year, index_rate=rate, index_source=source,
                         resultatbudget_range=args.resultatbudget_range, goals_range=args.goals_range,
                         balanskrav_range=args.balanskrav_range, fiscal_year=fiscal_year,
-                        utredning_range=args.utredning_range)
+                        utredning_range=args.utredning_range,
+                        reserves={name: value for name, value in (("ReservRurIngaende", args.rur_opening),
+                                                                  ("ReservResultatreservIngaende", args.rr_opening),
+                                                                  ("ReservUnderlag", args.reserve_base))
+                                  if value is not None})
 
 
 def cmd_adopt(args: argparse.Namespace) -> int:

@@ -76,6 +76,9 @@ class AdoptOptions:
     balanskrav_range: str | None = None    # "Balans!A2:B6": år, balanskravsresultat (…)
     fiscal_year: int | None = None         # Räkenskapsår of the balanskravsutredning
     utredning_range: str | None = None     # "Utredning!C5:C12": the utredning's amounts (post, nr optional)
+    # The reserves' balances at the start of the year and the cap's base (layout.RESERVE_PARAMS
+    # by name → an amount or a "Blad!C12" of the team's): with any, =RESERVER() beside the utredning.
+    reserves: dict[str, str] = field(default_factory=dict)
     places: dict[str, tuple[str, str]] = field(default_factory=dict)  # part -> (sheet, top-left cell) of its block
 
 

@@ -22,6 +22,7 @@ what Excel shows for empty lines (zeros), and the user fills in the amounts befo
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from xlmodel.errors import InputError
@@ -153,6 +154,20 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
             sheet.cells[f"{get_column_letter(c + 1)}{r}"] = p.help
             sheet.styles[f"{get_column_letter(c + 1)}{r}"] = "note"
         names[p.name] = _name(sheet.name, p.cell)
+    reserves = _reserves(cells, opts, result)
+    if reserves is not None:
+        for p in L.RESERVE_PARAMS:
+            c, r, _c, _r = range_boundaries(p.cell)
+            sheet.cells[f"{get_column_letter(c - 1)}{r}"] = p.label
+            sheet.styles[f"{get_column_letter(c - 1)}{r}"] = "label"
+            sheet.styles[p.cell] = input_style(p)
+            if reserves[p.name] is not None:
+                sheet.cells[p.cell] = reserves[p.name]
+            sheet.cells[f"{get_column_letter(c + 1)}{r}"] = p.help
+            sheet.styles[f"{get_column_letter(c + 1)}{r}"] = "note"
+            names[p.name] = _name(sheet.name, p.cell)
+        title = f"{L.RESERVE_ANCHOR[0]}{L.RESERVE_TITLE_ROW}"
+        sheet.cells[title], sheet.styles[title] = "Reservernas saldon enligt =RESERVER()", "label"
     sheet.widths.update(L.UTREDNING_LAYOUT.column_widths())
     label_col = T.col_letter("label")
     for row, text, style in BLOCK_LABELS:
@@ -162,7 +177,7 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
     # zero, as Excel computes them), with the styles the builder gives its cells.
     keys = line_keys(len(numbers))
     values = {key: (row["amount"] if row["amount"] is not None else ZERO) for key, row in zip(keys, rows)}
-    owned, _findings = expected_cells(values, year, sheet=T.sheet)
+    owned, _findings = expected_cells(values, year, sheet=T.sheet, reserves=reserves)
     for oc in owned:
         sheet.cells[oc.ref] = NewFormula(oc.formula, oc.value, oc.spill) if oc.formula else oc.value
         if oc.style:
@@ -172,6 +187,43 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
             and cells.defined_name(L.REGIONPLAN_PARAMS[0].name) is None:
         guidelines_table(sheet, year)
     return sheet, names
+
+
+def _reserves(cells: Any, opts: Any, result: Any) -> dict[str, Decimal | None] | None:
+    """The reserves' balances given to ``anslut`` (``AdoptOptions.reserves``): each an amount,
+    or a cell of the team's whose value is taken (named in what was filled in); None when
+    none is given. A value that is no amount is refused naming the option (and the cell)."""
+    from xlmodel.workbook.cells import single_cell_target
+    from xlmodel.workbook.tables import convert
+
+    given = getattr(opts, "reserves", None) or {}
+    if not given:
+        return None
+    options = {"ReservRurIngaende": "--rur-ingaende", "ReservResultatreservIngaende": "--resultatreserv-ingaende",
+               "ReservUnderlag": "--reservunderlag"}
+    out: dict[str, Decimal | None] = {}
+    for p in L.RESERVE_PARAMS:
+        text = given.get(p.name)
+        if text is None:
+            out[p.name] = None
+            continue
+        option = options[p.name]
+        target = single_cell_target(text)
+        value, where = text, None
+        if target is not None:
+            sheet, ref = target
+            if sheet not in cells.sheet_names():
+                raise InputError(f"{option} {text}: bladet '{sheet}' finns inte; inget har ändrats", rule=RULE,
+                                 argument=option)
+            value, where = cells.value(sheet, ref), f"{sheet}!{ref}"
+        try:
+            out[p.name] = convert(value, L.Param(p.name, "", "", option, "amount"), rule=RULE)
+        except InputError as err:
+            at = f" ({where})" if where else ""
+            raise InputError(f"{option}{at}: {err.message}; inget har ändrats", rule=RULE, argument=option) from None
+        result.filled.append(f"{p.label.removesuffix(', mkr')}: {out[p.name]} mkr"
+                             + (f" ur {where}" if where else ""))
+    return out
 
 
 GUIDELINES_TABLE = "tblReservriktlinjer"
