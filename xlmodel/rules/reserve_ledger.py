@@ -16,7 +16,8 @@ Law (KL 11 kap. 14 §, prop. 2011/12:172 and prop. 2022/23:119), by fiscal year 
   refused here too (``ReserveYear``), naming the line.
 
 What this module reports (findings, never exceptions, except for input it cannot use):
-- ``reserv.saldo_negativt`` (ERROR): a use larger than what the bucket holds;
+- ``reserv.saldo_negativt`` (ERROR): a use larger than what the bucket holds (``field``:
+  the bucket, "rur" or "resultatreserv");
 - ``reserv.tak`` (ERROR): the resultatreserv at the end of a year above the cap (only
   where the year's base is given);
 - ``reserv.rur_overgang`` (WARNING): an old RUR used after the assumed last year of the
@@ -141,10 +142,12 @@ def reserve_ledger(series: list[ReserveYear] | tuple[ReserveYear, ...], *, rur_o
                     ))
         else:
             rur = rur - y.reservering - y.anvandning
-        for name, before, after in (("resultatutjämningsreserven", rur_in, rur), ("resultatreserven", rr_in, rr)):
+        for bucket, name, before, after in (("rur", "resultatutjämningsreserven", rur_in, rur),
+                                            ("resultatreserv", "resultatreserven", rr_in, rr)):
             if after < 0 <= before:
                 findings.append(Finding(
-                    rule="reserv.saldo_negativt", severity=Severity.ERROR, subject=str(y.year), expected=ZERO, found=after,
+                    rule="reserv.saldo_negativt", severity=Severity.ERROR, subject=str(y.year), field=bucket,
+                    expected=ZERO, found=after,
                     message=(f"År {y.year} används mer ur {name} än den innehåller: ingående {fmt_mkr(before)} mkr, "
                              f"utgående {fmt_mkr(after)} mkr."),
                 ))

@@ -282,7 +282,7 @@ def _reserve_cells(values, year: int, reserves, by_ref: dict, refs: list[str], y
     found = []
     for f in ledger.findings:
         if f.rule == "reserv.saldo_negativt":
-            ref = old_rur if "resultatutjämningsreserven" in f.message else refs[7]
+            ref = old_rur if f.field == "rur" else refs[7]
         else:
             ref = place.get(f.rule, refs[6])
         found.append(f.at(sheet, ref))
