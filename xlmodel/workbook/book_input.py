@@ -165,8 +165,9 @@ class DelarsrapportBook(_Book):
     fiscal_year: Year = Field(description="räkenskapsåret, t.ex. 2026")
     published_balanskravsresultat: Amount | None = Field(None, description="publicerat balanskravsresultat, mkr "
                                                                            "(avstäms)")
-    rur_ingaende: Amount | None = Field(None, description="resultatutjämningsreserven vid årets början, mkr (med "
-                                                          "den eller nästa: reservernas saldon enligt =RESERVER())")
+    rur_ingaende: Amount | None = Field(None, description="resultatutjämningsreserven vid årets början, mkr "
+                                                          "(med någon av de tre reservnycklarna: reservernas saldon "
+                                                          "enligt =RESERVER() bredvid utredningen)")
     resultatreserv_ingaende: Amount | None = Field(None, description="resultatreserven vid årets början, mkr "
                                                                      "(från 2024)")
     reservunderlag: Amount | None = Field(None, description="skatteintäkter, generella statsbidrag och utjämning, "
