@@ -134,3 +134,22 @@ def test_the_macro_reads_the_balances_by_their_names_and_leaves_the_spill_to_exc
     assert not [entry for entry in fake.log if entry[0] == US and entry[1][0] in "FGHIJKL"
                 and entry[1][1:] in ("15", "16")]
     assert any("reserv.saldo_negativt" in line or "mer ur resultatutjämningsreserven" in line for line in report.lines)
+
+
+def test_a_parameter_moved_by_its_name_is_read_and_referenced_where_it_stands(tmp_path):
+    """The RUR's opening cut and pasted to G12 (Excel moves the value and the defined name):
+    =RESERVER() is expected to read G12, regenerate writes that, and the balances follow."""
+    from xlmodel.xlsx.defined_names import set_defined_names
+
+    book = build(tmp_path, 2024, LINES_2024, RESERVES_2024)
+    pkg = Package.open(book)
+    moved = patch_sheet(pkg, US, [CellWrite("G8", None), CellWrite("G12", 30)])
+    moved = set_defined_names(moved, {"ReservRurIngaende": "'Balanskravsutredning'!$G$12"})
+    save_package(moved, book, expect_sha256=pkg.sha256, backup=False)
+    code, found = errors(book)
+    assert code == 1 and ("F15", "balanskrav.formel") in found, found
+    done = run("regenerera", str(book))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert openpyxl.load_workbook(book)[US]["F15"].value.text == "=RESERVER(G5,C11,C12,C13,G10,G12,G9)"
+    assert spilled(book)[1][:3] == [2024, 30, 22.5]
+    assert errors(book) == (0, [])

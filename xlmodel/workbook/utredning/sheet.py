@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from xlmodel.xlsx.refs import (column_index_from_string, coordinate_from_string, formula_sheet, get_column_letter,
                                range_boundaries)
@@ -32,7 +33,7 @@ from xlmodel.workbook import layout as L
 from xlmodel.workbook import block_names
 from xlmodel.workbook.owned import NamedBlock, OwnedCell, SheetPlan, compare_cell
 from xlmodel.workbook.tables import RawTable
-from xlmodel.workbook.udf_cells import argument, as_stored, call, spill_cells
+from xlmodel.workbook.udf_cells import argument, as_stored, call, excel_value, spill_cells
 from xlmodel.workbook.block_place import anchor_place, home_sheet
 from xlmodel.workbook.cells import read_param, read_table, require_sheet
 from xlmodel.workbook.reserve_guidelines import guidelines_of
@@ -110,12 +111,17 @@ def has_reserves(cells) -> bool:
     return cells.defined_name(L.RESERVE_PARAMS[0].name) is not None
 
 
-def reserve_inputs(cells) -> dict[str, Decimal | None] | None:
+def reserve_inputs(cells) -> dict[str, Any] | None:
     """The reserves' balances at the start of the year and the cap's base, by the cells
-    their defined names point at (blank = none given); None for a report without them."""
+    their defined names point at (blank = none given), and under ``"at"`` those cells
+    (sheet, cell), which =RESERVER() reads; None for a report without them."""
+    from xlmodel.workbook.cells import param_location
+
     if not has_reserves(cells):
         return None
-    return {p.name: read_param(cells, p, RULE) for p in L.RESERVE_PARAMS}
+    out: dict[str, Any] = {p.name: read_param(cells, p, RULE) for p in L.RESERVE_PARAMS}
+    out["at"] = {p.name: param_location(cells, p) for p in L.RESERVE_PARAMS}
+    return out
 
 
 def _amount_ref(nr: int) -> str:
@@ -259,16 +265,16 @@ def _reserve_cells(values, year: int, reserves, by_ref: dict, refs: list[str], y
     cap passed at the reservation, an old RUR after the transition at line 9)."""
     from xlmodel.rules.reserve_ledger import ReserveYear, reserve_ledger
 
-    p = {x.name: x for x in L.RESERVE_PARAMS}
-    rur_ref, rr_ref, base_ref = (p[n].cell for n in ("ReservRurIngaende", "ReservResultatreservIngaende",
-                                                    "ReservUnderlag"))
-    values_at = dict(by_ref)
-    values_at.update({rur_ref: reserves["ReservRurIngaende"], rr_ref: reserves["ReservResultatreservIngaende"],
-                      base_ref: reserves["ReservUnderlag"]})
+    names = ("ReservUnderlag", "ReservRurIngaende", "ReservResultatreservIngaende")   # RESERVER's last three
+    # where each parameter stands (its defined name; the layout's place for a build), as
+    # the formula names it: bare on the block's sheet, else with its sheet
+    placed = reserves.get("at") or {p.name: (sheet, p.cell) for p in L.RESERVE_PARAMS}
+    param_text = {n: c if s == at.sheet else f"{formula_sheet(s)}!{c}" for n, (s, c) in placed.items()}
     line9 = refs[8] if len(refs) > 8 else None
-    arg_refs = [year_ref, refs[6], refs[7], line9, base_ref, rur_ref, rr_ref]
-    args = [argument(values_at, r) if r is not None else None for r in arg_refs]
-    text = ",".join(at.arg(r) if r is not None else "" for r in arg_refs)
+    line_refs = [year_ref, refs[6], refs[7], line9]
+    args = [argument(by_ref, r) if r is not None else None for r in line_refs]
+    args += [excel_value(reserves[n]) for n in names]
+    text = ",".join([at.arg(r) if r is not None else "" for r in line_refs] + [param_text[n] for n in names])
     cells = spill_cells(at.ref(L.RESERVE_ANCHOR), f"RESERVER({text})", call("RESERVER", *args),
                         styles=L.RESERVE_STYLES)
     ledger = reserve_ledger(
@@ -277,15 +283,16 @@ def _reserve_cells(values, year: int, reserves, by_ref: dict, refs: list[str], y
         rur_opening=reserves["ReservRurIngaende"] or ZERO,
         resultatreserv_opening=reserves["ReservResultatreservIngaende"] or ZERO)
     old_rur = line9 if year >= 2024 else refs[7]   # the line that takes from the RUR
-    # the cap passed: at the reservation, or at the opening balance when nothing was reserved
-    place = {"reserv.tak": refs[6] if values["reservering"] != 0 else rr_ref, "reserv.rur_overgang": line9 or refs[7]}
     found = []
     for f in ledger.findings:
+        where = (sheet, refs[6])                     # the reservation: the cap passed by it
         if f.rule == "reserv.saldo_negativt":
-            ref = old_rur if f.field == "rur" else refs[7]
-        else:
-            ref = place.get(f.rule, refs[6])
-        found.append(f.at(sheet, ref))
+            where = (sheet, old_rur if f.field == "rur" else refs[7])
+        elif f.rule == "reserv.rur_overgang":
+            where = (sheet, line9 or refs[7])
+        elif f.rule == "reserv.tak" and values["reservering"] == 0:
+            where = placed["ReservResultatreservIngaende"]   # nothing reserved: the opening is above the cap
+        found.append(f.at(*where))
     return cells, found
 
 
