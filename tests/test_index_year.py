@@ -276,8 +276,20 @@ def test_with_several_rates_for_the_year_the_roll_takes_the_series_of_this_years
     done = xlmodel("rulla-fram", str(other))
     assert done.returncode == 2
     assert "tabellen Index har flera satser för 2022 (2 % (KPI), 2,2 % (Egen vägd))" in done.stderr
-    assert "--index" in done.stderr
+    assert "--index SATS (en av dem)" in done.stderr
     assert other.read_bytes() == data
+    # --index naming one of them chooses it: no second row for the year, the plan passes
+    done = xlmodel("rulla-fram", "--ingen-backup", "--index", "2,2%", *NEW_ROW_RATES, str(other))
+    assert done.returncode == 0, done.stdout + done.stderr
+    cells = PackageCells.open(other)
+    assert cells.value("Parametrar", "C6") == Decimal("0.022")
+    assert cells.value("Parametrar", "A15") is None
+    assert rules_of(other) == (0, [])
+    # one that is neither is refused: the year's rows are the table's decision
+    shutil.copy2(BOOK, other)
+    type_index_rows(other, [(2022, "KPI", 0.02, "SCB")])
+    done = xlmodel("rulla-fram", "--index", "2,9%", str(other))
+    assert done.returncode == 2 and "har redan en rad för 2022 med en annan sats" in done.stderr, done.stderr
 
 
 @pytest.mark.skipif(os.name != "posix", reason="the prompt is tested through a pseudo-terminal (POSIX pty)")

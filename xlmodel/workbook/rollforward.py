@@ -125,7 +125,8 @@ def plan_roll_forward(cells: Any, *, index_rate: Decimal | None = None, index_so
 
     p = {x.name: x for x in REGIONPLAN_PARAMS}
     index_sheet, index_cell = param_location(cells, p["Standardindex"])
-    decided = decided_index(index_table.rows, plan.year, src.default_index_rate, index_table.table)
+    decided = None if index_rate is not None else decided_index(index_table.rows, plan.year, src.default_index_rate,
+                                                                index_table.table)
     if index_rate is not None:
         next_rate = index_rate
         _index_row(index_table, index_rate, index_source)
@@ -261,7 +262,8 @@ def decided_index(rows: list[dict[str, Any]], year: int, rate: Decimal, table: A
             listed = ", ".join(f"{pct(r['rate'])} ({r['series']})" for r in rows
                                if r["year"] == year + 1 and not is_row_rates(r) and r["rate"] is not None)
             raise InputError(f"tabellen Index har flera satser för {year + 1} ({listed}) och ingen har samma index "
-                             f"som standardindex {year}: ange standardindex för {year + 1} med --index SATS",
+                             f"som standardindex {year}: ange vilken som är standardindex {year + 1} med --index SATS "
+                             "(en av dem)",
                              rule=INDEX_RULE, sheet=table.sheet if table is not None else INDEX_TABLE.sheet)
     sheet, cell = table.where(nxt[0], "rate")
     return nxt[0]["rate"], f"{sheet}!{cell}"
@@ -296,9 +298,11 @@ def _index_row(index_table: _IndexTableRows, rate: Decimal, source: str | None) 
         raise index_table.refuse(f"arbetsboken saknar tabellen Index ({INDEX_TABLE.table}) på bladet "
                                  f"{INDEX_TABLE.sheet}: den nya satsen kan inte skrivas in med sin källa")
     rows = [r for r in index_table.rows if not is_row_rates(r)]
+    if any(r["year"] == plan.next_year and r["rate"] == rate for r in rows):
+        return   # the year's row with this rate and its source is there: --index chose it
     if any(r["year"] == plan.next_year for r in rows):
-        raise index_table.refuse(f"tabellen Index har redan en rad för {plan.next_year}: ändra den i stället "
-                                 "för att ange --index")
+        raise index_table.refuse(f"tabellen Index har redan en rad för {plan.next_year} med en annan sats: ändra "
+                                 "den i stället för att ange --index")
     series = next((r["series"] for r in sorted(rows, key=lambda r: r["year"], reverse=True)),
                   workbook_body(index_table.cells).index_name)
     text = (source or "").strip() or f"angiven vid rulla-fram {plan.year} → {plan.next_year}"
