@@ -108,7 +108,6 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
     taken or the year is missing."""
     from xlmodel.rules.balanskrav import input_line_numbers
     from xlmodel.workbook.adopt_parts import write_table
-    from xlmodel.workbook.house_styles import input_style
     from xlmodel.workbook.utredning.sheet import expected_cells, line_keys
 
     if T.sheet.casefold() in {t.casefold() for t in taken}:
@@ -144,30 +143,13 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
     write_table(sheet, T, rows, T.top_left)
     names: dict[str, str] = {}
     for p, value in zip(L.DELARSRAPPORT_PARAMS, (year, None)):
-        c, r, _c, _r = range_boundaries(p.cell)
-        sheet.cells[f"{get_column_letter(c - 1)}{r}"] = p.label
-        sheet.styles[f"{get_column_letter(c - 1)}{r}"] = "label"
-        sheet.styles[p.cell] = input_style(p)
-        if value is not None:
-            sheet.cells[p.cell] = value
-        if p.help:
-            sheet.cells[f"{get_column_letter(c + 1)}{r}"] = p.help
-            sheet.styles[f"{get_column_letter(c + 1)}{r}"] = "note"
-        names[p.name] = _name(sheet.name, p.cell)
+        _param_cells(sheet, p, value, names)
     reserves = _reserves(cells, opts, result)
     if reserves is not None:
         for p in L.RESERVE_PARAMS:
-            c, r, _c, _r = range_boundaries(p.cell)
-            sheet.cells[f"{get_column_letter(c - 1)}{r}"] = p.label
-            sheet.styles[f"{get_column_letter(c - 1)}{r}"] = "label"
-            sheet.styles[p.cell] = input_style(p)
-            if reserves[p.name] is not None:
-                sheet.cells[p.cell] = reserves[p.name]
-            sheet.cells[f"{get_column_letter(c + 1)}{r}"] = p.help
-            sheet.styles[f"{get_column_letter(c + 1)}{r}"] = "note"
-            names[p.name] = _name(sheet.name, p.cell)
+            _param_cells(sheet, p, reserves[p.name], names)
         title = f"{L.RESERVE_ANCHOR[0]}{L.RESERVE_TITLE_ROW}"
-        sheet.cells[title], sheet.styles[title] = "Reservernas saldon enligt =RESERVER()", "label"
+        sheet.cells[title], sheet.styles[title] = L.RESERVE_TITLE, "label"
     sheet.widths.update(L.UTREDNING_LAYOUT.column_widths())
     label_col = T.col_letter("label")
     for row, text, style in BLOCK_LABELS:
@@ -187,6 +169,23 @@ def utredning_sheet(cells: Any, opts: Any, taken: set[str], result: Any) -> tupl
             and cells.defined_name(L.REGIONPLAN_PARAMS[0].name) is None:
         guidelines_table(sheet, year)
     return sheet, names
+
+
+def _param_cells(sheet: NewSheet, p: Any, value: Any, names: dict[str, str]) -> None:
+    """A parameter as the builder writes it (``Book.param``): its label left of the value
+    cell, the value (when given) in the input style, its help to the right, its defined name."""
+    from xlmodel.workbook.house_styles import input_style
+
+    c, r, _c, _r = range_boundaries(p.cell)
+    sheet.cells[f"{get_column_letter(c - 1)}{r}"] = p.label
+    sheet.styles[f"{get_column_letter(c - 1)}{r}"] = "label"
+    sheet.styles[p.cell] = input_style(p)
+    if value is not None:
+        sheet.cells[p.cell] = value
+    if p.help:
+        sheet.cells[f"{get_column_letter(c + 1)}{r}"] = p.help
+        sheet.styles[f"{get_column_letter(c + 1)}{r}"] = "note"
+    names[p.name] = _name(sheet.name, p.cell)
 
 
 def _reserves(cells: Any, opts: Any, result: Any) -> dict[str, Decimal | None] | None:

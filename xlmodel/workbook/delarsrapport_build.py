@@ -73,7 +73,7 @@ def build_delarsrapport(source, path: Path) -> None:
     if reserves is not None:
         for p in L.RESERVE_PARAMS:
             book.param(p, reserves[p.name])
-        book.write(T.sheet, f"{L.RESERVE_ANCHOR[0]}{L.RESERVE_TITLE_ROW}", "Reservernas saldon enligt =RESERVER()", "label")
+        book.write(T.sheet, f"{L.RESERVE_ANCHOR[0]}{L.RESERVE_TITLE_ROW}", L.RESERVE_TITLE, "label")
     anchors = [c for c in cells if c.spill]   # the utredning, and =RESERVER() in a report with the reserves
     spilled = {a.ref: [c for c in cells if c is a or _in_range(c.ref, a.spill)] for a in anchors}
     in_a_spill = {id(c) for group in spilled.values() for c in group}

@@ -337,6 +337,7 @@ RESERVE_PARAMS = (
           required=False, help="Skatteintäkter, generella statsbidrag och utjämning; tom = taket prövas inte."),
 )
 RESERVE_TITLE_ROW = 14
+RESERVE_TITLE = "Reservernas saldon enligt =RESERVER()"
 RESERVE_ANCHOR = "F15"           # =RESERVER(...) spills a header row and the year's row, 7 columns
 RESERVE_STYLES = ("year", "amount", "amount", "amount", "amount", "amount", "text")
 # The computed block under the table (sheet rows): native formulas, then the xlwings functions.

@@ -327,9 +327,9 @@ def stale_findings(cells: Any, plans: list[SheetPlan], rule: str, input_tables: 
             named = B.read_block(cells, block.name)
             if named is None or named.sheet != plan.sheet:
                 continue
-            inputs = input_cells(cells, plan.sheet, input_tables)
-            for rng in (part for stale in stale_ranges(named.bounds, B.ref_bounds(block.ref))
-                        for part in without_inputs(stale, inputs)):
+            stale = stale_ranges(named.bounds, B.ref_bounds(block.ref))
+            inputs = input_cells(cells, plan.sheet, input_tables) if stale else []
+            for rng in (part for whole in stale for part in without_inputs(whole, inputs)):
                 if not any(_filled(cells, plan.sheet, f"{get_column_letter(c)}{r}") for c, r in _range_cells(rng)):
                     continue
                 out.append(Finding(

@@ -171,11 +171,11 @@ def diff_sheet(cells, plan: SheetPlan) -> FramePlan:
     return FramePlan(plan.sheet, writes, list(plan.clear), changes, list(plan.findings), dict(plan.styles))
 
 
-def _respilled(plan: SheetPlan, found: list[tuple[str | None, Any]]) -> dict[str, str]:
-    """The spilled formulas of ``plan`` whose stored formula differs (new arguments, and
-    maybe a new size: a delårsrapport whose year became 2024 has one line more): their
-    range → the anchor. Each is written anew with every cell of its range."""
-    return {oc.spill: oc.ref for oc, (stored_formula, _v) in zip(plan.cells, found)
+def _respilled(plan: SheetPlan, found: list[tuple[str | None, Any]]) -> set[str]:
+    """The ranges of the spilled formulas of ``plan`` whose stored formula differs (new
+    arguments, and maybe a new size: a delårsrapport whose year became 2024 has one line
+    more). Each is written anew with every cell of its range."""
+    return {oc.spill for oc, (stored_formula, _v) in zip(plan.cells, found)
             if oc.spill and stored_formula != oc.formula
             and normalize_formula(stored_formula) != normalize_formula(oc.formula)}
 

@@ -251,7 +251,8 @@ def decided_index(rows: list[dict[str, Any]], year: int, rate: Decimal, table: A
     year. Several rates and no series to choose by are refused: the roll would pick one."""
     from xlmodel.workbook.index_year import INDEX_TABLE, RULE as INDEX_RULE, is_row_rates, pct
 
-    nxt = [r for r in rows if r["year"] == year + 1 and not is_row_rates(r) and r["rate"] is not None]
+    candidates = [r for r in rows if r["year"] == year + 1 and not is_row_rates(r) and r["rate"] is not None]
+    nxt = candidates
     if not nxt:
         return None
     if len({r["rate"] for r in nxt}) > 1:
@@ -259,8 +260,7 @@ def decided_index(rows: list[dict[str, Any]], year: int, rate: Decimal, table: A
                   and not is_row_rates(r)}
         nxt = [r for r in nxt if str(r["series"]).casefold() in series]
         if len({r["rate"] for r in nxt}) != 1:
-            listed = ", ".join(f"{pct(r['rate'])} ({r['series']})" for r in rows
-                               if r["year"] == year + 1 and not is_row_rates(r) and r["rate"] is not None)
+            listed = ", ".join(f"{pct(r['rate'])} ({r['series']})" for r in candidates)
             raise InputError(f"tabellen Index har flera satser för {year + 1} ({listed}) och ingen har samma index "
                              f"som standardindex {year}: ange vilken som är standardindex {year + 1} med --index SATS "
                              "(en av dem)",

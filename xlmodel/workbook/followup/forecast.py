@@ -170,17 +170,18 @@ def forecast_cells(cells, part, own, Why, mkr, origin=None) -> None:
         ledger_cells(years, year, utr_result, part, own, Why, mkr, param_location(cells, L.DELARSRAPPORT_PARAMS[0]),
                      utr_sheet, home_sheet(cells, F.YEARS_TABLE), ledger_place(cells), utr_at)
         if utr_table is not None:
-            part.findings += links_of_other_years(cells, years, year, utr_at or (utr_sheet, _utr_result_cell()))
-            part.findings += year_not_in_table(years, year)
+            rows = years.typed(RULE)
+            part.findings += links_of_other_years(cells, years, rows, year, utr_at or (utr_sheet, _utr_result_cell()))
+            part.findings += year_not_in_table(years, rows, year)
     part.block = None
 
 
-def year_not_in_table(raw, year: int) -> list[Finding]:
+def year_not_in_table(raw, rows: list[dict[str, Any]], year: int) -> list[Finding]:
     """The report's fiscal year with no row in tblBalanskravAr (a report typed over to
     a year after the table's last): its prognos, the utredning's balanskravsresultat,
     would be in no row, and a deficit of the year in no restoration. An ERROR naming the
-    row to add, where it goes (the table's next row, where Excel extends the table)."""
-    rows = raw.typed(RULE)
+    row to add, where it goes (the table's next row, where Excel extends the table).
+    ``rows``: the table's typed rows (``raw.typed``)."""
     years = [r["year"] for r in rows]
     if not rows or year in years:
         return []
@@ -205,7 +206,8 @@ def _utr_result_cell() -> str:
     return f"{L.UTREDNING_TABLE.col_letter('amount')}{L.UTREDNING_RESULT_ROW}"
 
 
-def links_of_other_years(cells, raw, year: int, utr_at: tuple[str, str]) -> list[Finding]:
+def links_of_other_years(cells, raw, rows: list[dict[str, Any]], year: int,
+                         utr_at: tuple[str, str]) -> list[Finding]:
     """A Prognos cell of tblBalanskravAr that links to the utredning's balanskravsresultat
     in a row that is not the report's fiscal year: left by a report whose year was typed
     over (2021 → 2022), that row would take the new year's result as its own prognos, and
@@ -219,7 +221,7 @@ def links_of_other_years(cells, raw, year: int, utr_at: tuple[str, str]) -> list
     if utr_sheet == S:
         links.add(normalize_formula(utr_cell))
     out = []
-    for r in raw.typed(RULE):
+    for r in rows:
         if r["year"] == year:
             continue
         sheet, ref = raw.where(r, "prognos")
